@@ -1,0 +1,53 @@
+# One command per developer task, the same locally and in CI (.ci/run calls `make test`).
+#
+#   make demo [PORT=8000 HOST=127.0.0.1]   start the demo city region at http://HOST:PORT
+#   make test [PYTEST_ARGS='-k index']     full suite on SQLite + PostgreSQL, browser tests in Chromium
+#   make lint | make bench | make clean | make distclean
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+PORT        ?= 8000
+HOST        ?= 127.0.0.1
+PYTEST_ARGS ?=
+
+.PHONY: help bootstrap system-deps demo test lint bench clean distclean
+
+help:
+	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
+
+# Cheap when nothing changed: bootstrap skips pip when its stamp is newer than pyproject.toml, and
+# install-system-deps does nothing when the packages are there.
+bootstrap:
+	@bash scripts/bootstrap
+
+system-deps:
+	@bash scripts/install-system-deps
+
+demo: bootstrap
+	$(VENV)/bin/bettercities demo --workspace .workspace/demo --host $(HOST) --port $(PORT)
+
+# pytest exits 5 when it collects no test (an empty suite, or PYTEST_ARGS deselecting everything). That is
+# handled here, in one place, so `make test` and CI agree on it.
+test: bootstrap system-deps
+	@status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit 5); not a failure"; status=0; fi; \
+	exit $$status
+
+lint: bootstrap
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+bench: bootstrap
+	$(PY) benchmarks/run.py
+
+# Generated files only; the venv survives (it takes minutes to rebuild), `make distclean` removes it too.
+clean:
+	rm -rf .workspace build dist .pytest_cache .mypy_cache .ruff_cache benchmarks/out
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d -print0 \
+		| xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV)
