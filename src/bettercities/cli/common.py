@@ -1,0 +1,70 @@
+"""Options and helpers shared by every CLI module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from bettercities.core.errors import BettercitiesError, InvalidInput
+from bettercities.core.problems import Report
+from bettercities.core.settings import get_settings
+from bettercities.storage.workspace import Workspace
+
+console = Console()
+err_console = Console(stderr=True)
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace folder (default: $BETTERCITIES_WORKSPACE or .workspace/default).",
+        show_default=False,
+    ),
+]
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (default: $BETTERCITIES_DATABASE_URL, "
+        "else the workspace's SQLite file).",
+        show_default=False,
+    ),
+]
+
+
+def resolve(workspace: Path | None, database_url: str | None) -> tuple[Path, str | None]:
+    settings = get_settings()
+    return workspace or settings.workspace, database_url or settings.database_url
+
+
+def open_workspace(workspace: Path | None, database_url: str | None, *, create: bool = False) -> Workspace:
+    path, url = resolve(workspace, database_url)
+    try:
+        return Workspace.open(path, database_url=url, create=create)
+    except BettercitiesError as error:
+        fail(str(error))
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def print_report(report: Report, *, limit: int = 200) -> None:
+    """Print every problem (up to ``limit``) with file, row and column."""
+    for problem in report.problems[:limit]:
+        colour = "red" if problem.severity == "error" else "yellow"
+        err_console.print(f"[{colour}]{problem}[/]", highlight=False, soft_wrap=True)
+    if len(report.problems) > limit:
+        err_console.print(f"… and {len(report.problems) - limit} more problems", highlight=False)
+    err_console.print(report.summary(), highlight=False)
+
+
+def fail_invalid(error: InvalidInput) -> NoReturn:
+    if error.report is not None:
+        print_report(error.report)
+    fail(str(error), code=2)

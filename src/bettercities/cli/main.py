@@ -1,0 +1,32 @@
+"""The ``bettercities`` command: assembles one module per domain."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from bettercities.cli import cities, demo, export, imports, indicators, serve, workspace
+
+app = typer.Typer(
+    name="bettercities",
+    help="bettercities — from social data to better cities.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+for module in (workspace, cities, indicators, imports, export, demo, serve):
+    module.register(app)
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more.")) -> None:
+    """bettercities — from social data to better cities."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""Settings, errors and typed problem reports shared by every domain."""

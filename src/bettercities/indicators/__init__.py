@@ -1,0 +1,1 @@
+"""Indicator registry, periods and observations (with revisions and provenance), aggregation."""

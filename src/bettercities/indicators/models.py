@@ -1,0 +1,98 @@
+"""Tables of the indicators domain."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bettercities.storage.base import Base, utcnow
+
+
+class Indicator(Base):
+    """A registered indicator: what is measured, how, and which direction is better."""
+
+    __tablename__ = "indicator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    name_de: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    description_de: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(60), default="")
+    polarity: Mapped[str] = mapped_column(String(20), default="neutral")
+    kind: Mapped[str] = mapped_column(String(20), default="value", doc="count, share, ratio or value")
+    numerator_code: Mapped[str | None] = mapped_column(String(80))
+    denominator_code: Mapped[str | None] = mapped_column(String(80))
+    factor: Mapped[float] = mapped_column(Float, default=1.0)
+    min_value: Mapped[float | None] = mapped_column(Float)
+    max_value: Mapped[float | None] = mapped_column(Float)
+    aggregation: Mapped[str] = mapped_column(String(20), default="weighted_mean")
+    weight_code: Mapped[str | None] = mapped_column(
+        String(80), doc="Indicator whose values weight shares when aggregating (default: inhabitants)."
+    )
+    theme: Mapped[str | None] = mapped_column(String(80))
+    source_dataset: Mapped[str | None] = mapped_column(String(300))
+    decimals: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Period(Base):
+    """A reference period: year, half-year, quarter, month or reference date."""
+
+    __tablename__ = "period"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(
+        String(20), unique=True, doc="2020, 2020-H1, 2020-Q3, 2020-07, 2020-12-31"
+    )
+    kind: Mapped[str] = mapped_column(String(12))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date, doc="Last day of the period (inclusive).")
+
+
+class Observation(Base):
+    """One value of an indicator for an area and period, in one revision."""
+
+    __tablename__ = "observation"
+    __table_args__ = (
+        UniqueConstraint(
+            "indicator_id", "area_id", "period_id", "revision", name="uq_observation_key_revision"
+        ),
+        Index("ix_observation_current", "indicator_id", "period_id", "is_current"),
+        Index("ix_observation_area", "area_id", "is_current"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", ondelete="CASCADE"))
+    value: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL"), index=True
+    )
+    source_row: Mapped[int | None] = mapped_column(Integer, doc="Row of the source file (header = 1).")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    indicator: Mapped[Indicator] = relationship()
+    period: Mapped[Period] = relationship()

@@ -1,0 +1,377 @@
+"""Operations on the indicator registry, periods and observations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from bettercities.areas.models import Area, City, SpatialLevel
+from bettercities.areas.service import valid_at
+from bettercities.core.errors import NotFound
+from bettercities.indicators.aggregation import combine
+from bettercities.indicators.models import Indicator, Observation, Period
+from bettercities.indicators.periods import PeriodSpec, parse_period
+from bettercities.indicators.schemas import (
+    AreaValue,
+    IndicatorOut,
+    IndicatorSpec,
+    PeriodOut,
+    Series,
+    SeriesPoint,
+)
+from bettercities.publication import Audience, publish_series, publish_values
+
+DEFAULT_WEIGHT = "inhabitants"
+
+# -- registry ----------------------------------------------------------------------------------------------
+
+
+def register_indicator(session: Session, spec: IndicatorSpec) -> Indicator:
+    """Create the indicator ``spec.code`` or update its definition."""
+    indicator = session.scalar(select(Indicator).where(Indicator.code == spec.code))
+    values = spec.model_dump(mode="json")
+    if indicator is None:
+        indicator = Indicator(**values)
+        session.add(indicator)
+    else:
+        for name, value in values.items():
+            setattr(indicator, name, value)
+    session.flush()
+    return indicator
+
+
+def get_indicator(session: Session, code: str) -> Indicator:
+    indicator = session.scalar(select(Indicator).where(Indicator.code == code))
+    if indicator is None:
+        raise NotFound("indicator", code)
+    return indicator
+
+
+def indicator_out(indicator: Indicator) -> IndicatorOut:
+    return IndicatorOut.model_validate({n: getattr(indicator, n) for n in IndicatorOut.model_fields})
+
+
+def indicators_by_code(session: Session) -> dict[str, Indicator]:
+    return {i.code: i for i in session.scalars(select(Indicator)).all()}
+
+
+def list_indicators(session: Session, city: City | None = None) -> list[IndicatorOut]:
+    """All registered indicators, or those with current observations in ``city``."""
+    query = select(Indicator).order_by(Indicator.theme, Indicator.code)
+    if city is not None:
+        with_data = (
+            select(distinct(Observation.indicator_id))
+            .join(Area, Area.id == Observation.area_id)
+            .where(Area.city_id == city.id, Observation.is_current.is_(True))
+        )
+        query = query.where(Indicator.id.in_(with_data))
+    return [indicator_out(i) for i in session.scalars(query).all()]
+
+
+# -- periods -----------------------------------------------------------------------------------------------
+
+
+def ensure_periods(session: Session, specs: Iterable[PeriodSpec]) -> dict[str, int]:
+    """Map canonical period codes to ids, creating the periods that are new."""
+    wanted = {spec.code: spec for spec in specs}
+    if not wanted:
+        return {}
+    found = dict(
+        session.execute(select(Period.code, Period.id).where(Period.code.in_(wanted))).tuples().all()
+    )
+    for code, spec in wanted.items():
+        if code not in found:
+            period = Period(code=code, kind=spec.kind, start_date=spec.start_date, end_date=spec.end_date)
+            session.add(period)
+            session.flush()
+            found[code] = period.id
+    return found
+
+
+def get_period(session: Session, code: str) -> Period:
+    canonical = parse_period(code).code
+    period = session.scalar(select(Period).where(Period.code == canonical))
+    if period is None:
+        raise NotFound("period", code)
+    return period
+
+
+def period_out(period: Period) -> PeriodOut:
+    return PeriodOut(
+        code=period.code,
+        kind=period.kind,
+        start_date=period.start_date.isoformat(),
+        end_date=period.end_date.isoformat(),
+    )
+
+
+def list_periods(session: Session, city: City, indicator: Indicator | None = None) -> list[PeriodOut]:
+    """Periods with current observations in ``city`` (of ``indicator``), oldest first."""
+    ids = (
+        select(distinct(Observation.period_id))
+        .join(Area, Area.id == Observation.area_id)
+        .where(Area.city_id == city.id, Observation.is_current.is_(True))
+    )
+    if indicator is not None:
+        ids = ids.where(Observation.indicator_id == indicator.id)
+    periods = session.scalars(select(Period).where(Period.id.in_(ids)).order_by(Period.end_date)).all()
+    return [period_out(p) for p in periods]
+
+
+# -- observations ------------------------------------------------------------------------------------------
+
+_OBS_COLUMNS = [
+    Observation.area_id,
+    Observation.value,
+    Observation.numerator,
+    Observation.denominator,
+    Observation.provisional,
+    Observation.estimated,
+    Observation.suppressed,
+    Observation.revision,
+]
+
+
+def _current_frame(
+    session: Session, indicator: Indicator, period: Period, area_ids: Sequence[int]
+) -> pd.DataFrame:
+    rows = session.execute(
+        select(*_OBS_COLUMNS).where(
+            Observation.indicator_id == indicator.id,
+            Observation.period_id == period.id,
+            Observation.is_current.is_(True),
+            Observation.area_id.in_(area_ids),
+        )
+    ).all()
+    frame = pd.DataFrame(rows, columns=[c.key for c in _OBS_COLUMNS])
+    return frame.astype({"value": float, "numerator": float, "denominator": float})
+
+
+def _level_chain(session: Session, level: SpatialLevel) -> list[SpatialLevel]:
+    """``level`` and every finer level below it, coarse to fine."""
+    chain = [level]
+    while True:
+        child = session.scalar(select(SpatialLevel).where(SpatialLevel.parent_level_id == chain[-1].id))
+        if child is None:
+            return chain
+        chain.append(child)
+
+
+def _weight_code(indicator: Indicator) -> str:
+    return indicator.weight_code or DEFAULT_WEIGHT
+
+
+def level_values(
+    session: Session,
+    indicator: Indicator,
+    period: Period,
+    level: SpatialLevel,
+    *,
+    audience: Audience = Audience.PUBLIC,
+) -> tuple[list[AreaValue], bool]:
+    """Values of ``indicator`` in ``period`` for every area of ``level`` valid at the period's end.
+
+    Stored observations are used where the level has them; otherwise values are aggregated
+    from the nearest finer level that has data, by the indicator's aggregation rule.
+    Returns ``(values, derived)``; ``derived`` tells whether values were aggregated.
+    """
+    at = period.end_date
+    areas = session.execute(
+        select(Area.id, Area.code, Area.name)
+        .where(Area.level_id == level.id, *valid_at(at))
+        .order_by(Area.code)
+    ).all()
+    ids = [a.id for a in areas]
+    frame = _current_frame(session, indicator, period, ids)
+    derived = False
+    if frame.empty:
+        aggregated = _aggregate_from_below(session, indicator, period, level, at)
+        if aggregated is not None:
+            frame, derived = aggregated, True
+    by_area = {int(r.area_id): r for r in frame.itertuples(index=False)}
+    values = []
+    for area in areas:
+        row = by_area.get(area.id)
+        if row is None:
+            values.append(AreaValue(area_code=area.code, area_name=area.name, value=None))
+            continue
+        values.append(
+            AreaValue(
+                area_code=area.code,
+                area_name=area.name,
+                value=_num(row.value),
+                numerator=_num(row.numerator),
+                denominator=_num(row.denominator),
+                provisional=bool(row.provisional),
+                estimated=bool(row.estimated) or derived,
+                suppressed=bool(row.suppressed),
+                revision=int(row.revision),
+            )
+        )
+    return publish_values(values, audience=audience), derived
+
+
+def _num(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def _aggregate_from_below(
+    session: Session, indicator: Indicator, period: Period, level: SpatialLevel, at: date
+) -> pd.DataFrame | None:
+    chain = _level_chain(session, level)
+    for depth in range(1, len(chain)):
+        finest = chain[depth]
+        # links from every area at ``finest`` to its ancestor at ``level``
+        link_rows = session.execute(
+            select(Area.id, Area.parent_id).where(Area.level_id == finest.id, *valid_at(at))
+        ).all()
+        links = pd.DataFrame(link_rows, columns=["source", "target"])
+        for _ in range(depth - 1):
+            parent_rows = session.execute(
+                select(Area.id, Area.parent_id).where(
+                    Area.id.in_(links["target"].dropna().astype(int).tolist())
+                )
+            ).all()
+            up = dict(parent_rows)
+            links["target"] = links["target"].map(up)
+        links = links.dropna()
+        if links.empty:
+            continue
+        data = _current_frame(session, indicator, period, links["source"].tolist())
+        if data.empty:
+            continue
+        return _combine_frame(session, indicator, period, links, data)
+    return None
+
+
+def _combine_frame(
+    session: Session, indicator: Indicator, period: Period, links: pd.DataFrame, data: pd.DataFrame
+) -> pd.DataFrame:
+    data = data.rename(columns={"area_id": "source"})
+    weight = indicators_by_code(session).get(_weight_code(indicator))
+    if weight is not None and indicator.aggregation in {"weighted_mean", "ratio"}:
+        base = _current_frame(session, weight, period, data["source"].tolist())
+        data = data.merge(
+            base[["area_id", "value"]].rename(columns={"area_id": "source", "value": "base"}),
+            on="source",
+            how="left",
+        )
+    links = links.assign(weight=1.0).astype({"source": int, "target": int})
+    result = combine(links, data, method=indicator.aggregation, factor=indicator.factor)
+    if indicator.aggregation in {"ratio", "weighted_mean"}:
+        result["value"] = result["value"].round(indicator.decimals + 2)
+    flags = data.merge(links, on="source").groupby("target")
+    result["provisional"] = flags["provisional"].any()
+    result["suppressed"] = flags["suppressed"].any()
+    result["estimated"] = True
+    result["revision"] = 1
+    result.loc[~result["complete"], "value"] = float("nan")
+    return result.reset_index(names="area_id")
+
+
+def city_values(
+    session: Session, city: City, indicator: Indicator, *, audience: Audience = Audience.PUBLIC
+) -> Series:
+    """The city-wide series of ``indicator``: every area of the finest level with data, combined."""
+    points = []
+    for period_info in list_periods(session, city, indicator):
+        period = get_period(session, period_info.code)
+        data_levels = session.execute(
+            select(Area.level_id, func.count())
+            .join(Observation, Observation.area_id == Area.id)
+            .where(
+                Area.city_id == city.id,
+                Observation.indicator_id == indicator.id,
+                Observation.period_id == period.id,
+                Observation.is_current.is_(True),
+            )
+            .group_by(Area.level_id)
+        ).all()
+        if not data_levels:
+            continue
+        level_ranks = {
+            lv.id: lv.rank
+            for lv in session.scalars(select(SpatialLevel).where(SpatialLevel.city_id == city.id)).all()
+        }
+        coarsest = min((row[0] for row in data_levels), key=lambda lid: level_ranks.get(lid, 0))
+        level_areas = session.scalars(
+            select(Area.id).where(Area.level_id == coarsest, *valid_at(period.end_date))
+        ).all()
+        links = pd.DataFrame({"source": list(level_areas), "target": 0})
+        data = _current_frame(session, indicator, period, list(level_areas))
+        if data.empty:
+            continue
+        if len(level_areas) == 1:
+            row = data.iloc[0]
+            points.append(
+                SeriesPoint(
+                    period=period.code,
+                    value=_num(row.value),
+                    suppressed=bool(row.suppressed),
+                    provisional=bool(row.provisional),
+                )
+            )
+            continue
+        result = _combine_frame(session, indicator, period, links, data)
+        row = result.iloc[0]
+        points.append(
+            SeriesPoint(
+                period=period.code,
+                value=_num(row["value"]),
+                suppressed=bool(row["suppressed"]),
+                provisional=bool(row["provisional"]),
+            )
+        )
+    return publish_series(Series(indicator=indicator.code, area_code=None, points=points), audience=audience)
+
+
+def area_series(
+    session: Session, area: Area, indicator: Indicator, *, audience: Audience = Audience.PUBLIC
+) -> Series:
+    """The stored time series of ``indicator`` for ``area`` (current revisions)."""
+    rows = session.execute(
+        select(Period.code, Observation.value, Observation.suppressed, Observation.provisional)
+        .join(Period, Period.id == Observation.period_id)
+        .where(
+            Observation.area_id == area.id,
+            Observation.indicator_id == indicator.id,
+            Observation.is_current.is_(True),
+        )
+        .order_by(Period.end_date)
+    ).all()
+    points = [
+        SeriesPoint(period=r[0], value=r[1], suppressed=bool(r[2]), provisional=bool(r[3])) for r in rows
+    ]
+    return publish_series(
+        Series(indicator=indicator.code, area_code=area.code, points=points), audience=audience
+    )
+
+
+def observation_history(
+    session: Session, area: Area, indicator: Indicator, period: Period
+) -> list[Observation]:
+    """Every revision of one observation, newest first (for provenance pages and audits)."""
+    return list(
+        session.scalars(
+            select(Observation)
+            .where(
+                Observation.area_id == area.id,
+                Observation.indicator_id == indicator.id,
+                Observation.period_id == period.id,
+            )
+            .order_by(Observation.revision.desc())
+        ).all()
+    )
+
+
+def count_observations(session: Session, city: City | None = None, *, current_only: bool = False) -> int:
+    query = select(func.count(Observation.id))
+    if city is not None:
+        query = query.join(Area, Area.id == Observation.area_id).where(Area.city_id == city.id)
+    if current_only:
+        query = query.where(Observation.is_current.is_(True))
+    return session.scalar(query) or 0

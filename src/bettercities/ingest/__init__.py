@@ -1,0 +1,1 @@
+"""Readers, validation and imports of areas and observations, with provenance and revisions."""

@@ -1,0 +1,173 @@
+"""The Database object: engine, sessions (units of work), migrations, bulk inserts.
+
+Domain services receive a :class:`sqlalchemy.orm.Session` from :meth:`Database.session`
+and never hold raw connections; bulk paths that need driver-level speed
+(``executemany`` on SQLite, ``COPY`` on PostgreSQL) live here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Table, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the web app read while an import writes; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+class Database:
+    """One database (SQLite file or PostgreSQL server) behind a narrow interface."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._postgis: bool | None = None
+
+    # -- facts -------------------------------------------------------------------------------------------
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.url.get_backend_name() == "postgresql"
+
+    def describe(self) -> str:
+        """The URL without password, for logs and pages."""
+        return self.url.render_as_string(hide_password=True)
+
+    def has_postgis(self) -> bool:
+        """Whether the PostGIS extension is installed in this database."""
+        if self._postgis is None:
+            self._postgis = False
+            if self.is_postgresql:
+                with self.engine.connect() as conn:
+                    found = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first()
+                    self._postgis = found is not None
+        return self._postgis
+
+    # -- sessions ----------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed when the block ends, rolled back on any exception."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read-only session (rolled back at the end)."""
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    # -- schema ------------------------------------------------------------------------------------------
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision`` with Alembic (idempotent)."""
+        from alembic import command
+
+        command.upgrade(self._alembic_config(), revision)
+        self._postgis = None
+
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def table_names(self) -> list[str]:
+        return sorted(inspect(self.engine).get_table_names())
+
+    def _alembic_config(self) -> Any:
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["engine"] = self.engine
+        return cfg
+
+    # -- bulk I/O ----------------------------------------------------------------------------------------
+    def bulk_insert(
+        self, session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]
+    ) -> int:
+        """Insert many rows fast inside ``session``'s transaction.
+
+        SQLite: the driver's ``executemany`` on tuples. PostgreSQL: ``COPY … FROM STDIN``.
+        Both run on the session's own connection, so the insert commits or rolls back
+        with the rest of the unit of work.
+        """
+        if not rows:
+            return 0
+        connection = session.connection()
+        raw = connection.connection.driver_connection
+        names = ", ".join(columns)
+        if self.is_postgresql:
+            with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            cursor = raw.cursor()
+            try:
+                cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+            finally:
+                cursor.close()
+        return len(rows)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str, *, migrate: bool = True) -> Database:
+    """Open the database at ``url`` and (by default) bring its schema up to date."""
+    db = Database(url)
+    if migrate:
+        db.migrate()
+    return db
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"
+
+
+__all__ = ["Database", "open_database", "sqlite_url"]
