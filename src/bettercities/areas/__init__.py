@@ -1,1 +1,1 @@
-"""Cities, spatial levels, areas with hierarchy, geometry and validity, crosswalks between boundary versions."""
+"""Cities, spatial levels, areas with hierarchy, geometry and validity; crosswalks between versions."""

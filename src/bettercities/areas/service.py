@@ -49,9 +49,7 @@ def city_out(session: Session, city: City) -> CityOut:
 
 
 def list_cities(session: Session) -> list[CityOut]:
-    counts = dict(
-        session.execute(select(Area.city_id, func.count(Area.id)).group_by(Area.city_id)).tuples().all()
-    )
+    counts = dict(session.execute(select(Area.city_id, func.count(Area.id)).group_by(Area.city_id)).all())
     cities = session.scalars(select(City).order_by(City.name)).all()
     return [
         CityOut(id=c.id, area_count=counts.get(c.id, 0), **{n: getattr(c, n) for n in CitySpec.model_fields})
@@ -101,9 +99,7 @@ def list_levels(session: Session, city: City) -> list[LevelOut]:
     counts = dict(
         session.execute(
             select(Area.level_id, func.count(Area.id)).where(Area.city_id == city.id).group_by(Area.level_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     levels = session.scalars(
         select(SpatialLevel).where(SpatialLevel.city_id == city.id).order_by(SpatialLevel.rank)
@@ -153,9 +149,7 @@ def areas_of_level(session: Session, level: SpatialLevel, *, at: date | None = N
 
 def area_codes(session: Session, level: SpatialLevel, *, at: date | None = None) -> dict[str, int]:
     """Map area code -> id for the areas of ``level`` (valid on ``at``)."""
-    rows = session.execute(
-        select(Area.code, Area.id).where(Area.level_id == level.id, *valid_at(at))
-    ).tuples()
+    rows = session.execute(select(Area.code, Area.id).where(Area.level_id == level.id, *valid_at(at)))
     return dict(rows.all())
 
 

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from bettercities.areas.models import Area, City, SpatialLevel
+from bettercities.areas.models import Area, City, Crosswalk, CrosswalkEntry, SpatialLevel
 from bettercities.areas.service import valid_at
 from bettercities.core.errors import NotFound
 from bettercities.indicators.aggregation import combine
@@ -64,7 +64,8 @@ def list_indicators(session: Session, city: City | None = None) -> list[Indicato
     query = select(Indicator).order_by(Indicator.theme, Indicator.code)
     if city is not None:
         with_data = (
-            select(distinct(Observation.indicator_id))
+            select(Observation.indicator_id)
+            .distinct()
             .join(Area, Area.id == Observation.area_id)
             .where(Area.city_id == city.id, Observation.is_current.is_(True))
         )
@@ -80,9 +81,7 @@ def ensure_periods(session: Session, specs: Iterable[PeriodSpec]) -> dict[str, i
     wanted = {spec.code: spec for spec in specs}
     if not wanted:
         return {}
-    found = dict(
-        session.execute(select(Period.code, Period.id).where(Period.code.in_(wanted))).tuples().all()
-    )
+    found = dict(session.execute(select(Period.code, Period.id).where(Period.code.in_(wanted))).all())
     for code, spec in wanted.items():
         if code not in found:
             period = Period(code=code, kind=spec.kind, start_date=spec.start_date, end_date=spec.end_date)
@@ -112,7 +111,8 @@ def period_out(period: Period) -> PeriodOut:
 def list_periods(session: Session, city: City, indicator: Indicator | None = None) -> list[PeriodOut]:
     """Periods with current observations in ``city`` (of ``indicator``), oldest first."""
     ids = (
-        select(distinct(Observation.period_id))
+        select(Observation.period_id)
+        .distinct()
         .join(Area, Area.id == Observation.area_id)
         .where(Area.city_id == city.id, Observation.is_current.is_(True))
     )
@@ -180,9 +180,16 @@ def level_values(
     Returns ``(values, derived)``; ``derived`` tells whether values were aggregated.
     """
     at = period.end_date
+    # Areas valid at the period's end, plus areas of another boundary version that hold values for
+    # the period (e.g. data carried over to the new areas by a crosswalk).
+    with_data = select(Observation.area_id).where(
+        Observation.indicator_id == indicator.id,
+        Observation.period_id == period.id,
+        Observation.is_current.is_(True),
+    )
     areas = session.execute(
         select(Area.id, Area.code, Area.name)
-        .where(Area.level_id == level.id, *valid_at(at))
+        .where(Area.level_id == level.id, or_(and_(*valid_at(at)), Area.id.in_(with_data)))
         .order_by(Area.code)
     ).all()
     ids = [a.id for a in areas]
@@ -262,8 +269,6 @@ def _combine_frame(
         )
     links = links.assign(weight=1.0).astype({"source": int, "target": int})
     result = combine(links, data, method=indicator.aggregation, factor=indicator.factor)
-    if indicator.aggregation in {"ratio", "weighted_mean"}:
-        result["value"] = result["value"].round(indicator.decimals + 2)
     flags = data.merge(links, on="source").groupby("target")
     result["provisional"] = flags["provisional"].any()
     result["suppressed"] = flags["suppressed"].any()
@@ -375,3 +380,100 @@ def count_observations(session: Session, city: City | None = None, *, current_on
     if current_only:
         query = query.where(Observation.is_current.is_(True))
     return session.scalar(query) or 0
+
+
+def carry_over(
+    session: Session,
+    crosswalk: Crosswalk,
+    indicator: Indicator,
+    period: Period,
+    *,
+    store: bool = False,
+    audience: Audience = Audience.PUBLIC,
+) -> list[AreaValue]:
+    """Carry the observations of ``period`` from the old areas of ``crosswalk`` to the new ones.
+
+    Counts are split by the weights; shares are recombined from carried numerators and
+    denominators where known, else population-weighted (see :mod:`.aggregation`). A new area
+    gets a value only when every old area overlapping it has one. With ``store=True`` the
+    carried values are written as *estimated* observations of the new areas (a new revision
+    where a value already exists), so maps and series can use them across the boundary change.
+    """
+    entries = session.execute(
+        select(CrosswalkEntry.source_area_id, CrosswalkEntry.target_area_id, CrosswalkEntry.weight).where(
+            CrosswalkEntry.crosswalk_id == crosswalk.id
+        )
+    ).all()
+    links = pd.DataFrame(entries, columns=["source", "target", "weight"])
+    if links.empty:
+        return []
+    data = _current_frame(session, indicator, period, links["source"].unique().tolist())
+    data = data.rename(columns={"area_id": "source"})
+    weight = indicators_by_code(session).get(_weight_code(indicator))
+    if weight is not None and indicator.aggregation in {"weighted_mean", "ratio"}:
+        base = _current_frame(session, weight, period, data["source"].tolist())
+        data = data.merge(
+            base[["area_id", "value"]].rename(columns={"area_id": "source", "value": "base"}),
+            on="source",
+            how="left",
+        )
+    method = "sum" if indicator.aggregation == "sum" else indicator.aggregation
+    result = combine(links, data, method=method, factor=indicator.factor)
+    targets = session.execute(
+        select(Area.id, Area.code, Area.name).where(Area.id.in_(result.index.astype(int).tolist()))
+    ).all()
+    values = []
+    for target in sorted(targets, key=lambda t: t.code):
+        row = result.loc[target.id]
+        value = _num(row["value"]) if row["complete"] else None
+        values.append(
+            AreaValue(
+                area_code=target.code,
+                area_name=target.name,
+                value=value,
+                numerator=_num(row["numerator"]) if row["complete"] else None,
+                denominator=_num(row["denominator"]) if row["complete"] else None,
+                estimated=True,
+            )
+        )
+    if store:
+        _store_carried(session, indicator, period, {t.code: t.id for t in targets}, values)
+    return publish_values(values, audience=audience)
+
+
+def _store_carried(
+    session: Session, indicator: Indicator, period: Period, ids: dict[str, int], values: list[AreaValue]
+) -> None:
+    for item in values:
+        if item.value is None:
+            continue
+        area_id = ids[item.area_code]
+        current = session.scalar(
+            select(Observation).where(
+                Observation.indicator_id == indicator.id,
+                Observation.area_id == area_id,
+                Observation.period_id == period.id,
+                Observation.is_current.is_(True),
+            )
+        )
+        if current is not None and current.value == item.value and current.estimated:
+            continue
+        revision = 1
+        if current is not None:
+            current.is_current = False
+            revision = current.revision + 1
+            session.flush()
+        session.add(
+            Observation(
+                indicator_id=indicator.id,
+                area_id=area_id,
+                period_id=period.id,
+                value=item.value,
+                numerator=item.numerator,
+                denominator=item.denominator,
+                estimated=True,
+                revision=revision,
+                is_current=True,
+            )
+        )
+    session.flush()

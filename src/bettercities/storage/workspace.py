@@ -64,9 +64,8 @@ class Workspace:
         if not ws.exists():
             if create:
                 return cls.init(path, database_url=database_url)
-            raise BettercitiesError(
-                f"{path} is not a bettercities workspace; create it with `bettercities init --workspace {path}`"
-            )
+            hint = f"create it with `bettercities init --workspace {path}`"
+            raise BettercitiesError(f"{path} is not a bettercities workspace; {hint}")
         ws.database.migrate()
         return ws
 
