@@ -147,7 +147,7 @@ def _current_frame(
             Observation.area_id.in_(area_ids),
         )
     ).all()
-    frame = pd.DataFrame(rows, columns=[c.key for c in _OBS_COLUMNS])
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=[c.key for c in _OBS_COLUMNS])
     return frame.astype({"value": float, "numerator": float, "denominator": float})
 
 
@@ -255,18 +255,27 @@ def _aggregate_from_below(
     return None
 
 
+def _with_base(session: Session, indicator: Indicator, period: Period, data: pd.DataFrame) -> pd.DataFrame:
+    """Add the ``base`` column that weights shares.
+
+    The row's own denominator where known (a share times its denominator is its count), else the
+    value of the weight indicator (inhabitants by default).
+    """
+    data = data.assign(base=data["denominator"])
+    if indicator.aggregation not in {"weighted_mean", "ratio"} or data["base"].notna().all():
+        return data
+    weight = indicators_by_code(session).get(_weight_code(indicator))
+    if weight is None:
+        return data
+    population = _current_frame(session, weight, period, data["source"].tolist())
+    by_area = population.set_index("area_id")["value"]
+    return data.assign(base=data["base"].fillna(data["source"].map(by_area)))
+
+
 def _combine_frame(
     session: Session, indicator: Indicator, period: Period, links: pd.DataFrame, data: pd.DataFrame
 ) -> pd.DataFrame:
-    data = data.rename(columns={"area_id": "source"})
-    weight = indicators_by_code(session).get(_weight_code(indicator))
-    if weight is not None and indicator.aggregation in {"weighted_mean", "ratio"}:
-        base = _current_frame(session, weight, period, data["source"].tolist())
-        data = data.merge(
-            base[["area_id", "value"]].rename(columns={"area_id": "source", "value": "base"}),
-            on="source",
-            how="left",
-        )
+    data = _with_base(session, indicator, period, data.rename(columns={"area_id": "source"}))
     links = links.assign(weight=1.0).astype({"source": int, "target": int})
     result = combine(links, data, method=indicator.aggregation, factor=indicator.factor)
     flags = data.merge(links, on="source").groupby("target")
@@ -281,57 +290,110 @@ def _combine_frame(
 def city_values(
     session: Session, city: City, indicator: Indicator, *, audience: Audience = Audience.PUBLIC
 ) -> Series:
-    """The city-wide series of ``indicator``: every area of the finest level with data, combined."""
+    """The city-wide series of ``indicator``: the areas of the coarsest level with data, combined.
+
+    Set-oriented: one query per table, one :func:`combine` call over all periods, where every
+    area valid at a period's end is linked to that period (so a missing area leaves the city
+    value empty rather than silently too small).
+    """
+    level_ranks = dict(
+        session.execute(
+            select(SpatialLevel.id, SpatialLevel.rank).where(SpatialLevel.city_id == city.id)
+        ).all()
+    )
+    data_levels = session.scalars(
+        select(Area.level_id)
+        .join(Observation, Observation.area_id == Area.id)
+        .where(
+            Area.city_id == city.id,
+            Observation.indicator_id == indicator.id,
+            Observation.is_current.is_(True),
+        )
+        .distinct()
+    ).all()
+    if not data_levels:
+        return Series(indicator=indicator.code, area_code=None, points=[])
+    level_id = min(data_levels, key=lambda lid: level_ranks.get(lid, 0))
+    level_areas = session.execute(
+        select(Area.id, Area.valid_from, Area.valid_to).where(Area.level_id == level_id)
+    ).all()
+    area_ids = [a.id for a in level_areas]
+    rows = session.execute(
+        select(Observation.period_id, *_OBS_COLUMNS).where(
+            Observation.indicator_id == indicator.id,
+            Observation.is_current.is_(True),
+            Observation.area_id.in_(area_ids),
+        )
+    ).all()
+    data = pd.DataFrame(
+        [tuple(r) for r in rows], columns=["period_id", *(c.key for c in _OBS_COLUMNS)]
+    ).astype({"value": float, "numerator": float, "denominator": float})
+    periods = session.execute(
+        select(Period.id, Period.code, Period.end_date)
+        .where(Period.id.in_(data["period_id"].unique().tolist()))
+        .order_by(Period.end_date)
+    ).all()
+    # Links: every area valid at a period's end (or holding data for it) -> that period.
+    with_data = set(zip(data["area_id"], data["period_id"], strict=True))
+    pairs = [
+        (area.id, period.id)
+        for period in periods
+        for area in level_areas
+        if (area.id, period.id) in with_data
+        or (
+            (area.valid_from is None or area.valid_from <= period.end_date)
+            and (area.valid_to is None or area.valid_to > period.end_date)
+        )
+    ]
+    links = pd.DataFrame(pairs, columns=["area_id", "period_id"])
+    links["source"] = range(len(links))
+    keyed = links.merge(data, on=["area_id", "period_id"], how="left")
+    keyed = _with_base_by_period(session, indicator, keyed)
+    result = combine(
+        links.rename(columns={"period_id": "target"})[["source", "target"]].assign(weight=1.0),
+        keyed,
+        method=indicator.aggregation,
+        factor=indicator.factor,
+    )
+    flags = keyed.groupby("period_id")
+    suppressed = flags["suppressed"].apply(lambda x: bool(x.fillna(False).astype(bool).any()))
+    provisional = flags["provisional"].apply(lambda x: bool(x.fillna(False).astype(bool).any()))
+    single = links.groupby("period_id").size() == 1
     points = []
-    for period_info in list_periods(session, city, indicator):
-        period = get_period(session, period_info.code)
-        data_levels = session.execute(
-            select(Area.level_id, func.count())
-            .join(Observation, Observation.area_id == Area.id)
-            .where(
-                Area.city_id == city.id,
-                Observation.indicator_id == indicator.id,
-                Observation.period_id == period.id,
-                Observation.is_current.is_(True),
-            )
-            .group_by(Area.level_id)
-        ).all()
-        if not data_levels:
-            continue
-        level_ranks = {
-            lv.id: lv.rank
-            for lv in session.scalars(select(SpatialLevel).where(SpatialLevel.city_id == city.id)).all()
-        }
-        coarsest = min((row[0] for row in data_levels), key=lambda lid: level_ranks.get(lid, 0))
-        level_areas = session.scalars(
-            select(Area.id).where(Area.level_id == coarsest, *valid_at(period.end_date))
-        ).all()
-        links = pd.DataFrame({"source": list(level_areas), "target": 0})
-        data = _current_frame(session, indicator, period, list(level_areas))
-        if data.empty:
-            continue
-        if len(level_areas) == 1:
-            row = data.iloc[0]
-            points.append(
-                SeriesPoint(
-                    period=period.code,
-                    value=_num(row.value),
-                    suppressed=bool(row.suppressed),
-                    provisional=bool(row.provisional),
-                )
-            )
-            continue
-        result = _combine_frame(session, indicator, period, links, data)
-        row = result.iloc[0]
+    for period in periods:
+        row = result.loc[period.id]
+        value = _num(row["value"]) if row["complete"] else None
+        if single.get(period.id, False):  # a city-level area: its own stored value
+            value = _num(keyed.loc[keyed["period_id"] == period.id, "value"].iloc[0])
         points.append(
             SeriesPoint(
                 period=period.code,
-                value=_num(row["value"]),
-                suppressed=bool(row["suppressed"]),
-                provisional=bool(row["provisional"]),
+                value=value,
+                suppressed=bool(suppressed.get(period.id, False)),
+                provisional=bool(provisional.get(period.id, False)),
             )
         )
     return publish_series(Series(indicator=indicator.code, area_code=None, points=points), audience=audience)
+
+
+def _with_base_by_period(session: Session, indicator: Indicator, data: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_with_base` for rows of many periods (columns ``area_id``, ``period_id``)."""
+    data = data.assign(base=data["denominator"])
+    if indicator.aggregation not in {"weighted_mean", "ratio"} or data["base"].notna().all():
+        return data
+    weight = indicators_by_code(session).get(_weight_code(indicator))
+    if weight is None:
+        return data
+    rows = session.execute(
+        select(Observation.area_id, Observation.period_id, Observation.value).where(
+            Observation.indicator_id == weight.id,
+            Observation.is_current.is_(True),
+            Observation.area_id.in_(data["area_id"].unique().tolist()),
+        )
+    ).all()
+    population = pd.DataFrame([tuple(r) for r in rows], columns=["area_id", "period_id", "population"])
+    merged = data.merge(population, on=["area_id", "period_id"], how="left")
+    return merged.assign(base=merged["base"].fillna(merged["population"])).drop(columns="population")
 
 
 def area_series(
@@ -408,15 +470,7 @@ def carry_over(
     if links.empty:
         return []
     data = _current_frame(session, indicator, period, links["source"].unique().tolist())
-    data = data.rename(columns={"area_id": "source"})
-    weight = indicators_by_code(session).get(_weight_code(indicator))
-    if weight is not None and indicator.aggregation in {"weighted_mean", "ratio"}:
-        base = _current_frame(session, weight, period, data["source"].tolist())
-        data = data.merge(
-            base[["area_id", "value"]].rename(columns={"area_id": "source", "value": "base"}),
-            on="source",
-            how="left",
-        )
+    data = _with_base(session, indicator, period, data.rename(columns={"area_id": "source"}))
     method = "sum" if indicator.aggregation == "sum" else indicator.aggregation
     result = combine(links, data, method=method, factor=indicator.factor)
     targets = session.execute(
