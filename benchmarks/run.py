@@ -1,0 +1,49 @@
+"""Run every benchmark in one go and print the figures with their ratios against the baselines.
+
+    .venv/bin/python benchmarks/run.py            # all
+    .venv/bin/python benchmarks/run.py pages      # only the page timings
+    .venv/bin/python benchmarks/run.py import --rows 200000
+
+Targets (foundation issue): observation import at least as fast as pandas read_csv + to_sql on the
+same file, while validating; every page p95 < 100 ms server time on the demo city.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("which", nargs="*", choices=["import", "pages"], default=["import", "pages"])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="observation rows for the import benchmark")
+    parser.add_argument("--requests", type=int, default=100, help="requests per page for the page benchmark")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    args = parser.parse_args()
+    results: dict[str, object] = {}
+    failed = False
+    if "import" in args.which:
+        import import_observations
+
+        outcome = import_observations.run(rows=args.rows)
+        results["import"] = outcome
+        failed |= not outcome.get("target_met", False)
+    if "pages" in args.which:
+        import pages
+
+        outcome = pages.run(requests=args.requests)
+        results["pages"] = outcome
+        failed |= not outcome.get("target_met", False)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    print("\nall targets met" if not failed else "\nSOME TARGETS MISSED (see above)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
