@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, func, or_, select
@@ -199,7 +200,7 @@ def level_values(
         aggregated = _aggregate_from_below(session, indicator, period, level, at)
         if aggregated is not None:
             frame, derived = aggregated, True
-    by_area = {int(r.area_id): r for r in frame.itertuples(index=False)}
+    by_area: dict[int, Any] = {int(r.area_id): r for r in frame.itertuples(index=False)}  # type: ignore[arg-type]
     values = []
     for area in areas:
         row = by_area.get(area.id)
@@ -222,8 +223,9 @@ def level_values(
     return publish_values(values, audience=audience), derived
 
 
-def _num(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+def _num(value: Any) -> float | None:
+    """A float, or ``None`` for SQL NULL and pandas' missing values."""
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def _aggregate_from_below(

@@ -139,7 +139,7 @@ class Database:
         if not rows:
             return 0
         connection = session.connection()
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         names = ", ".join(columns)
         if self.is_postgresql:
             with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
