@@ -1,0 +1,318 @@
+"""Table readers: CSV and Excel files into a :class:`Table` of text columns.
+
+Every cell is read as text, so that a word in a numeric column is *reported* by validation
+instead of silently becoming "not a number". Readers are registered by file suffix
+(:func:`table_reader`); a new format is one decorated function, not another ``if``.
+
+CSV goes through :mod:`pyarrow.csv` (multi-threaded, no Python work per cell); delimiter,
+decimal mark and encoding are detected from the first 64 KiB when not given.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from bettercities.core.errors import InvalidInput
+from bettercities.core.problems import Problem, Report
+from bettercities.ingest.schemas import ReadOptions
+
+SAMPLE_BYTES = 64 * 1024
+DELIMITERS = (";", ",", "\t", "|")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table read from a file: header, text columns (no nulls) and each record's spreadsheet row."""
+
+    name: str
+    columns: list[str]
+    data: pa.Table
+    rows: np.ndarray  # 1-based row number of each record as a spreadsheet shows it (header = 1)
+    decimal: str
+    problems: tuple[Problem, ...] = ()
+    header_row: int = 1
+
+    def __len__(self) -> int:
+        return self.data.num_rows
+
+    def column(self, name: str) -> pa.Array:
+        """The column ``name`` as one contiguous string array."""
+        index = self.columns.index(name)
+        return self.data.column(index).combine_chunks()
+
+
+TableReader = Callable[[Path, ReadOptions, str], Table]
+_READERS: dict[str, TableReader] = {}
+
+
+def table_reader(*suffixes: str) -> Callable[[TableReader], TableReader]:
+    """Register a reader for files ending in ``suffixes`` (lower case, with the dot)."""
+
+    def decorate(reader: TableReader) -> TableReader:
+        for suffix in suffixes:
+            _READERS[suffix] = reader
+        return reader
+
+    return decorate
+
+
+def table_suffixes() -> list[str]:
+    """File suffixes that :func:`read_table` understands."""
+    return sorted(_READERS)
+
+
+def read_table(path: Path, options: ReadOptions | None = None, *, name: str | None = None) -> Table:
+    """Read ``path`` with the reader registered for its suffix."""
+    path = Path(path)
+    display = name or path.name
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        problem = Problem(
+            code="unsupported-format",
+            message=f"cannot read {path.suffix or 'files without suffix'}; use {', '.join(table_suffixes())}",
+            file=display,
+        )
+        raise InvalidInput(f"{display}: unsupported file format", Report(source=display, problems=[problem]))
+    return reader(path, options or ReadOptions(), display)
+
+
+def refuse(
+    name: str, code: str, message: str, *, row: int | None = None, column: str | None = None
+) -> InvalidInput:
+    """An :class:`InvalidInput` for a file that cannot be read at all."""
+    problem = Problem(code=code, message=message, file=name, row=row, column=column)
+    return InvalidInput(f"{name}: {message}", Report(source=name, problems=[problem]))
+
+
+# -- CSV ---------------------------------------------------------------------------------------------------
+
+_NUMBER_POINT = re.compile(r"^[+-]?\d+\.\d+$")
+_NUMBER_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What :func:`sniff` found out about a CSV file."""
+
+    encoding: str
+    delimiter: str
+    decimal: str
+    header: list[str]
+
+
+def detect_encoding(sample: bytes) -> str:
+    """``utf-8`` if the sample decodes as UTF-8 (with or without BOM), else ``cp1252``."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def sniff(sample_text: str, *, delimiter: str | None = None, decimal: str | None = None) -> tuple[str, str]:
+    """Detect delimiter and decimal mark from the first lines of a CSV file.
+
+    The delimiter is the candidate that occurs in the header and splits the most lines into
+    the same number of fields; the decimal mark is ``,`` when numbers like ``3,5`` outnumber
+    numbers like ``3.5`` (never when the delimiter is a comma).
+    """
+    lines = [line for line in sample_text.splitlines()[:200] if line.strip()]
+    if len(lines) > 1 and not sample_text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may cut the last line
+    if delimiter is None:
+        best, best_score = ",", -1
+        for candidate in DELIMITERS:
+            try:
+                rows = list(csv.reader(lines, delimiter=candidate))
+            except csv.Error:
+                continue
+            if not rows or len(rows[0]) < 2:
+                continue
+            width = len(rows[0])
+            score = sum(1 for row in rows if len(row) == width)
+            if score > best_score:
+                best, best_score = candidate, score
+        delimiter = best
+    if decimal is None:
+        decimal = "."
+        if delimiter != ",":
+            cells = [cell.strip() for row in csv.reader(lines[1:], delimiter=delimiter) for cell in row]
+            commas = sum(1 for cell in cells if _NUMBER_COMMA.match(cell))
+            points = sum(1 for cell in cells if _NUMBER_POINT.match(cell))
+            decimal = "," if commas > points else "."
+    return delimiter, decimal
+
+
+def _csv_dialect(path: Path, options: ReadOptions, name: str) -> Dialect:
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    if not sample.strip():
+        raise refuse(name, "empty-file", "the file is empty")
+    encoding = options.encoding or detect_encoding(sample)
+    try:
+        text = sample.decode(encoding, errors="ignore" if len(sample) == SAMPLE_BYTES else "strict")
+    except (UnicodeDecodeError, LookupError) as error:
+        raise refuse(name, "encoding-error", f"cannot decode the file as {encoding}: {error}") from None
+    text = text.removeprefix("\ufeff")
+    delimiter, decimal = sniff(text, delimiter=options.delimiter, decimal=options.decimal)
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    return Dialect(encoding=encoding, delimiter=delimiter, decimal=decimal, header=header)
+
+
+def _skipped_rows(count: int, skipped_lines: list[int]) -> np.ndarray:
+    """Spreadsheet row of each kept record, given the (physical) lines the parser skipped."""
+    index = np.arange(count, dtype=np.int64)
+    if not skipped_lines:
+        return index + 2
+    lines = np.array(sorted(skipped_lines), dtype=np.int64)
+    # record i follows every skipped line whose number is at most i + 2 + (skipped lines before it)
+    thresholds = lines - 2 - np.arange(len(lines))
+    return index + 2 + np.searchsorted(thresholds, index, side="right")
+
+
+@table_reader(".csv", ".tsv", ".txt")
+def read_csv(path: Path, options: ReadOptions, name: str) -> Table:
+    """Read a delimited text file, every column as text."""
+    import pyarrow.csv as pacsv
+
+    dialect = _csv_dialect(path, options, name)
+    header = [h.strip() for h in dialect.header]
+    if not header or not any(header):
+        raise refuse(name, "missing-header", "the first row must name the columns", row=1)
+
+    def attempt(use_threads: bool) -> tuple[pa.Table, list[Any]]:
+        invalid: list[Any] = []
+
+        def handler(row: Any) -> str:
+            invalid.append(row)
+            return "skip"
+
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding=dialect.encoding, use_threads=use_threads, column_names=header, skip_rows=1
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=dialect.delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=handler,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        return table, invalid
+
+    try:
+        data, invalid = attempt(use_threads=True)
+        if invalid:  # line numbers are only known when reading on one thread
+            data, invalid = attempt(use_threads=False)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        if options.encoding is None and dialect.encoding == "utf-8" and "UTF8" in str(error):
+            return read_csv(path, options.model_copy(update={"encoding": "cp1252"}), name)
+        raise refuse(name, "unreadable-file", f"not a readable CSV file: {error}") from None
+    problems = [
+        Problem(
+            code="malformed-row",
+            message=f"expected {row.expected_columns} fields, found {row.actual_columns}",
+            file=name,
+            row=row.number,
+            value=row.text[:200],
+        )
+        for row in invalid
+        if row.text.strip()
+    ]
+    rows = _skipped_rows(data.num_rows, [row.number for row in invalid])
+    data, rows = _drop_empty_records(data, rows)
+    return Table(name, header, data, rows, dialect.decimal, tuple(problems))
+
+
+def _drop_empty_records(data: pa.Table, rows: np.ndarray) -> tuple[pa.Table, np.ndarray]:
+    """Drop blank lines and rows of empty cells (``;;;``), keeping the row numbers of the others."""
+    import pyarrow.compute as pc
+
+    if data.num_rows == 0 or data.num_columns == 0:
+        return data, rows
+    filled: Any = None
+    for column in data.columns:
+        has_text = pc.not_equal(pc.utf8_length(column), 0)
+        filled = has_text if filled is None else pc.or_(filled, has_text)
+    keep = np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    if keep.all():
+        return data, rows
+    return data.filter(pa.array(keep)), rows[keep]
+
+
+# -- Excel -------------------------------------------------------------------------------------------------
+
+
+def cell_text(value: object) -> str:
+    """The text of a spreadsheet cell as a CSV file would hold it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+@table_reader(".xlsx", ".xlsm")
+def read_xlsx(path: Path, options: ReadOptions, name: str) -> Table:
+    """Read the first (or the named) sheet of an Excel workbook; the first non-empty row is the header."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise refuse(name, "unreadable-file", f"not a readable Excel file: {error}") from None
+    try:
+        if options.sheet is not None and options.sheet not in workbook.sheetnames:
+            raise refuse(
+                name, "missing-sheet", f"no sheet {options.sheet!r}; sheets: {', '.join(workbook.sheetnames)}"
+            )
+        sheet = workbook[options.sheet] if options.sheet else workbook.worksheets[0]
+        header: list[str] | None = None
+        header_row = 1
+        columns: list[list[str]] = []
+        rows: list[int] = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            texts = [cell_text(v) for v in values]
+            if not any(texts):
+                continue
+            if header is None:
+                while texts and not texts[-1]:
+                    texts.pop()
+                header, header_row = texts, number
+                columns = [[] for _ in header]
+                continue
+            width = len(header)
+            texts = (texts + [""] * width)[:width]
+            for target, text in zip(columns, texts, strict=True):
+                target.append(text)
+            rows.append(number)
+    finally:
+        workbook.close()
+    if header is None:
+        raise refuse(name, "empty-file", "the sheet is empty")
+    data = pa.table([pa.array(c, type=pa.string()) for c in columns], names=header)
+    rows_array = np.array(rows, dtype=np.int64)
+    return Table(name, header, data, rows_array, options.decimal or ".", header_row=header_row)

@@ -1,0 +1,211 @@
+"""Revisions: compare validated observations with the current ones and write only what changed.
+
+* a key (indicator, area, period) not stored yet      -> new row, revision 1
+* a stored key whose value, numerator, denominator or
+  flags differ                                        -> new row, revision = old + 1, is current;
+                                                         the old row stays, no longer current
+* a stored key with identical content                 -> nothing
+
+Rows are written with :meth:`Database.bulk_insert` (executemany / COPY) in chunks, sorted by
+key so that index pages are filled in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import repeat
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Table, select, update
+from sqlalchemy.orm import Session
+
+from bettercities.areas.models import Area
+from bettercities.indicators.models import Observation
+from bettercities.ingest.validation import Validated
+from bettercities.storage.database import Database
+
+CHUNK = 100_000  # rows per bulk insert (bounds the memory of the Python tuples)
+ID_CHUNK = 10_000  # ids per UPDATE … WHERE id IN (…)
+
+Progress = Callable[[int, int], None]
+
+_COMPARED = ("value", "numerator", "denominator", "provisional", "estimated", "suppressed")
+_INSERT_COLUMNS = (
+    "indicator_id",
+    "area_id",
+    "period_id",
+    "value",
+    "numerator",
+    "denominator",
+    "provisional",
+    "estimated",
+    "suppressed",
+    "revision",
+    "is_current",
+    "import_id",
+    "source_row",
+    "created_at",
+)
+
+
+@dataclass
+class Plan:
+    """What to write: positions in the validated arrays, their revisions and the rows they replace."""
+
+    positions: np.ndarray
+    revisions: np.ndarray
+    replaced_ids: list[int]
+    inserted: int
+    revised: int
+    unchanged: int
+
+
+def current_frame(
+    session: Session, level_id: int, indicator_ids: Sequence[int], period_ids: Sequence[int]
+) -> pd.DataFrame:
+    """Current observations of a level for the given indicators and periods."""
+    columns = [
+        Observation.id,
+        Observation.indicator_id,
+        Observation.area_id,
+        Observation.period_id,
+        *(getattr(Observation, name) for name in _COMPARED),
+        Observation.revision,
+    ]
+    query = (
+        select(*columns)
+        .join(Area, Area.id == Observation.area_id)
+        .where(
+            Area.level_id == level_id,
+            Observation.is_current.is_(True),
+            Observation.indicator_id.in_(list(indicator_ids)),
+            Observation.period_id.in_(list(period_ids)),
+        )
+    )
+    names = [c.key for c in columns]
+    rows = session.execute(query).all() if indicator_ids and period_ids else []
+    frame = pd.DataFrame(rows, columns=names)
+    return frame.astype(
+        {
+            "id": np.int64,
+            "indicator_id": np.int64,
+            "area_id": np.int64,
+            "period_id": np.int64,
+            "value": np.float64,
+            "numerator": np.float64,
+            "denominator": np.float64,
+            "provisional": bool,
+            "estimated": bool,
+            "suppressed": bool,
+            "revision": np.int64,
+        }
+    )
+
+
+def plan(validated: Validated, period_ids: np.ndarray, current: pd.DataFrame) -> Plan:
+    """Compare ``validated`` (period index -> id through ``period_ids``) with ``current``."""
+    incoming = pd.DataFrame(
+        {
+            "indicator_id": validated.indicator_id,
+            "area_id": validated.area_id,
+            "period_id": period_ids[validated.period] if len(validated) else np.zeros(0, np.int64),
+            "position": np.arange(len(validated)),
+        }
+    )
+    if current.empty:
+        positions = np.arange(len(validated))
+        return Plan(positions, np.ones(len(positions), np.int64), [], len(positions), 0, 0)
+    current = current.sort_values("revision").drop_duplicates(
+        ["indicator_id", "area_id", "period_id"], keep="last"
+    )
+    merged = incoming.merge(current, on=["indicator_id", "area_id", "period_id"], how="left", sort=False)
+    merged = merged.sort_values("position")
+    stored = merged["id"].notna().to_numpy()
+    same = stored.copy()
+    for name in ("value", "numerator", "denominator"):
+        new = getattr(validated, name)
+        old = merged[name].to_numpy(dtype=np.float64, na_value=np.nan)
+        same &= (new == old) | (np.isnan(new) & np.isnan(old))
+    for name in ("provisional", "estimated", "suppressed"):
+        old_flag = merged[name].to_numpy(dtype=object)
+        same &= getattr(validated, name) == np.where(pd.isna(old_flag), False, old_flag).astype(bool)
+    write = ~same
+    positions = np.flatnonzero(write)
+    old_revision = merged["revision"].to_numpy(dtype=np.float64, na_value=0.0)
+    revisions = (old_revision[write] + 1).astype(np.int64)
+    replaced = merged["id"].to_numpy(dtype=np.float64, na_value=np.nan)[write & stored]
+    return Plan(
+        positions=positions,
+        revisions=revisions,
+        replaced_ids=replaced.astype(np.int64).tolist(),
+        inserted=int((write & ~stored).sum()),
+        revised=int((write & stored).sum()),
+        unchanged=int(same.sum()),
+    )
+
+
+def _nullable(values: np.ndarray) -> list[Any]:
+    out = values.astype(object)
+    out[np.isnan(values)] = None
+    return out.tolist()
+
+
+def write(
+    db: Database,
+    session: Session,
+    validated: Validated,
+    period_ids: np.ndarray,
+    the_plan: Plan,
+    *,
+    import_id: int,
+    progress: Progress | None = None,
+) -> None:
+    """Mark replaced rows as no longer current and insert the planned rows in chunks."""
+    table = cast(Table, Observation.__table__)
+    ids = the_plan.replaced_ids
+    for start in range(0, len(ids), ID_CHUNK):
+        session.execute(
+            update(table).where(table.c.id.in_(ids[start : start + ID_CHUNK])).values(is_current=False)
+        )
+    positions = the_plan.positions
+    indicator_id = validated.indicator_id[positions]
+    area_id = validated.area_id[positions]
+    period_id = period_ids[validated.period[positions]] if len(positions) else np.zeros(0, np.int64)
+    order = np.lexsort((period_id, area_id, indicator_id))
+    positions, revisions = positions[order], the_plan.revisions[order]
+    created = _created_at(db)
+    total = len(positions)
+    if progress is not None:
+        progress(0, total)
+    for start in range(0, total, CHUNK):
+        chunk = positions[start : start + CHUNK]
+        columns: list[Any] = [
+            validated.indicator_id[chunk].tolist(),
+            validated.area_id[chunk].tolist(),
+            period_ids[validated.period[chunk]].tolist(),
+            _nullable(validated.value[chunk]),
+            _nullable(validated.numerator[chunk]),
+            _nullable(validated.denominator[chunk]),
+            validated.provisional[chunk].tolist(),
+            validated.estimated[chunk].tolist(),
+            validated.suppressed[chunk].tolist(),
+            revisions[start : start + CHUNK].tolist(),
+            repeat(True),
+            repeat(import_id),
+            validated.rows[chunk].tolist(),
+            repeat(created),
+        ]
+        db.bulk_insert(session, table, _INSERT_COLUMNS, list(zip(*columns, strict=False)))
+        if progress is not None:
+            progress(min(start + CHUNK, total), total)
+
+
+def _created_at(db: Database) -> Any:
+    """Now, as the driver expects it (bulk inserts bypass SQLAlchemy's type processing)."""
+    now = datetime.now(UTC)
+    processor = Observation.__table__.c.created_at.type.bind_processor(db.engine.dialect)
+    return processor(now) if processor is not None else now

@@ -1,0 +1,577 @@
+"""Imports of areas and observations: read, validate everything, then write in one transaction.
+
+The CLI, the web upload and tests call these functions; none of them re-implements a step.
+Nothing is written when any error is found (:class:`InvalidInput` carries the report), and an
+import that changes nothing writes nothing, not even a batch.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bettercities.areas import service as areas
+from bettercities.areas.models import Area, City, SpatialLevel
+from bettercities.areas.schemas import AreaSpec, LevelSpec
+from bettercities.core.errors import Conflict, InvalidInput, NotFound
+from bettercities.core.problems import Problem, Report, Severity
+from bettercities.indicators import service as indicators
+from bettercities.indicators.models import Indicator
+from bettercities.indicators.periods import PeriodError, PeriodSpec, parse_period
+from bettercities.indicators.schemas import AreaValue
+from bettercities.ingest import geo, readers, revisions
+from bettercities.ingest.layouts import to_long
+from bettercities.ingest.models import ImportBatch
+from bettercities.ingest.schemas import (
+    AreaImportOptions,
+    AreaImportResult,
+    ImportResult,
+    Layout,
+    ObservationImportOptions,
+    ObservationRevision,
+)
+from bettercities.ingest.validation import IndicatorRule, validate
+from bettercities.publication import Audience, publish_values
+from bettercities.storage.database import Database
+
+Progress = revisions.Progress
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def current_user() -> str | None:
+    """The operating-system user running the import, when the system knows one."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def _batch(
+    session: Session, city: City, kind: str, file_name: str, sha256: str, user: str | None, options: Any
+) -> ImportBatch:
+    batch = ImportBatch(
+        city_id=city.id,
+        kind=kind,
+        file_name=file_name[:500],
+        file_sha256=sha256,
+        user=user,
+        options=options.model_dump_json(exclude_defaults=True),
+    )
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+# -- observations ------------------------------------------------------------------------------------------
+
+
+def _check_periods(options: ObservationImportOptions, name: str) -> None:
+    """Periods given as options (not cells) must parse before a file is read."""
+    given = [("--period", options.period)] if options.period else []
+    given += [(f"--map {source}", target.partition("@")[2]) for source, target in options.mapping.items()]
+    problems = []
+    for option, text in given:
+        if not text:
+            continue
+        try:
+            parse_period(text)
+        except PeriodError as error:
+            problems.append(
+                Problem(code="invalid-period", message=f"{option}: {error}", file=name, value=text)
+            )
+    if problems:
+        raise InvalidInput(f"{name}: invalid period option", Report(source=name, problems=problems))
+
+
+def _area_lookup(session: Session, level: SpatialLevel) -> Any:
+    """Map a period to ``{area code: id}`` of the level's areas valid at the period's end."""
+    rows = session.execute(
+        select(Area.code, Area.id, Area.valid_from, Area.valid_to).where(Area.level_id == level.id)
+    ).all()
+    unbounded = all(r.valid_from is None and r.valid_to is None for r in rows)
+    everything = {r.code: r.id for r in rows}
+
+    @cache
+    def at(day: date) -> Mapping[str, int]:
+        return {
+            r.code: r.id
+            for r in rows
+            if (r.valid_from is None or r.valid_from <= day) and (r.valid_to is None or r.valid_to > day)
+        }
+
+    def lookup(spec: PeriodSpec) -> Mapping[str, int]:
+        return everything if unbounded else at(spec.end_date)
+
+    return lookup
+
+
+def _rules(session: Session) -> dict[str, IndicatorRule]:
+    return {
+        i.code: IndicatorRule(
+            id=i.id,
+            code=i.code,
+            kind=i.kind,
+            factor=i.factor,
+            min_value=i.min_value,
+            max_value=i.max_value,
+            decimals=i.decimals,
+        )
+        for i in session.scalars(select(Indicator)).all()
+    }
+
+
+def import_observations(
+    db: Database,
+    city_slug: str,
+    path: Path | str,
+    *,
+    level: str,
+    layout: Layout | str = Layout.WIDE,
+    id_column: str = "id",
+    period: str | None = None,
+    period_column: str | None = None,
+    indicator_column: str = "indicator",
+    value_column: str = "value",
+    numerator_column: str | None = None,
+    denominator_column: str | None = None,
+    provisional_column: str | None = None,
+    estimated_column: str | None = None,
+    suppressed_column: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    ignore: Sequence[str] = (),
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    na_values: Sequence[str] = (),
+    user: str | None = None,
+    file_name: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import observations of ``city_slug``'s areas of ``level`` from a CSV or Excel file.
+
+    Every cell is validated first; any error raises :class:`InvalidInput` with the full report
+    and leaves the database unchanged. Observations identical to the current revision are not
+    written; changed ones become a new revision. With ``dry_run`` nothing is written.
+    ``progress(done, total)`` is called while rows are written.
+    """
+    path = Path(path)
+    name = file_name or path.name
+    options = ObservationImportOptions(
+        level=level,
+        layout=Layout(layout),
+        id_column=id_column,
+        period=period,
+        period_column=period_column,
+        indicator_column=indicator_column,
+        value_column=value_column,
+        numerator_column=numerator_column,
+        denominator_column=denominator_column,
+        provisional_column=provisional_column,
+        estimated_column=estimated_column,
+        suppressed_column=suppressed_column,
+        mapping=dict(mapping or {}),
+        ignore=list(ignore),
+        delimiter=delimiter,
+        decimal=decimal,
+        encoding=encoding,
+        sheet=sheet,
+        na_values=list(na_values),
+    )
+    _check_periods(options, name)
+    sha256 = file_sha256(path)
+    table = readers.read_table(path, options, name=name)
+    long = to_long(table, options)
+
+    with db.session() as session:
+        city = areas.get_city(session, city_slug)
+        spatial_level = areas.get_level(session, city, level)
+        validated = validate(
+            long,
+            indicators=_rules(session),
+            areas=_area_lookup(session, spatial_level),
+            level=level,
+            na_values=options.na_values,
+        )
+        report = validated.report
+        if not report.ok:
+            raise InvalidInput(
+                f"{name}: {len(report.errors) + report.truncated} problems; nothing imported", report
+            )
+        period_ids = _period_ids(session, validated.periods)
+        current = revisions.current_frame(
+            session,
+            spatial_level.id,
+            np.unique(validated.indicator_id).tolist(),
+            np.unique(period_ids).tolist(),
+        )
+        plan = revisions.plan(validated, period_ids, current)
+        result = ImportResult(
+            batch_id=None,
+            file=name,
+            sha256=sha256,
+            rows=long.data_rows,
+            observations=len(validated),
+            inserted=plan.inserted,
+            revised=plan.revised,
+            unchanged=plan.unchanged,
+            empty=validated.empty,
+            indicators=validated.indicators,
+            periods=sorted(p.code for p in validated.periods),
+            dry_run=dry_run,
+            report=report,
+        )
+        if dry_run or not len(plan.positions):
+            session.rollback()  # periods created for the comparison are not kept
+            return result
+        batch = _batch(session, city, "observations", name, sha256, user or current_user(), options)
+        try:
+            revisions.write(db, session, validated, period_ids, plan, import_id=batch.id, progress=progress)
+            batch.rows = long.data_rows
+            batch.inserted, batch.revised, batch.unchanged = plan.inserted, plan.revised, plan.unchanged
+            batch.finished_at = datetime.now(UTC)
+            session.flush()
+        except IntegrityError as error:
+            raise Conflict(
+                f"{name}: another import changed the same observations at the same time; try again"
+            ) from error
+        return result.model_copy(update={"batch_id": batch.id})
+
+
+def _period_ids(session: Session, periods: list[PeriodSpec]) -> np.ndarray:
+    ids = indicators.ensure_periods(session, periods)
+    return np.array([ids[p.code] for p in periods], dtype=np.int64)
+
+
+def observation_revisions(
+    session: Session,
+    city_slug: str,
+    area_code: str,
+    indicator_code: str,
+    period_code: str,
+    *,
+    level: str | None = None,
+    audience: Audience = Audience.INTERNAL,
+) -> list[ObservationRevision]:
+    """Every stored revision of one observation, newest first, with the file it came from."""
+    city = areas.get_city(session, city_slug)
+    spatial_level = areas.get_level(session, city, level) if level else None
+    area = areas.get_area(session, city, area_code, level=spatial_level)
+    indicator = indicators.get_indicator(session, indicator_code)
+    period = indicators.get_period(session, period_code)
+    history = indicators.observation_history(session, area, indicator, period)
+    files = dict(
+        session.execute(
+            select(ImportBatch.id, ImportBatch.file_name).where(
+                ImportBatch.id.in_([o.import_id for o in history if o.import_id is not None])
+            )
+        )
+        .tuples()
+        .all()
+    )
+    # Every output passes the publication step, revisions too.
+    published = publish_values(
+        [
+            AreaValue(
+                area_code=area.code,
+                area_name=area.name,
+                value=o.value,
+                numerator=o.numerator,
+                denominator=o.denominator,
+                provisional=o.provisional,
+                estimated=o.estimated,
+                suppressed=o.suppressed,
+                revision=o.revision,
+            )
+            for o in history
+        ],
+        audience=audience,
+    )
+    return [
+        ObservationRevision(
+            revision=o.revision,
+            is_current=o.is_current,
+            value=v.value,
+            numerator=v.numerator,
+            denominator=v.denominator,
+            provisional=o.provisional,
+            estimated=o.estimated,
+            suppressed=o.suppressed,
+            import_id=o.import_id,
+            file_name=files.get(o.import_id) if o.import_id is not None else None,
+            source_row=o.source_row,
+            created_at=o.created_at.isoformat(),
+        )
+        for o, v in zip(history, published, strict=True)
+    ]
+
+
+def count_observations(db: Database, city_slug: str | None = None, *, current_only: bool = False) -> int:
+    """Stored observations (all revisions unless ``current_only``), of one city or all."""
+    with db.reader() as session:
+        city = areas.get_city(session, city_slug) if city_slug else None
+        return indicators.count_observations(session, city, current_only=current_only)
+
+
+# -- areas -------------------------------------------------------------------------------------------------
+
+
+def _code(value: Any) -> str | None:
+    """An id cell as text: integral reals (ids stored as numbers) lose their '.0'."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip()
+    return text or None
+
+
+def import_areas(
+    db: Database,
+    city_slug: str,
+    path: Path | str,
+    *,
+    level: str,
+    level_name_de: str | None = None,
+    level_name_en: str | None = None,
+    parent_level: str | None = None,
+    id_column: str = "id",
+    name_column: str = "name",
+    parent_column: str | None = None,
+    layer: str | None = None,
+    id_fixes: Mapping[int, str] | None = None,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    user: str | None = None,
+    file_name: str | None = None,
+) -> AreaImportResult:
+    """Import the areas of one level from GeoJSON, GeoPackage or Shapefile (reprojected to WGS84).
+
+    The level is created when missing. Every problem (missing or duplicate id, invalid geometry,
+    unknown parent …) is reported by feature number and column; on any error nothing is written.
+    ``id_fixes`` replaces the ids of single features (feature number -> id), for known errors in
+    files one cannot correct at the source; each replacement is reported and kept with the batch.
+    """
+    path = Path(path)
+    name = file_name or path.name
+    options = AreaImportOptions(
+        level=level,
+        level_name_de=level_name_de,
+        level_name_en=level_name_en,
+        parent_level=parent_level,
+        id_column=id_column,
+        name_column=name_column,
+        parent_column=parent_column,
+        layer=layer,
+        id_fixes=dict(id_fixes or {}),
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    sha256 = file_sha256(path)
+    features = geo.read_features(path, layer=layer, name=name)
+    specs, rows, report = _area_specs(features, options)
+    with db.session() as session:
+        city = areas.get_city(session, city_slug)
+        spatial_level = _level(session, city, options)
+        batch = _batch(session, city, "areas", name, sha256, user or current_user(), options)
+        try:
+            created, updated, found = areas.add_areas(
+                session, city, spatial_level, specs, import_id=batch.id, source=name
+            )
+        except InvalidInput as error:
+            found = error.report or Report(source=name)
+            report.extend(_relocate(found.problems, rows, options))
+            raise InvalidInput(f"{name}: {len(report.errors)} problems; nothing imported", report) from None
+        report.extend(_relocate(found.problems, rows, options))
+        if not report.ok:
+            raise InvalidInput(f"{name}: {len(report.errors)} problems; nothing imported", report)
+        batch.rows, batch.inserted, batch.revised = len(features), created, updated
+        batch.finished_at = datetime.now(UTC)
+        return AreaImportResult(
+            batch_id=batch.id,
+            file=name,
+            sha256=sha256,
+            level=spatial_level.code,
+            features=len(features),
+            created=created,
+            updated=updated,
+            crs=features.crs,
+            reprojected=features.reprojected,
+            report=report,
+        )
+
+
+def _level(session: Session, city: City, options: AreaImportOptions) -> SpatialLevel:
+    try:
+        return areas.get_level(session, city, options.level)
+    except NotFound:
+        label = options.level.replace("_", " ")
+        return areas.ensure_level(
+            session,
+            city,
+            LevelSpec(
+                code=options.level,
+                name_de=options.level_name_de or label,
+                name_en=options.level_name_en or label,
+                parent=options.parent_level,
+            ),
+        )
+
+
+def _area_specs(
+    features: geo.FeatureTable, options: AreaImportOptions
+) -> tuple[list[AreaSpec], list[int], Report]:
+    """Area specs of the features that have an id, their feature numbers, and the problems so far."""
+    report = Report(source=features.name, problems=list(features.problems))
+    missing = [
+        c
+        for c in (options.id_column, options.name_column, options.parent_column)
+        if c and c not in features.columns
+    ]
+    for column in missing:
+        report.add(
+            Problem(
+                code="missing-column",
+                message=f"no attribute {column!r}; attributes: {', '.join(features.columns)}",
+                file=features.name,
+                column=column,
+            )
+        )
+    if missing:
+        raise InvalidInput(f"{features.name}: missing attributes", report)
+    ids = features.columns[options.id_column]
+    names = features.columns[options.name_column]
+    parents = features.columns[options.parent_column] if options.parent_column else [None] * len(features)
+    specs: list[AreaSpec] = []
+    rows: list[int] = []
+    first_row: dict[str, int] = {}
+    for number in sorted(set(options.id_fixes) - set(range(1, len(features) + 1))):
+        report.add(
+            Problem(
+                code="invalid-option",
+                message=f"--fix-id names feature {number}, but the file has {len(features)} features",
+                file=features.name,
+                value=str(number),
+            )
+        )
+    for number, (raw_id, raw_name, raw_parent, geometry) in enumerate(
+        zip(ids, names, parents, features.geometries, strict=True), start=1
+    ):
+        code = _code(raw_id)
+        where = {"file": features.name, "row": number}
+        if number in options.id_fixes:
+            fixed = options.id_fixes[number].strip()
+            report.add(
+                Problem(
+                    code="id-fixed",
+                    message=f"id {code!r} replaced by {fixed!r} (--fix-id)",
+                    severity=Severity.WARNING,
+                    column=options.id_column,
+                    value=code,
+                    **where,
+                )
+            )
+            code = fixed or None
+        if code is None:
+            report.add(
+                Problem(code="missing-value", message="the area has no id", column=options.id_column, **where)
+            )
+            continue
+        if len(code) > 60:
+            report.add(
+                Problem(
+                    code="invalid-id",
+                    message="ids have at most 60 characters",
+                    column=options.id_column,
+                    value=code,
+                    **where,
+                )
+            )
+            continue
+        if code in first_row:
+            report.add(
+                Problem(
+                    code="duplicate-key",
+                    message=f"area {code!r} again; first in feature {first_row[code]}",
+                    column=options.id_column,
+                    value=code,
+                    **where,
+                )
+            )
+            continue
+        first_row[code] = number
+        label = _code(raw_name) if not isinstance(raw_name, str) else raw_name.strip()
+        if not label:
+            report.add(
+                Problem(
+                    code="missing-value",
+                    message="the area has no name; its id is used",
+                    severity=Severity.WARNING,
+                    column=options.name_column,
+                    **where,
+                )
+            )
+        if geometry is None:
+            report.add(
+                Problem(
+                    code="missing-geometry",
+                    message="the feature has no geometry",
+                    severity=Severity.WARNING,
+                    column="geometry",
+                    **where,
+                )
+            )
+        specs.append(
+            AreaSpec(
+                code=code,
+                name=label or code,
+                parent_code=_code(raw_parent),
+                geometry=geometry,
+                valid_from=options.valid_from,
+                valid_to=options.valid_to,
+            )
+        )
+        rows.append(number)
+    return specs, rows, report
+
+
+def _relocate(problems: list[Problem], rows: list[int], options: AreaImportOptions) -> list[Problem]:
+    """Problems from :func:`areas.add_areas` (numbered by spec) at feature numbers and file columns."""
+    columns = {"code": options.id_column, "parent": options.parent_column, "geometry": "geometry"}
+    moved = []
+    for problem in problems:
+        update: dict[str, Any] = {}
+        if problem.row is not None and 1 <= problem.row <= len(rows):
+            update["row"] = rows[problem.row - 1]
+        if problem.column in columns:
+            update["column"] = columns[problem.column]
+        moved.append(problem.model_copy(update=update))
+    return moved
+
+
+__all__ = [
+    "count_observations",
+    "current_user",
+    "file_sha256",
+    "import_areas",
+    "import_observations",
+    "observation_revisions",
+]

@@ -1,0 +1,398 @@
+"""Validation of observations before anything is written: every problem, with row and column.
+
+Codes (stable, documented in ``docs/importing.md``):
+
+========================================  ========  =================================================
+code                                      severity  meaning
+========================================  ========  =================================================
+``missing-value``                         error     an area, indicator or period cell is empty
+``missing-period``                        error     no period for a column (no option, column, mapping)
+``invalid-period``                        error     a period cell is not a period
+``unknown-area``                          error     no area of the level with this id at the period
+``unknown-indicator``                     error     not in the registry (wide: header row)
+``type-error``                            error     text in a numeric cell
+``invalid-flag``                          error     a flag cell is not yes/no/1/0/x/true/false
+``duplicate-key``                         error     area + indicator + period twice in the file
+``out-of-range``                          error     outside the indicator's min_value..max_value
+``numerator-exceeds-denominator``         error     share indicator whose part exceeds its whole
+``inconsistent-value``                    warning   value differs from factor x numerator / denominator
+``empty-value``                           warning   long layout: a row without value (skipped)
+========================================  ========  =================================================
+
+Everything is computed on whole arrays; Python only runs per *problem listed*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from bettercities.core.problems import Problem, Report, Severity
+from bettercities.indicators.periods import PeriodError, PeriodSpec, parse_period
+from bettercities.ingest.cells import Numbers, parse_flags, parse_numbers
+from bettercities.ingest.findings import Findings
+from bettercities.ingest.layouts import FLAGS, NO_PERIOD, LongTable
+
+RATIO_KINDS = ("share", "ratio")
+
+
+@dataclass(frozen=True)
+class IndicatorRule:
+    """What validation needs to know about a registered indicator."""
+
+    id: int
+    code: str
+    kind: str = "value"
+    factor: float = 1.0
+    min_value: float | None = None
+    max_value: float | None = None
+    decimals: int = 1
+
+
+AreaLookup = Callable[[PeriodSpec], Mapping[str, int]]
+
+
+@dataclass
+class Validated:
+    """The observations of a file, ready to store, and the report on the file."""
+
+    rows: np.ndarray
+    area_id: np.ndarray
+    indicator_id: np.ndarray
+    period: np.ndarray  # index into ``periods``
+    periods: list[PeriodSpec]
+    value: np.ndarray  # NaN = no value (suppressed cells)
+    numerator: np.ndarray
+    denominator: np.ndarray
+    provisional: np.ndarray
+    estimated: np.ndarray
+    suppressed: np.ndarray
+    indicators: list[str]
+    empty: int
+    report: Report
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _lookup(table: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:
+    """``table[codes]`` where ``codes >= 0``, else ``fill`` (codes may be -1 or -2)."""
+    out = np.full(codes.shape, fill, dtype=table.dtype if table.size else np.asarray(fill).dtype)
+    ok = codes >= 0
+    if table.size:
+        out[ok] = table[codes[ok]]
+    return out
+
+
+def _periods(texts: Sequence[str]) -> tuple[np.ndarray, list[PeriodSpec]]:
+    """Canonical period index of each text (-1 when not a period) and the canonical periods."""
+    canonical: dict[str, int] = {}
+    specs: list[PeriodSpec] = []
+    index = np.full(len(texts), -1, dtype=np.int32)
+    for i, text in enumerate(texts):
+        try:
+            spec = parse_period(text)
+        except PeriodError:
+            continue
+        if spec.code not in canonical:
+            canonical[spec.code] = len(specs)
+            specs.append(spec)
+        index[i] = canonical[spec.code]
+    return index, specs
+
+
+def _duplicates(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of repeated keys (after their first) and the position of each one's first occurrence."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.zeros(0, dtype=bool)
+    group_start = np.maximum.accumulate(np.where(starts, np.arange(len(ordered)), 0))
+    repeated = order[~starts]
+    first = order[group_start[~starts]]
+    return repeated, first
+
+
+def validate(
+    long: LongTable,
+    *,
+    indicators: Mapping[str, IndicatorRule],
+    areas: AreaLookup,
+    level: str,
+    na_values: Sequence[str] = (),
+) -> Validated:
+    """Check every entry of ``long``; return what can be stored and the report."""
+    n = len(long)
+    rows = long.rows
+    found = Findings(long.file, rows)
+    found.extend(long.problems)
+    all_entries = np.arange(n)
+    if n == 0:
+        found.extend([Problem(code="no-data", message="the file holds no values to import", file=long.file)])
+
+    # -- keys: indicator ------------------------------------------------------------------------------
+    rules = [indicators.get(code) for code in long.indicator_codes]
+    ind_u = np.array([r.id if r else -1 for r in rules], dtype=np.int64)
+    ind_code = long.indicator.codes
+    indicator_id = _lookup(ind_u, ind_code, -1)
+    unknown_ind = all_entries[(ind_code >= 0) & (indicator_id < 0)]
+    if long.indicator_column is None:  # wide: one problem per column, on the header row
+        _, first = np.unique(ind_code[unknown_ind], return_index=True)
+        found.add(
+            "unknown-indicator",
+            unknown_ind[first],
+            row=long.header_row,
+            column=lambda i: long.indicator.uniques[ind_code[i]],
+            value=lambda i: long.indicator_codes[ind_code[i]],
+            message=lambda i: (
+                f"no indicator {long.indicator_codes[ind_code[i]]!r} in the registry; "
+                "map the column (--map COLUMN=CODE) or ignore it (--ignore-columns)"
+            ),
+        )
+    else:
+        found.add(
+            "unknown-indicator",
+            unknown_ind,
+            column=long.indicator_column,
+            value=lambda i: long.indicator.uniques[ind_code[i]],
+            message=lambda i: f"no indicator {long.indicator_codes[ind_code[i]]!r} in the registry",
+        )
+        found.add(
+            "missing-value",
+            all_entries[ind_code == -1],
+            column=long.indicator_column,
+            message="the indicator cell is empty",
+        )
+
+    # -- keys: period ---------------------------------------------------------------------------------
+    canon_u, periods = _periods(long.period.uniques)
+    period_code = long.period.codes
+    period = _lookup(canon_u, period_code, -1)
+    found.add(
+        "invalid-period",
+        all_entries[(period_code >= 0) & (period < 0)],
+        per_row=True,
+        column=long.period_column,
+        value=lambda i: long.period.uniques[period_code[i]],
+        message="not a period; use 2020, 2020-H1, 2020-Q3, 2020-07, 2020-12-31 or 31.12.2020",
+    )
+    found.add(
+        "missing-value",
+        all_entries[period_code == -1],
+        per_row=True,
+        column=long.period_column,
+        message="the period cell is empty",
+    )
+    no_period = all_entries[period_code == NO_PERIOD]
+    _, first = np.unique(ind_code[no_period], return_index=True)
+    found.add(
+        "missing-period",
+        no_period[first],
+        row=long.header_row,
+        column=lambda i: long.value_columns[ind_code[i]],
+        message="no period for this column; give --period, --period-column or --map COLUMN=CODE@PERIOD",
+    )
+
+    # -- keys: area (valid at the period's end) -------------------------------------------------------
+    area_code = long.area.codes
+    table = np.full((len(periods), len(long.area.uniques)), -1, dtype=np.int64)
+    for p, spec in enumerate(periods):
+        valid_areas = areas(spec)
+        table[p] = [valid_areas.get(code, -1) for code in long.area.uniques]
+    area_id = np.full(n, -1, dtype=np.int64)
+    both = (area_code >= 0) & (period >= 0)
+    area_id[both] = table[period[both], area_code[both]]
+    found.add(
+        "unknown-area",
+        all_entries[both & (area_id < 0)],
+        per_row=True,
+        column=long.area_column,
+        value=lambda i: long.area.uniques[area_code[i]],
+        message=lambda i: (
+            f"no area {long.area.uniques[area_code[i]]!r} in level {level!r} "
+            f"valid on {periods[period[i]].end_date.isoformat()}"
+        ),
+    )
+    found.add(
+        "missing-value",
+        all_entries[area_code == -1],
+        per_row=True,
+        column=long.area_column,
+        message="the area id cell is empty",
+    )
+
+    # -- cells ----------------------------------------------------------------------------------------
+    def numbers(texts: pa.Array, column: Callable[[int], str] | str | None) -> Numbers:
+        parsed = parse_numbers(texts, decimal=long.decimal, na_values=na_values)
+        other = "." if long.decimal == "," else ","
+        found.add(
+            "type-error",
+            all_entries[parsed.bad],
+            column=column,
+            value=lambda i: str(texts[i].as_py()),
+            message=lambda i: (
+                f"not a number: {other!r} is not the decimal mark of this file (it is {long.decimal!r})"
+                if parsed.wrong_mark[i]
+                else "not a number"
+            ),
+        )
+        return parsed
+
+    value_column = (
+        (lambda i: long.value_columns[ind_code[i]])
+        if long.indicator_column is None
+        else (long.value_columns[0] if long.value_columns else None)
+    )
+    value = numbers(long.value, value_column)
+    empty_array = np.full(n, np.nan)
+    numerator = (
+        numbers(long.numerator, long.numerator_column).values if long.numerator is not None else empty_array
+    )
+    denominator = (
+        numbers(long.denominator, long.denominator_column).values
+        if long.denominator is not None
+        else empty_array
+    )
+    flags: dict[str, np.ndarray] = {}
+    for flag in FLAGS:
+        texts = long.flags.get(flag)
+        if texts is None:
+            flags[flag] = np.zeros(n, dtype=bool)
+            continue
+        parsed_flag = parse_flags(texts)
+        flags[flag] = parsed_flag.values
+        found.add(
+            "invalid-flag",
+            all_entries[parsed_flag.bad],
+            column=long.flag_columns[flag],
+            value=lambda i, t=texts: str(t[i].as_py()),  # type: ignore[misc]
+            message="not a flag; use 1/0, x/empty, true/false, yes/no or ja/nein",
+        )
+
+    # -- values: derived, present, empty ---------------------------------------------------------------
+    kinds = np.array([r.kind if r else "" for r in rules], dtype=object)
+    factor_u = np.array([r.factor if r else 1.0 for r in rules], dtype=np.float64)
+    kind = _lookup(kinds, ind_code, "")
+    is_ratio = np.isin(kind, RATIO_KINDS)
+    factor = _lookup(factor_u, ind_code, 1.0)
+    values = value.values.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = factor * numerator / denominator
+    derivable = value.empty & is_ratio & np.isfinite(ratio) & (denominator != 0)
+    values[derivable] = ratio[derivable]
+    suppressed = flags["suppressed"]
+    present = ~np.isnan(values) | suppressed | value.bad
+    empty = ~present
+    if long.indicator_column is not None:
+        found.add(
+            "empty-value",
+            all_entries[empty],
+            severity=Severity.WARNING,
+            column=value_column,
+            message="no value; the row is skipped",
+        )
+
+    # -- duplicates ------------------------------------------------------------------------------------
+    keyed = all_entries[present & (area_id >= 0) & (indicator_id >= 0) & (period >= 0)]
+    if keyed.size:
+        _, a = np.unique(area_id[keyed], return_inverse=True)
+        _, b = np.unique(indicator_id[keyed], return_inverse=True)
+        key = (a.astype(np.int64) * (b.max() + 1) + b) * (len(periods) + 1) + period[keyed]
+        repeated, first = _duplicates(key)
+        repeated, first = keyed[repeated], keyed[first]
+        first_of = dict(zip(repeated.tolist(), first.tolist(), strict=True))
+        wide = long.indicator_column is None
+        other_row = rows[repeated] != rows[first]
+        # wide: a repeated row is one problem (on the id column); two columns of one indicator, one each
+        found.add(
+            "duplicate-key",
+            repeated[other_row] if wide else repeated,
+            per_row=wide,
+            column=long.area_column,
+            value=lambda i: long.area.uniques[area_code[i]],
+            message=lambda i: _duplicate_message(
+                long, first_of[i], ind_code[i], periods[period[i]].code, wide
+            ),
+        )
+        if wide:
+            found.add(
+                "duplicate-key",
+                repeated[~other_row],
+                column=lambda i: long.value_columns[ind_code[i]],
+                value=lambda i: long.indicator_codes[ind_code[i]],
+                message=lambda i: (
+                    f"indicator {long.indicator_codes[ind_code[i]]!r} also in column "
+                    f"{long.value_columns[ind_code[first_of[i]]]!r} of this row"
+                ),
+            )
+
+    # -- ranges and ratios -----------------------------------------------------------------------------
+    known = indicator_id >= 0
+    low_u = np.array([r.min_value if r and r.min_value is not None else -np.inf for r in rules])
+    high_u = np.array([r.max_value if r and r.max_value is not None else np.inf for r in rules])
+    low, high = _lookup(low_u, ind_code, -np.inf), _lookup(high_u, ind_code, np.inf)
+    outside = known & ~np.isnan(values) & ((values < low) | (values > high))
+    found.add(
+        "out-of-range",
+        all_entries[outside],
+        column=value_column,
+        value=lambda i: repr(float(values[i])),
+        message=lambda i: (
+            f"outside the range of {long.indicator_codes[ind_code[i]]!r} "
+            f"({_bound(low[i])} to {_bound(high[i])})"
+        ),
+    )
+    exceeds = known & (kind == "share") & (numerator > denominator)
+    found.add(
+        "numerator-exceeds-denominator",
+        all_entries[exceeds],
+        column=long.numerator_column,
+        value=lambda i: f"{numerator[i]:g} > {denominator[i]:g}",
+        message="the numerator of a share cannot exceed its denominator",
+    )
+    decimals = _lookup(np.array([r.decimals if r else 1 for r in rules], dtype=np.int64), ind_code, 1)
+    tolerance = np.maximum(10.0 ** (-decimals.astype(np.float64)), 1e-3 * np.abs(ratio))
+    with np.errstate(invalid="ignore"):
+        inconsistent = is_ratio & ~value.empty & np.isfinite(ratio) & (np.abs(values - ratio) > tolerance)
+    found.add(
+        "inconsistent-value",
+        all_entries[inconsistent & ~exceeds],
+        severity=Severity.WARNING,
+        column=value_column,
+        value=lambda i: repr(float(values[i])),
+        message=lambda i: f"differs from factor x numerator / denominator = {ratio[i]:.6g}",
+    )
+
+    keep = all_entries[present]
+    used = sorted({long.indicator_codes[c] for c in np.unique(ind_code[keep]).tolist() if c >= 0})
+    return Validated(
+        rows=rows[keep],
+        area_id=area_id[keep],
+        indicator_id=indicator_id[keep],
+        period=period[keep],
+        periods=periods,
+        value=values[keep],
+        numerator=numerator[keep],
+        denominator=denominator[keep],
+        provisional=flags["provisional"][keep],
+        estimated=flags["estimated"][keep],
+        suppressed=suppressed[keep],
+        indicators=used,
+        empty=int(empty.sum()),
+        report=found.report(),
+    )
+
+
+def _bound(value: float) -> str:
+    return "no limit" if np.isinf(value) else f"{value:g}"
+
+
+def _duplicate_message(long: LongTable, first: int, indicator: int, period: str, wide: bool) -> str:
+    row = int(long.rows[first])
+    area = long.area.uniques[long.area.codes[first]]
+    if wide:
+        return f"area {area!r} and period {period} again; first in row {row}"
+    code = long.indicator_codes[indicator]
+    return f"area {area!r}, indicator {code!r}, period {period} again; first in row {row}"
