@@ -1,0 +1,115 @@
+"""``bettercities index`` and ``bettercities spatial``: social indices and spatial statistics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bettercities.cli.common import console, fail, fail_invalid, print_report
+from bettercities.core.errors import InvalidInput, NotFound
+
+index_app = typer.Typer(help="Social indices (Berlin MSS, composite indices).", no_args_is_help=True)
+spatial_app = typer.Typer(help="Spatial statistics (Moran's I, LISA, Getis-Ord Gi*).", no_args_is_help=True)
+
+
+@index_app.command("compute")
+def compute(
+    config: Annotated[
+        str, typer.Option("--config", help="A YAML file or a preset name (see 'index presets').")
+    ],
+    data: Annotated[
+        Path, typer.Option("--data", help="CSV with one row per area.", exists=True, dir_okay=False)
+    ],
+    id_column: Annotated[str, typer.Option("--id-column", help="Column with the area ids.")],
+    out: Annotated[Path, typer.Option("--out", help="Output CSV.")],
+    population_column: Annotated[
+        str | None,
+        typer.Option(
+            "--population-column", help="Column with inhabitants (default: from the configuration)."
+        ),
+    ] = None,
+    result_json: Annotated[
+        Path | None, typer.Option("--json", help="Also write the full typed result (with configuration).")
+    ] = None,
+) -> None:
+    """Compute a social index and write one row per input area."""
+    from bettercities.analysis import service
+    from bettercities.analysis.config import preset_names
+
+    try:
+        result = service.compute_index_file(
+            data, config=config, id_column=id_column, population_column=population_column
+        )
+    except NotFound as error:
+        fail(f"{error}; presets: {', '.join(preset_names())}")
+    except InvalidInput as error:
+        fail_invalid(error)
+    service.write_csv(result, out)
+    if result_json is not None:
+        result_json.write_text(result.model_dump_json(indent=2), "utf-8")
+    if result.report.problems:
+        print_report(result.report)
+    scored = len(result.scored)
+    console.print(
+        f"{scored} areas scored, {len(result.areas) - scored} not scored; written to {out}", highlight=False
+    )
+    for name, counts in result.class_counts.items():
+        summary = ", ".join(f"{c.label} {c.count}" for c in counts)
+        console.print(f"{name}: {summary}", highlight=False)
+
+
+@index_app.command("presets")
+def presets() -> None:
+    """List the shipped index configurations."""
+    from bettercities.analysis.config import load_config, preset_names
+
+    for name in preset_names():
+        console.print(f"{name}\t{load_config(name).title or ''}", highlight=False)
+
+
+@spatial_app.command("moran")
+def moran(
+    geodata: Annotated[Path, typer.Option("--geodata", help="GeoJSON, GeoPackage, shapefile …", exists=True)],
+    variable: Annotated[str, typer.Option("--variable", help="Numeric attribute to test.")],
+    weights: Annotated[str, typer.Option("--weights", help="queen, rook, distance-band or knn.")] = "queen",
+    k: Annotated[int, typer.Option("--k", help="Neighbours for knn.")] = 6,
+    threshold: Annotated[
+        float | None, typer.Option("--threshold", help="Distance band (data units).")
+    ] = None,
+    permutations: Annotated[int, typer.Option("--permutations", help="Random permutations.")] = 999,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (reproducible p-values).")] = None,
+    id_column: Annotated[str | None, typer.Option("--id-column", help="Attribute with area ids.")] = None,
+    local: Annotated[bool, typer.Option("--local", help="Add LISA cluster and Gi* per area.")] = False,
+    alpha: Annotated[float, typer.Option("--alpha", help="Significance level of local clusters.")] = 0.05,
+) -> None:
+    """Global Moran's I with permutation inference (and, with --local, LISA clusters), as JSON."""
+    from pydantic import ValidationError
+
+    from bettercities.analysis import spatial
+    from bettercities.analysis.schemas import WeightsSpec
+
+    try:
+        spec = WeightsSpec(kind=weights, k=k, threshold=threshold)
+    except ValidationError as error:
+        fail(f"invalid weights: {error.errors()[0]['msg']}")
+    try:
+        layer = spatial.read_geodata(geodata, id_column=id_column)
+        result = spatial.moran(
+            layer, variable, weights=spec, permutations=permutations, seed=seed, local=local, alpha=alpha
+        )
+    except InvalidInput as error:
+        fail_invalid(error)
+    if result.report.problems:
+        print_report(result.report)
+    payload = result.model_dump(mode="json", exclude={"report"}, exclude_none=False)
+    if not local:
+        payload.pop("local", None)
+    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(index_app, name="index")
+    root.add_typer(spatial_app, name="spatial")
