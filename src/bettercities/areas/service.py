@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bettercities.areas.geometry import normalise
 from bettercities.areas.models import Area, City, Crosswalk, CrosswalkEntry, SpatialLevel
@@ -176,6 +176,50 @@ def area_out(area: Area, level_code: str, parent_code: str | None) -> AreaOut:
         centroid_lat=area.centroid_lat,
         area_km2=area.area_km2,
     )
+
+
+def list_areas(
+    session: Session,
+    city: City,
+    *,
+    level: SpatialLevel | None = None,
+    at: date | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[list[AreaOut], int]:
+    """A page of the areas of ``city`` (of ``level``, valid on ``at``) by level rank and code, and the total.
+
+    Reads no geometry text, so listing thousands of areas stays cheap.
+    """
+    parent = aliased(Area)
+    conditions = [Area.city_id == city.id, *valid_at(at)]
+    if level is not None:
+        conditions.append(Area.level_id == level.id)
+    total = session.scalar(select(func.count(Area.id)).where(*conditions)) or 0
+    query = (
+        select(
+            Area.id,
+            Area.code,
+            Area.name,
+            SpatialLevel.code,
+            parent.code,
+            Area.valid_from,
+            Area.valid_to,
+            Area.centroid_lon,
+            Area.centroid_lat,
+            Area.area_km2,
+        )
+        .join(SpatialLevel, SpatialLevel.id == Area.level_id)
+        .outerjoin(parent, parent.id == Area.parent_id)
+        .where(*conditions)
+        .order_by(SpatialLevel.rank, Area.code, Area.valid_from)
+        .offset(offset)
+        .limit(limit)
+    )
+    names = ("id", "code", "name", "level", "parent_code", "valid_from", "valid_to")
+    names += ("centroid_lon", "centroid_lat", "area_km2")
+    items = [AreaOut(**dict(zip(names, row, strict=True))) for row in session.execute(query).all()]
+    return items, total
 
 
 def add_areas(

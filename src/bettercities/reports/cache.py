@@ -1,0 +1,171 @@
+"""In-process memo of computed indicator values, so repeat page views do not recompute aggregates.
+
+The library computes values on read (:func:`~bettercities.indicators.service.level_values` aggregates up the
+hierarchy, :func:`~bettercities.indicators.service.city_values` combines a whole city per period). That is
+correct but costs 10–200 ms per call, and an area profile needs dozens of calls. :class:`ValueCache` keeps
+the *published* results (suppression already applied) in compact NumPy form, keyed by the arguments and a
+:func:`data_stamp` of the database.
+
+Invalidation
+------------
+The stamp is the largest id of the observation, area, indicator, period and import tables: every import,
+revision or new definition inserts rows, so the next request sees a new stamp and recomputes. Changes made
+*in place* (an UPDATE of a stored flag or a definition, a DELETE below the largest id) are not visible in the
+stamp; entries therefore also expire after ``ttl`` seconds, which bounds how long such a change can go
+unseen. A storage-level data-version counter written by every writer would remove that window.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TypeVar
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bettercities.areas.models import Area
+from bettercities.indicators.models import Indicator, Observation, Period
+from bettercities.indicators.schemas import AreaValue
+from bettercities.ingest.models import ImportBatch
+
+T = TypeVar("T")
+
+DEFAULT_TTL = 60.0
+
+_PROVISIONAL, _ESTIMATED, _SUPPRESSED = 1, 2, 4
+
+
+def data_stamp(session: Session) -> tuple:
+    """A cheap marker that changes whenever rows are added to the tables values are computed from."""
+    tables = (Observation.id, Area.id, Indicator.id, Period.id, ImportBatch.id)
+    return tuple(session.execute(select(*(select(func.max(c)).scalar_subquery() for c in tables))).one())
+
+
+@dataclass(frozen=True, eq=False)
+class ValueTable:
+    """Published values of one indicator, period and level in columns (a compact list of AreaValue)."""
+
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    value: np.ndarray
+    numerator: np.ndarray
+    denominator: np.ndarray
+    flags: np.ndarray
+    revision: np.ndarray
+    derived: bool = False
+    present: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @classmethod
+    def from_values(cls, values: list[AreaValue], derived: bool) -> ValueTable:
+        def column(name: str) -> np.ndarray:
+            return np.array([np.nan if getattr(v, name) is None else getattr(v, name) for v in values], float)
+
+        flags = np.array(
+            [
+                (_PROVISIONAL if v.provisional else 0)
+                | (_ESTIMATED if v.estimated else 0)
+                | (_SUPPRESSED if v.suppressed else 0)
+                for v in values
+            ],
+            dtype=np.uint8,
+        )
+        return cls(
+            codes=tuple(v.area_code for v in values),
+            names=tuple(v.area_name for v in values),
+            value=column("value"),
+            numerator=column("numerator"),
+            denominator=column("denominator"),
+            flags=flags,
+            revision=np.array([v.revision for v in values], dtype=np.int32),
+            derived=derived,
+        )
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {code: i for i, code in enumerate(self.codes)}
+
+    def _num(self, array: np.ndarray, i: int) -> float | None:
+        x = float(array[i])
+        return None if np.isnan(x) else x
+
+    def at(self, i: int) -> AreaValue:
+        flags = int(self.flags[i])
+        return AreaValue.model_construct(
+            area_code=self.codes[i],
+            area_name=self.names[i],
+            value=self._num(self.value, i),
+            numerator=self._num(self.numerator, i),
+            denominator=self._num(self.denominator, i),
+            provisional=bool(flags & _PROVISIONAL),
+            estimated=bool(flags & _ESTIMATED),
+            suppressed=bool(flags & _SUPPRESSED),
+            revision=int(self.revision[i]),
+        )
+
+    def get(self, code: str) -> AreaValue | None:
+        i = self.index.get(code)
+        return None if i is None else self.at(i)
+
+    def area_values(self) -> list[AreaValue]:
+        return [self.at(i) for i in range(len(self.codes))]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+class ValueCache:
+    """Thread-safe LRU memo with expiry; ``get(key, stamp, compute)`` computes once per key and stamp."""
+
+    def __init__(
+        self, maxsize: int = 4096, ttl: float = DEFAULT_TTL, clock: Callable[[], float] = time.monotonic
+    ):
+        self.maxsize = maxsize
+        self.ttl = ttl
+        self.clock = clock
+        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
+        self.misses = 0
+
+    def get(self, key: Hashable, stamp: Hashable, compute: Callable[[], T]) -> T:
+        full = (key, stamp)
+        found = self._lookup(full)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        with self._lock:
+            key_lock = self._computing.setdefault(full, threading.Lock())
+        with key_lock:  # one computation per key at a time; the others wait for its result
+            found = self._lookup(full)
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+            value = compute()
+            with self._lock:
+                self.misses += 1
+                self._items[full] = (self.clock(), value)
+                self._items.move_to_end(full)
+                while len(self._items) > self.maxsize:
+                    self._items.popitem(last=False)
+                self._computing.pop(full, None)
+        return value
+
+    def _lookup(self, full: Hashable) -> Any:
+        with self._lock:
+            entry = self._items.get(full)
+            if entry is None:
+                return None
+            created, value = entry
+            if self.clock() - created > self.ttl:
+                del self._items[full]
+                return None
+            self._items.move_to_end(full)
+            return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

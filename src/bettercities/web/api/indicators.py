@@ -1,0 +1,59 @@
+"""``/api/indicators`` (the registry) and a city's observations and series."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from bettercities.indicators import service as indicators
+from bettercities.indicators.schemas import AreaValue, IndicatorOut, Series
+from bettercities.reports import service as views
+from bettercities.web.deps import ReaderDep, SessionDep
+from bettercities.web.errors import PROBLEM_RESPONSES
+from bettercities.web.pagination import Page, PageDep
+
+router = APIRouter(prefix="/api", tags=["indicators"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("/indicators", response_model=Page[IndicatorOut], summary="The indicator registry")
+def list_indicators(request: Request, session: SessionDep, pages: PageDep) -> Page[IndicatorOut]:
+    return pages.slice(request, indicators.list_indicators(session))
+
+
+@router.get("/indicators/{code}", response_model=IndicatorOut, summary="One indicator's definition")
+def get_indicator(code: str, session: SessionDep) -> IndicatorOut:
+    return indicators.indicator_out(indicators.get_indicator(session, code))
+
+
+@router.get(
+    "/cities/{slug}/observations",
+    response_model=Page[AreaValue],
+    summary="Values of an indicator for the areas of a level in a period",
+    description=(
+        "Published values: withheld (suppressed) cells have no value, numerator or denominator. A level "
+        "without stored data gets values aggregated from the nearest finer level (flag `estimated`)."
+    ),
+)
+def observations(
+    request: Request,
+    slug: str,
+    reader: ReaderDep,
+    pages: PageDep,
+    indicator: Annotated[str, Query(description="Indicator code.")],
+    period: Annotated[str | None, Query(description="Period code; default: the latest.")] = None,
+    level: Annotated[str | None, Query(description="Level code; default: the finest.")] = None,
+) -> Page[AreaValue]:
+    _, values = views.level_view(reader, slug, indicator, period=period, level=level)
+    return pages.slice(request, values)
+
+
+@router.get("/cities/{slug}/series", response_model=Series, summary="Time series of the city or of one area")
+def series(
+    slug: str,
+    reader: ReaderDep,
+    indicator: Annotated[str, Query(description="Indicator code.")],
+    area: Annotated[str | None, Query(description="Area code; default: the whole city.")] = None,
+    level: Annotated[str | None, Query(description="Level of the area, when codes repeat.")] = None,
+) -> Series:
+    return views.series_view(reader, slug, indicator, area_code=area, level=level)

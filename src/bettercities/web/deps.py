@@ -1,0 +1,90 @@
+"""Dependencies shared by the routers: the database session, the reader with the app's caches, language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from bettercities.core.settings import Settings
+from bettercities.reports.classes import DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASSES, ClassMethod
+from bettercities.reports.schemas import ViewState
+from bettercities.reports.service import Reader
+from bettercities.storage.workspace import Workspace
+from bettercities.web.i18n import COOKIE, negotiate
+from bettercities.web.templating import Templates
+
+
+def get_workspace(request: Request) -> Workspace:
+    workspace: Workspace = request.app.state.workspace
+    return workspace
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_templates(request: Request) -> Templates:
+    templates: Templates = request.app.state.templates
+    return templates
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A read-only session for the request."""
+    with get_workspace(request).database.reader() as session:
+        yield session
+
+
+def get_reader(request: Request, session: Annotated[Session, Depends(get_session)]) -> Reader:
+    return Reader(session, request.app.state.caches)
+
+
+def language(
+    request: Request,
+    lang: Annotated[
+        Literal["de", "en"] | None, Query(description="Language of names and texts: de or en.")
+    ] = None,
+) -> str:
+    """The request's language: ``?lang=``, then the cookie, then ``Accept-Language``, then the setting."""
+    return negotiate(
+        lang,
+        request.cookies.get(COOKIE),
+        request.headers.get("accept-language"),
+        get_settings_dep(request).default_language,
+    )
+
+
+def view_state(
+    lang: Annotated[str, Depends(language)],
+    indicator: Annotated[
+        str | None, Query(description="Indicator code; default: the first with data.")
+    ] = None,
+    period: Annotated[str | None, Query(description="Period code, e.g. 2022; default: the latest.")] = None,
+    level: Annotated[str | None, Query(description="Spatial level code; default: the finest.")] = None,
+    classes: Annotated[ClassMethod, Query(description="Class breaks of the map.")] = ClassMethod.QUANTILES,
+    k: Annotated[
+        int, Query(ge=MIN_CLASSES, le=MAX_CLASSES, description="Number of classes.")
+    ] = DEFAULT_CLASSES,
+) -> ViewState:
+    return ViewState(lang=lang, indicator=indicator, period=period, level=level, classes=classes, k=k)
+
+
+def permalink_state(state: ViewState, *keys: str) -> dict[str, object]:
+    """Parameters of ``state`` for a page's URL (``classes`` and ``k`` only when not the default)."""
+    params: dict[str, object] = {key: getattr(state, key) for key in keys}
+    if "classes" in keys and state.classes == ClassMethod.QUANTILES:
+        params["classes"] = None
+    if "k" in keys and state.k == DEFAULT_CLASSES:
+        params["k"] = None
+    return params
+
+
+Lang = Annotated[str, Depends(language)]
+ReaderDep = Annotated[Reader, Depends(get_reader)]
+SessionDep = Annotated[Session, Depends(get_session)]
+StateDep = Annotated[ViewState, Depends(view_state)]
+TemplatesDep = Annotated[Templates, Depends(get_templates)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -1,0 +1,105 @@
+"""Errors as RFC 9457 problem documents (API and JSON twins) or as HTML pages (pages).
+
+* :class:`~bettercities.core.errors.NotFound` (unknown city, area, indicator, period, level) → 404;
+* bad parameters (validation, a period in no known notation, refused input) → 422.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bettercities.core.errors import Conflict, InvalidInput, NotFound
+from bettercities.indicators.periods import PeriodError
+from bettercities.web.i18n import LANGUAGES, negotiate
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemOut(BaseModel):
+    """An error (RFC 9457 problem details)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    kind: str | None = None
+    key: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ProblemOut, "description": "Unknown city, area, level, indicator or period."},
+    422: {"model": ProblemOut, "description": "Invalid parameters."},
+}
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path.endswith(".json")
+
+
+def _respond(request: Request, problem: ProblemOut) -> Response:
+    if wants_json(request):
+        return JSONResponse(
+            problem.model_dump(exclude_none=True), status_code=problem.status, media_type=PROBLEM_JSON
+        )
+    templates = request.app.state.templates
+    settings = request.app.state.settings
+    query = request.query_params.get("lang")
+    lang = negotiate(
+        query if query in LANGUAGES else None,
+        request.cookies.get("lang"),
+        request.headers.get("accept-language"),
+        settings.default_language,
+    )
+    return templates.render(
+        request, "errors/error.html", lang=lang, status_code=problem.status, problem=problem
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, error: NotFound) -> Response:
+        return _respond(
+            request,
+            ProblemOut(title="Not found", status=404, detail=str(error), kind=error.kind, key=str(error.key)),
+        )
+
+    @app.exception_handler(PeriodError)
+    async def bad_period(request: Request, error: PeriodError) -> Response:
+        return _respond(request, ProblemOut(title="Invalid parameter", status=422, detail=str(error)))
+
+    @app.exception_handler(InvalidInput)
+    async def invalid(request: Request, error: InvalidInput) -> Response:
+        errors = [p.model_dump(exclude_none=True) for p in error.report.problems] if error.report else None
+        return _respond(
+            request, ProblemOut(title="Invalid input", status=422, detail=str(error), errors=errors)
+        )
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, error: Conflict) -> Response:
+        return _respond(request, ProblemOut(title="Conflict", status=409, detail=str(error)))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(request: Request, error: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in error.errors()
+        ]
+        detail = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in errors)
+        return _respond(
+            request, ProblemOut(title="Invalid parameter", status=422, detail=detail, errors=errors)
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        title = "Not found" if error.status_code == 404 else "Error"
+        return _respond(request, ProblemOut(title=title, status=error.status_code, detail=str(error.detail)))

@@ -1,0 +1,118 @@
+"""The drawings of each page: the library's SVG functions fed with a view and the reader's language."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from bettercities.indicators.schemas import IndicatorOut
+from bettercities.reports import svg as draw
+from bettercities.reports.schemas import AreaIndicatorRow, AreaView, CityView, IndicatorView, MapArea
+from bettercities.reports.service import Reader
+from bettercities.web.i18n import gettext_for
+from bettercities.web.templating import PageContext, svg
+
+
+def _formatter(page: PageContext, indicator: IndicatorOut) -> draw.Formatter:
+    return lambda value: page.num(value, indicator.decimals)
+
+
+def _value_text(page: PageContext, indicator: IndicatorOut, value: float | None, suppressed: bool) -> str:
+    _ = gettext_for(page.lang).gettext
+    if suppressed:
+        return _("withheld")
+    if value is None:
+        return _("no data")
+    return page.unit(page.num(value, indicator.decimals), indicator.unit)
+
+
+def city_map(reader: Reader, view: CityView, page: PageContext) -> Markup:
+    """The choropleth of a city view; every area links to its profile."""
+    _ = gettext_for(page.lang).gettext
+    shapes = reader.shapes(view.city.id, view.level.id, view.period.code)
+    indicator = view.indicator
+    name = page.name(indicator)
+
+    def hover(area: MapArea) -> str:
+        value = _value_text(page, indicator, area.value, area.suppressed)
+        return f"{area.name}: {value} ({view.period.code})"
+
+    def href(area: MapArea) -> str:
+        return page.url(f"/cities/{view.city.slug}/areas/{area.code}", level=view.level.code) + (
+            f"#ind-{indicator.code}"
+        )
+
+    title = _("Map of {indicator} by {level}, {period}").format(
+        indicator=name, level=page.name(view.level), period=view.period.code
+    )
+    return svg(draw.choropleth(shapes, view.map, title=title, hover=hover, href=href))
+
+
+def legend(view: CityView | IndicatorView, page: PageContext) -> Markup:
+    _ = gettext_for(page.lang).gettext
+    classification = view.map.classification if isinstance(view, CityView) else view.classification
+    return svg(
+        draw.legend(
+            classification,
+            fmt=_formatter(page, view.indicator),
+            title=_("Legend"),
+            no_data_label=_("no data"),
+            suppressed_label=_("withheld") if view.summary.suppressed else None,
+            unit=view.indicator.unit if view.indicator.unit != "persons" else "",
+        )
+    )
+
+
+def city_chart(view: CityView | IndicatorView, page: PageContext) -> Markup:
+    _ = gettext_for(page.lang).gettext
+    name = page.name(view.indicator)
+    line = draw.Line(label=view.city.name, series=view.city_series, colour=draw.CITY_COLOUR)
+    title = _("{indicator} in {city} over time").format(indicator=name, city=view.city.name)
+    return svg(draw.line_chart([line], fmt=_formatter(page, view.indicator), title=title))
+
+
+def sparkline(row: AreaIndicatorRow, view: AreaView, page: PageContext) -> Markup:
+    _ = gettext_for(page.lang).gettext
+    lines = [draw.Line(label=view.area.name, series=row.series, colour=draw.AREA_COLOUR)]
+    title = _("{indicator} in {city} over time").format(
+        indicator=page.name(row.indicator), city=view.area.name
+    )
+    if row.comparable:
+        city = draw.Line(label=view.city.name, series=row.city_series, colour=draw.CITY_COLOUR, dashed=True)
+        lines.insert(0, city)
+        title = _("{indicator}: {area} (solid) and {city} (dashed) over time").format(
+            indicator=page.name(row.indicator), area=view.area.name, city=view.city.name
+        )
+    return svg(
+        draw.line_chart(
+            lines, fmt=_formatter(page, row.indicator), title=title, width=180, height=48, compact=True
+        )
+    )
+
+
+def histogram(view: IndicatorView, page: PageContext) -> Markup:
+    _ = gettext_for(page.lang).gettext
+    title = _("Distribution of {indicator} over the {count} areas with a value, {period}").format(
+        indicator=page.name(view.indicator), count=view.summary.with_value, period=view.period.code
+    )
+    city = view.city_value.value if view.city_value else None
+    return svg(
+        draw.histogram(
+            view.histogram,
+            fmt=_formatter(page, view.indicator),
+            title=title,
+            count_label=_("areas"),
+            marker=city,
+            marker_label=view.city.name,
+        )
+    )
+
+
+def locator(reader: Reader, view: AreaView, page: PageContext) -> Markup:
+    """The area on the outlines of the city's coarsest level."""
+    _ = gettext_for(page.lang).gettext
+    if view.locator_level is None:
+        return Markup("")
+    outlines = reader.shapes(view.city.id, reader.level_id(view.city.id, view.locator_level), None)
+    own = reader.shapes(view.city.id, view.level.id, None)
+    title = _("Location of {area} in {city}").format(area=view.area.name, city=view.city.name)
+    return svg(draw.locator(outlines, own.paths.get(view.area.code), title=title))

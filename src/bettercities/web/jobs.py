@@ -1,0 +1,190 @@
+"""Imports started from the web: run in a background thread, observed through a status the page polls.
+
+A job stores the uploaded file in the workspace's ``uploads`` folder, calls the ingest library (which does all
+validation and writing) and keeps the typed outcome: the import result, or the report of every problem.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bettercities.core.errors import BettercitiesError, InvalidInput
+from bettercities.core.problems import Problem, Report
+from bettercities.storage.workspace import Workspace
+
+MAX_JOBS = 200
+
+
+class JobKind(StrEnum):
+    OBSERVATIONS = "observations"
+    AREAS = "areas"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ImportRequest(BaseModel):
+    """What the upload form asks for (the ingest library validates the details)."""
+
+    kind: JobKind
+    city: str
+    level: str
+    layout: str = "wide"
+    period: str | None = None
+    id_column: str = "id"
+    name_column: str = "name"
+    parent_column: str | None = None
+    parent_level: str | None = None
+    level_name_de: str | None = None
+    level_name_en: str | None = None
+    mapping: dict[str, str] = Field(default_factory=dict)
+    file_name: str
+
+
+class ImportJob(BaseModel):
+    """The state of one import: the page shows it, its JSON twin is what the page's script polls."""
+
+    id: str
+    request: ImportRequest
+    status: JobStatus = JobStatus.QUEUED
+    done: int = 0
+    total: int = 0
+    message: str | None = None
+    result: dict[str, Any] | None = Field(default=None, description="The import result (counts).")
+    report: Report | None = Field(default=None, description="Every problem found, with row and column.")
+    started: float = Field(default_factory=time.time)
+    finished: float | None = None
+
+    @property
+    def finished_ok(self) -> bool:
+        return self.status == JobStatus.DONE
+
+
+class Jobs:
+    """Import jobs of one app; one import at a time (the database has a single writer anyway)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._jobs: OrderedDict[str, ImportJob] = OrderedDict()
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bettercities-import")
+        return self._executor
+
+    def create(self, request: ImportRequest, content: bytes) -> ImportJob:
+        job = ImportJob(id=uuid.uuid4().hex, request=request)
+        folder = self.workspace.uploads / job.id
+        folder.mkdir(parents=True, exist_ok=True)
+        safe_name = Path(request.file_name).name or "upload"
+        (folder / safe_name).write_bytes(content)
+        with self._lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > MAX_JOBS:
+                self._jobs.popitem(last=False)
+        return job
+
+    def start(self, job: ImportJob) -> None:
+        """Run ``job`` in the background."""
+        self._pool().submit(self.run, job.id)
+
+    def get(self, job_id: str) -> ImportJob | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            return job.model_copy(deep=True) if job is not None else None
+
+    def _update(self, job_id: str, **changes: Any) -> None:
+        with self._lock:
+            job = self._jobs[job_id]
+            self._jobs[job_id] = job.model_copy(update=changes)
+
+    def run(self, job_id: str) -> ImportJob:
+        """Run the import now (in the calling thread) and return the finished job."""
+        job = self.get(job_id)
+        assert job is not None
+        self._update(job_id, status=JobStatus.RUNNING)
+        path = self.workspace.uploads / job.id / (Path(job.request.file_name).name or "upload")
+        try:
+            result = self._import(job, path)
+            self._update(
+                job_id,
+                status=JobStatus.DONE,
+                result=result.model_dump(mode="json", exclude={"report"}),
+                report=result.report,
+                finished=time.time(),
+            )
+        except InvalidInput as error:
+            self._update(
+                job_id,
+                status=JobStatus.FAILED,
+                message=str(error),
+                report=error.report,
+                finished=time.time(),
+            )
+        except (BettercitiesError, ValueError, OSError) as error:
+            report = Report(source=job.request.file_name)
+            report.add(Problem(code="import-failed", message=str(error), file=job.request.file_name))
+            self._update(
+                job_id, status=JobStatus.FAILED, message=str(error), report=report, finished=time.time()
+            )
+        finished = self.get(job_id)
+        assert finished is not None
+        return finished
+
+    def _import(self, job: ImportJob, path: Path) -> Any:
+        from bettercities.ingest import service as ingest
+
+        request = job.request
+        db = self.workspace.database
+
+        def progress(done: int, total: int) -> None:
+            self._update(job.id, done=done, total=total)
+
+        if request.kind == JobKind.AREAS:
+            return ingest.import_areas(
+                db,
+                request.city,
+                path,
+                level=request.level,
+                level_name_de=request.level_name_de,
+                level_name_en=request.level_name_en,
+                parent_level=request.parent_level,
+                id_column=request.id_column,
+                name_column=request.name_column,
+                parent_column=request.parent_column,
+                user="web",
+                file_name=request.file_name,
+            )
+        return ingest.import_observations(
+            db,
+            request.city,
+            path,
+            level=request.level,
+            layout=request.layout,
+            id_column=request.id_column,
+            period=request.period,
+            mapping=request.mapping,
+            user="web",
+            file_name=request.file_name,
+            progress=progress,
+        )
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
