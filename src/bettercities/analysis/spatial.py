@@ -7,6 +7,7 @@ returns typed results. esda and libpysal are imported lazily (they are heavy).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -42,12 +43,17 @@ class Layer:
     attributes: dict[str, npt.NDArray[Any]] = field(default_factory=dict)
     source: str | None = None
     crs: str | None = None
+    report: Report = field(default_factory=Report)
 
 
-def read_geodata(path: str | Path, *, id_column: str | None = None) -> Layer:
+def read_geodata(
+    path: str | Path, *, id_column: str | None = None, duplicates: Literal["error", "merge"] = "error"
+) -> Layer:
     """Read any OGR vector file (GeoJSON, GeoPackage, shapefile …) without geopandas.
 
     Ids come from ``id_column`` (as text), else from an ``id`` attribute, else are row numbers.
+    Features sharing an id are refused (:class:`InvalidInput` naming the rows) unless
+    ``duplicates="merge"`` unites them into one area (for files that split an area into parts).
     """
     import pyogrio.raw
     import shapely
@@ -66,12 +72,59 @@ def read_geodata(path: str | Path, *, id_column: str | None = None) -> Layer:
         raise InvalidInput(f"{source}: id column {id_column!r} not found", report)
     key = id_column or ("id" if "id" in attributes else None)
     ids = [str(v) for v in attributes[key]] if key else [str(i) for i in range(len(wkb))]
-    return Layer(
+    layer = Layer(
         ids=ids,
         geometries=list(shapely.from_wkb(wkb)),
         attributes=attributes,
         source=source,
         crs=meta.get("crs"),
+        report=Report(source=source),
+    )
+    return _merge_duplicates(layer, key, merge=duplicates == "merge")
+
+
+def _merge_duplicates(layer: Layer, key: str | None, *, merge: bool) -> Layer:
+    """One area per id: features sharing an id are an error, or merged with a warning.
+
+    Real boundary files contain such slips: the Berlin planning areas until 2020 give the id
+    ``06010102`` (Schloßstraße, Steglitz) also to Schloßstraße in Charlottenburg (``04030417``).
+    Merging would be wrong there, so it must be asked for. Attributes come from the first feature.
+    """
+    import shapely
+
+    first: dict[str, int] = {}
+    parts: dict[str, list[int]] = {}
+    for row, area_id in enumerate(layer.ids):
+        first.setdefault(area_id, row)
+        parts.setdefault(area_id, []).append(row)
+    if len(first) == len(layer.ids):
+        return layer
+    for area_id, rows in parts.items():
+        if len(rows) > 1:
+            layer.report.add(
+                Problem(
+                    code="duplicate-key",
+                    severity=Severity.WARNING if merge else Severity.ERROR,
+                    message=f"{len(rows)} features share this id (features "
+                    f"{', '.join(str(r + 1) for r in rows)})"
+                    + ("; their geometries were merged" if merge else ""),
+                    file=layer.source,
+                    row=rows[1] + 1,
+                    column=key,
+                    value=area_id,
+                )
+            )
+    if not merge:
+        raise InvalidInput(f"{layer.source}: {layer.report.summary()}", layer.report)
+    keep = sorted(first.values())
+    geometries = [shapely.union_all([layer.geometries[r] for r in parts[layer.ids[k]]]) for k in keep]
+    return Layer(
+        ids=[layer.ids[k] for k in keep],
+        geometries=geometries,
+        attributes={name: values[keep] for name, values in layer.attributes.items()},
+        source=layer.source,
+        crs=layer.crs,
+        report=layer.report,
     )
 
 
@@ -109,7 +162,7 @@ def summarise(w: W, kind: WeightsKind) -> WeightsSummary:
 
 
 def _values(layer: Layer, variable: str) -> tuple[npt.NDArray[np.float64], Report]:
-    report = Report(source=layer.source)
+    report = Report(source=layer.source, problems=list(layer.report.problems))
     if variable not in layer.attributes:
         report.add(
             Problem(
@@ -191,13 +244,18 @@ def local_statistics(
     """
     import esda
 
-    lisa = esda.Moran_Local(y, w, transformation=w.transform, permutations=permutations, seed=seed, n_jobs=1)
     gi = None
-    if gi_star:
-        # star=1.0: the area itself counts as a neighbour with weight 1 before row standardisation.
-        gi = esda.G_Local(
-            y, w_binary(w), transform="R", star=1.0, permutations=permutations, seed=seed, n_jobs=1
+    with warnings.catch_warnings():
+        # esda announces a future change of the default alternative; we keep GeoDa's folded p-values.
+        warnings.filterwarnings("ignore", message="The alternative hypothesis", category=DeprecationWarning)
+        lisa = esda.Moran_Local(
+            y, w, transformation=w.transform, permutations=permutations, seed=seed, n_jobs=1
         )
+        if gi_star:
+            # star=1.0: the area itself counts as a neighbour with weight 1 before row standardisation.
+            gi = esda.G_Local(
+                y, w_binary(w), transform="R", star=1.0, permutations=permutations, seed=seed, n_jobs=1
+            )
     areas = []
     for i, area_id in enumerate(ids):
         quadrant = QUADRANTS[int(lisa.q[i])]
