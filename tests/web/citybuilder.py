@@ -72,6 +72,12 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
 )
 
 
+#: What a suppressed cell holds in the database (and must never be published).
+SECRET_VALUE = 77.777
+SECRET_NUMERATOR = 98765.0
+SECRET_DENOMINATOR = 126985.0
+
+
 @dataclass
 class BuiltCity:
     """What `build_city` made, for assertions."""
@@ -140,7 +146,8 @@ def build_city(
                         cx1 = x0 + (x1 - x0) * (col + 1) / cols
                         cy0 = y0 + (y1 - y0) * row / rows
                         cy1 = y0 + (y1 - y0) * (row + 1) / rows
-                        children.append((f"{parent_code}{number:02d}", parent_code or None, cx0, cy0, cx1, cy1))
+                        code = f"{parent_code}{number:02d}"
+                        children.append((code, parent_code or None, cx0, cy0, cx1, cy1))
             specs = [
                 AreaSpec(
                     code=c,
@@ -177,6 +184,8 @@ def build_city(
                 for ind_code, (value, num, den) in cells.items():
                     hidden = (ind_code, area_code, period) in suppress
                     if hidden:
+                        # A value no other cell has, so that a leak anywhere is detectable.
+                        value, num, den = SECRET_VALUE, SECRET_NUMERATOR, SECRET_DENOMINATOR
                         built.suppressed[(ind_code, area_code, period)] = value
                     rows_out.append(
                         {
