@@ -166,6 +166,11 @@ def natural_breaks(values: npt.ArrayLike, k: int) -> list[float]:
     >>> natural_breaks([1, 2, 3, 10, 11, 12, 30, 31], 3)
     [3.0, 12.0, 31.0]
     """
+    import warnings
+
     import mapclassify
 
-    return [float(b) for b in mapclassify.FisherJenks(np.asarray(values, dtype=float), k=k).bins]
+    with warnings.catch_warnings():
+        # Without numba mapclassify warns that it uses its pure-Python version (fine at city scale).
+        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        return [float(b) for b in mapclassify.FisherJenks(np.asarray(values, dtype=float), k=k).bins]

@@ -240,7 +240,7 @@ def local_statistics(
     >>> y = np.array([1., 1., 5., 1., 1., 5., 5., 5., 5.])
     >>> [a.quadrant for a in local_statistics(y, w, [str(i) for i in range(9)],
     ...  permutations=99, seed=1, alpha=0.05)][:3]
-    ['LL', 'LL', 'HH']
+    ['LL', 'LL', 'HL']
     """
     import esda
 

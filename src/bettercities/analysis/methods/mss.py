@@ -33,7 +33,7 @@ def mss_index(frame: pd.DataFrame, indicators: list[str]) -> tuple[pd.Series, pd
     >>> frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [2.0, 2.0, 5.0]}, index=["x", "y", "z"])
     >>> index, z = mss_index(frame, ["a", "b"])
     >>> index.round(3).tolist()
-    [-1.069, -0.267, 1.336]
+    [-1.0, -0.366, 1.366]
     """
     z = pd.DataFrame({c: zscore(frame[c].to_numpy(float)) for c in indicators}, index=frame.index)
     return pd.Series(zscore(z.sum(axis=1).to_numpy(float)), index=frame.index), z
