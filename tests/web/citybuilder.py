@@ -146,8 +146,8 @@ def build_city(
                         cx1 = x0 + (x1 - x0) * (col + 1) / cols
                         cy0 = y0 + (y1 - y0) * row / rows
                         cy1 = y0 + (y1 - y0) * (row + 1) / rows
-                        code = f"{parent_code}{number:02d}"
-                        children.append((code, parent_code or None, cx0, cy0, cx1, cy1))
+                        child = f"{parent_code}{number:02d}"
+                        children.append((child, parent_code or None, cx0, cy0, cx1, cy1))
             specs = [
                 AreaSpec(
                     code=c,
