@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import repeat
 from typing import Any, cast
 
 import numpy as np
@@ -34,22 +33,6 @@ ID_CHUNK = 10_000  # ids per UPDATE … WHERE id IN (…)
 Progress = Callable[[int, int], None]
 
 _COMPARED = ("value", "numerator", "denominator", "provisional", "estimated", "suppressed")
-_INSERT_COLUMNS = (
-    "indicator_id",
-    "area_id",
-    "period_id",
-    "value",
-    "numerator",
-    "denominator",
-    "provisional",
-    "estimated",
-    "suppressed",
-    "revision",
-    "is_current",
-    "import_id",
-    "source_row",
-    "created_at",
-)
 
 
 @dataclass
@@ -149,9 +132,40 @@ def plan(validated: Validated, period_ids: np.ndarray, current: pd.DataFrame) ->
 
 
 def _nullable(values: np.ndarray) -> list[Any]:
+    nan = np.isnan(values)
+    if not nan.any():
+        return values.tolist()
     out = values.astype(object)
-    out[np.isnan(values)] = None
+    out[nan] = None
     return out.tolist()
+
+
+@dataclass
+class _Chunk:
+    columns: list[str]
+    rows: list[tuple]
+    constants: dict[str, Any]
+
+
+def _chunk(arrays: dict[str, np.ndarray], constants: dict[str, Any]) -> _Chunk:
+    """Driver-ready rows of one chunk; columns with one value in the whole chunk become constants.
+
+    Flags, empty numerators and revision 1 are usually the same in every row: binding them per
+    row would cost more than the rest of the insert.
+    """
+    fixed = dict(constants)
+    columns: list[str] = []
+    values: list[list[Any]] = []
+    for name, array in arrays.items():
+        first = _constant(array)
+        if first is not _VARYING:
+            fixed[name] = first
+        else:
+            columns.append(name)
+            values.append(_nullable(array) if array.dtype.kind == "f" else array.tolist())
+    count = len(next(iter(arrays.values())))
+    rows = list(zip(*values, strict=True)) if values else [()] * count
+    return _Chunk(columns, rows, fixed)
 
 
 def write(
@@ -164,7 +178,13 @@ def write(
     import_id: int,
     progress: Progress | None = None,
 ) -> None:
-    """Mark replaced rows as no longer current and insert the planned rows in chunks."""
+    """Mark replaced rows as no longer current and insert the planned rows in chunks.
+
+    While one chunk is inserted (SQLite and psycopg release the GIL while they work), a worker
+    thread turns the next chunk's arrays into Python tuples; only this thread touches the session.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     table = cast(Table, Observation.__table__)
     ids = the_plan.replaced_ids
     for start in range(0, len(ids), ID_CHUNK):
@@ -172,40 +192,70 @@ def write(
             update(table).where(table.c.id.in_(ids[start : start + ID_CHUNK])).values(is_current=False)
         )
     positions = the_plan.positions
-    indicator_id = validated.indicator_id[positions]
-    area_id = validated.area_id[positions]
-    period_id = period_ids[validated.period[positions]] if len(positions) else np.zeros(0, np.int64)
-    order = np.lexsort((period_id, area_id, indicator_id))
-    positions, revisions = positions[order], the_plan.revisions[order]
-    created = _created_at(db)
     total = len(positions)
     if progress is not None:
         progress(0, total)
-    for start in range(0, total, CHUNK):
+    if not total:
+        return
+    period_id = period_ids[validated.period[positions]]
+    # Insert in key order: the unique index is then filled from left to right.
+    key = (
+        validated.indicator_id[positions] * (int(validated.area_id.max()) + 1) + validated.area_id[positions]
+    )
+    order = np.lexsort((period_id, key))
+    positions, revisions, period_id = positions[order], the_plan.revisions[order], period_id[order]
+    constants = {"is_current": True, "import_id": import_id, "created_at": _created_at(db)}
+
+    def prepare(start: int) -> _Chunk:
         chunk = positions[start : start + CHUNK]
-        columns: list[Any] = [
-            validated.indicator_id[chunk].tolist(),
-            validated.area_id[chunk].tolist(),
-            period_ids[validated.period[chunk]].tolist(),
-            _nullable(validated.value[chunk]),
-            _nullable(validated.numerator[chunk]),
-            _nullable(validated.denominator[chunk]),
-            validated.provisional[chunk].tolist(),
-            validated.estimated[chunk].tolist(),
-            validated.suppressed[chunk].tolist(),
-            revisions[start : start + CHUNK].tolist(),
-            repeat(True),
-            repeat(import_id),
-            validated.rows[chunk].tolist(),
-            repeat(created),
-        ]
-        db.bulk_insert(session, table, _INSERT_COLUMNS, list(zip(*columns, strict=False)))
-        if progress is not None:
-            progress(min(start + CHUNK, total), total)
+        arrays = {
+            "indicator_id": validated.indicator_id[chunk],
+            "area_id": validated.area_id[chunk],
+            "period_id": period_id[start : start + CHUNK],
+            "value": validated.value[chunk],
+            "numerator": validated.numerator[chunk],
+            "denominator": validated.denominator[chunk],
+            "provisional": validated.provisional[chunk],
+            "estimated": validated.estimated[chunk],
+            "suppressed": validated.suppressed[chunk],
+            "revision": revisions[start : start + CHUNK],
+            "source_row": validated.rows[chunk],
+        }
+        return _chunk(arrays, constants)
+
+    starts = list(range(0, total, CHUNK))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bc-import") as worker:
+        pending = worker.submit(prepare, starts[0])
+        for number, start in enumerate(starts):
+            ready = pending.result()
+            if number + 1 < len(starts):
+                pending = worker.submit(prepare, starts[number + 1])
+            db.bulk_insert(session, table, ready.columns, ready.rows, constants=ready.constants)
+            if progress is not None:
+                progress(min(start + CHUNK, total), total)
+
+
+_VARYING = object()
+
+
+def _constant(array: np.ndarray) -> Any:
+    """The one value of ``array`` (``None`` for all-NaN floats), or ``_VARYING``."""
+    first = array[0]
+    if array.dtype.kind == "f":
+        nan = np.isnan(array)
+        if nan.all():
+            return None
+        if nan.any() or not (array == first).all():
+            return _VARYING
+        return float(first)
+    if not (array == first).all():
+        return _VARYING
+    return first.item()
 
 
 def _created_at(db: Database) -> Any:
     """Now, as the driver expects it (bulk inserts bypass SQLAlchemy's type processing)."""
     now = datetime.now(UTC)
-    processor = Observation.__table__.c.created_at.type.bind_processor(db.engine.dialect)
+    dialect = db.engine.dialect
+    processor = Observation.__table__.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
     return processor(now) if processor is not None else now

@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -45,6 +46,7 @@ from bettercities.publication import Audience, publish_values
 from bettercities.storage.database import Database
 
 Progress = revisions.Progress
+OptionsT = TypeVar("OptionsT", bound=BaseModel)
 
 
 def file_sha256(path: Path) -> str:
@@ -61,6 +63,25 @@ def current_user() -> str | None:
         return getpass.getuser()
     except (KeyError, OSError):
         return None
+
+
+def _options(model: type[OptionsT], name: str, **values: Any) -> OptionsT:
+    """Validated options; invalid ones are refused like invalid files, with one problem per field."""
+    try:
+        return model(**values)
+    except ValidationError as error:
+        report = Report(source=name)
+        for detail in error.errors():
+            report.add(
+                Problem(
+                    code="invalid-option",
+                    message=detail["msg"],
+                    file=name,
+                    column=".".join(str(part) for part in detail["loc"]) or None,
+                    value=None if detail.get("input") is None else str(detail["input"])[:200],
+                )
+            )
+        raise InvalidInput(f"{name}: invalid import options", report) from None
 
 
 def _batch(
@@ -175,7 +196,9 @@ def import_observations(
     """
     path = Path(path)
     name = file_name or path.name
-    options = ObservationImportOptions(
+    options = _options(
+        ObservationImportOptions,
+        name,
         level=level,
         layout=Layout(layout),
         id_column=id_column,
@@ -372,7 +395,9 @@ def import_areas(
     """
     path = Path(path)
     name = file_name or path.name
-    options = AreaImportOptions(
+    options = _options(
+        AreaImportOptions,
+        name,
         level=level,
         level_name_de=level_name_de,
         level_name_en=level_name_en,

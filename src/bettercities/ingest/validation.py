@@ -79,12 +79,9 @@ class Validated:
 
 
 def _lookup(table: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:
-    """``table[codes]`` where ``codes >= 0``, else ``fill`` (codes may be -1 or -2)."""
-    out = np.full(codes.shape, fill, dtype=table.dtype if table.size else np.asarray(fill).dtype)
-    ok = codes >= 0
-    if table.size:
-        out[ok] = table[codes[ok]]
-    return out
+    """``table[codes]``, with ``fill`` for the codes -1 (empty cell) and -2 (not given): one take."""
+    extended = np.concatenate([table, np.array([fill, fill], dtype=table.dtype)])
+    return extended[codes]
 
 
 def _periods(texts: Sequence[str]) -> tuple[np.ndarray, list[PeriodSpec]]:
@@ -104,8 +101,14 @@ def _periods(texts: Sequence[str]) -> tuple[np.ndarray, list[PeriodSpec]]:
     return index, specs
 
 
-def _duplicates(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of repeated keys (after their first) and the position of each one's first occurrence."""
+def _duplicates(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of repeated keys (after their first) and the position of each one's first occurrence.
+
+    Keys lie in ``range(space)``; when that range is small a count tells in one pass that
+    there is no repeat (the usual case), before any sorting.
+    """
+    if space <= 4 * len(keys) + 1_000_000 and np.bincount(keys, minlength=1).max(initial=0) <= 1:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     starts = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.zeros(0, dtype=bool)
@@ -135,6 +138,8 @@ def validate(
     # -- keys: indicator ------------------------------------------------------------------------------
     rules = [indicators.get(code) for code in long.indicator_codes]
     ind_u = np.array([r.id if r else -1 for r in rules], dtype=np.int64)
+    dense = {i: k for k, i in enumerate(sorted({r.id for r in rules if r}))}
+    ind_key_u = np.array([dense[r.id] if r else -1 for r in rules], dtype=np.int64)
     ind_code = long.indicator.codes
     indicator_id = _lookup(ind_u, ind_code, -1)
     unknown_ind = all_entries[(ind_code >= 0) & (indicator_id < 0)]
@@ -272,16 +277,18 @@ def validate(
         )
 
     # -- values: derived, present, empty ---------------------------------------------------------------
-    kinds = np.array([r.kind if r else "" for r in rules], dtype=object)
-    factor_u = np.array([r.factor if r else 1.0 for r in rules], dtype=np.float64)
-    kind = _lookup(kinds, ind_code, "")
-    is_ratio = np.isin(kind, RATIO_KINDS)
-    factor = _lookup(factor_u, ind_code, 1.0)
-    values = value.values.copy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = factor * numerator / denominator
-    derivable = value.empty & is_ratio & np.isfinite(ratio) & (denominator != 0)
-    values[derivable] = ratio[derivable]
+    def per_indicator(values: list[object], fill: object, dtype: type) -> np.ndarray:
+        return _lookup(np.array(values, dtype=dtype), ind_code, fill)
+
+    values = value.values
+    with_ratio = long.numerator is not None and long.denominator is not None
+    if with_ratio:
+        is_ratio = per_indicator([bool(r and r.kind in RATIO_KINDS) for r in rules], False, np.bool_)
+        factor = per_indicator([r.factor if r else 1.0 for r in rules], 1.0, np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = factor * numerator / denominator
+        derivable = value.empty & is_ratio & np.isfinite(ratio) & (denominator != 0)
+        values = np.where(derivable, ratio, values)
     suppressed = flags["suppressed"]
     present = ~np.isnan(values) | suppressed | value.bad
     empty = ~present
@@ -294,13 +301,13 @@ def validate(
             message="no value; the row is skipped",
         )
 
-    # -- duplicates ------------------------------------------------------------------------------------
-    keyed = all_entries[present & (area_id >= 0) & (indicator_id >= 0) & (period >= 0)]
+    # -- duplicates (area + indicator + period) -------------------------------------------------------
+    ind_key = _lookup(ind_key_u, ind_code, -1)
+    keyed = np.flatnonzero(present & (area_code >= 0) & (ind_key >= 0) & (period >= 0))
     if keyed.size:
-        _, a = np.unique(area_id[keyed], return_inverse=True)
-        _, b = np.unique(indicator_id[keyed], return_inverse=True)
-        key = (a.astype(np.int64) * (b.max() + 1) + b) * (len(periods) + 1) + period[keyed]
-        repeated, first = _duplicates(key)
+        n_ind, n_per = len(dense), len(periods)
+        key = (area_code[keyed].astype(np.int64) * n_ind + ind_key[keyed]) * n_per + period[keyed]
+        repeated, first = _duplicates(key, len(long.area.uniques) * n_ind * n_per)
         repeated, first = keyed[repeated], keyed[first]
         first_of = dict(zip(repeated.tolist(), first.tolist(), strict=True))
         wide = long.indicator_column is None
@@ -329,14 +336,16 @@ def validate(
             )
 
     # -- ranges and ratios -----------------------------------------------------------------------------
-    known = indicator_id >= 0
-    low_u = np.array([r.min_value if r and r.min_value is not None else -np.inf for r in rules])
-    high_u = np.array([r.max_value if r and r.max_value is not None else np.inf for r in rules])
-    low, high = _lookup(low_u, ind_code, -np.inf), _lookup(high_u, ind_code, np.inf)
-    outside = known & ~np.isnan(values) & ((values < low) | (values > high))
+    low = per_indicator(
+        [r.min_value if r and r.min_value is not None else -np.inf for r in rules], -np.inf, np.float64
+    )
+    high = per_indicator(
+        [r.max_value if r and r.max_value is not None else np.inf for r in rules], np.inf, np.float64
+    )
+    outside = np.flatnonzero((values < low) | (values > high))  # NaN compares false; unknown: no limits
     found.add(
         "out-of-range",
-        all_entries[outside],
+        outside,
         column=value_column,
         value=lambda i: repr(float(values[i])),
         message=lambda i: (
@@ -344,26 +353,28 @@ def validate(
             f"({_bound(low[i])} to {_bound(high[i])})"
         ),
     )
-    exceeds = known & (kind == "share") & (numerator > denominator)
-    found.add(
-        "numerator-exceeds-denominator",
-        all_entries[exceeds],
-        column=long.numerator_column,
-        value=lambda i: f"{numerator[i]:g} > {denominator[i]:g}",
-        message="the numerator of a share cannot exceed its denominator",
-    )
-    decimals = _lookup(np.array([r.decimals if r else 1 for r in rules], dtype=np.int64), ind_code, 1)
-    tolerance = np.maximum(10.0 ** (-decimals.astype(np.float64)), 1e-3 * np.abs(ratio))
-    with np.errstate(invalid="ignore"):
-        inconsistent = is_ratio & ~value.empty & np.isfinite(ratio) & (np.abs(values - ratio) > tolerance)
-    found.add(
-        "inconsistent-value",
-        all_entries[inconsistent & ~exceeds],
-        severity=Severity.WARNING,
-        column=value_column,
-        value=lambda i: repr(float(values[i])),
-        message=lambda i: f"differs from factor x numerator / denominator = {ratio[i]:.6g}",
-    )
+    if with_ratio:
+        is_share = per_indicator([bool(r and r.kind == "share") for r in rules], False, np.bool_)
+        exceeds = is_share & (numerator > denominator)
+        found.add(
+            "numerator-exceeds-denominator",
+            np.flatnonzero(exceeds),
+            column=long.numerator_column,
+            value=lambda i: f"{numerator[i]:g} > {denominator[i]:g}",
+            message="the numerator of a share cannot exceed its denominator",
+        )
+        decimals = per_indicator([r.decimals if r else 1 for r in rules], 1, np.float64)
+        with np.errstate(invalid="ignore"):
+            tolerance = np.maximum(10.0 ** (-decimals), 1e-3 * np.abs(ratio))
+            inconsistent = is_ratio & ~value.empty & np.isfinite(ratio) & (np.abs(values - ratio) > tolerance)
+        found.add(
+            "inconsistent-value",
+            np.flatnonzero(inconsistent & ~exceeds),
+            severity=Severity.WARNING,
+            column=value_column,
+            value=lambda i: repr(float(values[i])),
+            message=lambda i: f"differs from factor x numerator / denominator = {ratio[i]:.6g}",
+        )
 
     keep = all_entries[present]
     used = sorted({long.indicator_codes[c] for c in np.unique(ind_code[keep]).tolist() if c >= 0})
