@@ -8,11 +8,13 @@ the *published* results (suppression already applied) in compact NumPy form, key
 
 Invalidation
 ------------
-The stamp is the largest id of the observation, area, indicator, period and import tables: every import,
-revision or new definition inserts rows, so the next request sees a new stamp and recomputes. Changes made
-*in place* (an UPDATE of a stored flag or a definition, a DELETE below the largest id) are not visible in the
-stamp; entries therefore also expire after ``ttl`` seconds, which bounds how long such a change can go
-unseen. A storage-level data-version counter written by every writer would remove that window.
+The stamp is the largest id of the observation, area, indicator, period and import tables. Every write the
+library makes to values inserts rows (an import, a revision — the old row is only flagged not current in the
+same transaction —, a carried-over value), so the next request sees a new stamp and recomputes. Changes made
+*in place* outside the library (an UPDATE of a stored flag or a definition by hand, a DELETE below the
+largest id) are not visible in the stamp; entries therefore also expire after ``ttl`` seconds, which bounds
+how long such a change can go unseen. A storage-level data-version counter bumped by every writer would
+remove that window.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from bettercities.ingest.models import ImportBatch
 
 T = TypeVar("T")
 
-DEFAULT_TTL = 60.0
+DEFAULT_TTL = 600.0
 
 _PROVISIONAL, _ESTIMATED, _SUPPRESSED = 1, 2, 4
 

@@ -480,3 +480,40 @@ def level_view(
     table = reader.table(indicator, chosen_period, chosen_level)
     state = ViewState(indicator=indicator.code, period=chosen_period.code, level=chosen_level.code)
     return state, table.area_values()
+
+
+def warm(reader: Reader, slug: str) -> int:
+    """Fill ``reader``'s caches with everything the pages of city ``slug`` need; returns the values computed.
+
+    Order: what a first visitor sees first (the default map, every indicator's city series, the latest
+    period at every level), then every other period and level.
+    """
+    session = reader.session
+    city = areas.get_city(session, slug)
+    levels = [session.get(SpatialLevel, lv.id) for lv in reader.levels(city)]
+    for level in levels:
+        assert level is not None
+        reader.shapes(city.id, level.id, None)
+    registry = indicators.indicators_by_code(session)
+    periods = _periods_by_code(session)
+    chosen = [registry[i.code] for i in reader.indicators(city)]
+    computed = 0
+    plan: list[tuple[Indicator, Period, SpatialLevel]] = []
+    for indicator in chosen:
+        reader.city_series(city, indicator)
+        computed += 1
+        codes = [p.code for p in reader.periods(city, indicator)]
+        for index, code in enumerate(reversed(codes)):
+            plan.extend((indicator, periods[code], level) for level in levels if level is not None)
+            if index == 0:  # the latest period first, for every indicator
+                for item in plan[-len(levels) :]:
+                    reader.table(*item)
+                    computed += 1
+    for item in plan:
+        reader.table(*item)
+        computed += 1
+    for level in levels:
+        assert level is not None
+        for code in {p.code for i in chosen for p in reader.periods(city, i)}:
+            reader.shapes(city.id, level.id, code)
+    return computed

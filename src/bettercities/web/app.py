@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -61,9 +62,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
         if warm:
-            threading.Thread(target=warm_up, args=(app,), name="bettercities-warm-up", daemon=True).start()
+            threading.Thread(
+                target=keep_warm, args=(app, stop), name="bettercities-warm-up", daemon=True
+            ).start()
         yield
+        stop.set()
         app.state.jobs.shutdown()
 
     app = FastAPI(
@@ -80,6 +85,7 @@ def create_app(
     app.state.caches = Caches()
     app.state.templates = Templates(auto_reload=settings.debug)
     app.state.jobs = Jobs(workspace)
+    app.state.warm = False
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     api_docs.mount(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -90,25 +96,36 @@ def create_app(
 
 
 def warm_up(app: FastAPI) -> None:
-    """Fill the caches with every city's default city page and each indicator's city series."""
-    from bettercities.reports import classes, service
-    from bettercities.reports.schemas import ViewState
+    """Fill the caches with what the pages of every city need (see :func:`reports.service.warm`)."""
+    from bettercities.reports import service
 
-    classes.METHODS[classes.ClassMethod.QUANTILES]
-    try:
-        import mapclassify  # noqa: F401 - its import (scipy) takes a second; pay it before the first visitor
+    workspace: Workspace = app.state.workspace
+    with workspace.database.reader() as session:
+        reader = service.Reader(session, app.state.caches)
+        for city in service.home_view(reader).cities:
+            started = time.perf_counter()
+            computed = service.warm(reader, city.slug)
+            log.info("warmed %s: %d values in %.1f s", city.slug, computed, time.perf_counter() - started)
+    app.state.warm = True
 
-        workspace: Workspace = app.state.workspace
-        with workspace.database.reader() as session:
-            reader = service.Reader(session, app.state.caches)
-            for city in service.home_view(reader).cities:
-                try:
-                    view = service.city_view(reader, city.slug, ViewState())
-                except Exception:  # a city without data has no default view
-                    continue
-                reader.shapes(view.city.id, view.level.id, view.period.code)
-                orm_city = service.areas.get_city(session, city.slug)
-                for indicator in view.indicators:
-                    reader.city_series(orm_city, service.indicators.get_indicator(session, indicator.code))
-    except Exception:  # warming is an optimisation; a failure must not take the server down
-        log.exception("warming the caches failed")
+
+def keep_warm(app: FastAPI, stop: threading.Event, interval: float = 15.0) -> None:
+    """Warm the caches at start-up, and again whenever the data change or the entries near their expiry."""
+    import mapclassify  # noqa: F401 - its import (scipy) takes a second; pay it before the first visitor
+
+    from bettercities.reports.cache import data_stamp
+
+    caches = app.state.caches
+    last_stamp: tuple | None = None
+    last_time = 0.0
+    while True:
+        try:
+            with app.state.workspace.database.reader() as session:
+                stamp = data_stamp(session)
+            if stamp != last_stamp or time.monotonic() - last_time > caches.values.ttl * 0.8:
+                warm_up(app)
+                last_stamp, last_time = stamp, time.monotonic()
+        except Exception:  # warming is an optimisation; a failure must not take the server down
+            log.exception("warming the caches failed")
+        if stop.wait(interval):
+            return
