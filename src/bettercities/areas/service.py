@@ -216,8 +216,18 @@ def list_areas(
         .offset(offset)
         .limit(limit)
     )
-    names = ("id", "code", "name", "level", "parent_code", "valid_from", "valid_to")
-    names += ("centroid_lon", "centroid_lat", "area_km2")
+    names = (
+        "id",
+        "code",
+        "name",
+        "level",
+        "parent_code",
+        "valid_from",
+        "valid_to",
+        "centroid_lon",
+        "centroid_lat",
+        "area_km2",
+    )
     items = [AreaOut(**dict(zip(names, row, strict=True))) for row in session.execute(query).all()]
     return items, total
 

@@ -139,13 +139,13 @@ class ValueCache:
         full = (key, stamp)
         found = self._lookup(full)
         if found is not None:
-            return found  # type: ignore[no-any-return]
+            return found
         with self._lock:
             key_lock = self._computing.setdefault(full, threading.Lock())
         with key_lock:  # one computation per key at a time; the others wait for its result
             found = self._lookup(full)
             if found is not None:
-                return found  # type: ignore[no-any-return]
+                return found
             value = compute()
             with self._lock:
                 self.misses += 1

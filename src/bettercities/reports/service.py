@@ -119,7 +119,8 @@ class Reader:
                     func.max(Area.max_lat),
                 ).where(Area.city_id == city_id)
             ).one()
-            return None if row[0] is None else Frame.around(*row)
+            bounds = [float(x) for x in row if x is not None]
+            return Frame.around(*bounds) if len(bounds) == 4 else None
 
         return self._memo(("frame", city_id), compute)
 

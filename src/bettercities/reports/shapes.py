@@ -87,10 +87,10 @@ def _ring(coords: np.ndarray) -> str:
 def _path(geom: object) -> str:
     parts = []
     for polygon in getattr(geom, "geoms", [geom]):
-        if polygon.is_empty:  # type: ignore[attr-defined]
+        if polygon.is_empty:
             continue
-        parts.append(_ring(np.asarray(polygon.exterior.coords)))  # type: ignore[attr-defined]
-        parts.extend(_ring(np.asarray(r.coords)) for r in polygon.interiors)  # type: ignore[attr-defined]
+        parts.append(_ring(np.asarray(polygon.exterior.coords)))
+        parts.extend(_ring(np.asarray(r.coords)) for r in polygon.interiors)
     return "".join(parts)
 
 

@@ -283,7 +283,7 @@ def histogram(
     low, high = bins[0].lower, bins[-1].upper
     top_count = max(b.count for b in bins) or 1
     ticks = [t for t in nice_ticks(0, top_count, 3) if t == int(t)]
-    top_count = max(ticks[-1] if ticks else top_count, top_count)
+    top_count = int(max(ticks[-1] if ticks else top_count, top_count))
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(v: float) -> float:

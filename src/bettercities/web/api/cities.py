@@ -66,7 +66,7 @@ def get_area(
     bbox = (area.min_lon, area.min_lat, area.max_lon, area.max_lat) if area.min_lon is not None else None
     return AreaDetail(
         **areas.area_out(area, level_code, parent).model_dump(),
-        bbox=bbox,  # type: ignore[arg-type]
+        bbox=bbox,
         children=list(children),
         geometry=json.loads(area.geometry) if geometry and area.geometry else None,
     )
