@@ -334,7 +334,11 @@ def test_ratio_values_follow_from_numerator_and_denominator(demo: DemoCity) -> N
             assert np.isnan(numerator).all() and np.isnan(denominator).all()
             continue
         assert (numerator == np.round(numerator)).all() and (denominator == np.round(denominator)).all()
-        assert (numerator >= 0).all() and (denominator > 0).all()
+        assert (numerator >= 0).all() and (denominator >= 0).all()
+        # 0 of 0: no rate, but the row stays so that sums over areas stay complete.
+        undefined = denominator == 0
+        assert (numerator[undefined] == 0).all() and np.isnan(value[undefined]).all()
+        value, numerator, denominator = value[~undefined], numerator[~undefined], denominator[~undefined]
         expected = np.round(numerator / denominator * indicator.factor, indicator.decimals)
         np.testing.assert_allclose(value, expected, rtol=0, atol=10.0**-indicator.decimals / 2)
         if indicator.kind == "share":

@@ -781,8 +781,9 @@ def _observation_table(
 ) -> pd.DataFrame:
     """Long table in catalogue order, then period, then area code.
 
-    Ratios with a zero denominator and means of empty areas are left out (a nearly empty area without
-    children has no child-poverty rate).
+    A ratio with a zero denominator keeps its row with numerator and denominator 0 and an empty value:
+    a nearly empty area without children has no child-poverty rate, but it still counts (0 of 0) when
+    the rate of its district or of the city is computed from sums. Means of empty areas are left out.
     """
     n, n_years = base["inhabitants"].shape
     order = np.argsort(np.array(codes), kind="stable")
@@ -803,7 +804,7 @@ def _observation_table(
                 value = np.round(numerator / denominator * indicator.factor, indicator.decimals)
         else:
             value = np.round(means[indicator.code][order].T.ravel(), indicator.decimals)
-        keep = np.isfinite(value)
+        keep = np.isfinite(value) | (denominator == 0)
         frames.append(
             pd.DataFrame(
                 {

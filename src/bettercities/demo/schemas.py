@@ -101,7 +101,8 @@ class DemoCity:
 
     ``observations`` has the columns ``indicator_code, area_code, period_code, value, numerator,
     denominator`` and holds planning areas only; coarser levels are left to the platform's aggregation.
-    A ratio whose denominator is zero in an area and year (possible in almost empty areas) has no row.
+    A ratio whose denominator is zero in an area and year (almost empty areas) has numerator and
+    denominator 0 and an empty ``value``.
     """
 
     city: DemoCityInfo
