@@ -8,7 +8,7 @@ cells therefore costs as much to report as one with a thousand.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -27,9 +27,10 @@ def _text(spec: Text, index: int) -> str | None:
 class Findings:
     """Problems of one file, listed up to :data:`LIMIT` errors and :data:`WARNING_LIMIT` warnings."""
 
-    def __init__(self, file: str, rows: np.ndarray) -> None:
+    def __init__(self, file: str, rows: np.ndarray, columns: Sequence[str] = ()) -> None:
         self.file = file
         self.rows = rows
+        self.order = {name: position for position, name in enumerate(columns)}
         self.problems: list[Problem] = []
         self.totals: Counter[tuple[str, Severity]] = Counter()
 
@@ -80,8 +81,9 @@ class Findings:
     def report(self) -> Report:
         """Errors first (by row), capped; excess warnings summarised per code."""
 
-        def order(p: Problem) -> tuple[int, str]:
-            return (p.row if p.row is not None else 0, p.column or "")
+        def order(p: Problem) -> tuple[int, int]:
+            """Rows top to bottom, columns left to right as in the file."""
+            return (p.row if p.row is not None else 0, self.order.get(p.column or "", len(self.order)))
 
         errors = sorted((p for p in self.problems if p.severity == Severity.ERROR), key=order)
         warnings = sorted((p for p in self.problems if p.severity == Severity.WARNING), key=order)

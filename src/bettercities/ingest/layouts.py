@@ -30,6 +30,7 @@ class LongTable:
     file: str
     header_row: int
     data_rows: int
+    columns: list[str]  # the file's columns, in order
     rows: np.ndarray  # spreadsheet row of each entry
     area: Codes
     indicator: Codes  # wide: index of the value column; long: indicator cells
@@ -188,6 +189,7 @@ def wide(table: Table, options: ObservationImportOptions) -> LongTable:
         file=table.name,
         header_row=table.header_row,
         data_rows=n,
+        columns=list(table.columns),
         rows=np.tile(table.rows, k),
         area=Codes(np.tile(area.codes, k), area.uniques),
         indicator=Codes(np.repeat(np.arange(k, dtype=np.int32), n), list(value_columns)),
@@ -259,6 +261,7 @@ def long(table: Table, options: ObservationImportOptions) -> LongTable:
         file=table.name,
         header_row=table.header_row,
         data_rows=len(table),
+        columns=list(table.columns),
         rows=table.rows[keep],
         area=area,
         indicator=indicator,

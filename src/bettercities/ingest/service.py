@@ -301,15 +301,13 @@ def observation_revisions(
     indicator = indicators.get_indicator(session, indicator_code)
     period = indicators.get_period(session, period_code)
     history = indicators.observation_history(session, area, indicator, period)
-    files = dict(
-        session.execute(
-            select(ImportBatch.id, ImportBatch.file_name).where(
-                ImportBatch.id.in_([o.import_id for o in history if o.import_id is not None])
-            )
+    batch_ids = [o.import_id for o in history if o.import_id is not None]
+    files: dict[int, str] = {
+        row.id: row.file_name
+        for row in session.execute(
+            select(ImportBatch.id, ImportBatch.file_name).where(ImportBatch.id.in_(batch_ids))
         )
-        .tuples()
-        .all()
-    )
+    }
     # Every output passes the publication step, revisions too.
     published = publish_values(
         [

@@ -129,7 +129,7 @@ def validate(
     """Check every entry of ``long``; return what can be stored and the report."""
     n = len(long)
     rows = long.rows
-    found = Findings(long.file, rows)
+    found = Findings(long.file, rows, long.columns)
     found.extend(long.problems)
     all_entries = np.arange(n)
     if n == 0:
@@ -347,7 +347,7 @@ def validate(
         "out-of-range",
         outside,
         column=value_column,
-        value=lambda i: repr(float(values[i])),
+        value=lambda i: str(long.value[i].as_py()).strip() or f"{values[i]:g} (derived)",
         message=lambda i: (
             f"outside the range of {long.indicator_codes[ind_code[i]]!r} "
             f"({_bound(low[i])} to {_bound(high[i])})"

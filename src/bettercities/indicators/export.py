@@ -1,0 +1,268 @@
+"""Exports of current observations: long tables (CSV, Excel) and maps (GeoJSON).
+
+Every exported value passes the publication step (:func:`bettercities.publication.publish_values`):
+suppressed cells are blanked for the public. Writers are registered by format name
+(:func:`writer`); the long table's columns are the ones the long-layout importer reads, so an
+internal export imports back unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bettercities.areas import service as areas
+from bettercities.areas.models import Area, SpatialLevel
+from bettercities.core.errors import InvalidInput, NotFound
+from bettercities.core.problems import Problem, Report
+from bettercities.indicators import service as indicators
+from bettercities.indicators.models import Indicator, Observation, Period
+from bettercities.indicators.periods import PeriodError, parse_period
+from bettercities.indicators.schemas import AreaValue
+from bettercities.publication import Audience, publish_values
+
+COLUMNS = (
+    "area_code",
+    "area_name",
+    "level",
+    "indicator",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "provisional",
+    "estimated",
+    "suppressed",
+    "revision",
+)
+
+
+class ExportFilter(BaseModel):
+    """Which observations to export (one filter for CLI, API and pages)."""
+
+    city: str
+    indicator: str | None = None
+    period: str | None = None
+    level: str | None = None
+    audience: Audience = Audience.PUBLIC
+
+
+class ExportResult(BaseModel):
+    """What an export wrote."""
+
+    path: str
+    format: str
+    rows: int = Field(description="Table rows or GeoJSON features written.")
+
+
+def observation_rows(session: Session, spec: ExportFilter) -> list[dict[str, Any]]:
+    """Current observations as long-form rows, published for ``spec.audience``."""
+    city = areas.get_city(session, spec.city)
+    query = (
+        select(
+            Area.code,
+            Area.name,
+            SpatialLevel.code,
+            Indicator.code,
+            Period.code,
+            Observation.value,
+            Observation.numerator,
+            Observation.denominator,
+            Observation.provisional,
+            Observation.estimated,
+            Observation.suppressed,
+            Observation.revision,
+        )
+        .join(Area, Area.id == Observation.area_id)
+        .join(SpatialLevel, SpatialLevel.id == Area.level_id)
+        .join(Indicator, Indicator.id == Observation.indicator_id)
+        .join(Period, Period.id == Observation.period_id)
+        .where(Area.city_id == city.id, Observation.is_current.is_(True))
+        .order_by(SpatialLevel.rank, Indicator.code, Period.end_date, Area.code)
+    )
+    if spec.level:
+        query = query.where(SpatialLevel.id == areas.get_level(session, city, spec.level).id)
+    if spec.indicator:
+        query = query.where(Indicator.id == indicators.get_indicator(session, spec.indicator).id)
+    if spec.period:
+        query = query.where(Period.id == indicators.get_period(session, spec.period).id)
+    found = session.execute(query).all()
+    published = publish_values(
+        [
+            AreaValue(
+                area_code=r[0],
+                area_name=r[1],
+                value=r[5],
+                numerator=r[6],
+                denominator=r[7],
+                provisional=r[8],
+                estimated=r[9],
+                suppressed=r[10],
+                revision=r[11],
+            )
+            for r in found
+        ],
+        audience=spec.audience,
+    )
+    return [
+        {
+            "area_code": v.area_code,
+            "area_name": v.area_name,
+            "level": r[2],
+            "indicator": r[3],
+            "period": r[4],
+            "value": v.value,
+            "numerator": v.numerator,
+            "denominator": v.denominator,
+            "provisional": v.provisional,
+            "estimated": v.estimated,
+            "suppressed": v.suppressed,
+            "revision": v.revision,
+        }
+        for r, v in zip(found, published, strict=True)
+    ]
+
+
+def area_features(session: Session, spec: ExportFilter) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection: the areas of a level with one indicator's values in one period."""
+    problems = [
+        Problem(code="missing-option", message=f"a map export needs --{name}", column=name)
+        for name in ("indicator", "period")
+        if getattr(spec, name) is None
+    ]
+    if problems:
+        raise InvalidInput("a GeoJSON export shows one indicator in one period", Report(problems=problems))
+    assert spec.indicator is not None and spec.period is not None
+    city = areas.get_city(session, spec.city)
+    level = areas.get_level(session, city, spec.level) if spec.level else areas.finest_level(session, city)
+    if level is None:
+        raise NotFound("spatial level", spec.city)
+    indicator = indicators.get_indicator(session, spec.indicator)
+    period = indicators.get_period(session, spec.period)
+    values, derived = indicators.level_values(session, indicator, period, level, audience=spec.audience)
+    geometry = {a.code: a.geometry for a in areas.areas_of_level(session, level, at=period.end_date)}
+    features = []
+    for value in values:
+        shape = geometry.get(value.area_code)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(shape) if shape else None,
+                "properties": {
+                    "area_code": value.area_code,
+                    "area_name": value.area_name,
+                    "level": level.code,
+                    "indicator": indicator.code,
+                    "period": period.code,
+                    "value": value.value,
+                    "numerator": value.numerator,
+                    "denominator": value.denominator,
+                    "provisional": value.provisional,
+                    "estimated": value.estimated,
+                    "suppressed": value.suppressed,
+                    "revision": value.revision,
+                    "aggregated": derived,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# -- writers -----------------------------------------------------------------------------------------------
+
+Writer = Callable[[Session, ExportFilter, Path], int]
+_WRITERS: dict[str, Writer] = {}
+
+
+def writer(name: str) -> Callable[[Writer], Writer]:
+    """Register the writer of export format ``name``."""
+
+    def decorate(function: Writer) -> Writer:
+        _WRITERS[name] = function
+        return function
+
+    return decorate
+
+
+def formats() -> list[str]:
+    return sorted(_WRITERS)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)  # shortest text that reads back as the same number
+    return "" if value is None else value
+
+
+@writer("csv")
+def write_csv(session: Session, spec: ExportFilter, path: Path) -> int:
+    rows = observation_rows(session, spec)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(COLUMNS)
+        out.writerows([_cell(row[c]) for c in COLUMNS] for row in rows)
+    return len(rows)
+
+
+@writer("xlsx")
+def write_xlsx(session: Session, spec: ExportFilter, path: Path) -> int:
+    from openpyxl import Workbook
+
+    rows = observation_rows(session, spec)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("observations")
+    sheet.append(list(COLUMNS))
+    for row in rows:
+        sheet.append([row[c] for c in COLUMNS])
+    workbook.save(path)
+    return len(rows)
+
+
+@writer("geojson")
+def write_geojson(session: Session, spec: ExportFilter, path: Path) -> int:
+    collection = area_features(session, spec)
+    path.write_text(json.dumps(collection, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return len(collection["features"])
+
+
+def export_observations(
+    session: Session,
+    city: str,
+    out: Path | str,
+    *,
+    format: str | None = None,
+    indicator: str | None = None,
+    period: str | None = None,
+    level: str | None = None,
+    audience: Audience = Audience.PUBLIC,
+) -> ExportResult:
+    """Write current observations of ``city`` to ``out`` (format from ``format`` or the file suffix)."""
+    out = Path(out)
+    chosen = (format or out.suffix.lstrip(".")).lower()
+    if chosen == "json":
+        chosen = "geojson"
+    if chosen not in _WRITERS:
+        problem = Problem(
+            code="unsupported-format", message=f"cannot export {chosen!r}; use {', '.join(formats())}"
+        )
+        raise InvalidInput(f"unsupported export format {chosen!r}", Report(problems=[problem]))
+    try:
+        canonical = parse_period(period).code if period else None
+    except PeriodError as error:
+        problem = Problem(code="invalid-period", message=str(error), column="period", value=period)
+        raise InvalidInput(f"not a period: {period!r}", Report(problems=[problem])) from None
+    spec = ExportFilter(city=city, indicator=indicator, period=canonical, level=level, audience=audience)
+    rows = _WRITERS[chosen](session, spec, out)
+    return ExportResult(path=str(out), format=chosen, rows=rows)
+
+
+__all__ = ["COLUMNS", "ExportFilter", "ExportResult", "export_observations", "formats", "observation_rows"]
