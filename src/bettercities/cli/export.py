@@ -62,7 +62,9 @@ def export(
     finally:
         ws.close()
     unit = "features" if result.format == "geojson" else "rows"
-    console.print(f"{result.rows} {unit} written to {result.path} ({result.format}).", highlight=False)
+    console.print(
+        f"{result.rows} {unit} written to {result.path} ({result.format}).", highlight=False, soft_wrap=True
+    )
 
 
 def register(app: typer.Typer) -> None:

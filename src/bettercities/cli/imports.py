@@ -54,7 +54,7 @@ def _print_warnings(report: Report) -> None:
     for problem in report.warnings[:50]:
         err_console.print(f"[yellow]{problem}[/]", highlight=False, soft_wrap=True)
     if len(report.warnings) > 50:
-        err_console.print(f"… and {len(report.warnings) - 50} more warnings", highlight=False)
+        err_console.print(f"… and {len(report.warnings) - 50} more warnings", highlight=False, soft_wrap=True)
 
 
 @contextmanager
@@ -160,6 +160,7 @@ def areas(
         f"{result.features} areas of level {result.level!r} imported from {result.file} ({crs}): "
         f"{result.created} new, {result.updated} updated (batch {result.batch_id}).",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -277,14 +278,15 @@ def observations(
         f"{len(result.indicators)} indicators, periods {periods or '-'}"
         f"{f'; {result.empty} empty cells skipped' if result.empty else ''}.",
         highlight=False,
+        soft_wrap=True,
     )
     counts = f"{result.inserted} new, {result.revised} revised, {result.unchanged} unchanged"
     if result.dry_run:
-        console.print(f"Dry run, nothing written: {counts}.", highlight=False)
+        console.print(f"Dry run, nothing written: {counts}.", highlight=False, soft_wrap=True)
     elif result.batch_id is None:
-        console.print(f"Nothing changed: {counts}; no batch recorded.", highlight=False)
+        console.print(f"Nothing changed: {counts}; no batch recorded.", highlight=False, soft_wrap=True)
     else:
-        console.print(f"Imported (batch {result.batch_id}): {counts}.", highlight=False)
+        console.print(f"Imported (batch {result.batch_id}): {counts}.", highlight=False, soft_wrap=True)
 
 
 def register(root: typer.Typer) -> None:

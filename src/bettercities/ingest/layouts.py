@@ -117,7 +117,10 @@ class _Columns:
     def raise_errors(self) -> None:
         report = Report(source=self.table.name, problems=[*self.table.problems, *self.problems])
         if not report.ok:
-            raise InvalidInput(f"{self.table.name}: {len(report.errors)} problems in the columns", report)
+            count = len(report.errors)
+            raise InvalidInput(
+                f"{self.table.name}: {count} error{'' if count == 1 else 's'} in the columns", report
+            )
 
     def flags(self, options: ObservationImportOptions) -> dict[str, str]:
         found = {}

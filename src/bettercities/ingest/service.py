@@ -49,6 +49,11 @@ Progress = revisions.Progress
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
 
 
+def _errors(report: Report) -> str:
+    count = len(report.errors) + report.truncated
+    return f"{count} error{'' if count == 1 else 's'}"
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
@@ -236,9 +241,7 @@ def import_observations(
         )
         report = validated.report
         if not report.ok:
-            raise InvalidInput(
-                f"{name}: {len(report.errors) + report.truncated} problems; nothing imported", report
-            )
+            raise InvalidInput(f"{name}: {_errors(report)}; nothing imported", report)
         period_ids = _period_ids(session, validated.periods)
         current = revisions.current_frame(
             session,
@@ -422,10 +425,10 @@ def import_areas(
         except InvalidInput as error:
             found = error.report or Report(source=name)
             report.extend(_relocate(found.problems, rows, options))
-            raise InvalidInput(f"{name}: {len(report.errors)} problems; nothing imported", report) from None
+            raise InvalidInput(f"{name}: {_errors(report)}; nothing imported", report) from None
         report.extend(_relocate(found.problems, rows, options))
         if not report.ok:
-            raise InvalidInput(f"{name}: {len(report.errors)} problems; nothing imported", report)
+            raise InvalidInput(f"{name}: {_errors(report)}; nothing imported", report)
         batch.rows, batch.inserted, batch.revised = len(features), created, updated
         batch.finished_at = datetime.now(UTC)
         return AreaImportResult(
