@@ -148,8 +148,15 @@ def _breaks(values: np.ndarray, method: ClassMethod, k: int) -> tuple[list[float
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             classifier = METHODS[method](values, k)
-        bins = [float(b) for b in classifier.bins]
-        yb = [int(i) for i in classifier.yb]
+        # Assign by the bounds themselves (value <= upper bound), as mapclassify does, after making the bounds
+        # strictly increasing and covering the maximum: degenerate inputs (subnormal floats) can otherwise
+        # yield unsorted bounds or classes beyond the last one.
+        edges = np.unique(np.asarray(classifier.bins, dtype=float))
+        edges = edges[edges >= values.min()]
+        if edges.size == 0 or edges[-1] < values.max():
+            edges = np.append(edges, values.max())
+        bins = [float(b) for b in edges]
+        yb = [int(i) for i in np.searchsorted(edges, values, side="left")]
     with _memo_lock:
         _memo[key] = (bins, yb)
         while len(_memo) > _MEMO_SIZE:
