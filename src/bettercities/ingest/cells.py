@@ -36,7 +36,12 @@ class Numbers:
 
 
 def parse_numbers(texts: pa.Array, *, decimal: str = ".", na_values: Sequence[str] = ()) -> Numbers:
-    """Parse decimal numbers written with ``decimal`` as the decimal mark."""
+    """Parse decimal numbers written with ``decimal`` as the decimal mark.
+
+    Happy path: one cast of the whole column (Arrow's parser accepts exactly :data:`NUMBER` plus
+    inf/nan, which the finiteness check refuses). Only when that cast fails does a regular
+    expression find the bad cells.
+    """
     text = pc.utf8_trim_whitespace(texts)
     empty = pc.equal(text, "")
     if na_values:
@@ -46,11 +51,22 @@ def parse_numbers(texts: pa.Array, *, decimal: str = ".", na_values: Sequence[st
         text = pc.replace_substring(text, ",", ".")
     else:
         wrong_mark = pc.match_substring(text, ",")
+    empty_np = _numpy_bool(empty)
+    if not pc.any(wrong_mark).as_py():
+        try:
+            numbers = pc.cast(pc.if_else(empty, "0", text), pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # some cell is not a number: find which below
+        else:
+            values = np.array(numbers.to_numpy(zero_copy_only=False), dtype=np.float64)  # writable copy
+            values[empty_np] = np.nan
+            bad = ~empty_np & ~np.isfinite(values)
+            values[bad] = np.nan
+            return Numbers(values=values, empty=empty_np, bad=bad, wrong_mark=np.zeros_like(bad))
     valid = pc.and_(pc.match_substring_regex(text, NUMBER), pc.invert(wrong_mark))
     valid = pc.and_(valid, pc.invert(empty))
     numbers = pc.cast(pc.if_else(valid, text, pa.scalar(None, pa.string())), pa.float64())
     values = np.array(numbers.to_numpy(zero_copy_only=False), dtype=np.float64)  # writable copy
-    empty_np = _numpy_bool(empty)
     valid_np = _numpy_bool(valid)
     overflow = valid_np & ~np.isfinite(values)
     values[overflow] = np.nan

@@ -191,7 +191,10 @@ def read_csv(path: Path, options: ReadOptions, name: str) -> Table:
     if not header or not any(header):
         raise refuse(name, "missing-header", "the first row must name the columns", row=1)
 
-    def attempt(use_threads: bool) -> tuple[pa.Table, list[Any]]:
+    def attempt(careful: bool) -> tuple[pa.Table, list[Any]]:
+        """Fast: threads, no newlines in quoted values. Careful: one thread (line numbers known), and
+        quoted values may hold newlines. A quoted newline in a file of two or more columns always
+        splits a record into a short row, so the fast attempt cannot misread it silently."""
         invalid: list[Any] = []
 
         def handler(row: Any) -> str:
@@ -201,11 +204,11 @@ def read_csv(path: Path, options: ReadOptions, name: str) -> Table:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                encoding=dialect.encoding, use_threads=use_threads, column_names=header, skip_rows=1
+                encoding=dialect.encoding, use_threads=not careful, column_names=header, skip_rows=1
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=dialect.delimiter,
-                newlines_in_values=True,
+                newlines_in_values=careful,
                 ignore_empty_lines=False,
                 invalid_row_handler=handler,
             ),
@@ -218,9 +221,9 @@ def read_csv(path: Path, options: ReadOptions, name: str) -> Table:
         return table, invalid
 
     try:
-        data, invalid = attempt(use_threads=True)
-        if invalid:  # line numbers are only known when reading on one thread
-            data, invalid = attempt(use_threads=False)
+        data, invalid = attempt(careful=len(header) < 2)
+        if invalid:
+            data, invalid = attempt(careful=True)
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         if options.encoding is None and dialect.encoding == "utf-8" and "UTF8" in str(error):
             return read_csv(path, options.model_copy(update={"encoding": "cp1252"}), name)

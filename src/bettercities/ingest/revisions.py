@@ -197,42 +197,54 @@ def write(
         progress(0, total)
     if not total:
         return
+    indicator_id = validated.indicator_id[positions]
+    area_id = validated.area_id[positions]
     period_id = period_ids[validated.period[positions]]
-    # Insert in key order: the unique index is then filled from left to right.
-    key = (
-        validated.indicator_id[positions] * (int(validated.area_id.max()) + 1) + validated.area_id[positions]
-    )
-    order = np.lexsort((period_id, key))
+    # Insert in key order: the unique index (indicator, area, period) then fills from left to right.
+    order = _key_order(indicator_id, area_id, period_id)
     positions, revisions, period_id = positions[order], the_plan.revisions[order], period_id[order]
+    # Chunks end where the indicator changes, so that it is a constant of the statement.
+    changes = np.flatnonzero(np.diff(indicator_id[order])) + 1
+    starts = sorted({*range(0, total, CHUNK), *changes.tolist()})
+    ends = [*starts[1:], total]
     constants = {"is_current": True, "import_id": import_id, "created_at": _created_at(db)}
 
-    def prepare(start: int) -> _Chunk:
-        chunk = positions[start : start + CHUNK]
+    def prepare(number: int) -> _Chunk:
+        start, end = starts[number], ends[number]
+        chunk = positions[start:end]
         arrays = {
             "indicator_id": validated.indicator_id[chunk],
             "area_id": validated.area_id[chunk],
-            "period_id": period_id[start : start + CHUNK],
+            "period_id": period_id[start:end],
             "value": validated.value[chunk],
             "numerator": validated.numerator[chunk],
             "denominator": validated.denominator[chunk],
             "provisional": validated.provisional[chunk],
             "estimated": validated.estimated[chunk],
             "suppressed": validated.suppressed[chunk],
-            "revision": revisions[start : start + CHUNK],
+            "revision": revisions[start:end],
             "source_row": validated.rows[chunk],
         }
         return _chunk(arrays, constants)
 
-    starts = list(range(0, total, CHUNK))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bc-import") as worker:
-        pending = worker.submit(prepare, starts[0])
-        for number, start in enumerate(starts):
+        pending = worker.submit(prepare, 0)
+        for number in range(len(starts)):
             ready = pending.result()
             if number + 1 < len(starts):
-                pending = worker.submit(prepare, starts[number + 1])
+                pending = worker.submit(prepare, number + 1)
             db.bulk_insert(session, table, ready.columns, ready.rows, constants=ready.constants)
             if progress is not None:
-                progress(min(start + CHUNK, total), total)
+                progress(ends[number], total)
+
+
+def _key_order(indicator_id: np.ndarray, area_id: np.ndarray, period_id: np.ndarray) -> np.ndarray:
+    """The order that sorts rows by (indicator, area, period): one argsort of a combined key."""
+    spans = [int(a.max()) + 1 for a in (indicator_id, area_id, period_id)]
+    if spans[0] * spans[1] * spans[2] >= 2**62:
+        return np.lexsort((period_id, area_id, indicator_id))
+    key = (indicator_id.astype(np.int64) * spans[1] + area_id) * spans[2] + period_id
+    return np.argsort(key)  # keys are unique after validation: no need for a stable sort
 
 
 _VARYING = object()

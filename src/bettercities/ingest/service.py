@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -225,9 +226,11 @@ def import_observations(
         na_values=list(na_values),
     )
     _check_periods(options, name)
-    sha256 = file_sha256(path)
-    table = readers.read_table(path, options, name=name)
-    long = to_long(table, options)
+    with ThreadPoolExecutor(max_workers=1) as hasher:  # hashlib releases the GIL: hash while parsing
+        digest = hasher.submit(file_sha256, path)
+        table = readers.read_table(path, options, name=name)
+        long = to_long(table, options)
+        sha256 = digest.result()
 
     with db.session() as session:
         city = areas.get_city(session, city_slug)

