@@ -178,13 +178,7 @@ def write(
     import_id: int,
     progress: Progress | None = None,
 ) -> None:
-    """Mark replaced rows as no longer current and insert the planned rows in chunks.
-
-    While one chunk is inserted (SQLite and psycopg release the GIL while they work), a worker
-    thread turns the next chunk's arrays into Python tuples; only this thread touches the session.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
+    """Mark replaced rows as no longer current and insert the planned rows in chunks."""
     table = cast(Table, Observation.__table__)
     ids = the_plan.replaced_ids
     for start in range(0, len(ids), ID_CHUNK):
@@ -227,15 +221,11 @@ def write(
         }
         return _chunk(arrays, constants)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bc-import") as worker:
-        pending = worker.submit(prepare, 0)
-        for number in range(len(starts)):
-            ready = pending.result()
-            if number + 1 < len(starts):
-                pending = worker.submit(prepare, number + 1)
-            db.bulk_insert(session, table, ready.columns, ready.rows, constants=ready.constants)
-            if progress is not None:
-                progress(ends[number], total)
+    for number in range(len(starts)):
+        ready = prepare(number)
+        db.bulk_insert(session, table, ready.columns, ready.rows, constants=ready.constants)
+        if progress is not None:
+            progress(ends[number], total)
 
 
 def _key_order(indicator_id: np.ndarray, area_id: np.ndarray, period_id: np.ndarray) -> np.ndarray:

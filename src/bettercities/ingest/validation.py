@@ -202,13 +202,14 @@ def validate(
 
     # -- keys: area (valid at the period's end) -------------------------------------------------------
     area_code = long.area.codes
-    table = np.full((len(periods), len(long.area.uniques)), -1, dtype=np.int64)
+    # One row per period, one column per area code; two extra rows and columns of -1 answer the
+    # codes -1 and -2 (empty, not given), so that one fancy index maps every entry.
+    table = np.full((len(periods) + 2, len(long.area.uniques) + 2), -1, dtype=np.int64)
     for p, spec in enumerate(periods):
         valid_areas = areas(spec)
-        table[p] = [valid_areas.get(code, -1) for code in long.area.uniques]
-    area_id = np.full(n, -1, dtype=np.int64)
+        table[p, : len(long.area.uniques)] = [valid_areas.get(code, -1) for code in long.area.uniques]
+    area_id = table[period, area_code]
     both = (area_code >= 0) & (period >= 0)
-    area_id[both] = table[period[both], area_code[both]]
     found.add(
         "unknown-area",
         all_entries[both & (area_id < 0)],
@@ -376,22 +377,26 @@ def validate(
             message=lambda i: f"differs from factor x numerator / denominator = {ratio[i]:.6g}",
         )
 
-    keep = all_entries[present]
-    kept_codes = ind_code[keep]
+    everything = bool(present.all())
+
+    def kept(array: np.ndarray) -> np.ndarray:
+        return array if everything else array[present]
+
+    kept_codes = kept(ind_code)
     seen = np.flatnonzero(np.bincount(kept_codes[kept_codes >= 0], minlength=len(rules)))
     used = sorted({long.indicator_codes[c] for c in seen.tolist()})
     return Validated(
-        rows=rows[keep],
-        area_id=area_id[keep],
-        indicator_id=indicator_id[keep],
-        period=period[keep],
+        rows=kept(rows),
+        area_id=kept(area_id),
+        indicator_id=kept(indicator_id),
+        period=kept(period),
         periods=periods,
-        value=values[keep],
-        numerator=numerator[keep],
-        denominator=denominator[keep],
-        provisional=flags["provisional"][keep],
-        estimated=flags["estimated"][keep],
-        suppressed=suppressed[keep],
+        value=kept(values),
+        numerator=kept(numerator),
+        denominator=kept(denominator),
+        provisional=kept(flags["provisional"]),
+        estimated=kept(flags["estimated"]),
+        suppressed=kept(suppressed),
         indicators=used,
         empty=int(empty.sum()),
         report=found.report(),
