@@ -1,23 +1,10 @@
 """Validation of observations before anything is written: every problem, with row and column.
 
-Codes (stable, documented in ``docs/importing.md``):
-
-========================================  ========  =================================================
-code                                      severity  meaning
-========================================  ========  =================================================
-``missing-value``                         error     an area, indicator or period cell is empty
-``missing-period``                        error     no period for a column (no option, column, mapping)
-``invalid-period``                        error     a period cell is not a period
-``unknown-area``                          error     no area of the level with this id at the period
-``unknown-indicator``                     error     not in the registry (wide: header row)
-``type-error``                            error     text in a numeric cell
-``invalid-flag``                          error     a flag cell is not yes/no/1/0/x/true/false
-``duplicate-key``                         error     area + indicator + period twice in the file
-``out-of-range``                          error     outside the indicator's min_value..max_value
-``numerator-exceeds-denominator``         error     share indicator whose part exceeds its whole
-``inconsistent-value``                    warning   value differs from factor x numerator / denominator
-``empty-value``                           warning   long layout: a row without value (skipped)
-========================================  ========  =================================================
+Checks: empty key cells (``missing-value``), periods (``missing-period``, ``invalid-period``), areas
+valid at the period (``unknown-area``), indicators (``unknown-indicator``), numbers and flags
+(``type-error``, ``invalid-flag``), keys repeated in the file (``duplicate-key``), ranges
+(``out-of-range``), shares (``numerator-exceeds-denominator``, ``inconsistent-value``) and rows
+without a value (``empty-value``). All codes: :data:`bettercities.ingest.codes.PROBLEM_CODES`.
 
 Everything is computed on whole arrays; Python only runs per *problem listed*.
 """
