@@ -204,3 +204,19 @@ def test_bad_cells_are_reported_where_they_are(
             assert result.value[k] == good[(AREAS[row], column)]
             checked += 1
     assert checked == 12 - len(bad)
+
+
+def test_malformed_rows_are_reported_with_the_cell_problems(sqlite_city: Workspace, tmp_path: Path) -> None:
+    path = write(tmp_path / "m.csv", "id,inhabitants\nB1,1\nB2,2,3\nB3,x\n")
+    assert where(refused(sqlite_city, path, period="2019")) == [
+        ("malformed-row", 3, None),
+        ("type-error", 4, "inhabitants"),
+    ]
+
+
+def test_no_data_and_invalid_mapping(sqlite_city: Workspace, tmp_path: Path) -> None:
+    header_only = write(tmp_path / "h.csv", "id,inhabitants\n")
+    assert where(refused(sqlite_city, header_only, period="2019")) == [("no-data", None, None)]
+    long = write(tmp_path / "l.csv", "id,indicator,period,value\nB1,ew,2019,1\n")
+    report = refused(sqlite_city, long, layout="long", mapping={"ew": "inhabitants@2019"})
+    assert [p.code for p in report.problems] == ["invalid-mapping"]

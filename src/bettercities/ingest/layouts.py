@@ -115,8 +115,10 @@ class _Columns:
             seen.add(name)
 
     def raise_errors(self) -> None:
+        """Stop when columns are missing: nothing can be checked without them (the file's
+        malformed rows are reported too, they may be the reason)."""
         report = Report(source=self.table.name, problems=[*self.table.problems, *self.problems])
-        if not report.ok:
+        if any(p.severity == Severity.ERROR for p in self.problems):
             count = len(report.errors)
             raise InvalidInput(
                 f"{self.table.name}: {count} error{'' if count == 1 else 's'} in the columns", report
@@ -208,7 +210,7 @@ def wide(table: Table, options: ObservationImportOptions) -> LongTable:
         indicator_column=None,
         value_columns=list(value_columns),
         flag_columns=flag_columns,
-        problems=[p for p in cols.problems if p.severity == Severity.WARNING],
+        problems=[*table.problems, *cols.problems],
     )
 
 
@@ -282,4 +284,5 @@ def long(table: Table, options: ObservationImportOptions) -> LongTable:
         numerator_column=numerator_column,
         denominator_column=denominator_column,
         flag_columns=flag_columns,
+        problems=[*table.problems, *cols.problems],
     )
