@@ -105,18 +105,35 @@ class Database:
             session.close()
 
     # -- schema ------------------------------------------------------------------------------------------
-    def migrate(self, revision: str = "head") -> None:
-        """Bring the schema to ``revision`` with Alembic (idempotent)."""
+    def migrate(self, revision: str = "heads") -> None:
+        """Bring the schema to ``revision`` with Alembic (idempotent).
+
+        Each domain's migrations branch from the shared core revision, so the default target is
+        every head; a merge revision joins branches when they must depend on each other.
+        """
         from alembic import command
 
         command.upgrade(self._alembic_config(), revision)
         self._postgis = None
 
     def current_revision(self) -> str | None:
+        """The applied revision when there is one head; the heads joined by ``+`` otherwise."""
+        heads = self.current_heads()
+        return "+".join(sorted(heads)) if heads else None
+
+    def current_heads(self) -> tuple[str, ...]:
         from alembic.runtime.migration import MigrationContext
 
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return tuple(MigrationContext.configure(conn).get_current_heads())
+
+    def schema_is_current(self) -> bool:
+        """Whether every migration shipped with this version has been applied."""
+        from alembic.script import ScriptDirectory
+
+        return set(self.current_heads()) == set(
+            ScriptDirectory.from_config(self._alembic_config()).get_heads()
+        )
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
