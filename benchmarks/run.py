@@ -19,9 +19,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("which", nargs="*", choices=["import", "pages"], default=["import", "pages"])
-    parser.add_argument("--rows", type=int, default=1_000_000, help="observation rows for the import benchmark")
+    parser.add_argument(
+        "--rows", type=int, default=1_000_000, help="observation rows for the import benchmark"
+    )
     parser.add_argument("--requests", type=int, default=100, help="requests per page for the page benchmark")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     args = parser.parse_args()

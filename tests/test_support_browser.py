@@ -8,6 +8,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
+
 from tests.support.browser import launch
 from tests.support.net import ServerThread, free_port
 
