@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,38 @@ def test_help_everywhere() -> None:
                     ["export", "--help"]):  # fmt: skip
         result = runner.invoke(app, command)
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_city_page_shows_the_map_of_berlin(berlin: tuple[Cli, Workspace], shared_data: Path) -> None:
+    """After the CLI import, the city page draws the 448 planning areas, 447 of them with a value."""
+    from fastapi.testclient import TestClient
+
+    from bettercities.web.app import create_app
+
+    cli, ws = berlin
+    cli("import", "observations", str(shared_data / SHARES), *OBSERVATIONS)
+    with TestClient(create_app(ws)) as client:
+        page = client.get(
+            "/cities/berlin",
+            params={
+                "indicator": "s1_percentage_unemployed",
+                "period": "2018-12-31",
+                "level": "planning_area",
+            },
+        )
+        assert page.status_code == 200
+        assert page.text.count('<path class="area"') == 448
+        titles = re.findall(r"<title>([^<]*)</title>", page.text)
+        # hover text of one area, German by default: 2.7978 % shown with the indicator's 2 decimals
+        assert any(t.startswith("Stülerstraße: 2,80\u202f%") for t in titles)
+        twin = client.get(
+            "/cities/berlin.json",
+            params={
+                "indicator": "s1_percentage_unemployed",
+                "period": "2018-12-31",
+                "level": "planning_area",
+            },
+        )
+        assert twin.status_code == 200
+        body = twin.text
+        assert "01011101" in body and "09041403" in body
