@@ -1,0 +1,50 @@
+"""Acceptance: `bettercities demo --workspace W --no-serve` builds the demo; the API answers on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from bettercities.cli.main import app
+from bettercities.storage.workspace import Workspace
+from bettercities.web.app import create_app
+
+
+def test_demo_without_serving_then_api(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["demo", "--workspace", str(tmp_path / "demo"), "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "Built demo city 'auenstedt': 522 areas, 15 indicators, 12 periods" in result.output
+    again = runner.invoke(app, ["demo", "--workspace", str(tmp_path / "demo"), "--no-serve"])
+    assert again.exit_code == 0 and "Found demo city 'auenstedt'" in again.output
+
+    ws = Workspace.open(tmp_path / "demo")
+    with TestClient(create_app(ws)) as client:
+        cities = client.get("/api/cities")
+        assert cities.status_code == 200 and cities.headers["content-type"].startswith("application/json")
+        assert [c["slug"] for c in cities.json()["items"]] == ["auenstedt"]
+        docs = client.get("/api/docs")
+        assert docs.status_code == 200 and "swagger" in docs.text.lower()
+        assert "cdn" not in docs.text.lower()
+        paths = client.get("/api/openapi.json").json()["paths"]
+        assert "/api/cities" in paths and "/api/cities/{slug}/observations" in paths
+
+
+def test_help_everywhere() -> None:
+    runner = CliRunner()
+    for command in (
+        [],
+        ["init"],
+        ["demo"],
+        ["serve"],
+        ["city"],
+        ["indicators"],
+        ["import", "areas"],
+        ["import", "observations"],
+        ["export"],
+    ):
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0, (command, result.output)
+        assert "Usage" in result.output
