@@ -49,6 +49,9 @@ class InputProvenance(BaseModel):
     areas_without_data: list[str] = Field(
         default_factory=list, description="Areas of the level with no value for any indicator (left out)."
     )
+    suppressed_areas: list[str] = Field(
+        default_factory=list, description="Areas with a suppressed input value (their results are withheld)."
+    )
 
 
 class IndexInput(BaseModel):
@@ -112,6 +115,7 @@ def index_input(
     columns: dict[str, dict[str, float | None]] = {}
     names: dict[str, str | None] = {}
     inputs: list[IndicatorInput] = []
+    suppressed: set[str] = set()
     for code in codes:
         indicator = indicator_service.get_indicator(session, code)
         values, derived = indicator_service.level_values(
@@ -120,6 +124,8 @@ def index_input(
         columns[code] = {v.area_code: v.value for v in values}
         for v in values:
             names.setdefault(v.area_code, v.area_name)
+            if v.suppressed:
+                suppressed.add(v.area_code)
         revisions, imports = (
             ([], []) if derived else _sources(session, indicator.id, period_row.id, level_row.id)
         )
@@ -152,6 +158,7 @@ def index_input(
             indicators=inputs,
             areas=len(frame),
             areas_without_data=without,
+            suppressed_areas=sorted(suppressed),
         ),
         population_column=population_indicator,
     )

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from bettercities.cli.common import console, fail, fail_invalid, print_report
+from bettercities.cli.common import (
+    DatabaseUrlOption,
+    WorkspaceOption,
+    console,
+    fail,
+    fail_invalid,
+    open_workspace,
+    print_report,
+)
 from bettercities.core.errors import InvalidInput, NotFound
 
 index_app = typer.Typer(help="Social indices (Berlin MSS, composite indices).", no_args_is_help=True)
@@ -68,6 +76,115 @@ def presets() -> None:
 
     for name in preset_names():
         console.print(f"{name}\t{load_config(name).title or ''}", highlight=False)
+
+
+# -- stored runs (index run / runs / show / export) --------------------------------------------------------
+
+
+@index_app.command("run")
+def run(
+    city: Annotated[str, typer.Option("--city", help="City slug.")],
+    config: Annotated[str, typer.Option("--config", help="A YAML file or a preset name.")],
+    period: Annotated[str, typer.Option("--period", help="Period of the stored values, e.g. 2018-12-31.")],
+    level: Annotated[str, typer.Option("--level", help="Spatial level code.")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Name of the run (default: preset + period).")
+    ] = None,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Compute an index on stored observations and store it (with provenance) as a run."""
+    from bettercities.analysis.results import run_index
+    from bettercities.ingest.service import current_user
+
+    ws = open_workspace(workspace, database_url)
+    try:
+        with ws.database.session() as session:
+            stored = run_index(
+                session, city, config=config, level=level, period=period, name=name, user=current_user()
+            )
+    except NotFound as error:
+        fail(str(error))
+    except InvalidInput as error:
+        fail_invalid(error)
+    unscored = stored.areas - stored.scored
+    console.print(
+        f"Run {stored.id} '{stored.name}': {stored.scored} areas scored, {unscored} not scored.",
+        highlight=False,
+    )
+    for part, counts in stored.class_counts.items():
+        console.print(f"{part}: " + ", ".join(f"{c.label} {c.count}" for c in counts), highlight=False)
+
+
+@index_app.command("runs")
+def runs(
+    city: Annotated[str | None, typer.Option("--city", help="Only this city.")] = None,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """List stored index runs, newest first."""
+    from bettercities.analysis.results import list_runs
+
+    ws = open_workspace(workspace, database_url)
+    with ws.database.reader() as session:
+        for item in list_runs(session, city):
+            console.print(
+                f"{item.id}\t{item.city}\t{item.name}\t{item.method}\t{item.level}\t{item.period}\t"
+                f"{item.scored}/{item.areas}\t{item.computed_at:%Y-%m-%d %H:%M}",
+                highlight=False,
+            )
+
+
+@index_app.command("show")
+def show(
+    run_id: Annotated[int, typer.Argument(help="Run id (see 'index runs').")],
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Print a stored run with its provenance and per-area classes as JSON."""
+    from bettercities.analysis.results import get_run
+
+    ws = open_workspace(workspace, database_url)
+    try:
+        with ws.database.reader() as session:
+            stored = get_run(session, run_id)
+    except NotFound as error:
+        fail(str(error))
+    typer.echo(stored.model_dump_json(indent=2))
+
+
+@index_app.command("export")
+def export_run(
+    run_id: Annotated[int, typer.Argument(help="Run id (see 'index runs').")],
+    out: Annotated[Path, typer.Option("--out", help="Output file.")],
+    format: Annotated[
+        str | None, typer.Option("--format", help="csv, xlsx or geojson (default: from the suffix).")
+    ] = None,
+    internal: Annotated[
+        bool, typer.Option("--internal", help="For the city's data team (no withholding).")
+    ] = False,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Export a stored run as CSV, Excel (with a metadata sheet) or GeoJSON, through the publication step."""
+    from bettercities.analysis.exports import export_run as write
+    from bettercities.publication import Audience
+
+    ws = open_workspace(workspace, database_url)
+    try:
+        with ws.database.reader() as session:
+            done = write(
+                session,
+                run_id,
+                out,
+                format=format,
+                audience=Audience.INTERNAL if internal else Audience.PUBLIC,
+            )
+    except NotFound as error:
+        fail(str(error))
+    except InvalidInput as error:
+        fail_invalid(error)
+    console.print(f"Run {run_id}: {done.rows} areas written to {done.path} ({done.format}).", highlight=False)
 
 
 @spatial_app.command("moran")

@@ -36,3 +36,17 @@ def publish_series(series: Series, *, audience: Audience) -> Series:
         p.model_copy(update={"value": None}) if p.suppressed else p for p in series.points
     ]
     return series.model_copy(update={"points": points})
+
+
+def publish_scores(
+    rows: list[dict], *, withheld: set[str], audience: Audience, key: str = "area_id"
+) -> list[dict]:
+    """Blank every value but the id and note of derived per-area rows (index results) whose inputs
+    include a suppressed cell, for every audience but the city's data team."""
+    if audience == Audience.INTERNAL or not withheld:
+        return rows
+    blank = {"note": "withheld (a suppressed input value)"}
+    return [
+        {k: (v if k == key else None) for k, v in r.items()} | blank if r.get(key) in withheld else r
+        for r in rows
+    ]

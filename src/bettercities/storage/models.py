@@ -1,5 +1,6 @@
 """Import every domain's tables so that ``Base.metadata`` is complete (for Alembic and tests)."""
 
+from bettercities.analysis import models as analysis_models
 from bettercities.areas import models as areas_models
 from bettercities.indicators import models as indicators_models
 from bettercities.ingest import models as ingest_models
@@ -7,4 +8,4 @@ from bettercities.storage.base import Base
 
 metadata = Base.metadata
 
-__all__ = ["areas_models", "indicators_models", "ingest_models", "metadata"]
+__all__ = ["analysis_models", "areas_models", "indicators_models", "ingest_models", "metadata"]

@@ -1,0 +1,242 @@
+"""Stored index runs: an index computed on stored observations, kept as derived data with provenance.
+
+A run records the method, the full configuration, the input provenance (city, level, period, each
+indicator's revisions and import batches), the time, the user and the bettercities version, and one
+row per area with its index values and classes. :func:`run_index` is the one function behind the
+library, ``bettercities index run`` and the web pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bettercities.analysis.config import load_config
+from bettercities.analysis.inputs import IndexInput, InputProvenance, index_input
+from bettercities.analysis.methods import get_method
+from bettercities.analysis.models import IndexRun, IndexRunArea
+from bettercities.analysis.schemas import (
+    AreaScore,
+    ClassCount,
+    CompositeAreaScore,
+    IndexConfigBase,
+    IndexResult,
+    MssAreaScore,
+)
+from bettercities.analysis.service import compute_index
+from bettercities.areas import service as areas
+from bettercities.areas.models import City
+from bettercities.core.errors import NotFound
+
+
+class RunSummary(BaseModel):
+    """One stored index run as listed: what, where, when, by whom, and its class counts."""
+
+    id: int
+    city: str
+    name: str
+    method: str
+    level: str
+    period: str
+    computed_at: datetime
+    user: str | None
+    version: str
+    areas: int
+    scored: int
+    class_counts: dict[str, list[ClassCount]] = Field(default_factory=dict)
+
+
+class StoredRun(RunSummary):
+    """A stored run with its configuration, input provenance and the full result."""
+
+    config: dict[str, Any]
+    inputs: InputProvenance
+    result: IndexResult
+    names: dict[str, str | None] = Field(default_factory=dict, description="Area names by code.")
+
+
+def _score_columns(score: AreaScore) -> dict[str, Any]:
+    if isinstance(score, MssAreaScore):
+        return {
+            "index_value": score.status_index,
+            "class_code": score.status_class,
+            "second_value": score.dynamics_index,
+            "second_class": score.dynamics_class,
+            "combined_class": score.combined_class,
+        }
+    assert isinstance(score, CompositeAreaScore)
+    return {"index_value": score.index, "class_code": score.class_code}
+
+
+def store_result(
+    session: Session,
+    city: City,
+    result: IndexResult,
+    *,
+    name: str,
+    inputs: InputProvenance,
+    user: str | None = None,
+) -> IndexRun:
+    """Write ``result`` as a new run of ``city`` (one row per area); returns the run."""
+    summary = result.model_dump(mode="json", include={"input", "columns", "class_counts", "breaks", "report"})
+    run = IndexRun(
+        city_id=city.id,
+        name=name,
+        method=result.method,
+        config=json.dumps(result.config, ensure_ascii=False),
+        level_code=inputs.level,
+        period_code=inputs.period,
+        inputs=inputs.model_dump_json(),
+        summary=json.dumps(summary, ensure_ascii=False),
+        version=result.version,
+        user=user,
+        areas=len(result.areas),
+        scored=len(result.scored),
+        computed_at=result.computed_at,
+    )
+    session.add(run)
+    session.flush()
+    session.add_all(
+        IndexRunArea(
+            run_id=run.id,
+            area_code=score.area_id,
+            scored=score.scored,
+            note=score.note,
+            population=score.population,
+            detail=score.model_dump_json(exclude_none=True),
+            **_score_columns(score),
+        )
+        for score in result.areas
+    )
+    session.flush()
+    return run
+
+
+def run_index(
+    session: Session,
+    city: str,
+    *,
+    config: IndexConfigBase | str | Path,
+    level: str,
+    period: str,
+    name: str | None = None,
+    population_indicator: str | None = None,
+    user: str | None = None,
+) -> StoredRun:
+    """Compute ``config``'s index on the stored values of ``city``/``level``/``period`` and store it.
+
+    The input is :func:`~bettercities.analysis.inputs.index_input` (indicator codes = the
+    configuration's columns; population from ``population_indicator``, else the configuration's
+    population column, else ``inhabitants``). Raises :class:`InvalidInput` with the report when
+    the stored data cannot be scored (nothing is stored then) and :class:`NotFound` for unknown
+    city, level, period, indicator or preset.
+    """
+    if not isinstance(config, IndexConfigBase):
+        config = load_config(config)
+    method = get_method(config.method)
+    population = population_indicator or config.population_column or "inhabitants"
+    data: IndexInput = index_input(
+        session,
+        city,
+        level=level,
+        period=period,
+        indicators=method.indicator_columns(config),
+        population_indicator=population,
+    )
+    provenance = data.provenance
+    digest = hashlib.sha256(provenance.model_dump_json().encode()).hexdigest()
+    result = compute_index(
+        data.frame,
+        config=config,
+        id_column=data.id_column,
+        population_column=population,
+        source=f"{provenance.city}/{provenance.level}/{provenance.period}",
+        sha256=digest,
+    )
+    run = store_result(
+        session,
+        areas.get_city(session, city),
+        result,
+        name=name or f"{config.name} {provenance.period}",
+        inputs=provenance,
+        user=user,
+    )
+    return get_run(session, run.id)
+
+
+def _summary(run: IndexRun, city: str) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "city": city,
+        "name": run.name,
+        "method": run.method,
+        "level": run.level_code,
+        "period": run.period_code,
+        "computed_at": run.computed_at,
+        "user": run.user,
+        "version": run.version,
+        "areas": run.areas,
+        "scored": run.scored,
+        "class_counts": json.loads(run.summary).get("class_counts", {}),
+    }
+
+
+def list_runs(session: Session, city: str | None = None) -> list[RunSummary]:
+    """Stored runs, newest first (of one city, or of all)."""
+    query = select(IndexRun, City.slug).join(City, City.id == IndexRun.city_id)
+    if city is not None:
+        query = query.where(City.id == areas.get_city(session, city).id)
+    rows = session.execute(query.order_by(IndexRun.computed_at.desc(), IndexRun.id.desc())).all()
+    return [RunSummary.model_validate(_summary(run, slug)) for run, slug in rows]
+
+
+def get_run(session: Session, run_id: int) -> StoredRun:
+    """One stored run with its result rebuilt from the stored rows."""
+    row = session.execute(
+        select(IndexRun, City.slug).join(City, City.id == IndexRun.city_id).where(IndexRun.id == run_id)
+    ).first()
+    if row is None:
+        raise NotFound("index run", run_id)
+    run, slug = row
+    score_type = type(get_method(run.method).unscored("-", None, "-"))
+    stored = session.scalars(
+        select(IndexRunArea).where(IndexRunArea.run_id == run.id).order_by(IndexRunArea.area_code)
+    ).all()
+    config = json.loads(run.config)
+    result = IndexResult.model_validate(
+        {
+            **json.loads(run.summary),
+            "method": run.method,
+            "config": config,
+            "computed_at": run.computed_at,
+            "version": run.version,
+            "areas": [score_type.model_validate_json(a.detail or "{}") for a in stored],
+        }
+    )
+    city = areas.get_city(session, slug)
+    level = areas.get_level(session, city, run.level_code)
+    names = {a.code: a.name for a in areas.areas_of_level(session, level)}
+    return StoredRun.model_validate(
+        {
+            **_summary(run, slug),
+            "config": config,
+            "inputs": InputProvenance.model_validate_json(run.inputs),
+            "result": result,
+            "names": {a.area_id: names.get(a.area_id) for a in result.areas},
+        }
+    )
+
+
+def delete_run(session: Session, run_id: int) -> None:
+    """Remove a stored run and its area rows."""
+    if session.get(IndexRun, run_id) is None:
+        raise NotFound("index run", run_id)
+    session.execute(delete(IndexRunArea).where(IndexRunArea.run_id == run_id))
+    session.execute(delete(IndexRun).where(IndexRun.id == run_id))
