@@ -1,0 +1,85 @@
+"""``/api/cities/{slug}/spatial``: Moran's I, LISA clusters and Getis-Ord Gi* of an indicator (JSON)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import ValidationError
+
+from bettercities.analysis import spatial_service
+from bettercities.analysis.schemas import WeightsKind, WeightsSpec
+from bettercities.analysis.spatial_schemas import SpatialAnalysis
+from bettercities.core.errors import InvalidInput
+from bettercities.web.deps import SessionDep
+from bettercities.web.errors import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/api", tags=["analysis"], responses=PROBLEM_RESPONSES)
+
+
+class SpatialQuery:
+    """The parameters of a spatial analysis, shared by the API route, the page and its JSON twin."""
+
+    def __init__(
+        self,
+        indicator: Annotated[str, Query(description="Indicator code.")],
+        period: Annotated[str | None, Query(description="Period code; default: the latest.")] = None,
+        level: Annotated[str | None, Query(description="Level code; default: the finest.")] = None,
+        weights: Annotated[WeightsKind, Query(description="Spatial weights.")] = WeightsKind.QUEEN,
+        k: Annotated[int, Query(ge=1, le=50, description="Neighbours (knn).")] = 6,
+        threshold: Annotated[
+            float | None, Query(gt=0, description="Distance band in metres (distance-band).")
+        ] = None,
+        permutations: Annotated[int, Query(ge=99, le=9999, description="Random permutations.")] = 999,
+        seed: Annotated[int, Query(description="Random seed (reproducible p-values).")] = 1,
+        alpha: Annotated[float, Query(gt=0, lt=0.5, description="Significance level.")] = 0.05,
+    ) -> None:
+        self.indicator, self.period, self.level = indicator, period, level
+        self.permutations, self.seed, self.alpha = permutations, seed, alpha
+        try:
+            self.weights = WeightsSpec(kind=weights, k=k, threshold=threshold)
+        except ValidationError as error:
+            raise InvalidInput(f"invalid weights: {error.errors()[0]['msg']}") from error
+
+    def params(self) -> dict[str, object]:
+        """The permalink parameters (defaults left out)."""
+        return {
+            "indicator": self.indicator,
+            "period": self.period,
+            "level": self.level,
+            "weights": None if self.weights.kind == WeightsKind.QUEEN else self.weights.kind.value,
+            "k": self.weights.k if self.weights.kind == WeightsKind.KNN else None,
+            "threshold": self.weights.threshold,
+            "permutations": None if self.permutations == 999 else self.permutations,
+            "seed": None if self.seed == 1 else self.seed,
+            "alpha": None if self.alpha == 0.05 else self.alpha,
+        }
+
+    def run(self, session: SessionDep, slug: str) -> SpatialAnalysis:
+        return spatial_service.analyse(
+            session,
+            slug,
+            self.indicator,
+            period=self.period,
+            level=self.level,
+            weights=self.weights,
+            permutations=self.permutations,
+            seed=self.seed,
+            alpha=self.alpha,
+        )
+
+
+SpatialQueryDep = Annotated[SpatialQuery, Depends()]
+
+
+@router.get(
+    "/cities/{slug}/spatial",
+    response_model=SpatialAnalysis,
+    summary="Moran's I, LISA clusters and Gi* hot spots of an indicator",
+    description=(
+        "Published values of the areas of a level in a period, spatial weights from their stored geometries "
+        "(queen, rook, knn, distance band in metres), seeded permutation inference."
+    ),
+)
+def spatial_statistics(slug: str, session: SessionDep, query: SpatialQueryDep) -> SpatialAnalysis:
+    return query.run(session, slug)

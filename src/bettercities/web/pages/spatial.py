@@ -1,0 +1,159 @@
+"""The spatial statistics page: LISA cluster map, Gi* hot/cold spots, Moran's I and its scatter plot."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+
+from bettercities.analysis import spatial_service
+from bettercities.analysis.spatial_schemas import (
+    CLUSTER_COLOURS,
+    CLUSTERS,
+    HOTSPOT_COLOURS,
+    HOTSPOTS,
+    SpatialAnalysis,
+)
+from bettercities.areas import service as areas
+from bettercities.indicators import service as indicators
+from bettercities.reports import categorical as draw
+from bettercities.reports.service import Reader
+from bettercities.web.api.spatial import SpatialQueryDep
+from bettercities.web.deps import Lang, ReaderDep, SessionDep, TemplatesDep
+from bettercities.web.errors import PROBLEM_RESPONSES
+from bettercities.web.i18n import gettext_for
+from bettercities.web.templating import PageContext, svg
+
+router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
+
+
+@router.get(
+    "/cities/{slug}/spatial.json",
+    response_model=SpatialAnalysis,
+    summary="Spatial statistics page (JSON twin)",
+)
+def spatial_json(slug: str, session: SessionDep, query: SpatialQueryDep) -> SpatialAnalysis:
+    return query.run(session, slug)
+
+
+def cluster_labels(lang: str) -> dict[str, str]:
+    _ = gettext_for(lang).gettext
+    return {
+        "HH": _("high-high"),
+        "LL": _("low-low"),
+        "LH": _("low-high"),
+        "HL": _("high-low"),
+        "ns": _("not significant"),
+        "hot": _("hot spot"),
+        "cold": _("cold spot"),
+    }
+
+
+def figures(
+    reader: Reader, result: SpatialAnalysis, city_id: int, level_id: int, page: PageContext
+) -> dict[str, Markup]:
+    """The LISA map and legend, the Gi* map and legend and the Moran scatter plot of a result."""
+    _ = gettext_for(page.lang).gettext
+    labels = cluster_labels(page.lang)
+    shapes = reader.shapes(city_id, level_id, result.period)
+    by_code = {a.area_id: a for a in result.areas}
+
+    def hover(code: str) -> str:
+        area = by_code.get(code)
+        if area is None:
+            return f"{code}: {_('no data')}"
+        return (
+            f"{area.name}: {page.num(area.value, 2)} – {labels[area.cluster or 'ns']}, "
+            f"Gi* {labels[area.hotspot or 'ns']}"
+        )
+
+    def href(code: str) -> str:
+        return page.url(f"/cities/{result.city}/areas/{code}", level=result.level)
+
+    lisa_legend = [
+        draw.Category(c, labels[c], CLUSTER_COLOURS[c], result.cluster_counts.get(c, 0)) for c in CLUSTERS
+    ]
+    gi_legend = [
+        draw.Category(h, labels[h], HOTSPOT_COLOURS[h], result.hotspot_counts.get(h, 0)) for h in HOTSPOTS
+    ]
+    title = _("LISA clusters of {indicator}, {period}").format(
+        indicator=result.indicator, period=result.period
+    )
+    gi_title = _("Getis-Ord Gi* hot and cold spots of {indicator}, {period}").format(
+        indicator=result.indicator, period=result.period
+    )
+    points = [
+        (a.z, a.lag, CLUSTER_COLOURS[a.cluster or "ns"], f"{a.name}: {labels[a.cluster or 'ns']}")
+        for a in result.areas
+    ]
+    return {
+        "lisa_map": svg(
+            draw.categorical_map(
+                shapes,
+                {a.area_id: a.cluster for a in result.areas},
+                lisa_legend,
+                title=title,
+                hover=hover,
+                href=href,
+                id_prefix="lisa",
+            )
+        ),
+        "lisa_legend": svg(
+            draw.category_legend(lisa_legend, title=_("LISA cluster"), id_prefix="lisa-legend")
+        ),
+        "gi_map": svg(
+            draw.categorical_map(
+                shapes,
+                {a.area_id: a.hotspot for a in result.areas},
+                gi_legend,
+                title=gi_title,
+                hover=hover,
+                href=href,
+                id_prefix="gi",
+            )
+        ),
+        "gi_legend": svg(draw.category_legend(gi_legend, title="Gi*", id_prefix="gi-legend")),
+        "scatter": svg(
+            draw.scatter_plot(
+                points,
+                slope=result.moran.I if result.moran else 0.0,
+                fmt=lambda v: page.num(v, 1),
+                title=_("Moran scatter plot"),
+                x_label=_("standardised value"),
+                y_label=_("spatial lag"),
+            )
+        ),
+    }
+
+
+@router.get("/cities/{slug}/spatial", response_class=HTMLResponse, include_in_schema=False)
+def spatial_page(
+    request: Request,
+    slug: str,
+    reader: ReaderDep,
+    query: SpatialQueryDep,
+    lang: Lang,
+    templates: TemplatesDep,
+) -> HTMLResponse:
+    session = reader.session
+    city, indicator, _period, level = spatial_service.resolve(
+        session, slug, query.indicator, period=query.period, level=query.level
+    )
+    result = query.run(session, slug)
+    page = PageContext(request, lang, query.params())
+    return templates.render(
+        request,
+        "spatial/lisa.html",
+        lang=lang,
+        state=query.params(),
+        result=result,
+        city=city,
+        indicator=indicator,
+        options={
+            "indicators": indicators.list_indicators(session, city),
+            "periods": indicators.list_periods(session, city, indicator),
+            "levels": areas.list_levels(session, city),
+        },
+        labels=cluster_labels(lang),
+        figures=figures(reader, result, city.id, level.id, page),
+    )

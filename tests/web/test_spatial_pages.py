@@ -1,0 +1,43 @@
+"""The spatial statistics page, its JSON twin and the API route: one result, withheld cells left out."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import SUPPRESSED
+
+QUERY = "indicator=unemployment&period=2022&level=planning_area&permutations=99"
+
+
+def test_page_json_twin_and_api_agree(client: TestClient) -> None:
+    twin = client.get(f"/cities/testville/spatial.json?{QUERY}")
+    api = client.get(f"/api/cities/testville/spatial?{QUERY}")
+    assert twin.status_code == api.status_code == 200
+    assert twin.json() == api.json()
+    body = api.json()
+    assert body["level"] == "planning_area" and body["weights"]["kind"] == "queen"
+    assert sum(body["cluster_counts"].values()) == body["n"] == 7
+    # the withheld cell is never used: the area is left out, its value appears nowhere
+    assert body["left_out"] == [SUPPRESSED[1]]
+    assert SUPPRESSED[1] not in {a["area_id"] for a in body["areas"]}
+
+
+def test_page_draws_cluster_map_scatter_plot_and_moran(sqlite_client: TestClient) -> None:
+    page = sqlite_client.get(f"/cities/testville/spatial?{QUERY}&lang=en")
+    assert page.status_code == 200
+    html = page.text
+    assert html.count('class="area"') == 16  # LISA map and Gi* map, 8 areas each
+    assert 'data-category="ns"' in html and "Moran scatter plot" in html and 'data-stat="I"' in html
+    assert html.count("<circle") == 7
+    assert '<link rel="alternate"' in html or page.headers["link"].endswith('type="application/json"')
+    german = sqlite_client.get(f"/cities/testville/spatial?{QUERY}&lang=de").text
+    assert "Räumliche Cluster" in german and "Moran-Streudiagramm" in german
+
+
+def test_parameters_are_checked(sqlite_client: TestClient) -> None:
+    assert sqlite_client.get("/api/cities/testville/spatial?indicator=nope").status_code == 404
+    assert sqlite_client.get("/api/cities/nowhere/spatial?indicator=unemployment").status_code == 404
+    band = sqlite_client.get("/api/cities/testville/spatial?indicator=unemployment&weights=distance-band")
+    assert band.status_code == 422 and "threshold" in band.json()["detail"]
+    knn = sqlite_client.get("/api/cities/testville/spatial?indicator=unemployment&weights=knn&k=3")
+    assert knn.status_code == 200 and knn.json()["mean_neighbors"] == 3
