@@ -22,6 +22,7 @@ from bettercities.analysis.config import load_config
 from bettercities.analysis.inputs import IndexInput, InputProvenance, index_input
 from bettercities.analysis.methods import get_method
 from bettercities.analysis.models import IndexRun, IndexRunArea
+from bettercities.analysis.robustness import RobustnessResult, robustness
 from bettercities.analysis.schemas import (
     AreaScore,
     ClassCount,
@@ -29,11 +30,13 @@ from bettercities.analysis.schemas import (
     IndexConfigBase,
     IndexResult,
     MssAreaScore,
+    MssConfig,
 )
 from bettercities.analysis.service import compute_index
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.core.errors import NotFound
+from bettercities.publication import Audience, publish_scores
 
 
 class RunSummary(BaseModel):
@@ -240,3 +243,107 @@ def delete_run(session: Session, run_id: int) -> None:
         raise NotFound("index run", run_id)
     session.execute(delete(IndexRunArea).where(IndexRunArea.run_id == run_id))
     session.execute(delete(IndexRun).where(IndexRun.id == run_id))
+
+
+# -- the view of a run (page, JSON twin, API) ----------------------------------------------------------------
+
+#: Ordered palettes of the MSS classes: status from high (green) to very low (red), dynamics from positive
+#: (blue) to negative (red), and the 12 combined groups as the status hue, darker as dynamics worsen.
+STATUS_COLOURS = {"1": "#1a9850", "2": "#fee08b", "3": "#fc8d59", "4": "#d73027"}
+DYNAMICS_COLOURS = {"+": "#4575b4", "+/-": "#d9d9d9", "-": "#d73027"}
+COMBINED_COLOURS = {
+    f"{s}{d}": colour
+    for s, shades in {
+        "1": ("#d9f0d3", "#a6dba0", "#5aae61"),
+        "2": ("#fff7bc", "#fee391", "#fec44f"),
+        "3": ("#fdd0a2", "#fdae6b", "#f16913"),
+        "4": ("#fcbba1", "#fb6a4a", "#a50f15"),
+    }.items()
+    for d, colour in zip(("+", "+/-", "-"), shades, strict=True)
+}
+
+
+class MapClass(BaseModel):
+    """One class of a class map: code, label, colour and number of scored areas."""
+
+    code: str
+    label: str
+    colour: str
+    count: int
+
+
+class RunView(BaseModel):
+    """A stored run as its page shows it: the run, the classes to map, robustness beside it."""
+
+    run: StoredRun
+    view: str = Field(description="status, dynamics or combined (MSS); index (composite).")
+    classes: list[MapClass]
+    area_classes: dict[str, str | None] = Field(description="Class code per area (None: not scored).")
+    robustness: RobustnessResult | None = Field(default=None, description="MSS runs only.")
+
+
+def _palette(codes: list[str], colours: dict[str, str]) -> dict[str, str]:
+    fallback = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15", "#67000d", "#3f007d"]
+    return {c: colours.get(c, fallback[i % len(fallback)]) for i, c in enumerate(codes)}
+
+
+def run_view(
+    session: Session,
+    run_id: int,
+    *,
+    view: str = "status",
+    distance: float = 0.1,
+    replicates: int = 200,
+    seed: int = 1,
+    audience: Audience = Audience.PUBLIC,
+) -> RunView:
+    """The page view of run ``run_id``: which class each area has in ``view``, the legend, robustness.
+
+    Areas whose inputs include a suppressed value are shown without class to the public
+    (:func:`bettercities.publication.publish_scores`).
+    """
+    run = get_run(session, run_id)
+    scored = [a for a in run.result.areas if a.scored]
+    if run.method == "berlin-mss":
+        config = MssConfig.model_validate(run.config)
+        view = view if view in {"status", "dynamics", "combined"} else "status"
+        status = {b.code: b.label for b in config.status.classes}
+        dynamics = {b.code: b.label for b in config.dynamics.classes}
+        if view == "status":
+            labels, colours, attr = status, STATUS_COLOURS, "status_class"
+        elif view == "dynamics":
+            labels, colours, attr = dynamics, DYNAMICS_COLOURS, "dynamics_class"
+        else:
+            labels = {
+                f"{s}{d}": f"{s} {sl} / {d} {dl}" for s, sl in status.items() for d, dl in dynamics.items()
+            }
+            colours, attr = COMBINED_COLOURS, "combined_class"
+        found = (
+            robustness(run.result, distance=distance, replicates=replicates, seed=seed) if scored else None
+        )
+    else:
+        view, attr = "index", "class_code"
+        counts = run.result.class_counts.get("index") or next(iter(run.result.class_counts.values()), [])
+        labels = {c.code: c.label for c in counts}
+        colours = _palette(list(labels), {})
+        found = None
+    rows = publish_scores(
+        [{"area_id": a.area_id, "class": getattr(a, attr, None)} for a in run.result.areas],
+        withheld=set(run.inputs.suppressed_areas),
+        audience=audience,
+    )
+    area_classes = {r["area_id"]: r["class"] for r in rows}
+    tally: dict[str, int] = {}
+    for code in area_classes.values():
+        if code is not None:
+            tally[code] = tally.get(code, 0) + 1
+    palette = _palette(list(labels), colours)
+    return RunView(
+        run=run,
+        view=view,
+        classes=[
+            MapClass(code=c, label=lb, colour=palette[c], count=tally.get(c, 0)) for c, lb in labels.items()
+        ],
+        area_classes=area_classes,
+        robustness=found,
+    )

@@ -24,6 +24,7 @@ from bettercities.storage.workspace import Workspace
 from bettercities.web import errors
 from bettercities.web.api import cities as api_cities
 from bettercities.web.api import docs as api_docs
+from bettercities.web.api import index as api_index
 from bettercities.web.api import indicators as api_indicators
 from bettercities.web.api import spatial as api_spatial
 from bettercities.web.jobs import Jobs
@@ -31,6 +32,7 @@ from bettercities.web.pages import areas as page_areas
 from bettercities.web.pages import cities as page_cities
 from bettercities.web.pages import home as page_home
 from bettercities.web.pages import imports as page_imports
+from bettercities.web.pages import index as page_index
 from bettercities.web.pages import indicators as page_indicators
 from bettercities.web.pages import spatial as page_spatial
 from bettercities.web.templating import STATIC, Templates
@@ -49,6 +51,7 @@ DESCRIPTION = """Small-area social statistics of European cities.
 #: Routers in the order they are matched (``/x.json`` before ``/x/{...}``).
 ROUTERS = (api_cities, api_indicators, page_home, page_cities, page_indicators, page_areas, page_imports)
 ROUTERS = (*ROUTERS, api_spatial, page_spatial)  # type: ignore[assignment]
+ROUTERS = (*ROUTERS, api_index, page_index)  # type: ignore[assignment]
 
 
 def create_app(

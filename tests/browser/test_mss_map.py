@@ -1,0 +1,64 @@
+"""Acceptance: Berlin MSS 2019 in the web app shows the MSS classes on the map (headless Chromium).
+
+The workspace is built through the command line from the published files (the duplicated id fixed with
+``--fix-id 124=04030417``), the ``berlin-mss-2019`` preset is run on the stored values, and the areas drawn
+per class on the run page must equal the published classes (436 scored areas).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bettercities.analysis.results import run_index
+from bettercities.storage.workspace import Workspace
+from bettercities.web import create_app
+from tests.analysis.mss_runs import LEVEL, PERIOD, build_berlin_2019, official_classes
+from tests.support.browser import launch
+from tests.support.net import ServerThread
+
+pytestmark = pytest.mark.browser
+
+AREAS = """() => [...document.querySelectorAll('svg[aria-labelledby="classmap-title"] path.area')]
+  .map(p => [p.dataset.code, p.dataset.category, p.getAttribute('fill')])"""
+LEGEND = """() => Object.fromEntries([...document.querySelectorAll(
+  'svg[aria-labelledby="class-legend-title"] g.legend-class')]
+  .map(g => [g.dataset.category, Number(g.dataset.count)]))"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[tuple[ServerThread, int]]:
+    workspace = Workspace.init(Path(tmp_path_factory.mktemp("mss")) / "berlin")
+    build_berlin_2019(workspace, shared_data)
+    with workspace.database.session() as session:
+        run = run_index(session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD)
+    with ServerThread(create_app(workspace), timeout=60) as running:
+        yield running, run.id
+    workspace.close()
+
+
+def test_berlin_2019_mss_classes_on_the_map(server: tuple[ServerThread, int], shared_data: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    running, run_id = server
+    official = official_classes(shared_data)
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        for view, position in (("status", 0), ("dynamics", 1)):
+            tab.goto(f"{running.url}/cities/berlin/index-runs/{run_id}?view={view}&lang=en")
+            expect(tab.locator("#class-map svg path.area").first).to_be_visible()
+            drawn = tab.evaluate(AREAS)
+            assert len(drawn) == 448
+            classes = {code: category for code, category, _fill in drawn if category}
+            assert classes == {code: pair[position] for code, pair in official.items()}
+            fills = {category: fill for _code, category, fill in drawn if category}
+            assert len(set(fills.values())) == len(fills)  # one colour per class
+            assert all(fill.startswith("url(") for _c, category, fill in drawn if not category)
+            expected = Counter(pair[position] for pair in official.values())
+            assert tab.evaluate(LEGEND) == dict(expected)
+        expect(tab.locator("#robustness-summary tr[data-part='status']")).to_be_visible()
+        browser.close()
