@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
+from bettercities.demo.catalog import build_catalog
 from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Observation
 from bettercities.indicators.periods import parse_period
@@ -194,6 +195,7 @@ def build_demo(
         db.bulk_insert(session, Observation.__table__, _OBSERVATION_COLUMNS, rows)  # type: ignore[arg-type]
         batch.rows = batch.inserted = len(rows)
         batch.finished_at = utcnow()
+        build_catalog(session, city, first_year=first_year, last_year=last_year)
         step("done", 4, 4)
         return DemoSummary(
             city=info.slug,

@@ -26,7 +26,7 @@ from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator, Observation, Period
 from bettercities.indicators.periods import PeriodError, parse_period
 from bettercities.indicators.schemas import AreaValue
-from bettercities.publication import Audience, publish_values
+from bettercities.publication import Audience, publish_values, withheld_indicators
 
 COLUMNS = (
     "area_code",
@@ -94,6 +94,12 @@ def observation_rows(session: Session, spec: ExportFilter) -> list[dict[str, Any
     if spec.period:
         query = query.where(Period.id == indicators.get_period(session, spec.period).id)
     found = session.execute(query).all()
+    hidden_ids = withheld_indicators(session, city.id, audience=spec.audience)
+    hidden = (
+        set(session.scalars(select(Indicator.code).where(Indicator.id.in_(hidden_ids))))
+        if hidden_ids
+        else set()
+    )
     published = publish_values(
         [
             AreaValue(
@@ -104,7 +110,7 @@ def observation_rows(session: Session, spec: ExportFilter) -> list[dict[str, Any
                 denominator=r[7],
                 provisional=r[8],
                 estimated=r[9],
-                suppressed=r[10],
+                suppressed=r[10] or r[3] in hidden,
                 revision=r[11],
             )
             for r in found

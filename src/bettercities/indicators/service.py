@@ -24,7 +24,7 @@ from bettercities.indicators.schemas import (
     Series,
     SeriesPoint,
 )
-from bettercities.publication import Audience, publish_series, publish_values
+from bettercities.publication import Audience, publish_series, publish_values, withheld
 
 DEFAULT_WEIGHT = "inhabitants"
 
@@ -220,7 +220,8 @@ def level_values(
                 revision=int(row.revision),
             )
         )
-    return publish_values(values, audience=audience), derived
+    hidden = withheld(session, level.city_id, indicator.id, audience=audience)
+    return publish_values(values, audience=audience, withheld=hidden), derived
 
 
 def _num(value: Any) -> float | None:
@@ -375,7 +376,10 @@ def city_values(
                 provisional=bool(provisional.get(period.id, False)),
             )
         )
-    return publish_series(Series(indicator=indicator.code, area_code=None, points=points), audience=audience)
+    hidden = withheld(session, city.id, indicator.id, audience=audience)
+    return publish_series(
+        Series(indicator=indicator.code, area_code=None, points=points), audience=audience, withheld=hidden
+    )
 
 
 def _with_base_by_period(session: Session, indicator: Indicator, data: pd.DataFrame) -> pd.DataFrame:
@@ -415,8 +419,11 @@ def area_series(
     points = [
         SeriesPoint(period=r[0], value=r[1], suppressed=bool(r[2]), provisional=bool(r[3])) for r in rows
     ]
+    hidden = withheld(session, area.city_id, indicator.id, audience=audience)
     return publish_series(
-        Series(indicator=indicator.code, area_code=area.code, points=points), audience=audience
+        Series(indicator=indicator.code, area_code=area.code, points=points),
+        audience=audience,
+        withheld=hidden,
     )
 
 
@@ -494,7 +501,8 @@ def carry_over(
         )
     if store:
         _store_carried(session, indicator, period, {t.code: t.id for t in targets}, values)
-    return publish_values(values, audience=audience)
+    hidden = withheld(session, crosswalk.city_id, indicator.id, audience=audience)
+    return publish_values(values, audience=audience, withheld=hidden)
 
 
 def _store_carried(

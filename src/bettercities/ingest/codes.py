@@ -40,6 +40,12 @@ PROBLEM_CODES: dict[str, tuple[str, str]] = {
     "numerator-exceeds-denominator": ("error", "a share whose numerator exceeds its denominator"),
     "inconsistent-value": ("warning", "a value differs from factor x numerator / denominator"),
     "empty-value": ("warning", "long layout: a row without a value is skipped"),
+    # quality rules and outlier screening (docs/quality.md)
+    "rule-violation": ("error", "a validation rule fails (its severity is the rule's: error or warning)"),
+    "rule-missing-value": ("error", "an operand of a rule with missing: fail has no value"),
+    "invalid-rule": ("error", "a rule definition is invalid (unknown operator, bad expression)"),
+    "outlier": ("warning", "a value flagged by outlier screening; it waits in the follow-up queue"),
+    "undated-value": ("warning", "Urban Audit: a value without a reference year is left out"),
     # areas
     "invalid-id": ("error", "an area id longer than 60 characters"),
     "id-fixed": ("warning", "an id was replaced by --fix-id (recorded for provenance)"),

@@ -25,13 +25,15 @@ from sqlalchemy.orm import Session
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City, SpatialLevel
 from bettercities.areas.schemas import LevelSpec
+from bettercities.catalog import approval
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
 from bettercities.core.problems import Problem, Report
 from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator
 from bettercities.indicators.periods import PeriodError, PeriodSpec, parse_period
 from bettercities.indicators.schemas import AreaValue
-from bettercities.ingest import geo, readers, revisions
+from bettercities.ingest import geo, outliers, readers, revisions
+from bettercities.ingest import rules as quality
 from bettercities.ingest.features import area_specs, relocate
 from bettercities.ingest.layouts import to_long
 from bettercities.ingest.models import ImportBatch
@@ -246,7 +248,12 @@ def import_observations(
         report = validated.report
         if not report.ok:
             raise InvalidInput(f"{name}: {_errors(report)}; nothing imported", report)
+        approval.ensure_writable(session, city, np.unique(validated.indicator_id).tolist())  # locked data
         period_ids = _period_ids(session, validated.periods)
+        at = _at(name, options)
+        report.extend(quality.check_import(session, city, spatial_level, validated, period_ids, **at))
+        if not report.ok:  # an 'error' rule refuses the import (issue 5)
+            raise InvalidInput(f"{name}: {_errors(report)}; nothing imported", report)
         current = revisions.current_frame(
             session,
             spatial_level.id,
@@ -279,11 +286,33 @@ def import_observations(
             batch.inserted, batch.revised, batch.unchanged = plan.inserted, plan.revised, plan.unchanged
             batch.finished_at = datetime.now(UTC)
             session.flush()
+            screened = _screened(validated, period_ids, spatial_level)
+            report.extend(outliers.screen_and_queue(session, city, **screened))
         except IntegrityError as error:
             raise Conflict(
                 f"{name}: another import changed the same observations at the same time; try again"
             ) from error
         return result.model_copy(update={"batch_id": batch.id})
+
+
+def _at(name: str, options: ObservationImportOptions) -> dict[str, Any]:
+    """Where rule problems point: the file and the column an indicator's values came from."""
+    sources = {target.partition("@")[0]: source for source, target in options.mapping.items()}
+    value_column = options.value_column
+
+    def column_of(code: str) -> str:
+        return value_column if options.layout == Layout.LONG else sources.get(code, code)
+
+    return {"file": name, "column_of": column_of}
+
+
+def _screened(validated: Any, period_ids: np.ndarray, level: SpatialLevel) -> dict[str, Any]:
+    """Outlier screening after an import: its indicators and periods on its level (issue 5)."""
+    return {
+        "indicator_ids": np.unique(validated.indicator_id).tolist(),
+        "period_ids": np.unique(period_ids).tolist(),
+        "level_ids": [level.id],
+    }
 
 
 def _period_ids(session: Session, periods: list[PeriodSpec]) -> np.ndarray:

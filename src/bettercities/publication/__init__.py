@@ -1,15 +1,21 @@
 """The publication step: every output (page, API response, export, map) passes through here.
 
-It decides what an audience may see. Today: suppressed cells (statistical disclosure
-control) never show their value, numerator or denominator to anyone outside the data
-team. Visibility rules (restricted datasets, network sharing) join here, not elsewhere.
+It decides what an audience may see. Suppressed cells (statistical disclosure control) never
+show their value, numerator or denominator to anyone outside the data team. Catalogue rule:
+observations of an indicator that belongs to datasets of the city, none of them published with
+public access rights, are withheld from the public like suppressed cells (indicators in no dataset
+stay public); see :func:`withheld`. Further visibility rules (network sharing) join here.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from bettercities.indicators.schemas import AreaValue, Series, SeriesPoint
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class Audience(StrEnum):
@@ -19,21 +25,39 @@ class Audience(StrEnum):
     INTERNAL = "internal"  # the city's own data team
 
 
-def publish_values(values: list[AreaValue], *, audience: Audience) -> list[AreaValue]:
-    """Blank suppressed values for every audience but the city's data team."""
+def withheld(session: Session, city_id: int, indicator_id: int, *, audience: Audience) -> bool:
+    """Whether ``audience`` may not see the observations of ``indicator_id`` in city ``city_id`` at all,
+    because the datasets holding it are not published (approval workflow of :mod:`bettercities.catalog`)."""
+    return indicator_id in withheld_indicators(session, city_id, audience=audience)
+
+
+def withheld_indicators(session: Session, city_id: int, *, audience: Audience) -> frozenset[int]:
+    """Ids of the indicators whose observations in city ``city_id`` ``audience`` may not see at all."""
+    if audience == Audience.INTERNAL:
+        return frozenset()
+    from bettercities.catalog.approval import unreleased_indicator_ids
+
+    return unreleased_indicator_ids(session, city_id)
+
+
+def publish_values(values: list[AreaValue], *, audience: Audience, withheld: bool = False) -> list[AreaValue]:
+    """Blank suppressed values (all values when ``withheld``) for every audience but the city's data team."""
     if audience == Audience.INTERNAL:
         return values
     return [
-        v.model_copy(update={"value": None, "numerator": None, "denominator": None}) if v.suppressed else v
+        v.model_copy(update={"value": None, "numerator": None, "denominator": None, "suppressed": True})
+        if v.suppressed or withheld
+        else v
         for v in values
     ]
 
 
-def publish_series(series: Series, *, audience: Audience) -> Series:
+def publish_series(series: Series, *, audience: Audience, withheld: bool = False) -> Series:
     if audience == Audience.INTERNAL:
         return series
     points: list[SeriesPoint] = [
-        p.model_copy(update={"value": None}) if p.suppressed else p for p in series.points
+        p.model_copy(update={"value": None, "suppressed": True}) if p.suppressed or withheld else p
+        for p in series.points
     ]
     return series.model_copy(update={"points": points})
 

@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bettercities.areas.models import Area
+from bettercities.catalog.models import ApprovalEvent, Dataset
 from bettercities.indicators.models import Indicator, Observation, Period
 from bettercities.indicators.schemas import AreaValue
 from bettercities.ingest.models import ImportBatch
@@ -44,8 +45,10 @@ _PROVISIONAL, _ESTIMATED, _SUPPRESSED = 1, 2, 4
 
 
 def data_stamp(session: Session) -> tuple:
-    """A cheap marker that changes whenever rows are added to the tables values are computed from."""
-    tables = (Observation.id, Area.id, Indicator.id, Period.id, ImportBatch.id)
+    """A cheap marker that changes whenever rows are added to the tables values are computed from, and
+    whenever the catalogue changes what the public may see (dataset edits and approval steps)."""
+    tables: tuple[Any, ...] = (Observation.id, Area.id, Indicator.id, Period.id, ImportBatch.id)
+    tables += (ApprovalEvent.id, Dataset.modified_at)
     return tuple(session.execute(select(*(select(func.max(c)).scalar_subquery() for c in tables))).one())
 
 

@@ -2,10 +2,18 @@
 
 from bettercities.analysis import models as analysis_models
 from bettercities.areas import models as areas_models
+from bettercities.catalog import models as catalog_models
 from bettercities.indicators import models as indicators_models
 from bettercities.ingest import models as ingest_models
 from bettercities.storage.base import Base
 
 metadata = Base.metadata
 
-__all__ = ["analysis_models", "areas_models", "indicators_models", "ingest_models", "metadata"]
+__all__ = [
+    "analysis_models",
+    "areas_models",
+    "catalog_models",
+    "indicators_models",
+    "ingest_models",
+    "metadata",
+]

@@ -1,0 +1,386 @@
+"""Outlier screening and the follow-up queue of flagged values.
+
+Four methods, each a pure kernel on arrays (one value per area, period and indicator of a level):
+
+``zscore``
+    :math:`z = (x - \\bar x) / s` within the values of one indicator, level and period; flagged when
+    :math:`|z| > 3`.
+``robust``
+    The modified z-score of Iglewicz & Hoaglin (1993), :math:`M = 0.6745 (x - \\tilde x) / \\mathrm{MAD}`,
+    with the median :math:`\\tilde x` and the median absolute deviation; flagged when :math:`|M| > 3.5`.
+    Unlike the z-score it is not masked by the outlier itself.
+``band``
+    The area's own history: flagged when a value lies outside ``[min, max]`` of its earlier values
+    widened by ``margin`` × (max − min); needs at least three earlier values.
+``jump``
+    Year-on-year (period-on-period) change: flagged when :math:`|x_t / x_{t-1} - 1| > 0.5`.
+
+Cross-sectional methods pool the periods of an indicator and level when a single period holds
+fewer than ``min_group`` values (Urban Audit cities report different years).
+
+Every flag enters the queue (:class:`~bettercities.ingest.rules_models.OutlierFlag`) once per
+observation and method; a steward **accepts** it (the value is right), **corrects** it (a new
+revision of the observation, with the flag's provenance) or **comments** it. Screening runs after
+every import on the imported indicators and periods and on demand.
+
+>>> import numpy as np
+>>> robust_z(np.array([10.0, 11.0, 9.0, 10.5, 9.5, 100.0])).round(1).tolist()
+[0.0, 0.7, -0.7, 0.3, -0.3, 60.7]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bettercities.areas import service as areas
+from bettercities.areas.models import Area, City
+from bettercities.core.errors import InvalidInput, NotFound
+from bettercities.core.problems import Problem, Severity
+from bettercities.indicators.models import Indicator, Observation, Period
+from bettercities.ingest import quality_data
+from bettercities.ingest.rules_models import FlagEvent, OutlierFlag
+
+METHODS = ("zscore", "robust", "band", "jump")
+
+
+class ScreeningOptions(BaseModel):
+    """Thresholds of the screening methods."""
+
+    methods: list[str] = Field(default_factory=lambda: list(METHODS))
+    z: float = 3.0
+    robust: float = 3.5
+    margin: float = 0.1
+    jump: float = 0.5
+    min_group: int = 8
+    min_history: int = 3
+
+
+class FlagOut(BaseModel):
+    """A flag in the follow-up queue."""
+
+    id: int
+    area: str
+    indicator: str
+    period: str
+    method: str
+    value: float
+    score: float
+    lower: float | None
+    upper: float | None
+    message: str
+    file: str | None = None
+    source_row: int | None = None
+    status: str
+    comments: list[str] = Field(default_factory=list)
+
+
+# -- kernels -----------------------------------------------------------------------------------------------
+
+
+def zscore(values: np.ndarray) -> np.ndarray:
+    """Standard score of each value (0 when all values are equal)."""
+    sd = values.std(ddof=1) if len(values) > 1 else 0.0
+    return np.zeros_like(values) if not sd else (values - values.mean()) / sd
+
+
+def robust_z(values: np.ndarray) -> np.ndarray:
+    """Modified z-score 0.6745 (x - median) / MAD; the mean absolute deviation × 1.253 when MAD is 0."""
+    median = np.median(values)
+    deviation = np.abs(values - median)
+    mad = np.median(deviation)
+    if mad:
+        return 0.6745 * (values - median) / mad
+    mean_ad = deviation.mean()
+    return np.zeros_like(values) if not mean_ad else (values - median) / (1.253314 * mean_ad)
+
+
+# -- screening ---------------------------------------------------------------------------------------------
+
+
+def _cross_section(frame: pd.DataFrame, options: ScreeningOptions) -> list[dict]:
+    found: list[dict] = []
+    for (_, _), group in frame.groupby(["indicator_id", "level"], sort=False):
+        sizes = group.groupby("period_id")["value"].transform("size")
+        pooled = group[sizes < options.min_group]
+        parts = [g for _, g in group[sizes >= options.min_group].groupby("period_id")]
+        if len(pooled) >= options.min_group:
+            parts.append(pooled)
+        for part in parts:
+            values = part["value"].to_numpy(dtype=float)
+            for method, kernel, limit in (
+                ("zscore", zscore, options.z),
+                ("robust", robust_z, options.robust),
+            ):
+                if method not in options.methods:
+                    continue
+                scores = kernel(values)
+                hit = np.abs(scores) > limit
+                center = float(values.mean() if method == "zscore" else np.median(values))
+                for position in np.flatnonzero(hit):
+                    found.append(
+                        {
+                            "index": part.index[int(position)],
+                            "method": method,
+                            "score": float(scores[position]),
+                            "lower": None,
+                            "upper": None,
+                            "message": f"{method} score {scores[position]:.1f} (|score| > {limit:g}); "
+                            f"{'mean' if method == 'zscore' else 'median'} {center:g} "
+                            f"of {len(values)} values",
+                        }
+                    )
+    return found
+
+
+def _history(frame: pd.DataFrame, options: ScreeningOptions) -> list[dict]:
+    found: list[dict] = []
+    ordered = frame.sort_values(["indicator_id", "area_id", "period_end"])
+    for _, series in ordered.groupby(["indicator_id", "area_id"], sort=False):
+        values = series["value"].to_numpy(dtype=float)
+        for k in range(1, len(values)):
+            x, earlier = values[k], values[:k]
+            if "band" in options.methods and k >= options.min_history:
+                low, high = earlier.min(), earlier.max()
+                pad = options.margin * (high - low)
+                if x < low - pad or x > high + pad:
+                    distance = (x - (high + pad)) if x > high else (x - (low - pad))
+                    found.append(
+                        {
+                            "index": series.index[k],
+                            "method": "band",
+                            "score": float(distance),
+                            "lower": float(low - pad),
+                            "upper": float(high + pad),
+                            "message": f"outside the band {low - pad:g} .. {high + pad:g} "
+                            f"of {k} earlier values",
+                        }
+                    )
+            previous = earlier[-1]
+            if "jump" in options.methods and previous:
+                change = x / previous - 1
+                if abs(change) > options.jump:
+                    found.append(
+                        {
+                            "index": series.index[k],
+                            "method": "jump",
+                            "score": float(change),
+                            "lower": None,
+                            "upper": None,
+                            "message": f"change of {change:+.0%} from {previous:g} "
+                            f"({series['period'].iloc[k - 1]})",
+                        }
+                    )
+    return found
+
+
+def screen(frame: pd.DataFrame, options: ScreeningOptions | None = None) -> pd.DataFrame:
+    """Flags of ``frame`` (rows of :func:`quality_data.observations_frame`), with method and score."""
+    options = options or ScreeningOptions()
+    if frame.empty:
+        return frame.assign(method=[], score=[], lower=[], upper=[], message=[])
+    found = _cross_section(frame, options) + _history(frame, options)
+    if not found:
+        return frame.iloc[0:0].assign(method=[], score=[], lower=[], upper=[], message=[])
+    flags = pd.DataFrame(found)
+    return frame.loc[flags["index"]].reset_index(drop=True).join(flags.drop(columns="index"))
+
+
+def screen_and_queue(
+    session: Session,
+    city: City,
+    *,
+    indicator_ids: Iterable[int] | None = None,
+    period_ids: Iterable[int] | None = None,
+    level_ids: Iterable[int] | None = None,
+    options: ScreeningOptions | None = None,
+) -> list[Problem]:
+    """Screen current values and put new flags in the queue; the flags as warnings (code ``outlier``)."""
+    frame = quality_data.observations_frame(session, city, indicator_ids=indicator_ids, level_ids=level_ids)
+    flags = screen(frame, options)
+    if period_ids is not None:
+        flags = flags[flags["period_id"].isin(list(period_ids))]
+    if flags.empty:
+        return []
+    existing: set[tuple[int, str]] = {
+        (int(r[0]), str(r[1]))
+        for r in session.execute(
+            select(OutlierFlag.observation_id, OutlierFlag.method).where(
+                OutlierFlag.observation_id.in_([int(i) for i in flags["observation_id"]])
+            )
+        )
+    }
+    problems = []
+    records: Any = flags.itertuples(index=False)  # typed per column by pandas only at run time
+    for flag in records:
+        key = (int(flag.observation_id), str(flag.method))
+        row = None if pd.isna(flag.source_row) else int(flag.source_row)
+        if key not in existing:
+            existing.add(key)
+            session.add(
+                OutlierFlag(
+                    city_id=city.id,
+                    observation_id=key[0],
+                    indicator_id=int(flag.indicator_id),
+                    area_id=int(flag.area_id),
+                    period_id=int(flag.period_id),
+                    method=key[1],
+                    value=float(flag.value),
+                    score=float(flag.score),
+                    lower=None if pd.isna(flag.lower) else float(flag.lower),
+                    upper=None if pd.isna(flag.upper) else float(flag.upper),
+                    message=str(flag.message),
+                    import_id=None if pd.isna(flag.import_id) else int(flag.import_id),
+                    source_row=row,
+                )
+            )
+        problems.append(
+            Problem(
+                code="outlier",
+                message=f"area {flag.area_code}, {flag.indicator} {flag.period}: {flag.message}",
+                severity=Severity.WARNING,
+                file=flag.file if isinstance(flag.file, str) else None,
+                row=row,
+                column=str(flag.indicator),
+                value=f"{flag.value:g}",
+            )
+        )
+    session.flush()
+    return problems
+
+
+# -- follow-up queue ---------------------------------------------------------------------------------------
+
+
+def list_flags(
+    session: Session,
+    city_slug: str,
+    *,
+    status: str | None = "open",
+    indicator: str | None = None,
+    method: str | None = None,
+) -> list[FlagOut]:
+    """The queue of a city, newest first (one filter for page, API and CLI)."""
+    from bettercities.ingest.models import ImportBatch
+
+    city = areas.get_city(session, city_slug)
+    query = (
+        select(OutlierFlag, Area.code, Indicator.code, Period.code, ImportBatch.file_name)
+        .join(Area, Area.id == OutlierFlag.area_id)
+        .join(Indicator, Indicator.id == OutlierFlag.indicator_id)
+        .join(Period, Period.id == OutlierFlag.period_id)
+        .outerjoin(ImportBatch, ImportBatch.id == OutlierFlag.import_id)
+        .where(OutlierFlag.city_id == city.id)
+        .order_by(Indicator.code, Area.code, Period.code, OutlierFlag.method)
+    )
+    if status:
+        query = query.where(OutlierFlag.status == status)
+    if indicator:
+        query = query.where(Indicator.code == indicator)
+    if method:
+        query = query.where(OutlierFlag.method == method)
+    rows = session.execute(query).all()
+    comments: dict[int, list[str]] = {}
+    for event in session.scalars(
+        select(FlagEvent).where(FlagEvent.flag_id.in_([r[0].id for r in rows])).order_by(FlagEvent.id)
+    ):
+        if event.comment:
+            comments.setdefault(event.flag_id, []).append(f"{event.action}: {event.comment}")
+    return [
+        FlagOut(
+            id=f.id,
+            area=area,
+            indicator=ind,
+            period=period,
+            method=f.method,
+            value=f.value,
+            score=f.score,
+            lower=f.lower,
+            upper=f.upper,
+            message=f.message,
+            file=file,
+            source_row=f.source_row,
+            status=f.status,
+            comments=comments.get(f.id, []),
+        )
+        for f, area, ind, period, file in rows
+    ]
+
+
+def _flag(session: Session, city_slug: str, flag_id: int) -> OutlierFlag:
+    city = areas.get_city(session, city_slug)
+    flag = session.get(OutlierFlag, flag_id)
+    if flag is None or flag.city_id != city.id:
+        raise NotFound("outlier flag", str(flag_id))
+    return flag
+
+
+def resolve_flag(
+    session: Session,
+    city_slug: str,
+    flag_id: int,
+    *,
+    action: str,
+    user: str | None = None,
+    comment: str = "",
+    value: float | None = None,
+) -> FlagOut:
+    """``accept`` the flagged value, ``correct`` it (a new revision with ``value``) or ``comment`` on it."""
+    flag = _flag(session, city_slug, flag_id)
+    if action not in ("accept", "correct", "comment"):
+        raise InvalidInput(f"unknown action {action!r}: accept, correct or comment")
+    if action == "comment" and not comment.strip():
+        raise InvalidInput("a comment needs text")
+    if action == "correct" and value is None:
+        raise InvalidInput("a correction needs the new value")
+    now = datetime.now(UTC)
+    event = FlagEvent(flag_id=flag.id, action=action, user=user, comment=comment, old_value=flag.value)
+    if action == "correct":
+        assert value is not None
+        _correct(session, flag, value, user=user)
+        event.new_value = value
+        # every flag of the same observation is settled by the correction
+        for other in session.scalars(
+            select(OutlierFlag).where(OutlierFlag.observation_id == flag.observation_id)
+        ):
+            other.status, other.resolved_at, other.resolved_by = "corrected", now, user
+    elif action == "accept":
+        flag.status, flag.resolved_at, flag.resolved_by = "accepted", now, user
+    session.add(event)
+    session.flush()
+    return next(f for f in list_flags(session, city_slug, status=None) if f.id == flag.id)
+
+
+def _correct(session: Session, flag: OutlierFlag, value: float, *, user: str | None) -> None:
+    """A new current revision of the flagged observation (the old one stays, no longer current)."""
+    old = session.get(Observation, flag.observation_id)
+    if old is None:
+        raise NotFound("observation", str(flag.observation_id))
+    if not old.is_current:
+        raise InvalidInput("the flagged value has been revised since; screen again")
+    old.is_current = False
+    session.flush()
+    session.add(
+        Observation(
+            indicator_id=old.indicator_id,
+            area_id=old.area_id,
+            period_id=old.period_id,
+            value=value,
+            numerator=None,
+            denominator=None,
+            provisional=old.provisional,
+            estimated=old.estimated,
+            suppressed=old.suppressed,
+            revision=old.revision + 1,
+            is_current=True,
+            import_id=None,
+            source_row=None,
+        )
+    )
