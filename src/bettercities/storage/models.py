@@ -5,6 +5,7 @@ from bettercities.areas import models as areas_models
 from bettercities.catalog import models as catalog_models
 from bettercities.indicators import models as indicators_models
 from bettercities.ingest import models as ingest_models
+from bettercities.ingest import rules_models as quality_models  # noqa: F401  (quality tables, issue 5)
 from bettercities.storage.base import Base
 
 metadata = Base.metadata
