@@ -20,6 +20,8 @@ from sqlalchemy import Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bettercities.storage import versioning
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -51,6 +53,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        versioning.track(self._sessions)
         self._postgis: bool | None = None
 
     # -- facts -------------------------------------------------------------------------------------------
@@ -166,6 +169,7 @@ class Database:
         """
         if not rows:
             return 0
+        versioning.mark_changed(session)
         fixed = dict(constants or {})
         unknown = [name for name in (*columns, *fixed) if name not in table.c]
         if unknown:
@@ -201,6 +205,11 @@ class Database:
             finally:
                 cursor.close()
         return len(rows)
+
+    def data_version(self) -> int:
+        """The number of committed writes so far (see :mod:`bettercities.storage.versioning`)."""
+        with self.reader() as session:
+            return versioning.current_version(session)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from bettercities.storage import versioning  # noqa: F401 - registers the data_version table
 from bettercities.storage.models import metadata
 
 config = context.config

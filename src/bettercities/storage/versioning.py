@@ -1,0 +1,67 @@
+"""A data version: one counter that every committed write through the application bumps.
+
+Caches of computed results (maps, city series) key on it, so a change of any kind — new rows,
+values revised in place, a cell suppressed, a dataset unpublished — is visible on the next
+request. Writes made outside the application (e.g. by hand in psql) do not bump it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, event, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from bettercities.storage.base import Base
+
+_CHANGED = "bettercities.changed"
+
+
+class DataVersion(Base):
+    """The single-row counter of committed writes."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def mark_changed(session: Session) -> None:
+    """Record that ``session`` wrote something (for writes that bypass the ORM, e.g. bulk inserts)."""
+    session.info[_CHANGED] = True
+
+
+def current_version(session: Session) -> int:
+    return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        mark_changed(session)
+
+
+def _on_execute(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        mark_changed(state.session)
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()
+    if session.info.pop(_CHANGED, False):
+        # Through the connection, not the session, so this update does not mark the session again.
+        table = DataVersion.__table__
+        session.connection().execute(
+            update(table).where(table.c.id == 1).values(version=table.c.version + 1)  # type: ignore[arg-type]
+        )
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def track(sessions: sessionmaker[Session]) -> None:
+    """Bump the data version on every commit of a session from ``sessions`` that wrote anything."""
+    event.listen(sessions, "after_flush", _after_flush)
+    event.listen(sessions, "do_orm_execute", _on_execute)
+    event.listen(sessions, "before_commit", _before_commit)
+    event.listen(sessions, "after_soft_rollback", lambda session, _tx: _after_rollback(session))
