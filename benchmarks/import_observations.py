@@ -161,10 +161,11 @@ def measure(name: str, csv: Path, target: Path) -> dict[str, Any]:
     """Run one contender once in a fresh interpreter and return its figures."""
     done = subprocess.run(
         [sys.executable, __file__, "--child", name, "--csv", str(csv), "--target", str(target)],
-        check=True,
         capture_output=True,
         text=True,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"contender {name!r} failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
     outcome: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return outcome
 
