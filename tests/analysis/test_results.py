@@ -100,3 +100,5 @@ def test_cli_run_list_show_export(berlin: Workspace, tmp_path: Path) -> None:
     assert shown["scored"] == 436 and shown["inputs"]["period"] == PERIOD
     out = cli(berlin, "index", "export", "1", "--format", "xlsx", "--out", str(tmp_path / "r.xlsx"))
     assert "447 areas written" in out and (tmp_path / "r.xlsx").stat().st_size > 0
+    change = json.loads(cli(berlin, "index", "compare", "1", "1"))
+    assert change["changed"] == 0 and change["transitions"][0]["unchanged"] == 436

@@ -187,6 +187,30 @@ def export_run(
     console.print(f"Run {run_id}: {done.rows} areas written to {done.path} ({done.format}).", highlight=False)
 
 
+@index_app.command("compare")
+def compare(
+    before: Annotated[int, typer.Argument(help="Earlier run id.")],
+    after: Annotated[int, typer.Argument(help="Later run id.")],
+    crosswalk: Annotated[
+        str | None, typer.Option("--crosswalk", help="Crosswalk code when the boundaries differ.")
+    ] = None,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Which areas changed class between two runs, with the transition matrices, as JSON."""
+    from bettercities.analysis.change import compare_runs
+
+    ws = open_workspace(workspace, database_url)
+    try:
+        with ws.database.reader() as session:
+            change = compare_runs(session, before, after, crosswalk=crosswalk)
+    except NotFound as error:
+        fail(str(error))
+    except InvalidInput as error:
+        fail_invalid(error)
+    typer.echo(change.model_dump_json(indent=2))
+
+
 @spatial_app.command("moran")
 def moran(
     geodata: Annotated[Path, typer.Option("--geodata", help="GeoJSON, GeoPackage, shapefile …", exists=True)],
