@@ -22,7 +22,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("which", nargs="*", choices=["import", "pages"], default=["import", "pages"])
+    parser.add_argument(
+        "which", nargs="*", choices=["import", "pages", "analysis"], default=["import", "pages", "analysis"]
+    )
     parser.add_argument(
         "--rows", type=int, default=1_000_000, help="observation rows for the import benchmark"
     )
@@ -42,6 +44,12 @@ def main() -> int:
 
         outcome = pages.run(requests=args.requests)
         results["pages"] = outcome
+        failed |= not outcome.get("target_met", False)
+    if "analysis" in args.which:
+        import analysis
+
+        outcome = analysis.run()
+        results["analysis"] = outcome
         failed |= not outcome.get("target_met", False)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")

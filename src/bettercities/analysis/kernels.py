@@ -174,3 +174,84 @@ def natural_breaks(values: npt.ArrayLike, k: int) -> list[float]:
         # Without numba mapclassify warns that it uses its pure-Python version (fine at city scale).
         warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
         return [float(b) for b in mapclassify.FisherJenks(np.asarray(values, dtype=float), k=k).bins]
+
+
+#: Rows per block of :func:`zscore_weighted_sum`: a block of one column (512 KiB) stays in the CPU cache
+#: between the reads that use it.
+BLOCK_ROWS = 1 << 16
+
+
+def zscore_weighted_sum(
+    columns: Sequence[npt.ArrayLike],
+    weights: Sequence[float],
+    *,
+    signs: Sequence[float] | None = None,
+    restandardise: bool = True,
+    threads: int | None = None,
+) -> FloatArray:
+    r"""Weighted sum of the indicators' z-scores (optionally z-standardised again), for millions of rows.
+
+    The same numbers as ``zscore(weighted_sum(column_stack([zscore(s_k x_k)]), w))`` without the
+    ``n x k`` matrix of z-scores: since :math:`z_{ik} = (x_{ik} - \bar x_k) / \sigma_k`,
+
+    .. math:: I_i = \sum_k w_k s_k \frac{x_{ik} - \bar x_k}{\sigma_k}
+                  = \sum_k c_k x_{ik} - \sum_k c_k \bar x_k, \qquad c_k = \frac{w_k s_k}{\sigma_k}
+
+    Two passes over the data in blocks of :data:`BLOCK_ROWS` rows, spread over ``threads`` (default: the
+    CPU count; numpy releases the GIL): the first sums :math:`x` and :math:`x^2` per column while a block
+    is in cache, the second accumulates :math:`c_k x_k` into the output block (and its sum of squares,
+    for restandardising: :math:`I` has mean 0, so it is divided by :math:`\sqrt{\sum I_i^2 / n}`).
+    Variances from the two sums lose precision when a column's mean dwarfs its spread; such columns
+    (variance below 1e-8 of the squared mean) are recomputed exactly. Constant columns contribute 0, as
+    in :func:`zscore`. ``signs`` are the polarities (+1 or -1).
+
+    Examples
+    --------
+    >>> zscore_weighted_sum([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]], [1, 1], restandardise=False).round(4).tolist()
+    [0.0, -1.2247, 1.2247]
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    arrays = [np.ascontiguousarray(c, dtype=float) for c in columns]
+    n = arrays[0].size
+    signs = signs if signs is not None else [1.0] * len(arrays)
+    blocks = [slice(a, min(a + BLOCK_ROWS, n)) for a in range(0, n, BLOCK_ROWS)]
+    workers = max(1, min(threads or os.cpu_count() or 1, len(blocks)))
+
+    def moments(block: slice) -> list[tuple[float, float]]:
+        return [(float(x[block].sum()), float(np.dot(x[block], x[block]))) for x in arrays]
+
+    with ThreadPoolExecutor(workers) as pool:
+        partial = list(pool.map(moments, blocks))
+        coefficients, shift = [], 0.0
+        for k, (x, weight, sign) in enumerate(zip(arrays, weights, signs, strict=True)):
+            mean = sum(p[k][0] for p in partial) / n
+            variance = sum(p[k][1] for p in partial) / n - mean * mean
+            if variance <= 1e-8 * mean * mean:
+                variance = float(x.var())
+            c = weight * sign / np.sqrt(variance) if np.isfinite(variance) and variance > 0 else 0.0
+            coefficients.append(float(c))
+            shift += c * mean
+        terms = [(x, c) for x, c in zip(arrays, coefficients, strict=True) if c]
+        index = np.empty(n)
+
+        def combine(block: slice) -> float:
+            out = index[block]
+            out.fill(-shift)
+            scratch = np.empty_like(out)
+            for x, c in terms:
+                np.multiply(x[block], c, out=scratch)
+                out += scratch
+            return float(np.dot(out, out))
+
+        squares = sum(pool.map(combine, blocks))
+        if restandardise:
+            sd = np.sqrt(squares / n)
+            scale = 1.0 / sd if np.isfinite(sd) and sd > 0 else 0.0
+
+            def rescale(block: slice) -> None:
+                index[block] *= scale
+
+            list(pool.map(rescale, blocks))
+    return index
