@@ -41,3 +41,24 @@ def test_parameters_are_checked(sqlite_client: TestClient) -> None:
     assert band.status_code == 422 and "threshold" in band.json()["detail"]
     knn = sqlite_client.get("/api/cities/testville/spatial?indicator=unemployment&weights=knn&k=3")
     assert knn.status_code == 200 and knn.json()["mean_neighbors"] == 3
+
+
+TYPES = "indicator=unemployment&indicator=green_space&level=planning_area&period=2021&k=3"
+
+
+def test_typology_page_twin_and_api(client: TestClient) -> None:
+    api = client.get(f"/api/cities/testville/typology?{TYPES}")
+    twin = client.get(f"/cities/testville/typology.json?{TYPES}")
+    assert api.status_code == twin.status_code == 200 and api.json() == twin.json()
+    body = api.json()
+    sizes = [c["size"] for c in body["clusters"]]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sum(c["size"] for c in body["clusters"]) == len(body["areas"]) == 8
+
+
+def test_typology_page_draws_map_and_a_profile_per_type(sqlite_client: TestClient) -> None:
+    html = sqlite_client.get(f"/cities/testville/typology?{TYPES}&lang=en").text
+    assert html.count('class="area"') == 8
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="profile"') == 3
+    assert 'data-category="1"' in html and "Type 1" in html
+    assert sqlite_client.get("/api/cities/testville/typology?indicator=unemployment&k=11").status_code == 422

@@ -1,4 +1,4 @@
-"""``/api/cities/{slug}/spatial``: Moran's I, LISA clusters and Getis-Ord Gi* of an indicator (JSON)."""
+"""``/api/cities/{slug}/spatial`` (Moran's I, LISA, Gi*), ``…/typology`` and ``…/priority`` (JSON)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from bettercities.analysis import spatial_service
 from bettercities.analysis.schemas import WeightsKind, WeightsSpec
 from bettercities.analysis.spatial_schemas import SpatialAnalysis
+from bettercities.analysis.typology import MAX_TYPES, ClusterMethod, TypologyResult, typology
 from bettercities.core.errors import InvalidInput
 from bettercities.web.deps import SessionDep
 from bettercities.web.errors import PROBLEM_RESPONSES
@@ -82,4 +83,51 @@ SpatialQueryDep = Annotated[SpatialQuery, Depends()]
     ),
 )
 def spatial_statistics(slug: str, session: SessionDep, query: SpatialQueryDep) -> SpatialAnalysis:
+    return query.run(session, slug)
+
+
+class TypologyQuery:
+    """The parameters of a typology, shared by the API route, the page and its JSON twin."""
+
+    def __init__(
+        self,
+        indicator: Annotated[list[str], Query(description="Indicator codes (repeat the parameter).")],
+        period: Annotated[str | None, Query(description="Period code; default: the latest.")] = None,
+        level: Annotated[str | None, Query(description="Level code; default: the finest.")] = None,
+        k: Annotated[int, Query(ge=2, le=MAX_TYPES, description="Number of types.")] = 4,
+        method: Annotated[ClusterMethod, Query(description="kmeans or hierarchical (Ward).")] = (
+            ClusterMethod.KMEANS
+        ),
+        seed: Annotated[int, Query(description="Random seed of k-means.")] = 1,
+    ) -> None:
+        self.indicators, self.period, self.level = indicator, period, level
+        self.k, self.method, self.seed = k, method, seed
+
+    def params(self) -> dict[str, object]:
+        return {
+            "indicator": self.indicators,
+            "period": self.period,
+            "level": self.level,
+            "k": None if self.k == 4 else self.k,
+            "method": None if self.method == ClusterMethod.KMEANS else self.method.value,
+            "seed": None if self.seed == 1 else self.seed,
+        }
+
+    def run(self, session: SessionDep, slug: str) -> TypologyResult:
+        return typology(
+            session, slug, self.indicators, period=self.period, level=self.level, k=self.k,
+            method=self.method, seed=self.seed,
+        )  # fmt: skip
+
+
+TypologyQueryDep = Annotated[TypologyQuery, Depends()]
+
+
+@router.get(
+    "/cities/{slug}/typology",
+    response_model=TypologyResult,
+    summary="Types of areas by their standardised indicator profile",
+    description="k-means or Ward clustering of the z-standardised published values of the chosen indicators.",
+)
+def area_typology(slug: str, session: SessionDep, query: TypologyQueryDep) -> TypologyResult:
     return query.run(session, slug)

@@ -1,4 +1,4 @@
-"""The spatial statistics page: LISA cluster map, Gi* hot/cold spots, Moran's I and its scatter plot."""
+"""Pages of spatial analysis: LISA/Gi* maps with Moran's I and its scatter plot; typology; priority areas."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from bettercities.analysis.spatial_schemas import (
     HOTSPOTS,
     SpatialAnalysis,
 )
+from bettercities.analysis.typology import TypologyResult
 from bettercities.areas import service as areas
 from bettercities.indicators import service as indicators
 from bettercities.reports import categorical as draw
 from bettercities.reports.service import Reader
-from bettercities.web.api.spatial import SpatialQueryDep
+from bettercities.web.api.spatial import SpatialQueryDep, TypologyQueryDep
 from bettercities.web.deps import Lang, ReaderDep, SessionDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.i18n import gettext_for
@@ -156,4 +157,98 @@ def spatial_page(
         },
         labels=cluster_labels(lang),
         figures=figures(reader, result, city.id, level.id, page),
+    )
+
+
+# -- typology ----------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/cities/{slug}/typology.json", response_model=TypologyResult, summary="Typology page (JSON twin)"
+)
+def typology_json(slug: str, session: SessionDep, query: TypologyQueryDep) -> TypologyResult:
+    return query.run(session, slug)
+
+
+def typology_figures(
+    reader: Reader,
+    result: TypologyResult,
+    city_id: int,
+    level_id: int,
+    page: PageContext,
+    names: dict[str, str],
+) -> dict[str, object]:
+    """The map of the types, its legend and one profile chart per type."""
+    _ = gettext_for(page.lang).gettext
+    shapes = reader.shapes(city_id, level_id, result.period)
+    by_code = {a.area_id: a for a in result.areas}
+    labels = [names.get(code, code) for code in result.indicators]
+    legend = [
+        draw.Category(c.code, _("Type {code}").format(code=c.code), c.colour, c.size) for c in result.clusters
+    ]
+
+    def hover(code: str) -> str:
+        area = by_code.get(code)
+        return (
+            f"{area.name}: {_('Type {code}').format(code=area.cluster)}"
+            if area
+            else f"{code}: {_('no data')}"
+        )
+
+    profiles = {
+        c.code: svg(
+            draw.profile_chart(
+                labels,
+                [draw.ProfileLine(_("Type {code}").format(code=c.code), c.colour, list(c.profile.values()))],
+                fmt=lambda v: page.num(v, 1),
+                title=_("Profile of type {code} (mean z-scores)").format(code=c.code),
+                id_prefix=f"profile-{c.code}",
+            )
+        )
+        for c in result.clusters
+    }
+    return {
+        "map": svg(
+            draw.categorical_map(
+                shapes,
+                {a.area_id: a.cluster for a in result.areas},
+                legend,
+                title=_("Types of areas, {period}").format(period=result.period),
+                hover=hover,
+                href=lambda code: page.url(f"/cities/{result.city}/areas/{code}", level=result.level),
+                id_prefix="types",
+            )
+        ),
+        "legend": svg(draw.category_legend(legend, title=_("Types"), id_prefix="types-legend")),
+        "profiles": profiles,
+    }
+
+
+@router.get("/cities/{slug}/typology", response_class=HTMLResponse, include_in_schema=False)
+def typology_page(
+    request: Request,
+    slug: str,
+    reader: ReaderDep,
+    query: TypologyQueryDep,
+    lang: Lang,
+    templates: TemplatesDep,
+) -> HTMLResponse:
+    session = reader.session
+    city, _indicator, _period, level = spatial_service.resolve(
+        session, slug, query.indicators[0], period=query.period, level=query.level
+    )
+    result = query.run(session, slug)
+    page = PageContext(request, lang, query.params())
+    available = indicators.list_indicators(session, city)
+    names = {item.code: page.name(item) for item in available}
+    return templates.render(
+        request,
+        "spatial/typology.html",
+        lang=lang,
+        state=query.params(),
+        result=result,
+        city=city,
+        names=names,
+        options={"indicators": available, "levels": areas.list_levels(session, city)},
+        figures=typology_figures(reader, result, city.id, level.id, page, names),
     )
