@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bettercities.exchange.urban_audit import CITY, import_urban_audit
 from bettercities.ingest import outliers, rules
 from bettercities.storage.workspace import Workspace
@@ -32,3 +34,23 @@ def test_urban_audit_import_flags_implausible_values(workspace: Workspace, share
     assert len(flagged) < 0.1 * result.observations
     # file and row of the flag's value are kept
     assert all(f.file == path.name and f.source_row for f in flags)
+
+
+def test_large_numbers_of_flags_are_queued_in_full_but_listed_capped(
+    sqlite_workspace: Workspace, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report lists at most MAX_LISTED_FLAGS outlier warnings plus one line counting the rest;
+    the follow-up queue holds every flag (regression: a 1M-row import once failed on one huge IN list)."""
+    from sqlalchemy import func, select
+
+    from bettercities.ingest.rules_models import OutlierFlag
+
+    monkeypatch.setattr(outliers, "MAX_LISTED_FLAGS", 50)
+    path = shared_data / "eu-cities" / "eurostat_urban_audit_indicators_latest.csv"
+    result = import_urban_audit(sqlite_workspace.database, path, user="steward")
+    listed = [p for p in result.report.problems if p.code == "outlier"]
+    assert len(listed) == 51
+    more = int(listed[-1].message.split()[0])
+    with sqlite_workspace.database.reader() as session:
+        queued = session.scalar(select(func.count(OutlierFlag.id)))
+    assert queued == 50 + more > 300

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
@@ -193,6 +193,10 @@ def screen(frame: pd.DataFrame, options: ScreeningOptions | None = None) -> pd.D
     return frame.loc[flags["index"]].reset_index(drop=True).join(flags.drop(columns="index"))
 
 
+#: Outlier warnings listed in an import's report; the rest are counted (all are in the queue).
+MAX_LISTED_FLAGS = 1000
+
+
 def screen_and_queue(
     session: Session,
     city: City,
@@ -209,49 +213,67 @@ def screen_and_queue(
         flags = flags[flags["period_id"].isin(list(period_ids))]
     if flags.empty:
         return []
-    existing: set[tuple[int, str]] = {
-        (int(r[0]), str(r[1]))
-        for r in session.execute(
-            select(OutlierFlag.observation_id, OutlierFlag.method).where(
-                OutlierFlag.observation_id.in_([int(i) for i in flags["observation_id"]])
+    # Existing flags of the screened indicators, looked up by city and indicator (a handful of
+    # parameters) rather than by observation id: a large import can raise hundreds of thousands.
+    screened = sorted({int(i) for i in flags["indicator_id"]})
+    existing: set[tuple[int, str]] = set()
+    for chunk in range(0, len(screened), 500):
+        existing.update(
+            (int(r[0]), str(r[1]))
+            for r in session.execute(
+                select(OutlierFlag.observation_id, OutlierFlag.method).where(
+                    OutlierFlag.city_id == city.id,
+                    OutlierFlag.indicator_id.in_(screened[chunk : chunk + 500]),
+                )
             )
         )
-    }
-    problems = []
+    problems: list[Problem] = []
+    new_flags: list[dict[str, Any]] = []
     records: Any = flags.itertuples(index=False)  # typed per column by pandas only at run time
     for flag in records:
         key = (int(flag.observation_id), str(flag.method))
         row = None if pd.isna(flag.source_row) else int(flag.source_row)
         if key not in existing:
             existing.add(key)
-            session.add(
-                OutlierFlag(
-                    city_id=city.id,
-                    observation_id=key[0],
-                    indicator_id=int(flag.indicator_id),
-                    area_id=int(flag.area_id),
-                    period_id=int(flag.period_id),
-                    method=key[1],
-                    value=float(flag.value),
-                    score=float(flag.score),
-                    lower=None if pd.isna(flag.lower) else float(flag.lower),
-                    upper=None if pd.isna(flag.upper) else float(flag.upper),
-                    message=str(flag.message),
-                    import_id=None if pd.isna(flag.import_id) else int(flag.import_id),
-                    source_row=row,
+            new_flags.append(
+                {
+                    "city_id": city.id,
+                    "observation_id": key[0],
+                    "indicator_id": int(flag.indicator_id),
+                    "area_id": int(flag.area_id),
+                    "period_id": int(flag.period_id),
+                    "method": key[1],
+                    "value": float(flag.value),
+                    "score": float(flag.score),
+                    "lower": None if pd.isna(flag.lower) else float(flag.lower),
+                    "upper": None if pd.isna(flag.upper) else float(flag.upper),
+                    "message": str(flag.message),
+                    "import_id": None if pd.isna(flag.import_id) else int(flag.import_id),
+                    "source_row": row,
+                }
+            )
+        if len(problems) < MAX_LISTED_FLAGS:
+            problems.append(
+                Problem(
+                    code="outlier",
+                    message=f"area {flag.area_code}, {flag.indicator} {flag.period}: {flag.message}",
+                    severity=Severity.WARNING,
+                    file=flag.file if isinstance(flag.file, str) else None,
+                    row=row,
+                    column=str(flag.indicator),
+                    value=f"{flag.value:g}",
                 )
             )
+    if len(flags) > MAX_LISTED_FLAGS:
         problems.append(
             Problem(
                 code="outlier",
-                message=f"area {flag.area_code}, {flag.indicator} {flag.period}: {flag.message}",
+                message=f"{len(flags) - MAX_LISTED_FLAGS} more outlier flags are in the follow-up queue",
                 severity=Severity.WARNING,
-                file=flag.file if isinstance(flag.file, str) else None,
-                row=row,
-                column=str(flag.indicator),
-                value=f"{flag.value:g}",
             )
         )
+    for chunk in range(0, len(new_flags), 10_000):
+        session.execute(insert(OutlierFlag), new_flags[chunk : chunk + 10_000])
     session.flush()
     return problems
 
