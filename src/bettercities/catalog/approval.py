@@ -139,4 +139,22 @@ def unreleased_indicator_ids(session: Session, city_id: int) -> frozenset[int]:
     return frozenset(held - public)
 
 
-__all__ = ["TRANSITIONS", "Action", "ensure_writable", "history", "transition", "unreleased_indicator_ids"]
+def ensure_dataset_writable(session: Session, slug: str, code: str) -> None:
+    """Refuse (:class:`Conflict`) a write into dataset ``code`` of city ``slug`` while it is locked."""
+    dataset = get_dataset(session, areas.get_city(session, slug), code)
+    if dataset.state in LOCKED_STATES:
+        raise Conflict(
+            f"dataset '{dataset.code}' ({dataset.title_en}) is {dataset.state}: its data are locked and "
+            "cannot be written; unlock the dataset with a reason first (catalog unlock --reason …)"
+        )
+
+
+__all__ = [
+    "TRANSITIONS",
+    "Action",
+    "ensure_dataset_writable",
+    "ensure_writable",
+    "history",
+    "transition",
+    "unreleased_indicator_ids",
+]

@@ -272,3 +272,11 @@ class InventoryView(BaseModel):
     rows: list[InventoryRow]
     counts: dict[str, int]
     sources: dict[str, str]
+
+
+class DatasetView(BaseModel):
+    """One dataset's page: its metadata and its approval history."""
+
+    city_name: str
+    dataset: DatasetOut
+    history: list[ApprovalEventOut]

@@ -21,6 +21,7 @@ from bettercities.catalog.schemas import (
     DatasetFilter,
     DatasetOut,
     DatasetSpec,
+    DatasetView,
     DistributionSpec,
     State,
 )
@@ -215,4 +216,14 @@ def catalog_view(session: Session, slug: str, filters: DatasetFilter | None = No
     datasets = list_datasets(session, city, filters)
     return CatalogView(
         city=city.slug, city_name=city.name, filters=filters, datasets=datasets, total=len(datasets)
+    )
+
+
+def dataset_view(session: Session, slug: str, code: str) -> DatasetView:
+    """A dataset with its approval history, as its page and the page's JSON twin show it."""
+    from bettercities.catalog.approval import history
+
+    city = areas.get_city(session, slug)
+    return DatasetView(
+        city_name=city.name, dataset=show_dataset(session, slug, code), history=history(session, slug, code)
     )

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from bettercities.cli import analysis, cities, demo, export, imports, indicators, serve, workspace
+from bettercities.cli import analysis, catalog, cities, demo, export, imports, indicators, serve, workspace
 
 app = typer.Typer(
     name="bettercities",
@@ -16,7 +16,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-for module in (workspace, cities, indicators, imports, export, demo, serve, analysis):
+for module in (workspace, cities, indicators, imports, export, demo, serve, analysis, catalog):
     module.register(app)
 
 

@@ -22,6 +22,7 @@ from bettercities.core.settings import Settings, get_settings
 from bettercities.reports.service import Caches
 from bettercities.storage.workspace import Workspace
 from bettercities.web import errors
+from bettercities.web.api import catalog as api_catalog
 from bettercities.web.api import cities as api_cities
 from bettercities.web.api import docs as api_docs
 from bettercities.web.api import index as api_index
@@ -29,6 +30,7 @@ from bettercities.web.api import indicators as api_indicators
 from bettercities.web.api import spatial as api_spatial
 from bettercities.web.jobs import Jobs
 from bettercities.web.pages import areas as page_areas
+from bettercities.web.pages import catalog as page_catalog
 from bettercities.web.pages import cities as page_cities
 from bettercities.web.pages import home as page_home
 from bettercities.web.pages import imports as page_imports
@@ -52,6 +54,7 @@ DESCRIPTION = """Small-area social statistics of European cities.
 ROUTERS = (api_cities, api_indicators, page_home, page_cities, page_indicators, page_areas, page_imports)
 ROUTERS = (*ROUTERS, api_spatial, page_spatial)  # type: ignore[assignment]
 ROUTERS = (*ROUTERS, api_index, page_index)  # type: ignore[assignment]
+ROUTERS = (*ROUTERS, api_catalog, page_catalog)  # type: ignore[assignment]
 
 
 def create_app(

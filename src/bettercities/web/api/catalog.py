@@ -1,0 +1,149 @@
+"""``/api/cities/{slug}/datasets``: the catalogue, approval steps, writes into a dataset, inventory and
+stewardship; ``/catalog/{slug}.ttl|.jsonld`` (and per dataset): the DCAT-AP.de export at stable URLs."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from bettercities.catalog import approval, dcat
+from bettercities.catalog import service as catalog
+from bettercities.catalog.inventory import inventory
+from bettercities.catalog.schemas import (
+    ApprovalEventOut,
+    DatasetFilter,
+    DatasetOut,
+    InventoryView,
+    StewardshipView,
+)
+from bettercities.catalog.stewardship import stewardship
+from bettercities.core.errors import NotFound
+from bettercities.ingest.schemas import ImportResult
+from bettercities.publication import Audience
+from bettercities.storage.workspace import Workspace
+from bettercities.web.deps import SessionDep, get_workspace
+from bettercities.web.errors import PROBLEM_RESPONSES
+from bettercities.web.pagination import Page, PageDep
+
+router = APIRouter(tags=["catalog"], responses=PROBLEM_RESPONSES)
+WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
+FilterDep = Annotated[DatasetFilter, Depends()]
+
+
+class StepIn(BaseModel):
+    """An approval step: who takes it and why (a reason is required to unlock)."""
+
+    user: str | None = Field(default=None, description="Who takes the step.")
+    reason: str | None = Field(default=None, description="Why; required to unlock.")
+
+
+def base_url(request: Request) -> str:
+    """The address the app is served at: the base of the catalogue's IRIs."""
+    return str(request.base_url).rstrip("/")
+
+
+@router.get("/api/cities/{slug}/datasets", response_model=Page[DatasetOut], summary="Datasets of a city")
+def list_datasets(
+    request: Request, slug: str, session: SessionDep, pages: PageDep, filters: FilterDep
+) -> Page[DatasetOut]:
+    return pages.slice(request, catalog.catalog_view(session, slug, filters).datasets)
+
+
+@router.get("/api/cities/{slug}/datasets/{code}", response_model=DatasetOut, summary="One dataset")
+def get_dataset(slug: str, code: str, session: SessionDep) -> DatasetOut:
+    return catalog.show_dataset(session, slug, code)
+
+
+@router.get(
+    "/api/cities/{slug}/datasets/{code}/history",
+    response_model=list[ApprovalEventOut],
+    summary="Approval steps of a dataset (who, when, from, to, why)",
+)
+def dataset_history(slug: str, code: str, session: SessionDep) -> list[ApprovalEventOut]:
+    return approval.history(session, slug, code)
+
+
+@router.post(
+    "/api/cities/{slug}/datasets/{code}/observations",
+    response_model=ImportResult,
+    status_code=201,
+    summary="Import observations into a dataset (409 while the dataset is approved or published)",
+)
+def write_observations(
+    slug: str,
+    code: str,
+    workspace: WorkspaceDep,
+    file: Annotated[UploadFile, File(description="CSV or Excel file of observations.")],
+    level: Annotated[str, Form(min_length=1)],
+    layout: Annotated[str, Form(pattern="^(wide|long)$")] = "wide",
+    period: Annotated[str | None, Form()] = None,
+    id_column: Annotated[str, Form()] = "id",
+    user: Annotated[str | None, Form()] = None,
+) -> ImportResult:
+    from bettercities.ingest.service import import_observations
+
+    with workspace.database.reader() as session:
+        approval.ensure_dataset_writable(session, slug, code)
+    suffix = Path(file.filename or "upload.csv").suffix or ".csv"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(file.file.read())
+        return import_observations(
+            workspace.database,
+            slug,
+            path,
+            level=level,
+            layout=layout,
+            period=period,
+            id_column=id_column,
+            user=user,
+            file_name=file.filename,
+        )
+
+
+@router.post(
+    "/api/cities/{slug}/datasets/{code}/{action}",
+    response_model=ApprovalEventOut,
+    summary="Take an approval step: submit, approve (locks the data), publish, unlock (needs a reason)",
+)
+def dataset_step(
+    slug: str, code: str, action: approval.Action, step: StepIn, workspace: WorkspaceDep
+) -> ApprovalEventOut:
+    with workspace.database.session() as session:
+        return approval.transition(session, slug, code, action, user=step.user, reason=step.reason)
+
+
+@router.get("/api/cities/{slug}/inventory", response_model=InventoryView, summary="Inventory and gaps")
+def city_inventory(slug: str, session: SessionDep) -> InventoryView:
+    return inventory(session, slug)
+
+
+@router.get(
+    "/api/cities/{slug}/stewardship", response_model=StewardshipView, summary="Responsibilities and reminders"
+)
+def city_stewardship(slug: str, session: SessionDep) -> StewardshipView:
+    return stewardship(session, slug)
+
+
+def _rdf(session: SessionDep, request: Request, slug: str, fmt: str, code: str | None = None) -> Response:
+    if fmt not in dcat.FORMATS:
+        raise NotFound("RDF format", fmt)
+    text = dcat.export(
+        session, slug, fmt=fmt, base_url=base_url(request), code=code, audience=Audience.PUBLIC
+    )
+    return Response(text, media_type=dcat.FORMATS[fmt][1])
+
+
+@router.get("/catalog/{slug}.{fmt}", summary="The city's catalogue as RDF (ttl, jsonld, rdf, nt)")
+def catalog_rdf(request: Request, slug: str, fmt: str, session: SessionDep) -> Response:
+    return _rdf(session, request, slug, fmt)
+
+
+@router.get("/catalog/{slug}/{code}.{fmt}", summary="One dataset as RDF (ttl, jsonld, rdf, nt)")
+def dataset_rdf(request: Request, slug: str, code: str, fmt: str, session: SessionDep) -> Response:
+    return _rdf(session, request, slug, fmt, code)
