@@ -1,6 +1,7 @@
 """Import every domain's tables so that ``Base.metadata`` is complete (for Alembic and tests)."""
 
 from bettercities.analysis import models as analysis_models
+from bettercities.analysis import priority_models  # noqa: F401  (priority area sets)
 from bettercities.areas import models as areas_models
 from bettercities.catalog import models as catalog_models
 from bettercities.indicators import models as indicators_models

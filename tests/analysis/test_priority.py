@@ -1,0 +1,147 @@
+"""Priority areas: Berlin's rule on a stored MSS 2019 run equals the published classes; user-defined rules
+over LISA clusters and thresholds; named sets on SQLite and PostgreSQL.
+
+Independent reference: the published MSS 2019 classes (``mss_2019_official_classes.csv``, Senatsverwaltung
+für Stadtentwicklung und Wohnen Berlin, via open-lifeworlds, see ``../shared/data/README.md``): the areas
+with status class 3 or 4 (niedrig, sehr niedrig) and dynamics class "-" (negativ).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from bettercities.analysis import priority
+from bettercities.analysis.results import run_index
+from bettercities.analysis.spatial_service import analyse
+from bettercities.core.errors import Conflict, NotFound
+from bettercities.storage.workspace import Workspace
+from tests.analysis.berlin2019 import PERIOD, build_berlin_2019
+from tests.web.citybuilder import build_city
+
+S3 = "s3_percentage_transfer_payments_recipients"
+
+
+def published_low_status_negative_dynamics(shared_data: Path) -> list[str]:
+    with (shared_data / "berlin-mss-2019" / "mss_2019_official_classes.csv").open(encoding="utf-8") as handle:
+        return sorted(
+            row["id"]
+            for row in csv.DictReader(handle)
+            if row["status_index"] in ("3.0", "4.0") and row["dynamik_index"] == "-"
+        )
+
+
+@pytest.fixture(scope="module")
+def berlin(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Workspace:
+    workspace = Workspace.init(tmp_path_factory.mktemp("priority") / "berlin")
+    build_berlin_2019(workspace, shared_data)
+    with workspace.database.session() as session:
+        run_index(session, "berlin", config="berlin-mss-2019", level="planning_area", period=PERIOD)
+    return workspace
+
+
+def test_berlin_rule_on_the_stored_mss_run_equals_the_published_classes(
+    berlin: Workspace, shared_data: Path
+) -> None:
+    rule = priority.load_rule("mss-low-status-negative-dynamics")
+    with berlin.database.reader() as session:
+        result = priority.evaluate(session, "berlin", rule)
+    expected = published_low_status_negative_dynamics(shared_data)
+    assert len(expected) == 5
+    assert [a.area_id for a in result.areas] == expected
+    assert result.level == "planning_area" and result.period == PERIOD and len(result.runs) == 1
+    assert result.total == 448
+    assert all(any(r.startswith("status class") for r in a.reasons) for a in result.areas)
+
+
+def test_user_rule_combining_index_class_lisa_and_threshold(berlin: Workspace) -> None:
+    rule = priority.load_rule(
+        {
+            "name": "low status in a hot cluster or very high transfer payments",
+            "combine": "any",
+            "conditions": [
+                {
+                    "kind": "group",
+                    "conditions": [
+                        {"kind": "index-class", "index": "status", "classes": ["3", "4"]},
+                        {"kind": "lisa", "indicator": S3, "clusters": ["HH"]},
+                    ],
+                },
+                {"kind": "threshold", "indicator": S3, "op": ">=", "value": 45},
+            ],
+        }
+    )
+    with berlin.database.reader() as session:
+        result = priority.evaluate(session, "berlin", rule)
+        lisa = analyse(session, "berlin", S3, seed=1)
+        run = priority._Context(session, priority.areas.get_city(session, "berlin"), None, None).run(None)
+    hh = {a.area_id for a in lisa.areas if a.cluster == "HH"}
+    low = {a.area_id for a in run.result.areas if getattr(a, "status_class", None) in ("3", "4")}
+    high = {a.area_id: a.value for a in lisa.areas if a.value >= 45}
+    assert {a.area_id for a in result.areas} == (low & hh) | set(high)
+    assert result.condition_counts == [len(low & hh), len(high)]
+
+
+def test_threshold_and_hotspot_rules_without_a_run(sqlite_workspace: Workspace) -> None:
+    build_city(sqlite_workspace, slug="grid", levels=(("cell", "Zelle", "cell", (4, 4)),), years=(2021,))
+    rule = priority.PriorityRule.model_validate(
+        {
+            "name": "green",
+            "conditions": [{"kind": "threshold", "indicator": "green_space", "op": ">", "value": 10}],
+        }
+    )
+    with sqlite_workspace.database.reader() as session:
+        result = priority.evaluate(session, "grid", rule)
+        with pytest.raises(NotFound):
+            priority.evaluate(session, "grid", priority.PRESETS["mss-low-status-negative-dynamics"])
+    # citybuilder: green_space = 5 + 2.5 * (position % 5) in 2021 > 10 for positions 3, 4 of every 5
+    expected = [f"{i + 1:02d}" for i in range(16) if 5 + 2.5 * (i % 5) > 10]
+    assert [a.area_id for a in result.areas] == expected and result.total == 16
+
+
+def test_named_sets(workspace: Workspace) -> None:
+    build_city(workspace, slug="grid", levels=(("cell", "Zelle", "cell", (3, 3)),), years=(2021,))
+    rule = priority.PriorityRule.model_validate(
+        {
+            "name": "g",
+            "conditions": [{"kind": "threshold", "indicator": "green_space", "op": ">=", "value": 10}],
+        }
+    )
+    with workspace.database.session() as session:
+        result = priority.evaluate(session, "grid", rule)
+        saved = priority.save_set(session, result, "Fokus 2021", description="for goals", user="ana")
+        with pytest.raises(Conflict):
+            priority.save_set(session, result, "Fokus 2021")
+    with workspace.database.reader() as session:
+        kept = priority.get_set(session, "grid", "Fokus 2021")
+        listed = priority.list_sets(session, "grid")
+    assert (
+        [a.area_id for a in kept.areas]
+        == [a.area_id for a in result.areas]
+        == [a.area_id for a in saved.areas]
+    )
+    assert kept.rule == rule and kept.level == "cell" and kept.period == "2021" and kept.user == "ana"
+    assert [s.name for s in listed] == ["Fokus 2021"]
+    with workspace.database.session() as session:
+        narrower = priority.evaluate(
+            session,
+            "grid",
+            rule.model_copy(update={"conditions": [rule.conditions[0].model_copy(update={"value": 12})]}),
+        )
+        replaced = priority.save_set(session, narrower, "Fokus 2021", replace=True)
+        assert len(replaced.areas) < len(kept.areas)
+        priority.delete_set(session, "grid", "Fokus 2021")
+    with workspace.database.reader() as session, pytest.raises(NotFound):
+        priority.get_set(session, "grid", "Fokus 2021")
+
+
+def test_csv_export(berlin: Workspace, tmp_path: Path) -> None:
+    with berlin.database.reader() as session:
+        result = priority.evaluate(session, "berlin", priority.PRESETS["mss-low-status-negative-dynamics"])
+    priority.write_csv(result, tmp_path / "p.csv")
+    with (tmp_path / "p.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["area_id"] for r in rows] == [a.area_id for a in result.areas]
+    assert rows[0]["reasons"].startswith("status class")
