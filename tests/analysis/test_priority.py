@@ -145,3 +145,18 @@ def test_csv_export(berlin: Workspace, tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert [r["area_id"] for r in rows] == [a.area_id for a in result.areas]
     assert rows[0]["reasons"].startswith("status class")
+
+
+def test_priority_page_lists_and_maps_the_areas(berlin: Workspace, shared_data: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from bettercities.web import create_app
+
+    expected = published_low_status_negative_dynamics(shared_data)
+    with TestClient(create_app(berlin)) as client:
+        html = client.get("/cities/berlin/priority?lang=de").text
+        twin = client.get("/cities/berlin/priority.json").json()
+    assert [a["area_id"] for a in twin["areas"]] == expected
+    assert html.count('data-category="priority"><title>') == len(expected)  # map paths (not the legend)
+    assert html.count('data-category="other"><title>') == 448 - len(expected)
+    assert "Prioritäre Gebiete" in html and all(code in html for code in expected)

@@ -62,3 +62,23 @@ def test_typology_page_draws_map_and_a_profile_per_type(sqlite_client: TestClien
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="profile"') == 3
     assert 'data-category="1"' in html and "Type 1" in html
     assert sqlite_client.get("/api/cities/testville/typology?indicator=unemployment&k=11").status_code == 422
+
+
+def test_priority_page_twin_api_and_sets(sqlite_client: TestClient, sqlite_workspace: object) -> None:
+    rule = {
+        "name": "high unemployment",
+        "conditions": [{"kind": "threshold", "indicator": "unemployment", "op": ">=", "value": 4}],
+    }
+    posted = sqlite_client.post("/api/cities/testville/priority?period=2021&level=planning_area", json=rule)
+    assert posted.status_code == 200
+    body = posted.json()
+    assert 0 < len(body["areas"]) < body["total"] == 8
+    assert all(a["reasons"][0].startswith("unemployment = ") for a in body["areas"])
+    # the preset needs a stored MSS run: none here
+    assert sqlite_client.get("/api/cities/testville/priority").status_code == 404
+    assert sqlite_client.get("/api/cities/testville/priority?rule=nope").status_code == 404
+    assert sqlite_client.get("/api/cities/testville/priority-sets").json() == []
+    bad = sqlite_client.post(
+        "/api/cities/testville/priority", json={"name": "x", "conditions": [{"kind": "?"}]}
+    )
+    assert bad.status_code == 422

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
 from pydantic import ValidationError
 
-from bettercities.analysis import spatial_service
+from bettercities.analysis import priority, spatial_service
+from bettercities.analysis.priority import PriorityResult, PriorityRule, PrioritySetOut
 from bettercities.analysis.schemas import WeightsKind, WeightsSpec
 from bettercities.analysis.spatial_schemas import SpatialAnalysis
 from bettercities.analysis.typology import MAX_TYPES, ClusterMethod, TypologyResult, typology
-from bettercities.core.errors import InvalidInput
+from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.web.deps import SessionDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 
@@ -131,3 +132,72 @@ TypologyQueryDep = Annotated[TypologyQuery, Depends()]
 )
 def area_typology(slug: str, session: SessionDep, query: TypologyQueryDep) -> TypologyResult:
     return query.run(session, slug)
+
+
+# -- priority areas ----------------------------------------------------------------------------------------
+
+
+class PriorityQuery:
+    """A preset rule (or a rule in the request body) with optional level and period."""
+
+    def __init__(
+        self,
+        rule: Annotated[str, Query(description="Preset rule name.")] = "mss-low-status-negative-dynamics",
+        level: Annotated[
+            str | None, Query(description="Level code; default: the rule's or its run's.")
+        ] = None,
+        period: Annotated[
+            str | None, Query(description="Period code; default: the rule's or its run's.")
+        ] = None,
+    ) -> None:
+        self.rule, self.level, self.period = rule, level, period
+
+    def params(self) -> dict[str, object]:
+        return {"rule": self.rule, "level": self.level, "period": self.period}
+
+    def run(self, session: SessionDep, slug: str, rule: PriorityRule | None = None) -> PriorityResult:
+        if rule is None:
+            if self.rule not in priority.PRESETS:
+                raise NotFound("priority rule", self.rule)
+            rule = priority.PRESETS[self.rule]
+        return priority.evaluate(session, slug, rule, level=self.level, period=self.period)
+
+
+PriorityQueryDep = Annotated[PriorityQuery, Depends()]
+
+
+@router.get(
+    "/cities/{slug}/priority", response_model=PriorityResult, summary="Priority areas by a preset rule"
+)
+def priority_areas(slug: str, session: SessionDep, query: PriorityQueryDep) -> PriorityResult:
+    return query.run(session, slug)
+
+
+@router.post(
+    "/cities/{slug}/priority",
+    response_model=PriorityResult,
+    summary="Priority areas by a rule in the request body",
+    description="Conditions: index-class (stored runs), lisa, hotspot, threshold and nested groups.",
+)
+def priority_by_rule(
+    slug: str, session: SessionDep, query: PriorityQueryDep, rule: Annotated[PriorityRule, Body()]
+) -> PriorityResult:
+    return query.run(session, slug, rule)
+
+
+@router.get(
+    "/cities/{slug}/priority-sets",
+    response_model=list[PrioritySetOut],
+    summary="Named sets of priority areas",
+)
+def priority_sets(slug: str, session: SessionDep) -> list[PrioritySetOut]:
+    return priority.list_sets(session, slug)
+
+
+@router.get(
+    "/cities/{slug}/priority-sets/{name}",
+    response_model=PrioritySetOut,
+    summary="One named set with its areas",
+)
+def priority_set(slug: str, name: str, session: SessionDep) -> PrioritySetOut:
+    return priority.get_set(session, slug, name)

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from bettercities.analysis import spatial_service
+from bettercities.analysis import priority, spatial_service
+from bettercities.analysis.priority import PriorityResult
 from bettercities.analysis.spatial_schemas import (
     CLUSTER_COLOURS,
     CLUSTERS,
@@ -19,7 +20,7 @@ from bettercities.areas import service as areas
 from bettercities.indicators import service as indicators
 from bettercities.reports import categorical as draw
 from bettercities.reports.service import Reader
-from bettercities.web.api.spatial import SpatialQueryDep, TypologyQueryDep
+from bettercities.web.api.spatial import PriorityQueryDep, SpatialQueryDep, TypologyQueryDep
 from bettercities.web.deps import Lang, ReaderDep, SessionDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.i18n import gettext_for
@@ -251,4 +252,67 @@ def typology_page(
         names=names,
         options={"indicators": available, "levels": areas.list_levels(session, city)},
         figures=typology_figures(reader, result, city.id, level.id, page, names),
+    )
+
+
+# -- priority areas ----------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/cities/{slug}/priority.json", response_model=PriorityResult, summary="Priority areas page (JSON twin)"
+)
+def priority_json(slug: str, session: SessionDep, query: PriorityQueryDep) -> PriorityResult:
+    return query.run(session, slug)
+
+
+@router.get("/cities/{slug}/priority", response_class=HTMLResponse, include_in_schema=False)
+def priority_page(
+    request: Request,
+    slug: str,
+    reader: ReaderDep,
+    query: PriorityQueryDep,
+    lang: Lang,
+    templates: TemplatesDep,
+) -> HTMLResponse:
+    _ = gettext_for(lang).gettext
+    session = reader.session
+    result = query.run(session, slug)
+    city = areas.get_city(session, slug)
+    level = areas.get_level(session, city, result.level)
+    page = PageContext(request, lang, query.params())
+    chosen = {a.area_id: a for a in result.areas}
+    legend = [
+        draw.Category("priority", _("priority area"), "#b2182b", len(result.areas)),
+        draw.Category("other", _("other areas"), "#e8e8e8", result.total - len(result.areas)),
+    ]
+    shapes = reader.shapes(city.id, level.id, result.period)
+
+    def hover(code: str) -> str:
+        area = chosen.get(code)
+        return f"{area.name}: {'; '.join(area.reasons)}" if area else code
+
+    title = _("Priority areas: {rule}").format(rule=result.rule.title or result.rule.name)
+    return templates.render(
+        request,
+        "spatial/priority.html",
+        lang=lang,
+        state=query.params(),
+        result=result,
+        city=city,
+        presets=priority.PRESETS,
+        sets=priority.list_sets(session, slug),
+        figures={
+            "map": svg(
+                draw.categorical_map(
+                    shapes,
+                    {code: "priority" if code in chosen else "other" for code in shapes.order},
+                    legend,
+                    title=title,
+                    hover=hover,
+                    href=lambda code: page.url(f"/cities/{city.slug}/areas/{code}", level=result.level),
+                    id_prefix="priority",
+                )
+            ),
+            "legend": svg(draw.category_legend(legend, title=_("Legend"), id_prefix="priority-legend")),
+        },
     )
