@@ -160,3 +160,51 @@ def test_priority_page_lists_and_maps_the_areas(berlin: Workspace, shared_data: 
     assert html.count('data-category="priority"><title>') == len(expected)  # map paths (not the legend)
     assert html.count('data-category="other"><title>') == 448 - len(expected)
     assert "Prioritäre Gebiete" in html and all(code in html for code in expected)
+
+
+def test_cli_evaluate_save_and_list(berlin: Workspace, shared_data: Path, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from bettercities.cli.main import app
+
+    options = ["--workspace", str(berlin.path)]
+    runner = CliRunner()
+    out = tmp_path / "attention.csv"
+    evaluated = runner.invoke(
+        app,
+        [
+            "priority",
+            "evaluate",
+            "--city",
+            "berlin",
+            "--save",
+            "MSS 2019 attention",
+            "--out",
+            str(out),
+            *options,
+        ],
+    )
+    assert evaluated.exit_code == 0, evaluated.output
+    expected = published_low_status_negative_dynamics(shared_data)
+    assert f"{len(expected)} of 448 areas" in evaluated.output and out.is_file()
+    listed = runner.invoke(app, ["priority", "sets", "--city", "berlin", *options])
+    assert "MSS 2019 attention\tplanning_area\t2018-12-31" in listed.output
+    shown = runner.invoke(
+        app, ["priority", "sets", "--city", "berlin", "--show", "MSS 2019 attention", *options]
+    )
+    assert [line.split("\t")[0] for line in shown.output.strip().splitlines()] == expected
+    again = runner.invoke(
+        app, ["priority", "evaluate", "--city", "berlin", "--save", "MSS 2019 attention", *options]
+    )
+    assert again.exit_code == 1 and "exists" in again.output
+    local = runner.invoke(
+        app, ["spatial", "local", "--city", "berlin", "--indicator", S3, "--permutations", "99", *options]
+    )
+    assert local.exit_code == 0, local.output
+    assert sum(json.loads(local.output)["cluster_counts"].values()) == 447
+    both = ["--indicator", S3, "--indicator", "s1_percentage_unemployed"]
+    types = runner.invoke(app, ["spatial", "typology", "--city", "berlin", *both, "--k", "3", *options])
+    assert types.exit_code == 0, types.output
+    assert [c["code"] for c in json.loads(types.output)["clusters"]] == ["1", "2", "3"]

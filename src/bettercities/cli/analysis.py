@@ -251,6 +251,144 @@ def moran(
     typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
 
 
+@spatial_app.command("local")
+def spatial_local(
+    city: Annotated[str, typer.Option("--city", help="City slug.")],
+    indicator: Annotated[str, typer.Option("--indicator", help="Indicator code.")],
+    period: Annotated[str | None, typer.Option("--period", help="Period; default: the latest.")] = None,
+    level: Annotated[str | None, typer.Option("--level", help="Level; default: the finest.")] = None,
+    weights: Annotated[str, typer.Option("--weights", help="queen, rook, distance-band or knn.")] = "queen",
+    k: Annotated[int, typer.Option("--k", help="Neighbours for knn.")] = 6,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Distance band in metres.")] = None,
+    permutations: Annotated[int, typer.Option("--permutations", help="Random permutations.")] = 999,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
+    alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.05,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Moran's I, LISA clusters and Gi* of a stored indicator over a city level, as JSON."""
+    from pydantic import ValidationError
+
+    from bettercities.analysis.schemas import WeightsSpec
+    from bettercities.analysis.spatial_service import analyse
+
+    try:
+        spec = WeightsSpec(kind=weights, k=k, threshold=threshold)
+    except ValidationError as error:
+        fail(f"invalid weights: {error.errors()[0]['msg']}")
+    ws = open_workspace(workspace, database_url)
+    with ws.database.reader() as session:
+        try:
+            result = analyse(
+                session, city, indicator, period=period, level=level, weights=spec,
+                permutations=permutations, seed=seed, alpha=alpha,
+            )  # fmt: skip
+        except NotFound as error:
+            fail(str(error))
+    typer.echo(result.model_dump_json(indent=2, exclude={"report"}))
+
+
+@spatial_app.command("typology")
+def spatial_typology(
+    city: Annotated[str, typer.Option("--city", help="City slug.")],
+    indicator: Annotated[list[str], typer.Option("--indicator", help="Indicator code (repeat).")],
+    k: Annotated[int, typer.Option("--k", help="Number of types.")] = 4,
+    method: Annotated[str, typer.Option("--method", help="kmeans or hierarchical.")] = "kmeans",
+    period: Annotated[str | None, typer.Option("--period", help="Period; default: the latest.")] = None,
+    level: Annotated[str | None, typer.Option("--level", help="Level; default: the finest.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of k-means.")] = 1,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Types of areas by their standardised indicator profile (k-means or Ward), as JSON."""
+    from bettercities.analysis.typology import ClusterMethod, typology
+
+    ws = open_workspace(workspace, database_url)
+    with ws.database.reader() as session:
+        try:
+            result = typology(
+                session, city, indicator, k=k, method=ClusterMethod(method), period=period, level=level,
+                seed=seed,
+            )  # fmt: skip
+        except (NotFound, ValueError) as error:
+            fail(str(error))
+        except InvalidInput as error:
+            fail_invalid(error)
+    typer.echo(result.model_dump_json(indent=2, exclude={"report"}))
+
+
+priority_app = typer.Typer(help="Priority areas: rules and named sets.", no_args_is_help=True)
+
+
+@priority_app.command("evaluate")
+def priority_evaluate(
+    city: Annotated[str, typer.Option("--city", help="City slug.")],
+    rule: Annotated[
+        str, typer.Option("--rule", help="Preset name or a YAML/JSON rule file.")
+    ] = "mss-low-status-negative-dynamics",
+    level: Annotated[str | None, typer.Option("--level", help="Level; default: the rule's run's.")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="Period; default: the rule's run's.")] = None,
+    save: Annotated[str | None, typer.Option("--save", help="Keep the areas as this named set.")] = None,
+    description: Annotated[str | None, typer.Option("--description", help="Of the named set.")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace a set of the same name.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the areas as CSV.")] = None,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Choose the priority areas of a city by a rule; list them, optionally keep them as a named set."""
+    from pydantic import ValidationError
+
+    from bettercities.analysis import priority
+    from bettercities.core.errors import Conflict
+
+    ws = open_workspace(workspace, database_url)
+    with ws.database.session() as session:
+        try:
+            result = priority.evaluate(session, city, priority.load_rule(rule), level=level, period=period)
+            if save:
+                priority.save_set(session, result, save, description=description, replace=replace)
+        except (NotFound, Conflict) as error:
+            fail(str(error))
+        except ValidationError as error:
+            fail(f"invalid rule: {error}")
+    for area in result.areas:
+        typer.echo(f"{area.area_id}\t{area.name}\t{'; '.join(area.reasons)}")
+    console.print(f"{len(result.areas)} of {result.total} areas", highlight=False)
+    if save:
+        console.print(f"kept as the named set {save!r}", highlight=False)
+    if out is not None:
+        priority.write_csv(result, out)
+
+
+@priority_app.command("sets")
+def priority_sets(
+    city: Annotated[str, typer.Option("--city", help="City slug.")],
+    show: Annotated[str | None, typer.Option("--show", help="List the areas of this set.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the shown set as CSV.")] = None,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """List the named sets of priority areas of a city (or the areas of one)."""
+    from bettercities.analysis import priority
+
+    ws = open_workspace(workspace, database_url)
+    with ws.database.reader() as session:
+        try:
+            if show is None:
+                for item in priority.list_sets(session, city):
+                    line = f"{item.name}\t{item.level}\t{item.period or ''}\t{item.rule.name}"
+                    typer.echo(line)
+                return
+            found = priority.get_set(session, city, show)
+        except NotFound as error:
+            fail(str(error))
+    for area in found.areas:
+        typer.echo(f"{area.area_id}\t{area.name}\t{'; '.join(area.reasons)}")
+    if out is not None:
+        priority.write_csv(found, out)
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(index_app, name="index")
     root.add_typer(spatial_app, name="spatial")
+    root.add_typer(priority_app, name="priority")
