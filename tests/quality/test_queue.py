@@ -92,3 +92,62 @@ def test_invalid_actions_are_refused(city_ws: Workspace, tmp_path: Path) -> None
             outliers.resolve_flag(session, CITY, flag.id, action="correct")
         with pytest.raises(NotFound):
             outliers.resolve_flag(session, CITY, flag.id + 99, action="accept")
+
+
+def test_queue_and_exchange_through_the_command_line(sqlite_workspace: Workspace, tmp_path: Path) -> None:
+    """The CLI calls the same functions: list, correct, diff, history, rules, exchange export and import."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from bettercities.cli.main import app
+
+    build_city(sqlite_workspace)
+    flag = _flagged(sqlite_workspace, tmp_path)
+    runner = CliRunner()
+    ws = ["--workspace", str(sqlite_workspace.path)]
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, [*args, *ws])
+        assert result.exit_code == code, result.output
+        return result.output
+
+    assert f"#{flag.id} open" in run("quality", "outliers", "list", "--city", CITY)
+    run("quality", "outliers", "comment", str(flag.id), "--city", CITY, "--comment", "asked")
+    run("quality", "outliers", "correct", str(flag.id), "--city", CITY, "--value", "104", "--user", "s")
+    assert "0 flags" in run("quality", "outliers", "list", "--city", CITY)
+    changed = json.loads(
+        run("quality", "diff", "--city", CITY, "--from-revision", "1", "--to-revision", "2", "--json")
+    )
+    assert [(e["area"], e["old"], e["new"]) for e in changed["changed"]] == [("B1", 400.0, 104.0)]
+    assert "d.csv" in run("quality", "history", "--city", CITY, "--indicator", "inhabitants")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - code: few\n    left: inhabitants\n    operator: '<'\n    right: '100'\n")
+    run("quality", "rules", "add", str(rules), "--city", CITY)
+    assert "few" in run("quality", "rules", "list", "--city", CITY)
+    assert "rule-violation" in run("quality", "rules", "check", "--city", CITY)
+    for fmt, name in (
+        ("sdmx-ml", "o.xml"),
+        ("sdmx-csv", "o.csv"),
+        ("xlsx", "o.xlsx"),
+        ("datapackage", "pkg"),
+    ):
+        assert "rows written" in run(
+            "exchange",
+            "export",
+            "--city",
+            CITY,
+            "--format",
+            fmt,
+            "--out",
+            str(tmp_path / name),
+            "--audience",
+            "internal",
+        )
+    assert "4 unchanged" in run(
+        "exchange", "import", str(tmp_path / "o.xml"), "--city", CITY, "--level", LEVEL
+    )
+    assert "4 unchanged" in run(
+        "exchange", "import", str(tmp_path / "pkg" / "datapackage.json"), "--city", CITY, "--level", LEVEL
+    )
+    run("exchange", "export", "--city", CITY, "--format", "pdf", "--out", str(tmp_path / "x"), code=2)

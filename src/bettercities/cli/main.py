@@ -18,6 +18,10 @@ app = typer.Typer(
 
 for module in (workspace, cities, indicators, imports, export, demo, serve, analysis, catalog):
     module.register(app)
+from bettercities.cli import exchange, quality  # noqa: E402 - issue 5 faces, kept apart from the list above
+
+for module in (quality, exchange):
+    module.register(app)
 
 
 @app.callback()
