@@ -150,3 +150,29 @@ def test_unpublished_data_never_reach_the_public(
     for action in ("submit", "approve", "publish"):
         client.post(f"/api/cities/testville/datasets/green/{action}", json={"user": "ann"})
     assert all(v is not None for v in _public_values(client, "green_space"))  # published: public
+
+
+def test_inventory_and_stewardship_on_each_backend(workspace: Workspace, city: BuiltCity) -> None:
+    from datetime import date
+
+    from bettercities.catalog.inventory import inventory
+    from bettercities.catalog.schemas import InventoryStatus
+    from bettercities.catalog.stewardship import stewardship
+
+    with workspace.database.session() as session:
+        due = SPEC.model_copy(
+            update={"last_updated": date(2024, 3, 1), "owner_unit": "Stats", "steward": "Ann"}
+        )
+        service.add_dataset(session, areas.get_city(session, "testville"), due)
+    with workspace.database.reader() as session:
+        view = inventory(session, "testville", today=date(2023, 6, 1))
+        duty = stewardship(session, "testville", today=date(2025, 3, 20))
+    rows = {r.reference.code: r for r in view.rows}
+    assert rows["population"].status == InventoryStatus.HELD
+    assert (rows["population"].finest_level, rows["population"].level_kind) == ("planning_area", "small_area")
+    assert rows["population"].areas_with_data == rows["population"].areas_total == 8
+    assert rows["population"].latest_period == "2022-12-31"
+    assert rows["unemployment_rate"].status == InventoryStatus.HELD
+    assert rows["voter_turnout"].status == InventoryStatus.MISSING
+    assert [r.dataset for r in duty.overdue] == ["green"]  # due 2025-03-01
+    assert duty.reminders[0].overdue and "19 days overdue" in duty.reminders[0].message_en
