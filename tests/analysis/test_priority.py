@@ -208,3 +208,17 @@ def test_cli_evaluate_save_and_list(berlin: Workspace, shared_data: Path, tmp_pa
     types = runner.invoke(app, ["spatial", "typology", "--city", "berlin", *both, "--k", "3", *options])
     assert types.exit_code == 0, types.output
     assert [c["code"] for c in json.loads(types.output)["clusters"]] == ["1", "2", "3"]
+
+
+def test_every_rule_key_is_documented() -> None:
+    import re
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "analysis.md").read_text("utf-8")
+    documented = set(re.findall(r"`([a-z_-]+)`", docs))
+    models = [priority.PriorityRule, priority.IndexClassCondition, priority.LisaCondition,
+              priority.HotspotCondition, priority.ThresholdCondition, priority.GroupCondition]  # fmt: skip
+    for model in models:
+        assert set(model.model_fields) <= documented, model.__name__
+        kind = model.model_fields.get("kind")
+        if kind is not None:
+            assert kind.default in documented

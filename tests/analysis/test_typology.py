@@ -93,3 +93,14 @@ def test_berlin_2019_status_typology(sqlite_workspace: Workspace, shared_data: P
     # the type with the highest unemployment profile also has the highest transfer-payment profile
     top = max(result.clusters, key=lambda c: c.profile[codes[0]])
     assert top.profile[codes[1]] == max(c.profile[codes[1]] for c in result.clusters)
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    from bettercities.analysis import kernels
+    from bettercities.analysis import typology as module
+
+    for mod in (module, kernels):
+        result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0
