@@ -27,6 +27,7 @@ from bettercities.web.api import cities as api_cities
 from bettercities.web.api import docs as api_docs
 from bettercities.web.api import index as api_index
 from bettercities.web.api import indicators as api_indicators
+from bettercities.web.api import quality as api_quality
 from bettercities.web.api import spatial as api_spatial
 from bettercities.web.jobs import Jobs
 from bettercities.web.pages import areas as page_areas
@@ -36,6 +37,7 @@ from bettercities.web.pages import home as page_home
 from bettercities.web.pages import imports as page_imports
 from bettercities.web.pages import index as page_index
 from bettercities.web.pages import indicators as page_indicators
+from bettercities.web.pages import quality as page_quality
 from bettercities.web.pages import spatial as page_spatial
 from bettercities.web.templating import STATIC, Templates
 
@@ -55,6 +57,7 @@ ROUTERS = (api_cities, api_indicators, page_home, page_cities, page_indicators, 
 ROUTERS = (*ROUTERS, api_spatial, page_spatial)  # type: ignore[assignment]
 ROUTERS = (*ROUTERS, api_index, page_index)  # type: ignore[assignment]
 ROUTERS = (*ROUTERS, api_catalog, page_catalog)  # type: ignore[assignment]
+ROUTERS = (*ROUTERS, api_quality, page_quality)  # type: ignore[assignment]
 
 
 def create_app(
