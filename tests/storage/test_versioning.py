@@ -48,3 +48,23 @@ def test_writes_bump_the_data_version(workspace: Workspace) -> None:
     with db.session() as session:  # a unit of work that only reads
         areas.get_city(session, "a")
     assert db.data_version() == start + 4
+
+
+def test_page_cache_sees_cells_suppressed_in_place(sqlite_workspace: Workspace) -> None:
+    """Values suppressed by an in-place UPDATE disappear from the public API on the very next request."""
+    from fastapi.testclient import TestClient
+
+    from bettercities.indicators.models import Observation
+    from bettercities.web.app import create_app
+    from tests.web.citybuilder import build_city
+
+    build_city(sqlite_workspace)
+    url = "/api/cities/testville/observations"
+    params = {"indicator": "inhabitants", "period": "2022", "level": "planning_area"}
+    with TestClient(create_app(sqlite_workspace)) as client:
+        before = [item["value"] for item in client.get(url, params=params).json()["items"]]
+        assert before and all(v is not None for v in before)
+        with sqlite_workspace.database.session() as session:
+            session.execute(update(Observation).values(suppressed=True))
+        after = [item["value"] for item in client.get(url, params=params).json()["items"]]
+    assert after == [None] * len(before)

@@ -8,13 +8,12 @@ the *published* results (suppression already applied) in compact NumPy form, key
 
 Invalidation
 ------------
-The stamp is the largest id of the observation, area, indicator, period and import tables. Every write the
-library makes to values inserts rows (an import, a revision — the old row is only flagged not current in the
-same transaction —, a carried-over value), so the next request sees a new stamp and recomputes. Changes made
-*in place* outside the library (an UPDATE of a stored flag or a definition by hand, a DELETE below the
-largest id) are not visible in the stamp; entries therefore also expire after ``ttl`` seconds, which bounds
-how long such a change can go unseen. A storage-level data-version counter bumped by every writer would
-remove that window.
+The stamp leads with the storage's data version (:mod:`bettercities.storage.versioning`), a counter that
+every committed write of the application bumps — inserts, in-place updates (a flag suppressed, a definition
+edited, an approval step) and deletes alike — so the next request after any write recomputes. It also
+carries the largest id of the value tables, which catches rows added by tools that bypass the application;
+changes made in place *outside* the application (an UPDATE by hand in psql) are the only ones the stamp
+cannot see, and entries therefore still expire after ``ttl`` seconds.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from bettercities.catalog.models import ApprovalEvent, Dataset
 from bettercities.indicators.models import Indicator, Observation, Period
 from bettercities.indicators.schemas import AreaValue
 from bettercities.ingest.models import ImportBatch
+from bettercities.storage.versioning import DataVersion
 
 T = TypeVar("T")
 
@@ -45,10 +45,10 @@ _PROVISIONAL, _ESTIMATED, _SUPPRESSED = 1, 2, 4
 
 
 def data_stamp(session: Session) -> tuple:
-    """A cheap marker that changes whenever rows are added to the tables values are computed from, and
-    whenever the catalogue changes what the public may see (dataset edits and approval steps)."""
-    tables: tuple[Any, ...] = (Observation.id, Area.id, Indicator.id, Period.id, ImportBatch.id)
-    tables += (ApprovalEvent.id, Dataset.modified_at)
+    """A cheap marker that changes with every committed write of the application (the data version) and
+    whenever rows are added to the value tables, also by other tools."""
+    tables: tuple[Any, ...] = (DataVersion.version, Observation.id, Area.id, Indicator.id, Period.id)
+    tables += (ImportBatch.id, ApprovalEvent.id, Dataset.modified_at)
     return tuple(session.execute(select(*(select(func.max(c)).scalar_subquery() for c in tables))).one())
 
 
