@@ -7,6 +7,7 @@ configurations or areas; the index methods in :mod:`bettercities.analysis.method
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -176,9 +177,9 @@ def natural_breaks(values: npt.ArrayLike, k: int) -> list[float]:
         return [float(b) for b in mapclassify.FisherJenks(np.asarray(values, dtype=float), k=k).bins]
 
 
-#: Rows per block of :func:`zscore_weighted_sum`: a block of one column (512 KiB) stays in the CPU cache
+#: Rows per block of :func:`zscore_weighted_sum`: a block of one column (1 MiB) stays in the CPU cache
 #: between the reads that use it.
-BLOCK_ROWS = 1 << 16
+BLOCK_ROWS = 1 << 17
 
 
 def zscore_weighted_sum(
@@ -212,6 +213,9 @@ def zscore_weighted_sum(
     """
     import os
     from concurrent.futures import ThreadPoolExecutor
+    from contextlib import nullcontext
+
+    from scipy.linalg import blas
 
     arrays = [np.ascontiguousarray(c, dtype=float) for c in columns]
     n = arrays[0].size
@@ -220,9 +224,10 @@ def zscore_weighted_sum(
     workers = max(1, min(threads or os.cpu_count() or 1, len(blocks)))
 
     def moments(block: slice) -> list[tuple[float, float]]:
-        return [(float(x[block].sum()), float(np.dot(x[block], x[block]))) for x in arrays]
+        return [(float(x[block].sum()), float(blas.ddot(x[block], x[block]))) for x in arrays]
 
-    with ThreadPoolExecutor(workers) as pool:
+    # our threads split the rows; BLAS must not start threads of its own inside each of them
+    with _single_threaded_blas() if workers > 1 else nullcontext(), ThreadPoolExecutor(workers) as pool:
         partial = list(pool.map(moments, blocks))
         coefficients, shift = [], 0.0
         for k, (x, weight, sign) in enumerate(zip(arrays, weights, signs, strict=True)):
@@ -238,12 +243,14 @@ def zscore_weighted_sum(
 
         def combine(block: slice) -> float:
             out = index[block]
-            out.fill(-shift)
-            scratch = np.empty_like(out)
-            for x, c in terms:
-                np.multiply(x[block], c, out=scratch)
-                out += scratch
-            return float(np.dot(out, out))
+            if terms:
+                np.multiply(terms[0][0][block], terms[0][1], out=out)
+                out -= shift
+            else:
+                out.fill(0.0)
+            for x, c in terms[1:]:
+                blas.daxpy(x[block], out, a=c)  # in place: out += c * x
+            return float(blas.ddot(out, out))
 
         squares = sum(pool.map(combine, blocks))
         if restandardise:
@@ -255,3 +262,14 @@ def zscore_weighted_sum(
 
             list(pool.map(rescale, blocks))
     return index
+
+
+def _single_threaded_blas() -> Any:
+    """A context limiting BLAS to one thread (threadpoolctl, installed with scikit-learn), if available."""
+    from contextlib import nullcontext
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return nullcontext()
+    return threadpool_limits(1, user_api="blas")
