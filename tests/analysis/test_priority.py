@@ -137,9 +137,15 @@ def test_named_sets(workspace: Workspace) -> None:
         priority.get_set(session, "grid", "Fokus 2021")
 
 
-def test_csv_export(berlin: Workspace, tmp_path: Path) -> None:
+def test_csv_and_geojson_export(berlin: Workspace, tmp_path: Path) -> None:
+    import json
+
     with berlin.database.reader() as session:
         result = priority.evaluate(session, "berlin", priority.PRESETS["mss-low-status-negative-dynamics"])
+        assert priority.write_geojson(session, result, tmp_path / "p.geojson") == len(result.areas)
+    features = json.loads((tmp_path / "p.geojson").read_text("utf-8"))["features"]
+    assert [f["properties"]["area_id"] for f in features] == [a.area_id for a in result.areas]
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
     priority.write_csv(result, tmp_path / "p.csv")
     with (tmp_path / "p.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))

@@ -47,6 +47,7 @@ __all__ = [
     "load_rule",
     "save_set",
     "write_csv",
+    "write_geojson",
 ]
 
 
@@ -457,3 +458,27 @@ def write_csv(items: PriorityResult | PrioritySetOut, path: str | Path) -> None:
         writer.writerows(
             {"area_id": a.area_id, "name": a.name, "reasons": "; ".join(a.reasons)} for a in items.areas
         )
+
+
+def write_geojson(session: Session, items: PriorityResult | PrioritySetOut, path: str | Path) -> int:
+    """The priority areas with their stored geometries as a GeoJSON FeatureCollection (WGS84).
+
+    Properties: ``area_id``, ``name``, ``reasons``; returns the number of features written.
+    """
+    city = areas.get_city(session, items.city)
+    level = areas.get_level(session, city, items.level)
+    at = indicators.get_period(session, items.period).end_date if items.period else None
+    geometries = {a.code: a.geometry for a in areas.areas_of_level(session, level, at=at)}
+    features = []
+    for a in items.areas:
+        text = geometries.get(a.area_id)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"area_id": a.area_id, "name": a.name, "reasons": "; ".join(a.reasons)},
+                "geometry": json.loads(text) if text else None,
+            }
+        )
+    collection = {"type": "FeatureCollection", "name": items.rule.name, "features": features}
+    Path(path).write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    return len(features)

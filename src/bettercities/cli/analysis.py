@@ -332,6 +332,7 @@ def priority_evaluate(
     description: Annotated[str | None, typer.Option("--description", help="Of the named set.")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Replace a set of the same name.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write the areas as CSV.")] = None,
+    geojson: Annotated[Path | None, typer.Option("--geojson", help="Write the areas as GeoJSON.")] = None,
     workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -347,6 +348,8 @@ def priority_evaluate(
             result = priority.evaluate(session, city, priority.load_rule(rule), level=level, period=period)
             if save:
                 priority.save_set(session, result, save, description=description, replace=replace)
+            if geojson is not None:
+                priority.write_geojson(session, result, geojson)
         except (NotFound, Conflict) as error:
             fail(str(error))
         except ValidationError as error:
