@@ -57,7 +57,12 @@ def generate(folder: Path, rows: int) -> Path:
     codes = np.array([f"{n:08d}" for n in range(1, areas + 1)])
     names = np.array([f"indicator_{n:02d}" for n in range(indicators)])
     years = np.array([str(2000 + n) for n in range(periods)])
-    values = np.round(rng.uniform(0, 100, rows), 3)
+    # Shares that look like small-area data: a level per area and indicator, a gentle trend and
+    # a little noise — not white noise, which the import's outlier screening would flag everywhere.
+    level = rng.uniform(5, 60, (areas, indicators))
+    trend = rng.normal(0, 0.3, (areas, indicators))
+    values = level[a, i] + trend[a, i] * p + rng.normal(0, 0.5, rows)
+    values = np.round(np.clip(values, 0, 100), 3)
     table = pa.table({"area": codes[a], "indicator": names[i], "period": years[p], "value": values})
     path = folder / "observations.csv"
     pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="none"))
@@ -103,8 +108,8 @@ def contender_bettercities(csv: Path, target: Path) -> dict[str, Any]:
     result = import_observations(ws.database, CITY, csv, level=LEVEL, layout="long", id_column="area")
     seconds = time.perf_counter() - start
     ws.close()
-    assert result.report.ok and not result.report.problems, result.report.summary()
-    return {"seconds": seconds, "rows": result.inserted}
+    assert result.report.ok, result.report.summary()
+    return {"seconds": seconds, "rows": result.inserted, "warnings": len(result.report.warnings)}
 
 
 def contender_pandas(csv: Path, target: Path) -> dict[str, Any]:

@@ -141,44 +141,68 @@ def _cross_section(frame: pd.DataFrame, options: ScreeningOptions) -> list[dict]
 
 
 def _history(frame: pd.DataFrame, options: ScreeningOptions) -> list[dict]:
-    found: list[dict] = []
-    ordered = frame.sort_values(["indicator_id", "area_id", "period_end"])
-    for _, series in ordered.groupby(["indicator_id", "area_id"], sort=False):
-        values = series["value"].to_numpy(dtype=float)
-        for k in range(1, len(values)):
-            x, earlier = values[k], values[:k]
-            if "band" in options.methods and k >= options.min_history:
-                low, high = earlier.min(), earlier.max()
-                pad = options.margin * (high - low)
-                if x < low - pad or x > high + pad:
-                    distance = (x - (high + pad)) if x > high else (x - (low - pad))
-                    found.append(
-                        {
-                            "index": series.index[k],
-                            "method": "band",
-                            "score": float(distance),
-                            "lower": float(low - pad),
-                            "upper": float(high + pad),
-                            "message": f"outside the band {low - pad:g} .. {high + pad:g} "
-                            f"of {k} earlier values",
-                        }
-                    )
-            previous = earlier[-1]
-            if "jump" in options.methods and previous:
-                change = x / previous - 1
-                if abs(change) > options.jump:
-                    found.append(
-                        {
-                            "index": series.index[k],
-                            "method": "jump",
-                            "score": float(change),
-                            "lower": None,
-                            "upper": None,
-                            "message": f"change of {change:+.0%} from {previous:g} "
-                            f"({series['period'].iloc[k - 1]})",
-                        }
-                    )
-    return found
+    """Band and jump flags of each area's own series, set-oriented (grouped shifts and running extremes).
+
+    For value :math:`x_k` of a series with earlier values :math:`x_0 … x_{k-1}`: *band* flags
+    :math:`x_k` outside :math:`[\\min - m(\\max - \\min),\\ \\max + m(\\max - \\min)]` once
+    :math:`k \\ge` ``min_history``; *jump* flags :math:`|x_k / x_{k-1} - 1| >` ``jump``.
+    """
+    if frame.empty:
+        return []
+    keys = ["indicator_id", "area_id"]
+    ordered = frame.sort_values([*keys, "period_end"], kind="stable")
+    values = ordered["value"].astype(float)
+    grouped = values.groupby([ordered[k] for k in keys], sort=False)
+    position = grouped.cumcount().to_numpy()
+    previous = grouped.shift(1).to_numpy()
+    low = ordered.assign(_m=grouped.cummin()).groupby(keys, sort=False)["_m"].shift(1).to_numpy()
+    high = ordered.assign(_m=grouped.cummax()).groupby(keys, sort=False)["_m"].shift(1).to_numpy()
+    previous_period = ordered.groupby(keys, sort=False)["period"].shift(1).to_numpy()
+    x = values.to_numpy()
+    pad = options.margin * (high - low)
+    hits: list[tuple[int, int, dict]] = []
+    if "band" in options.methods:
+        outside = (position >= options.min_history) & ((x < low - pad) | (x > high + pad))
+        for row in np.flatnonzero(outside):
+            lower, upper = low[row] - pad[row], high[row] + pad[row]
+            distance = (x[row] - upper) if x[row] > high[row] else (x[row] - lower)
+            hits.append(
+                (
+                    int(row),
+                    0,
+                    {
+                        "index": ordered.index[row],
+                        "method": "band",
+                        "score": float(distance),
+                        "lower": float(lower),
+                        "upper": float(upper),
+                        "message": f"outside the band {lower:g} .. {upper:g} "
+                        f"of {position[row]} earlier values",
+                    },
+                )
+            )
+    if "jump" in options.methods:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            change = x / previous - 1
+        jumped = (position >= 1) & ~np.isnan(previous) & (previous != 0) & (np.abs(change) > options.jump)
+        for row in np.flatnonzero(jumped):
+            hits.append(
+                (
+                    int(row),
+                    1,
+                    {
+                        "index": ordered.index[row],
+                        "method": "jump",
+                        "score": float(change[row]),
+                        "lower": None,
+                        "upper": None,
+                        "message": f"change of {change[row]:+.0%} from {previous[row]:g} "
+                        f"({previous_period[row]})",
+                    },
+                )
+            )
+    hits.sort(key=lambda hit: (hit[0], hit[1]))
+    return [hit[2] for hit in hits]
 
 
 def screen(frame: pd.DataFrame, options: ScreeningOptions | None = None) -> pd.DataFrame:

@@ -74,7 +74,8 @@ def observations_frame(
         query = query.where(Observation.indicator_id.in_(list(indicator_ids)))
     if level_ids is not None:
         query = query.where(SpatialLevel.id.in_(list(level_ids)))
-    frame = pd.DataFrame(session.execute(query).all(), columns=list(FRAME_COLUMNS[:-1]))
+    rows = [tuple(row) for row in session.execute(query)]  # plain tuples: pandas inspects Row objects slowly
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS[:-1]))
     frame["from_import"] = False
     frame["value"] = frame["value"].astype(float)
     return frame
