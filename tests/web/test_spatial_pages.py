@@ -82,3 +82,16 @@ def test_priority_page_twin_api_and_sets(sqlite_client: TestClient, sqlite_works
         "/api/cities/testville/priority", json={"name": "x", "conditions": [{"kind": "?"}]}
     )
     assert bad.status_code == 422
+
+
+def test_spatial_results_are_memoised_until_the_data_change(sqlite_client: TestClient) -> None:
+    from unittest import mock
+
+    from bettercities.analysis import spatial_service
+
+    with mock.patch.object(spatial_service, "analyse", wraps=spatial_service.analyse) as analyse:
+        first = sqlite_client.get(f"/api/cities/testville/spatial?{QUERY}").json()
+        again = sqlite_client.get(f"/cities/testville/spatial.json?{QUERY}").json()
+        other = sqlite_client.get(f"/api/cities/testville/spatial?{QUERY}&seed=2").json()
+    assert first == again and other["seed"] == 2
+    assert analyse.call_count == 2

@@ -81,6 +81,10 @@ class Reader:
             return compute()
         return self.caches.values.get((*key, self.audience.value), self.stamp, compute)
 
+    def memo(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()``, memoised under ``key`` until the data change (for other domains' views)."""
+        return self._memo(("memo", *key), compute)
+
     def indicators(self, city: City) -> list[IndicatorOut]:
         return self._memo(("indicators", city.id), lambda: indicators.list_indicators(self.session, city))
 

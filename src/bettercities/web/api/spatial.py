@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from bettercities.analysis import priority, spatial_service
 from bettercities.analysis.priority import PriorityResult, PriorityRule, PrioritySetOut
@@ -13,7 +14,8 @@ from bettercities.analysis.schemas import WeightsKind, WeightsSpec
 from bettercities.analysis.spatial_schemas import SpatialAnalysis
 from bettercities.analysis.typology import MAX_TYPES, ClusterMethod, TypologyResult, typology
 from bettercities.core.errors import InvalidInput, NotFound
-from bettercities.web.deps import SessionDep
+from bettercities.reports.service import Reader
+from bettercities.web.deps import ReaderDep, SessionDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api", tags=["analysis"], responses=PROBLEM_RESPONSES)
@@ -57,7 +59,12 @@ class SpatialQuery:
             "alpha": None if self.alpha == 0.05 else self.alpha,
         }
 
-    def run(self, session: SessionDep, slug: str) -> SpatialAnalysis:
+    def run(self, reader: Reader, slug: str) -> SpatialAnalysis:
+        """The analysis, memoised per parameters until the data change (999 permutations take a while)."""
+        key = ("spatial", slug, self.weights.model_dump_json(), *sorted(self.params().items(), key=str))
+        return reader.memo(key, lambda: self._compute(reader.session, slug))
+
+    def _compute(self, session: Session, slug: str) -> SpatialAnalysis:
         return spatial_service.analyse(
             session,
             slug,
@@ -83,8 +90,8 @@ SpatialQueryDep = Annotated[SpatialQuery, Depends()]
         "(queen, rook, knn, distance band in metres), seeded permutation inference."
     ),
 )
-def spatial_statistics(slug: str, session: SessionDep, query: SpatialQueryDep) -> SpatialAnalysis:
-    return query.run(session, slug)
+def spatial_statistics(slug: str, reader: ReaderDep, query: SpatialQueryDep) -> SpatialAnalysis:
+    return query.run(reader, slug)
 
 
 class TypologyQuery:

@@ -34,8 +34,8 @@ router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
     response_model=SpatialAnalysis,
     summary="Spatial statistics page (JSON twin)",
 )
-def spatial_json(slug: str, session: SessionDep, query: SpatialQueryDep) -> SpatialAnalysis:
-    return query.run(session, slug)
+def spatial_json(slug: str, reader: ReaderDep, query: SpatialQueryDep) -> SpatialAnalysis:
+    return query.run(reader, slug)
 
 
 def cluster_labels(lang: str) -> dict[str, str]:
@@ -141,7 +141,7 @@ def spatial_page(
     city, indicator, _period, level = spatial_service.resolve(
         session, slug, query.indicator, period=query.period, level=query.level
     )
-    result = query.run(session, slug)
+    result = query.run(reader, slug)
     page = PageContext(request, lang, query.params())
     return templates.render(
         request,
