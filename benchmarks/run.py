@@ -23,7 +23,10 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "which", nargs="*", choices=["import", "pages", "analysis"], default=["import", "pages", "analysis"]
+        "which",
+        nargs="*",
+        choices=["import", "pages", "analysis", "validation"],
+        default=["import", "pages", "analysis", "validation"],
     )
     parser.add_argument(
         "--rows", type=int, default=1_000_000, help="observation rows for the import benchmark"
@@ -50,6 +53,12 @@ def main() -> int:
 
         outcome = analysis.run()
         results["analysis"] = outcome
+        failed |= not outcome.get("target_met", False)
+    if "validation" in args.which:
+        import validation
+
+        outcome = validation.run(rows=args.rows)
+        results["validation"] = outcome
         failed |= not outcome.get("target_met", False)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
