@@ -208,8 +208,8 @@ def zscore_weighted_sum(
 
     Examples
     --------
-    >>> zscore_weighted_sum([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]], [1, 1], restandardise=False).round(4).tolist()
-    [0.0, -1.2247, 1.2247]
+    >>> zscore_weighted_sum([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]], [1, 2], restandardise=False).round(4).tolist()
+    [1.2247, -2.4495, 1.2247]
     """
     import os
     from concurrent.futures import ThreadPoolExecutor
