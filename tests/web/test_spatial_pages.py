@@ -95,3 +95,8 @@ def test_spatial_results_are_memoised_until_the_data_change(sqlite_client: TestC
         other = sqlite_client.get(f"/api/cities/testville/spatial?{QUERY}&seed=2").json()
     assert first == again and other["seed"] == 2
     assert analyse.call_count == 2
+
+
+def test_city_page_links_to_the_spatial_clusters(sqlite_client: TestClient) -> None:
+    html = sqlite_client.get("/cities/testville?indicator=unemployment&period=2022&lang=en").text
+    assert "/cities/testville/spatial?indicator=unemployment&amp;period=2022" in html
