@@ -55,12 +55,19 @@ class ScreeningOptions(BaseModel):
     """Thresholds of the screening methods."""
 
     methods: list[str] = Field(default_factory=lambda: list(METHODS))
-    z: float = 3.0
-    robust: float = 3.5
-    margin: float = 0.1
-    jump: float = 0.5
-    min_group: int = 8
-    min_history: int = 3
+    z: float = Field(default=3.0, description="|z| above which a value is flagged.")
+    robust: float = Field(
+        default=3.5, description="|modified z| above which a value is flagged (Iglewicz-Hoaglin)."
+    )
+    # For a series of k earlier values without trend, a new value leaves their range with probability
+    # 2 / (k + 1) — a tight band would flag a third of ordinary values, and every year of a steady trend.
+    # So the band reaches half the historical range beyond its extremes and needs five earlier values.
+    margin: float = Field(
+        default=0.5, description="Band beyond the historical min and max, as a share of the range."
+    )
+    jump: float = Field(default=0.5, description="Relative change from the previous period that is flagged.")
+    min_group: int = Field(default=8, description="Smallest cross-section screened on its own (else pooled).")
+    min_history: int = Field(default=5, description="Earlier values a series needs before the band applies.")
 
 
 class FlagOut(BaseModel):

@@ -43,42 +43,79 @@ def observations_frame(
     indicator_ids: Iterable[int] | None = None,
     level_ids: Iterable[int] | None = None,
 ) -> pd.DataFrame:
-    """Current, non-suppressed observations with a value, one row each, with their provenance."""
+    """Current, non-suppressed observations with a value, one row each, with their provenance.
+
+    The observation rows are fetched as plain numbers; names, codes, levels, period dates and file
+    names come from the small lookup tables and are attached in pandas (a million rows in about a
+    second, where a five-table join converted every date and name row by row).
+    """
+    levels = dict(
+        session.execute(
+            select(SpatialLevel.id, SpatialLevel.code).where(SpatialLevel.city_id == city.id)
+        ).all()
+    )
+    wanted_levels = list(levels) if level_ids is None else [i for i in level_ids if i in levels]
+    areas = pd.DataFrame(
+        [
+            tuple(row)
+            for row in session.execute(
+                select(Area.id, Area.code, Area.parent_id, Area.level_id).where(
+                    Area.level_id.in_(wanted_levels)
+                )
+            )
+        ],
+        columns=["area_id", "area_code", "parent_id", "level_id"],
+    )
     query = (
         select(
-            Observation.id.label("observation_id"),
-            Area.id.label("area_id"),
-            Area.code.label("area_code"),
-            Area.parent_id,
-            SpatialLevel.code.label("level"),
-            Indicator.id.label("indicator_id"),
-            Indicator.code.label("indicator"),
-            Period.id.label("period_id"),
-            Period.code.label("period"),
-            Period.end_date.label("period_end"),
+            Observation.id,
+            Observation.area_id,
+            Observation.indicator_id,
+            Observation.period_id,
             Observation.value,
             Observation.import_id,
-            ImportBatch.file_name.label("file"),
             Observation.source_row,
         )
         .join(Area, Area.id == Observation.area_id)
-        .join(SpatialLevel, SpatialLevel.id == Area.level_id)
-        .join(Indicator, Indicator.id == Observation.indicator_id)
-        .join(Period, Period.id == Observation.period_id)
-        .outerjoin(ImportBatch, ImportBatch.id == Observation.import_id)
         .where(
-            SpatialLevel.city_id == city.id, Observation.is_current.is_(True), Observation.value.is_not(None)
+            Area.level_id.in_(wanted_levels), Observation.is_current.is_(True), Observation.value.is_not(None)
         )
     )
     if indicator_ids is not None:
         query = query.where(Observation.indicator_id.in_(list(indicator_ids)))
-    if level_ids is not None:
-        query = query.where(SpatialLevel.id.in_(list(level_ids)))
-    rows = [tuple(row) for row in session.execute(query)]  # plain tuples: pandas inspects Row objects slowly
-    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS[:-1]))
+    # Core execution and plain tuples: no ORM row processing, and pandas inspects Row objects slowly.
+    rows = list(map(tuple, session.connection().execute(query).all()))
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "observation_id",
+            "area_id",
+            "indicator_id",
+            "period_id",
+            "value",
+            "import_id",
+            "source_row",
+        ],
+    )
+    indicators = dict(session.execute(select(Indicator.id, Indicator.code)).all())
+    period_rows = session.execute(select(Period.id, Period.code, Period.end_date)).all()
+    periods = {p.id: p.code for p in period_rows}
+    period_ends = {p.id: p.end_date for p in period_rows}
+    batch_ids = [int(i) for i in frame["import_id"].dropna().unique()]
+    files = dict(
+        session.execute(
+            select(ImportBatch.id, ImportBatch.file_name).where(ImportBatch.id.in_(batch_ids))
+        ).all()
+    )
+    frame = frame.merge(areas, on="area_id", how="left")
+    frame["level"] = frame["level_id"].map(levels)
+    frame["indicator"] = frame["indicator_id"].map(indicators)
+    frame["period"] = frame["period_id"].map(periods)
+    frame["period_end"] = frame["period_id"].map(period_ends)
+    frame["file"] = frame["import_id"].map(files)
     frame["from_import"] = False
     frame["value"] = frame["value"].astype(float)
-    return frame
+    return frame[list(FRAME_COLUMNS)]
 
 
 def overlay(stored: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFrame:
