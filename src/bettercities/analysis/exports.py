@@ -20,7 +20,9 @@ from bettercities.analysis.results import StoredRun, get_run
 from bettercities.areas import service as areas
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Problem, Report
+from bettercities.core.registry import Registry
 from bettercities.indicators import service as indicators
+from bettercities.indicators.export import csv_cell
 from bettercities.publication import Audience, publish_scores
 
 
@@ -74,29 +76,16 @@ def run_metadata(run: StoredRun) -> list[tuple[str, str]]:
 
 
 Writer = Callable[[Session, StoredRun, Path, Audience], int]
-_WRITERS: dict[str, Writer] = {}
+_WRITERS: Registry[Writer] = Registry("export format")
 
 
 def writer(name: str) -> Callable[[Writer], Writer]:
     """Register the writer of export format ``name``."""
-
-    def decorate(function: Writer) -> Writer:
-        _WRITERS[name] = function
-        return function
-
-    return decorate
+    return _WRITERS.register(name)
 
 
 def formats() -> list[str]:
-    return sorted(_WRITERS)
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return "" if value is None else value
+    return _WRITERS.names()
 
 
 @writer("csv")
@@ -106,7 +95,7 @@ def write_csv(session: Session, run: StoredRun, path: Path, audience: Audience) 
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(columns)
-        out.writerows([_cell(row.get(c)) for c in columns] for row in rows)
+        out.writerows([csv_cell(row.get(c)) for c in columns] for row in rows)
     return len(rows)
 
 
@@ -171,5 +160,5 @@ def export_run(
         )
         raise InvalidInput(f"unsupported export format {chosen!r}", Report(problems=[problem]))
     run = get_run(session, run_id)
-    rows = _WRITERS[chosen](session, run, out, audience)
+    rows = _WRITERS.get(chosen)(session, run, out, audience)
     return RunExport(run=run_id, path=str(out), format=chosen, rows=rows)

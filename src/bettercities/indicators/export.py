@@ -22,6 +22,7 @@ from bettercities.areas import service as areas
 from bettercities.areas.models import Area, SpatialLevel
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.core.problems import Problem, Report
+from bettercities.core.registry import Registry
 from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator, Observation, Period
 from bettercities.indicators.periods import PeriodError, parse_period
@@ -184,24 +185,20 @@ def area_features(session: Session, spec: ExportFilter) -> dict[str, Any]:
 # -- writers -----------------------------------------------------------------------------------------------
 
 Writer = Callable[[Session, ExportFilter, Path], int]
-_WRITERS: dict[str, Writer] = {}
+_WRITERS: Registry[Writer] = Registry("export format")
 
 
 def writer(name: str) -> Callable[[Writer], Writer]:
     """Register the writer of export format ``name``."""
-
-    def decorate(function: Writer) -> Writer:
-        _WRITERS[name] = function
-        return function
-
-    return decorate
+    return _WRITERS.register(name)
 
 
 def formats() -> list[str]:
-    return sorted(_WRITERS)
+    return _WRITERS.names()
 
 
-def _cell(value: Any) -> Any:
+def csv_cell(value: Any) -> Any:
+    """A CSV cell that reads back as the same value: true/false, the shortest exact float, empty for None."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -215,7 +212,7 @@ def write_csv(session: Session, spec: ExportFilter, path: Path) -> int:
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(COLUMNS)
-        out.writerows([_cell(row[c]) for c in COLUMNS] for row in rows)
+        out.writerows([csv_cell(row[c]) for c in COLUMNS] for row in rows)
     return len(rows)
 
 
@@ -267,7 +264,7 @@ def export_observations(
         problem = Problem(code="invalid-period", message=str(error), column="period", value=period)
         raise InvalidInput(f"not a period: {period!r}", Report(problems=[problem])) from None
     spec = ExportFilter(city=city, indicator=indicator, period=canonical, level=level, audience=audience)
-    rows = _WRITERS[chosen](session, spec, out)
+    rows = _WRITERS.get(chosen)(session, spec, out)
     return ExportResult(path=str(out), format=chosen, rows=rows)
 
 

@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from bettercities.core.problems import Problem, Severity
+from bettercities.core.registry import Registry
 from bettercities.ingest.readers import refuse
 
 WGS84_NAMES = {"EPSG:4326", "OGC:CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326"}
@@ -39,22 +40,16 @@ class FeatureTable:
 
 
 FeatureReader = Callable[[Path, str | None, str], FeatureTable]
-_READERS: dict[str, FeatureReader] = {}
+_READERS: Registry[FeatureReader] = Registry("feature reader")
 
 
 def feature_reader(*suffixes: str) -> Callable[[FeatureReader], FeatureReader]:
     """Register a reader for files ending in ``suffixes`` (lower case, with the dot)."""
-
-    def decorate(reader: FeatureReader) -> FeatureReader:
-        for suffix in suffixes:
-            _READERS[suffix] = reader
-        return reader
-
-    return decorate
+    return _READERS.register(*suffixes)
 
 
 def feature_suffixes() -> list[str]:
-    return sorted(_READERS)
+    return _READERS.names()
 
 
 def read_features(path: Path, *, layer: str | None = None, name: str | None = None) -> FeatureTable:
@@ -62,7 +57,7 @@ def read_features(path: Path, *, layer: str | None = None, name: str | None = No
     path = Path(path)
     display = name or path.name
     suffix = "".join(path.suffixes[-2:]).lower() if path.name.lower().endswith(".shp.zip") else path.suffix
-    reader = _READERS.get(suffix.lower())
+    reader = _READERS.find(suffix.lower())
     if reader is None:
         raise refuse(
             display,

@@ -178,7 +178,7 @@ def _history(frame: pd.DataFrame, options: ScreeningOptions) -> list[dict]:
                     int(row),
                     0,
                     {
-                        "index": ordered.index[row],
+                        "index": ordered.index[int(row)],
                         "method": "band",
                         "score": float(distance),
                         "lower": float(lower),
@@ -198,7 +198,7 @@ def _history(frame: pd.DataFrame, options: ScreeningOptions) -> list[dict]:
                     int(row),
                     1,
                     {
-                        "index": ordered.index[row],
+                        "index": ordered.index[int(row)],
                         "method": "jump",
                         "score": float(change[row]),
                         "lower": None,

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Problem, Report
+from bettercities.core.registry import Registry
 from bettercities.ingest.schemas import ReadOptions
 
 SAMPLE_BYTES = 64 * 1024
@@ -53,30 +54,24 @@ class Table:
 
 
 TableReader = Callable[[Path, ReadOptions, str], Table]
-_READERS: dict[str, TableReader] = {}
+_READERS: Registry[TableReader] = Registry("table reader")
 
 
 def table_reader(*suffixes: str) -> Callable[[TableReader], TableReader]:
     """Register a reader for files ending in ``suffixes`` (lower case, with the dot)."""
-
-    def decorate(reader: TableReader) -> TableReader:
-        for suffix in suffixes:
-            _READERS[suffix] = reader
-        return reader
-
-    return decorate
+    return _READERS.register(*suffixes)
 
 
 def table_suffixes() -> list[str]:
     """File suffixes that :func:`read_table` understands."""
-    return sorted(_READERS)
+    return _READERS.names()
 
 
 def read_table(path: Path, options: ReadOptions | None = None, *, name: str | None = None) -> Table:
     """Read ``path`` with the reader registered for its suffix."""
     path = Path(path)
     display = name or path.name
-    reader = _READERS.get(path.suffix.lower())
+    reader = _READERS.find(path.suffix.lower())
     if reader is None:
         problem = Problem(
             code="unsupported-format",

@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from bettercities.analysis.schemas import AreaScore, ClassBand, ClassCount, IndexConfigBase
-from bettercities.core.errors import NotFound
+from bettercities.core.registry import Registry
 
 
 class MethodScores(BaseModel):
@@ -46,25 +46,22 @@ class IndexMethod(ABC):
         """The (empty) result of an area that is not scored."""
 
 
-_METHODS: dict[str, IndexMethod] = {}
+_METHODS: Registry[IndexMethod] = Registry("index method")
 M = TypeVar("M", bound=type[IndexMethod])
 
 
 def register_method(cls: M) -> M:
     """Class decorator: register an index method under its ``name`` (later registrations win)."""
-    _METHODS[cls.name] = cls()
+    _METHODS.add(cls.name, cls())
     return cls
 
 
 def get_method(name: str) -> IndexMethod:
-    try:
-        return _METHODS[name]
-    except KeyError:
-        raise NotFound("index method", name) from None
+    return _METHODS.get(name)
 
 
 def method_names() -> list[str]:
-    return sorted(_METHODS)
+    return _METHODS.names()
 
 
 def count_classes(codes: pd.Series, bands: list[ClassBand]) -> list[ClassCount]:
