@@ -6,7 +6,19 @@ import logging
 
 import typer
 
-from bettercities.cli import analysis, catalog, cities, demo, export, imports, indicators, serve, workspace
+from bettercities.cli import (
+    analysis,
+    catalog,
+    cities,
+    demo,
+    exchange,
+    export,
+    imports,
+    indicators,
+    quality,
+    serve,
+    workspace,
+)
 
 app = typer.Typer(
     name="bettercities",
@@ -16,11 +28,9 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-for module in (workspace, cities, indicators, imports, export, demo, serve, analysis, catalog):
-    module.register(app)
-from bettercities.cli import exchange, quality  # noqa: E402 - issue 5 faces, kept apart from the list above
+MODULES = (workspace, cities, indicators, imports, export, demo, serve, analysis, catalog, quality, exchange)
 
-for module in (quality, exchange):
+for module in MODULES:
     module.register(app)
 
 

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -52,12 +53,24 @@ DESCRIPTION = """Small-area social statistics of European cities.
 * Withheld (suppressed) values are never published: their value, numerator and denominator are empty.
 """
 
-#: Routers in the order they are matched (``/x.json`` before ``/x/{...}``).
-ROUTERS = (api_cities, api_indicators, page_home, page_cities, page_indicators, page_areas, page_imports)
-ROUTERS = (*ROUTERS, api_spatial, page_spatial)  # type: ignore[assignment]
-ROUTERS = (*ROUTERS, api_index, page_index)  # type: ignore[assignment]
-ROUTERS = (*ROUTERS, api_catalog, page_catalog)  # type: ignore[assignment]
-ROUTERS = (*ROUTERS, api_quality, page_quality)  # type: ignore[assignment]
+#: Routers in the order they are matched (``/x.json`` before ``/x/{...}``): one per domain and face.
+ROUTERS: tuple[ModuleType, ...] = (
+    api_cities,
+    api_indicators,
+    page_home,
+    page_cities,
+    page_indicators,
+    page_areas,
+    page_imports,
+    api_spatial,
+    page_spatial,
+    api_index,
+    page_index,
+    api_catalog,
+    page_catalog,
+    api_quality,
+    page_quality,
+)
 
 
 def create_app(
