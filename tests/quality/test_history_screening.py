@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bettercities.ingest.outliers import ScreeningOptions, _history
+from bettercities.ingest.outliers import ScreeningOptions, _cross_section, _history, robust_z, zscore
 
 
 def reference(frame: pd.DataFrame, options: ScreeningOptions) -> list[tuple[object, str, float]]:
@@ -48,3 +48,44 @@ def test_vectorised_history_matches_the_definition(rows: list[tuple[int, int, in
     expected = reference(frame, options)
     assert [(i, m) for i, m, _ in got] == [(i, m) for i, m, _ in expected]
     assert np.allclose([s for *_, s in got], [s for *_, s in expected])
+
+
+def cross_section_reference(frame: pd.DataFrame, options: ScreeningOptions) -> set[tuple[object, str]]:
+    """z and robust z flags by their definition, one cross-section (or pool of small ones) at a time."""
+    found = set()
+    for _, group in frame.groupby(["indicator_id", "level"], sort=False):
+        sizes = group.groupby("period_id")["value"].transform("size")
+        parts = [g for _, g in group[sizes >= options.min_group].groupby("period_id")]
+        pooled = group[sizes < options.min_group]
+        if len(pooled) >= options.min_group:
+            parts.append(pooled)
+        for part in parts:
+            values = part["value"].to_numpy(dtype=float)
+            for method, kernel, limit in (
+                ("zscore", zscore, options.z),
+                ("robust", robust_z, options.robust),
+            ):
+                for position in np.flatnonzero(np.abs(kernel(values)) > limit):
+                    found.add((part.index[int(position)], method))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 2),
+            st.integers(2000, 2003),
+            st.one_of(st.floats(0, 10, width=32), st.floats(10, 60, width=32), st.just(10.0)),
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_vectorised_cross_section_matches_the_definition(rows: list[tuple[int, int, float]]) -> None:
+    frame = pd.DataFrame(rows, columns=["indicator_id", "period_id", "value"])
+    frame["level"] = "city"
+    frame.index = np.arange(7, 7 + len(frame))
+    options = ScreeningOptions()
+    got = {(f["index"], f["method"]) for f in _cross_section(frame, options)}
+    assert got == cross_section_reference(frame, options)

@@ -113,37 +113,57 @@ def robust_z(values: np.ndarray) -> np.ndarray:
 
 
 def _cross_section(frame: pd.DataFrame, options: ScreeningOptions) -> list[dict]:
+    """z-score and robust z-score flags within each cross-section, set-oriented.
+
+    A cross-section is one indicator, level and period; periods with fewer than ``min_group`` values
+    are pooled per indicator and level (Urban Audit cities report different years), and a pool smaller
+    than ``min_group`` is not screened. Scores as :func:`zscore` and :func:`robust_z` define them.
+    """
+    if frame.empty:
+        return []
+    keys = ["indicator_id", "level"]
+    size = frame.groupby([*keys, "period_id"], sort=False)["value"].transform("size")
+    part = frame["period_id"].where(size >= options.min_group, -1)  # -1: the pool of small periods
+    groups = [frame[k] for k in keys] + [part]
+    values = frame["value"].astype(float)
+    by = values.groupby(groups, sort=False)
+    count = by.transform("size")
+    screened = (count >= options.min_group).to_numpy()
+    x = values.to_numpy()
+    n = count.to_numpy()
+    mean = by.transform("mean").to_numpy()
+    sd = by.transform("std").to_numpy()  # ddof = 1
+    median = by.transform("median").to_numpy()
+    deviation = np.abs(x - median)
+    dev = pd.Series(deviation, index=frame.index).groupby(groups, sort=False)
+    mad = dev.transform("median").to_numpy()
+    mean_ad = dev.transform("mean").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where((n > 1) & (sd > 0), (x - mean) / sd, 0.0)
+        robust = np.where(
+            mad > 0,
+            0.6745 * (x - median) / mad,
+            np.where(mean_ad > 0, (x - median) / (1.253314 * mean_ad), 0.0),
+        )
     found: list[dict] = []
-    for (_, _), group in frame.groupby(["indicator_id", "level"], sort=False):
-        sizes = group.groupby("period_id")["value"].transform("size")
-        pooled = group[sizes < options.min_group]
-        parts = [g for _, g in group[sizes >= options.min_group].groupby("period_id")]
-        if len(pooled) >= options.min_group:
-            parts.append(pooled)
-        for part in parts:
-            values = part["value"].to_numpy(dtype=float)
-            for method, kernel, limit in (
-                ("zscore", zscore, options.z),
-                ("robust", robust_z, options.robust),
-            ):
-                if method not in options.methods:
-                    continue
-                scores = kernel(values)
-                hit = np.abs(scores) > limit
-                center = float(values.mean() if method == "zscore" else np.median(values))
-                for position in np.flatnonzero(hit):
-                    found.append(
-                        {
-                            "index": part.index[int(position)],
-                            "method": method,
-                            "score": float(scores[position]),
-                            "lower": None,
-                            "upper": None,
-                            "message": f"{method} score {scores[position]:.1f} (|score| > {limit:g}); "
-                            f"{'mean' if method == 'zscore' else 'median'} {center:g} "
-                            f"of {len(values)} values",
-                        }
-                    )
+    for method, scores, center, limit, label in (
+        ("zscore", z, mean, options.z, "mean"),
+        ("robust", robust, median, options.robust, "median"),
+    ):
+        if method not in options.methods:
+            continue
+        for row in np.flatnonzero(screened & (np.abs(scores) > limit)):
+            found.append(
+                {
+                    "index": frame.index[int(row)],
+                    "method": method,
+                    "score": float(scores[row]),
+                    "lower": None,
+                    "upper": None,
+                    "message": f"{method} score {scores[row]:.1f} (|score| > {limit:g}); "
+                    f"{label} {center[row]:g} of {n[row]} values",
+                }
+            )
     return found
 
 
@@ -224,6 +244,43 @@ def screen(frame: pd.DataFrame, options: ScreeningOptions | None = None) -> pd.D
     return frame.loc[flags["index"]].reset_index(drop=True).join(flags.drop(columns="index"))
 
 
+def _with_observation_ids(session: Session, flags: pd.DataFrame) -> pd.DataFrame:
+    """Fill ``observation_id`` (and ``import_id``) of flagged rows that lack them from the current rows."""
+    missing = flags["observation_id"].isna()
+    if not missing.any():
+        return flags
+    keys = ["indicator_id", "area_id", "period_id"]
+    need = flags.loc[missing, keys].drop_duplicates()
+    found: list[tuple] = []
+    # One query per indicator and period with just the flagged areas of that pair: a cross product of
+    # all flagged areas and periods would fetch most of a large import back.
+    for (indicator_id, period_id), group in need.groupby(["indicator_id", "period_id"], sort=False):
+        area_ids = [int(a) for a in group["area_id"].unique()]
+        for chunk in range(0, len(area_ids), 500):
+            found.extend(
+                tuple(row)
+                for row in session.execute(
+                    select(
+                        Observation.id,
+                        Observation.import_id,
+                        Observation.indicator_id,
+                        Observation.area_id,
+                        Observation.period_id,
+                    ).where(
+                        Observation.is_current.is_(True),
+                        Observation.indicator_id == int(indicator_id),  # type: ignore[call-overload]
+                        Observation.period_id == int(period_id),  # type: ignore[call-overload]
+                        Observation.area_id.in_(area_ids[chunk : chunk + 500]),
+                    )
+                )
+            )
+    lookup = pd.DataFrame(found, columns=["_id", "_import", *keys])
+    merged = flags.merge(lookup, on=keys, how="left")
+    merged["observation_id"] = merged["observation_id"].fillna(merged["_id"])
+    merged["import_id"] = merged["import_id"].fillna(merged["_import"])
+    return merged[merged["observation_id"].notna()].drop(columns=["_id", "_import"])
+
+
 #: Outlier warnings listed in an import's report; the rest are counted (all are in the queue).
 MAX_LISTED_FLAGS = 1000
 
@@ -236,14 +293,24 @@ def screen_and_queue(
     period_ids: Iterable[int] | None = None,
     level_ids: Iterable[int] | None = None,
     options: ScreeningOptions | None = None,
+    frame: pd.DataFrame | None = None,
 ) -> list[Problem]:
-    """Screen current values and put new flags in the queue; the flags as warnings (code ``outlier``)."""
-    frame = quality_data.observations_frame(session, city, indicator_ids=indicator_ids, level_ids=level_ids)
+    """Screen current values and put new flags in the queue; the flags as warnings (code ``outlier``).
+
+    ``frame`` (rows of :func:`quality_data.observations_frame`) is screened instead of the stored values
+    when given — an import passes its stored history with its own values laid over, so nothing just
+    written is read back; rows without an ``observation_id`` get theirs by key, only where flagged.
+    """
+    if frame is None:
+        frame = quality_data.observations_frame(
+            session, city, indicator_ids=indicator_ids, level_ids=level_ids
+        )
     flags = screen(frame, options)
     if period_ids is not None:
         flags = flags[flags["period_id"].isin(list(period_ids))]
     if flags.empty:
         return []
+    flags = _with_observation_ids(session, flags)
     # Existing flags of the screened indicators, looked up by city and indicator (a handful of
     # parameters) rather than by observation id: a large import can raise hundreds of thousands.
     screened = sorted({int(i) for i in flags["indicator_id"]})

@@ -7,6 +7,7 @@ rules see the data as they will be after the import (also in a dry run).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -118,10 +119,58 @@ def observations_frame(
     return frame[list(FRAME_COLUMNS)]
 
 
+def incoming_frame(
+    session: Session,
+    level: SpatialLevel,
+    validated: Any,
+    period_ids: np.ndarray,
+    *,
+    file: str,
+    indicator_ids: Iterable[int] | None = None,
+) -> pd.DataFrame:
+    """An import's validated values (not yet written) in the shape of :func:`observations_frame`.
+
+    Set-oriented: codes, parents and period facts are mapped from lookup tables, not row by row.
+    ``observation_id`` and ``import_id`` are empty until the values are written.
+    """
+    keep = ~np.isnan(validated.value)
+    if indicator_ids is not None:
+        keep &= np.isin(validated.indicator_id, list(indicator_ids))
+    if not keep.any():
+        return empty_frame()
+    area_rows = session.execute(
+        select(Area.id, Area.code, Area.parent_id).where(Area.level_id == level.id)
+    ).all()
+    areas = pd.DataFrame([tuple(r) for r in area_rows], columns=["area_id", "area_code", "parent_id"])
+    codes = dict(session.execute(select(Indicator.id, Indicator.code)).all())
+    pidx = np.asarray(validated.period)[keep]
+    frame = pd.DataFrame(
+        {
+            "area_id": np.asarray(validated.area_id)[keep],
+            "indicator_id": np.asarray(validated.indicator_id)[keep],
+            "period_id": np.asarray(period_ids)[pidx],
+            "value": np.asarray(validated.value, dtype=float)[keep],
+            "source_row": np.asarray(validated.rows)[keep],
+            "_p": pidx,
+        }
+    ).merge(areas, on="area_id", how="left")
+    frame["observation_id"] = np.nan
+    frame["level"] = level.code
+    frame["indicator"] = frame["indicator_id"].map(codes)
+    frame["period"] = frame["_p"].map({i: p.code for i, p in enumerate(validated.periods)})
+    frame["period_end"] = frame["_p"].map({i: p.end_date for i, p in enumerate(validated.periods)})
+    frame["import_id"] = np.nan
+    frame["file"] = file
+    frame["from_import"] = True
+    return frame[list(FRAME_COLUMNS)]
+
+
 def overlay(stored: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFrame:
     """``stored`` with the rows of ``incoming`` replacing those of the same area, indicator and period."""
     if incoming.empty:
         return stored
+    if stored.empty:
+        return incoming
     both = pd.concat([stored, incoming[list(FRAME_COLUMNS)]], ignore_index=True)
     keep = ~both.duplicated(["area_id", "indicator_id", "period_id"], keep="last")
     return both[keep.to_numpy()].reset_index(drop=True)

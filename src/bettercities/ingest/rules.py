@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import ast
 import operator as op
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -42,7 +42,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
-from bettercities.areas.models import Area, City, SpatialLevel
+from bettercities.areas.models import City, SpatialLevel
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Problem, Report, Severity
 from bettercities.indicators.models import Indicator
@@ -397,36 +397,8 @@ def check_import(
     if not codes & set(validated.indicators):
         return []
     stored = _frame_for(session, city, specs)
-    ids: Mapping[str, int] = {
-        r[0]: r[1]
-        for r in session.execute(select(Indicator.code, Indicator.id).where(Indicator.code.in_(codes)))
-    }
-    code_of = {i: c for c, i in ids.items()}
-    keep = np.isin(validated.indicator_id, list(code_of)) & ~np.isnan(validated.value)
-    area_rows = session.execute(
-        select(Area.id, Area.code, Area.parent_id).where(Area.level_id == level.id)
-    ).all()
-    area_code = {r.id: r.code for r in area_rows}
-    parent = {r.id: r.parent_id for r in area_rows}
-    area_id = validated.area_id[keep]
-    pidx = validated.period[keep]
-    incoming = pd.DataFrame(
-        {
-            "observation_id": None,
-            "area_id": area_id,
-            "area_code": [area_code[a] for a in area_id],
-            "parent_id": [parent[a] for a in area_id],
-            "level": level.code,
-            "indicator_id": validated.indicator_id[keep],
-            "indicator": [code_of[i] for i in validated.indicator_id[keep]],
-            "period_id": period_ids[pidx],
-            "period": [validated.periods[p].code for p in pidx],
-            "period_end": [validated.periods[p].end_date for p in pidx],
-            "value": validated.value[keep],
-            "import_id": None,
-            "file": file,
-            "source_row": validated.rows[keep],
-            "from_import": True,
-        }
+    ids = session.scalars(select(Indicator.id).where(Indicator.code.in_(codes))).all()
+    incoming = quality_data.incoming_frame(
+        session, level, validated, period_ids, file=file, indicator_ids=ids
     )
     return check(specs, quality_data.overlay(stored, incoming), column_of=column_of).problems

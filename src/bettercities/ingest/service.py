@@ -32,7 +32,7 @@ from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator
 from bettercities.indicators.periods import PeriodError, PeriodSpec, parse_period
 from bettercities.indicators.schemas import AreaValue
-from bettercities.ingest import geo, outliers, readers, revisions
+from bettercities.ingest import geo, outliers, quality_data, readers, revisions
 from bettercities.ingest import rules as quality
 from bettercities.ingest.features import area_specs, relocate
 from bettercities.ingest.layouts import to_long
@@ -194,6 +194,7 @@ def import_observations(
     user: str | None = None,
     file_name: str | None = None,
     dry_run: bool = False,
+    screen_outliers: bool = True,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import observations of ``city_slug``'s areas of ``level`` from a CSV or Excel file.
@@ -201,6 +202,9 @@ def import_observations(
     Every cell is validated first; any error raises :class:`InvalidInput` with the full report
     and leaves the database unchanged. Observations identical to the current revision are not
     written; changed ones become a new revision. With ``dry_run`` nothing is written.
+    After the write, the imported values are screened for outliers against their stored history and
+    new flags join the follow-up queue (``screen_outliers=False`` leaves that to a later
+    :func:`bettercities.ingest.outliers.screen_and_queue`, e.g. for a bulk load).
     ``progress(done, total)`` is called while rows are written.
     """
     path = Path(path)
@@ -279,6 +283,16 @@ def import_observations(
         if dry_run or not len(plan.positions):
             session.rollback()  # periods created for the comparison are not kept
             return result
+        # The screening's view after the import: the stored series (read before writing, so nothing
+        # just written is read back) with the file's values laid over.
+        screened = _screened(validated, period_ids, spatial_level)
+        history = (
+            quality_data.observations_frame(
+                session, city, indicator_ids=screened["indicator_ids"], level_ids=screened["level_ids"]
+            )
+            if screen_outliers
+            else None
+        )
         batch = _batch(session, city, "observations", name, sha256, user or current_user(), options)
         try:
             revisions.write(db, session, validated, period_ids, plan, import_id=batch.id, progress=progress)
@@ -286,8 +300,10 @@ def import_observations(
             batch.inserted, batch.revised, batch.unchanged = plan.inserted, plan.revised, plan.unchanged
             batch.finished_at = datetime.now(UTC)
             session.flush()
-            screened = _screened(validated, period_ids, spatial_level)
-            report.extend(outliers.screen_and_queue(session, city, **screened))
+            if history is not None:
+                incoming = quality_data.incoming_frame(session, spatial_level, validated, period_ids, file=name)
+                after = quality_data.overlay(history, incoming)
+                report.extend(outliers.screen_and_queue(session, city, frame=after, **screened))
         except IntegrityError as error:
             raise Conflict(
                 f"{name}: another import changed the same observations at the same time; try again"
