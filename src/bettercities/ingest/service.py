@@ -301,7 +301,9 @@ def import_observations(
             batch.finished_at = datetime.now(UTC)
             session.flush()
             if history is not None:
-                incoming = quality_data.incoming_frame(session, spatial_level, validated, period_ids, file=name)
+                incoming = quality_data.incoming_frame(
+                    session, spatial_level, validated, period_ids, file=name
+                )
                 after = quality_data.overlay(history, incoming)
                 report.extend(outliers.screen_and_queue(session, city, frame=after, **screened))
         except IntegrityError as error:
