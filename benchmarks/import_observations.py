@@ -5,7 +5,7 @@
 
 A long CSV (area, indicator, period, value; 2,000 areas x 25 indicators x 20 periods for one
 million rows) is generated in a temporary folder. Each contender runs in its own Python process,
-so that its peak RSS (``resource.getrusage``'s ``ru_maxrss``) is its own:
+so that its peak RSS (``VmHWM``, see ``memory.py``) is its own:
 
 * ``bettercities``: :func:`bettercities.ingest.service.import_observations` into a workspace
   (SQLite, WAL) that holds the areas and indicators: reads every cell as text, validates every
@@ -34,6 +34,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from memory import peak_rss_mb
 
 AREAS, INDICATORS = 2_000, 25
 CITY, LEVEL = "bench", "block"
@@ -172,11 +175,8 @@ LABELS = {
 
 
 def _child(name: str, csv: Path, target: Path) -> None:
-    import resource
-
     outcome = CONTENDERS[name](csv, target)
-    # ru_maxrss is in KiB on Linux
-    outcome["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    outcome["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(outcome))
 
 
