@@ -15,11 +15,11 @@ from bettercities.cli.common import (
     DatabaseUrlOption,
     WorkspaceOption,
     console,
-    fail,
     fail_invalid,
     open_workspace,
+    refusals,
 )
-from bettercities.core.errors import BettercitiesError, InvalidInput
+from bettercities.core.errors import InvalidInput
 from bettercities.publication import Audience
 
 app = typer.Typer(help="The data catalogue: metadata, RDF export, approval, inventory, stewardship.")
@@ -35,15 +35,8 @@ UserOption = Annotated[
 def _session(workspace: Path | None, database_url: str | None, *, write: bool = False) -> Iterator[Session]:
     """A session of the workspace; refusals and invalid input end the command with their message."""
     ws = open_workspace(workspace, database_url)
-    try:
-        with ws.database.session() if write else ws.database.reader() as session:
-            yield session
-    except InvalidInput as error:
-        fail_invalid(error)
-    except BettercitiesError as error:
-        fail(str(error))
-    finally:
-        ws.close()
+    with refusals(ws), ws.database.session() if write else ws.database.reader() as session:
+        yield session
 
 
 @app.command("list")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -62,6 +64,21 @@ def print_report(report: Report, *, limit: int = 200) -> None:
     if len(report.problems) > limit:
         err_console.print(f"… and {len(report.problems) - limit} more problems", highlight=False)
     err_console.print(report.summary(), highlight=False)
+
+
+@contextlib.contextmanager
+def refusals(ws: Workspace | None = None) -> Iterator[None]:
+    """Turn refused input into its report and exit code 2, other expected errors into a message and
+    exit code 1; close ``ws`` in any case. Faults (bugs) are not caught."""
+    try:
+        yield
+    except InvalidInput as error:
+        fail_invalid(error)
+    except BettercitiesError as error:
+        fail(str(error))
+    finally:
+        if ws is not None:
+            ws.close()
 
 
 def fail_invalid(error: InvalidInput) -> NoReturn:

@@ -12,11 +12,10 @@ from bettercities.cli.common import (
     WorkspaceOption,
     console,
     fail,
-    fail_invalid,
     open_workspace,
     print_report,
+    refusals,
 )
-from bettercities.core.errors import BettercitiesError, InvalidInput
 from bettercities.indicators.export import ExportFilter
 from bettercities.publication import Audience
 
@@ -68,15 +67,8 @@ def export(
         fail(str(error), code=2)
     spec = ExportFilter(city=city, indicator=indicator, period=canonical, level=level, audience=audience)
     ws = open_workspace(workspace, database_url)
-    try:
-        with ws.database.reader() as session:
-            path, rows = export_exchange(session, spec, out, format)
-    except InvalidInput as error:
-        fail_invalid(error)
-    except BettercitiesError as error:
-        fail(str(error))
-    finally:
-        ws.close()
+    with refusals(ws), ws.database.reader() as session:
+        path, rows = export_exchange(session, spec, out, format)
     console.print(f"{rows} rows written to {path} ({format}).", highlight=False, soft_wrap=True)
 
 
@@ -99,7 +91,7 @@ def import_(
     from bettercities.exchange import frictionless, sdmx
 
     ws = open_workspace(workspace, database_url)
-    try:
+    with refusals(ws):
         if file.name.endswith(".json"):
             result = frictionless.import_package(
                 ws.database, city, file, level=level, user=user, dry_run=dry_run
@@ -108,12 +100,6 @@ def import_(
             result = sdmx.import_sdmx(
                 ws.database, city, file, level=level, structure=structure, user=user, dry_run=dry_run
             )
-    except InvalidInput as error:
-        fail_invalid(error)
-    except BettercitiesError as error:
-        fail(str(error))
-    finally:
-        ws.close()
     if result.report.problems:
         print_report(result.report)
     console.print(

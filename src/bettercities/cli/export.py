@@ -11,11 +11,9 @@ from bettercities.cli.common import (
     DatabaseUrlOption,
     WorkspaceOption,
     console,
-    fail,
-    fail_invalid,
     open_workspace,
+    refusals,
 )
-from bettercities.core.errors import BettercitiesError, InvalidInput
 from bettercities.publication import Audience
 
 
@@ -43,24 +41,17 @@ def export(
     from bettercities.indicators.export import export_observations
 
     ws = open_workspace(workspace, database_url)
-    try:
-        with ws.database.reader() as session:
-            result = export_observations(
-                session,
-                city,
-                out,
-                format=format,
-                indicator=indicator,
-                period=period,
-                level=level,
-                audience=audience,
-            )
-    except InvalidInput as error:
-        fail_invalid(error)
-    except BettercitiesError as error:
-        fail(str(error))
-    finally:
-        ws.close()
+    with refusals(ws), ws.database.reader() as session:
+        result = export_observations(
+            session,
+            city,
+            out,
+            format=format,
+            indicator=indicator,
+            period=period,
+            level=level,
+            audience=audience,
+        )
     unit = "features" if result.format == "geojson" else "rows"
     console.print(
         f"{result.rows} {unit} written to {result.path} ({result.format}).", highlight=False, soft_wrap=True

@@ -15,11 +15,9 @@ from bettercities.cli.common import (
     WorkspaceOption,
     console,
     err_console,
-    fail,
-    fail_invalid,
     open_workspace,
+    refusals,
 )
-from bettercities.core.errors import BettercitiesError, InvalidInput
 from bettercities.core.problems import Report
 from bettercities.ingest.schemas import Layout
 
@@ -125,31 +123,24 @@ def areas(
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     ws = open_workspace(workspace, database_url)
-    try:
-        with err_console.status(f"Importing areas from {file.name} …"):
-            result = import_areas(
-                ws.database,
-                city,
-                file,
-                level=level,
-                level_name_de=level_name_de,
-                level_name_en=level_name_en,
-                parent_level=parent_level,
-                id_column=id_column,
-                name_column=name_column,
-                parent_column=parent_column,
-                layer=layer,
-                id_fixes=fixes,
-                valid_from=start,
-                valid_to=end,
-                user=user,
-            )
-    except InvalidInput as error:
-        fail_invalid(error)
-    except BettercitiesError as error:
-        fail(str(error))
-    finally:
-        ws.close()
+    with refusals(ws), err_console.status(f"Importing areas from {file.name} …"):
+        result = import_areas(
+            ws.database,
+            city,
+            file,
+            level=level,
+            level_name_de=level_name_de,
+            level_name_en=level_name_en,
+            parent_level=parent_level,
+            id_column=id_column,
+            name_column=name_column,
+            parent_column=parent_column,
+            layer=layer,
+            id_fixes=fixes,
+            valid_from=start,
+            valid_to=end,
+            user=user,
+        )
     _print_warnings(result.report)
     crs = (
         f"{result.crs}, reprojected to WGS84"
@@ -236,41 +227,34 @@ def observations(
 
     mapping = _pairs(map_ or [], "--map")
     ws = open_workspace(workspace, database_url)
-    try:
-        with _progress(file.name) as progress:
-            result = import_observations(
-                ws.database,
-                city,
-                file,
-                level=level,
-                layout=layout,
-                id_column=id_column,
-                period=period,
-                period_column=period_column,
-                indicator_column=indicator_column,
-                value_column=value_column,
-                numerator_column=numerator_column,
-                denominator_column=denominator_column,
-                provisional_column=provisional_column,
-                estimated_column=estimated_column,
-                suppressed_column=suppressed_column,
-                mapping=mapping,
-                ignore=_names(ignore_columns),
-                delimiter=delimiter,
-                decimal=decimal,
-                encoding=encoding,
-                sheet=sheet,
-                na_values=_names(na_values),
-                user=user,
-                dry_run=dry_run,
-                progress=progress,
-            )
-    except InvalidInput as error:
-        fail_invalid(error)
-    except BettercitiesError as error:
-        fail(str(error))
-    finally:
-        ws.close()
+    with refusals(ws), _progress(file.name) as progress:
+        result = import_observations(
+            ws.database,
+            city,
+            file,
+            level=level,
+            layout=layout,
+            id_column=id_column,
+            period=period,
+            period_column=period_column,
+            indicator_column=indicator_column,
+            value_column=value_column,
+            numerator_column=numerator_column,
+            denominator_column=denominator_column,
+            provisional_column=provisional_column,
+            estimated_column=estimated_column,
+            suppressed_column=suppressed_column,
+            mapping=mapping,
+            ignore=_names(ignore_columns),
+            delimiter=delimiter,
+            decimal=decimal,
+            encoding=encoding,
+            sheet=sheet,
+            na_values=_names(na_values),
+            user=user,
+            dry_run=dry_run,
+            progress=progress,
+        )
     _print_warnings(result.report)
     periods = ", ".join(result.periods[:5]) + (" …" if len(result.periods) > 5 else "")
     console.print(

@@ -14,12 +14,10 @@ from bettercities.cli.common import (
     DatabaseUrlOption,
     WorkspaceOption,
     console,
-    fail,
-    fail_invalid,
     open_workspace,
     print_report,
+    refusals,
 )
-from bettercities.core.errors import BettercitiesError, InvalidInput
 
 app = typer.Typer(help="Data quality: validation rules, outlier queue, revision diffs.", no_args_is_help=True)
 rules_app = typer.Typer(help="Declarative validation rules of a city.", no_args_is_help=True)
@@ -35,15 +33,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JS
 @contextmanager
 def _session(workspace: Path | None, database_url: str | None, *, write: bool = False) -> Iterator[Session]:
     ws = open_workspace(workspace, database_url)
-    try:
-        with ws.database.session() if write else ws.database.reader() as session:
-            yield session
-    except InvalidInput as error:
-        fail_invalid(error)
-    except BettercitiesError as error:
-        fail(str(error))
-    finally:
-        ws.close()
+    with refusals(ws), ws.database.session() if write else ws.database.reader() as session:
+        yield session
 
 
 def _user(user: str | None) -> str | None:
