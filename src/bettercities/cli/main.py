@@ -8,6 +8,7 @@ import typer
 
 from bettercities.cli import (
     analysis,
+    backup,
     catalog,
     cities,
     demo,
@@ -28,7 +29,20 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-MODULES = (workspace, cities, indicators, imports, export, demo, serve, analysis, catalog, quality, exchange)
+MODULES = (
+    workspace,
+    cities,
+    indicators,
+    imports,
+    export,
+    demo,
+    serve,
+    analysis,
+    catalog,
+    quality,
+    exchange,
+    backup,
+)
 
 for module in MODULES:
     module.register(app)
