@@ -36,7 +36,8 @@ def test_pages_render_with_json_twins(client: TestClient, lang: str) -> None:
         assert client.get(f"/cities/{DEMO}/{path}.json").status_code == 200
     listing = client.get(f"/cities/{DEMO}/catalog", params={"lang": lang}).text
     assert ("Arbeitslosigkeit" if lang == "de" else "Unemployment") in listing
-    assert 'media="print"' in client.get(f"/cities/{DEMO}/inventory").text
+    inventory = client.get(f"/cities/{DEMO}/inventory").text  # printable: print styles in the stylesheet
+    assert 'class="print-summary"' in inventory and "data-print" in inventory
 
 
 def test_search_and_filters_serve_page_and_api(client: TestClient) -> None:

@@ -40,6 +40,7 @@ from bettercities.web.pages import index as page_index
 from bettercities.web.pages import indicators as page_indicators
 from bettercities.web.pages import quality as page_quality
 from bettercities.web.pages import spatial as page_spatial
+from bettercities.web.security import SecurityHeaders
 from bettercities.web.templating import STATIC, Templates
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ def create_app(
     app.state.jobs = Jobs(workspace)
     app.state.warm = False
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(SecurityHeaders)  # added last: the outermost, so it sees every response
     api_docs.mount(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in ROUTERS:

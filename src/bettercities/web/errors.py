@@ -1,22 +1,30 @@
 """Errors as RFC 9457 problem documents (API and JSON twins) or as HTML pages (pages).
 
 * :class:`~bettercities.core.errors.NotFound` (unknown city, area, indicator, period, level) → 404;
-* bad parameters (validation, a period in no known notation, refused input) → 422.
+* bad parameters (validation, a period in no known notation, refused input) → 422;
+* any other exception (a bug) → 500 with a request id, logged with its traceback under that id; the response
+  shows the traceback and the exception's text only when the ``debug`` setting is on.
 """
 
 from __future__ import annotations
 
+import logging
+import traceback
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
 from bettercities.indicators.periods import PeriodError
+from bettercities.web import security
 from bettercities.web.i18n import LANGUAGES, negotiate
+
+log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -31,6 +39,8 @@ class ProblemOut(BaseModel):
     kind: str | None = None
     key: str | None = None
     errors: list[dict[str, Any]] | None = None
+    request_id: str | None = None
+    traceback: str | None = None
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -99,7 +109,31 @@ def install(app: FastAPI) -> None:
             request, ProblemOut(title="Invalid parameter", status=422, detail=detail, errors=errors)
         )
 
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, error: Exception) -> Response:
+        return _server_error(request, error)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         title = "Not found" if error.status_code == 404 else "Error"
         return _respond(request, ProblemOut(title=title, status=error.status_code, detail=str(error.detail)))
+
+
+def _server_error(request: Request, error: Exception) -> Response:
+    """A 500 for an unexpected exception; the traceback goes to the server log, not to the visitor."""
+    request_id = uuid.uuid4().hex[:12]
+    # Method and path only: query strings, headers and cookies may carry tokens or personal data.
+    log.error("request %s failed: %s %s", request_id, request.method, request.url.path, exc_info=error)
+    problem = ProblemOut(title="Internal server error", status=500, request_id=request_id)
+    if request.app.state.settings.debug:
+        problem.detail = f"{type(error).__name__}: {error}"
+        problem.traceback = "".join(traceback.format_exception(error))
+    try:
+        response = _respond(request, problem)
+    except Exception:  # the error page itself failed (a template bug): still answer, with the id
+        log.exception("request %s: rendering the error page failed", request_id)
+        response = PlainTextResponse(f"Internal server error (request {request_id})", status_code=500)
+    response.headers["X-Request-ID"] = request_id
+    # This handler runs in ServerErrorMiddleware, outside the security middleware.
+    security.apply(response.headers)
+    return response

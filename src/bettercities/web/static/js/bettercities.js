@@ -61,5 +61,12 @@
     }, function () { window.location.reload(); });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { autosubmit(); upload(); job(); });
+  // Print buttons (hidden without this script, see the stylesheet).
+  function printButtons() {
+    document.querySelectorAll("button[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { autosubmit(); upload(); job(); printButtons(); });
 })();
