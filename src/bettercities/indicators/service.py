@@ -258,11 +258,19 @@ def _aggregate_from_below(
     return None
 
 
-def _with_base(session: Session, indicator: Indicator, period: Period, data: pd.DataFrame) -> pd.DataFrame:
+def _with_base(
+    session: Session,
+    indicator: Indicator,
+    data: pd.DataFrame,
+    *,
+    area: str = "source",
+    period: Period | None = None,
+) -> pd.DataFrame:
     """Add the ``base`` column that weights shares.
 
     The row's own denominator where known (a share times its denominator is its count), else the
-    value of the weight indicator (inhabitants by default).
+    value of the weight indicator (inhabitants by default) for the row's area — in ``period``, or,
+    without one, in the row's own ``period_id``.
     """
     data = data.assign(base=data["denominator"])
     if indicator.aggregation not in {"weighted_mean", "ratio"} or data["base"].notna().all():
@@ -270,15 +278,24 @@ def _with_base(session: Session, indicator: Indicator, period: Period, data: pd.
     weight = indicators_by_code(session).get(_weight_code(indicator))
     if weight is None:
         return data
-    population = _current_frame(session, weight, period, data["source"].tolist())
-    by_area = population.set_index("area_id")["value"]
-    return data.assign(base=data["base"].fillna(data["source"].map(by_area)))
+    query = select(Observation.area_id, Observation.period_id, Observation.value).where(
+        Observation.indicator_id == weight.id,
+        Observation.is_current.is_(True),
+        Observation.area_id.in_([int(a) for a in data[area].unique()]),
+    )
+    if period is not None:
+        query = query.where(Observation.period_id == period.id)
+    rows = [tuple(r) for r in session.execute(query)]
+    population = pd.DataFrame(rows, columns=[area, "period_id", "_population"])
+    keys = [area] if period is not None else [area, "period_id"]
+    merged = data.merge(population[[*keys, "_population"]], on=keys, how="left")
+    return merged.assign(base=merged["base"].fillna(merged["_population"])).drop(columns="_population")
 
 
 def _combine_frame(
     session: Session, indicator: Indicator, period: Period, links: pd.DataFrame, data: pd.DataFrame
 ) -> pd.DataFrame:
-    data = _with_base(session, indicator, period, data.rename(columns={"area_id": "source"}))
+    data = _with_base(session, indicator, data.rename(columns={"area_id": "source"}), period=period)
     links = links.assign(weight=1.0).astype({"source": int, "target": int})
     result = combine(links, data, method=indicator.aggregation, factor=indicator.factor)
     flags = data.merge(links, on="source").groupby("target")
@@ -351,7 +368,7 @@ def city_values(
     links = pd.DataFrame(pairs, columns=["area_id", "period_id"])
     links["source"] = range(len(links))
     keyed = links.merge(data, on=["area_id", "period_id"], how="left")
-    keyed = _with_base_by_period(session, indicator, keyed)
+    keyed = _with_base(session, indicator, keyed, area="area_id")
     result = combine(
         links.rename(columns={"period_id": "target"})[["source", "target"]].assign(weight=1.0),
         keyed,
@@ -380,26 +397,6 @@ def city_values(
     return publish_series(
         Series(indicator=indicator.code, area_code=None, points=points), audience=audience, withheld=hidden
     )
-
-
-def _with_base_by_period(session: Session, indicator: Indicator, data: pd.DataFrame) -> pd.DataFrame:
-    """:func:`_with_base` for rows of many periods (columns ``area_id``, ``period_id``)."""
-    data = data.assign(base=data["denominator"])
-    if indicator.aggregation not in {"weighted_mean", "ratio"} or data["base"].notna().all():
-        return data
-    weight = indicators_by_code(session).get(_weight_code(indicator))
-    if weight is None:
-        return data
-    rows = session.execute(
-        select(Observation.area_id, Observation.period_id, Observation.value).where(
-            Observation.indicator_id == weight.id,
-            Observation.is_current.is_(True),
-            Observation.area_id.in_(data["area_id"].unique().tolist()),
-        )
-    ).all()
-    population = pd.DataFrame([tuple(r) for r in rows], columns=["area_id", "period_id", "population"])
-    merged = data.merge(population, on=["area_id", "period_id"], how="left")
-    return merged.assign(base=merged["base"].fillna(merged["population"])).drop(columns="population")
 
 
 def area_series(
@@ -479,7 +476,7 @@ def carry_over(
     if links.empty:
         return []
     data = _current_frame(session, indicator, period, links["source"].unique().tolist())
-    data = _with_base(session, indicator, period, data.rename(columns={"area_id": "source"}))
+    data = _with_base(session, indicator, data.rename(columns={"area_id": "source"}), period=period)
     method = "sum" if indicator.aggregation == "sum" else indicator.aggregation
     result = combine(links, data, method=method, factor=indicator.factor)
     targets = session.execute(
