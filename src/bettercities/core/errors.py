@@ -35,3 +35,11 @@ class InvalidInput(BettercitiesError):
 
 class Conflict(BettercitiesError):
     """The operation contradicts the stored state (e.g. a duplicate code)."""
+
+
+class Forbidden(BettercitiesError):
+    """The principal may not do this: HTTP 401 for the anonymous visitor (sign in), 403 otherwise."""
+
+    def __init__(self, message: str, *, anonymous: bool = False) -> None:
+        super().__init__(message)
+        self.anonymous = anonymous
