@@ -115,7 +115,9 @@ def can(principal: Principal, permission: Permission, city_id: int | None = None
     return role is not None and permission in ROLE_PERMISSIONS[role]
 
 
-def require(principal: Principal, permission: Permission, city_id: int | None = None, *, what: str = "") -> None:
+def require(
+    principal: Principal, permission: Permission, city_id: int | None = None, *, what: str = ""
+) -> None:
     """Raise :class:`Forbidden` unless ``principal`` has ``permission`` in city ``city_id``."""
     if can(principal, permission, city_id):
         return
