@@ -19,10 +19,11 @@ if TYPE_CHECKING:
 
 
 class Audience(StrEnum):
-    """Who will see an output."""
+    """Who will see an output (see :mod:`bettercities.publication.access` for who is which)."""
 
     PUBLIC = "public"
-    INTERNAL = "internal"  # the city's own data team
+    MEMBER = "member"  # the city's members: its restricted data, but not suppressed cells
+    INTERNAL = "internal"  # the city's own data team: everything
 
 
 def withheld(session: Session, city_id: int, indicator_id: int, *, audience: Audience) -> bool:
@@ -33,7 +34,7 @@ def withheld(session: Session, city_id: int, indicator_id: int, *, audience: Aud
 
 def withheld_indicators(session: Session, city_id: int, *, audience: Audience) -> frozenset[int]:
     """Ids of the indicators whose observations in city ``city_id`` ``audience`` may not see at all."""
-    if audience == Audience.INTERNAL:
+    if audience in (Audience.MEMBER, Audience.INTERNAL):
         return frozenset()
     from bettercities.catalog.approval import unreleased_indicator_ids
 

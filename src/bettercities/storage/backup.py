@@ -213,9 +213,11 @@ def restore(workspace: Workspace, source: Path, *, force: bool = False) -> Manif
     if wrong:
         raise BettercitiesError("the restored database does not match the manifest: " + "; ".join(wrong))
     with db.session() as session:
-        # The commit bumps the version once more (a write through the application).
+        # Past both: a restore is a change of data, so the version moves forward even over an equal one.
         session.execute(
-            update(DataVersion).where(DataVersion.id == 1).values(version=max(before, manifest.data_version))
+            update(DataVersion)
+            .where(DataVersion.id == 1)
+            .values(version=max(before, manifest.data_version) + 1)
         )
     return manifest
 

@@ -16,6 +16,10 @@ from bettercities.storage.base import Base
 
 _CHANGED = "bettercities.changed"
 
+#: Tables whose rows are bookkeeping, not data (sign-in sessions, token use, the audit log itself): writes
+#: that touch only these tables do not bump the data version. Domains add their table names at import.
+BOOKKEEPING_TABLES: set[str] = {"data_version"}
+
 
 class DataVersion(Base):
     """The single-row counter of committed writes."""
@@ -35,14 +39,20 @@ def current_version(session: Session) -> int:
     return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
 
 
+def _is_data(obj: object) -> bool:
+    return getattr(obj, "__tablename__", None) not in BOOKKEEPING_TABLES
+
+
 def _after_flush(session: Session, _context: Any) -> None:
-    if session.new or session.dirty or session.deleted:
+    if any(_is_data(obj) for obj in (*session.new, *session.dirty, *session.deleted)):
         mark_changed(session)
 
 
 def _on_execute(state: Any) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        mark_changed(state.session)
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) not in BOOKKEEPING_TABLES:
+            mark_changed(state.session)
 
 
 def _before_commit(session: Session) -> None:
