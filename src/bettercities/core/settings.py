@@ -35,6 +35,25 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=1000, description="Largest page size a client may ask for.")
     upload_limit_mb: int = Field(default=200, description="Largest file accepted by the web upload, in MiB.")
     debug: bool = Field(default=False, description="Show tracebacks on error pages (never in production).")
+    secret_key: str | None = Field(
+        default=None,
+        description=(
+            "Server secret that signs CSRF tokens. Empty: generated once and kept in the workspace folder "
+            "(file secret_key, mode 0600)."
+        ),
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins in a row after which a user name is locked."
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, description="How long a user name stays locked after too many failed sign-ins."
+    )
+    session_idle_hours: int = Field(
+        default=8, ge=1, description="A sign-in session ends after this many hours without a request."
+    )
+    session_max_days: int = Field(
+        default=7, ge=1, description="A sign-in session ends this many days after sign-in, used or not."
+    )
 
 
 @lru_cache(maxsize=1)

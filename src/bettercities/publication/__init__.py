@@ -4,7 +4,9 @@ It decides what an audience may see. Suppressed cells (statistical disclosure co
 show their value, numerator or denominator to anyone outside the data team. Catalogue rule:
 observations of an indicator that belongs to datasets of the city, none of them published with
 public access rights, are withheld from the public like suppressed cells (indicators in no dataset
-stay public); see :func:`withheld`. Further visibility rules (network sharing) join here.
+stay public); see :func:`withheld`. Network rule: indicators of approved or published datasets that
+the city shares with a network it is a member of are not withheld from that network's members
+(:func:`bettercities.networks.shared_indicator_ids`).
 """
 
 from __future__ import annotations
@@ -26,19 +28,35 @@ class Audience(StrEnum):
     INTERNAL = "internal"  # the city's own data team: everything
 
 
-def withheld(session: Session, city_id: int, indicator_id: int, *, audience: Audience) -> bool:
+def withheld(
+    session: Session,
+    city_id: int,
+    indicator_id: int,
+    *,
+    audience: Audience,
+    networks: frozenset[int] = frozenset(),
+) -> bool:
     """Whether ``audience`` may not see the observations of ``indicator_id`` in city ``city_id`` at all,
-    because the datasets holding it are not published (approval workflow of :mod:`bettercities.catalog`)."""
-    return indicator_id in withheld_indicators(session, city_id, audience=audience)
+    because the datasets holding it are not published (approval workflow of :mod:`bettercities.catalog`)
+    nor shared with one of ``networks`` (the viewer's, :attr:`Principal.networks`)."""
+    return indicator_id in withheld_indicators(session, city_id, audience=audience, networks=networks)
 
 
-def withheld_indicators(session: Session, city_id: int, *, audience: Audience) -> frozenset[int]:
-    """Ids of the indicators whose observations in city ``city_id`` ``audience`` may not see at all."""
+def withheld_indicators(
+    session: Session, city_id: int, *, audience: Audience, networks: frozenset[int] = frozenset()
+) -> frozenset[int]:
+    """Ids of the indicators whose observations in city ``city_id`` ``audience`` may not see at all;
+    for the public, indicators the city shares with one of ``networks`` are not withheld."""
     if audience in (Audience.MEMBER, Audience.INTERNAL):
         return frozenset()
     from bettercities.catalog.approval import unreleased_indicator_ids
 
-    return unreleased_indicator_ids(session, city_id)
+    unreleased = unreleased_indicator_ids(session, city_id)
+    if not unreleased or not networks:
+        return unreleased
+    from bettercities.networks.service import shared_indicator_ids
+
+    return unreleased - shared_indicator_ids(session, city_id, networks)
 
 
 def publish_values(values: list[AreaValue], *, audience: Audience, withheld: bool = False) -> list[AreaValue]:
