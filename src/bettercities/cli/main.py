@@ -6,8 +6,10 @@ import logging
 
 import typer
 
+from bettercities.audit.context import acting_as, cli_actor
 from bettercities.cli import (
     analysis,
+    audit,
     backup,
     catalog,
     cities,
@@ -42,6 +44,7 @@ MODULES = (
     quality,
     exchange,
     backup,
+    audit,
 )
 
 for module in MODULES:
@@ -49,8 +52,12 @@ for module in MODULES:
 
 
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more.")) -> None:
+def main(
+    ctx: typer.Context, verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more.")
+) -> None:
     """bettercities — from social data to better cities."""
+    # Every command writes as cli:<os user> in the audit log; reset when the command ends.
+    ctx.with_resource(acting_as(cli_actor()))
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"
     )

@@ -54,6 +54,12 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         versioning.track(self._sessions)
+        # Every write of these sessions leaves an audit entry. Imported here, not at the top: the audit
+        # domain's tables build on storage, so storage's own import order stays free of it.
+        from bettercities.audit import recording
+
+        recording.track(self._sessions)
+        self._record_bulk_insert = recording.record_bulk_insert
         self._postgis: bool | None = None
 
     # -- facts -------------------------------------------------------------------------------------------
@@ -174,6 +180,7 @@ class Database:
         unknown = [name for name in (*columns, *fixed) if name not in table.c]
         if unknown:
             raise ValueError(f"no columns {unknown} in table {table.name}")
+        self._record_bulk_insert(session, table, len(rows), fixed)
         connection = session.connection()
         raw: Any = connection.connection.driver_connection
         names = ", ".join([*columns, *fixed])

@@ -4,6 +4,7 @@ from bettercities.accounts import models as accounts_models
 from bettercities.analysis import models as analysis_models
 from bettercities.analysis import priority_models  # noqa: F401  (priority area sets)
 from bettercities.areas import models as areas_models
+from bettercities.audit import models as audit_models
 from bettercities.catalog import models as catalog_models
 from bettercities.indicators import models as indicators_models
 from bettercities.ingest import models as ingest_models
@@ -17,6 +18,7 @@ __all__ = [
     "accounts_models",
     "analysis_models",
     "areas_models",
+    "audit_models",
     "catalog_models",
     "indicators_models",
     "ingest_models",

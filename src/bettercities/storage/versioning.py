@@ -35,6 +35,11 @@ def mark_changed(session: Session) -> None:
     session.info[_CHANGED] = True
 
 
+def has_changes(session: Session) -> bool:
+    """Whether ``session`` wrote data in its current transaction (read before the commit consumes it)."""
+    return bool(session.info.get(_CHANGED))
+
+
 def current_version(session: Session) -> int:
     return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
 
