@@ -18,8 +18,10 @@ from bettercities.cli import (
     export,
     imports,
     indicators,
+    networks,
     quality,
     serve,
+    users,
     workspace,
 )
 
@@ -44,6 +46,8 @@ MODULES = (
     quality,
     exchange,
     backup,
+    users,
+    networks,
     audit,
 )
 
