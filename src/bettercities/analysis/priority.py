@@ -19,7 +19,6 @@ import csv
 import json
 import operator
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -33,6 +32,7 @@ from bettercities.analysis.spatial_service import analyse
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
+from bettercities.core.timestamps import UtcDateTime
 from bettercities.indicators import service as indicators
 
 __all__ = [
@@ -346,7 +346,7 @@ class PrioritySetOut(BaseModel):
     level: str
     period: str | None
     user: str | None
-    created_at: datetime
+    created_at: UtcDateTime
     areas: list[PriorityArea] = Field(default_factory=list)
 
 

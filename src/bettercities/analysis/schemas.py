@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from bettercities.core.problems import Report
+from bettercities.core.timestamps import UtcDateTime
 
 # -- configuration -----------------------------------------------------------------------------------------
 
@@ -293,7 +293,7 @@ class IndexResult(BaseModel):
     method: str
     config: dict[str, Any] = Field(description="The configuration used, as a plain mapping.")
     input: InputInfo
-    computed_at: datetime
+    computed_at: UtcDateTime
     version: str
     columns: list[str] = Field(description="Columns of the tabular output, in order.")
     areas: list[MssAreaScore | CompositeAreaScore]

@@ -3,10 +3,12 @@ inventory and stewardship views. Controlled vocabularies are the EU authority ta
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bettercities.core.timestamps import UtcDateTime
 
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 DCATDE_LICENCES = "http://dcat-ap.de/def/licenses/"
@@ -148,7 +150,7 @@ class ApprovalEventOut(BaseModel):
     to_state: State
     user: str | None
     reason: str | None
-    at: datetime
+    at: UtcDateTime
 
 
 class DatasetOut(DatasetSpec):
@@ -160,8 +162,8 @@ class DatasetOut(DatasetSpec):
     state: State
     locked: bool
     overdue: bool
-    created_at: datetime
-    modified_at: datetime
+    created_at: UtcDateTime
+    modified_at: UtcDateTime
 
 
 class DatasetFilter(BaseModel):

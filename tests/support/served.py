@@ -1,0 +1,243 @@
+"""Two small cities with every kind of object the web app links to, for tests that walk the whole app.
+
+``build_two_cities`` makes city A (``alphaville``) and city B (``betaville``) through the library (see
+``tests/web/citybuilder.py``) and adds, in city A, a dataset with restricted access rights holding the
+indicator ``marker_share`` whose every observation is :data:`MARKER` — a number no other cell, sum or mean
+of the fixture has, so a test can search any response for it (:data:`MARKER_PATTERN` matches the forms it
+takes when formatted: ``97531.2468``, ``97.531,25``, ``97,531.2``, ``97 531`` …). Both cities also get a
+published public dataset, an index run, a priority set and an open outlier flag, so that every route with a
+path parameter has a real object to show.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from bettercities.analysis import priority
+from bettercities.analysis.results import run_index
+from bettercities.analysis.schemas import CompositeConfig
+from bettercities.areas import service as areas
+from bettercities.catalog import approval
+from bettercities.catalog import service as catalog
+from bettercities.catalog.schemas import AccessRights, DatasetSpec
+from bettercities.indicators import service as indicators
+from bettercities.indicators.models import Indicator, Observation, Period
+from bettercities.indicators.schemas import Aggregation, IndicatorKind, IndicatorSpec
+from bettercities.ingest.rules_models import OutlierFlag
+from bettercities.storage.workspace import Workspace
+from tests.web.citybuilder import build_city
+
+CITY_A = "alphaville"
+CITY_B = "betaville"
+MARKER = 97531.2468
+MARKER_INDICATOR = "marker_share"
+MARKER_DATASET = "secret-survey"
+PUBLIC_DATASET = "population"
+PRIORITY_SET = "Fokus"
+#: The marker in any formatting: digits grouped by nothing, a dot, a comma, an (narrow) no-break space or
+#: an apostrophe; also in exponent notation.
+MARKER_PATTERN = re.compile(r"97[.,\u00a0\u202f ']?531|9\.7531\d*e\+?0?4", re.IGNORECASE)
+
+MARKER_SPEC = IndicatorSpec(
+    code=MARKER_INDICATOR,
+    name_de="Markeranteil",
+    name_en="Marker share",
+    description_de="Nur für Mitglieder von Alphaville.",
+    description_en="For members of Alphaville only.",
+    unit="%",
+    kind=IndicatorKind.VALUE,
+    aggregation=Aggregation.WEIGHTED_MEAN,
+    decimals=4,
+    theme="labour",
+)
+
+
+@dataclass
+class ServedCities:
+    """What `build_two_cities` made: the ids a crawler fills path parameters with."""
+
+    cities: list[str]
+    levels: dict[str, list[str]]
+    areas: dict[str, list[str]]  # city slug -> area codes of every level
+    periods: list[str]
+    indicators: list[str]
+    datasets: dict[str, list[str]]
+    run_ids: dict[str, int]
+    flag_ids: dict[str, int]
+    priority_sets: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _dataset(code: str, title: str, indicators: list[str], access: AccessRights) -> DatasetSpec:
+    return DatasetSpec(
+        code=code,
+        title_de=title,
+        title_en=title,
+        publisher="Statistikstelle",
+        steward="Data Steward",
+        indicators=indicators,
+        access_rights=access,
+    )
+
+
+def _publish(session: object, slug: str, code: str) -> None:
+    for action in (approval.Action.SUBMIT, approval.Action.APPROVE, approval.Action.PUBLISH):
+        approval.transition(session, slug, code, action, user="fixture")  # type: ignore[arg-type]
+
+
+def build_two_cities(ws: Workspace) -> ServedCities:
+    """Build cities A and B (see the module's docstring) in ``ws`` and return their ids."""
+    built_a = build_city(ws, slug=CITY_A, name="Alphaville")
+    built_b = build_city(ws, slug=CITY_B, name="Betaville", origin=(11.5, 48.1))
+    run_ids: dict[str, int] = {}
+    flag_ids: dict[str, int] = {}
+    with ws.database.session() as session:
+        indicators.register_indicator(session, MARKER_SPEC)
+        marker_id = session.scalar(select(Indicator.id).where(Indicator.code == MARKER_INDICATOR))
+        city_a = areas.get_city(session, CITY_A)
+        finest = areas.finest_level(session, city_a)
+        assert finest is not None
+        period_ids = {code: id_ for code, id_ in session.execute(select(Period.code, Period.id))}
+        session.execute(
+            insert(Observation),
+            [
+                {
+                    "indicator_id": marker_id,
+                    "area_id": area_id,
+                    "period_id": period_ids[period],
+                    "value": MARKER,
+                    "suppressed": False,
+                }
+                for area_id in areas.area_codes(session, finest).values()
+                for period in built_a.periods
+            ],
+        )
+        catalog.add_dataset(
+            session,
+            city_a,
+            _dataset(MARKER_DATASET, "Geheime Umfrage", [MARKER_INDICATOR], AccessRights.RESTRICTED),
+        )
+        _publish(session, CITY_A, MARKER_DATASET)
+        for slug in (CITY_A, CITY_B):
+            city = areas.get_city(session, slug)
+            catalog.add_dataset(
+                session,
+                city,
+                _dataset(PUBLIC_DATASET, "Bevölkerung", ["inhabitants", "green_space"], AccessRights.PUBLIC),
+            )
+            _publish(session, slug, PUBLIC_DATASET)
+            config = CompositeConfig.model_validate(
+                {
+                    "method": "composite",
+                    "name": f"{slug}-index",
+                    "indicators": [
+                        {"column": "unemployment"},
+                        {"column": "green_space", "polarity": "higher_is_better"},
+                    ],
+                }
+            )
+            run = run_index(session, slug, config=config, level="planning_area", period="2022")
+            run_ids[slug] = run.id
+            rule = priority.PriorityRule.model_validate(
+                {
+                    "name": "green",
+                    "conditions": [
+                        {"kind": "threshold", "indicator": "green_space", "op": ">=", "value": 10}
+                    ],
+                }
+            )
+            result = priority.evaluate(session, slug, rule, level="planning_area", period="2022")
+            priority.save_set(session, result, PRIORITY_SET, user="fixture")
+            city_finest = areas.finest_level(session, city)
+            assert city_finest is not None
+            wanted = marker_id if slug == CITY_A else indicators.get_indicator(session, "green_space").id
+            target = session.scalars(
+                select(Observation)
+                .where(
+                    Observation.indicator_id == wanted,
+                    Observation.area_id.in_(areas.area_codes(session, city_finest).values()),
+                    Observation.is_current.is_(True),
+                )
+                .order_by(Observation.id)
+                .limit(1)
+            ).one()
+            flag = OutlierFlag(
+                city_id=city.id,
+                observation_id=target.id,
+                indicator_id=target.indicator_id,
+                area_id=target.area_id,
+                period_id=target.period_id,
+                method="zscore",
+                value=target.value,
+                score=4.0,
+                message="fixture",
+            )
+            session.add(flag)
+            session.flush()
+            flag_ids[slug] = flag.id
+    with ws.database.reader() as session:
+        indicator_codes = [i.code for i in indicators.list_indicators(session)]
+    return ServedCities(
+        cities=[CITY_A, CITY_B],
+        levels={CITY_A: built_a.levels, CITY_B: built_b.levels},
+        areas={
+            CITY_A: [c for codes in built_a.areas.values() for c in codes],
+            CITY_B: [c for codes in built_b.areas.values() for c in codes],
+        },
+        periods=built_a.periods,
+        indicators=indicator_codes,
+        datasets={CITY_A: [MARKER_DATASET, PUBLIC_DATASET], CITY_B: [PUBLIC_DATASET]},
+        run_ids=run_ids,
+        flag_ids=flag_ids,
+        priority_sets={CITY_A: [PRIORITY_SET], CITY_B: [PRIORITY_SET]},
+    )
+
+
+#: Password of every user `add_user` creates (long enough for the accounts' password rule).
+PASSWORD = "Correct-horse-battery-staple-9"
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def add_user(ws: Workspace, username: str, roles: dict[str, str], *, platform_admin: bool = False) -> None:
+    """Create ``username`` (password :data:`PASSWORD`) with ``roles`` {city slug: role}."""
+    from bettercities.accounts import service as accounts
+
+    with ws.database.session() as session:
+        accounts.create_user(session, username, PASSWORD, platform_admin=platform_admin)
+        for slug, role in roles.items():
+            accounts.grant(session, username, slug, role)
+
+
+def issue_token(ws: Workspace, username: str, *, write: bool = False, cities: list[str] | None = None) -> str:
+    """A new API token of ``username`` (the raw ``bct_…`` secret)."""
+    from bettercities.accounts import service as accounts
+
+    with ws.database.session() as session:
+        return accounts.issue_token(
+            session, username, name=f"test {username}", write=write, cities=cities
+        ).token
+
+
+def csrf_of(html: str) -> str:
+    """The ``csrf_token`` hidden field of a page's form."""
+    found = _CSRF_FIELD.search(html)
+    if found is None:
+        raise AssertionError("the page has no form with a csrf_token field")
+    return found.group(1)
+
+
+def sign_in(client: Any, username: str, password: str = PASSWORD) -> None:
+    """Sign ``client`` (a TestClient or httpx client) in through the sign-in form, as a browser does."""
+    form = client.get("/login")
+    assert form.status_code == 200, form.text
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_of(form.text), "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, (
+        f"sign-in of {username} failed: {response.status_code} {response.text[:300]}"
+    )
