@@ -10,6 +10,15 @@ later run's areas through a crosswalk (:mod:`bettercities.areas`), whose entries
 * **index values** by the population-weighted mean over the overlapping old areas (weights
   ``w * population``), shown for information; an area whose overlapping old areas are not all
   scored gets no carried class.
+
+Areas whose inputs include a suppressed value (in either run) have no class for any audience but
+the city's data team (as on the run pages and in exports).
+
+:func:`change_view` adds what the change page shows: per area whether it moved to a better or a
+worse class. Classes are ordered as configured; for the MSS status and dynamics a later class is
+worse (status 1 *hoch* ... 4 *sehr niedrig*, dynamics + ... -), for a composite index a later class
+(a higher index) is worse when the index polarity is "higher is worse" (the default) and better
+otherwise.
 """
 
 from __future__ import annotations
@@ -22,11 +31,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from bettercities.analysis.results import StoredRun, get_run
-from bettercities.analysis.schemas import MssAreaScore, MssConfig
+from bettercities.analysis.results import StoredRun, get_run, list_runs
+from bettercities.analysis.schemas import CompositeConfig, MssAreaScore, MssConfig, Polarity
 from bettercities.areas import service as areas
-from bettercities.areas.models import Area, CrosswalkEntry
-from bettercities.core.errors import InvalidInput
+from bettercities.areas.models import Area, Crosswalk, CrosswalkEntry
+from bettercities.core.errors import InvalidInput, NotFound
+from bettercities.publication import Audience
 
 
 def transition_matrix(
@@ -73,8 +83,11 @@ class Transition(BaseModel):
     codes: list[str]
     labels: list[str]
     matrix: list[list[int]]
+    row_totals: list[int] = Field(default_factory=list, description="Areas per earlier class.")
+    column_totals: list[int] = Field(default_factory=list, description="Areas per later class.")
     changed: int
     unchanged: int
+    classed: int = Field(default=0, description="Areas classed in both runs (the matrix total).")
 
 
 class AreaChange(BaseModel):
@@ -117,10 +130,15 @@ def _parts(run: StoredRun) -> dict[str, tuple[list[str], list[str]]]:
     return {"index": ([c.code for c in counts], [c.label for c in counts])}
 
 
-def _classes(run: StoredRun) -> dict[str, dict[str, tuple[str | None, float | None]]]:
+def _classes(
+    run: StoredRun, audience: Audience = Audience.INTERNAL
+) -> dict[str, dict[str, tuple[str | None, float | None]]]:
+    hidden = set(run.inputs.suppressed_areas) if audience != Audience.INTERNAL else set()
     out: dict[str, dict[str, tuple[str | None, float | None]]] = {}
     for a in run.result.areas:
-        if isinstance(a, MssAreaScore):
+        if a.area_id in hidden:
+            out[a.area_id] = {}
+        elif isinstance(a, MssAreaScore):
             out[a.area_id] = {
                 "status": (a.status_class, a.status_index),
                 "dynamics": (a.dynamics_class, a.dynamics_index),
@@ -131,7 +149,7 @@ def _classes(run: StoredRun) -> dict[str, dict[str, tuple[str | None, float | No
 
 
 def _carry(
-    session: Session, run: StoredRun, crosswalk: str, parts: list[str]
+    session: Session, run: StoredRun, crosswalk: str, parts: list[str], audience: Audience
 ) -> tuple[dict[str, dict[str, tuple[str | None, float | None]]], dict[str, str]]:
     city = areas.get_city(session, run.city)
     walk = areas.get_crosswalk(session, city, crosswalk)
@@ -142,7 +160,7 @@ def _carry(
         .join(new, new.id == CrosswalkEntry.target_area_id)
         .where(CrosswalkEntry.crosswalk_id == walk.id)
     ).all()
-    classes = _classes(run)
+    classes = _classes(run, audience)
     population = {a.area_id: a.population or 0.0 for a in run.result.areas}
     links = [(s, t, float(w) * population.get(s, 0.0)) for s, t, w in entries]
     chosen = largest_overlap(links)
@@ -161,21 +179,29 @@ def _carry(
     return carried, chosen
 
 
-def compare_runs(session: Session, before: int, after: int, *, crosswalk: str | None = None) -> ChangeResult:
+def compare_runs(
+    session: Session,
+    before: int,
+    after: int,
+    *,
+    crosswalk: str | None = None,
+    audience: Audience = Audience.PUBLIC,
+) -> ChangeResult:
     """Which areas changed class from run ``before`` to run ``after``, and the transition matrices.
 
     With ``crosswalk`` (a code of the city's crosswalks), the earlier run is first carried to the
-    later run's boundaries (classes by largest overlap, see the module notes).
+    later run's boundaries (classes by largest overlap, see the module notes). Areas withheld from
+    ``audience`` (a suppressed input value) have no class in either run.
     """
     first, second = get_run(session, before), get_run(session, after)
     if first.method != second.method or first.city != second.city:
         raise InvalidInput("runs of the same city and method can be compared")
     parts = _parts(second)
-    old = _classes(first)
+    old = _classes(first, audience)
     sources: dict[str, str] = {}
     if crosswalk is not None:
-        old, sources = _carry(session, first, crosswalk, list(parts))
-    new = _classes(second)
+        old, sources = _carry(session, first, crosswalk, list(parts), audience)
+    new = _classes(second, audience)
     changes: list[AreaChange] = []
     for code in sorted(set(old) & set(new)):
         b = {p: old[code].get(p, (None, None))[0] for p in parts}
@@ -202,8 +228,11 @@ def compare_runs(session: Session, before: int, after: int, *, crosswalk: str | 
                 codes=codes,
                 labels=labels,
                 matrix=matrix.tolist(),
+                row_totals=matrix.sum(axis=1).tolist(),
+                column_totals=matrix.sum(axis=0).tolist(),
                 changed=int(matrix.sum() - np.trace(matrix)),
                 unchanged=int(np.trace(matrix)),
+                classed=int(matrix.sum()),
             )
         )
     return ChangeResult(
@@ -216,3 +245,84 @@ def compare_runs(session: Session, before: int, after: int, *, crosswalk: str | 
         areas=changes,
         changed=sum(c.changed for c in changes),
     )
+
+
+#: Direction of an area's move between two classes of one part (see the module notes).
+BETTER, SAME, WORSE = "better", "same", "worse"
+
+
+class ChangeView(BaseModel):
+    """The change page: the comparison, the part on the map and each area's move in that part."""
+
+    change: ChangeResult
+    part: str = Field(description="status or dynamics (MSS); index (composite).")
+    parts: list[str]
+    moves: dict[str, str | None] = Field(
+        description="better, same or worse per area of the later run (None: not classed in both)."
+    )
+    counts: dict[str, int] = Field(description="Areas per move.")
+
+
+def later_is_worse(run: StoredRun) -> bool:
+    """Whether a later class (in the configured order) is a worse one (see the module notes)."""
+    if run.method == "berlin-mss":
+        return True
+    if run.method == "composite":
+        return CompositeConfig.model_validate(run.config).polarity == Polarity.HIGHER_IS_WORSE
+    raise InvalidInput(f"no class order is known for index method {run.method!r}")
+
+
+def change_view(
+    session: Session,
+    before: int,
+    after: int,
+    *,
+    part: str | None = None,
+    crosswalk: str | None = None,
+    audience: Audience = Audience.PUBLIC,
+    city: str | None = None,
+) -> ChangeView:
+    """:func:`compare_runs` plus, for ``part`` (default: the first), which areas moved to a better or
+    worse class. ``part`` must be one of the compared index parts (:class:`InvalidInput` otherwise);
+    with ``city``, both runs must be runs of that city (:class:`NotFound` otherwise)."""
+    if city is not None:
+        for run_id in (before, after):
+            if get_run(session, run_id).city != city:
+                raise NotFound("index run", run_id)
+    change = compare_runs(session, before, after, crosswalk=crosswalk, audience=audience)
+    parts = [t.part for t in change.transitions]
+    chosen = part or parts[0]
+    if chosen not in parts:
+        raise InvalidInput(f"part {chosen!r} is not one of the compared parts ({', '.join(parts)})")
+    transition = next(t for t in change.transitions if t.part == chosen)
+    order = {code: i for i, code in enumerate(transition.codes)}
+    worse = later_is_worse(get_run(session, after))
+    moves: dict[str, str | None] = {}
+    for area in change.areas:
+        old, new = area.before.get(chosen), area.after.get(chosen)
+        if old not in order or new not in order:
+            moves[area.area_id] = None
+            continue
+        step = order[str(new)] - order[str(old)]
+        moves[area.area_id] = SAME if step == 0 else (WORSE if (step > 0) == worse else BETTER)
+    counts = {m: sum(v == m for v in moves.values()) for m in (BETTER, SAME, WORSE)}
+    return ChangeView(change=change, part=chosen, parts=parts, moves=moves, counts=counts)
+
+
+def crosswalk_codes(session: Session, city: str) -> list[str]:
+    """The codes of ``city``'s crosswalks (boundary versions a comparison can go through), sorted."""
+    found = areas.get_city(session, city)
+    return list(
+        session.scalars(select(Crosswalk.code).where(Crosswalk.city_id == found.id).order_by(Crosswalk.code))
+    )
+
+
+def default_pair(session: Session, city: str) -> tuple[int, int] | None:
+    """The runs a change page compares when none are chosen: the newest run of ``city`` and the newest
+    earlier run of the same method (``None`` when there is no such pair)."""
+    runs = list_runs(session, city)
+    if not runs:
+        return None
+    after = runs[0]
+    before = next((r for r in runs[1:] if r.method == after.method), None)
+    return None if before is None else (before.id, after.id)

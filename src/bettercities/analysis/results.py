@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
@@ -36,6 +36,7 @@ from bettercities.analysis.service import compute_index
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.core.errors import NotFound
+from bettercities.core.timestamps import UtcDateTime
 from bettercities.publication import Audience, publish_scores
 
 
@@ -48,7 +49,7 @@ class RunSummary(BaseModel):
     method: str
     level: str
     period: str
-    computed_at: datetime
+    computed_at: UtcDateTime
     user: str | None
     version: str
     areas: int
@@ -279,12 +280,58 @@ class RunView(BaseModel):
     view: str = Field(description="status, dynamics or combined (MSS); index (composite).")
     classes: list[MapClass]
     area_classes: dict[str, str | None] = Field(description="Class code per area (None: not scored).")
-    robustness: RobustnessResult | None = Field(default=None, description="MSS runs only.")
+    robustness: RobustnessResult | None = Field(default=None, description="None when no area is scored.")
 
 
 def _palette(codes: list[str], colours: dict[str, str]) -> dict[str, str]:
     fallback = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15", "#67000d", "#3f007d"]
     return {c: colours.get(c, fallback[i % len(fallback)]) for i, c in enumerate(codes)}
+
+
+#: A memo: ``memo(key, compute)`` returns ``compute()`` or a value kept for ``key`` (e.g. ``Reader.memo``).
+Memo: TypeAlias = Callable[[tuple[Any, ...], Callable[[], Any]], Any]
+
+
+def run_robustness(
+    session: Session,
+    run_id: int,
+    *,
+    distance: float = 0.1,
+    replicates: int = 200,
+    seed: int = 1,
+    memo: Memo | None = None,
+) -> RobustnessResult | None:
+    """Robustness of a stored run's classes (``None`` when nothing is scored), memoised by ``memo``.
+
+    Robustness is derived from the stored run alone (its components, configuration and breaks), and a
+    stored run is never changed in place (only deleted), so a memo keyed by run, options and the data
+    version (``Reader.memo``) is always current; the bootstrap costs a second or more per view otherwise.
+    """
+
+    def compute() -> RobustnessResult | None:
+        run = get_run(session, run_id)
+        if not run.result.scored:
+            return None
+        return robustness(run.result, distance=distance, replicates=replicates, seed=seed)
+
+    if memo is None:
+        return compute()
+    found: RobustnessResult | None = memo(("index-robustness", run_id, distance, replicates, seed), compute)
+    return found
+
+
+def _published_run(run: StoredRun, withheld: set[str], audience: Audience) -> StoredRun:
+    """``run`` with the scores of areas whose inputs include a suppressed value blanked for ``audience``."""
+    if audience == Audience.INTERNAL or not withheld:
+        return run
+    score_type = type(get_method(run.method).unscored("-", None, "-"))
+    blank = [
+        score_type(area_id=a.area_id, scored=False, note="withheld (a suppressed input value)")
+        if a.area_id in withheld
+        else a
+        for a in run.result.areas
+    ]
+    return run.model_copy(update={"result": run.result.model_copy(update={"areas": blank})})
 
 
 def run_view(
@@ -296,14 +343,19 @@ def run_view(
     replicates: int = 200,
     seed: int = 1,
     audience: Audience = Audience.PUBLIC,
+    memo: Memo | None = None,
 ) -> RunView:
     """The page view of run ``run_id``: which class each area has in ``view``, the legend, robustness.
 
-    Areas whose inputs include a suppressed value are shown without class to the public
-    (:func:`bettercities.publication.publish_scores`).
+    Areas whose inputs include a suppressed value are shown without class or scores to every audience
+    but the data team (:func:`bettercities.publication.publish_scores`), and left out of the robustness
+    rows. Robustness (:func:`run_robustness`) is memoised by ``memo`` when given.
     """
     run = get_run(session, run_id)
-    scored = [a for a in run.result.areas if a.scored]
+    withheld = set(run.inputs.suppressed_areas)
+    found = run_robustness(session, run_id, distance=distance, replicates=replicates, seed=seed, memo=memo)
+    if found is not None and audience != Audience.INTERNAL and withheld:
+        found = found.model_copy(update={"areas": [a for a in found.areas if a.area_id not in withheld]})
     if run.method == "berlin-mss":
         config = MssConfig.model_validate(run.config)
         view = view if view in {"status", "dynamics", "combined"} else "status"
@@ -318,18 +370,14 @@ def run_view(
                 f"{s}{d}": f"{s} {sl} / {d} {dl}" for s, sl in status.items() for d, dl in dynamics.items()
             }
             colours, attr = COMBINED_COLOURS, "combined_class"
-        found = (
-            robustness(run.result, distance=distance, replicates=replicates, seed=seed) if scored else None
-        )
     else:
         view, attr = "index", "class_code"
         counts = run.result.class_counts.get("index") or next(iter(run.result.class_counts.values()), [])
         labels = {c.code: c.label for c in counts}
         colours = _palette(list(labels), {})
-        found = None
     rows = publish_scores(
         [{"area_id": a.area_id, "class": getattr(a, attr, None)} for a in run.result.areas],
-        withheld=set(run.inputs.suppressed_areas),
+        withheld=withheld,
         audience=audience,
     )
     area_classes = {r["area_id"]: r["class"] for r in rows}
@@ -339,7 +387,7 @@ def run_view(
             tally[code] = tally.get(code, 0) + 1
     palette = _palette(list(labels), colours)
     return RunView(
-        run=run,
+        run=_published_run(run, withheld, audience),
         view=view,
         classes=[
             MapClass(code=c, label=lb, colour=palette[c], count=tally.get(c, 0)) for c, lb in labels.items()
