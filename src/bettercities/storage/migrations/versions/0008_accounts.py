@@ -1,8 +1,10 @@
 """accounts: users, roles per city and network, sign-in sessions, API tokens, failed sign-in counters
 
 Revision ID: 0008
-Revises: 0002
-Depends on: 0009 (network_membership refers to network; accounts build on networks, not the reverse)
+Revises: 0009
+
+Follows the networks' 0009: ``network_membership`` refers to ``network`` (accounts build on networks, not
+the reverse); see 0009 for why a down revision rather than ``depends_on``.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0002"
+down_revision = "0009"
 branch_labels = None
-depends_on = "0009"
+depends_on = None
 
 
 def _user_fk(table: str) -> sa.ForeignKeyConstraint:

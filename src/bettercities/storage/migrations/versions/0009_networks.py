@@ -1,8 +1,11 @@
 """networks: city networks, membership of cities over time, datasets shared with a network
 
 Revision ID: 0009
-Revises: 0002
-Depends on: 0005 (shares refer to catalog_dataset)
+Revises: 0005
+
+Branches from the catalog's 0005, not from 0002: shares refer to ``catalog_dataset``. (A ``depends_on``
+would do the same for upgrades, but leaves 0005 a head of the scripts that is never a head of the applied
+versions, so ``Database.schema_is_current`` and backup manifests would see a missing migration.)
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0002"
+down_revision = "0005"
 branch_labels = None
-depends_on = "0005"
+depends_on = None
 
 
 def upgrade() -> None:
