@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from fastapi.responses import HTMLResponse
 
+from bettercities.accounts import service as accounts
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.support.browser import launch
 from tests.support.net import ServerThread
+from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +34,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
 
     workspace = Workspace.init(Path(tmp_path_factory.mktemp("csp")) / "demo")
     build_demo(workspace, seed=2026)
+    with workspace.database.session() as session:
+        accounts.create_user(session, "stella", PASSWORD)
+        accounts.grant(session, "stella", "auenstedt", "steward")
     app = create_app(workspace)
     app.add_api_route("/csp-probe", lambda: HTMLResponse(PROBE))
     with ServerThread(app, timeout=60) as running:
@@ -111,7 +116,12 @@ def test_selector_script_still_submits(server: ServerThread, tab: Any) -> None:
 def test_import_page(server: ServerThread, tab: Any) -> None:
     from playwright.sync_api import expect
 
-    assert tab.goto(f"{server.url}/cities/auenstedt/import?lang=en").ok
+    # the upload page is a steward's: sign in first (the form sends back to the upload page)
+    assert tab.goto(f"{server.url}/login?lang=en&next=/cities/auenstedt/import%3Flang%3Den").ok
+    tab.fill("input[name=username]", "stella")
+    tab.fill("input[name=password]", PASSWORD)
+    with tab.expect_navigation():
+        tab.locator("form.form-stack button[type=submit]").click()
     expect(tab.locator("form[data-upload]")).to_be_visible()
     assert_no_violation(tab)
 

@@ -20,7 +20,7 @@ from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.web.citybuilder import BuiltCity, build_city
-from tests.web.conftest import SETTINGS
+from tests.web.conftest import SETTINGS, add_user, issue_token
 
 SPEC = DatasetSpec(
     code="green",
@@ -47,6 +47,13 @@ def client(workspace: Workspace, city: BuiltCity) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture
+def admin(workspace: Workspace, city: BuiltCity) -> dict[str, str]:
+    """Headers of a city admin of Testville's write token (writes and approval steps need roles)."""
+    add_user(workspace, "ann", {"testville": "city_admin"})
+    return {"Authorization": f"Bearer {issue_token(workspace, 'ann', write=True)}"}
+
+
 def upload(tmp_path: Path, city: BuiltCity, value: float) -> Path:
     path = tmp_path / "green.csv"
     rows = "".join(f"{code},{value}\n" for code in city.areas["planning_area"])
@@ -54,12 +61,13 @@ def upload(tmp_path: Path, city: BuiltCity, value: float) -> Path:
     return path
 
 
-def post(client: TestClient, path: Path) -> object:
+def post(client: TestClient, path: Path, headers: dict[str, str]) -> object:
     with path.open("rb") as handle:
         return client.post(
             "/api/cities/testville/datasets/green/observations",
             files={"file": ("green.csv", handle, "text/csv")},
             data={"level": "planning_area", "period": "2023"},
+            headers=headers,
         )
 
 
@@ -90,16 +98,16 @@ def test_steps_are_recorded_and_checked(workspace: Workspace, city: BuiltCity) -
 
 
 def test_approval_locks_writes_through_api_and_cli(
-    workspace: Workspace, city: BuiltCity, client: TestClient, tmp_path: Path
+    workspace: Workspace, city: BuiltCity, client: TestClient, admin: dict[str, str], tmp_path: Path
 ) -> None:
-    assert post(client, upload(tmp_path, city, 10.0)).status_code == 201  # a draft takes data
+    assert post(client, upload(tmp_path, city, 10.0), admin).status_code == 201  # a draft takes data
     for action in ("submit", "approve"):
         assert (
-            client.post(f"/api/cities/testville/datasets/green/{action}", json={"user": "ann"}).status_code
+            client.post(f"/api/cities/testville/datasets/green/{action}", json={}, headers=admin).status_code
             == 200
         )
 
-    refused = post(client, upload(tmp_path, city, 11.0))
+    refused = post(client, upload(tmp_path, city, 11.0), admin)
     assert refused.status_code == 409
     assert "dataset 'green' (Green space) is approved" in refused.json()["detail"]
 
@@ -117,7 +125,7 @@ def test_approval_locks_writes_through_api_and_cli(
         cli, cli_args(workspace, "catalog", "unlock", "testville", "green", "--reason", "fix")
     )
     assert result.exit_code == 0, result.output
-    assert post(client, upload(tmp_path, city, 13.0)).status_code == 201
+    assert post(client, upload(tmp_path, city, 13.0), admin).status_code == 201
     history = client.get("/api/cities/testville/datasets/green/history").json()
     assert [h["to_state"] for h in history] == ["submitted", "approved", "draft"]
     assert history[-1]["reason"] == "fix"
@@ -132,7 +140,7 @@ def _public_values(client: TestClient, indicator: str) -> list[object]:
 
 
 def test_unpublished_data_never_reach_the_public(
-    workspace: Workspace, city: BuiltCity, client: TestClient
+    workspace: Workspace, city: BuiltCity, client: TestClient, admin: dict[str, str]
 ) -> None:
     assert all(v is None for v in _public_values(client, "green_space"))  # draft: withheld
     assert all(v is not None for v in _public_values(client, "inhabitants"))  # in no dataset: public
@@ -148,7 +156,7 @@ def test_unpublished_data_never_reach_the_public(
     page = client.get("/cities/testville/indicators/green_space.json", params={"period": "2022"}).json()
     assert page["city_value"] is None or page["city_value"]["value"] is None
     for action in ("submit", "approve", "publish"):
-        client.post(f"/api/cities/testville/datasets/green/{action}", json={"user": "ann"})
+        client.post(f"/api/cities/testville/datasets/green/{action}", json={}, headers=admin)
     assert all(v is not None for v in _public_values(client, "green_space"))  # published: public
 
 

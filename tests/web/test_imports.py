@@ -1,4 +1,5 @@
-"""The upload page: a plain POST imports and shows the counts; bad files show every problem; scripts poll."""
+"""The upload page (a steward's): a plain POST imports and shows the counts; bad files show every problem;
+scripts poll."""
 
 from __future__ import annotations
 
@@ -20,40 +21,40 @@ def upload(client: TestClient, content: str, **fields: str):  # type: ignore[no-
     )
 
 
-def test_form_and_its_twin(client: TestClient) -> None:
-    page = client.get("/cities/testville/import")
+def test_form_and_its_twin(steward: TestClient) -> None:
+    page = steward.get("/cities/testville/import")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
     assert '<label for="file">Datei</label>' in page.text
-    form = client.get("/cities/testville/import.json").json()
+    form = steward.get("/cities/testville/import.json").json()
     assert [lv["code"] for lv in form["levels"]] == ["district", "planning_area"]
 
 
-def test_plain_post_imports_and_shows_the_counts(client: TestClient) -> None:
-    response = upload(client, GOOD)
+def test_plain_post_imports_and_shows_the_counts(steward: TestClient) -> None:
+    response = upload(steward, GOOD)
     assert response.status_code == 303
-    result = client.get(response.headers["location"])
+    result = steward.get(response.headers["location"])
     assert result.status_code == 200 and "Importiert." in result.text
-    job = client.get(response.headers["location"].split("?")[0] + ".json").json()
+    job = steward.get(response.headers["location"].split("?")[0] + ".json").json()
     assert job["status"] == "done" and job["result"]["inserted"] == 4
     # the new period shows at once (the caches see the new data stamp)
-    body = client.get("/cities/testville.json", params={"indicator": "inhabitants", "period": "2023"}).json()
+    body = steward.get("/cities/testville.json", params={"indicator": "inhabitants", "period": "2023"}).json()
     values = {a["code"]: a["value"] for a in body["map"]["areas"]}
     assert values["0101"] == 1500 and values["0103"] is None
 
 
-def test_bad_file_shows_every_problem_and_writes_nothing(client: TestClient) -> None:
-    response = upload(client, BAD)
-    page = client.get(response.headers["location"])
+def test_bad_file_shows_every_problem_and_writes_nothing(steward: TestClient) -> None:
+    response = upload(steward, BAD)
+    page = steward.get(response.headers["location"])
     assert "Es wurde nichts importiert" in page.text
-    job = client.get(response.headers["location"].split("?")[0] + ".json").json()
+    job = steward.get(response.headers["location"].split("?")[0] + ".json").json()
     assert job["status"] == "failed"
     problems = job["report"]["problems"]
     assert {(p["row"], p["column"]) for p in problems} >= {(2, "inhabitants"), (3, "id")}
-    assert client.get("/cities/testville.json", params={"period": "2023"}).status_code == 404
+    assert steward.get("/cities/testville.json", params={"period": "2023"}).status_code == 404
 
 
-def test_script_upload_runs_in_the_background(client: TestClient) -> None:
-    response = client.post(
+def test_script_upload_runs_in_the_background(steward: TestClient) -> None:
+    response = steward.post(
         "/cities/testville/import",
         data={"kind": "observations", "level": "planning_area", "period": "2023"},
         files={"file": ("values.csv", GOOD.encode(), "text/csv")},
@@ -62,15 +63,15 @@ def test_script_upload_runs_in_the_background(client: TestClient) -> None:
     assert response.status_code == 202
     status_url = response.json()["status_url"]
     for _ in range(200):
-        job = client.get(status_url).json()
+        job = steward.get(status_url).json()
         if job["status"] in ("done", "failed"):
             break
         time.sleep(0.05)
     assert job["status"] == "done", job
 
 
-def test_invalid_form_is_refused(client: TestClient) -> None:
-    response = upload(client, GOOD, mapping="just words")
+def test_invalid_form_is_refused(steward: TestClient) -> None:
+    response = upload(steward, GOOD, mapping="just words")
     assert response.status_code == 422 and "column = indicator" in response.text
-    assert upload(client, "").status_code == 422
-    assert client.get("/cities/testville/import/nothing.json").status_code == 404
+    assert upload(steward, "").status_code == 422
+    assert steward.get("/cities/testville/import/nothing.json").status_code == 404

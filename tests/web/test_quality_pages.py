@@ -14,7 +14,7 @@ from bettercities.ingest.service import import_observations
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.ingest.conftest import CITY, LEVEL, build_city
-from tests.web.conftest import SETTINGS
+from tests.web.conftest import SETTINGS, add_user, sign_in
 
 BASE = f"/cities/{CITY}/quality"
 
@@ -39,7 +39,9 @@ def quality_client(workspace: Workspace, tmp_path: Path) -> Iterator[TestClient]
             areas.get_city(session, CITY),
             [rules.RuleSpec(code="few", left="inhabitants", operator="<", right="300")],
         )
+    add_user(workspace, "stella", {CITY: "steward"})
     with TestClient(create_app(workspace, settings=SETTINGS)) as client:
+        sign_in(client, "stella")  # the queue, history and diffs are the data team's; actions a steward's
         yield client
 
 

@@ -15,7 +15,7 @@ from bettercities.web import create_app
 from bettercities.web.security import CONTENT_SECURITY_POLICY, HEADERS
 from bettercities.web.templating import STATIC
 from tests.web.citybuilder import BuiltCity
-from tests.web.conftest import SETTINGS
+from tests.web.conftest import SETTINGS, add_user, sign_in
 
 TEMPLATES = STATIC.parent / "templates"
 SECRET = "s3cret-marker-in-the-exception"
@@ -155,8 +155,17 @@ def test_templates_have_no_inline_script_or_style() -> None:
     assert found == []
 
 
-def test_rendered_pages_have_no_inline_script_or_style(sqlite_client: TestClient) -> None:
-    for path in ("/", "/cities/testville", "/cities/testville/areas/0101", "/cities/testville/import"):
+def test_rendered_pages_have_no_inline_script_or_style(
+    sqlite_client: TestClient, sqlite_workspace: Workspace
+) -> None:
+    sign_in(sqlite_client, add_user(sqlite_workspace, "stella", {"testville": "steward"}))
+    for path in (
+        "/",
+        "/cities/testville",
+        "/cities/testville/areas/0101",
+        "/cities/testville/import",
+        "/account",
+    ):
         page = sqlite_client.get(path)
         assert page.status_code == 200, path
         assert [what for what, pattern in INLINE.items() if pattern.search(page.text)] == [], path

@@ -53,6 +53,9 @@ class ExportFilter(BaseModel):
     period: str | None = None
     level: str | None = None
     audience: Audience = Audience.PUBLIC
+    networks: frozenset[int] = Field(
+        default=frozenset(), description="Networks of the viewer: their shared data is not withheld."
+    )
 
 
 class ExportResult(BaseModel):
@@ -95,7 +98,7 @@ def observation_rows(session: Session, spec: ExportFilter) -> list[dict[str, Any
     if spec.period:
         query = query.where(Period.id == indicators.get_period(session, spec.period).id)
     found = session.execute(query).all()
-    hidden_ids = withheld_indicators(session, city.id, audience=spec.audience)
+    hidden_ids = withheld_indicators(session, city.id, audience=spec.audience, networks=spec.networks)
     hidden = (
         set(session.scalars(select(Indicator.code).where(Indicator.id.in_(hidden_ids))))
         if hidden_ids
@@ -153,7 +156,9 @@ def area_features(session: Session, spec: ExportFilter) -> dict[str, Any]:
         raise NotFound("spatial level", spec.city)
     indicator = indicators.get_indicator(session, spec.indicator)
     period = indicators.get_period(session, spec.period)
-    values, derived = indicators.level_values(session, indicator, period, level, audience=spec.audience)
+    values, derived = indicators.level_values(
+        session, indicator, period, level, audience=spec.audience, networks=spec.networks
+    )
     geometry = {a.code: a.geometry for a in areas.areas_of_level(session, level, at=period.end_date)}
     features = []
     for value in values:
@@ -247,6 +252,7 @@ def export_observations(
     period: str | None = None,
     level: str | None = None,
     audience: Audience = Audience.PUBLIC,
+    networks: frozenset[int] = frozenset(),
 ) -> ExportResult:
     """Write current observations of ``city`` to ``out`` (format from ``format`` or the file suffix)."""
     out = Path(out)
@@ -263,7 +269,9 @@ def export_observations(
     except PeriodError as error:
         problem = Problem(code="invalid-period", message=str(error), column="period", value=period)
         raise InvalidInput(f"not a period: {period!r}", Report(problems=[problem])) from None
-    spec = ExportFilter(city=city, indicator=indicator, period=canonical, level=level, audience=audience)
+    spec = ExportFilter(
+        city=city, indicator=indicator, period=canonical, level=level, audience=audience, networks=networks
+    )
     rows = _WRITERS.get(chosen)(session, spec, out)
     return ExportResult(path=str(out), format=chosen, rows=rows)
 

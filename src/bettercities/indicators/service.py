@@ -173,8 +173,10 @@ def level_values(
     level: SpatialLevel,
     *,
     audience: Audience = Audience.PUBLIC,
+    networks: frozenset[int] = frozenset(),
 ) -> tuple[list[AreaValue], bool]:
-    """Values of ``indicator`` in ``period`` for every area of ``level`` valid at the period's end.
+    """Values of ``indicator`` in ``period`` for every area of ``level`` valid at the period's end,
+    published for ``audience`` (and the ``networks`` of the viewer, see :func:`publication.withheld`).
 
     Stored observations are used where the level has them; otherwise values are aggregated
     from the nearest finer level that has data, by the indicator's aggregation rule.
@@ -220,7 +222,7 @@ def level_values(
                 revision=int(row.revision),
             )
         )
-    hidden = withheld(session, level.city_id, indicator.id, audience=audience)
+    hidden = withheld(session, level.city_id, indicator.id, audience=audience, networks=networks)
     return publish_values(values, audience=audience, withheld=hidden), derived
 
 
@@ -308,7 +310,12 @@ def _combine_frame(
 
 
 def city_values(
-    session: Session, city: City, indicator: Indicator, *, audience: Audience = Audience.PUBLIC
+    session: Session,
+    city: City,
+    indicator: Indicator,
+    *,
+    audience: Audience = Audience.PUBLIC,
+    networks: frozenset[int] = frozenset(),
 ) -> Series:
     """The city-wide series of ``indicator``: the areas of the coarsest level with data, combined.
 
@@ -393,14 +400,19 @@ def city_values(
                 provisional=bool(provisional.get(period.id, False)),
             )
         )
-    hidden = withheld(session, city.id, indicator.id, audience=audience)
+    hidden = withheld(session, city.id, indicator.id, audience=audience, networks=networks)
     return publish_series(
         Series(indicator=indicator.code, area_code=None, points=points), audience=audience, withheld=hidden
     )
 
 
 def area_series(
-    session: Session, area: Area, indicator: Indicator, *, audience: Audience = Audience.PUBLIC
+    session: Session,
+    area: Area,
+    indicator: Indicator,
+    *,
+    audience: Audience = Audience.PUBLIC,
+    networks: frozenset[int] = frozenset(),
 ) -> Series:
     """The stored time series of ``indicator`` for ``area`` (current revisions)."""
     rows = session.execute(
@@ -416,7 +428,7 @@ def area_series(
     points = [
         SeriesPoint(period=r[0], value=r[1], suppressed=bool(r[2]), provisional=bool(r[3])) for r in rows
     ]
-    hidden = withheld(session, area.city_id, indicator.id, audience=audience)
+    hidden = withheld(session, area.city_id, indicator.id, audience=audience, networks=networks)
     return publish_series(
         Series(indicator=indicator.code, area_code=area.code, points=points),
         audience=audience,

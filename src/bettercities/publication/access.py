@@ -27,6 +27,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from bettercities.core.errors import Forbidden
+from bettercities.publication import Audience
 
 
 class Role(StrEnum):
@@ -127,6 +128,16 @@ def require(
     raise Forbidden(f"{principal.name} may not {action} here (needs the permission '{permission.value}')")
 
 
+def audience_for(principal: Principal, city_id: int) -> Audience:
+    """What ``principal`` may see of city ``city_id``: everything (its data team), its restricted data but
+    not suppressed cells (its members), or what the public sees."""
+    if can(principal, Permission.VIEW_SUPPRESSED, city_id):
+        return Audience.INTERNAL
+    if can(principal, Permission.VIEW, city_id):
+        return Audience.MEMBER
+    return Audience.PUBLIC
+
+
 def can_administer_platform(principal: Principal) -> bool:
     """Platform-wide administration (users, cities): platform admins, not through a read-only token."""
     return can(principal, Permission.ADMINISTER, None)
@@ -142,6 +153,7 @@ __all__ = [
     "Principal",
     "Role",
     "TokenScope",
+    "audience_for",
     "can",
     "can_administer_platform",
     "require",

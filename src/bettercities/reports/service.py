@@ -24,6 +24,7 @@ from bettercities.indicators.models import Indicator, Period
 from bettercities.indicators.periods import parse_period
 from bettercities.indicators.schemas import AreaValue, IndicatorOut, PeriodOut, Series, SeriesPoint
 from bettercities.publication import Audience
+from bettercities.publication.access import ANONYMOUS, Principal, audience_for
 from bettercities.reports.cache import ValueCache, ValueTable, data_stamp
 from bettercities.reports.classes import Classification, classify
 from bettercities.reports.schemas import (
@@ -60,15 +61,43 @@ class Caches:
 
 
 class Reader:
-    """Library reads for one request, memoised in ``caches`` (no caching when ``None``)."""
+    """Library reads for one request, memoised in ``caches`` (no caching when ``None``).
+
+    Every value is published for the audience ``principal`` belongs to in the city it comes from
+    (:func:`~bettercities.publication.access.audience_for`), unless ``audience`` fixes one audience for all
+    cities (the CLI, warming the caches). Cache entries are keyed on that audience (and, for the public,
+    on the principal's networks, which may see data their member cities share).
+    """
 
     def __init__(
-        self, session: Session, caches: Caches | None = None, *, audience: Audience = Audience.PUBLIC
+        self,
+        session: Session,
+        caches: Caches | None = None,
+        *,
+        principal: Principal = ANONYMOUS,
+        audience: Audience | None = None,
     ):
         self.session = session
         self.caches = caches
-        self.audience = audience
+        self.principal = principal
+        self.fixed_audience = audience
         self._stamp: tuple | None = None
+
+    def audience(self, city_id: int) -> Audience:
+        """The audience the values of city ``city_id`` are published for."""
+        if self.fixed_audience is not None:
+            return self.fixed_audience
+        return audience_for(self.principal, city_id)
+
+    def networks(self, city_id: int) -> frozenset[int]:
+        """The networks whose shared data the principal sees in city ``city_id``: they only widen what the
+        public audience sees (members and the data team see the city's data anyway)."""
+        if self.audience(city_id) != Audience.PUBLIC:
+            return frozenset()
+        return self.principal.networks
+
+    def _audience_key(self, city_id: int) -> tuple:
+        return (self.audience(city_id).value, tuple(sorted(self.networks(city_id))))
 
     @property
     def stamp(self) -> tuple:
@@ -76,39 +105,60 @@ class Reader:
             self._stamp = data_stamp(self.session)
         return self._stamp
 
-    def _memo(self, key: tuple, compute: Callable[[], T]) -> T:
+    def _memo(self, key: tuple, compute: Callable[[], T], *, city_id: int | None) -> T:
+        """``compute()`` memoised under ``key`` and, when ``city_id`` is given, the audience for that city."""
         if self.caches is None:
             return compute()
-        return self.caches.values.get((*key, self.audience.value), self.stamp, compute)
+        audience = self._audience_key(city_id) if city_id is not None else ("any",)
+        return self.caches.values.get((*key, *audience), self.stamp, compute)
 
-    def memo(self, key: tuple, compute: Callable[[], T]) -> T:
-        """``compute()``, memoised under ``key`` until the data change (for other domains' views)."""
-        return self._memo(("memo", *key), compute)
+    def memo(self, key: tuple, compute: Callable[[], T], *, city_id: int | None = None) -> T:
+        """``compute()``, memoised under ``key`` until the data change (for other domains' views).
+
+        Pass ``city_id`` when the result depends on what the principal may see in that city.
+        """
+        return self._memo(("memo", *key), compute, city_id=city_id)
 
     def indicators(self, city: City) -> list[IndicatorOut]:
-        return self._memo(("indicators", city.id), lambda: indicators.list_indicators(self.session, city))
+        return self._memo(
+            ("indicators", city.id), lambda: indicators.list_indicators(self.session, city), city_id=None
+        )
 
     def periods(self, city: City, indicator: Indicator) -> list[PeriodOut]:
         return self._memo(
-            ("periods", city.id, indicator.id), lambda: indicators.list_periods(self.session, city, indicator)
+            ("periods", city.id, indicator.id),
+            lambda: indicators.list_periods(self.session, city, indicator),
+            city_id=None,
         )
 
     def levels(self, city: City) -> list[LevelOut]:
-        return self._memo(("levels", city.id), lambda: areas.list_levels(self.session, city))
+        return self._memo(("levels", city.id), lambda: areas.list_levels(self.session, city), city_id=None)
 
     def table(self, indicator: Indicator, period: Period, level: SpatialLevel) -> ValueTable:
         def compute() -> ValueTable:
             values, derived = indicators.level_values(
-                self.session, indicator, period, level, audience=self.audience
+                self.session,
+                indicator,
+                period,
+                level,
+                audience=self.audience(level.city_id),
+                networks=self.networks(level.city_id),
             )
             return ValueTable.from_values(values, derived)
 
-        return self._memo(("table", indicator.id, period.id, level.id), compute)
+        return self._memo(("table", indicator.id, period.id, level.id), compute, city_id=level.city_id)
 
     def city_series(self, city: City, indicator: Indicator) -> Series:
         return self._memo(
             ("city_series", city.id, indicator.id),
-            lambda: indicators.city_values(self.session, city, indicator, audience=self.audience),
+            lambda: indicators.city_values(
+                self.session,
+                city,
+                indicator,
+                audience=self.audience(city.id),
+                networks=self.networks(city.id),
+            ),
+            city_id=city.id,
         )
 
     def frame(self, city_id: int) -> Frame | None:
@@ -126,7 +176,7 @@ class Reader:
             bounds = [float(x) for x in row if x is not None]
             return Frame.around(*bounds) if len(bounds) == 4 else None
 
-        return self._memo(("frame", city_id), compute)
+        return self._memo(("frame", city_id), compute, city_id=None)
 
     def shapes(self, city_id: int, level_id: int, period: str | None) -> LevelShapes:
         """SVG paths of the areas of a level valid at the end of ``period`` (all versions when ``None``)."""
@@ -353,9 +403,10 @@ def _area_points(
 ) -> tuple[list[SeriesPoint], dict[str, ValueTable]]:
     """The area's series: stored values, else its level's values (aggregated when the level has none)."""
     session = reader.session
-    stored = {
-        p.period: p for p in indicators.area_series(session, area, indicator, audience=reader.audience).points
-    }
+    series = indicators.area_series(
+        session, area, indicator, audience=reader.audience(city.id), networks=reader.networks(city.id)
+    )
+    stored = {p.period: p for p in series.points}
     points: list[SeriesPoint] = []
     tables: dict[str, ValueTable] = {}
     for info in reader.periods(city, indicator):

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import ModuleType
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -22,7 +22,8 @@ from bettercities import __version__
 from bettercities.core.settings import Settings, get_settings
 from bettercities.reports.service import Caches
 from bettercities.storage.workspace import Workspace
-from bettercities.web import errors
+from bettercities.web import auth, errors
+from bettercities.web.api import account as api_account
 from bettercities.web.api import catalog as api_catalog
 from bettercities.web.api import cities as api_cities
 from bettercities.web.api import docs as api_docs
@@ -31,6 +32,7 @@ from bettercities.web.api import indicators as api_indicators
 from bettercities.web.api import quality as api_quality
 from bettercities.web.api import spatial as api_spatial
 from bettercities.web.jobs import Jobs
+from bettercities.web.pages import account as page_account
 from bettercities.web.pages import areas as page_areas
 from bettercities.web.pages import catalog as page_catalog
 from bettercities.web.pages import cities as page_cities
@@ -52,6 +54,9 @@ DESCRIPTION = """Small-area social statistics of European cities.
   422 for invalid parameters.
 * Every HTML page has a JSON twin: append `.json` to its path (the front page's is `/index.json`).
 * Withheld (suppressed) values are never published: their value, numerator and denominator are empty.
+* Sign in for a city's restricted data: send an API token as `Authorization: Bearer bct_…` (issue one at
+  `/account/tokens` or `POST /api/me/tokens`). 401: sign-in needed or the token is unknown, expired or
+  revoked; 403: the role or the token's scope does not allow it.
 """
 
 #: Routers in the order they are matched (``/x.json`` before ``/x/{...}``): one per domain and face.
@@ -71,6 +76,8 @@ ROUTERS: tuple[ModuleType, ...] = (
     page_catalog,
     api_quality,
     page_quality,
+    api_account,
+    page_account,
 )
 
 
@@ -105,6 +112,8 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
+        # every route: CSRF check of cookie-authenticated unsafe requests; the bearer scheme for OpenAPI
+        dependencies=[Depends(auth.verify_csrf), Depends(auth.BEARER_SCHEME)],
     )
     app.state.workspace = workspace
     app.state.settings = settings
@@ -112,7 +121,9 @@ def create_app(
     app.state.templates = Templates(auto_reload=settings.debug)
     app.state.jobs = Jobs(workspace)
     app.state.warm = False
+    app.state.secret = auth.server_secret(settings, workspace)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(auth.Authenticate, workspace=workspace)  # principal and audit actor of each request
     app.add_middleware(SecurityHeaders)  # added last: the outermost, so it sees every response
     api_docs.mount(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

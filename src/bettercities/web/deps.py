@@ -1,14 +1,18 @@
-"""Dependencies shared by the routers: the database session, the reader with the app's caches, language."""
+"""Dependencies shared by the routers: the database session, the principal, the reader with the app's caches
+(publishing for the principal), permission checks, language."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from bettercities.areas import service as areas
+from bettercities.areas.models import City
 from bettercities.core.settings import Settings
+from bettercities.publication.access import Permission, Principal, require
 from bettercities.reports.classes import DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASSES, ClassMethod
 from bettercities.reports.schemas import ViewState
 from bettercities.reports.service import Reader
@@ -38,8 +42,43 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_reader(request: Request, session: Annotated[Session, Depends(get_session)]) -> Reader:
-    return Reader(session, request.app.state.caches)
+def get_principal(request: Request) -> Principal:
+    """Whoever makes the request (resolved once by :class:`bettercities.web.auth.Authenticate`)."""
+    principal: Principal = request.state.principal
+    return principal
+
+
+def get_reader(
+    request: Request,
+    session: Annotated[Session, Depends(get_session)],
+    principal: Annotated[Principal, Depends(get_principal)],
+) -> Reader:
+    """A reader that publishes every city's values for the principal's audience in that city."""
+    return Reader(session, request.app.state.caches, principal=principal)
+
+
+def city_with(session: Session, principal: Principal, slug: str, permission: Permission) -> City:
+    """City ``slug`` (404 when unknown) after checking that ``principal`` has ``permission`` in it
+    (:class:`~bettercities.core.errors.Forbidden`: 401 for the anonymous visitor, 403 otherwise)."""
+    city = areas.get_city(session, slug)
+    require(principal, permission, city.id)
+    return city
+
+
+def requires(permission: Permission) -> Callable[..., City]:
+    """A dependency for routes with a ``{slug}`` path parameter: the city, once ``permission`` is checked.
+
+    ``city: Annotated[City, Depends(requires(Permission.EDIT))]``, or ``dependencies=[...]`` on the route.
+    """
+
+    def dependency(
+        slug: str,
+        session: Annotated[Session, Depends(get_session)],
+        principal: Annotated[Principal, Depends(get_principal)],
+    ) -> City:
+        return city_with(session, principal, slug, permission)
+
+    return dependency
 
 
 def language(
@@ -83,6 +122,7 @@ def permalink_state(state: ViewState, *keys: str) -> dict[str, object]:
 
 
 Lang = Annotated[str, Depends(language)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 SessionDep = Annotated[Session, Depends(get_session)]
 StateDep = Annotated[ViewState, Depends(view_state)]

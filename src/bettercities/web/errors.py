@@ -2,6 +2,8 @@
 
 * :class:`~bettercities.core.errors.NotFound` (unknown city, area, indicator, period, level) → 404;
 * bad parameters (validation, a period in no known notation, refused input) → 422;
+* :class:`~bettercities.core.errors.Forbidden` → 401 for the anonymous visitor (pages link to the sign-in
+  page with ``next=``), 403 for a signed-in user without the permission or a request without its CSRF token;
 * any other exception (a bug) → 500 with a request id, logged with its traceback under that id; the response
   shows the traceback and the exception's text only when the ``debug`` setting is on.
 """
@@ -19,7 +21,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bettercities.core.errors import Conflict, InvalidInput, NotFound
+from bettercities.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bettercities.indicators.periods import PeriodError
 from bettercities.web import security
 from bettercities.web.i18n import LANGUAGES, negotiate
@@ -44,6 +46,8 @@ class ProblemOut(BaseModel):
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ProblemOut, "description": "Sign-in required, or an unknown, expired or revoked token."},
+    403: {"model": ProblemOut, "description": "Not permitted (role or token scope), or no CSRF token."},
     404: {"model": ProblemOut, "description": "Unknown city, area, level, indicator or period."},
     422: {"model": ProblemOut, "description": "Invalid parameters."},
 }
@@ -54,7 +58,7 @@ def wants_json(request: Request) -> bool:
     return path.startswith("/api/") or path.endswith(".json")
 
 
-def _respond(request: Request, problem: ProblemOut) -> Response:
+def _respond(request: Request, problem: ProblemOut, **context: Any) -> Response:
     if wants_json(request):
         return JSONResponse(
             problem.model_dump(exclude_none=True), status_code=problem.status, media_type=PROBLEM_JSON
@@ -69,7 +73,7 @@ def _respond(request: Request, problem: ProblemOut) -> Response:
         settings.default_language,
     )
     return templates.render(
-        request, "errors/error.html", lang=lang, status_code=problem.status, problem=problem
+        request, "errors/error.html", lang=lang, status_code=problem.status, problem=problem, **context
     )
 
 
@@ -93,6 +97,19 @@ def install(app: FastAPI) -> None:
         return _respond(
             request, ProblemOut(title="Invalid input", status=422, detail=str(error), errors=errors)
         )
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, error: Forbidden) -> Response:
+        if error.anonymous:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            response = _respond(
+                request,
+                ProblemOut(title="Unauthorized", status=401, detail=str(error)),
+                sign_in_next=target if request.method == "GET" else None,
+            )
+            response.headers["WWW-Authenticate"] = 'Bearer realm="bettercities"'
+            return response
+        return _respond(request, ProblemOut(title="Forbidden", status=403, detail=str(error)))
 
     @app.exception_handler(Conflict)
     async def conflict(request: Request, error: Conflict) -> Response:

@@ -15,7 +15,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from bettercities import __version__
-from bettercities.web import formatting
+from bettercities.publication.access import ANONYMOUS, Principal
+from bettercities.web import auth, formatting
 from bettercities.web.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, gettext_for
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -57,6 +58,23 @@ class PageContext:
     def lang_url(self, language: str) -> str:
         """This page in another language, keeping its state."""
         return self.path + query_string({**self.state, "lang": language})
+
+    @property
+    def principal(self) -> Principal:
+        """Whoever views the page (the header shows "Sign in" or the user name)."""
+        principal: Principal = getattr(self.request.state, "principal", ANONYMOUS)
+        return principal
+
+    @cached_property
+    def csrf_token(self) -> str:
+        """The token every POST form of the page sends in its hidden field ``csrf_token``."""
+        return auth.csrf_token(self.request)
+
+    @property
+    def sign_in_url(self) -> str:
+        """The sign-in page, coming back here afterwards."""
+        query = self.request.url.query
+        return self.url("/login", next=self.path + (f"?{query}" if query else ""))
 
     def num(self, value: float | None, decimals: int = 1) -> str:
         return formatting.number(value, decimals, self.lang)

@@ -25,8 +25,9 @@ from bettercities.catalog.stewardship import stewardship
 from bettercities.core.errors import NotFound
 from bettercities.ingest.schemas import ImportResult
 from bettercities.publication import Audience
+from bettercities.publication.access import Permission
 from bettercities.storage.workspace import Workspace
-from bettercities.web.deps import SessionDep, get_workspace
+from bettercities.web.deps import PrincipalDep, SessionDep, city_with, get_workspace, requires
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.pagination import Page, PageDep
 
@@ -36,9 +37,8 @@ FilterDep = Annotated[DatasetFilter, Depends()]
 
 
 class StepIn(BaseModel):
-    """An approval step: who takes it and why (a reason is required to unlock)."""
+    """An approval step: why (a reason is required to unlock). It is recorded under the signed-in user."""
 
-    user: str | None = Field(default=None, description="Who takes the step.")
     reason: str | None = Field(default=None, description="Why; required to unlock.")
 
 
@@ -73,17 +73,19 @@ def dataset_history(slug: str, code: str, session: SessionDep) -> list[ApprovalE
     response_model=ImportResult,
     status_code=201,
     summary="Import observations into a dataset (409 while the dataset is approved or published)",
+    description="Needs the permission 'edit' in the city (steward); recorded under the signed-in user.",
+    dependencies=[Depends(requires(Permission.EDIT))],
 )
 def write_observations(
     slug: str,
     code: str,
     workspace: WorkspaceDep,
+    principal: PrincipalDep,
     file: Annotated[UploadFile, File(description="CSV or Excel file of observations.")],
     level: Annotated[str, Form(min_length=1)],
     layout: Annotated[str, Form(pattern="^(wide|long)$")] = "wide",
     period: Annotated[str | None, Form()] = None,
     id_column: Annotated[str, Form()] = "id",
-    user: Annotated[str | None, Form()] = None,
 ) -> ImportResult:
     from bettercities.ingest.service import import_observations
 
@@ -101,7 +103,7 @@ def write_observations(
             layout=layout,
             period=period,
             id_column=id_column,
-            user=user,
+            user=principal.name,
             file_name=file.filename,
         )
 
@@ -110,12 +112,22 @@ def write_observations(
     "/api/cities/{slug}/datasets/{code}/{action}",
     response_model=ApprovalEventOut,
     summary="Take an approval step: submit, approve (locks the data), publish, unlock (needs a reason)",
+    description="submit needs the permission 'edit' (steward); approve, publish and unlock need 'approve' "
+    "(city admin). The step is recorded under the signed-in user.",
 )
 def dataset_step(
-    slug: str, code: str, action: approval.Action, step: StepIn, workspace: WorkspaceDep
+    slug: str,
+    code: str,
+    action: approval.Action,
+    step: StepIn,
+    workspace: WorkspaceDep,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> ApprovalEventOut:
-    with workspace.database.session() as session:
-        return approval.transition(session, slug, code, action, user=step.user, reason=step.reason)
+    needed = Permission.EDIT if action == approval.Action.SUBMIT else Permission.APPROVE
+    city_with(session, principal, slug, needed)
+    with workspace.database.session() as writer:
+        return approval.transition(writer, slug, code, action, user=principal.name, reason=step.reason)
 
 
 @router.get("/api/cities/{slug}/inventory", response_model=InventoryView, summary="Inventory and gaps")

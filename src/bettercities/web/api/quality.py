@@ -19,13 +19,18 @@ from bettercities.ingest.quality_views import (
     rules_view,
 )
 from bettercities.publication import Audience
+from bettercities.publication.access import Permission
 from bettercities.storage.workspace import Workspace
-from bettercities.web.deps import SessionDep, get_workspace
+from bettercities.web.deps import PrincipalDep, SessionDep, get_workspace, requires
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["quality"], responses=PROBLEM_RESPONSES)
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
 QueueDep = Annotated[QueueFilter, Depends()]
+#: The quality views show unpublished and suppressed values: the city's data team only (analyst and up);
+#: acting on a flag is a steward's.
+VIEW = [Depends(requires(Permission.VIEW_SUPPRESSED))]
+EDIT = [Depends(requires(Permission.EDIT))]
 
 
 class DiffQuery(BaseModel):
@@ -38,9 +43,8 @@ class DiffQuery(BaseModel):
     from_revision: int | None = Field(default=None, ge=1, description="Old state: revisions up to this.")
     to_revision: int | None = Field(default=None, ge=1, description="New state: revisions up to this.")
 
-    def spec(self, city: str) -> diff.DiffFilter:
-        # no roles yet: the web shows what the public may see (suppressed values blanked)
-        return diff.DiffFilter(city=city, audience=Audience.PUBLIC, **self.model_dump())
+    def spec(self, city: str, audience: Audience) -> diff.DiffFilter:
+        return diff.DiffFilter(city=city, audience=audience, **self.model_dump())
 
 
 DiffDep = Annotated[DiffQuery, Depends()]
@@ -52,11 +56,12 @@ class FlagAction(BaseModel):
     action: Literal["accept", "correct", "comment"]
     value: float | None = Field(default=None, description="The corrected value (action 'correct').")
     comment: str = ""
-    user: str | None = None
 
 
-def resolve(workspace: Workspace, slug: str, flag_id: int, action: FlagAction) -> outliers.FlagOut:
-    """Apply ``action`` in one unit of work (shared by the API and the page's form)."""
+def resolve(
+    workspace: Workspace, slug: str, flag_id: int, action: FlagAction, *, user: str
+) -> outliers.FlagOut:
+    """Apply ``action`` by ``user`` in one unit of work (shared by the API and the page's form)."""
     with workspace.database.session() as session:
         return outliers.resolve_flag(
             session,
@@ -65,16 +70,26 @@ def resolve(workspace: Workspace, slug: str, flag_id: int, action: FlagAction) -
             action=action.action,
             value=action.value,
             comment=action.comment,
-            user=action.user,
+            user=user,
         )
 
 
-@router.get("/api/cities/{slug}/quality/rules", response_model=RulesView, summary="Rules with results")
+@router.get(
+    "/api/cities/{slug}/quality/rules",
+    response_model=RulesView,
+    summary="Rules with results",
+    dependencies=VIEW,
+)
 def api_rules(slug: str, session: SessionDep) -> RulesView:
     return rules_view(session, slug)
 
 
-@router.get("/api/cities/{slug}/quality/outliers", response_model=QueueView, summary="Outlier queue")
+@router.get(
+    "/api/cities/{slug}/quality/outliers",
+    response_model=QueueView,
+    summary="Outlier queue",
+    dependencies=VIEW,
+)
 def api_outliers(slug: str, session: SessionDep, filters: QueueDep) -> QueueView:
     return queue_view(session, slug, filters)
 
@@ -83,16 +98,30 @@ def api_outliers(slug: str, session: SessionDep, filters: QueueDep) -> QueueView
     "/api/cities/{slug}/quality/outliers/{flag_id}",
     response_model=outliers.FlagOut,
     summary="Accept, correct or comment a flag",
+    dependencies=EDIT,
 )
-def api_resolve(slug: str, flag_id: int, action: FlagAction, workspace: WorkspaceDep) -> outliers.FlagOut:
-    return resolve(workspace, slug, flag_id, action)
+def api_resolve(
+    slug: str, flag_id: int, action: FlagAction, workspace: WorkspaceDep, principal: PrincipalDep
+) -> outliers.FlagOut:
+    return resolve(workspace, slug, flag_id, action, user=principal.name)
 
 
-@router.get("/api/cities/{slug}/quality/diff", response_model=diff.RevisionDiff, summary="Revision diff")
+@router.get(
+    "/api/cities/{slug}/quality/diff",
+    response_model=diff.RevisionDiff,
+    summary="Revision diff",
+    dependencies=VIEW,
+)
 def api_diff(slug: str, session: SessionDep, query: DiffDep) -> diff.RevisionDiff:
-    return diff.diff(session, query.spec(slug))
+    # VIEW_SUPPRESSED is the data team's permission: it sees every value
+    return diff.diff(session, query.spec(slug, Audience.INTERNAL))
 
 
-@router.get("/api/cities/{slug}/quality/history", response_model=HistoryView, summary="Import history")
+@router.get(
+    "/api/cities/{slug}/quality/history",
+    response_model=HistoryView,
+    summary="Import history",
+    dependencies=VIEW,
+)
 def api_history(slug: str, session: SessionDep, indicator: str | None = None) -> HistoryView:
     return history_view(session, slug, indicator=indicator)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -16,13 +16,16 @@ from bettercities.areas import service as areas
 from bettercities.areas.schemas import CityOut, LevelOut
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.core.problems import Problem, Report
-from bettercities.web.deps import Lang, SessionDep, SettingsDep, TemplatesDep
+from bettercities.publication.access import Permission
+from bettercities.web.deps import Lang, SessionDep, SettingsDep, TemplatesDep, requires
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.jobs import ImportJob, ImportRequest, JobKind, Jobs
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
 
 LAYOUTS = ("wide", "long")
+#: Uploads and their progress are for the city's stewards (the permission "edit").
+EDIT = [Depends(requires(Permission.EDIT))]
 
 
 class ImportForm(BaseModel):
@@ -72,12 +75,17 @@ def _jobs(request: Request) -> Jobs:
     return jobs
 
 
-@router.get("/cities/{slug}/import.json", response_model=ImportForm, summary="Upload form (JSON twin)")
+@router.get(
+    "/cities/{slug}/import.json",
+    response_model=ImportForm,
+    summary="Upload form (JSON twin)",
+    dependencies=EDIT,
+)
 def import_form_json(slug: str, session: SessionDep, settings: SettingsDep) -> ImportForm:
     return _form(session, slug, settings)
 
 
-@router.get("/cities/{slug}/import", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/cities/{slug}/import", response_class=HTMLResponse, include_in_schema=False, dependencies=EDIT)
 def import_form(
     request: Request,
     slug: str,
@@ -89,7 +97,7 @@ def import_form(
     return templates.render(request, "imports/form.html", lang=lang, form=_form(session, slug, settings))
 
 
-@router.post("/cities/{slug}/import", include_in_schema=False)
+@router.post("/cities/{slug}/import", include_in_schema=False, dependencies=EDIT)
 async def import_upload(
     request: Request,
     slug: str,
@@ -172,13 +180,18 @@ def _job(request: Request, slug: str, job_id: str) -> ImportJob:
 
 
 @router.get(
-    "/cities/{slug}/import/{job_id}.json", response_model=ImportJob, summary="Import status (JSON twin)"
+    "/cities/{slug}/import/{job_id}.json",
+    response_model=ImportJob,
+    summary="Import status (JSON twin)",
+    dependencies=EDIT,
 )
 def job_json(request: Request, slug: str, job_id: str) -> ImportJob:
     return _job(request, slug, job_id)
 
 
-@router.get("/cities/{slug}/import/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/cities/{slug}/import/{job_id}", response_class=HTMLResponse, include_in_schema=False, dependencies=EDIT
+)
 def job_page(
     request: Request, slug: str, job_id: str, session: SessionDep, templates: TemplatesDep, lang: Lang
 ) -> HTMLResponse:

@@ -19,21 +19,27 @@ from bettercities.ingest.quality_views import (
     queue_view,
     rules_view,
 )
-from bettercities.web.api.quality import DiffDep, FlagAction, QueueDep, WorkspaceDep, resolve
-from bettercities.web.deps import Lang, SessionDep, TemplatesDep
+from bettercities.publication import Audience
+from bettercities.web.api.quality import EDIT, VIEW, DiffDep, FlagAction, QueueDep, WorkspaceDep, resolve
+from bettercities.web.deps import Lang, PrincipalDep, SessionDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
 
 
 @router.get(
-    "/cities/{slug}/quality/outliers.json", response_model=QueueView, summary="Outlier queue (JSON twin)"
+    "/cities/{slug}/quality/outliers.json",
+    response_model=QueueView,
+    summary="Outlier queue (JSON twin)",
+    dependencies=VIEW,
 )
 def outliers_json(slug: str, session: SessionDep, filters: QueueDep) -> QueueView:
     return queue_view(session, slug, filters)
 
 
-@router.get("/cities/{slug}/quality/outliers", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/cities/{slug}/quality/outliers", response_class=HTMLResponse, include_in_schema=False, dependencies=VIEW
+)
 def outliers_page(
     request: Request, slug: str, session: SessionDep, filters: QueueDep, lang: Lang, templates: TemplatesDep
 ) -> HTMLResponse:
@@ -42,19 +48,24 @@ def outliers_page(
     return templates.render(request, "quality/outliers.html", lang=lang, state=state, view=view)
 
 
-@router.post("/cities/{slug}/quality/outliers/{flag_id}", include_in_schema=False, response_model=None)
+@router.post(
+    "/cities/{slug}/quality/outliers/{flag_id}",
+    include_in_schema=False,
+    response_model=None,
+    dependencies=EDIT,
+)
 def outliers_action(
     request: Request,
     slug: str,
     flag_id: int,
     workspace: WorkspaceDep,
+    principal: PrincipalDep,
     action: Annotated[str, Form()],
     lang: Lang,
     templates: TemplatesDep,
     session: SessionDep,
     value: Annotated[str, Form()] = "",
     comment: Annotated[str, Form()] = "",
-    user: Annotated[str, Form()] = "",
 ) -> HTMLResponse | RedirectResponse:
     """The queue's forms post here; on success back to the queue (303), else the queue with the message."""
     try:
@@ -70,9 +81,8 @@ def outliers_action(
                 workspace,
                 slug,
                 flag_id,
-                FlagAction.model_validate(
-                    {"action": action, "value": number, "comment": comment, "user": user or None}
-                ),
+                FlagAction.model_validate({"action": action, "value": number, "comment": comment}),
+                user=principal.name,
             )
             return RedirectResponse(f"/cities/{slug}/quality/outliers?lang={lang}", status_code=303)
         except (InvalidInput, ValueError) as error:
@@ -83,12 +93,19 @@ def outliers_action(
     )
 
 
-@router.get("/cities/{slug}/quality/rules.json", response_model=RulesView, summary="Rules page (JSON twin)")
+@router.get(
+    "/cities/{slug}/quality/rules.json",
+    response_model=RulesView,
+    summary="Rules page (JSON twin)",
+    dependencies=VIEW,
+)
 def rules_json(slug: str, session: SessionDep) -> RulesView:
     return rules_view(session, slug)
 
 
-@router.get("/cities/{slug}/quality/rules", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/cities/{slug}/quality/rules", response_class=HTMLResponse, include_in_schema=False, dependencies=VIEW
+)
 def rules_page(
     request: Request, slug: str, session: SessionDep, lang: Lang, templates: TemplatesDep
 ) -> HTMLResponse:
@@ -96,13 +113,18 @@ def rules_page(
 
 
 @router.get(
-    "/cities/{slug}/quality/history.json", response_model=HistoryView, summary="Import history (JSON twin)"
+    "/cities/{slug}/quality/history.json",
+    response_model=HistoryView,
+    summary="Import history (JSON twin)",
+    dependencies=VIEW,
 )
 def history_json(slug: str, session: SessionDep, indicator: str | None = None) -> HistoryView:
     return history_view(session, slug, indicator=indicator)
 
 
-@router.get("/cities/{slug}/quality/history", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/cities/{slug}/quality/history", response_class=HTMLResponse, include_in_schema=False, dependencies=VIEW
+)
 def history_page(
     request: Request,
     slug: str,
@@ -118,17 +140,23 @@ def history_page(
 
 
 def _diff(session: SessionDep, slug: str, query: DiffDep) -> diff.RevisionDiff:
-    return diff.diff(session, query.spec(slug))
+    # the routes need VIEW_SUPPRESSED, the data team's permission: it sees every value
+    return diff.diff(session, query.spec(slug, Audience.INTERNAL))
 
 
 @router.get(
-    "/cities/{slug}/quality/diff.json", response_model=diff.RevisionDiff, summary="Diff page (JSON twin)"
+    "/cities/{slug}/quality/diff.json",
+    response_model=diff.RevisionDiff,
+    summary="Diff page (JSON twin)",
+    dependencies=VIEW,
 )
 def diff_json(slug: str, session: SessionDep, query: DiffDep) -> diff.RevisionDiff:
     return _diff(session, slug, query)
 
 
-@router.get("/cities/{slug}/quality/diff", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/cities/{slug}/quality/diff", response_class=HTMLResponse, include_in_schema=False, dependencies=VIEW
+)
 def diff_page(
     request: Request, slug: str, session: SessionDep, query: DiffDep, lang: Lang, templates: TemplatesDep
 ) -> HTMLResponse:
