@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from bettercities import accounts, networks
 from bettercities.accounts.models import ApiToken, LoginSession
@@ -216,3 +216,18 @@ def test_principal_networks_from_cities_and_network_roles(anna: Workspace) -> No
     with db.session() as session:
         accounts.revoke_network(session, "anna", "east")
         assert accounts.principal_for(session, user).networks == {net["north"], net["south"]}
+
+
+def test_purge_deletes_only_long_gone_sessions(anna: Workspace) -> None:
+    moment = datetime.now(UTC) + timedelta(days=2)
+    idle = _start(anna, moment - timedelta(days=2))  # idle for two days
+    ended = _start(anna, moment - timedelta(hours=1))
+    live = _start(anna, moment - timedelta(hours=1))
+    with anna.database.session() as session:
+        accounts.end_session(session, ended)  # ended now, two days before the moment
+    with anna.database.session() as session:
+        assert accounts.purge_sessions(session, now=moment) == 2
+    with anna.database.reader() as session:
+        assert session.scalar(select(func.count()).select_from(LoginSession)) == 1
+    assert _resolve(anna, live, moment) is not None
+    assert _resolve(anna, idle, moment) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -129,7 +130,7 @@ def test_roles_tokens_disable_round_trip(cli: Cli, workspace: Workspace) -> None
     assert "user not found" in cli("users", "disable", "nobody", code=1)
 
 
-def test_networks_round_trip(cli: Cli, workspace: Workspace) -> None:
+def test_networks_round_trip(cli: Cli, workspace: Workspace, tmp_path: Path) -> None:
     cli("networks", "add", "north", "--name-de", "Nord", "--name-en", "North")
     cli("networks", "join", "north", "--city", "a", "--date", "2020-01-01")
     cli("networks", "join", "north", "--city", "b", "--date", "2020-01-01")
@@ -146,6 +147,24 @@ def test_networks_round_trip(cli: Cli, workspace: Workspace) -> None:
         {"city": "b", "joined": "2020-01-01", "left": "2022-06-30"},
     ]
     assert "b (2020-01-01 to 2022-06-30)" in cli("networks", "list")
+
+    datasets = tmp_path / "datasets.yaml"
+    datasets.write_text("- {code: poverty, title_de: Armut, title_en: Poverty, publisher: A}\n", "utf-8")
+    cli("catalog", "add", "a", str(datasets))
+    cli("catalog", "add", "b", str(datasets))
+    assert "is shared with network 'north'" in cli(
+        "networks", "share", "north", "--city", "a", "--dataset", "poverty"
+    )
+    assert "shared with 'north' already" in cli(
+        "networks", "share", "north", "--city", "a", "--dataset", "poverty", code=1
+    )
+    assert "not a member of network 'north'" in cli(
+        "networks", "share", "north", "--city", "b", "--dataset", "poverty", code=1
+    )
+    (north,) = json.loads(cli("networks", "list", "--json"))
+    assert north["shares"] == [{"network": "north", "city": "a", "dataset": "poverty"}]
+    cli("networks", "unshare", "north", "--city", "a", "--dataset", "poverty")
+    assert json.loads(cli("networks", "list", "--json"))[0]["shares"] == []
     with workspace.database.reader() as session:
         principal = accounts.principal_for(session, accounts.get_user(session, "anna"))
     assert len(principal.networks) == 1
