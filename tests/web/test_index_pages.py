@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bettercities.analysis.results import run_index
+from bettercities.analysis import parse_config, results
+from bettercities.analysis.inputs import index_input
+from bettercities.analysis.results import run_index, store_result
+from bettercities.analysis.service import compute_index
+from bettercities.areas import service as areas
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.analysis.mss_runs import LEVEL, PERIOD, build_berlin_2019, official_classes
@@ -29,6 +33,53 @@ def berlin_client(
     with TestClient(create_app(workspace)) as client:
         yield client, run.id
     workspace.close()
+
+
+@pytest.fixture(scope="module")
+def berlin_runs(
+    tmp_path_factory: pytest.TempPathFactory, shared_data: Path
+) -> Iterator[tuple[TestClient, dict[str, int]]]:
+    """Berlin 2019 with three runs: the MSS, a fictitious later MSS edition in which 01011101's
+    unemployment share is six times as high, and a composite index (status indicators, quantiles)."""
+    workspace = Workspace.init(Path(tmp_path_factory.mktemp("index-change")) / "berlin")
+    build_berlin_2019(workspace, shared_data)
+    with workspace.database.session() as session:
+        first = run_index(session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD, name="MSS")
+        data = index_input(session, "berlin", level=LEVEL, period=PERIOD, indicators=INDICATORS)
+        frame = data.frame.copy()
+        row = frame["area_id"] == "01011101"
+        frame.loc[row, "s1_percentage_unemployed"] *= 6
+        frame.loc[row, "d1_percentage_unemployed"] += 5
+        later = compute_index(
+            frame, config="berlin-mss-2019", id_column="area_id", population_column="inhabitants"
+        )
+        city = areas.get_city(session, "berlin")
+        second = store_result(session, city, later, name="MSS later", inputs=data.provenance)
+        composite = run_index(
+            session, "berlin", config=parse_config(COMPOSITE), level=LEVEL, period=PERIOD, name="Composite"
+        )
+        ids = {"first": first.id, "second": second.id, "composite": composite.id}
+    with TestClient(create_app(workspace)) as client:
+        yield client, ids
+    workspace.close()
+
+
+INDICATORS = [
+    "s1_percentage_unemployed",
+    "s3_percentage_transfer_payments_recipients",
+    "s4_percentage_transfer_payments_recipients_below_15_years",
+    "d1_percentage_unemployed",
+    "d3_percentage_transfer_payments_recipients",
+    "d4_percentage_transfer_payments_recipients_below_15_years",
+]
+COMPOSITE = {
+    "method": "composite",
+    "name": "status-quintiles",
+    "population_column": "inhabitants",
+    "min_population": 300,
+    "indicators": [{"column": c} for c in INDICATORS[:3]],
+    "classes": {"scheme": "quantiles", "k": 5},
+}
 
 
 def drawn(html: str, prefix: str = "classmap") -> Counter[str]:
@@ -70,3 +121,94 @@ def test_json_twins_and_api(berlin_client: tuple[TestClient, int]) -> None:
     assert client.get(f"/cities/other/index-runs/{run_id}.json").status_code == 404
     assert client.get("/api/index-runs/999").status_code == 404
     assert client.get(f"/api/index-runs/{run_id}?view=nonsense").status_code == 422
+
+
+def test_robustness_is_computed_once_per_data_version(
+    berlin_client: tuple[TestClient, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run page, its JSON twin and the API share one memo (keyed by run, options, data version)."""
+    client, run_id = berlin_client
+    calls: list[int] = []
+    original = results.robustness
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(results, "robustness", counted)
+    first = client.get(f"/cities/berlin/index-runs/{run_id}?distance=0.37")
+    assert first.status_code == 200 and len(calls) == 1
+    second = client.get(f"/cities/berlin/index-runs/{run_id}?distance=0.37&view=dynamics")
+    assert second.status_code == 200 and len(calls) == 1  # not recomputed
+    api = client.get(f"/api/index-runs/{run_id}?distance=0.37").json()
+    assert api["robustness"]["distance"] == 0.37 and len(calls) == 1
+    client.get(f"/cities/berlin/index-runs/{run_id}.json?distance=0.38")
+    assert len(calls) == 2  # other options: computed once more
+
+
+def test_composite_run_page_shows_robustness(berlin_runs: tuple[TestClient, dict[str, int]]) -> None:
+    client, ids = berlin_runs
+    view = client.get(f"/cities/berlin/index-runs/{ids['composite']}.json").json()
+    assert view["view"] == "index" and view["robustness"]["breaks"] == "rederived"
+    (summary,) = view["robustness"]["summary"]
+    assert (
+        summary["part"] == "index" and summary["scored"] == 438 and summary["loo_changed"] > 0
+    )  # no exclusion list
+    page = client.get(f"/cities/berlin/index-runs/{ids['composite']}?lang=de")
+    assert page.status_code == 200 and 'id="robustness-summary"' in page.text
+    assert "Quantilgrenzen werden in jeder Variante neu bestimmt." in page.text
+    assert sum(drawn(page.text).values()) == 448
+
+
+def test_change_page_map_and_transition_matrix(berlin_runs: tuple[TestClient, dict[str, int]]) -> None:
+    client, ids = berlin_runs
+    query = f"before={ids['first']}&after={ids['second']}"
+    twin = client.get(f"/cities/berlin/index-runs/change.json?{query}").json()
+    view = twin["view"]
+    status = next(t for t in view["change"]["transitions"] if t["part"] == "status")
+    assert status["classed"] == 436 and view["part"] == "status"
+    assert view["moves"]["01011101"] == "worse"  # 2 (mittel) -> 3 or 4: a later status class is worse
+    assert view["counts"]["worse"] >= 1 and sum(view["counts"].values()) == 436
+    assert [r["id"] for r in twin["runs"]] == [ids["composite"], ids["second"], ids["first"]]
+    page = client.get(f"/cities/berlin/index-runs/change?{query}&lang=en")
+    assert page.status_code == 200
+    moves = drawn(page.text, "changemap")
+    assert moves["worse"] == view["counts"]["worse"] and moves["same"] == view["counts"]["same"]
+    assert moves[""] == 448 - 436
+    table = page.text[page.text.index('id="transition-status"') :]
+    table = table[: table.index("</table>")]
+    assert "<caption>" in table and table.count('<th scope="row">') == 5  # 4 classes and the total
+    cells = [int(n) for n in re.findall(r'<td class="num[^"]*">(\d+)</td>', table)]
+    assert sum(cells[:20]) == 2 * 436  # 4 x (4 + row total)
+    assert 'data-area="01011101"' in page.text
+    german = client.get(f"/cities/berlin/index-runs/change?{query}&lang=de").text
+    assert "Übergangsmatrix" in german and "Schlechtere Klasse" in german
+    dynamics = client.get(f"/cities/berlin/index-runs/change.json?{query}&part=dynamics").json()
+    assert dynamics["view"]["part"] == "dynamics"
+
+
+def test_change_defaults_api_and_refusals(berlin_runs: tuple[TestClient, dict[str, int]]) -> None:
+    client, ids = berlin_runs
+    default = client.get("/cities/berlin/index-runs/change.json").json()["view"]
+    # newest run (composite) and the newest earlier run of the same method: none -> no pair
+    assert default is None
+    assert 'id="no-pair"' in client.get("/cities/berlin/index-runs/change").text
+    api = client.get(
+        f"/api/cities/berlin/index-change?before={ids['first']}&after={ids['second']}&part=dynamics"
+    ).json()
+    assert api["part"] == "dynamics" and len(api["change"]["transitions"]) == 2
+    mixed = client.get(f"/api/cities/berlin/index-change?before={ids['first']}&after={ids['composite']}")
+    assert mixed.status_code == 422 and "same city and method" in mixed.json()["detail"]
+    wrong_part = client.get(
+        f"/api/cities/berlin/index-change?before={ids['first']}&after={ids['second']}&part=index"
+    )
+    assert wrong_part.status_code == 422 and "part" in wrong_part.json()["detail"]
+    assert client.get(f"/api/cities/berlin/index-change?before=999&after={ids['second']}").status_code == 404
+    assert (
+        client.get(
+            f"/cities/other/index-runs/change.json?before={ids['first']}&after={ids['second']}"
+        ).status_code
+        == 404
+    )
+    assert client.get("/api/cities/berlin/index-change?before=1&after=2&part=nonsense").status_code == 422
+    assert 'id="change-link"' in client.get("/cities/berlin/index-runs").text

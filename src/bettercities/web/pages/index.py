@@ -7,14 +7,16 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from bettercities.analysis import results
+from bettercities.analysis import change, results
+from bettercities.analysis.change import ChangeView
 from bettercities.analysis.results import RunSummary, RunView
 from bettercities.areas import service as areas
 from bettercities.core.errors import NotFound
+from bettercities.publication.access import audience_for
 from bettercities.reports import categorical as draw
 from bettercities.reports.service import Reader
-from bettercities.web.api.index import Distance, View
-from bettercities.web.deps import Lang, ReaderDep, SessionDep, TemplatesDep
+from bettercities.web.api.index import Crosswalk, Distance, Part, View, run_audience
+from bettercities.web.deps import DbId, Lang, ReaderDep, SessionDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import PageContext, svg
@@ -29,8 +31,11 @@ class RunList(BaseModel):
     runs: list[RunSummary]
 
 
-def _view(session: SessionDep, slug: str, run_id: int, view: str, distance: float) -> RunView:
-    found = results.run_view(session, run_id, view=view, distance=distance)
+def _view(reader: Reader, slug: str, run_id: int, view: str, distance: float) -> RunView:
+    audience = run_audience(reader.session, reader.principal, run_id)
+    found = results.run_view(
+        reader.session, run_id, view=view, distance=distance, memo=reader.memo, audience=audience
+    )
     if found.run.city != slug:
         raise NotFound("index run", run_id)
     return found
@@ -51,13 +56,141 @@ def runs_page(
     )
 
 
+# The change routes come before ``/index-runs/{run_id}``, which would otherwise take ``change`` for a run id.
+
+
+class ChangePage(BaseModel):
+    """The change page: the runs to choose from, the crosswalks, and the comparison (None: no pair)."""
+
+    city: str
+    runs: list[RunSummary]
+    crosswalks: list[str]
+    view: ChangeView | None = None
+
+
+def change_page_view(
+    reader: Reader, slug: str, before: int | None, after: int | None, part: str | None, crosswalk: str | None
+) -> ChangePage:
+    session = reader.session
+    audience = audience_for(reader.principal, areas.get_city(session, slug).id)
+    pair = (before, after) if before is not None and after is not None else change.default_pair(session, slug)
+    view = None
+    if pair is not None:
+        view = change.change_view(
+            session, pair[0], pair[1], part=part, crosswalk=crosswalk or None, city=slug, audience=audience
+        )
+    return ChangePage(
+        city=slug,
+        runs=results.list_runs(session, slug),
+        crosswalks=change.crosswalk_codes(session, slug),
+        view=view,
+    )
+
+
+@router.get(
+    "/cities/{slug}/index-runs/change.json",
+    response_model=ChangePage,
+    summary="Change of index classes page (JSON twin)",
+)
+def change_json(
+    slug: str,
+    reader: ReaderDep,
+    before: DbId | None = None,
+    after: DbId | None = None,
+    part: Part = None,
+    crosswalk: Crosswalk = None,
+) -> ChangePage:
+    return change_page_view(reader, slug, before, after, part, crosswalk)
+
+
+def move_names(lang: str) -> dict[str, str]:
+    _ = gettext_for(lang).gettext
+    return {"better": _("Better class"), "same": _("Same class"), "worse": _("Worse class")}
+
+
+MOVE_COLOURS = {"better": "#1a9850", "same": "#d9d9d9", "worse": "#d73027"}
+
+
+def change_map(reader: Reader, found: ChangeView, city_id: int, page: PageContext) -> dict[str, Markup]:
+    """The map of areas that moved to a better or worse class, and its legend."""
+    _ = gettext_for(page.lang).gettext
+    run = results.get_run(reader.session, found.change.after)
+    level = areas.get_level(reader.session, areas.get_city(reader.session, run.city), run.level)
+    shapes = reader.shapes(city_id, level.id, run.period)
+    names = move_names(page.lang)
+    legend = [
+        draw.Category(m, names[m], MOVE_COLOURS[m], found.counts[m]) for m in ("better", "same", "worse")
+    ]
+    classes = {a.area_id: a for a in found.change.areas}
+
+    def hover(code: str) -> str:
+        name = run.names.get(code) or code
+        area, move = classes.get(code), found.moves.get(code)
+        if area is None or move is None:
+            return f"{name}: {_('not classed in both runs')}"
+        return f"{name}: {area.before[found.part]} → {area.after[found.part]} ({names[move]})"
+
+    title = _("Change of classes ({view}): {before} to {after}").format(
+        view=view_names(page.lang)[found.part], before=found.change.before_name, after=found.change.after_name
+    )
+    return {
+        "map": svg(
+            draw.categorical_map(
+                shapes,
+                found.moves,
+                legend,
+                title=title,
+                hover=hover,
+                href=lambda code: page.url(f"/cities/{run.city}/areas/{code}", level=run.level),
+                id_prefix="changemap",
+            )
+        ),
+        "legend": svg(draw.category_legend(legend, title=_("Change"), id_prefix="change-legend")),
+    }
+
+
+@router.get("/cities/{slug}/index-runs/change", response_class=HTMLResponse, include_in_schema=False)
+def change_page(
+    request: Request,
+    slug: str,
+    reader: ReaderDep,
+    lang: Lang,
+    templates: TemplatesDep,
+    before: DbId | None = None,
+    after: DbId | None = None,
+    part: Part = None,
+    crosswalk: Crosswalk = None,
+) -> HTMLResponse:
+    city = areas.get_city(reader.session, slug)
+    found = change_page_view(reader, slug, before, after, part, crosswalk)
+    state: dict[str, object] = {"crosswalk": crosswalk or None}
+    if found.view is not None:
+        state |= {
+            "before": found.view.change.before,
+            "after": found.view.change.after,
+            "part": found.view.part,
+        }
+    page = PageContext(request, lang, state)
+    return templates.render(
+        request,
+        "index/change.html",
+        lang=lang,
+        state=state,
+        city=city,
+        found=found,
+        view_names=view_names(lang),
+        move_names=move_names(lang),
+        figures=change_map(reader, found.view, city.id, page) if found.view is not None else None,
+    )
+
+
 @router.get(
     "/cities/{slug}/index-runs/{run_id}.json", response_model=RunView, summary="Index run page (JSON twin)"
 )
 def run_json(
-    slug: str, run_id: int, session: SessionDep, view: View = "status", distance: Distance = 0.1
+    slug: str, run_id: DbId, reader: ReaderDep, view: View = "status", distance: Distance = 0.1
 ) -> RunView:
-    return _view(session, slug, run_id, view, distance)
+    return _view(reader, slug, run_id, view, distance)
 
 
 def view_names(lang: str) -> dict[str, str]:
@@ -110,14 +243,14 @@ def class_map(reader: Reader, found: RunView, city_id: int, page: PageContext) -
 def run_page(
     request: Request,
     slug: str,
-    run_id: int,
+    run_id: DbId,
     reader: ReaderDep,
     lang: Lang,
     templates: TemplatesDep,
     view: View = "status",
     distance: Distance = 0.1,
 ) -> HTMLResponse:
-    found = _view(reader.session, slug, run_id, view, distance)
+    found = _view(reader, slug, run_id, view, distance)
     city = areas.get_city(reader.session, slug)
     state = {"view": found.view, "distance": distance}
     page = PageContext(request, lang, state)
