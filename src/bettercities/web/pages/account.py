@@ -21,7 +21,15 @@ from bettercities.core.errors import InvalidInput
 from bettercities.storage.workspace import Workspace
 from bettercities.web import auth
 from bettercities.web.api.account import MeOut, TokenIn, issue, me_view, revoke, signed_in
-from bettercities.web.deps import Lang, PrincipalDep, SessionDep, SettingsDep, TemplatesDep, get_workspace
+from bettercities.web.deps import (
+    DbId,
+    Lang,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    TemplatesDep,
+    get_workspace,
+)
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
@@ -90,8 +98,13 @@ def login(
             raw = accounts.start_session(session, user)
             actor = Actor(user.username, user.id, "web", request_id)
             with acting_as(actor):
-                record_event(session, "login", summary=f"{user.username} signed in", entity="app_user",
-                             entity_key=user.username)  # fmt: skip
+                record_event(
+                    session,
+                    "login",
+                    summary=f"{user.username} signed in",
+                    entity="app_user",
+                    entity_key=user.username,
+                )
     except accounts.LoginRefused as refused:
         with workspace.database.session() as session:
             record_event(
@@ -126,8 +139,13 @@ def logout(request: Request, workspace: WorkspaceDep, principal: PrincipalDep) -
     if raw is not None:
         with workspace.database.session() as session:
             accounts.end_session(session, raw)
-            record_event(session, "logout", summary=f"{principal.name} signed out", entity="app_user",
-                         entity_key=principal.name)  # fmt: skip
+            record_event(
+                session,
+                "logout",
+                summary=f"{principal.name} signed out",
+                entity="app_user",
+                entity_key=principal.name,
+            )
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response
@@ -186,15 +204,27 @@ def change_password(
     """Change one's own password; the other sessions of the user end."""
     username = signed_in(principal)
     if new_password != repeat_password:
-        return _account_page(request, session, principal, templates, lang,
-                             error="the two new passwords differ", status_code=422)  # fmt: skip
+        return _account_page(
+            request,
+            session,
+            principal,
+            templates,
+            lang,
+            error="the two new passwords differ",
+            status_code=422,
+        )
     try:
         with workspace.database.session() as writer:
             accounts.change_password(
                 writer, username, old_password, new_password, keep_session=auth.current(request).session_token
             )
-            record_event(writer, "password-changed", summary=f"{username} changed the password",
-                         entity="app_user", entity_key=username)  # fmt: skip
+            record_event(
+                writer,
+                "password-changed",
+                summary=f"{username} changed the password",
+                entity="app_user",
+                entity_key=username,
+            )
     except (accounts.LoginRefused, InvalidInput) as refused:
         return _account_page(
             request, session, principal, templates, lang, error=str(refused), status_code=422
@@ -265,7 +295,7 @@ def issue_token(
 
 @router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
 def revoke_token(
-    token_id: int, workspace: WorkspaceDep, principal: PrincipalDep, lang: Lang
+    token_id: DbId, workspace: WorkspaceDep, principal: PrincipalDep, lang: Lang
 ) -> RedirectResponse:
     revoke(workspace, principal, token_id)
     return RedirectResponse(f"/account/tokens?lang={lang}", status_code=303)
