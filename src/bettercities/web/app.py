@@ -24,6 +24,7 @@ from bettercities.reports.service import Caches
 from bettercities.storage.workspace import Workspace
 from bettercities.web import auth, errors
 from bettercities.web.api import account as api_account
+from bettercities.web.api import audit as api_audit
 from bettercities.web.api import catalog as api_catalog
 from bettercities.web.api import cities as api_cities
 from bettercities.web.api import docs as api_docs
@@ -34,6 +35,7 @@ from bettercities.web.api import spatial as api_spatial
 from bettercities.web.jobs import Jobs
 from bettercities.web.pages import account as page_account
 from bettercities.web.pages import areas as page_areas
+from bettercities.web.pages import audit as page_audit
 from bettercities.web.pages import catalog as page_catalog
 from bettercities.web.pages import cities as page_cities
 from bettercities.web.pages import home as page_home
@@ -76,6 +78,8 @@ ROUTERS: tuple[ModuleType, ...] = (
     page_catalog,
     api_quality,
     page_quality,
+    api_audit,
+    page_audit,
     api_account,
     page_account,
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Literal
 
+import annotated_types
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
@@ -128,3 +129,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 StateDep = Annotated[ViewState, Depends(view_state)]
 TemplatesDep = Annotated[Templates, Depends(get_templates)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+#: An id in a path or query parameter (run, flag, token …): ids beyond the databases' 64-bit integers are
+#: refused with 422 instead of reaching the database (SQLite's driver raises OverflowError on them).
+DbId = Annotated[int, annotated_types.Interval(ge=1, le=2**63 - 1)]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -135,7 +135,9 @@ class Templates:
         html = self.envs[lang].get_template(name).render(page=page, request=request, **context)
         response = HTMLResponse(html, status_code=status_code)
         response.headers["Content-Language"] = lang
-        response.headers["Link"] = f'<{page.json_url}>; rel="alternate"; type="application/json"'
+        # header values are Latin-1: a path with other characters (/cities/münchen) goes percent-encoded
+        json_url = quote(page.json_url, safe="/?&=%:+,;@!$'()*")
+        response.headers["Link"] = f'<{json_url}>; rel="alternate"; type="application/json"'
         if request.query_params.get("lang") in LANGUAGES:
             # remember an explicit choice for the pages visited next
             response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")

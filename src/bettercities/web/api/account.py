@@ -20,7 +20,7 @@ from bettercities.audit.service import record_event
 from bettercities.core.errors import Forbidden
 from bettercities.publication.access import Permission, Principal, Role, can
 from bettercities.storage.workspace import Workspace
-from bettercities.web.deps import PrincipalDep, SessionDep, get_workspace
+from bettercities.web.deps import DbId, PrincipalDep, SessionDep, get_workspace
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/me", tags=["account"], responses=PROBLEM_RESPONSES)
@@ -194,5 +194,5 @@ def issue_token(
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, summary="Revoke one of my API tokens")
-def revoke_token(token_id: int, principal: PrincipalDep, workspace: WorkspaceDep) -> TokenOut:
+def revoke_token(token_id: DbId, principal: PrincipalDep, workspace: WorkspaceDep) -> TokenOut:
     return revoke(workspace, principal, token_id)

@@ -63,7 +63,7 @@ def get_area(
     level_code = session.scalar(select(SpatialLevel.code).where(SpatialLevel.id == area.level_id)) or ""
     parent = session.scalar(select(Area.code).where(Area.id == area.parent_id)) if area.parent_id else None
     children = session.scalars(select(Area.code).where(Area.parent_id == area.id).order_by(Area.code)).all()
-    bbox = (area.min_lon, area.min_lat, area.max_lon, area.max_lat) if area.min_lon is not None else None
+    bbox = [area.min_lon, area.min_lat, area.max_lon, area.max_lat] if area.min_lon is not None else None
     return AreaDetail(
         **areas.area_out(area, level_code, parent).model_dump(),
         bbox=bbox,

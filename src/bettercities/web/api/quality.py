@@ -21,7 +21,7 @@ from bettercities.ingest.quality_views import (
 from bettercities.publication import Audience
 from bettercities.publication.access import Permission
 from bettercities.storage.workspace import Workspace
-from bettercities.web.deps import PrincipalDep, SessionDep, get_workspace, requires
+from bettercities.web.deps import DbId, PrincipalDep, SessionDep, get_workspace, requires
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["quality"], responses=PROBLEM_RESPONSES)
@@ -101,7 +101,7 @@ def api_outliers(slug: str, session: SessionDep, filters: QueueDep) -> QueueView
     dependencies=EDIT,
 )
 def api_resolve(
-    slug: str, flag_id: int, action: FlagAction, workspace: WorkspaceDep, principal: PrincipalDep
+    slug: str, flag_id: DbId, action: FlagAction, workspace: WorkspaceDep, principal: PrincipalDep
 ) -> outliers.FlagOut:
     return resolve(workspace, slug, flag_id, action, user=principal.name)
 

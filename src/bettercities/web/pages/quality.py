@@ -21,7 +21,7 @@ from bettercities.ingest.quality_views import (
 )
 from bettercities.publication import Audience
 from bettercities.web.api.quality import EDIT, VIEW, DiffDep, FlagAction, QueueDep, WorkspaceDep, resolve
-from bettercities.web.deps import Lang, PrincipalDep, SessionDep, TemplatesDep
+from bettercities.web.deps import DbId, Lang, PrincipalDep, SessionDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
@@ -57,7 +57,7 @@ def outliers_page(
 def outliers_action(
     request: Request,
     slug: str,
-    flag_id: int,
+    flag_id: DbId,
     workspace: WorkspaceDep,
     principal: PrincipalDep,
     action: Annotated[str, Form()],
