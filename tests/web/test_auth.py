@@ -7,6 +7,7 @@ holding ``green_space``: its values are restricted to the city's members until t
 from __future__ import annotations
 
 import stat
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -423,6 +424,24 @@ def test_writes_are_attributed_to_the_signed_in_user(app_client: TestClient, tow
     written = [e for e in entries(town, actor="stella") if e.action not in ("login",)]
     assert written and {e.via for e in written} == {"api"}
     assert all(e.actor_user_id is not None and e.request_id for e in written)
+    # an upload imported in the background (a thread of the job pool) is the steward's too
+    started = app_client.post(
+        "/cities/testville/import",
+        data={"kind": "observations", "level": "planning_area", "period": "2023"},
+        files={"file": ("v.csv", b"id,inhabitants\n0101,1500\n", "text/csv")},
+        headers={"Accept": "application/json"},
+    )
+    assert started.status_code == 202
+    for _ in range(200):
+        job = app_client.get(started.json()["status_url"]).json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert job["status"] == "done", job
+    imported = [e for e in entries(town, actor="stella") if e.via == "web"]
+    assert imported and all(e.actor_user_id is not None for e in imported)
+    [login] = entries(town, action="login")
+    assert {e.actor for e in entries(town) if e.id > login.id} == {"stella"}  # none left to "library"
 
 
 def test_openapi_documents_the_bearer_scheme(sqlite_client: TestClient) -> None:

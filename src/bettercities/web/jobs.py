@@ -6,6 +6,7 @@ validation and writing) and keeps the typed outcome: the import result, or the r
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 import uuid
@@ -100,8 +101,8 @@ class Jobs:
         return job
 
     def start(self, job: ImportJob) -> None:
-        """Run ``job`` in the background."""
-        self._pool().submit(self.run, job.id)
+        """Run ``job`` in the background, as the actor of the request that started it (context copied)."""
+        self._pool().submit(contextvars.copy_context().run, self.run, job.id)
 
     def get(self, job_id: str) -> ImportJob | None:
         with self._lock:
@@ -147,6 +148,7 @@ class Jobs:
         return finished
 
     def _import(self, job: ImportJob, path: Path) -> Any:
+        from bettercities.audit.context import current_actor
         from bettercities.ingest import service as ingest
 
         request = job.request
@@ -167,7 +169,7 @@ class Jobs:
                 id_column=request.id_column,
                 name_column=request.name_column,
                 parent_column=request.parent_column,
-                user="web",
+                user=current_actor().name,
                 file_name=request.file_name,
             )
         return ingest.import_observations(
@@ -179,7 +181,7 @@ class Jobs:
             id_column=request.id_column,
             period=request.period,
             mapping=request.mapping,
-            user="web",
+            user=current_actor().name,
             file_name=request.file_name,
             progress=progress,
         )
