@@ -150,11 +150,11 @@ def urls(app: FastAPI, ids: Ids) -> tuple[list[str], list[str]]:
                 concrete = path
                 for name, value in zip(names, values, strict=True):
                     concrete = re.sub(r"{" + name + r"(?::\w+)?}", value, concrete, count=1)
-                found.extend(_variants(concrete, query))
+                found.extend(_variants(concrete, query, ids))
     return found, unknown
 
 
-def _variants(url: str, query: set[str]) -> list[str]:
+def _variants(url: str, query: set[str], ids: Ids) -> list[str]:
     base: dict[str, str] = {}
     out = [url]
     if "indicator" in query:
@@ -163,6 +163,9 @@ def _variants(url: str, query: set[str]) -> list[str]:
     for name, values in QUERY_VARIANTS.items():
         if name in query:
             out.extend(f"{url}?{urlencode(base | {name: value})}" for value in values)
+    if {"before", "after"} <= query:  # comparisons of two runs, also of two cities' runs
+        runs = sorted(ids.data.run_ids.values())
+        out.extend(f"{url}?{urlencode({'before': b, 'after': a})}" for b in runs for a in runs)
     return out
 
 
