@@ -273,3 +273,23 @@ def test_a_viewer_of_a_sees_the_marker(crawled: CrawlResult) -> None:
     assert f"/cities/{CITY_A}/indicators/{MARKER_INDICATOR}" in seen
     assert f"/api/cities/{CITY_A}/observations?indicator={MARKER_INDICATOR}" in seen
     assert f"/cities/{CITY_A}/indicators/{MARKER_INDICATOR}.json" in seen
+
+
+def test_a_new_route_is_crawled_and_an_unknown_parameter_named(tmp_path: Path) -> None:
+    workspace = Workspace.init(tmp_path / "workspace")
+    app = create_app(workspace)
+
+    @app.get("/cities/{slug}/novelty")
+    def novelty(slug: str) -> dict[str, str]:
+        return {"slug": slug}
+
+    @app.get("/mystery/{riddle}")
+    def mystery(riddle: str) -> dict[str, str]:
+        return {"riddle": riddle}
+
+    data = ServedCities(cities=[CITY_A], levels={}, areas={}, periods=[], indicators=[], datasets={},
+                        run_ids={}, flag_ids={})  # fmt: skip
+    found, unknown = urls(app, Ids(data))
+    assert f"/cities/{CITY_A}/novelty" in found
+    assert unknown == ["/mystery/{riddle}: riddle"]
+    workspace.close()

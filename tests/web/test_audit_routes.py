@@ -418,3 +418,15 @@ def test_no_route_changes_the_log(world: World) -> None:
     for context in iter_route_contexts(world.app.routes):  # type: ignore[attr-defined]
         if context.path and "audit" in context.path:
             assert context.methods is not None and context.methods <= {"GET", "HEAD"}, context.path
+
+
+def test_a_new_write_route_is_noticed(tmp_path: Path) -> None:
+    workspace = Workspace.init(tmp_path / "workspace")
+    app = create_app(workspace)
+
+    @app.put("/cities/{slug}/novelty")
+    def novelty(slug: str) -> dict[str, str]:
+        return {"slug": slug}
+
+    assert write_routes(app) - WRITES.keys() - NOT_WRITING.keys() == {("PUT", "/cities/{slug}/novelty")}
+    workspace.close()
