@@ -126,7 +126,7 @@ def test_approval_locks_writes_through_api_and_cli(
     )
     assert result.exit_code == 0, result.output
     assert post(client, upload(tmp_path, city, 13.0), admin).status_code == 201
-    history = client.get("/api/cities/testville/datasets/green/history").json()
+    history = client.get("/api/cities/testville/datasets/green/history", headers=admin).json()
     assert [h["to_state"] for h in history] == ["submitted", "approved", "draft"]
     assert history[-1]["reason"] == "fix"
 

@@ -392,6 +392,21 @@ def test_viewer_sees_restricted_values_and_outsiders_do_not(
             assert ("16.0" in text) is visible, text[:300]
 
 
+def test_unpublished_datasets_are_listed_for_members_only(app_client: TestClient, town: Workspace) -> None:
+    viewer = bearer(issue_token(town, "vera"))
+    outsider = bearer(issue_token(town, "otto"))
+    for headers, listed in (({}, False), (outsider, False), (viewer, True)):
+        codes = [
+            d["code"]
+            for d in app_client.get("/api/cities/testville/datasets", headers=headers).json()["items"]
+        ]
+        assert ("green" in codes) is listed
+        page = app_client.get("/cities/testville/catalog.json", headers=headers).json()
+        assert ("green" in [d["code"] for d in page["datasets"]]) is listed
+        for url in ("/cities/testville/catalog/green", "/api/cities/testville/datasets/green/history"):
+            assert app_client.get(url, headers=headers).status_code == (200 if listed else 404)
+
+
 def test_suppressed_cells_only_for_the_data_team(app_client: TestClient, town: Workspace) -> None:
     viewer = bearer(issue_token(town, "vera"))
     analyst = bearer(issue_token(town, "ana"))

@@ -10,22 +10,26 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
+from bettercities.areas import service as areas
 from bettercities.catalog import approval, dcat
 from bettercities.catalog import service as catalog
 from bettercities.catalog.inventory import inventory
 from bettercities.catalog.schemas import (
+    AccessRights,
     ApprovalEventOut,
     DatasetFilter,
     DatasetOut,
     InventoryView,
+    State,
     StewardshipView,
 )
 from bettercities.catalog.stewardship import stewardship
 from bettercities.core.errors import NotFound
 from bettercities.ingest.schemas import ImportResult
 from bettercities.publication import Audience
-from bettercities.publication.access import Permission
+from bettercities.publication.access import Permission, Principal, audience_for
 from bettercities.storage.workspace import Workspace
 from bettercities.web.deps import PrincipalDep, SessionDep, city_with, get_workspace, requires
 from bettercities.web.errors import PROBLEM_RESPONSES
@@ -42,6 +46,25 @@ class StepIn(BaseModel):
     reason: str | None = Field(default=None, description="Why; required to unlock.")
 
 
+def visible_filters(
+    session: Session, principal: Principal, slug: str, filters: DatasetFilter
+) -> DatasetFilter:
+    """``filters``, narrowed to published datasets with public access for whoever is no member of the city."""
+    if audience_for(principal, areas.get_city(session, slug).id) == Audience.PUBLIC:
+        return filters.model_copy(update={"public_only": True})
+    return filters
+
+
+def visible_dataset(session: Session, principal: Principal, slug: str, code: str) -> DatasetOut:
+    """Dataset ``code`` of city ``slug``; for whoever is not a member of the city only when it is published
+    with public access (else 404, as if it did not exist)."""
+    dataset = catalog.show_dataset(session, slug, code)
+    public = dataset.state == State.PUBLISHED and dataset.access_rights == AccessRights.PUBLIC
+    if not public and audience_for(principal, areas.get_city(session, slug).id) == Audience.PUBLIC:
+        raise NotFound("dataset", f"{slug}/{code}")
+    return dataset
+
+
 def base_url(request: Request) -> str:
     """The address the app is served at: the base of the catalogue's IRIs."""
     return str(request.base_url).rstrip("/")
@@ -49,14 +72,20 @@ def base_url(request: Request) -> str:
 
 @router.get("/api/cities/{slug}/datasets", response_model=Page[DatasetOut], summary="Datasets of a city")
 def list_datasets(
-    request: Request, slug: str, session: SessionDep, pages: PageDep, filters: FilterDep
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    pages: PageDep,
+    filters: FilterDep,
 ) -> Page[DatasetOut]:
-    return pages.slice(request, catalog.catalog_view(session, slug, filters).datasets)
+    chosen = visible_filters(session, principal, slug, filters)
+    return pages.slice(request, catalog.catalog_view(session, slug, chosen).datasets)
 
 
 @router.get("/api/cities/{slug}/datasets/{code}", response_model=DatasetOut, summary="One dataset")
-def get_dataset(slug: str, code: str, session: SessionDep) -> DatasetOut:
-    return catalog.show_dataset(session, slug, code)
+def get_dataset(slug: str, code: str, session: SessionDep, principal: PrincipalDep) -> DatasetOut:
+    return visible_dataset(session, principal, slug, code)
 
 
 @router.get(
@@ -64,7 +93,10 @@ def get_dataset(slug: str, code: str, session: SessionDep) -> DatasetOut:
     response_model=list[ApprovalEventOut],
     summary="Approval steps of a dataset (who, when, from, to, why)",
 )
-def dataset_history(slug: str, code: str, session: SessionDep) -> list[ApprovalEventOut]:
+def dataset_history(
+    slug: str, code: str, session: SessionDep, principal: PrincipalDep
+) -> list[ApprovalEventOut]:
+    visible_dataset(session, principal, slug, code)
     return approval.history(session, slug, code)
 
 

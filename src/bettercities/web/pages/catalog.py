@@ -22,7 +22,8 @@ from bettercities.catalog.schemas import (
     Theme,
 )
 from bettercities.catalog.stewardship import stewardship
-from bettercities.web.deps import Lang, SessionDep, TemplatesDep
+from bettercities.web.api.catalog import visible_dataset, visible_filters
+from bettercities.web.deps import Lang, PrincipalDep, SessionDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
@@ -36,15 +37,21 @@ VOCABULARIES: dict[str, Any] = {
 
 
 @router.get("/cities/{slug}/catalog.json", response_model=CatalogView, summary="Catalogue page (JSON twin)")
-def catalog_json(slug: str, session: SessionDep, filters: FilterDep) -> CatalogView:
-    return catalog.catalog_view(session, slug, filters)
+def catalog_json(slug: str, session: SessionDep, principal: PrincipalDep, filters: FilterDep) -> CatalogView:
+    return catalog.catalog_view(session, slug, visible_filters(session, principal, slug, filters))
 
 
 @router.get("/cities/{slug}/catalog", response_class=HTMLResponse, include_in_schema=False)
 def catalog_page(
-    request: Request, slug: str, session: SessionDep, filters: FilterDep, lang: Lang, templates: TemplatesDep
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    filters: FilterDep,
+    lang: Lang,
+    templates: TemplatesDep,
 ) -> HTMLResponse:
-    view = catalog.catalog_view(session, slug, filters)
+    view = catalog.catalog_view(session, slug, visible_filters(session, principal, slug, filters))
     state = filters.model_dump(mode="json", exclude_defaults=True)
     return templates.render(request, "catalog/list.html", lang=lang, state=state, view=view, **VOCABULARIES)
 
@@ -52,14 +59,22 @@ def catalog_page(
 @router.get(
     "/cities/{slug}/catalog/{code}.json", response_model=DatasetView, summary="Dataset page (JSON twin)"
 )
-def dataset_json(slug: str, code: str, session: SessionDep) -> DatasetView:
+def dataset_json(slug: str, code: str, session: SessionDep, principal: PrincipalDep) -> DatasetView:
+    visible_dataset(session, principal, slug, code)
     return catalog.dataset_view(session, slug, code)
 
 
 @router.get("/cities/{slug}/catalog/{code}", response_class=HTMLResponse, include_in_schema=False)
 def dataset_page(
-    request: Request, slug: str, code: str, session: SessionDep, lang: Lang, templates: TemplatesDep
+    request: Request,
+    slug: str,
+    code: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    lang: Lang,
+    templates: TemplatesDep,
 ) -> HTMLResponse:
+    visible_dataset(session, principal, slug, code)
     view = catalog.dataset_view(session, slug, code)
     return templates.render(request, "catalog/dataset.html", lang=lang, view=view)
 
