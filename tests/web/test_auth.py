@@ -244,6 +244,14 @@ def test_csrf_refused_without_the_token_and_accepted_with_it(app_client: TestCli
     issued = app_client.post("/account/tokens", data={"name": "script", "csrf_token": token})
     assert issued.status_code == 201 and "data-issued-token>bct_" in issued.text
     assert issued.headers["cache-control"] == "no-store"
+    [listed] = app_client.get("/account/tokens.json").json()
+    assert listed["name"] == "script" and listed["prefix"] in issued.text
+    page = app_client.get("/account/tokens")
+    assert "data-issued-token" not in page.text  # shown once
+    revoke = f"/account/tokens/{listed['id']}/revoke"
+    assert app_client.post(revoke).status_code == 403  # the revoke form needs its token too
+    assert app_client.post(revoke, data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert app_client.get("/account/tokens.json").json()[0]["revoked_at"]
     by_header = app_client.post("/api/me/tokens", json={"name": "cron"}, headers={"X-CSRF-Token": token})
     assert by_header.status_code == 201 and by_header.json()["token"].startswith("bct_")
     # a multipart form (the upload) carries the token in its field too

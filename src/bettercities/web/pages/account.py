@@ -11,10 +11,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bettercities.accounts import service as accounts
-from bettercities.accounts.schemas import IssuedToken
+from bettercities.accounts.schemas import IssuedToken, TokenOut
 from bettercities.audit.context import Actor, acting_as
 from bettercities.audit.service import record_event
 from bettercities.core.errors import InvalidInput
@@ -36,6 +36,13 @@ router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
 
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+class LoginForm(BaseModel):
+    """The sign-in form (its JSON twin): where it leads afterwards. Programs use API tokens instead."""
+
+    next: str
+    tokens: str = "/api/me/tokens"
 
 
 def _login_page(
@@ -69,6 +76,11 @@ def _login_page(
     )
     response.headers.update(NO_STORE)
     return response
+
+
+@router.get("/login.json", response_model=LoginForm, summary="Sign-in page (JSON twin)")
+def login_json(next: str | None = None) -> LoginForm:
+    return LoginForm(next=auth.safe_next(next))
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -256,6 +268,11 @@ def _tokens_page(
     )
     response.headers.update(NO_STORE)  # the issued token is on this page once; no cache may keep it
     return response
+
+
+@router.get("/account/tokens.json", response_model=list[TokenOut], summary="API tokens page (JSON twin)")
+def tokens_json(session: SessionDep, principal: PrincipalDep) -> list[TokenOut]:
+    return accounts.list_tokens(session, signed_in(principal))
 
 
 @router.get("/account/tokens", response_class=HTMLResponse, include_in_schema=False)
