@@ -29,8 +29,8 @@ from tests.support.served import CITY_B, ServedCities, add_user, build_two_citie
 
 pytestmark = pytest.mark.slow
 
-#: Generated requests per operation and principal (~55 operations x 2 principals: about a minute).
-MAX_EXAMPLES = 15
+#: Generated requests per operation and principal (~60 operations x 3 principals: under a minute).
+MAX_EXAMPLES = 10
 
 #: Formats of the DCAT export (``/catalog/{slug}.{fmt}``).
 RDF_FORMATS = ["ttl", "jsonld", "rdf", "nt"]
@@ -68,18 +68,23 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Serv
     workspace.close()
 
 
-def token_headers(workspace: Workspace) -> dict[str, str]:
-    """A read-and-write token of a steward of city B."""
-    add_user(workspace, "schema-steward", {CITY_B: "steward"})
-    return {"Authorization": f"Bearer {issue_token(workspace, 'schema-steward', write=True)}"}
+def token_headers(
+    workspace: Workspace, username: str, roles: dict[str, str], *, admin: bool = False
+) -> dict[str, str]:
+    """The bearer header of a new read-and-write token of a new user with ``roles``."""
+    add_user(workspace, username, roles, platform_admin=admin)
+    return {"Authorization": f"Bearer {issue_token(workspace, username, write=True)}"}
 
 
-@pytest.fixture(scope="module", params=["anonymous", "token"])
+@pytest.fixture(scope="module", params=["anonymous", "steward token", "admin token"])
 def principal(request: pytest.FixtureRequest, served: tuple[str, ServedCities, Workspace]) -> dict[str, str]:
-    """Request headers of the principal: none, or an API token's bearer header."""
+    """Request headers of the principal: none, a write token of B's steward (403 in city A), or a write
+    token of a platform admin (every route answers in full, the audit log too)."""
     if request.param == "anonymous":
         return {}
-    return token_headers(served[2])
+    if request.param == "steward token":
+        return token_headers(served[2], "schema-steward", {CITY_B: "steward"})
+    return token_headers(served[2], "schema-admin", {}, admin=True)
 
 
 def path_parameter_hook(data: ServedCities) -> Any:
@@ -149,6 +154,9 @@ def test_timestamps_carry_their_offset(served: tuple[str, ServedCities, Workspac
     assert datetime.fromisoformat(kept["created_at"]).utcoffset() == timedelta(0)
     [run] = requests.get(f"{url}/api/cities/{CITY_B}/index-runs", timeout=30).json()
     assert datetime.fromisoformat(run["computed_at"]).utcoffset() == timedelta(0)
+    admin = token_headers(served[2], "timestamp-admin", {}, admin=True)
+    logged = requests.get(f"{url}/api/cities/{CITY_B}/audit", headers=admin, timeout=30).json()["items"]
+    assert logged and all(datetime.fromisoformat(e["at"]).utcoffset() == timedelta(0) for e in logged)
 
 
 def test_a_path_outside_latin_1_is_a_404_page(served: tuple[str, ServedCities, Workspace]) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bettercities.core.timestamps import UtcDateTime
+
 
 class AuditFilter(BaseModel):
     """Which entries to show or export; every field narrows, none given means all."""
@@ -26,7 +28,7 @@ class AuditEntryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    at: datetime
+    at: UtcDateTime = Field(description="When (UTC).")
     actor: str
     actor_user_id: int | None
     via: str
