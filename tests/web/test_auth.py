@@ -380,6 +380,16 @@ def test_viewer_sees_restricted_values_and_outsiders_do_not(
     assert shown not in app_client.get(page, headers=other_steward).text
     assert shown in app_client.get(page, headers=viewer).text
 
+    # spatial statistics and the typology are computed on the values the principal may see (and cached
+    # per audience: the anonymous result, computed first, does not answer the viewer)
+    spatial = "/api/cities/testville/spatial?indicator=green_space&period=2022&permutations=99"
+    assert app_client.get(spatial).json()["n"] == 0
+    assert app_client.get(spatial, headers=other_steward).json()["n"] == 0
+    assert app_client.get(spatial, headers=viewer).json()["n"] == 8
+    types = "/api/cities/testville/typology?indicator=green_space&indicator=inhabitants&period=2022"
+    assert app_client.get(types).status_code == 422  # no area has both values
+    assert len(app_client.get(types, headers=viewer).json()["areas"]) == 8
+
     # the CSV export publishes for the same audiences
     with town.database.reader() as session:
         city_id = areas.get_city(session, "testville").id

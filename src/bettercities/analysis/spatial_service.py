@@ -30,6 +30,7 @@ from bettercities.core.errors import NotFound
 from bettercities.core.problems import Problem, Report, Severity
 from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator, Period
+from bettercities.publication import Audience
 
 __all__ = ["analyse", "level_layer", "resolve"]
 
@@ -133,16 +134,19 @@ def analyse(
     permutations: int = 999,
     seed: int | None = 1,
     alpha: float = 0.05,
+    audience: Audience = Audience.PUBLIC,
+    networks: frozenset[int] = frozenset(),
 ) -> SpatialAnalysis:
     r"""Global Moran's I, LISA clusters and Getis-Ord Gi* of an indicator over the areas of a city level.
 
-    Values are the published ones of ``period`` (withheld cells are left out, like areas without a value
-    or a geometry; each is reported). Contiguity weights (queen, rook) come from the stored polygons;
-    distance band and k nearest neighbours from their centroids in approximate metres, so a distance band
-    ``threshold`` is in metres. Permutation inference is seeded (``seed``), so results are reproducible.
-    The statistics are those of :func:`bettercities.analysis.spatial.moran` (Moran 1950; Anselin 1995;
-    Getis & Ord 1992); the Moran scatter plot pairs each standardised value :math:`z_i` with its spatial
-    lag :math:`\sum_j w_{ij} z_j` (row-standardised weights).
+    Values are the ones of ``period`` published for ``audience`` (and the viewer's ``networks``); withheld and
+    suppressed cells are left out, like areas without a value or a geometry; each is reported. Contiguity
+    weights (queen, rook) come from the stored polygons; distance band and k nearest neighbours from their
+    centroids in approximate metres, so a distance band ``threshold`` is in metres. Permutation inference is
+    seeded (``seed``), so results are reproducible. The statistics are those of
+    :func:`bettercities.analysis.spatial.moran` (Moran 1950; Anselin 1995; Getis & Ord 1992); the Moran
+    scatter plot pairs each standardised value :math:`z_i` with its spatial lag :math:`\sum_j w_{ij} z_j`
+    (row-standardised weights).
     """
     from libpysal.weights import lag_spatial
 
@@ -150,7 +154,9 @@ def analyse(
     city, indicator, chosen_period, chosen_level = resolve(
         session, slug, indicator_code, period=period, level=level
     )
-    published, _ = indicators.level_values(session, indicator, chosen_period, chosen_level)
+    published, _ = indicators.level_values(
+        session, indicator, chosen_period, chosen_level, audience=audience, networks=networks
+    )
     values = {v.area_code: v.value for v in published if v.value is not None and not v.suppressed}
     layer, names, report = level_layer(
         session,

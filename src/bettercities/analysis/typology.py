@@ -21,6 +21,7 @@ from bettercities.areas import service as areas
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Problem, Report, Severity
 from bettercities.indicators import service as indicators
+from bettercities.publication import Audience
 
 __all__ = [
     "ClusterMethod",
@@ -122,10 +123,13 @@ def typology(
     k: int = 4,
     method: ClusterMethod = ClusterMethod.KMEANS,
     seed: int = 1,
+    audience: Audience = Audience.PUBLIC,
+    networks: frozenset[int] = frozenset(),
 ) -> TypologyResult:
     """Types of the areas of a city level by their z-standardised profile of ``indicator_codes``.
 
-    Published values only (withheld cells count as missing); areas missing any indicator are left out and
+    Values published for ``audience`` (and the viewer's ``networks``) only; withheld and suppressed cells
+    count as missing; areas missing any indicator are left out and
     reported. Each indicator is z-standardised (population standard deviation) over the kept areas, so
     every indicator weighs the same.
     """
@@ -140,7 +144,9 @@ def typology(
     columns: dict[str, dict[str, float]] = {}
     for code in indicator_codes:
         indicator = first if code == first.code else indicators.get_indicator(session, code)
-        values, _ = indicators.level_values(session, indicator, chosen_period, chosen_level)
+        values, _ = indicators.level_values(
+            session, indicator, chosen_period, chosen_level, audience=audience, networks=networks
+        )
         columns[code] = {v.area_code: v.value for v in values if v.value is not None and not v.suppressed}
         names.update({v.area_code: v.area_name for v in values})
     report = Report(source=f"{slug}/{chosen_level.code}/{chosen_period.code}")

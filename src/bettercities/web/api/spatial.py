@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
 from bettercities.analysis import priority, spatial_service
 from bettercities.analysis.priority import PriorityResult, PriorityRule, PrioritySetOut
 from bettercities.analysis.schemas import WeightsKind, WeightsSpec
 from bettercities.analysis.spatial_schemas import SpatialAnalysis
 from bettercities.analysis.typology import MAX_TYPES, ClusterMethod, TypologyResult, typology
+from bettercities.areas import service as areas
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.reports.service import Reader
 from bettercities.web.deps import ReaderDep, SessionDep
@@ -60,13 +60,15 @@ class SpatialQuery:
         }
 
     def run(self, reader: Reader, slug: str) -> SpatialAnalysis:
-        """The analysis, memoised per parameters until the data change (999 permutations take a while)."""
+        """The analysis of the values the reader's principal may see, memoised per parameters and audience
+        until the data change (999 permutations take a while)."""
+        city_id = areas.get_city(reader.session, slug).id
         key = ("spatial", slug, self.weights.model_dump_json(), *sorted(self.params().items(), key=str))
-        return reader.memo(key, lambda: self._compute(reader.session, slug))
+        return reader.memo(key, lambda: self._compute(reader, slug, city_id), city_id=city_id)
 
-    def _compute(self, session: Session, slug: str) -> SpatialAnalysis:
+    def _compute(self, reader: Reader, slug: str, city_id: int) -> SpatialAnalysis:
         return spatial_service.analyse(
-            session,
+            reader.session,
             slug,
             self.indicator,
             period=self.period,
@@ -75,6 +77,8 @@ class SpatialQuery:
             permutations=self.permutations,
             seed=self.seed,
             alpha=self.alpha,
+            audience=reader.audience(city_id),
+            networks=reader.networks(city_id),
         )
 
 
@@ -121,10 +125,13 @@ class TypologyQuery:
             "seed": None if self.seed == 1 else self.seed,
         }
 
-    def run(self, session: SessionDep, slug: str) -> TypologyResult:
+    def run(self, reader: Reader, slug: str) -> TypologyResult:
+        """The typology of the values the reader's principal may see."""
+        city_id = areas.get_city(reader.session, slug).id
         return typology(
-            session, slug, self.indicators, period=self.period, level=self.level, k=self.k,
-            method=self.method, seed=self.seed,
+            reader.session, slug, self.indicators, period=self.period, level=self.level, k=self.k,
+            method=self.method, seed=self.seed, audience=reader.audience(city_id),
+            networks=reader.networks(city_id),
         )  # fmt: skip
 
 
@@ -137,8 +144,8 @@ TypologyQueryDep = Annotated[TypologyQuery, Depends()]
     summary="Types of areas by their standardised indicator profile",
     description="k-means or Ward clustering of the z-standardised published values of the chosen indicators.",
 )
-def area_typology(slug: str, session: SessionDep, query: TypologyQueryDep) -> TypologyResult:
-    return query.run(session, slug)
+def area_typology(slug: str, reader: ReaderDep, query: TypologyQueryDep) -> TypologyResult:
+    return query.run(reader, slug)
 
 
 # -- priority areas ----------------------------------------------------------------------------------------

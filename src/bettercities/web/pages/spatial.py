@@ -167,8 +167,8 @@ def spatial_page(
 @router.get(
     "/cities/{slug}/typology.json", response_model=TypologyResult, summary="Typology page (JSON twin)"
 )
-def typology_json(slug: str, session: SessionDep, query: TypologyQueryDep) -> TypologyResult:
-    return query.run(session, slug)
+def typology_json(slug: str, reader: ReaderDep, query: TypologyQueryDep) -> TypologyResult:
+    return query.run(reader, slug)
 
 
 def typology_figures(
@@ -238,7 +238,7 @@ def typology_page(
     city, _indicator, _period, level = spatial_service.resolve(
         session, slug, query.indicators[0], period=query.period, level=query.level
     )
-    result = query.run(session, slug)
+    result = query.run(reader, slug)
     page = PageContext(request, lang, query.params())
     available = indicators.list_indicators(session, city)
     names = {item.code: page.name(item) for item in available}
