@@ -15,9 +15,11 @@ from bettercities.analysis.inputs import index_input
 from bettercities.analysis.results import run_index, store_result
 from bettercities.analysis.service import compute_index
 from bettercities.areas import service as areas
+from bettercities.publication.access import Role
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.analysis.mss_runs import LEVEL, PERIOD, build_berlin_2019, official_classes
+from tests.web.conftest import SUPPRESSED, SignIn
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +214,48 @@ def test_change_defaults_api_and_refusals(berlin_runs: tuple[TestClient, dict[st
     )
     assert client.get("/api/cities/berlin/index-change?before=1&after=2&part=nonsense").status_code == 422
     assert 'id="change-link"' in client.get("/cities/berlin/index-runs").text
+
+
+# -- withheld areas (a suppressed input value) ------------------------------------------------------------
+
+TESTVILLE_INDEX = {
+    "method": "composite",
+    "name": "testville-index",
+    "population_column": "inhabitants",
+    "indicators": [{"column": "unemployment"}, {"column": "green_space", "polarity": "higher_is_better"}],
+    "classes": {"scheme": "quantiles", "k": 2},
+}
+
+
+def test_withheld_areas_have_no_scores_for_the_public(
+    client: TestClient, workspace: Workspace, signed_in: SignIn
+) -> None:
+    """0102's unemployment in 2022 is suppressed: the public sees no score, class, robustness row or move of
+    it on the run and change pages and in the API; the city's data team sees them."""
+    area = SUPPRESSED[1]
+    with workspace.database.session() as session:
+        config = parse_config(TESTVILLE_INDEX)
+        first = run_index(session, "testville", config=config, level="planning_area", period="2021").id
+        second = run_index(session, "testville", config=config, level="planning_area", period="2022").id
+    run = client.get(f"/cities/testville/index-runs/{second}.json").json()
+    (hidden,) = [a for a in run["run"]["result"]["areas"] if a["area_id"] == area]
+    assert hidden["index"] is None and hidden["class_code"] is None and not hidden["components"]
+    assert run["area_classes"][area] is None
+    assert area not in {a["area_id"] for a in run["robustness"]["areas"]}
+    api = client.get(f"/api/index-runs/{second}").json()
+    assert area not in {a["area_id"] for a in api["robustness"]["areas"]}
+    query = f"before={first}&after={second}"
+    change = client.get(f"/cities/testville/index-runs/change.json?{query}").json()["view"]
+    assert change["moves"][area] is None
+    (moved,) = [a for a in change["change"]["areas"] if a["area_id"] == area]
+    assert moved["after"]["index"] is None and moved["after_index"]["index"] is None
+    assert change["change"]["transitions"][0]["classed"] == 7
+    assert client.get(f"/api/cities/testville/index-change?{query}").json()["moves"][area] is None
+    page = client.get(f"/cities/testville/index-runs/change?{query}")
+    assert page.status_code == 200 and f'data-area="{area}"' not in page.text
+    team = signed_in(Role.STEWARD)
+    internal = team.get(f"/cities/testville/index-runs/change.json?{query}").json()["view"]
+    assert internal["moves"][area] is not None and internal["change"]["transitions"][0]["classed"] == 8
+    view = team.get(f"/cities/testville/index-runs/{second}.json").json()
+    assert view["area_classes"][area] is not None
+    assert area in {a["area_id"] for a in view["robustness"]["areas"]}
