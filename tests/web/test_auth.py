@@ -410,6 +410,26 @@ def test_viewer_sees_restricted_values_and_outsiders_do_not(
             assert ("16.0" in text) is visible, text[:300]
 
 
+def test_network_members_see_what_a_city_shares_with_their_network(
+    app_client: TestClient, town: Workspace
+) -> None:
+    from bettercities.catalog import approval
+    from bettercities.networks import service as networks
+
+    with town.database.session() as session:
+        networks.create_network(session, "ruhr", name_de="Ruhr", name_en="Ruhr")
+        for slug in ("testville", "otherville"):
+            networks.add_city(session, "ruhr", slug)
+        for action in ("submit", "approve"):  # approved, not published: shared, not public
+            approval.transition(session, "testville", "green", action, user="ann")
+        networks.share_dataset(session, "testville", "green", "ruhr")
+    other_steward = bearer(issue_token(town, "otto"))
+    assert green_values(app_client) == [None] * 8  # computed first: the cache must not answer otto
+    assert green_values(app_client, other_steward) == GREEN_2022
+    assert green_values(app_client) == [None] * 8
+    assert suppressed_value(app_client, other_steward) is None  # sharing never reveals suppressed cells
+
+
 def test_unpublished_datasets_are_listed_for_members_only(app_client: TestClient, town: Workspace) -> None:
     viewer = bearer(issue_token(town, "vera"))
     outsider = bearer(issue_token(town, "otto"))
