@@ -12,9 +12,12 @@ path parameter has a real object to show.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import insert, select
 
 from bettercities.analysis import priority
@@ -241,3 +244,17 @@ def sign_in(client: Any, username: str, password: str = PASSWORD) -> None:
     assert response.status_code == 303, (
         f"sign-in of {username} failed: {response.status_code} {response.text[:300]}"
     )
+
+
+#: The backends of the module-scoped workspaces of the whole-app tests (PostgreSQL marked ``postgres``).
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def module_workspace(request: pytest.FixtureRequest, folder: Path) -> Workspace:
+    """A new workspace in ``folder`` on the backend ``request.param`` (a fresh PostgreSQL database of the
+    session's server for ``"postgresql"``)."""
+    url = None
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        url = server.create_database(f"bc_served_{uuid.uuid4().hex[:12]}", postgis=server.has_postgis())
+    return Workspace.init(folder / "workspace", database_url=url)

@@ -35,6 +35,7 @@ from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from bettercities.web.jobs import ImportRequest, JobKind
 from tests.support.served import (
+    BACKENDS,
     CITY_A,
     CITY_B,
     MARKER,
@@ -44,6 +45,7 @@ from tests.support.served import (
     add_user,
     build_two_cities,
     issue_token,
+    module_workspace,
     sign_in,
 )
 
@@ -205,9 +207,11 @@ def crawl(client: TestClient, targets: list[str], headers: dict[str, str] | None
     return visits
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrawlResult]:
-    workspace = Workspace.init(Path(tmp_path_factory.mktemp("crawl")) / "workspace")
+@pytest.fixture(scope="module", params=BACKENDS)
+def crawled(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CrawlResult]:
+    workspace = module_workspace(request, tmp_path_factory.mktemp("crawl"))
     data = build_two_cities(workspace)
     add_user(workspace, "viewer-a", {CITY_A: "viewer"})
     add_user(workspace, "steward-b", {CITY_B: "steward"})

@@ -36,6 +36,7 @@ from bettercities.ingest.rules_models import OutlierFlag
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.support.served import (
+    BACKENDS,
     CITY_A,
     CITY_B,
     PASSWORD,
@@ -44,6 +45,7 @@ from tests.support.served import (
     build_two_cities,
     csrf_of,
     issue_token,
+    module_workspace,
     sign_in,
 )
 
@@ -264,9 +266,9 @@ def write_routes(app: object) -> set[tuple[str, str]]:
     return found
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    workspace = Workspace.init(Path(tmp_path_factory.mktemp("audit-routes")) / "workspace")
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    workspace = module_workspace(request, tmp_path_factory.mktemp("audit-routes"))
     build_two_cities(workspace)
     add_user(workspace, ADMIN, {CITY_A: "city_admin"})
     add_user(workspace, "viewer-a", {CITY_A: "viewer"})
@@ -343,20 +345,11 @@ def test_a_refused_write_changes_nothing(world: World) -> None:
 
 def test_a_cli_write_leaves_an_entry(world: World) -> None:
     before = last_id(world.workspace)
-    result = CliRunner().invoke(
-        cli_app,
-        [
-            "users",
-            "grant",
-            "viewer-a",
-            "--city",
-            CITY_B,
-            "--role",
-            "analyst",
-            "--workspace",
-            str(world.workspace.path),
-        ],
-    )
+    where = ["--workspace", str(world.workspace.path)]
+    if world.workspace.database_url:
+        where += ["--database-url", world.workspace.database_url]
+    grant = ["users", "grant", "viewer-a", "--city", CITY_B, "--role", "analyst"]
+    result = CliRunner().invoke(cli_app, [*grant, *where])
     assert result.exit_code == 0, result.output
     new = entries_after(world.workspace, before)
     assert any(
