@@ -121,6 +121,7 @@ def test_sign_in_and_out(app_client: TestClient, town: Workspace) -> None:
     assert "Secure" not in cookie  # plain http (the test client); see the https test below
     page = app_client.get("/cities/testville?lang=en")
     assert "data-user>vera</a>" in page.text and "Sign out" in page.text
+    assert page.headers["cache-control"] == "private, no-store"  # no shared cache keeps a member's view
     me = app_client.get("/api/me").json()
     assert me["username"] == "vera" and me["token"] is None
     assert [(r["city"], r["role"], r["permissions"]) for r in me["roles"]] == [
@@ -132,7 +133,8 @@ def test_sign_in_and_out(app_client: TestClient, town: Workspace) -> None:
     out = app_client.post("/logout", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
     assert out.status_code == 303
     assert app_client.get("/api/me").json()["anonymous"] is True
-    assert "data-sign-in" in app_client.get("/cities/testville").text
+    public = app_client.get("/cities/testville")
+    assert "data-sign-in" in public.text and "cache-control" not in public.headers
 
     [login] = entries(town, action="login")
     assert (login.actor, login.via) == ("vera", "web") and login.request_id

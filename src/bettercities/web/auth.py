@@ -38,7 +38,8 @@ import anyio.to_thread
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bettercities.audit.context import Actor, acting_as
 from bettercities.core.errors import Forbidden
@@ -236,6 +237,19 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
+def _private(send: Send) -> Send:
+    """``send`` marking responses ``Cache-Control: private, no-store`` (unless set): a signed-in user sees
+    what may be restricted, and no shared cache (nor the browser's disk) may keep it for someone else."""
+
+    async def send_private(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            headers.setdefault("Cache-Control", "private, no-store")
+        await send(message)
+
+    return send_private
+
+
 class Authenticate:
     """ASGI middleware: resolve the principal once, keep it on the request state, act as it (see module)."""
 
@@ -273,6 +287,8 @@ class Authenticate:
         state["principal"] = auth.principal
         state["request_id"] = request_id
         actor = Actor(auth.principal.name, auth.principal.user_id, auth.via, request_id)
+        if not auth.principal.anonymous:
+            send = _private(send)
         with acting_as(actor):
             await self.app(scope, receive, send)
 

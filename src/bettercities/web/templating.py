@@ -73,6 +73,8 @@ class PageContext:
     @property
     def sign_in_url(self) -> str:
         """The sign-in page, coming back here afterwards."""
+        if self.path == "/login":
+            return self.url("/login")
         query = self.request.url.query
         return self.url("/login", next=self.path + (f"?{query}" if query else ""))
 
