@@ -220,9 +220,9 @@ def crawled(
     ids = Ids(data)
     for slug in (CITY_A, CITY_B):  # one finished import job per city, its file holding the marker in A
         content = f"id,marker_share\n0101,{MARKER if slug == CITY_A else 12.5}\n".encode()
-        request = ImportRequest(kind=JobKind.OBSERVATIONS, city=slug, level="planning_area", period="2022",
+        upload = ImportRequest(kind=JobKind.OBSERVATIONS, city=slug, level="planning_area", period="2022",
                                 file_name="delivery.csv")  # fmt: skip
-        job = app.state.jobs.create(request, content)
+        job = app.state.jobs.create(upload, content)
         app.state.jobs.run(job.id)
         ids.job_ids.append(job.id)
     targets, unknown = urls(app, ids)
