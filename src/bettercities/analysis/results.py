@@ -305,7 +305,8 @@ def run_robustness(
 
     Robustness is derived from the stored run alone (its components, configuration and breaks), and a
     stored run is never changed in place (only deleted), so a memo keyed by run, options and the data
-    version (``Reader.memo``) is always current; the bootstrap costs a second or more per view otherwise.
+    version (``Reader.memo``) is always current. Without it every view pays the bootstrap (Berlin 2019:
+    0.07 s for the MSS, 0.2 s for a composite with quantile breaks, 1.2 s with natural breaks).
     """
 
     def compute() -> RobustnessResult | None:
