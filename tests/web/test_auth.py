@@ -6,6 +6,7 @@ holding ``green_space``: its values are restricted to the city's members until t
 
 from __future__ import annotations
 
+import logging
 import stat
 import time
 from collections.abc import Iterator
@@ -140,6 +141,31 @@ def test_sign_in_and_out(app_client: TestClient, town: Workspace) -> None:
     assert (login.actor, login.via) == ("vera", "web") and login.request_id
     [logout] = entries(town, action="logout")
     assert logout.actor == "vera"
+
+
+def test_sign_in_page_in_german_and_english(sqlite_client: TestClient) -> None:
+    german = sqlite_client.get("/login?lang=de").text
+    assert "<h1>Anmelden</h1>" in german and "Benutzername" in german and "Passwort" in german
+    english = sqlite_client.get("/login?lang=en").text
+    assert "<h1>Sign in</h1>" in english and "User name" in english
+    assert sqlite_client.get("/login.json?next=//evil.example").json()["next"] == "/account"
+
+
+def test_no_secret_reaches_the_log(
+    sqlite_client: TestClient, sqlite_workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    add_user(sqlite_workspace, "vera")
+    token = issue_token(sqlite_workspace, "vera")
+    with caplog.at_level(logging.DEBUG):
+        csrf = sign_in(sqlite_client, "vera")
+        sqlite_client.get("/api/me", headers=bearer(token))
+        sqlite_client.get("/api/me", headers=bearer(token + "x"))  # refused: logged without the token
+        sqlite_client.post("/account/tokens", data={"name": "x"}, headers={"X-CSRF-Token": ""})
+    session = sqlite_client.cookies["bc_session"]
+    logged = "\n".join(f"{r.getMessage()} {r.args}" for r in caplog.records)
+    assert "refused an unknown, expired or revoked API token" in logged
+    for secret in (token, session, csrf, PASSWORD):
+        assert secret not in logged
 
 
 def test_wrong_password_and_lock_out(app_client: TestClient, town: Workspace) -> None:
