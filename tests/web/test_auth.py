@@ -129,7 +129,10 @@ def test_sign_in_and_out(app_client: TestClient, town: Workspace) -> None:
         ("testville", "viewer", ["view"])
     ]
     assert app_client.get("/account.json").json() == me
-    assert "Testville" in app_client.get("/account?lang=en").text
+    account = app_client.get("/account?lang=en").text
+    assert "Testville" in account and 'data-role="viewer">viewer<' in account
+    assert "see restricted data" in account and "see suppressed cells" not in account
+    assert 'data-role="viewer">Lesende<' in app_client.get("/account?lang=de").text
 
     out = app_client.post("/logout", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
     assert out.status_code == 303
