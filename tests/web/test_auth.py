@@ -134,16 +134,23 @@ def test_sign_in_and_out(app_client: TestClient, town: Workspace) -> None:
     assert "see restricted data" in account and "see suppressed cells" not in account
     assert 'data-role="viewer">Lesende<' in app_client.get("/account?lang=de").text
 
+    first = app_client.cookies["bc_session"]
+    sign_in(app_client, "ana")  # signing in again, as someone else, ends the first session
+    assert app_client.get("/api/me").json()["username"] == "ana"
+    with TestClient(create_app(town, settings=SETTINGS), cookies={"bc_session": first}) as stale:
+        assert stale.get("/api/me").json()["anonymous"] is True
+    page = app_client.get("/cities/testville")
     out = app_client.post("/logout", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
     assert out.status_code == 303
     assert app_client.get("/api/me").json()["anonymous"] is True
     public = app_client.get("/cities/testville")
     assert "data-sign-in" in public.text and "cache-control" not in public.headers
 
-    [login] = entries(town, action="login")
-    assert (login.actor, login.via) == ("vera", "web") and login.request_id
+    first_login, second_login = sorted(entries(town, action="login"), key=lambda e: e.id)
+    assert (first_login.actor, first_login.via) == ("vera", "web") and first_login.request_id
+    assert second_login.actor == "ana"
     [logout] = entries(town, action="logout")
-    assert logout.actor == "vera"
+    assert logout.actor == "ana"
 
 
 def test_sign_in_page_in_german_and_english(sqlite_client: TestClient) -> None:

@@ -107,6 +107,9 @@ def login(
     try:
         with workspace.database.session() as session:
             user = accounts.authenticate(session, username, password)
+            previous = auth.current(request).session_token
+            if previous is not None:  # signing in again (perhaps as someone else) ends the old session
+                accounts.end_session(session, previous)
             raw = accounts.start_session(session, user)
             actor = Actor(user.username, user.id, "web", request_id)
             with acting_as(actor):
