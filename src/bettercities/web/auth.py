@@ -172,8 +172,12 @@ def _expected_token(request: Request, auth: Authentication) -> str | None:
         return session_csrf_token(secret, auth.session_token)
     if request.url.path in LOGIN_PATHS:
         nonce = request.cookies.get(LOGIN_COOKIE)
-        # no pre-session cookie: refused below, as a token can only match a cookie we set
-        return login_csrf_token(secret, nonce) if nonce else "\0"
+        if not nonce:
+            raise CsrfRefused(
+                f"the sign-in form came without its cookie '{LOGIN_COOKIE}'; allow cookies for this site "
+                "and reload the sign-in page"
+            )
+        return login_csrf_token(secret, nonce)
     return None
 
 
