@@ -545,3 +545,21 @@ def test_openapi_documents_the_bearer_scheme(sqlite_client: TestClient) -> None:
     }
     assert {"/api/me", "/api/me/tokens", "/api/me/tokens/{token_id}"} <= set(schema["paths"])
     assert schema["paths"]["/api/me"]["get"]["security"] == [{"apiToken": []}]
+
+
+def test_a_failing_request_is_logged_under_its_audit_request_id(
+    sqlite_workspace: Workspace, sqlite_city: BuiltCity
+) -> None:
+    from fastapi import Request
+
+    seen: list[str] = []
+    app = create_app(sqlite_workspace, settings=SETTINGS)
+
+    def boom(request: Request) -> None:
+        seen.append(request.state.request_id)
+        raise RuntimeError("bug")
+
+    app.add_api_route("/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500 and response.headers["X-Request-ID"] == seen[0]

@@ -138,7 +138,8 @@ def install(app: FastAPI) -> None:
 
 def _server_error(request: Request, error: Exception) -> Response:
     """A 500 for an unexpected exception; the traceback goes to the server log, not to the visitor."""
-    request_id = uuid.uuid4().hex[:12]
+    # the id the audit log names the request's writes with (set by web.auth.Authenticate), else a new one
+    request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex[:12]
     # Method and path only: query strings, headers and cookies may carry tokens or personal data.
     log.error("request %s failed: %s %s", request_id, request.method, request.url.path, exc_info=error)
     problem = ProblemOut(title="Internal server error", status=500, request_id=request_id)
