@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -550,8 +551,6 @@ def test_openapi_documents_the_bearer_scheme(sqlite_client: TestClient) -> None:
 def test_a_failing_request_is_logged_under_its_audit_request_id(
     sqlite_workspace: Workspace, sqlite_city: BuiltCity
 ) -> None:
-    from fastapi import Request
-
     seen: list[str] = []
     app = create_app(sqlite_workspace, settings=SETTINGS)
 
