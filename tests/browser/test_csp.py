@@ -146,4 +146,5 @@ def test_swagger_ui_renders_the_operations(server: ServerThread, tab: Any) -> No
     expect(tab.locator(".opblock").first).to_be_visible(timeout=15_000)
     assert tab.locator(".opblock").count() >= 9
     expect(tab.locator(".opblock-summary-path", has_text="/api/cities/{slug}/observations")).to_have_count(1)
+    expect(tab.locator("button.authorize").first).to_be_visible()  # the bearer scheme: enter an API token
     assert_no_violation(tab)
