@@ -214,6 +214,8 @@ def test_change_defaults_api_and_refusals(berlin_runs: tuple[TestClient, dict[st
     )
     assert client.get("/api/cities/berlin/index-change?before=1&after=2&part=nonsense").status_code == 422
     assert 'id="change-link"' in client.get("/cities/berlin/index-runs").text
+    half = client.get(f"/cities/berlin/index-runs/change.json?before={ids['first']}")
+    assert half.status_code == 422 and "both runs" in half.json()["detail"]
 
 
 # -- withheld areas (a suppressed input value) ------------------------------------------------------------

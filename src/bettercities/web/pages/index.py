@@ -11,7 +11,7 @@ from bettercities.analysis import change, results
 from bettercities.analysis.change import ChangeView
 from bettercities.analysis.results import RunSummary, RunView
 from bettercities.areas import service as areas
-from bettercities.core.errors import NotFound
+from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.publication.access import audience_for
 from bettercities.reports import categorical as draw
 from bettercities.reports.service import Reader
@@ -73,6 +73,8 @@ def change_page_view(
 ) -> ChangePage:
     session = reader.session
     audience = audience_for(reader.principal, areas.get_city(session, slug).id)
+    if (before is None) != (after is None):
+        raise InvalidInput("choose both runs to compare (before and after), or neither for the newest pair")
     pair = (before, after) if before is not None and after is not None else change.default_pair(session, slug)
     view = None
     if pair is not None:
