@@ -20,18 +20,30 @@ from sqlalchemy import update
 
 from bettercities.accounts import service as accounts
 from bettercities.accounts.models import ApiToken
+from bettercities.analysis import parse_config
+from bettercities.analysis.results import run_index
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import CitySpec
 from bettercities.audit import service as audit
 from bettercities.catalog import service as catalog
 from bettercities.catalog.schemas import DatasetSpec
 from bettercities.indicators.export import export_observations
-from bettercities.publication.access import audience_for
+from bettercities.publication.access import Role, audience_for
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from bettercities.web.auth import SECRET_FILE
 from tests.web.citybuilder import SECRET_VALUE, BuiltCity
-from tests.web.conftest import PASSWORD, SETTINGS, SUPPRESSED, add_user, csrf_of, issue_token, sign_in
+from tests.web.conftest import (
+    PASSWORD,
+    SETTINGS,
+    SUPPRESSED,
+    SignIn,
+    add_user,
+    csrf_of,
+    issue_token,
+    sign_in,
+)
+from tests.web.test_index_pages import TESTVILLE_INDEX
 from tests.web.test_suppression import secrets
 
 INDICATOR, AREA, PERIOD = SUPPRESSED
@@ -429,6 +441,17 @@ def test_viewer_sees_restricted_values_and_outsiders_do_not(
     assert app_client.get(types).status_code == 422  # no area has both values
     assert len(app_client.get(types, headers=viewer).json()["areas"]) == 8
 
+    rule = {
+        "name": "green",
+        "conditions": [{"kind": "threshold", "indicator": "green_space", "op": ">", "value": 10}],
+        "period": "2022",
+        "level": "planning_area",
+    }
+    chosen = "/api/cities/testville/priority"
+    assert app_client.post(chosen, json=rule).json()["areas"] == []
+    assert app_client.post(chosen, json=rule, headers=other_steward).json()["areas"] == []
+    assert len(app_client.post(chosen, json=rule, headers=viewer).json()["areas"]) == 4  # 11, 13.5, 16, 11
+
     # the CSV export publishes for the same audiences
     with town.database.reader() as session:
         city_id = areas.get_city(session, "testville").id
@@ -482,6 +505,26 @@ def test_unpublished_datasets_are_listed_for_members_only(app_client: TestClient
         assert ("green" in [d["code"] for d in page["datasets"]]) is listed
         for url in ("/cities/testville/catalog/green", "/api/cities/testville/datasets/green/history"):
             assert app_client.get(url, headers=headers).status_code == (200 if listed else 404)
+
+
+def test_priority_areas_by_index_class_leave_out_withheld_areas(
+    client: TestClient, workspace: Workspace, signed_in: SignIn
+) -> None:
+    """An area whose index inputs include a suppressed cell has no class outside the data team, so a rule on
+    index classes must not reveal it either."""
+    with workspace.database.session() as session:
+        config = parse_config(TESTVILLE_INDEX)
+        run = run_index(session, "testville", config=config, level="planning_area", period=PERIOD)
+    classes = sorted({a.class_code for a in run.result.areas if a.class_code})
+    rule = {
+        "name": "all",
+        "conditions": [{"kind": "index-class", "run": run.id, "index": "index", "classes": classes}],
+    }
+    public = client.post("/api/cities/testville/priority", json=rule).json()
+    assert AREA not in {a["area_id"] for a in public["areas"]} and len(public["areas"]) == 7
+    team = signed_in(Role.ANALYST)
+    internal = team.post("/api/cities/testville/priority", json=rule).json()
+    assert AREA in {a["area_id"] for a in internal["areas"]} and len(internal["areas"]) == 8
 
 
 def test_suppressed_cells_only_for_the_data_team(app_client: TestClient, town: Workspace) -> None:

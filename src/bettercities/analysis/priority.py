@@ -34,6 +34,7 @@ from bettercities.areas.models import City
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
 from bettercities.core.timestamps import UtcDateTime
 from bettercities.indicators import service as indicators
+from bettercities.publication import Audience
 
 __all__ = [
     "PRESETS",
@@ -193,8 +194,17 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 class _Context:
     """What conditions share while one rule is evaluated: city, level, period and stored runs read."""
 
-    def __init__(self, session: Session, city: City, level: str | None, period: str | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        city: City,
+        level: str | None,
+        period: str | None,
+        audience: Audience = Audience.PUBLIC,
+        networks: frozenset[int] = frozenset(),
+    ) -> None:
         self.session, self.city, self.level, self.period = session, city, level, period
+        self.audience, self.networks = audience, networks
         self.runs: dict[int, Any] = {}
 
     def run(self, run_id: int | None) -> Any:
@@ -223,9 +233,11 @@ class _Context:
 def _index_class(context: _Context, condition: IndexClassCondition) -> Matches:
     run = context.run(condition.run)
     wanted = set(condition.classes)
+    # an area whose inputs include a suppressed value has no class outside the data team (publish_scores)
+    withheld = set() if context.audience == Audience.INTERNAL else set(run.inputs.suppressed_areas)
     matches = {}
     for score in run.result.areas:
-        if not score.scored:
+        if not score.scored or score.area_id in withheld:
             continue
         if isinstance(score, MssAreaScore):
             code = {"status": score.status_class, "dynamics": score.dynamics_class}.get(
@@ -245,7 +257,7 @@ def _local(context: _Context, condition: LisaCondition | HotspotCondition) -> Ma
     result = analyse(
         context.session, context.city.slug, condition.indicator, period=context.period, level=context.level,
         weights=condition.weights, permutations=condition.permutations, seed=condition.seed,
-        alpha=condition.alpha,
+        alpha=condition.alpha, audience=context.audience, networks=context.networks,
     )  # fmt: skip
     context.level, context.period = result.level, result.period
     if isinstance(condition, LisaCondition):
@@ -270,7 +282,9 @@ def _threshold(context: _Context, condition: ThresholdCondition) -> Matches:
         context.session, context.city.slug, condition.indicator, period=context.period, level=context.level
     )
     context.level, context.period = level.code, period.code
-    values, _ = indicators.level_values(context.session, indicator, period, level)
+    values, _ = indicators.level_values(
+        context.session, indicator, period, level, audience=context.audience, networks=context.networks
+    )
     test = OPERATORS[condition.op]
     return {
         v.area_code: [f"{condition.indicator} = {v.value:g} {condition.op} {condition.value:g}"]
@@ -303,11 +317,20 @@ def _combine(context: _Context, combine: str, conditions: list[Condition]) -> tu
 
 
 def evaluate(
-    session: Session, slug: str, rule: PriorityRule, *, level: str | None = None, period: str | None = None
+    session: Session,
+    slug: str,
+    rule: PriorityRule,
+    *,
+    level: str | None = None,
+    period: str | None = None,
+    audience: Audience = Audience.PUBLIC,
+    networks: frozenset[int] = frozenset(),
 ) -> PriorityResult:
-    """The areas of a city that meet ``rule`` (level and period: arguments, then the rule, then its run)."""
+    """The areas of a city that meet ``rule`` (level and period: arguments, then the rule, then its run),
+    judged on what ``audience`` (with the viewer's ``networks``) may see: published values, and index
+    classes of areas without a suppressed input (all of them for the city's data team)."""
     city = areas.get_city(session, slug)
-    context = _Context(session, city, level or rule.level, period or rule.period)
+    context = _Context(session, city, level or rule.level, period or rule.period, audience, networks)
     matches, counts = _combine(context, rule.combine, rule.conditions)
     if context.level is None:
         finest = areas.finest_level(session, city)

@@ -169,12 +169,17 @@ class PriorityQuery:
     def params(self) -> dict[str, object]:
         return {"rule": self.rule, "level": self.level, "period": self.period}
 
-    def run(self, session: SessionDep, slug: str, rule: PriorityRule | None = None) -> PriorityResult:
+    def run(self, reader: Reader, slug: str, rule: PriorityRule | None = None) -> PriorityResult:
+        """The areas meeting the rule, judged on what the reader's principal may see."""
         if rule is None:
             if self.rule not in priority.PRESETS:
                 raise NotFound("priority rule", self.rule)
             rule = priority.PRESETS[self.rule]
-        return priority.evaluate(session, slug, rule, level=self.level, period=self.period)
+        city_id = areas.get_city(reader.session, slug).id
+        return priority.evaluate(
+            reader.session, slug, rule, level=self.level, period=self.period,
+            audience=reader.audience(city_id), networks=reader.networks(city_id),
+        )  # fmt: skip
 
 
 PriorityQueryDep = Annotated[PriorityQuery, Depends()]
@@ -183,8 +188,8 @@ PriorityQueryDep = Annotated[PriorityQuery, Depends()]
 @router.get(
     "/cities/{slug}/priority", response_model=PriorityResult, summary="Priority areas by a preset rule"
 )
-def priority_areas(slug: str, session: SessionDep, query: PriorityQueryDep) -> PriorityResult:
-    return query.run(session, slug)
+def priority_areas(slug: str, reader: ReaderDep, query: PriorityQueryDep) -> PriorityResult:
+    return query.run(reader, slug)
 
 
 @router.post(
@@ -194,9 +199,9 @@ def priority_areas(slug: str, session: SessionDep, query: PriorityQueryDep) -> P
     description="Conditions: index-class (stored runs), lisa, hotspot, threshold and nested groups.",
 )
 def priority_by_rule(
-    slug: str, session: SessionDep, query: PriorityQueryDep, rule: Annotated[PriorityRule, Body()]
+    slug: str, reader: ReaderDep, query: PriorityQueryDep, rule: Annotated[PriorityRule, Body()]
 ) -> PriorityResult:
-    return query.run(session, slug, rule)
+    return query.run(reader, slug, rule)
 
 
 @router.get(

@@ -21,7 +21,7 @@ from bettercities.indicators import service as indicators
 from bettercities.reports import categorical as draw
 from bettercities.reports.service import Reader
 from bettercities.web.api.spatial import PriorityQueryDep, SpatialQueryDep, TypologyQueryDep
-from bettercities.web.deps import Lang, ReaderDep, SessionDep, TemplatesDep
+from bettercities.web.deps import Lang, ReaderDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import PageContext, svg
@@ -261,8 +261,8 @@ def typology_page(
 @router.get(
     "/cities/{slug}/priority.json", response_model=PriorityResult, summary="Priority areas page (JSON twin)"
 )
-def priority_json(slug: str, session: SessionDep, query: PriorityQueryDep) -> PriorityResult:
-    return query.run(session, slug)
+def priority_json(slug: str, reader: ReaderDep, query: PriorityQueryDep) -> PriorityResult:
+    return query.run(reader, slug)
 
 
 @router.get("/cities/{slug}/priority", response_class=HTMLResponse, include_in_schema=False)
@@ -276,7 +276,7 @@ def priority_page(
 ) -> HTMLResponse:
     _ = gettext_for(lang).gettext
     session = reader.session
-    result = query.run(session, slug)
+    result = query.run(reader, slug)
     city = areas.get_city(session, slug)
     level = areas.get_level(session, city, result.level)
     page = PageContext(request, lang, query.params())
