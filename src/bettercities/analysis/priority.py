@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,7 @@ from bettercities.indicators import service as indicators
 from bettercities.publication import Audience
 
 __all__ = [
+    "AUDIENCE_ORDER",
     "PRESETS",
     "PriorityResult",
     "PriorityRule",
@@ -47,6 +48,7 @@ __all__ = [
     "list_sets",
     "load_rule",
     "save_set",
+    "visible_to",
     "write_csv",
     "write_geojson",
 ]
@@ -177,6 +179,11 @@ class PriorityResult(BaseModel):
     areas: list[PriorityArea]
     total: int = Field(description="Areas of the level considered.")
     condition_counts: list[int] = Field(default_factory=list, description="Areas meeting each top condition.")
+    audience: Audience = Field(
+        default=Audience.PUBLIC, description="Whose view of the data the rule was judged on."
+    )
+    #: the networks whose shared data widened a public evaluation (kept out of the JSON)
+    _networks: frozenset[int] = PrivateAttr(default=frozenset())
 
     def rows(self) -> list[dict[str, str]]:
         return [{"area_id": a.area_id, "name": a.name, "reasons": "; ".join(a.reasons)} for a in self.areas]
@@ -340,7 +347,7 @@ def evaluate(
     level_row = areas.get_level(session, city, context.level)
     at = indicators.get_period(session, context.period).end_date if context.period else None
     names = {a.code: a.name for a in areas.areas_of_level(session, level_row, at=at)}
-    return PriorityResult(
+    result = PriorityResult(
         city=city.slug,
         rule=rule,
         level=context.level,
@@ -352,10 +359,22 @@ def evaluate(
         ],
         total=len(names),
         condition_counts=counts,
+        audience=audience,
     )
+    result._networks = networks if audience == Audience.PUBLIC else frozenset()
+    return result
 
 
 # -- named sets --------------------------------------------------------------------------------------------
+
+#: Audiences from the least to the most that may be seen: a set computed for one is visible to it and after.
+AUDIENCE_ORDER = (Audience.PUBLIC, Audience.MEMBER, Audience.INTERNAL)
+
+
+def visible_to(computed_for: Audience | str, audience: Audience) -> bool:
+    """Whether ``audience`` may see a set computed for ``computed_for``: its membership can rest on the
+    inputs that audience saw (restricted values, index classes of areas with a suppressed input)."""
+    return AUDIENCE_ORDER.index(audience) >= AUDIENCE_ORDER.index(Audience(computed_for))
 
 
 class PrioritySetOut(BaseModel):
@@ -369,6 +388,10 @@ class PrioritySetOut(BaseModel):
     level: str
     period: str | None
     user: str | None
+    audience: Audience = Field(
+        description="The audience the rule was evaluated for; only it (and wider views) may see the set."
+    )
+    runs: list[int] = Field(default_factory=list, description="Stored index runs the rule read.")
     created_at: UtcDateTime
     areas: list[PriorityArea] = Field(default_factory=list)
 
@@ -400,6 +423,8 @@ def _set_out(session: Session, row: PrioritySet, city: City, *, with_areas: bool
         level=row.level_code,
         period=row.period_code,
         user=row.user,
+        audience=Audience(row.audience),
+        runs=json.loads(row.runs or "[]"),
         created_at=row.created_at,
         areas=members,
     )
@@ -414,9 +439,18 @@ def save_set(
     user: str | None = None,
     replace: bool = False,
 ) -> PrioritySetOut:
-    """Keep the areas of ``result`` as the named set ``name`` of its city (``replace`` an existing one)."""
+    """Keep the areas of ``result`` as the named set ``name`` of its city (``replace`` an existing one),
+    with the audience ``result`` was evaluated for (:func:`visible_to` decides who sees the set).
+
+    A public evaluation widened by network-shared data (``evaluate(networks=…)``) is refused: its set would be
+    shown to the public although it rests on data the public may not see."""
     if not name.strip():
         raise InvalidInput("a priority set needs a name")
+    if result._networks:
+        raise InvalidInput(
+            "a priority set for the public must be evaluated on public data only, not on data shared with "
+            "a network (evaluate with networks=frozenset())"
+        )
     city = areas.get_city(session, result.city)
     existing = session.scalar(
         select(PrioritySet).where(PrioritySet.city_id == city.id, PrioritySet.name == name)
@@ -434,6 +468,8 @@ def save_set(
         level_code=result.level,
         period_code=result.period,
         user=user,
+        audience=result.audience.value,
+        runs=json.dumps(result.runs),
     )
     session.add(row)
     session.flush()
@@ -445,24 +481,32 @@ def save_set(
     return _set_out(session, row, city)
 
 
-def list_sets(session: Session, slug: str) -> list[PrioritySetOut]:
+def list_sets(session: Session, slug: str, *, audience: Audience | None = None) -> list[PrioritySetOut]:
+    """The named sets of a city (without their areas); with ``audience``, only those it may see."""
     city = areas.get_city(session, slug)
     rows = session.scalars(
         select(PrioritySet).where(PrioritySet.city_id == city.id).order_by(PrioritySet.name)
     )
-    return [_set_out(session, row, city, with_areas=False) for row in rows]
+    return [
+        _set_out(session, row, city, with_areas=False)
+        for row in rows
+        if audience is None or visible_to(row.audience, audience)
+    ]
 
 
-def _find(session: Session, slug: str, name: str) -> tuple[City, PrioritySet]:
+def _find(
+    session: Session, slug: str, name: str, audience: Audience | None = None
+) -> tuple[City, PrioritySet]:
     city = areas.get_city(session, slug)
     row = session.scalar(select(PrioritySet).where(PrioritySet.city_id == city.id, PrioritySet.name == name))
-    if row is None:
-        raise NotFound("priority set", f"{slug}/{name}")
+    if row is None or (audience is not None and not visible_to(row.audience, audience)):
+        raise NotFound("priority set", f"{slug}/{name}")  # a set the audience may not see does not exist
     return city, row
 
 
-def get_set(session: Session, slug: str, name: str) -> PrioritySetOut:
-    city, row = _find(session, slug, name)
+def get_set(session: Session, slug: str, name: str, *, audience: Audience | None = None) -> PrioritySetOut:
+    """The named set with its areas; with ``audience``, :class:`NotFound` for a set it may not see."""
+    city, row = _find(session, slug, name, audience)
     return _set_out(session, row, city)
 
 

@@ -24,6 +24,13 @@ class PrioritySet(Base):
     level_code: Mapped[str] = mapped_column(String(60))
     period_code: Mapped[str | None] = mapped_column(String(20))
     user: Mapped[str | None] = mapped_column(String(200))
+    audience: Mapped[str] = mapped_column(
+        String(20),
+        default="public",
+        server_default="public",
+        doc="The publication audience the rule was evaluated for: who may see the set's membership.",
+    )
+    runs: Mapped[str | None] = mapped_column(Text, doc="JSON list of the stored index runs the rule read.")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -194,16 +194,27 @@ def compare(
     crosswalk: Annotated[
         str | None, typer.Option("--crosswalk", help="Crosswalk code when the boundaries differ.")
     ] = None,
+    internal: Annotated[
+        bool, typer.Option("--internal", help="For the city's data team (no withholding).")
+    ] = False,
     workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
-    """Which areas changed class between two runs, with the transition matrices, as JSON."""
+    """Which areas changed class between two runs, with the transition matrices, as JSON (as the public
+    sees it: areas with a suppressed input have no class; --internal for the data team)."""
     from bettercities.analysis.change import compare_runs
+    from bettercities.publication import Audience
 
     ws = open_workspace(workspace, database_url)
     try:
         with ws.database.reader() as session:
-            change = compare_runs(session, before, after, crosswalk=crosswalk)
+            change = compare_runs(
+                session,
+                before,
+                after,
+                crosswalk=crosswalk,
+                audience=Audience.INTERNAL if internal else Audience.PUBLIC,
+            )
     except NotFound as error:
         fail(str(error))
     except InvalidInput as error:

@@ -1,11 +1,12 @@
-"""``/api/cities/{slug}/spatial`` (Moran's I, LISA, Gi*), ``…/typology`` and ``…/priority`` (JSON)."""
+"""``/api/cities/{slug}/spatial`` (Moran's I, LISA, Gi*), ``…/typology``, ``…/priority`` and
+``…/priority-sets`` (JSON)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from bettercities.analysis import priority, spatial_service
 from bettercities.analysis.priority import PriorityResult, PriorityRule, PrioritySetOut
@@ -13,9 +14,12 @@ from bettercities.analysis.schemas import WeightsKind, WeightsSpec
 from bettercities.analysis.spatial_schemas import SpatialAnalysis
 from bettercities.analysis.typology import MAX_TYPES, ClusterMethod, TypologyResult, typology
 from bettercities.areas import service as areas
-from bettercities.core.errors import InvalidInput, NotFound
+from bettercities.core.errors import Forbidden, InvalidInput, NotFound
+from bettercities.publication import Audience
+from bettercities.publication.access import Permission, Principal, audience_for
 from bettercities.reports.service import Reader
-from bettercities.web.deps import ReaderDep, SessionDep
+from bettercities.storage.workspace import Workspace
+from bettercities.web.deps import PrincipalDep, ReaderDep, city_with, get_workspace, requires
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api", tags=["analysis"], responses=PROBLEM_RESPONSES)
@@ -204,19 +208,107 @@ def priority_by_rule(
     return query.run(reader, slug, rule)
 
 
+class PrioritySetRequest(BaseModel):
+    """A rule to evaluate and keep, with its areas, as a named set of the city."""
+
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(min_length=1, max_length=200, description="Name of the set, unique in the city.")
+    description: str | None = None
+    rule: str | PriorityRule = Field(
+        default="mss-low-status-negative-dynamics", description="A preset rule name, or a rule."
+    )
+    level: str | None = Field(default=None, description="Level code; default: the rule's or its run's.")
+    period: str | None = Field(default=None, description="Period code; default: the rule's or its run's.")
+    audience: Audience | None = Field(
+        default=None,
+        description=(
+            "Who may see the set (public, member, internal): the rule is evaluated on what that audience "
+            "sees. Default: the caller's own view of the city (for an analyst: internal, the data team's)."
+        ),
+    )
+
+    def preset_or_rule(self) -> PriorityRule:
+        if isinstance(self.rule, PriorityRule):
+            return self.rule
+        if self.rule not in priority.PRESETS:
+            known = ", ".join(priority.PRESETS)
+            raise InvalidInput(f"unknown preset rule {self.rule!r} (presets: {known})")
+        return priority.PRESETS[self.rule]
+
+
+def save_priority_set(
+    workspace: Workspace, principal: Principal, slug: str, request: PrioritySetRequest
+) -> PrioritySetOut:
+    """Evaluate the request's rule for its audience and keep the areas as a named set, in one unit of work
+    (shared by the API and the page's form). Needs ``analyse`` in the city; the audience may not be wider
+    than the principal's own (who sees only public data cannot store a set for the data team)."""
+    with workspace.database.session() as session:
+        city = city_with(session, principal, slug, Permission.ANALYSE)
+        own = audience_for(principal, city.id)
+        audience = request.audience or own
+        if not priority.visible_to(audience, own):
+            raise Forbidden(
+                f"{principal.name} may not evaluate a rule for the audience {audience.value!r} here"
+            )
+        # evaluated without network-shared data: a set is shown to everyone of its audience
+        result = priority.evaluate(
+            session, slug, request.preset_or_rule(), level=request.level, period=request.period,
+            audience=audience,
+        )  # fmt: skip
+        return priority.save_set(
+            session, result, request.name, description=request.description or None, user=principal.name
+        )
+
+
+@router.post(
+    "/cities/{slug}/priority-sets",
+    response_model=PrioritySetOut,
+    status_code=201,
+    summary="Evaluate a rule and keep its areas as a named set",
+    description=(
+        "Needs the permission `analyse` in the city. The set stores the rule, level, period, the index "
+        "runs read, who and when, and the audience it was evaluated for; only principals who may see that "
+        "audience see the set. An existing name answers 409."
+    ),
+    dependencies=[Depends(requires(Permission.ANALYSE))],
+)
+def create_priority_set(
+    slug: str,
+    body: PrioritySetRequest,
+    workspace: Annotated[Workspace, Depends(get_workspace)],
+    principal: PrincipalDep,
+) -> PrioritySetOut:
+    return save_priority_set(workspace, principal, slug, body)
+
+
+def visible_sets(reader: Reader, slug: str) -> list[PrioritySetOut]:
+    """The city's named sets the reader's principal may see (evaluated for their audience or a narrower)."""
+    city_id = areas.get_city(reader.session, slug).id
+    return priority.list_sets(reader.session, slug, audience=reader.audience(city_id))
+
+
+def visible_set(reader: Reader, slug: str, name: str) -> PrioritySetOut:
+    """One named set with its areas; 404 for a set the reader's principal may not see."""
+    city_id = areas.get_city(reader.session, slug).id
+    return priority.get_set(reader.session, slug, name, audience=reader.audience(city_id))
+
+
 @router.get(
     "/cities/{slug}/priority-sets",
     response_model=list[PrioritySetOut],
     summary="Named sets of priority areas",
+    description="Only the sets evaluated for the caller's audience in the city, or a narrower one.",
 )
-def priority_sets(slug: str, session: SessionDep) -> list[PrioritySetOut]:
-    return priority.list_sets(session, slug)
+def priority_sets(slug: str, reader: ReaderDep) -> list[PrioritySetOut]:
+    return visible_sets(reader, slug)
 
 
 @router.get(
     "/cities/{slug}/priority-sets/{name}",
     response_model=PrioritySetOut,
     summary="One named set with its areas",
+    description="404 also for a set evaluated for an audience the caller does not belong to.",
 )
-def priority_set(slug: str, name: str, session: SessionDep) -> PrioritySetOut:
-    return priority.get_set(session, slug, name)
+def priority_set(slug: str, name: str, reader: ReaderDep) -> PrioritySetOut:
+    return visible_set(reader, slug, name)

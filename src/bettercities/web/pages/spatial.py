@@ -1,13 +1,18 @@
-"""Pages of spatial analysis: LISA/Gi* maps with Moran's I and its scatter plot; typology; priority areas."""
+"""Pages of spatial analysis: LISA/Gi* maps with Moran's I and its scatter plot; typology; priority areas
+and their named sets (saved through a form)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
+from pydantic import ValidationError
 
 from bettercities.analysis import priority, spatial_service
-from bettercities.analysis.priority import PriorityResult
+from bettercities.analysis.priority import PriorityArea, PriorityResult, PrioritySetOut
 from bettercities.analysis.spatial_schemas import (
     CLUSTER_COLOURS,
     CLUSTERS,
@@ -17,11 +22,25 @@ from bettercities.analysis.spatial_schemas import (
 )
 from bettercities.analysis.typology import TypologyResult
 from bettercities.areas import service as areas
+from bettercities.areas.models import City
+from bettercities.core.errors import Conflict, InvalidInput
 from bettercities.indicators import service as indicators
+from bettercities.publication import Audience
+from bettercities.publication.access import Permission, audience_for, can
 from bettercities.reports import categorical as draw
 from bettercities.reports.service import Reader
-from bettercities.web.api.spatial import PriorityQueryDep, SpatialQueryDep, TypologyQueryDep
-from bettercities.web.deps import Lang, ReaderDep, TemplatesDep
+from bettercities.storage.workspace import Workspace
+from bettercities.web.api.spatial import (
+    PriorityQuery,
+    PriorityQueryDep,
+    PrioritySetRequest,
+    SpatialQueryDep,
+    TypologyQueryDep,
+    save_priority_set,
+    visible_set,
+    visible_sets,
+)
+from bettercities.web.deps import Lang, PrincipalDep, ReaderDep, TemplatesDep, get_workspace, requires
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import PageContext, svg
@@ -265,6 +284,101 @@ def priority_json(slug: str, reader: ReaderDep, query: PriorityQueryDep) -> Prio
     return query.run(reader, slug)
 
 
+def priority_figures(
+    reader: Reader,
+    city: City,
+    items: PriorityResult | PrioritySetOut,
+    page: PageContext,
+    *,
+    title: str,
+) -> dict[str, Markup]:
+    """The map of the chosen areas (the others grey) and its legend, of a rule's result or a stored set."""
+    _ = gettext_for(page.lang).gettext
+    level = areas.get_level(reader.session, city, items.level)
+    shapes = reader.shapes(city.id, level.id, items.period)
+    chosen: dict[str, PriorityArea] = {a.area_id: a for a in items.areas}
+    others = sum(1 for code in shapes.order if code not in chosen)
+    legend = [
+        draw.Category("priority", _("priority area"), "#b2182b", len(chosen)),
+        draw.Category("other", _("other areas"), "#e8e8e8", others),
+    ]
+
+    def hover(code: str) -> str:
+        area = chosen.get(code)
+        return f"{area.name}: {'; '.join(area.reasons)}" if area else code
+
+    return {
+        "map": svg(
+            draw.categorical_map(
+                shapes,
+                {code: "priority" if code in chosen else "other" for code in shapes.order},
+                legend,
+                title=title,
+                hover=hover,
+                href=lambda code: page.url(f"/cities/{city.slug}/areas/{code}", level=items.level),
+                id_prefix="priority",
+            )
+        ),
+        "legend": svg(draw.category_legend(legend, title=_("Legend"), id_prefix="priority-legend")),
+    }
+
+
+def audience_labels(lang: str) -> dict[str, str]:
+    """Who may see a named set, in words."""
+    _ = gettext_for(lang).gettext
+    return {
+        Audience.PUBLIC.value: _("everyone (evaluated on public data)"),
+        Audience.MEMBER.value: _("the city's members (evaluated on restricted data, no suppressed cells)"),
+        Audience.INTERNAL.value: _("the city's data team (evaluated on all data)"),
+    }
+
+
+def render_priority(
+    request: Request,
+    slug: str,
+    reader: Reader,
+    query: PriorityQuery,
+    lang: str,
+    templates: TemplatesDep,
+    *,
+    form: dict[str, str] | None = None,
+    error: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The priority page; with ``error`` (and the posted ``form``), after a refused save."""
+    _ = gettext_for(lang).gettext
+    result = query.run(reader, slug)
+    city = areas.get_city(reader.session, slug)
+    page = PageContext(request, lang, query.params())
+    principal = page.principal
+    own = audience_for(principal, city.id)
+    labels = audience_labels(lang)
+    choices = [(a.value, labels[a.value]) for a in priority.AUDIENCE_ORDER if priority.visible_to(a, own)]
+    return templates.render(
+        request,
+        "spatial/priority.html",
+        lang=lang,
+        state=query.params(),
+        status_code=status_code,
+        result=result,
+        city=city,
+        presets=priority.PRESETS,
+        sets=visible_sets(reader, slug),
+        can_save=can(principal, Permission.ANALYSE, city.id),
+        audiences=choices,
+        own_audience=own.value,
+        form=form or {},
+        error=error,
+        figures=priority_figures(
+            reader,
+            city,
+            result,
+            page,
+            title=_("Priority areas: {rule}").format(rule=result.rule.title or result.rule.name),
+        ),
+    )
+
+
 @router.get("/cities/{slug}/priority", response_class=HTMLResponse, include_in_schema=False)
 def priority_page(
     request: Request,
@@ -274,45 +388,94 @@ def priority_page(
     lang: Lang,
     templates: TemplatesDep,
 ) -> HTMLResponse:
+    return render_priority(request, slug, reader, query, lang, templates)
+
+
+@router.post(
+    "/cities/{slug}/priority-sets",
+    include_in_schema=False,
+    response_model=None,
+    dependencies=[Depends(requires(Permission.ANALYSE))],
+)
+def priority_set_save(
+    request: Request,
+    slug: str,
+    reader: ReaderDep,
+    workspace: Annotated[Workspace, Depends(get_workspace)],
+    principal: PrincipalDep,
+    lang: Lang,
+    templates: TemplatesDep,
+    name: Annotated[str, Form()],
+    rule: Annotated[str, Form()] = "mss-low-status-negative-dynamics",
+    description: Annotated[str, Form()] = "",
+    level: Annotated[str, Form()] = "",
+    period: Annotated[str, Form()] = "",
+    audience: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """The priority page's "Save as named set" form: 303 to the stored set's page, else the priority page
+    with the message (409 for a name in use, 422 for invalid input)."""
+    form = {"name": name, "description": description, "audience": audience}
+    query = PriorityQuery(rule=rule, level=level or None, period=period or None)
+    try:
+        saved = save_priority_set(
+            workspace,
+            principal,
+            slug,
+            PrioritySetRequest.model_validate(
+                {
+                    "name": name.strip(),
+                    "description": description.strip() or None,
+                    "rule": rule,
+                    "level": level or None,
+                    "period": period or None,
+                    "audience": audience or None,
+                }
+            ),
+        )
+    except Conflict as error:
+        return render_priority(
+            request, slug, reader, query, lang, templates, form=form, error=str(error), status_code=409
+        )
+    except (InvalidInput, ValidationError) as error:
+        message = (
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+            if isinstance(error, ValidationError)
+            else str(error)
+        )
+        return render_priority(
+            request, slug, reader, query, lang, templates, form=form, error=message, status_code=422
+        )
+    return RedirectResponse(
+        f"/cities/{slug}/priority-sets/{quote(saved.name, safe='')}?lang={lang}", status_code=303
+    )
+
+
+@router.get(
+    "/cities/{slug}/priority-sets/{name}.json",
+    response_model=PrioritySetOut,
+    summary="Named set of priority areas page (JSON twin)",
+)
+def priority_set_json(slug: str, name: str, reader: ReaderDep) -> PrioritySetOut:
+    return visible_set(reader, slug, name)
+
+
+@router.get("/cities/{slug}/priority-sets/{name}", response_class=HTMLResponse, include_in_schema=False)
+def priority_set_page(
+    request: Request, slug: str, name: str, reader: ReaderDep, lang: Lang, templates: TemplatesDep
+) -> HTMLResponse:
     _ = gettext_for(lang).gettext
-    session = reader.session
-    result = query.run(reader, slug)
-    city = areas.get_city(session, slug)
-    level = areas.get_level(session, city, result.level)
-    page = PageContext(request, lang, query.params())
-    chosen = {a.area_id: a for a in result.areas}
-    legend = [
-        draw.Category("priority", _("priority area"), "#b2182b", len(result.areas)),
-        draw.Category("other", _("other areas"), "#e8e8e8", result.total - len(result.areas)),
-    ]
-    shapes = reader.shapes(city.id, level.id, result.period)
-
-    def hover(code: str) -> str:
-        area = chosen.get(code)
-        return f"{area.name}: {'; '.join(area.reasons)}" if area else code
-
-    title = _("Priority areas: {rule}").format(rule=result.rule.title or result.rule.name)
+    stored = visible_set(reader, slug, name)
+    city = areas.get_city(reader.session, slug)
+    page = PageContext(request, lang)
     return templates.render(
         request,
-        "spatial/priority.html",
+        "spatial/priority_set.html",
         lang=lang,
-        state=query.params(),
-        result=result,
+        stored=stored,
         city=city,
-        presets=priority.PRESETS,
-        sets=priority.list_sets(session, slug),
-        figures={
-            "map": svg(
-                draw.categorical_map(
-                    shapes,
-                    {code: "priority" if code in chosen else "other" for code in shapes.order},
-                    legend,
-                    title=title,
-                    hover=hover,
-                    href=lambda code: page.url(f"/cities/{city.slug}/areas/{code}", level=result.level),
-                    id_prefix="priority",
-                )
-            ),
-            "legend": svg(draw.category_legend(legend, title=_("Legend"), id_prefix="priority-legend")),
-        },
+        audience=audience_labels(lang)[stored.audience.value],
+        rule_json=stored.rule.model_dump_json(indent=2, exclude_none=True),
+        figures=priority_figures(
+            reader, city, stored, page, title=_("Named set: {name}").format(name=stored.name)
+        ),
     )
