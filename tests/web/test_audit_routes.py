@@ -235,6 +235,26 @@ def _page_revoke_token(world: World) -> Expect:
     return Expect(response, action="token-revoked")
 
 
+def _api_priority_set(world: World) -> Expect:
+    green = {"kind": "threshold", "indicator": "green_space", "op": ">=", "value": 10}
+    rule = {"name": "green", "conditions": [green]}
+    response = world.api.post(
+        f"/api/cities/{CITY_A}/priority-sets",
+        headers=world.bearer(),
+        json={"name": "audited via api", "rule": rule, "level": "planning_area", "period": "2022"},
+    )
+    return Expect(response)
+
+
+def _page_priority_set(world: World) -> Expect:
+    response = world.page.post(
+        f"/cities/{CITY_A}/priority-sets",
+        data={"csrf_token": world.csrf(), "name": "audited via page"},  # the preset rule, on A's latest run
+        follow_redirects=False,
+    )
+    return Expect(response)
+
+
 #: Every write route: (method, path) -> a valid request that writes, and what it must leave in the log.
 WRITES: dict[tuple[str, str], Callable[[World], Expect]] = {
     ("POST", "/cities/{slug}/import"): _page_import,
@@ -249,6 +269,8 @@ WRITES: dict[tuple[str, str], Callable[[World], Expect]] = {
     ("POST", "/account/password"): _change_password,
     ("POST", "/account/tokens"): _page_issue_token,
     ("POST", "/account/tokens/{token_id}/revoke"): _page_revoke_token,
+    ("POST", "/api/cities/{slug}/priority-sets"): _api_priority_set,
+    ("POST", "/cities/{slug}/priority-sets"): _page_priority_set,
 }
 
 #: POST routes that change nothing, and why.

@@ -89,9 +89,10 @@ def test_an_analyst_saves_the_shown_rule_through_the_form(
     assert api["audience"] == "internal" and api["runs"] == [mss_run.id] and api["user"] == "ana"
     assert api["rule"]["name"] == PRESET and api["level"] == "planning_area" and api["period"] == "2022"
     # the priority page lists it and links to its page
-    assert "/cities/testville/priority-sets/Aufmerksamkeit%202022" in analyst.get(
-        "/cities/testville/priority?lang=en"
-    ).text
+    assert (
+        "/cities/testville/priority-sets/Aufmerksamkeit%202022"
+        in analyst.get("/cities/testville/priority?lang=en").text
+    )
     # a set evaluated on the data team's view is the data team's: nobody else learns of it
     for username in (None, "vic"):
         with fresh(client, username) as other:
@@ -199,3 +200,4 @@ def test_only_analysts_save_sets(workspace: Workspace, client: TestClient, users
         assert missing.status_code == 403 and "CSRF" in missing.text
     with fresh(client) as anonymous:
         assert anonymous.get(API).json() == []
+

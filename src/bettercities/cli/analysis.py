@@ -342,21 +342,33 @@ def priority_evaluate(
     save: Annotated[str | None, typer.Option("--save", help="Keep the areas as this named set.")] = None,
     description: Annotated[str | None, typer.Option("--description", help="Of the named set.")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Replace a set of the same name.")] = False,
+    internal: Annotated[
+        bool,
+        typer.Option(
+            "--internal",
+            help="Evaluate on the data team's view (suppressed inputs too); a saved set is the data team's.",
+        ),
+    ] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write the areas as CSV.")] = None,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="Write the areas as GeoJSON.")] = None,
     workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
-    """Choose the priority areas of a city by a rule; list them, optionally keep them as a named set."""
+    """Choose the priority areas of a city by a rule; list them, optionally keep them as a named set (as the
+    public sees the data, unless --internal; the set is shown only to the audience it was evaluated for)."""
     from pydantic import ValidationError
 
     from bettercities.analysis import priority
     from bettercities.core.errors import Conflict
+    from bettercities.publication import Audience
 
     ws = open_workspace(workspace, database_url)
     with ws.database.session() as session:
         try:
-            result = priority.evaluate(session, city, priority.load_rule(rule), level=level, period=period)
+            result = priority.evaluate(
+                session, city, priority.load_rule(rule), level=level, period=period,
+                audience=Audience.INTERNAL if internal else Audience.PUBLIC,
+            )  # fmt: skip
             if save:
                 priority.save_set(session, result, save, description=description, replace=replace)
             if geojson is not None:
@@ -390,8 +402,8 @@ def priority_sets(
         try:
             if show is None:
                 for item in priority.list_sets(session, city):
-                    line = f"{item.name}\t{item.level}\t{item.period or ''}\t{item.rule.name}"
-                    typer.echo(line)
+                    fields = [item.name, item.level, item.period or "", item.rule.name, item.audience.value]
+                    typer.echo("\t".join(fields))
                 return
             found = priority.get_set(session, city, show)
         except NotFound as error:
