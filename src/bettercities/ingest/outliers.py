@@ -209,7 +209,8 @@ def _history(frame: pd.DataFrame, options: ScreeningOptions) -> list[dict]:
                 )
             )
     if "jump" in options.methods:
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # tiny previous values overflow to inf: a jump all the same (previous == 0 is excluded below)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             change = x / previous - 1
         jumped = (position >= 1) & ~np.isnan(previous) & (previous != 0) & (np.abs(change) > options.jump)
         for row in np.flatnonzero(jumped):
