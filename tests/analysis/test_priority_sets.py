@@ -73,6 +73,17 @@ def test_a_public_evaluation_widened_by_a_network_is_not_kept(workspace: Workspa
         assert priority.save_set(session, member, "member").audience == Audience.MEMBER
 
 
+def test_names_and_descriptions_without_control_characters(workspace: Workspace, testville: int) -> None:
+    """PostgreSQL cannot store NUL in text (it answered 500 through the API); a name is one line."""
+    with workspace.database.session() as session:
+        result = priority.evaluate(session, "testville", RULE)
+        for name, description in (("a\x00b", None), ("two\nlines", None), ("ok", "x\x00y")):
+            with pytest.raises(InvalidInput, match="control character"):
+                priority.save_set(session, result, name, description=description)
+        kept = priority.save_set(session, result, "ok", description="first line\nsecond line")
+        assert kept.description == "first line\nsecond line"
+
+
 def test_the_audience_column_is_migrated(workspace: Workspace, testville: int) -> None:
     columns = {c["name"]: c for c in inspect(workspace.database.engine).get_columns("priority_set")}
     assert columns["audience"]["nullable"] is False and "public" in str(columns["audience"]["default"])

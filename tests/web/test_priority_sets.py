@@ -175,6 +175,8 @@ def test_a_name_in_use_answers_409_naming_it(analyst: TestClient) -> None:
         follow_redirects=False,
     )
     assert blank.status_code == 422 and 'role="alert"' in blank.text
+    nul = analyst.post(API, json={"name": "a\x00b", "rule": PRESET})  # was a 500 on PostgreSQL
+    assert nul.status_code == 422 and "control character" in nul.json()["detail"]
 
 
 def test_only_analysts_save_sets(workspace: Workspace, client: TestClient, users: dict[str, str]) -> None:

@@ -430,6 +430,12 @@ def _set_out(session: Session, row: PrioritySet, city: City, *, with_areas: bool
     )
 
 
+def _check_text(text: str, what: str, *, allowed: str) -> None:
+    """Refuse control characters (PostgreSQL cannot store NUL in text; a name is one line)."""
+    if any((ord(c) < 32 or c == "\x7f") and c not in allowed for c in text):
+        raise InvalidInput(f"the {what} of a priority set contains a control character")
+
+
 def save_set(
     session: Session,
     result: PriorityResult,
@@ -446,6 +452,8 @@ def save_set(
     shown to the public although it rests on data the public may not see."""
     if not name.strip():
         raise InvalidInput("a priority set needs a name")
+    _check_text(name, "name", allowed="")
+    _check_text(description or "", "description", allowed="\n\r\t")
     if result._networks:
         raise InvalidInput(
             "a priority set for the public must be evaluated on public data only, not on data shared with "
