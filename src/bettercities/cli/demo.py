@@ -47,6 +47,11 @@ def demo(
         f"{summary.periods} periods, {summary.observations} observations in {ws.path}",
         highlight=False,
     )
+    console.print(
+        "Everyone sees the published data; to sign in (restricted data, imports, quality queue, audit log) "
+        f"create an account first: bettercities users add NAME --admin --workspace {ws.path}",
+        highlight=False,
+    )
     if serve:
         from bettercities.cli.serve import serve_workspace
 
