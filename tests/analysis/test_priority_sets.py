@@ -80,6 +80,9 @@ def test_names_and_descriptions_without_control_characters(workspace: Workspace,
         for name, description in (("a\x00b", None), ("two\nlines", None), ("ok", "x\x00y")):
             with pytest.raises(InvalidInput, match="control character"):
                 priority.save_set(session, result, name, description=description)
+        for name in ("a/b", "x.json"):
+            with pytest.raises(InvalidInput, match="names the set's page"):
+                priority.save_set(session, result, name)
         kept = priority.save_set(session, result, "ok", description="first line\nsecond line")
         assert kept.description == "first line\nsecond line"
 
@@ -103,6 +106,19 @@ def test_cli_saves_the_public_s_set_unless_internal(workspace: Workspace, testvi
     internal = cli(workspace, "priority", "evaluate", "--city", "testville", "--save", "team", "--internal")
     assert [line.split("\t")[0] for line in public.splitlines()[:-2]] == PUBLIC_CHOICE
     assert [line.split("\t")[0] for line in internal.splitlines()[:-2]] == INTERNAL_CHOICE
+    from typer.testing import CliRunner
+
+    from bettercities.cli.main import app
+
+    where = [
+        "--workspace",
+        str(workspace.path),
+        *(["--database-url", workspace.database_url] if workspace.database_url else []),
+    ]
+    refused = CliRunner().invoke(
+        app, ["priority", "evaluate", "--city", "testville", "--save", "a/b", *where]
+    )
+    assert refused.exit_code == 2 and "may not contain '/'" in refused.output
     listed = cli(workspace, "priority", "sets", "--city", "testville").splitlines()
     rule = RULE.name
     assert listed == [

@@ -453,6 +453,10 @@ def save_set(
     if not name.strip():
         raise InvalidInput("a priority set needs a name")
     _check_text(name, "name", allowed="")
+    if "/" in name or name.endswith(".json"):
+        raise InvalidInput(
+            f"a priority set name may not contain '/' nor end in '.json' (it names the set's page): {name!r}"
+        )
     _check_text(description or "", "description", allowed="\n\r\t")
     if result._networks:
         raise InvalidInput(

@@ -375,6 +375,8 @@ def priority_evaluate(
                 priority.write_geojson(session, result, geojson)
         except (NotFound, Conflict) as error:
             fail(str(error))
+        except InvalidInput as error:
+            fail_invalid(error)
         except ValidationError as error:
             fail(f"invalid rule: {error}")
     for area in result.areas:
