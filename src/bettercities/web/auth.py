@@ -214,8 +214,13 @@ async def verify_csrf(request: Request) -> None:
 
 
 def safe_next(target: str | None, default: str = "/account") -> str:
-    """``target`` when it is a path on this site (``/…``, not ``//host`` or a URL), else ``default``."""
+    """``target`` when it is a path on this site (``/…``, not ``//host`` or a URL), else ``default``.
+
+    Control characters and spaces are refused too: browsers drop tabs and line breaks from a URL, so
+    ``/<CR>//host`` would lead to ``///host``, another site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

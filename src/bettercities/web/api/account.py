@@ -111,17 +111,21 @@ def signed_in(principal: Principal) -> str:
     return principal.name
 
 
-def check_token_request(session: Session, principal: Principal, cities: list[str] | None) -> None:
-    """A token request through a token: the token must write, and may not reach beyond its own cities."""
-    scope = principal.scope
-    if scope is None:
-        return
-    if not scope.write:
+def check_token_write(principal: Principal) -> None:
+    """A token request through a token needs a write token."""
+    if principal.scope is not None and not principal.scope.write:
         raise Forbidden("a read-only token may not issue or revoke tokens; use a write token or sign in")
-    if scope.cities is None:
+
+
+def check_token_request(session: Session, principal: Principal, cities: list[str] | None) -> None:
+    """A token request through a token: the token must write, and the token it issues may not reach beyond
+    its own cities (``None`` or ``[]``, every city of the user, is refused to a token limited to cities)."""
+    check_token_write(principal)
+    scope = principal.scope
+    if scope is None or scope.cities is None:
         return
     allowed = {slug for slug, _ in _city_names(session, set(scope.cities)).values()}
-    if cities is None or not set(cities) <= allowed:
+    if not cities or not set(cities) <= allowed:  # None and [] both mean every city of the user
         raise Forbidden(
             f"this token reaches only {', '.join(sorted(allowed)) or 'no city'}; "
             "a token it issues may not reach further"
@@ -158,7 +162,7 @@ def revoke(workspace: Workspace, principal: Principal, token_id: int) -> TokenOu
     """Revoke one of the principal's own tokens and record it."""
     username = signed_in(principal)
     with workspace.database.session() as session:
-        check_token_request(session, principal, [])
+        check_token_write(principal)  # revoking never widens: a token limited to cities may revoke
         revoked = accounts.revoke_token(session, username, token_id)
         record_event(
             session,
