@@ -22,6 +22,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from bettercities.accounts import service as accounts
+from bettercities.analysis.results import run_index
+from bettercities.analysis.schemas import CompositeConfig
 from bettercities.audit import service as audit
 from bettercities.audit.models import AuditEntry
 from bettercities.core.settings import Settings, get_settings
@@ -78,6 +80,14 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     add_user(workspace, "steward-b", {CITY_B: "steward"})
     add_user(workspace, "admin-b", {CITY_B: "city_admin"})
     add_user(workspace, "both", {CITY_A: "viewer", CITY_B: "steward"})
+    with workspace.database.session() as session:  # an analyst's index run on A's restricted indicator
+        config = CompositeConfig.model_validate(
+            {"method": "composite", "name": "secret-index",
+             "indicators": [{"column": MARKER_INDICATOR}, {"column": "green_space"}]}
+        )  # fmt: skip
+        data.run_ids["secret"] = run_index(
+            session, CITY_A, config=config, level="planning_area", period="2022"
+        ).id
     app = create_app(workspace, settings=Settings(default_language="en"))
     with TestClient(app):  # start-up and shut-down of the app (jobs)
         yield World(workspace, app, data)
@@ -391,3 +401,22 @@ def test_the_audit_log_cannot_be_changed_through_the_app(world: World) -> None:
     for method in ("PUT", "PATCH", "DELETE", "POST"):
         for url in (f"/api/cities/{CITY_A}/audit", f"/api/cities/{CITY_A}/audit/{first['id']}"):
             assert client.request(method, url, json={}).status_code in (404, 405), (method, url)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="REPORTED, not fixed: a stored index run whose inputs include an indicator withheld from the "
+    "audience (restricted dataset) is shown with every area's scores, its per-indicator z-scores "
+    "('components'), breaks and robustness rows; only suppressed cells are blanked (run.inputs."
+    "suppressed_areas). Needs one visibility rule for runs in results.run_view, list_runs, exports, "
+    "change.compare_runs and priority's index-class condition.",
+)
+@pytest.mark.parametrize("who", ["anonymous", "steward-b"])
+def test_an_index_run_on_a_restricted_indicator_shows_outsiders_no_scores(world: World, who: str) -> None:
+    client = world.client(None if who == "anonymous" else who)
+    response = client.get(f"/api/index-runs/{world.data.run_ids['secret']}")
+    if response.status_code == 404:
+        return
+    view = response.json()
+    assert [a for a in view["run"]["result"]["areas"] if a["scored"]] == []
+    assert not (view["robustness"] or {}).get("areas")
