@@ -12,7 +12,9 @@ reach A's restricted data).
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -420,3 +422,19 @@ def test_an_index_run_on_a_restricted_indicator_shows_outsiders_no_scores(world:
     view = response.json()
     assert [a for a in view["run"]["result"]["areas"] if a["scored"]] == []
     assert not (view["robustness"] or {}).get("areas")
+
+
+def test_the_audit_export_neutralises_spreadsheet_formulas(world: World) -> None:
+    """An anonymous visitor writes into the log through the sign-in form's user name; the CSV export a
+    platform admin opens in a spreadsheet must not carry a formula (CWE-1236)."""
+    client = world.client()
+    for name in ('=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"):
+        form = client.get("/login")
+        data = {"username": name, "password": "wrong", "csrf_token": csrf_of(form.text), "next": "/"}
+        assert client.post("/login", data=data).status_code == 401
+    with world.workspace.database.reader() as session:
+        text = audit.export(session, fmt="csv")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert any("HYPERLINK" in cell for cell in cells)
+    dangerous = [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert not dangerous, dangerous

@@ -193,9 +193,16 @@ def to_csv(rows: Iterable[AuditEntryOut]) -> str:
     return out.getvalue()
 
 
+#: A text cell starting with one of these is a formula to a spreadsheet (CWE-1236): anyone can put text
+#: into the log (the user name of a failed sign-in), so such cells are exported behind an apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(column: str, value: Any) -> Any:
     if column in ("before", "after"):
         return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return "" if value is None else value
 
 
