@@ -438,3 +438,35 @@ def test_the_audit_export_neutralises_spreadsheet_formulas(world: World) -> None
     assert any("HYPERLINK" in cell for cell in cells)
     dangerous = [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert not dangerous, dangerous
+
+
+# -- cost and errors of anonymous computations -------------------------------------------------------------
+
+
+def test_a_rule_anyone_may_post_is_bounded(world: World) -> None:
+    """``POST …/priority`` needs no sign-in: permutations and the number of conditions have limits (the GET
+    spatial route already caps permutations at 9999), else one request keeps a core busy for minutes."""
+    client = world.client()
+    url = f"/api/cities/{CITY_A}/priority"
+    for kind in ("lisa", "hotspot"):
+        condition = {"kind": kind, "indicator": "green_space", "permutations": 20000}
+        response = client.post(url, json={"name": "costly", "conditions": [condition]})
+        assert response.status_code == 422, (kind, response.status_code)
+    threshold = {"kind": "threshold", "indicator": "green_space", "op": ">", "value": 0}
+    many = {"name": "many", "conditions": [{"kind": "group", "conditions": [threshold] * 30}] * 3}
+    assert client.post(url, json=many).status_code == 422
+    assert client.post(url, json={"name": "few", "conditions": [threshold] * 5}).status_code == 200
+
+
+def test_more_nearest_neighbours_than_areas_is_an_input_error(world: World) -> None:
+    client = world.client()
+    count = len(world.data.areas[CITY_A]) - 2  # planning areas of A (the codes hold the 2 districts too)
+    response = client.get(
+        f"/api/cities/{CITY_A}/spatial",
+        params={"indicator": "green_space", "weights": "knn", "k": count, "level": "planning_area"},
+    )
+    assert response.status_code == 422, response.text[:300]
+    assert "neighbours" in response.json()["detail"]
+    condition = {"kind": "lisa", "indicator": "green_space", "weights": {"kind": "knn", "k": count}}
+    response = client.post(f"/api/cities/{CITY_A}/priority", json={"name": "knn", "conditions": [condition]})
+    assert response.status_code == 422, response.text[:300]

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -54,6 +54,12 @@ __all__ = [
 ]
 
 
+#: Limits of a rule (anyone may post one): permutations of a LISA or Gi* condition (as the spatial routes),
+#: and conditions in all, groups included.
+MAX_PERMUTATIONS = 9999
+MAX_CONDITIONS = 50
+
+
 class IndexClassCondition(BaseModel):
     """The area's class in a stored index run is one of ``classes`` (default run: the city's latest)."""
 
@@ -74,7 +80,7 @@ class LisaCondition(BaseModel):
     indicator: str
     clusters: list[Literal["HH", "LL", "HL", "LH"]] = Field(default=["HH"], min_length=1)
     weights: WeightsSpec = Field(default_factory=WeightsSpec)
-    permutations: int = Field(default=999, ge=99)
+    permutations: int = Field(default=999, ge=99, le=MAX_PERMUTATIONS)
     seed: int = 1
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
 
@@ -88,7 +94,7 @@ class HotspotCondition(BaseModel):
     indicator: str
     spots: list[Literal["hot", "cold"]] = Field(default=["hot"], min_length=1)
     weights: WeightsSpec = Field(default_factory=WeightsSpec)
-    permutations: int = Field(default=999, ge=99)
+    permutations: int = Field(default=999, ge=99, le=MAX_PERMUTATIONS)
     seed: int = 1
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
 
@@ -132,6 +138,19 @@ class PriorityRule(BaseModel):
     conditions: list[Condition] = Field(min_length=1)
     level: str | None = None
     period: str | None = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> PriorityRule:
+        # anyone may post a rule (POST /api/cities/{slug}/priority): its cost has a limit
+        if (count := _count_conditions(self.conditions)) > MAX_CONDITIONS:
+            raise ValueError(f"a rule has at most {MAX_CONDITIONS} conditions (groups included), not {count}")
+        return self
+
+
+def _count_conditions(conditions: list[Condition]) -> int:
+    return sum(
+        1 + (_count_conditions(c.conditions) if isinstance(c, GroupCondition) else 0) for c in conditions
+    )
 
 
 #: Berlin's logic for areas needing special attention, as issue 4 states it: status *niedrig* (3) or

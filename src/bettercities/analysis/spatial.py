@@ -144,6 +144,11 @@ def build_weights(layer: Layer, spec: WeightsSpec) -> W:
         centroids = shapely.centroid(np.asarray(layer.geometries, dtype=object))
         coords = np.column_stack([shapely.get_x(centroids), shapely.get_y(centroids)])
         if spec.kind == WeightsKind.KNN:
+            if spec.k >= len(layer.ids):  # libpysal fails with an IndexError
+                raise InvalidInput(
+                    f"{layer.source}: k = {spec.k} nearest neighbours need more than {spec.k} areas; "
+                    f"the layer has {len(layer.ids)}"
+                )
             w = weights.KNN.from_array(coords, k=spec.k, ids=layer.ids, silence_warnings=True)
         else:
             w = weights.DistanceBand.from_array(
