@@ -18,17 +18,20 @@ import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from bettercities.accounts import service as accounts
+from bettercities.analysis.exports import export_run
 from bettercities.analysis.results import run_index
 from bettercities.analysis.schemas import CompositeConfig
 from bettercities.audit import service as audit
 from bettercities.audit.models import AuditEntry
 from bettercities.core.settings import Settings, get_settings
+from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from bettercities.web.auth import safe_next
@@ -405,23 +408,43 @@ def test_the_audit_log_cannot_be_changed_through_the_app(world: World) -> None:
             assert client.request(method, url, json={}).status_code in (404, 405), (method, url)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REPORTED, not fixed: a stored index run whose inputs include an indicator withheld from the "
-    "audience (restricted dataset) is shown with every area's scores, its per-indicator z-scores "
-    "('components'), breaks and robustness rows; only suppressed cells are blanked (run.inputs."
-    "suppressed_areas). Needs one visibility rule for runs in results.run_view, list_runs, exports, "
-    "change.compare_runs and priority's index-class condition.",
-)
-@pytest.mark.parametrize("who", ["anonymous", "steward-b"])
+@pytest.mark.parametrize("who", ["anonymous", "steward-b", "viewer-a"])
 def test_an_index_run_on_a_restricted_indicator_shows_outsiders_no_scores(world: World, who: str) -> None:
+    """Its scores, per-indicator z-scores (``components``), breaks and robustness derive from A's restricted
+    values: outsiders see the run without them (every area withheld), A's members see them."""
     client = world.client(None if who == "anonymous" else who)
-    response = client.get(f"/api/index-runs/{world.data.run_ids['secret']}")
-    if response.status_code == 404:
+    secret = world.data.run_ids["secret"]
+    view = client.get(f"/api/index-runs/{secret}").json()
+    scored = [a for a in view["run"]["result"]["areas"] if a["scored"]]
+    threshold = {"kind": "index-class", "run": secret, "index": "index", "classes": ["1", "2", "3", "4", "5"]}
+    chosen = client.post(f"/api/cities/{CITY_A}/priority", json={"name": "s", "conditions": [threshold]})
+    assert chosen.status_code == 200, chosen.text[:300]
+    change = client.get(f"/api/cities/{CITY_A}/index-change", params={"before": secret, "after": secret})
+    assert change.status_code == 200, change.text[:300]
+    if who == "viewer-a":
+        assert len(scored) == 8 and view["run"]["result"]["breaks"] and chosen.json()["areas"]
         return
-    view = response.json()
-    assert [a for a in view["run"]["result"]["areas"] if a["scored"]] == []
-    assert not (view["robustness"] or {}).get("areas")
+    assert scored == [] and view["run"]["result"]["breaks"] == {}
+    assert view["robustness"] is None
+    assert view["area_classes"] and set(view["area_classes"].values()) == {None}
+    assert chosen.json()["areas"] == []
+    assert "green_space" not in str([a for a in change.json()["change"]["areas"] if any(a["after"].values())])
+    assert all(not any(a["after"].values()) for a in change.json()["change"]["areas"])
+
+
+def test_an_export_of_a_run_on_a_restricted_indicator_is_blank_for_the_public(
+    world: World, tmp_path: Path
+) -> None:
+    with world.workspace.database.reader() as session:
+        public = export_run(session, world.data.run_ids["secret"], tmp_path / "public.csv")
+        internal = export_run(
+            session, world.data.run_ids["secret"], tmp_path / "internal.csv", audience=Audience.INTERNAL
+        )
+    assert public.rows == internal.rows == 8
+    rows = list(csv.DictReader((tmp_path / "public.csv").open(encoding="utf-8")))
+    assert all(not row.get("index") for row in rows) and all(row.get("note") for row in rows)
+    internal_rows = list(csv.DictReader((tmp_path / "internal.csv").open(encoding="utf-8")))
+    assert all(row.get("index") for row in internal_rows)
 
 
 def test_the_audit_export_neutralises_spreadsheet_formulas(world: World) -> None:

@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from bettercities.analysis.results import StoredRun, get_run, list_runs
+from bettercities.analysis.results import StoredRun, get_run, list_runs, published_run
 from bettercities.analysis.schemas import CompositeConfig, MssAreaScore, MssConfig, Polarity
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area, Crosswalk, CrosswalkEntry
@@ -193,7 +193,7 @@ def compare_runs(
     later run's boundaries (classes by largest overlap, see the module notes). Areas withheld from
     ``audience`` (a suppressed input value) have no class in either run.
     """
-    first, second = get_run(session, before), get_run(session, after)
+    first, second = (published_run(session, get_run(session, r), audience) for r in (before, after))
     if first.method != second.method or first.city != second.city:
         raise InvalidInput("runs of the same city and method can be compared")
     parts = _parts(second)

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from bettercities.analysis.results import StoredRun, get_run
+from bettercities.analysis.results import StoredRun, get_run, published_run
 from bettercities.areas import service as areas
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Problem, Report
@@ -159,6 +159,6 @@ def export_run(
             code="unsupported-format", message=f"cannot export {chosen!r}; use {', '.join(formats())}"
         )
         raise InvalidInput(f"unsupported export format {chosen!r}", Report(problems=[problem]))
-    run = get_run(session, run_id)
+    run = published_run(session, get_run(session, run_id), audience)
     rows = _WRITERS.get(chosen)(session, run, out, audience)
     return RunExport(run=run_id, path=str(out), format=chosen, rows=rows)

@@ -247,7 +247,9 @@ class _Context:
                 raise NotFound("index run", f"{self.city.slug}/{self.level or '*'}/{self.period or '*'}")
             run_id = max(candidates, key=lambda r: (r.computed_at, r.id)).id
         if run_id not in self.runs:
-            stored = results.get_run(self.session, run_id)
+            stored = results.published_run(
+                self.session, results.get_run(self.session, run_id), self.audience, self.networks
+            )
             if stored.city != self.city.slug:
                 raise NotFound("index run", f"{self.city.slug}/{run_id}")
             self.runs[run_id] = stored

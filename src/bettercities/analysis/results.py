@@ -37,7 +37,8 @@ from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.core.errors import NotFound
 from bettercities.core.timestamps import UtcDateTime
-from bettercities.publication import Audience, publish_scores
+from bettercities.indicators.models import Indicator
+from bettercities.publication import Audience, publish_scores, withheld_indicators
 
 
 class RunSummary(BaseModel):
@@ -238,6 +239,40 @@ def get_run(session: Session, run_id: int) -> StoredRun:
     )
 
 
+def withheld_inputs(
+    session: Session, run: StoredRun, audience: Audience, networks: frozenset[int] = frozenset()
+) -> list[str]:
+    """Codes of the run's input indicators whose values ``audience`` may not see in the run's city (a
+    dataset not published with public access rights, :func:`bettercities.publication.withheld_indicators`)."""
+    if audience != Audience.PUBLIC:
+        return []
+    city = areas.get_city(session, run.city)
+    hidden = withheld_indicators(session, city.id, audience=audience, networks=networks)
+    codes = [i.code for i in run.inputs.indicators]
+    if not hidden or not codes:
+        return []
+    found = session.scalars(select(Indicator.code).where(Indicator.id.in_(hidden), Indicator.code.in_(codes)))
+    return sorted(found)
+
+
+def published_run(
+    session: Session, run: StoredRun, audience: Audience, networks: frozenset[int] = frozenset()
+) -> StoredRun:
+    """``run`` as ``audience`` may see it. When an input indicator is withheld from ``audience``
+    (:func:`withheld_inputs`), every area counts as having a withheld input (``inputs.suppressed_areas``,
+    which every view and export blanks for audiences but the data team) and the class breaks, derived
+    from the values, are left out; otherwise ``run`` itself."""
+    if not withheld_inputs(session, run, audience, networks):
+        return run
+    every_area = sorted(a.area_id for a in run.result.areas)
+    return run.model_copy(
+        update={
+            "inputs": run.inputs.model_copy(update={"suppressed_areas": every_area}),
+            "result": run.result.model_copy(update={"breaks": {}}),
+        }
+    )
+
+
 def delete_run(session: Session, run_id: int) -> None:
     """Remove a stored run and its area rows."""
     if session.get(IndexRun, run_id) is None:
@@ -353,8 +388,14 @@ def run_view(
     rows. Robustness (:func:`run_robustness`) is memoised by ``memo`` when given.
     """
     run = get_run(session, run_id)
+    restricted = withheld_inputs(session, run, audience)
+    run = published_run(session, run, audience)
     withheld = set(run.inputs.suppressed_areas)
-    found = run_robustness(session, run_id, distance=distance, replicates=replicates, seed=seed, memo=memo)
+    found = None
+    if not restricted:  # robustness (its summary too) derives from the values
+        found = run_robustness(
+            session, run_id, distance=distance, replicates=replicates, seed=seed, memo=memo
+        )
     if found is not None and audience != Audience.INTERNAL and withheld:
         found = found.model_copy(update={"areas": [a for a in found.areas if a.area_id not in withheld]})
     if run.method == "berlin-mss":
