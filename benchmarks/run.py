@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py            # all
     .venv/bin/python benchmarks/run.py pages      # only the page timings
     .venv/bin/python benchmarks/run.py import --rows 200000
+    .venv/bin/python benchmarks/run.py import-postgres  # into a loopback PostgreSQL (not by default)
 
 Targets (foundation issue): observation import at least as fast as pandas read_csv + to_sql on the
 same file, while validating; every page p95 < 100 ms server time on the demo city.
@@ -25,7 +26,7 @@ def main() -> int:
     parser.add_argument(
         "which",
         nargs="*",
-        choices=["import", "pages", "analysis", "validation"],
+        choices=["import", "import-postgres", "pages", "analysis", "validation"],
         default=["import", "pages", "analysis", "validation"],
     )
     parser.add_argument(
@@ -41,6 +42,12 @@ def main() -> int:
 
         outcome = import_observations.run(rows=args.rows)
         results["import"] = outcome
+        failed |= not outcome.get("target_met", False)
+    if "import-postgres" in args.which:
+        import import_postgres
+
+        outcome = import_postgres.run(rows=args.rows)
+        results["import-postgres"] = outcome
         failed |= not outcome.get("target_met", False)
     if "pages" in args.which:
         import pages

@@ -6,7 +6,7 @@
                                                          the old row stays, no longer current
 * a stored key with identical content                 -> nothing
 
-Rows are written with :meth:`Database.bulk_insert` (executemany / COPY) in chunks, sorted by
+Rows are written with :meth:`Database.bulk_insert_columns` (executemany / CSV COPY) in chunks, sorted by
 key so that index pages are filled in order.
 """
 
@@ -27,7 +27,7 @@ from bettercities.indicators.models import Observation
 from bettercities.ingest.validation import Validated
 from bettercities.storage.database import Database
 
-CHUNK = 100_000  # rows per bulk insert (bounds the memory of the Python tuples)
+CHUNK = 100_000  # rows per bulk insert (bounds the memory of one insert's driver values)
 ID_CHUNK = 10_000  # ids per UPDATE … WHERE id IN (…)
 
 Progress = Callable[[int, int], None]
@@ -140,41 +140,31 @@ def _combined(parts: list[np.ndarray], spans: list[int]) -> np.ndarray:
     return (parts[0].astype(np.int64) * spans[1] + parts[1]) * spans[2] + parts[2]
 
 
-def _nullable(values: np.ndarray) -> list[Any]:
-    nan = np.isnan(values)
-    if not nan.any():
-        return values.tolist()
-    out = values.astype(object)
-    out[nan] = None
-    return out.tolist()
-
-
 @dataclass
 class _Chunk:
-    columns: list[str]
-    rows: list[tuple]
+    columns: dict[str, np.ndarray]
     constants: dict[str, Any]
 
 
 def _chunk(arrays: dict[str, np.ndarray], constants: dict[str, Any]) -> _Chunk:
-    """Driver-ready rows of one chunk; columns with one value in the whole chunk become constants.
+    """The columns of one chunk; columns with one value in the whole chunk become constants.
 
     Flags, empty numerators and revision 1 are usually the same in every row: binding them per
     row would cost more than the rest of the insert.
     """
     fixed = dict(constants)
-    columns: list[str] = []
-    values: list[list[Any]] = []
+    columns: dict[str, np.ndarray] = {}
     for name, array in arrays.items():
         first = _constant(array)
         if first is not _VARYING:
             fixed[name] = first
         else:
-            columns.append(name)
-            values.append(_nullable(array) if array.dtype.kind == "f" else array.tolist())
-    count = len(next(iter(arrays.values())))
-    rows = list(zip(*values, strict=True)) if values else [()] * count
-    return _Chunk(columns, rows, fixed)
+            columns[name] = array
+    if not columns:  # rows alike in everything: one array carries the row count; not a foreign key,
+        name = next(reversed(arrays))  # whose constant value names the rows in the audit entry
+        columns[name] = arrays[name]
+        del fixed[name]
+    return _Chunk(columns, fixed)
 
 
 def write(
@@ -232,7 +222,7 @@ def write(
 
     for number in range(len(starts)):
         ready = prepare(number)
-        db.bulk_insert(session, table, ready.columns, ready.rows, constants=ready.constants)
+        db.bulk_insert_columns(session, table, ready.columns, constants=ready.constants)
         if progress is not None:
             progress(ends[number], total)
 

@@ -16,7 +16,11 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import Engine, Table, create_engine, event, inspect, text
+from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -167,7 +171,10 @@ class Database:
     ) -> int:
         """Insert many rows fast inside ``session``'s transaction.
 
-        SQLite: the driver's ``executemany`` on tuples. PostgreSQL: ``COPY … FROM STDIN``.
+        SQLite: the driver's ``executemany`` on tuples. PostgreSQL: ``COPY … FROM STDIN`` in CSV
+        form, built by pyarrow from whole columns (see :meth:`bulk_insert_columns`); a table with a
+        column type pyarrow does not write here (JSON, numeric, binary …), or values of another type
+        than their column's (a timestamp given as text), is copied row by row as psycopg adapts them.
         Both run on the session's own connection, so the insert commits or rolls back
         with the rest of the unit of work. ``constants`` are columns with the same driver-ready
         value in every row (a batch id, a timestamp, flags that are all false): SQLite gets them
@@ -175,23 +182,23 @@ class Database:
         """
         if not rows:
             return 0
-        versioning.mark_changed(session)
-        fixed = dict(constants or {})
-        unknown = [name for name in (*columns, *fixed) if name not in table.c]
-        if unknown:
-            raise ValueError(f"no columns {unknown} in table {table.name}")
-        self._record_bulk_insert(session, table, len(rows), fixed)
-        connection = session.connection()
-        raw: Any = connection.connection.driver_connection
-        names = ", ".join([*columns, *fixed])
+        fixed = self._begin_bulk(session, table, columns, len(rows), constants)
+        raw: Any = session.connection().connection.driver_connection
+        names = self._column_list(table, [*columns, *fixed])
         if self.is_postgresql:
+            data = _arrow_rows(table, columns, rows, fixed)
+            if data is not None:
+                _copy_csv(raw, self._quoted(table), names, data)
+                return len(rows)
+            log.debug("bulk insert into %s row by row: a column or value has no CSV form here", table.name)
             extra = tuple(fixed.values())
-            with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            statement = f"COPY {self._quoted(table)} ({names}) FROM STDIN"
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in rows:
                     copy.write_row((*row, *extra) if extra else row)
         else:
             marks = "(" + ", ".join(["?"] * len(columns) + [_sqlite_literal(v) for v in fixed.values()]) + ")"
-            insert = f"INSERT INTO {table.name} ({names}) VALUES "
+            insert = f"INSERT INTO {self._quoted(table)} ({names}) VALUES "
             # Many rows per statement: the per-statement work (reset, step) then happens once per
             # batch of rows instead of once per row, about a third less time for wide tables.
             limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
@@ -213,6 +220,72 @@ class Database:
                 cursor.close()
         return len(rows)
 
+    def bulk_insert_columns(
+        self,
+        session: Session,
+        table: Table,
+        data: Mapping[str, np.ndarray],
+        *,
+        constants: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Insert the rows held as equally long numpy arrays ``data`` (column name -> values).
+
+        Like :meth:`bulk_insert` (same transaction, same audit entry), for callers whose rows are
+        columns already: NaN in a float array and ``None`` in an object array are NULL. On
+        PostgreSQL the arrays become an Arrow table that pyarrow writes as one CSV ``COPY`` payload
+        (floats in their shortest exact form, texts always quoted so that an empty text stays
+        distinct from NULL): no Python object per value. SQLite receives tuples (``executemany``).
+        """
+        columns = list(data)
+        if not columns:
+            raise ValueError(f"no column arrays for table {table.name}: they carry the number of rows")
+        lengths = {len(array) for array in data.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"columns of different lengths {sorted(lengths)} for table {table.name}")
+        count = lengths.pop() if lengths else 0
+        if not count:
+            return 0
+        if not self.is_postgresql:
+            values = [_driver_values(array) for array in data.values()]
+            rows = list(zip(*values, strict=True))
+            return self.bulk_insert(session, table, columns, rows, constants=constants)
+        fixed = self._begin_bulk(session, table, columns, count, constants)
+        raw: Any = session.connection().connection.driver_connection
+        arrays = [pa.array(array, from_pandas=True) for array in data.values()]
+        for name, value in fixed.items():
+            kind = _arrow_type(table.c[name].type)
+            if kind is None:
+                column = table.c[name]
+                raise TypeError(f"cannot copy a constant into {table.name}.{name} of type {column.type}")
+            arrays.append(_repeated(value, kind, count))
+        names = [*columns, *fixed]
+        _copy_csv(raw, self._quoted(table), self._column_list(table, names), pa.table(arrays, names=names))
+        return count
+
+    def _quoted(self, table: Table) -> str:
+        return str(self.engine.dialect.identifier_preparer.format_table(table))
+
+    def _column_list(self, table: Table, names: Sequence[str]) -> str:
+        """Column names for a statement, quoted where needed (``user`` is reserved in PostgreSQL)."""
+        return ", ".join(self.engine.dialect.identifier_preparer.format_column(table.c[n]) for n in names)
+
+    def _begin_bulk(
+        self,
+        session: Session,
+        table: Table,
+        columns: Sequence[str],
+        count: int,
+        constants: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """Check the column names, mark the data changed and count the rows into the audit entry."""
+        versioning.mark_changed(session)
+        fixed = dict(constants or {})
+        unknown = [name for name in (*columns, *fixed) if name not in table.c]
+        if unknown:
+            raise ValueError(f"no columns {unknown} in table {table.name}")
+        self._record_bulk_insert(session, table, count, fixed)
+        return fixed
+
     def data_version(self) -> int:
         """The number of committed writes so far (see :mod:`bettercities.storage.versioning`)."""
         with self.reader() as session:
@@ -223,6 +296,85 @@ class Database:
 
 
 _ROWS_PER_STATEMENT = 400
+
+
+_COPY_ROWS = 100_000  # rows per CSV block handed to COPY (bounds the size of one payload)
+
+
+def _arrow_type(kind: sqltypes.TypeEngine[Any]) -> pa.DataType | None:
+    """The Arrow type whose CSV text PostgreSQL reads back exactly for a column of type ``kind``."""
+    if isinstance(kind, sqltypes.Boolean):
+        return pa.bool_()
+    if isinstance(kind, sqltypes.Integer):
+        return pa.int64()
+    if isinstance(kind, sqltypes.Float):
+        return pa.float64()
+    if isinstance(kind, sqltypes.String) and not isinstance(kind, sqltypes.Enum):
+        return pa.string()
+    if isinstance(kind, sqltypes.DateTime):
+        return pa.timestamp("us", tz="UTC") if kind.timezone else pa.timestamp("us")
+    if isinstance(kind, sqltypes.Date):
+        return pa.date32()
+    return None
+
+
+def _arrow_rows(
+    table: Table, columns: Sequence[str], rows: Sequence[tuple], fixed: Mapping[str, Any]
+) -> pa.Table | None:
+    """``rows`` and the constants as an Arrow table typed by the columns' types.
+
+    ``None`` when a column has a type without an Arrow counterpart here or a value does not convert
+    to its column's Arrow type (the caller then copies row by row).
+    """
+    kinds = [_arrow_type(table.c[name].type) for name in (*columns, *fixed)]
+    if any(kind is None for kind in kinds):
+        return None
+    count = len(rows)
+    try:
+        given = zip(zip(*rows, strict=True), kinds[: len(columns)], strict=True)
+        data = [pa.array(values, type=kind) for values, kind in given]
+        data += [
+            _repeated(value, kind, count)
+            for value, kind in zip(fixed.values(), kinds[len(columns) :], strict=True)
+            if kind is not None
+        ]
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return None
+    return pa.table(data, names=[*columns, *fixed])
+
+
+def _repeated(value: Any, kind: pa.DataType, count: int) -> pa.Array:
+    """``value`` ``count`` times as an Arrow array of type ``kind``."""
+    if value is None:
+        return pa.nulls(count, type=kind)
+    return pa.repeat(pa.scalar(value, type=kind), count)
+
+
+def _copy_csv(raw: Any, table: str, names: str, data: pa.Table) -> None:
+    """``COPY table (names) FROM STDIN`` with ``data`` written as CSV by pyarrow, block by block.
+
+    In PostgreSQL's CSV form an unquoted empty field is NULL and a quoted one an empty text; pyarrow
+    leaves nulls empty and quotes every text, so tabs, newlines, quotes and backslashes in texts
+    arrive as they are. Floats are written in their shortest form that reads back to the same
+    double (``nan`` and ``inf`` included), timestamps with zone as UTC (``…Z``).
+    """
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv)") as copy:
+        for start in range(0, data.num_rows, _COPY_ROWS):
+            sink = pa.BufferOutputStream()
+            pacsv.write_csv(data.slice(start, _COPY_ROWS), sink, write_options=options)
+            copy.write(memoryview(sink.getvalue()))
+
+
+def _driver_values(array: np.ndarray) -> list[Any]:
+    """``array`` as Python values for the driver; NaN in a float array becomes ``None`` (NULL)."""
+    if array.dtype.kind == "f":
+        nan = np.isnan(array)
+        if nan.any():
+            out = array.astype(object)
+            out[nan] = None
+            return list(out.tolist())
+    return list(array.tolist())
 
 
 def _sqlite_literal(value: Any) -> str:
