@@ -117,7 +117,11 @@ def test_a_token_limited_to_a_city_cannot_mint_a_token_for_every_city(world: Wor
         )
         assert response.status_code == 403, (cities, response.status_code, response.text[:300])
     assert world.entries() == before, "a refused token request left an audit entry"
-    same = client.post("/api/me/tokens", json={"name": "same", "cities": [CITY_B]}, headers=_bearer(scoped))
+    same = client.post(
+        "/api/me/tokens",
+        json={"name": "same", "cities": [CITY_B], "expires_days": 30},
+        headers=_bearer(scoped),
+    )
     assert same.status_code == 201, same.text
     assert same.json()["info"]["cities"] == [CITY_B]
     revoked = client.delete(f"/api/me/tokens/{same.json()['info']['id']}", headers=_bearer(scoped))
@@ -493,3 +497,18 @@ def test_more_nearest_neighbours_than_areas_is_an_input_error(world: World) -> N
     condition = {"kind": "lisa", "indicator": "green_space", "weights": {"kind": "knn", "k": count}}
     response = client.post(f"/api/cities/{CITY_A}/priority", json={"name": "knn", "conditions": [condition]})
     assert response.status_code == 422, response.text[:300]
+
+
+def test_a_token_cannot_issue_a_token_that_outlives_it(world: World) -> None:
+    """Else a leaked short-lived token buys its holder a year: a token issued through a token expires no
+    later than the token itself."""
+    with world.workspace.database.session() as session:
+        short = accounts.issue_token(session, "steward-b", name="short", write=True, expires_days=2).token
+    client = world.client()
+    longer = client.post(
+        "/api/me/tokens", json={"name": "longer", "expires_days": 90}, headers=_bearer(short)
+    )
+    assert longer.status_code == 403, longer.text[:300]
+    assert "expire later" in longer.json()["detail"]
+    within = client.post("/api/me/tokens", json={"name": "within", "expires_days": 1}, headers=_bearer(short))
+    assert within.status_code == 201, within.text[:300]

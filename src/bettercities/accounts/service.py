@@ -521,7 +521,8 @@ def resolve_token(session: Session, raw: str, *, now: datetime | None = None) ->
         cities = frozenset(
             session.scalars(select(ApiTokenCity.city_id).where(ApiTokenCity.token_id == token.id))
         )
-    return principal_for(session, user, TokenScope(write=token.write, cities=cities))
+    scope = TokenScope(write=token.write, cities=cities, expires_at=_aware(token.expires_at))
+    return principal_for(session, user, scope)
 
 
 # -- principals ----------------------------------------------------------------------------------------

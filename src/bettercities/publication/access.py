@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -78,6 +79,7 @@ class TokenScope:
 
     write: bool = False
     cities: frozenset[int] | None = None  # None: every city the user has a role in
+    expires_at: datetime | None = None  # when the token expires (a token it issues may not outlive it)
 
 
 @dataclass(frozen=True)

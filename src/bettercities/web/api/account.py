@@ -6,6 +6,7 @@ tokens within its own scope: a token limited to some cities cannot issue one for
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends
@@ -117,11 +118,22 @@ def check_token_write(principal: Principal) -> None:
         raise Forbidden("a read-only token may not issue or revoke tokens; use a write token or sign in")
 
 
-def check_token_request(session: Session, principal: Principal, cities: list[str] | None) -> None:
+def check_token_request(
+    session: Session, principal: Principal, cities: list[str] | None, expires_days: int = 1
+) -> None:
     """A token request through a token: the token must write, and the token it issues may not reach beyond
-    its own cities (``None`` or ``[]``, every city of the user, is refused to a token limited to cities)."""
+    its own cities (``None`` or ``[]``, every city of the user, is refused to a token limited to cities)
+    nor expire on a later day (UTC) than it (``expires_days`` from now): a leaked token cannot buy a
+    longer life, not even through a chain of tokens."""
     check_token_write(principal)
     scope = principal.scope
+    expires_at = scope.expires_at if scope is not None else None
+    ends = (datetime.now(UTC) + timedelta(days=expires_days)).date()
+    if expires_at is not None and ends > expires_at.date():
+        raise Forbidden(
+            f"this token expires on {expires_at:%Y-%m-%d} (UTC); a token it issues may not expire later "
+            f"(asked for {expires_days} days)"
+        )
     if scope is None or scope.cities is None:
         return
     allowed = {slug for slug, _ in _city_names(session, set(scope.cities)).values()}
@@ -138,7 +150,7 @@ def issue(
     """Issue a token for the principal's own user and record it (shared by the API and the page)."""
     username = signed_in(principal)
     with workspace.database.session() as session:
-        check_token_request(session, principal, request.cities)
+        check_token_request(session, principal, request.cities, request.expires_days)
         issued = accounts.issue_token(
             session,
             username,
