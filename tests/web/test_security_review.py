@@ -313,6 +313,8 @@ def test_every_unsafe_route_needs_the_csrf_token_of_the_session(world: World) ->
         ("POST", "/account/password", {"data": {"old_password": PASSWORD, "new_password": "x" * 20,
                                                  "repeat_password": "x" * 20}}),
         ("POST", "/logout", {}),
+        ("POST", "/account/tokens/1/revoke", {}),
+        ("DELETE", "/api/me/tokens/1", {}),
     ]  # fmt: skip
     for token in (None, other.headers["X-CSRF-Token"]):
         headers = {"X-CSRF-Token": token} if token else {}
