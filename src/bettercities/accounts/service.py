@@ -529,7 +529,8 @@ def resolve_token(session: Session, raw: str, *, now: datetime | None = None) ->
 def principal_for(session: Session, user: User, scope: TokenScope | None = None) -> Principal:
     """The principal of ``user``: its role per city, its network roles, and the networks whose shared data
     it sees (those its cities are members of today, and those it holds a role in). A token ``scope``
-    limited to cities also limits the networks reached through cities to those of its cities."""
+    limited to cities reaches only the networks its cities are members of: the user's own network roles
+    stay outside it, as every city outside the list does."""
     city_roles = {
         city_id: Role(role)
         for city_id, role in session.execute(
@@ -545,9 +546,11 @@ def principal_for(session: Session, user: User, scope: TokenScope | None = None)
         )
     }
     cities = set(city_roles)
+    networks = frozenset(network_roles)
     if scope is not None and scope.cities is not None:
         cities &= scope.cities
-    networks = city_networks(session, cities) | frozenset(network_roles)
+        networks = frozenset()
+    networks |= city_networks(session, cities)
     return Principal(
         user_id=user.id,
         name=user.username,
