@@ -211,6 +211,17 @@ def test_wrong_password_and_lock_out(app_client: TestClient, town: Workspace) ->
     assert all(PASSWORD not in e.summary and "nope" not in e.summary for e in failed)
 
 
+def test_the_apps_own_settings_govern_lock_out(town: Workspace) -> None:
+    """The app's settings (not only the environment's) set the lock-out: two failures lock with a limit of 2."""
+    strict = SETTINGS.model_copy(update={"login_max_failures": 2})
+    with TestClient(create_app(town, settings=strict)) as client:
+        token = csrf_of(client.get("/login?lang=en").text)
+        first = client.post("/login", data={"username": "vera", "password": "nope", "csrf_token": token})
+        assert "wrong user name or password" in first.text
+        second = client.post("/login", data={"username": "vera", "password": "nope", "csrf_token": token})
+        assert second.status_code == 401 and "too many failed sign-ins" in second.text
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [

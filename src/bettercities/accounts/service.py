@@ -36,7 +36,7 @@ from bettercities.accounts.schemas import (
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.core.errors import BettercitiesError, Conflict, InvalidInput, NotFound
-from bettercities.core.settings import get_settings
+from bettercities.core.settings import Settings, get_settings
 from bettercities.networks.models import Network
 from bettercities.networks.service import city_networks, get_network
 from bettercities.publication.access import NetworkRole, Principal, Role, TokenScope
@@ -248,12 +248,14 @@ def _locked_until(session: Session, name: str, now: datetime) -> datetime | None
     return _aware(until)
 
 
-def _record_failure(session: Session, name: str, now: datetime) -> datetime | None:
+def _record_failure(
+    session: Session, name: str, now: datetime, settings: Settings | None = None
+) -> datetime | None:
     """Count a failed sign-in of ``name``; the time until which it is now locked, if it is.
 
     Written and committed in a transaction of its own: the refusal that follows is an exception, which
     rolls back the caller's unit of work, and the count must survive it."""
-    settings = get_settings()
+    settings = settings or get_settings()
     for attempt in (1, 2):
         with Session(bind=session.get_bind()) as own:
             try:
@@ -277,14 +279,22 @@ def _record_failure(session: Session, name: str, now: datetime) -> datetime | No
     raise AssertionError("unreachable")
 
 
-def authenticate(session: Session, username: str, password: str, *, now: datetime | None = None) -> User:
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    now: datetime | None = None,
+    settings: Settings | None = None,
+) -> User:
     """The user whose name and password these are, else :class:`LoginRefused`.
 
     Failures in a row are counted per user name; after ``login_max_failures`` the name is locked for
     ``login_lockout_minutes`` (even the right password is refused then). A success resets the count and
     rehashes the password when the hashing parameters have changed. Unknown names are checked against a
     dummy hash, so they take as long as a wrong password. A failure is committed at once, in its own
-    transaction (call this before writing anything else in ``session``).
+    transaction (call this before writing anything else in ``session``). ``settings`` default to the
+    environment's (:func:`~bettercities.core.settings.get_settings`); the web app passes its own.
     """
     moment = _now(now)
     name = passwords.normalise_username(username)[:64]
@@ -298,7 +308,7 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
     else:
         ok = passwords.verify_password(user.password_hash, password) and not user.disabled
     if not ok or user is None:
-        until = _record_failure(session, name, moment)
+        until = _record_failure(session, name, moment, settings)
         if until is not None:
             raise LoginRefused(_locked_message(until), locked_until=until)
         raise LoginRefused()
@@ -345,7 +355,9 @@ def set_password(session: Session, username: str, new_password: str) -> None:
 
 
 # -- sign-in sessions ----------------------------------------------------------------------------------
-def start_session(session: Session, user: User, *, now: datetime | None = None) -> str:
+def start_session(
+    session: Session, user: User, *, now: datetime | None = None, settings: Settings | None = None
+) -> str:
     """Start a sign-in session of ``user``; the raw key (for the cookie), stored only as its SHA-256."""
     moment = _now(now)
     raw = secrets.token_urlsafe(32)
@@ -355,14 +367,16 @@ def start_session(session: Session, user: User, *, now: datetime | None = None) 
             secret_hash=_digest(raw),
             created_at=moment,
             last_seen_at=moment,
-            expires_at=moment + timedelta(days=get_settings().session_max_days),
+            expires_at=moment + timedelta(days=(settings or get_settings()).session_max_days),
         )
     )
     session.flush()
     return raw
 
 
-def resolve_session(session: Session, raw: str, *, now: datetime | None = None) -> Principal | None:
+def resolve_session(
+    session: Session, raw: str, *, now: datetime | None = None, settings: Settings | None = None
+) -> Principal | None:
     """The principal of a session key; ``None`` when unknown, ended, expired (idle for
     ``session_idle_hours`` or older than ``session_max_days``) or its user is disabled."""
     moment = _now(now)
@@ -374,7 +388,7 @@ def resolve_session(session: Session, raw: str, *, now: datetime | None = None) 
     if row is None:
         return None
     login, user = row
-    idle = timedelta(hours=get_settings().session_idle_hours)
+    idle = timedelta(hours=(settings or get_settings()).session_idle_hours)
     if (
         login.ended_at is not None
         or user.disabled

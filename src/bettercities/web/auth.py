@@ -262,9 +262,10 @@ def _private(send: Send) -> Send:
 class Authenticate:
     """ASGI middleware: resolve the principal once, keep it on the request state, act as it (see module)."""
 
-    def __init__(self, app: ASGIApp, workspace: Workspace) -> None:
+    def __init__(self, app: ASGIApp, workspace: Workspace, settings: Settings | None = None) -> None:
         self.app = app
         self.workspace = workspace
+        self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/static/"):
@@ -313,7 +314,7 @@ class Authenticate:
         from bettercities.accounts import service as accounts
 
         with self.workspace.database.session() as session:
-            return accounts.resolve_session(session, raw)
+            return accounts.resolve_session(session, raw, settings=self.settings)
 
     async def _refuse_token(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         # The token itself is never logged.

@@ -106,11 +106,11 @@ def login(
     request_id = auth.current(request).request_id
     try:
         with workspace.database.session() as session:
-            user = accounts.authenticate(session, username, password)
+            user = accounts.authenticate(session, username, password, settings=settings)
             previous = auth.current(request).session_token
             if previous is not None:  # signing in again (perhaps as someone else) ends the old session
                 accounts.end_session(session, previous)
-            raw = accounts.start_session(session, user)
+            raw = accounts.start_session(session, user, settings=settings)
             actor = Actor(user.username, user.id, "web", request_id)
             with acting_as(actor):
                 record_event(
