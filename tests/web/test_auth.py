@@ -212,7 +212,7 @@ def test_wrong_password_and_lock_out(app_client: TestClient, town: Workspace) ->
 
 
 def test_the_apps_own_settings_govern_lock_out(town: Workspace) -> None:
-    """The app's settings (not only the environment's) set the lock-out: two failures lock with a limit of 2."""
+    """The app's settings (not only the environment's) set the lock-out: a limit of 2 locks at the second."""
     strict = SETTINGS.model_copy(update={"login_max_failures": 2})
     with TestClient(create_app(town, settings=strict)) as client:
         token = csrf_of(client.get("/login?lang=en").text)

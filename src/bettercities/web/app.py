@@ -127,7 +127,8 @@ def create_app(
     app.state.warm = False
     app.state.secret = auth.server_secret(settings, workspace)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
-    app.add_middleware(auth.Authenticate, workspace=workspace, settings=settings)  # principal and audit actor of each request
+    # the principal and audit actor of each request
+    app.add_middleware(auth.Authenticate, workspace=workspace, settings=settings)
     app.add_middleware(SecurityHeaders)  # added last: the outermost, so it sees every response
     api_docs.mount(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
