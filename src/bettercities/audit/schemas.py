@@ -15,6 +15,9 @@ class AuditFilter(BaseModel):
 
     city_id: int | None = Field(default=None, description="Entries of this city (by id).")
     city: str | None = Field(default=None, description="Entries of this city (by slug, also once deleted).")
+    without_city: bool = Field(
+        default=False, description="Only entries that concern no city (sign-ins, tokens, users, networks)."
+    )
     actor: str | None = Field(default=None, description='Entries by this actor, e.g. "anna" or "cli:ops".')
     entity: str | None = Field(default=None, description="Entries about this table, e.g. observation.")
     action: str | None = Field(default=None, description="insert, update, delete, bulk-insert, login …")

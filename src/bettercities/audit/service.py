@@ -77,6 +77,10 @@ def record_event(
 
 def _query(filters: AuditFilter) -> Select[Any]:
     query = select(AuditEntry)
+    if filters.without_city:
+        if filters.city_id is not None or filters.city:
+            raise InvalidInput("choose either a city or the entries without a city, not both")
+        query = query.where(AuditEntry.city_id.is_(None), AuditEntry.city.is_(None))
     if filters.city_id is not None:
         query = query.where(AuditEntry.city_id == filters.city_id)
     if filters.city:
