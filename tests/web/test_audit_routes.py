@@ -351,6 +351,22 @@ def test_a_failed_sign_in_is_recorded(world: World) -> None:
     assert "wrong" not in str(failed[0].model_dump())  # the password is never logged
 
 
+def test_a_password_typed_as_the_user_name_is_not_logged(world: World) -> None:
+    """An unknown name (often a password typed into the wrong field) is logged as a hash prefix only."""
+    typed = "Correct-Horse-Battery-42"
+    before = last_id(world.workspace)
+    with TestClient(world.app) as fresh:  # type: ignore[arg-type]
+        for _ in range(2):
+            form = fresh.get("/login")
+            fresh.post("/login", data={"username": typed, "password": "x", "csrf_token": csrf_of(form.text)})
+    failed = [e for e in entries_after(world.workspace, before) if e.action == "login-failed"]
+    assert len(failed) == 2
+    dumped = str([e.model_dump() for e in failed]).lower()
+    assert typed.lower() not in dumped and "correct-horse" not in dumped
+    assert failed[0].entity_key == failed[1].entity_key  # the same name, recognisable as the same
+    assert failed[0].entity_key is not None and failed[0].entity_key.startswith("unknown user name #")
+
+
 def test_a_refused_write_changes_nothing(world: World) -> None:
     """A viewer's write is refused before it reaches the data (nothing to audit but nothing written)."""
     with TestClient(world.app) as viewer:  # type: ignore[arg-type]

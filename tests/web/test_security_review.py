@@ -453,14 +453,23 @@ def test_an_export_of_a_run_on_a_restricted_indicator_is_blank_for_the_public(
     assert all(row.get("index") for row in internal_rows)
 
 
+FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "@SUM(1)", "-2+3")
+
+
 def test_the_audit_export_neutralises_spreadsheet_formulas(world: World) -> None:
-    """An anonymous visitor writes into the log through the sign-in form's user name; the CSV export a
-    platform admin opens in a spreadsheet must not carry a formula (CWE-1236)."""
+    """Text that users write (titles, names, reasons) reaches the log; the CSV export an admin opens in a
+    spreadsheet must not carry a formula (CWE-1236). An anonymous visitor's sign-in name does not even
+    reach it (an unknown name is logged as a hash prefix)."""
     client = world.client()
-    for name in ('=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"):
+    for name in FORMULAS:
         form = client.get("/login")
         data = {"username": name, "password": "wrong", "csrf_token": csrf_of(form.text), "next": "/"}
         assert client.post("/login", data=data).status_code == 401
+    with world.workspace.database.reader() as session:
+        assert "HYPERLINK" not in audit.export(session, fmt="csv")
+    with world.workspace.database.session() as session:
+        for text in FORMULAS:
+            audit.record_event(session, "comment", summary=text, entity="dataset", entity_key=text)
     with world.workspace.database.reader() as session:
         text = audit.export(session, fmt="csv")
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]

@@ -29,6 +29,7 @@ from bettercities.accounts.service import (
     revoke_network,
     revoke_token,
     set_password,
+    sign_in_subject,
     start_session,
     user_out,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "revoke_network",
     "revoke_token",
     "set_password",
+    "sign_in_subject",
     "start_session",
     "user_out",
 ]

@@ -279,6 +279,16 @@ def _record_failure(
     raise AssertionError("unreachable")
 
 
+def sign_in_subject(session: Session, username: str) -> str:
+    """How a sign-in attempt names its user in the audit log: the user name when such a user exists, else
+    ``unknown user name #<8 hex>`` (a SHA-256 prefix), so that repeated attempts on one name can be told apart
+    without storing what was typed — often a password typed into the wrong field."""
+    name = passwords.normalise_username(username)[:64]
+    if session.scalar(select(User.id).where(User.username == name)) is not None:
+        return name
+    return f"unknown user name #{_digest(name)[:8]}"
+
+
 def authenticate(
     session: Session,
     username: str,

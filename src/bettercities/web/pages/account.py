@@ -122,13 +122,14 @@ def login(
                 )
     except accounts.LoginRefused as refused:
         with workspace.database.session() as session:
+            subject = accounts.sign_in_subject(session, username)
             record_event(
                 session,
                 "login-failed",
-                summary=f"failed sign-in as {username[:64]!r}"
+                summary=f"failed sign-in as {subject}"
                 + (" (locked)" if refused.locked_until is not None else ""),
                 entity="app_user",
-                entity_key=username[:64],
+                entity_key=subject,
             )
         return _login_page(
             request, templates, lang, next_url=target, username=username, error=str(refused), status_code=401
