@@ -19,6 +19,7 @@ from bettercities.web.api.audit import (
     AuditQueryDep,
     PlatformAuditQueryDep,
     audit_page,
+    list_platform_audit_entries,
     platform_admin,
 )
 from bettercities.web.deps import Lang, SessionDep, TemplatesDep
@@ -77,16 +78,13 @@ def audit_log_page(
     return render_log(request, session, city, query, pages, lang, templates)
 
 
-@router.get(
+# The JSON twin of the platform's page answers as the API does (the same handler, the page's path).
+router.get(
     "/audit.json",
     response_model=Page[AuditEntryOut],
     summary="Platform audit log page (JSON twin)",
     dependencies=[Depends(platform_admin)],
-)
-def platform_audit_json(
-    request: Request, session: SessionDep, query: PlatformAuditQueryDep, pages: PageDep
-) -> Page[AuditEntryOut]:
-    return audit_page(request, session, None, query, pages)
+)(list_platform_audit_entries)
 
 
 @router.get(
