@@ -48,3 +48,20 @@ def test_cli_writes_as_the_os_user_and_reads_the_log(workspace: Workspace, tmp_p
     assert "audit export format not found: xml (known: csv, jsonl)" in refused.replace("\n", "")
     # reading the log is not a write: it leaves no entry
     assert json.loads(run(workspace, "audit", "list", "--json"))["total"] == 2
+
+
+def test_cli_lists_the_entries_of_no_city(workspace: Workspace) -> None:
+    """A user belongs to no city: ``--no-city`` lists it and not the city; with ``--city`` it is refused."""
+    run(workspace, "city", "add", "ulm", "--name", "Ulm", "--country", "DE")
+    options = ["--workspace", str(workspace.path)]
+    if workspace.database_url:
+        options += ["--database-url", workspace.database_url]
+    added = CliRunner().invoke(
+        app, ["users", "add", "anna", "--password-stdin", *options], input="a-long-enough-password\n"
+    )
+    assert added.exit_code == 0, added.output
+    page = json.loads(run(workspace, "audit", "list", "--no-city", "--json"))
+    assert page["total"] >= 1 and {item["entity"] for item in page["items"]} == {"app_user"}
+    assert all(item["city"] is None for item in page["items"])
+    refused = run(workspace, "audit", "list", "--no-city", "--city", "ulm", code=2)
+    assert "city" in refused

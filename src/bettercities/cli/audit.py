@@ -15,6 +15,9 @@ from bettercities.cli.common import DatabaseUrlOption, WorkspaceOption, console,
 app = typer.Typer(help="The audit log of every write: list and export.", no_args_is_help=True)
 
 CityOption = Annotated[str | None, typer.Option("--city", help="Only entries of this city (slug).")]
+NoCityOption = Annotated[
+    bool, typer.Option("--no-city", help="Only entries of no city (sign-ins, tokens, users, networks).")
+]
 ActorOption = Annotated[
     str | None, typer.Option("--actor", help='Only entries by this actor, e.g. anna or "cli:ops".')
 ]
@@ -33,6 +36,7 @@ UntilOption = Annotated[
 @app.command("list")
 def list_(
     city: CityOption = None,
+    no_city: NoCityOption = False,
     actor: ActorOption = None,
     entity: EntityOption = None,
     action: ActionOption = None,
@@ -45,7 +49,15 @@ def list_(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """List audit entries, newest first."""
-    filters = AuditFilter(city=city, actor=actor, entity=entity, action=action, since=since, until=until)
+    filters = AuditFilter(
+        city=city,
+        without_city=no_city,
+        actor=actor,
+        entity=entity,
+        action=action,
+        since=since,
+        until=until,
+    )
     ws = open_workspace(workspace, database_url)
     with refusals(ws), ws.database.reader() as session:
         found = audit.list_entries(session, filters=filters, page=page, page_size=page_size)
@@ -73,6 +85,7 @@ def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
     city: CityOption = None,
+    no_city: NoCityOption = False,
     actor: ActorOption = None,
     entity: EntityOption = None,
     action: ActionOption = None,
@@ -82,7 +95,15 @@ def export(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Export audit entries, oldest first, as CSV or JSON Lines."""
-    filters = AuditFilter(city=city, actor=actor, entity=entity, action=action, since=since, until=until)
+    filters = AuditFilter(
+        city=city,
+        without_city=no_city,
+        actor=actor,
+        entity=entity,
+        action=action,
+        since=since,
+        until=until,
+    )
     ws = open_workspace(workspace, database_url)
     with refusals(ws), ws.database.reader() as session:
         text = audit.export(session, filters=filters, fmt=fmt)
