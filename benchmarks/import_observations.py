@@ -180,10 +180,10 @@ def _child(name: str, csv: Path, target: Path) -> None:
     print(json.dumps(outcome))
 
 
-def measure(name: str, csv: Path, target: Path) -> dict[str, Any]:
-    """Run one contender once in a fresh interpreter and return its figures."""
+def measure(name: str, csv: Path, target: Path | str, *, script: str = __file__) -> dict[str, Any]:
+    """Run one contender once in a fresh interpreter (``script --child``) and return its figures."""
     done = subprocess.run(
-        [sys.executable, __file__, "--child", name, "--csv", str(csv), "--target", str(target)],
+        [sys.executable, script, "--child", name, "--csv", str(csv), "--target", str(target)],
         capture_output=True,
         text=True,
     )
@@ -200,6 +200,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "rows": runs[0]["rows"],
         "seconds": seconds[0],
         "median_seconds": statistics.median(seconds),
+        "all_seconds": [round(s, 2) for s in seconds],
         "rows_per_second": runs[0]["rows"] / seconds[0],
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "runs": len(runs),

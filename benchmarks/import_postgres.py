@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
-from import_observations import CITY, INDICATORS, LEVEL, generate, shape  # noqa: E402
+from import_observations import CITY, INDICATORS, LEVEL, generate, shape, summarise  # noqa: E402
+from import_observations import measure as measure_in  # noqa: E402
 from memory import peak_rss_mb  # noqa: E402
 
 
@@ -111,32 +110,6 @@ def _child(name: str, csv: Path, target: str) -> None:
     print(json.dumps(outcome))
 
 
-def measure(name: str, csv: Path, target: str) -> dict[str, Any]:
-    """Run one contender once in a fresh interpreter and return its figures."""
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", name, "--csv", str(csv), "--target", target],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"contender {name!r} failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
-    outcome: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return outcome
-
-
-def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    seconds = sorted(r["seconds"] for r in runs)
-    return {
-        "rows": runs[0]["rows"],
-        "seconds": seconds[0],
-        "median_seconds": statistics.median(seconds),
-        "all_seconds": [round(s, 2) for s in seconds],
-        "rows_per_second": runs[0]["rows"] / seconds[0],
-        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
-        "runs": len(runs),
-    }
-
-
 def run(rows: int = 1_000_000, *, repeat: int = 3) -> dict[str, Any]:
     """Start a server, generate the data, measure each contender ``repeat`` times (interleaved)."""
     from tests.support.postgres import PostgresServer
@@ -154,7 +127,7 @@ def run(rows: int = 1_000_000, *, repeat: int = 3) -> dict[str, Any]:
                     target = f"{prepare_workspace(folder / database, rows, url)}|{url}"
                 else:
                     target = url
-                results[name].append(measure(name, csv, target))
+                results[name].append(measure_in(name, csv, target, script=__file__))
                 server.drop_database(database)
     figures = {name: summarise(runs) for name, runs in results.items()}
     ratio = figures["bettercities"]["rows_per_second"] / figures["pandas"]["rows_per_second"]
