@@ -76,8 +76,9 @@ def generate(folder: Path, rows: int) -> Path:
     return path
 
 
-def prepare_workspace(folder: Path, rows: int) -> Path:
-    """A workspace with the city, its areas and the indicators the CSV names."""
+def prepare_workspace(folder: Path, rows: int, database_url: str | None = None) -> Path:
+    """A workspace (its database on ``database_url``, default SQLite in the folder) with the city, its areas
+    and the indicators the CSV names."""
     from bettercities.areas import service as areas_service
     from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
     from bettercities.indicators import service as indicators_service
@@ -86,7 +87,7 @@ def prepare_workspace(folder: Path, rows: int) -> Path:
 
     areas, indicators, _periods = shape(rows)
     path = folder / "workspace"
-    ws = Workspace.init(path)
+    ws = Workspace.init(path, database_url=database_url)
     with ws.database.session() as session:
         city = areas_service.create_city(session, CitySpec(slug=CITY, name="Bench", country="DE"))
         level = areas_service.ensure_level(

@@ -31,37 +31,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
-from import_observations import CITY, INDICATORS, LEVEL, generate, shape, summarise  # noqa: E402
+from import_observations import CITY, LEVEL, generate, prepare_workspace, summarise  # noqa: E402
 from import_observations import measure as measure_in  # noqa: E402
 from memory import peak_rss_mb  # noqa: E402
-
-
-def prepare_workspace(folder: Path, rows: int, url: str) -> Path:
-    """A workspace on database ``url`` with the city, its areas and the indicators the CSV names."""
-    from bettercities.areas import service as areas_service
-    from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
-    from bettercities.indicators import service as indicators_service
-    from bettercities.indicators.schemas import IndicatorSpec
-    from bettercities.storage.workspace import Workspace
-
-    areas, indicators, _periods = shape(rows)
-    assert indicators <= INDICATORS
-    ws = Workspace.init(folder, database_url=url)
-    with ws.database.session() as session:
-        city = areas_service.create_city(session, CitySpec(slug=CITY, name="Bench", country="DE"))
-        level = areas_service.ensure_level(
-            session, city, LevelSpec(code=LEVEL, name_de="Block", name_en="block")
-        )
-        specs = [AreaSpec(code=f"{n:08d}", name=f"Area {n}") for n in range(1, areas + 1)]
-        areas_service.add_areas(session, city, level, specs)
-        for n in range(indicators):
-            spec = IndicatorSpec(
-                code=f"indicator_{n:02d}", name_de=f"I{n}", name_en=f"I{n}", min_value=0, max_value=100
-            )
-            indicators_service.register_indicator(session, spec)
-    ws.close()
-    return folder
-
 
 # -- contenders (each runs in a child process) ---------------------------------------------------------------
 
