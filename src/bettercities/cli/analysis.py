@@ -16,6 +16,7 @@ from bettercities.cli.common import (
     fail_invalid,
     open_workspace,
     print_report,
+    refusals,
 )
 from bettercities.core.errors import InvalidInput, NotFound
 
@@ -98,15 +99,10 @@ def run(
     from bettercities.ingest.service import current_user
 
     ws = open_workspace(workspace, database_url)
-    try:
-        with ws.database.session() as session:
-            stored = run_index(
-                session, city, config=config, level=level, period=period, name=name, user=current_user()
-            )
-    except NotFound as error:
-        fail(str(error))
-    except InvalidInput as error:
-        fail_invalid(error)
+    with refusals(ws), ws.database.session() as session:
+        stored = run_index(
+            session, city, config=config, level=level, period=period, name=name, user=current_user()
+        )
     unscored = stored.areas - stored.scored
     console.print(
         f"Run {stored.id} '{stored.name}': {stored.scored} areas scored, {unscored} not scored.",
@@ -145,11 +141,8 @@ def show(
     from bettercities.analysis.results import get_run
 
     ws = open_workspace(workspace, database_url)
-    try:
-        with ws.database.reader() as session:
-            stored = get_run(session, run_id)
-    except NotFound as error:
-        fail(str(error))
+    with refusals(ws), ws.database.reader() as session:
+        stored = get_run(session, run_id)
     typer.echo(stored.model_dump_json(indent=2))
 
 
@@ -171,19 +164,10 @@ def export_run(
     from bettercities.publication import Audience
 
     ws = open_workspace(workspace, database_url)
-    try:
-        with ws.database.reader() as session:
-            done = write(
-                session,
-                run_id,
-                out,
-                format=format,
-                audience=Audience.INTERNAL if internal else Audience.PUBLIC,
-            )
-    except NotFound as error:
-        fail(str(error))
-    except InvalidInput as error:
-        fail_invalid(error)
+    with refusals(ws), ws.database.reader() as session:
+        done = write(
+            session, run_id, out, format=format, audience=Audience.INTERNAL if internal else Audience.PUBLIC
+        )
     console.print(f"Run {run_id}: {done.rows} areas written to {done.path} ({done.format}).", highlight=False)
 
 
@@ -206,19 +190,14 @@ def compare(
     from bettercities.publication import Audience
 
     ws = open_workspace(workspace, database_url)
-    try:
-        with ws.database.reader() as session:
-            change = compare_runs(
-                session,
-                before,
-                after,
-                crosswalk=crosswalk,
-                audience=Audience.INTERNAL if internal else Audience.PUBLIC,
-            )
-    except NotFound as error:
-        fail(str(error))
-    except InvalidInput as error:
-        fail_invalid(error)
+    with refusals(ws), ws.database.reader() as session:
+        change = compare_runs(
+            session,
+            before,
+            after,
+            crosswalk=crosswalk,
+            audience=Audience.INTERNAL if internal else Audience.PUBLIC,
+        )
     typer.echo(change.model_dump_json(indent=2))
 
 
@@ -288,14 +267,11 @@ def spatial_local(
     except ValidationError as error:
         fail(f"invalid weights: {error.errors()[0]['msg']}")
     ws = open_workspace(workspace, database_url)
-    with ws.database.reader() as session:
-        try:
-            result = analyse(
-                session, city, indicator, period=period, level=level, weights=spec,
-                permutations=permutations, seed=seed, alpha=alpha,
-            )  # fmt: skip
-        except NotFound as error:
-            fail(str(error))
+    with refusals(ws), ws.database.reader() as session:
+        result = analyse(
+            session, city, indicator, period=period, level=level, weights=spec,
+            permutations=permutations, seed=seed, alpha=alpha,
+        )  # fmt: skip
     typer.echo(result.model_dump_json(indent=2, exclude={"report"}))
 
 
@@ -315,16 +291,14 @@ def spatial_typology(
     from bettercities.analysis.typology import ClusterMethod, typology
 
     ws = open_workspace(workspace, database_url)
-    with ws.database.reader() as session:
+    with refusals(ws), ws.database.reader() as session:
         try:
             result = typology(
                 session, city, indicator, k=k, method=ClusterMethod(method), period=period, level=level,
                 seed=seed,
             )  # fmt: skip
-        except (NotFound, ValueError) as error:
+        except ValueError as error:  # an unknown clustering method
             fail(str(error))
-        except InvalidInput as error:
-            fail_invalid(error)
     typer.echo(result.model_dump_json(indent=2, exclude={"report"}))
 
 
@@ -359,26 +333,21 @@ def priority_evaluate(
     from pydantic import ValidationError
 
     from bettercities.analysis import priority
-    from bettercities.core.errors import Conflict
     from bettercities.publication import Audience
 
     ws = open_workspace(workspace, database_url)
-    with ws.database.session() as session:
+    with refusals(ws), ws.database.session() as session:
         try:
             result = priority.evaluate(
                 session, city, priority.load_rule(rule), level=level, period=period,
                 audience=Audience.INTERNAL if internal else Audience.PUBLIC,
             )  # fmt: skip
-            if save:
-                priority.save_set(session, result, save, description=description, replace=replace)
-            if geojson is not None:
-                priority.write_geojson(session, result, geojson)
-        except (NotFound, Conflict) as error:
-            fail(str(error))
-        except InvalidInput as error:
-            fail_invalid(error)
         except ValidationError as error:
             fail(f"invalid rule: {error}")
+        if save:
+            priority.save_set(session, result, save, description=description, replace=replace)
+        if geojson is not None:
+            priority.write_geojson(session, result, geojson)
     for area in result.areas:
         typer.echo(f"{area.area_id}\t{area.name}\t{'; '.join(area.reasons)}")
     console.print(f"{len(result.areas)} of {result.total} areas", highlight=False)
@@ -400,16 +369,13 @@ def priority_sets(
     from bettercities.analysis import priority
 
     ws = open_workspace(workspace, database_url)
-    with ws.database.reader() as session:
-        try:
-            if show is None:
-                for item in priority.list_sets(session, city):
-                    fields = [item.name, item.level, item.period or "", item.rule.name, item.audience.value]
-                    typer.echo("\t".join(fields))
-                return
-            found = priority.get_set(session, city, show)
-        except NotFound as error:
-            fail(str(error))
+    with refusals(ws), ws.database.reader() as session:
+        if show is None:
+            for item in priority.list_sets(session, city):
+                fields = [item.name, item.level, item.period or "", item.rule.name, item.audience.value]
+                typer.echo("\t".join(fields))
+            return
+        found = priority.get_set(session, city, show)
     for area in found.areas:
         typer.echo(f"{area.area_id}\t{area.name}\t{'; '.join(area.reasons)}")
     if out is not None:
