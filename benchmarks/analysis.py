@@ -6,15 +6,16 @@
 * **Composite index** (the scale of Europe's 1 km population grid, ~4.4 million inhabited cells) over 6
   synthetic indicators (numpy, seeded): each indicator oriented by its polarity, z-standardised, weighted,
   summed and the sum z-standardised again, by the library kernel
-  :func:`bettercities.analysis.kernels.zscore_weighted_sum`. Baseline: **DuckDB** scanning the same six
+  :func:`bettercities.analysis.index.kernels.zscore_weighted_sum`. Baseline: **DuckDB** scanning the same six
   columns (``SELECT sum(i1), …, sum(i6)`` over the in-memory Arrow table of the same numpy arrays, zero
   copy). Target: the index within 2x of the scan (``target_met``; this in-memory comparison is the strict
   one). Also shown: the straightforward composition of the per-column kernels (``zscore`` per column,
   ``weighted_sum``, ``zscore``), the path we replaced, and the same comparison end to end from one Parquet
   file (DuckDB ``read_parquet`` scan vs ``pyarrow.parquet.read_table`` plus the kernel).
 * **LISA** on a 100 x 100 lattice of square polygons (10,000 areas): queen weights from the polygons
-  (:func:`bettercities.analysis.spatial.build_weights`), then local Moran with 999 conditional
-  permutations through :func:`bettercities.analysis.spatial.local_statistics` (LISA only, and LISA + Gi*).
+  (:func:`bettercities.analysis.spatial.statistics.build_weights`), then local Moran with 999 conditional
+  permutations through :func:`~bettercities.analysis.spatial.statistics.local_statistics`
+  (LISA only, and LISA + Gi*).
   Baseline: ``esda.Moran_Local`` called directly on the same weights (our wrapper's overhead).
 
 Each timing is the best of ``--repeat`` runs (median printed too); the composite and the DuckDB scan run
@@ -68,7 +69,7 @@ def composite(cells: int = CELLS, repeat: int = 5) -> dict[str, Any]:
     import duckdb
     import pyarrow as pa
 
-    from bettercities.analysis import kernels
+    from bettercities.analysis.index import kernels
 
     rng = np.random.default_rng(20260101)
     columns = [rng.gamma(2.0 + k, 3.0 + k, cells) for k in range(INDICATORS)]
@@ -123,7 +124,7 @@ def from_parquet(table: Any, names: list[str], repeat: int) -> dict[str, Any]:
     import duckdb
     import pyarrow.parquet as pq
 
-    from bettercities.analysis import kernels
+    from bettercities.analysis.index import kernels
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "cells.parquet"
@@ -152,8 +153,8 @@ def lisa(side: int = SIDE, permutations: int = PERMUTATIONS, repeat: int = 1) ->
     import esda
     import shapely
 
-    from bettercities.analysis import spatial
-    from bettercities.analysis.schemas import WeightsSpec
+    from bettercities.analysis.index.schemas import WeightsSpec
+    from bettercities.analysis.spatial import statistics as spatial
 
     rng = np.random.default_rng(7)
     xs, ys = np.meshgrid(np.arange(side), np.arange(side))

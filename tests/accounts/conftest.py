@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from argon2 import PasswordHasher
 
-from bettercities.accounts import passwords
+from bettercities.access import passwords
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import CitySpec
 from bettercities.storage.workspace import Workspace

@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from bettercities import accounts, networks
-from bettercities.accounts.models import ApiToken, LoginSession
+from bettercities import access as accounts
+from bettercities import networks
+from bettercities.access.models import ApiToken, LoginSession
+from bettercities.access.policy import NetworkRole, Permission, Role, can
 from bettercities.areas import service as areas
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
-from bettercities.publication.access import NetworkRole, Permission, Role, can
 from bettercities.storage.workspace import Workspace
 from tests.accounts.conftest import PASSWORD
 

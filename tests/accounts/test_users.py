@@ -8,11 +8,11 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from bettercities import accounts
-from bettercities.accounts import passwords
-from bettercities.accounts.models import LoginThrottle, User
+from bettercities import access as accounts
+from bettercities.access import passwords
+from bettercities.access.models import LoginThrottle, User
+from bettercities.access.policy import Role
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
-from bettercities.publication.access import Role
 from bettercities.storage.workspace import Workspace
 from tests.accounts.conftest import PASSWORD
 

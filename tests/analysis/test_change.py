@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bettercities.analysis.change import compare_runs, largest_overlap, transition_matrix
-from bettercities.analysis.inputs import index_input
-from bettercities.analysis.results import get_run, run_index, store_result
-from bettercities.analysis.service import compute_index
+from bettercities.analysis.index.change import compare_runs, largest_overlap, transition_matrix
+from bettercities.analysis.index.inputs import index_input
+from bettercities.analysis.index.results import get_run, run_index, store_result
+from bettercities.analysis.index.service import compute_index
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import CrosswalkEntrySpec
 from bettercities.storage.workspace import Workspace

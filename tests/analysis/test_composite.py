@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bettercities.analysis import compute_index, compute_index_file, parse_config
-from bettercities.analysis.schemas import CompositeAreaScore, CompositeConfig, MssAreaScore
+from bettercities.analysis.index.schemas import CompositeAreaScore, CompositeConfig, MssAreaScore
 
 STATUS = [
     "s1_percentage_unemployed",

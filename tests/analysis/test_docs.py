@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bettercities.analysis.schemas import (
+from bettercities.analysis.index.schemas import (
     ClassBand,
     ClassSpec,
     CompositeConfig,
@@ -32,10 +32,10 @@ def test_every_configuration_key_is_documented(model: type) -> None:
 @pytest.mark.parametrize(
     "module",
     [
-        "bettercities.analysis.kernels",
-        "bettercities.analysis.methods.mss",
-        "bettercities.analysis.methods.composite",
-        "bettercities.analysis.spatial",
+        "bettercities.analysis.index.kernels",
+        "bettercities.analysis.index.methods.mss",
+        "bettercities.analysis.index.methods.composite",
+        "bettercities.analysis.spatial.statistics",
     ],
 )
 def test_docstring_examples(module: str) -> None:

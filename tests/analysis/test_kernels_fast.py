@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bettercities.analysis import kernels
+from bettercities.analysis.index import kernels
 
 
 @settings(max_examples=60, deadline=None)

@@ -10,8 +10,8 @@ import typer
 from typer.testing import CliRunner
 
 from bettercities.analysis import compute_index_file, result_table
-from bettercities.analysis.methods.mss import mss_index
-from bettercities.analysis.schemas import MssAreaScore
+from bettercities.analysis.index.methods.mss import mss_index
+from bettercities.analysis.index.schemas import MssAreaScore
 from tests.analysis.conftest import official
 
 COLUMNS = [

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bettercities.analysis import priority
-from bettercities.analysis.results import run_index
-from bettercities.analysis.spatial_service import analyse
+from bettercities.analysis.index.results import run_index
+from bettercities.analysis.priority import service as priority
+from bettercities.analysis.spatial.service import analyse
 from bettercities.core.errors import Conflict, NotFound
 from bettercities.storage.workspace import Workspace
 from tests.analysis.berlin2019 import PERIOD, build_berlin_2019

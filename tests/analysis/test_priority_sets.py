@@ -13,7 +13,7 @@ import json
 import pytest
 from sqlalchemy import inspect
 
-from bettercities.analysis import priority
+from bettercities.analysis.priority import service as priority
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bettercities.analysis.exports import export_run
-from bettercities.analysis.results import delete_run, get_run, list_runs, run_index
+from bettercities.analysis.index.exports import export_run
+from bettercities.analysis.index.results import delete_run, get_run, list_runs, run_index
 from bettercities.core.errors import NotFound
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace

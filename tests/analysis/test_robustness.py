@@ -11,16 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bettercities.analysis import compute_index, parse_config
-from bettercities.analysis.methods.mss import mss_index
-from bettercities.analysis.robustness import (
+from bettercities.analysis.index.methods.mss import mss_index
+from bettercities.analysis.index.robustness import (
     composite_variant,
     reference_index,
     restandardise_components,
     robustness,
     threshold_distance,
 )
-from bettercities.analysis.schemas import CompositeAreaScore, CompositeConfig, IndexResult
-from bettercities.analysis.service import compute_index_file
+from bettercities.analysis.index.schemas import CompositeAreaScore, CompositeConfig, IndexResult
+from bettercities.analysis.index.service import compute_index_file
 
 
 @settings(max_examples=50, deadline=None)

@@ -15,8 +15,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bettercities.analysis import spatial
-from bettercities.analysis.schemas import WeightsKind, WeightsSpec
+from bettercities.analysis.index.schemas import WeightsKind, WeightsSpec
+from bettercities.analysis.spatial import statistics as spatial
 from bettercities.core.errors import InvalidInput
 
 COLUMBUS = Path(libpysal.examples.get_path("columbus.json"))
@@ -166,7 +166,7 @@ def _berlin_2019_layer(path: Path) -> spatial.Layer:
 def test_moran_on_berlin_mss_2019_status(shared_data: Path, mss_2019_input: Path) -> None:
     """The MSS 2019 status index on the planning-area polygons is strongly clustered."""
     from bettercities.analysis import compute_index_file
-    from bettercities.analysis.schemas import MssAreaScore
+    from bettercities.analysis.index.schemas import MssAreaScore
 
     result = compute_index_file(mss_2019_input, config="berlin-mss-2019", id_column="id")
     status = {a.area_id: a.status_index for a in result.scored if isinstance(a, MssAreaScore)}

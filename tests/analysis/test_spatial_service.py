@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bettercities.analysis import spatial_service
-from bettercities.analysis.schemas import WeightsSpec
+from bettercities.analysis.index.schemas import WeightsSpec
+from bettercities.analysis.spatial import service as spatial_service
 from bettercities.core.errors import NotFound
 from bettercities.storage.workspace import Workspace
 from tests.analysis.berlin2019 import build_berlin_2019, file_layer

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bettercities.analysis.typology import ClusterMethod, cluster_labels, typology
+from bettercities.analysis.spatial.typology import ClusterMethod, cluster_labels, typology
 from bettercities.core.errors import InvalidInput
 from bettercities.storage.workspace import Workspace
 from tests.analysis.berlin2019 import build_berlin_2019
@@ -98,8 +98,8 @@ def test_berlin_2019_status_typology(sqlite_workspace: Workspace, shared_data: P
 def test_docstring_examples() -> None:
     import doctest
 
-    from bettercities.analysis import kernels
-    from bettercities.analysis import typology as module
+    from bettercities.analysis.index import kernels
+    from bettercities.analysis.spatial import typology as module
 
     for mod in (module, kernels):
         result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bettercities.analysis import parse_config
-from bettercities.analysis.results import StoredRun, run_index
+from bettercities.analysis.index.results import StoredRun, run_index
 
 CONFIG = {
     "method": "berlin-mss",

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from bettercities.analysis import priority
-from bettercities.analysis.results import delete_run, run_index
+from bettercities.analysis.index.results import delete_run, run_index
+from bettercities.analysis.priority import service as priority
 from bettercities.areas import service as areas
 from bettercities.audit import Actor, AuditEntryOut, acting_as
 from bettercities.audit.models import AuditEntry
@@ -29,8 +29,8 @@ from bettercities.audit.recording import GENERIC
 from bettercities.catalog import approval
 from bettercities.catalog import service as catalog
 from bettercities.catalog.schemas import DatasetSpec
-from bettercities.ingest import outliers
 from bettercities.ingest.service import import_observations
+from bettercities.quality import outliers
 from bettercities.storage import backup as snapshots
 from bettercities.storage.versioning import BOOKKEEPING_TABLES
 from bettercities.storage.workspace import Workspace

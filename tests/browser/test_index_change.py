@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bettercities.analysis.inputs import index_input
-from bettercities.analysis.results import run_index, store_result
-from bettercities.analysis.service import compute_index
+from bettercities.analysis.index.inputs import index_input
+from bettercities.analysis.index.results import run_index, store_result
+from bettercities.analysis.index.service import compute_index
 from bettercities.areas import service as areas
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app

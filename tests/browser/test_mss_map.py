@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bettercities.analysis.results import run_index
+from bettercities.analysis.index.results import run_index
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.analysis.mss_runs import LEVEL, PERIOD, build_berlin_2019, official_classes

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bettercities.accounts import service as accounts
+from bettercities.access import service as accounts
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.analysis.testville_mss import INTERNAL_CHOICE, run_testville_mss

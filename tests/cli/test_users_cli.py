@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bettercities import accounts
-from bettercities.accounts.models import User
-from bettercities.cli import users as users_cli
+from bettercities import access as accounts
+from bettercities.access.models import User
+from bettercities.cli import access as users_cli
 from bettercities.cli.main import app
 from bettercities.storage.workspace import Workspace
 from tests.accounts.conftest import CHEAP, PASSWORD
@@ -19,7 +19,7 @@ from tests.accounts.conftest import CHEAP, PASSWORD
 
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bettercities.accounts import passwords
+    from bettercities.access import passwords
 
     monkeypatch.setattr(passwords, "hasher", lambda: CHEAP)
 

@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Report
-from bettercities.ingest import findings
 from bettercities.ingest.layouts import to_long
 from bettercities.ingest.readers import read_table
 from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.ingest.validation import IndicatorRule, validate
+from bettercities.quality import findings
 from bettercities.storage.workspace import Workspace
 from tests.ingest.conftest import CITY, LEVEL, counts, write
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from bettercities.areas import service as areas
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.indicators.models import Observation
-from bettercities.ingest import diff, outliers
-from bettercities.ingest.rules_models import OutlierFlag
 from bettercities.ingest.service import import_observations
 from bettercities.publication import Audience
+from bettercities.quality import diff, outliers
+from bettercities.quality.models import OutlierFlag
 from bettercities.storage.workspace import Workspace
 from tests.ingest.conftest import CITY, LEVEL, build_city
 

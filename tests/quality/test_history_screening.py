@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bettercities.ingest.outliers import ScreeningOptions, _cross_section, _history, robust_z, zscore
+from bettercities.quality.outliers import ScreeningOptions, _cross_section, _history, robust_z, zscore
 
 
 def reference(frame: pd.DataFrame, options: ScreeningOptions) -> list[tuple[object, str, float]]:

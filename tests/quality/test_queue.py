@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bettercities.core.errors import InvalidInput, NotFound
-from bettercities.ingest import outliers
-from bettercities.ingest.rules_models import FlagEvent
 from bettercities.ingest.service import import_observations, observation_revisions
+from bettercities.quality import outliers
+from bettercities.quality.models import FlagEvent
 from bettercities.storage.workspace import Workspace
 from tests.ingest.conftest import CITY, LEVEL, build_city
 

@@ -12,8 +12,8 @@ from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
 from bettercities.core.errors import InvalidInput
 from bettercities.indicators import service as indicators
 from bettercities.indicators.schemas import IndicatorSpec
-from bettercities.ingest import rules
 from bettercities.ingest.service import import_observations
+from bettercities.quality import rules
 from bettercities.storage.workspace import Workspace
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bettercities.exchange.urban_audit import CITY, import_urban_audit
-from bettercities.ingest import outliers, rules
+from bettercities.quality import outliers, rules
 from bettercities.storage.workspace import Workspace
 
 
@@ -43,7 +43,7 @@ def test_large_numbers_of_flags_are_queued_in_full_but_listed_capped(
     the follow-up queue holds every flag (regression: a 1M-row import once failed on one huge IN list)."""
     from sqlalchemy import func, select
 
-    from bettercities.ingest.rules_models import OutlierFlag
+    from bettercities.quality.models import OutlierFlag
 
     monkeypatch.setattr(outliers, "MAX_LISTED_FLAGS", 50)
     path = shared_data / "eu-cities" / "eurostat_urban_audit_indicators_latest.csv"

@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from bettercities.areas.models import Area
+from bettercities.figures import svg
+from bettercities.figures.classes import ClassMethod, classify, ramp
+from bettercities.figures.shapes import build_shapes
 from bettercities.indicators.schemas import Series, SeriesPoint
-from bettercities.reports import svg
-from bettercities.reports.cache import ValueCache
-from bettercities.reports.classes import ClassMethod, classify, ramp
-from bettercities.reports.schemas import ChoroplethData, MapArea, ViewState
-from bettercities.reports.service import Caches, Reader, city_view, ranks
-from bettercities.reports.shapes import build_shapes
 from bettercities.storage.workspace import Workspace
+from bettercities.views.cache import ValueCache
+from bettercities.views.schemas import ChoroplethData, MapArea, ViewState
+from bettercities.views.service import Caches, Reader, city_view, ranks
 from tests.web.citybuilder import build_city
 
 values_lists = st.lists(

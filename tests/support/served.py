@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from bettercities.analysis import priority
-from bettercities.analysis.results import run_index
-from bettercities.analysis.schemas import CompositeConfig
+from bettercities.analysis.index.results import run_index
+from bettercities.analysis.index.schemas import CompositeConfig
+from bettercities.analysis.priority import service as priority
 from bettercities.areas import service as areas
 from bettercities.catalog import approval
 from bettercities.catalog import service as catalog
@@ -30,7 +30,7 @@ from bettercities.catalog.schemas import AccessRights, DatasetSpec
 from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator, Observation, Period
 from bettercities.indicators.schemas import Aggregation, IndicatorKind, IndicatorSpec
-from bettercities.ingest.rules_models import OutlierFlag
+from bettercities.quality.models import OutlierFlag
 from bettercities.storage.workspace import Workspace
 from tests.web.citybuilder import build_city
 
@@ -206,7 +206,7 @@ _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def add_user(ws: Workspace, username: str, roles: dict[str, str], *, platform_admin: bool = False) -> None:
     """Create ``username`` (password :data:`PASSWORD`) with ``roles`` {city slug: role}."""
-    from bettercities.accounts import service as accounts
+    from bettercities.access import service as accounts
 
     with ws.database.session() as session:
         accounts.create_user(session, username, PASSWORD, platform_admin=platform_admin)
@@ -216,7 +216,7 @@ def add_user(ws: Workspace, username: str, roles: dict[str, str], *, platform_ad
 
 def issue_token(ws: Workspace, username: str, *, write: bool = False, cities: list[str] | None = None) -> str:
     """A new API token of ``username`` (the raw ``bct_…`` secret)."""
-    from bettercities.accounts import service as accounts
+    from bettercities.access import service as accounts
 
     with ws.database.session() as session:
         return accounts.issue_token(

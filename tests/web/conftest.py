@@ -10,10 +10,10 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from bettercities.accounts import passwords
-from bettercities.accounts import service as accounts
+from bettercities.access import passwords
+from bettercities.access import service as accounts
+from bettercities.access.policy import Role
 from bettercities.core.settings import Settings
-from bettercities.publication.access import Role
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.web.citybuilder import BuiltCity, build_city

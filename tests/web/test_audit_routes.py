@@ -32,7 +32,7 @@ from bettercities.catalog.schemas import State
 from bettercities.cli.main import app as cli_app
 from bettercities.core.settings import Settings
 from bettercities.indicators.models import Observation
-from bettercities.ingest.rules_models import OutlierFlag
+from bettercities.quality.models import OutlierFlag
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.support.served import (

@@ -18,17 +18,17 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from bettercities.accounts import service as accounts
-from bettercities.accounts.models import ApiToken
+from bettercities.access import service as accounts
+from bettercities.access.models import ApiToken
+from bettercities.access.policy import Role, audience_for
 from bettercities.analysis import parse_config
-from bettercities.analysis.results import run_index
+from bettercities.analysis.index.results import run_index
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import CitySpec
 from bettercities.audit import service as audit
 from bettercities.catalog import service as catalog
 from bettercities.catalog.schemas import DatasetSpec
 from bettercities.indicators.export import export_observations
-from bettercities.publication.access import Role, audience_for
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from bettercities.web.auth import SECRET_FILE

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bettercities.analysis import parse_config, results
-from bettercities.analysis.inputs import index_input
-from bettercities.analysis.results import run_index, store_result
-from bettercities.analysis.service import compute_index
+from bettercities.access.policy import Role
+from bettercities.analysis import parse_config
+from bettercities.analysis.index import results
+from bettercities.analysis.index.inputs import index_input
+from bettercities.analysis.index.results import run_index, store_result
+from bettercities.analysis.index.service import compute_index
 from bettercities.areas import service as areas
-from bettercities.publication.access import Role
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.analysis.mss_runs import LEVEL, PERIOD, build_berlin_2019, official_classes

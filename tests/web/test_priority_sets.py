@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from bettercities.analysis.results import StoredRun
+from bettercities.analysis.index.results import StoredRun
 from bettercities.storage.workspace import Workspace
 from tests.analysis.testville_mss import INTERNAL_CHOICE, PUBLIC_CHOICE, run_testville_mss
 from tests.web.citybuilder import BuiltCity

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bettercities.areas import service as areas
-from bettercities.ingest import rules
 from bettercities.ingest.service import import_observations
+from bettercities.quality import rules
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.ingest.conftest import CITY, LEVEL, build_city

@@ -24,10 +24,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from bettercities.accounts import service as accounts
-from bettercities.analysis.exports import export_run
-from bettercities.analysis.results import run_index
-from bettercities.analysis.schemas import CompositeConfig
+from bettercities.access import service as accounts
+from bettercities.analysis.index.exports import export_run
+from bettercities.analysis.index.results import run_index
+from bettercities.analysis.index.schemas import CompositeConfig
 from bettercities.audit import service as audit
 from bettercities.audit.models import AuditEntry
 from bettercities.core.settings import Settings, get_settings

@@ -87,7 +87,7 @@ def test_priority_page_twin_api_and_sets(sqlite_client: TestClient, sqlite_works
 def test_spatial_results_are_memoised_until_the_data_change(sqlite_client: TestClient) -> None:
     from unittest import mock
 
-    from bettercities.analysis import spatial_service
+    from bettercities.analysis.spatial import service as spatial_service
 
     with mock.patch.object(spatial_service, "analyse", wraps=spatial_service.analyse) as analyse:
         first = sqlite_client.get(f"/api/cities/testville/spatial?{QUERY}").json()

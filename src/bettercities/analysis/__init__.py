@@ -1,8 +1,8 @@
 """Social indices (Berlin MSS and configurable composites), classes and spatial statistics."""
 
-from bettercities.analysis.config import load_config, parse_config, preset_names
-from bettercities.analysis.methods import IndexMethod, get_method, method_names, register_method
-from bettercities.analysis.service import compute_index, compute_index_file, result_table, write_csv
+from bettercities.analysis.index.config import load_config, parse_config, preset_names
+from bettercities.analysis.index.methods import IndexMethod, get_method, method_names, register_method
+from bettercities.analysis.index.service import compute_index, compute_index_file, result_table, write_csv
 
 __all__ = [
     "IndexMethod",

@@ -45,8 +45,8 @@ def compute(
     ] = None,
 ) -> None:
     """Compute a social index and write one row per input area."""
-    from bettercities.analysis import service
-    from bettercities.analysis.config import preset_names
+    from bettercities.analysis.index import service
+    from bettercities.analysis.index.config import preset_names
 
     try:
         result = service.compute_index_file(
@@ -73,7 +73,7 @@ def compute(
 @index_app.command("presets")
 def presets() -> None:
     """List the shipped index configurations."""
-    from bettercities.analysis.config import load_config, preset_names
+    from bettercities.analysis.index.config import load_config, preset_names
 
     for name in preset_names():
         console.print(f"{name}\t{load_config(name).title or ''}", highlight=False)
@@ -95,7 +95,7 @@ def run(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Compute an index on stored observations and store it (with provenance) as a run."""
-    from bettercities.analysis.results import run_index
+    from bettercities.analysis.index.results import run_index
     from bettercities.ingest.service import current_user
 
     ws = open_workspace(workspace, database_url)
@@ -119,7 +119,7 @@ def runs(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """List stored index runs, newest first."""
-    from bettercities.analysis.results import list_runs
+    from bettercities.analysis.index.results import list_runs
 
     ws = open_workspace(workspace, database_url)
     with ws.database.reader() as session:
@@ -138,7 +138,7 @@ def show(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Print a stored run with its provenance and per-area classes as JSON."""
-    from bettercities.analysis.results import get_run
+    from bettercities.analysis.index.results import get_run
 
     ws = open_workspace(workspace, database_url)
     with refusals(ws), ws.database.reader() as session:
@@ -160,7 +160,7 @@ def export_run(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Export a stored run as CSV, Excel (with a metadata sheet) or GeoJSON, through the publication step."""
-    from bettercities.analysis.exports import export_run as write
+    from bettercities.analysis.index.exports import export_run as write
     from bettercities.publication import Audience
 
     ws = open_workspace(workspace, database_url)
@@ -186,7 +186,7 @@ def compare(
 ) -> None:
     """Which areas changed class between two runs, with the transition matrices, as JSON (as the public
     sees it: areas with a suppressed input have no class; --internal for the data team)."""
-    from bettercities.analysis.change import compare_runs
+    from bettercities.analysis.index.change import compare_runs
     from bettercities.publication import Audience
 
     ws = open_workspace(workspace, database_url)
@@ -219,8 +219,8 @@ def moran(
     """Global Moran's I with permutation inference (and, with --local, LISA clusters), as JSON."""
     from pydantic import ValidationError
 
-    from bettercities.analysis import spatial
-    from bettercities.analysis.schemas import WeightsSpec
+    from bettercities.analysis.index.schemas import WeightsSpec
+    from bettercities.analysis.spatial import statistics as spatial
 
     try:
         spec = WeightsSpec(kind=weights, k=k, threshold=threshold)
@@ -259,8 +259,8 @@ def spatial_local(
     """Moran's I, LISA clusters and Gi* of a stored indicator over a city level, as JSON."""
     from pydantic import ValidationError
 
-    from bettercities.analysis.schemas import WeightsSpec
-    from bettercities.analysis.spatial_service import analyse
+    from bettercities.analysis.index.schemas import WeightsSpec
+    from bettercities.analysis.spatial.service import analyse
 
     try:
         spec = WeightsSpec(kind=weights, k=k, threshold=threshold)
@@ -288,7 +288,7 @@ def spatial_typology(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Types of areas by their standardised indicator profile (k-means or Ward), as JSON."""
-    from bettercities.analysis.typology import ClusterMethod, typology
+    from bettercities.analysis.spatial.typology import ClusterMethod, typology
 
     ws = open_workspace(workspace, database_url)
     with refusals(ws), ws.database.reader() as session:
@@ -332,7 +332,7 @@ def priority_evaluate(
     public sees the data, unless --internal; the set is shown only to the audience it was evaluated for)."""
     from pydantic import ValidationError
 
-    from bettercities.analysis import priority
+    from bettercities.analysis.priority import service as priority
     from bettercities.publication import Audience
 
     ws = open_workspace(workspace, database_url)
@@ -366,7 +366,7 @@ def priority_sets(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """List the named sets of priority areas of a city (or the areas of one)."""
-    from bettercities.analysis import priority
+    from bettercities.analysis.priority import service as priority
 
     ws = open_workspace(workspace, database_url)
     with refusals(ws), ws.database.reader() as session:

@@ -7,23 +7,23 @@ import logging
 import typer
 
 from bettercities.audit.context import acting_as, cli_actor
+from bettercities.cli import access as users
 from bettercities.cli import (
     analysis,
     audit,
     backup,
     catalog,
-    cities,
     demo,
     exchange,
     export,
-    imports,
     indicators,
     networks,
     quality,
     serve,
-    users,
     workspace,
 )
+from bettercities.cli import areas as cities
+from bettercities.cli import ingest as imports
 
 app = typer.Typer(
     name="bettercities",

@@ -55,7 +55,7 @@ def rules_add(
 ) -> None:
     """Add rules to a city (a rule with the same code is replaced)."""
     from bettercities.areas import service as areas
-    from bettercities.ingest import rules
+    from bettercities.quality import rules
 
     with _session(workspace, database_url, write=True) as session:
         count = rules.save_rules(session, areas.get_city(session, city), rules.load_rules(source))
@@ -70,7 +70,7 @@ def rules_list(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """List a city's rules with the result of checking each now."""
-    from bettercities.ingest.quality_views import rules_view
+    from bettercities.quality.queries import rules_view
 
     with _session(workspace, database_url) as session:
         view = rules_view(session, city)
@@ -93,7 +93,7 @@ def rules_check(
     city: CityOption, workspace: WorkspaceOption = None, database_url: DatabaseUrlOption = None
 ) -> None:
     """Run a city's rules on its current values; each failure at file, row and column (exit 2 on errors)."""
-    from bettercities.ingest import rules
+    from bettercities.quality import rules
 
     with _session(workspace, database_url) as session:
         report = rules.check_city(session, city)
@@ -116,7 +116,7 @@ def outliers_list(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """List flagged values of the follow-up queue."""
-    from bettercities.ingest.quality_views import QueueFilter, queue_view
+    from bettercities.quality.queries import QueueFilter, queue_view
 
     filters = QueueFilter(status=None if status == "all" else status, indicator=indicator, method=method)
     with _session(workspace, database_url) as session:
@@ -146,7 +146,7 @@ def _resolve(
     workspace: Path | None,
     database_url: str | None,
 ) -> None:
-    from bettercities.ingest import outliers
+    from bettercities.quality import outliers
 
     with _session(workspace, database_url, write=True) as session:
         done = outliers.resolve_flag(
@@ -249,7 +249,7 @@ def diff_command(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """What was added, changed (old -> new) and removed between two imports or two revision numbers."""
-    from bettercities.ingest.diff import DiffFilter, diff
+    from bettercities.quality.diff import DiffFilter, diff
 
     spec = DiffFilter(
         city=city,
@@ -283,7 +283,7 @@ def history_command(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """The imports of a city (of one indicator), newest first, with counts."""
-    from bettercities.ingest.quality_views import history_view
+    from bettercities.quality.queries import history_view
 
     with _session(workspace, database_url) as session:
         view = history_view(session, city, indicator=indicator)

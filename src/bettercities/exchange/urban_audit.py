@@ -26,8 +26,8 @@ from bettercities.core.problems import Problem, Report, Severity
 from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator
 from bettercities.indicators.presets import load_definitions
-from bettercities.ingest import rules
 from bettercities.ingest.schemas import ImportResult
+from bettercities.quality import rules
 from bettercities.storage.database import Database
 
 CITY = "eu-urban-audit"

@@ -32,8 +32,7 @@ from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator
 from bettercities.indicators.periods import PeriodError, PeriodSpec, parse_period
 from bettercities.indicators.schemas import AreaValue
-from bettercities.ingest import geo, outliers, quality_data, readers, revisions
-from bettercities.ingest import rules as quality
+from bettercities.ingest import geo, readers, revisions
 from bettercities.ingest.features import area_specs, relocate
 from bettercities.ingest.layouts import to_long
 from bettercities.ingest.models import ImportBatch
@@ -47,6 +46,9 @@ from bettercities.ingest.schemas import (
 )
 from bettercities.ingest.validation import IndicatorRule, validate
 from bettercities.publication import Audience, publish_values
+from bettercities.quality import data as quality_data
+from bettercities.quality import outliers
+from bettercities.quality import rules as quality
 from bettercities.storage.database import Database
 
 Progress = revisions.Progress
@@ -204,7 +206,7 @@ def import_observations(
     written; changed ones become a new revision. With ``dry_run`` nothing is written.
     After the write, the imported values are screened for outliers against their stored history and
     new flags join the follow-up queue (``screen_outliers=False`` leaves that to a later
-    :func:`bettercities.ingest.outliers.screen_and_queue`, e.g. for a bulk load).
+    :func:`bettercities.quality.outliers.screen_and_queue`, e.g. for a bulk load).
     ``progress(done, total)`` is called while rows are written.
     """
     path = Path(path)

@@ -20,8 +20,8 @@ import pyarrow as pa
 from bettercities.core.problems import Problem, Report, Severity
 from bettercities.indicators.periods import PeriodError, PeriodSpec, parse_period
 from bettercities.ingest.cells import Numbers, parse_flags, parse_numbers
-from bettercities.ingest.findings import Findings
 from bettercities.ingest.layouts import FLAGS, NO_PERIOD, LongTable
+from bettercities.quality.findings import Findings
 
 RATIO_KINDS = ("share", "ratio")
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class Audience(StrEnum):
-    """Who will see an output (see :mod:`bettercities.publication.access` for who is which)."""
+    """Who will see an output (see :mod:`bettercities.access.policy` for who is which)."""
 
     PUBLIC = "public"
     MEMBER = "member"  # the city's members: its restricted data, but not suppressed cells

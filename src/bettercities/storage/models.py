@@ -1,14 +1,12 @@
 """Import every domain's tables so that ``Base.metadata`` is complete (for Alembic and tests)."""
 
-from bettercities.accounts import models as accounts_models
-from bettercities.analysis import models as analysis_models
-from bettercities.analysis import priority_models  # noqa: F401  (priority area sets)
+from bettercities.access import models as accounts_models
+from bettercities.analysis.index import models as analysis_models
 from bettercities.areas import models as areas_models
 from bettercities.audit import models as audit_models
 from bettercities.catalog import models as catalog_models
 from bettercities.indicators import models as indicators_models
 from bettercities.ingest import models as ingest_models
-from bettercities.ingest import rules_models as quality_models  # noqa: F401  (quality tables, issue 5)
 from bettercities.networks import models as networks_models
 from bettercities.storage.base import Base
 

@@ -20,28 +20,28 @@ from fastapi.staticfiles import StaticFiles
 
 from bettercities import __version__
 from bettercities.core.settings import Settings, get_settings
-from bettercities.reports.service import Caches
 from bettercities.storage.workspace import Workspace
+from bettercities.views.service import Caches
 from bettercities.web import auth, errors
-from bettercities.web.api import account as api_account
+from bettercities.web.api import access as api_account
+from bettercities.web.api import areas as api_cities
 from bettercities.web.api import audit as api_audit
 from bettercities.web.api import catalog as api_catalog
-from bettercities.web.api import cities as api_cities
 from bettercities.web.api import docs as api_docs
 from bettercities.web.api import index as api_index
 from bettercities.web.api import indicators as api_indicators
 from bettercities.web.api import quality as api_quality
 from bettercities.web.api import spatial as api_spatial
 from bettercities.web.jobs import Jobs
-from bettercities.web.pages import account as page_account
+from bettercities.web.pages import access as page_account
 from bettercities.web.pages import areas as page_areas
 from bettercities.web.pages import audit as page_audit
 from bettercities.web.pages import catalog as page_catalog
 from bettercities.web.pages import cities as page_cities
 from bettercities.web.pages import home as page_home
-from bettercities.web.pages import imports as page_imports
 from bettercities.web.pages import index as page_index
 from bettercities.web.pages import indicators as page_indicators
+from bettercities.web.pages import ingest as page_imports
 from bettercities.web.pages import quality as page_quality
 from bettercities.web.pages import spatial as page_spatial
 from bettercities.web.security import SecurityHeaders
@@ -140,7 +140,7 @@ def create_app(
 
 def warm_up(app: FastAPI) -> None:
     """Fill the caches with what the pages of every city need (see :func:`reports.service.warm`)."""
-    from bettercities.reports import service
+    from bettercities.views import service
 
     workspace: Workspace = app.state.workspace
     with workspace.database.reader() as session:
@@ -156,7 +156,7 @@ def keep_warm(app: FastAPI, stop: threading.Event, interval: float = 15.0) -> No
     """Warm the caches at start-up, and again whenever the data change or the entries near their expiry."""
     import mapclassify  # noqa: F401 - its import (scipy) takes a second; pay it before the first visitor
 
-    from bettercities.reports.cache import data_stamp
+    from bettercities.views.cache import data_stamp
 
     caches = app.state.caches
     last_stamp: tuple | None = None

@@ -2,11 +2,11 @@
 
 :class:`Authenticate` (ASGI middleware) resolves the principal once per request:
 
-* ``Authorization: Bearer bct_…`` → :func:`bettercities.accounts.service.resolve_token`; a token that is
+* ``Authorization: Bearer bct_…`` → :func:`bettercities.access.service.resolve_token`; a token that is
   unknown, expired or revoked is refused with 401 (never silently anonymous);
-* else the session cookie ``bc_session`` → :func:`~bettercities.accounts.service.resolve_session`
+* else the session cookie ``bc_session`` → :func:`~bettercities.access.service.resolve_session`
   (an unknown or ended session is the anonymous visitor);
-* else :data:`~bettercities.publication.access.ANONYMOUS`.
+* else :data:`~bettercities.access.policy.ANONYMOUS`.
 
 It keeps the result on ``request.state.auth`` (and the principal on ``request.state.principal``) and makes
 the principal the audit actor of everything the request writes (:func:`bettercities.audit.context.acting_as`;
@@ -41,10 +41,10 @@ from fastapi.security import HTTPBearer
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bettercities.access.policy import ANONYMOUS, Principal
 from bettercities.audit.context import Actor, acting_as
 from bettercities.core.errors import Forbidden
 from bettercities.core.settings import Settings
-from bettercities.publication.access import ANONYMOUS, Principal
 from bettercities.storage.workspace import Workspace
 
 __all__ = [
@@ -303,7 +303,7 @@ class Authenticate:
             await self.app(scope, receive, send)
 
     def _resolve_token(self, raw: str) -> Principal | None:
-        from bettercities.accounts import service as accounts
+        from bettercities.access import service as accounts
 
         if not raw.startswith(TOKEN_PREFIX):
             return None
@@ -311,7 +311,7 @@ class Authenticate:
             return accounts.resolve_token(session, raw)
 
     def _resolve_session(self, raw: str) -> Principal | None:
-        from bettercities.accounts import service as accounts
+        from bettercities.access import service as accounts
 
         with self.workspace.database.session() as session:
             return accounts.resolve_session(session, raw, settings=self.settings)

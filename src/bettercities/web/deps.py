@@ -10,14 +10,14 @@ import annotated_types
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from bettercities.access.policy import Permission, Principal, require
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.core.settings import Settings
-from bettercities.publication.access import Permission, Principal, require
-from bettercities.reports.classes import DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASSES, ClassMethod
-from bettercities.reports.schemas import ViewState
-from bettercities.reports.service import Reader
+from bettercities.figures.classes import DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASSES, ClassMethod
 from bettercities.storage.workspace import Workspace
+from bettercities.views.schemas import ViewState
+from bettercities.views.service import Reader
 from bettercities.web.i18n import COOKIE, negotiate
 from bettercities.web.templating import Templates
 

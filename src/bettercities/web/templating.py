@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from bettercities import __version__
-from bettercities.publication.access import ANONYMOUS, Principal
+from bettercities.access.policy import ANONYMOUS, Principal
 from bettercities.web import auth, formatting
 from bettercities.web.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, gettext_for
 
@@ -167,5 +167,5 @@ def static_url(path: str) -> str:
 
 
 def svg(markup: str) -> Markup:
-    """Mark SVG produced by :mod:`bettercities.reports.svg` (which escapes its text) as safe."""
+    """Mark SVG produced by :mod:`bettercities.figures.svg` (which escapes its text) as safe."""
     return Markup(markup)

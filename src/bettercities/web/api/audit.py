@@ -1,9 +1,9 @@
 """``/api/cities/{slug}/audit``: a city's audit log, newest first, paginated, and its CSV export; and
 ``/api/audit`` (+ ``.csv``): every entry of the platform, also those without a city (sign-ins, tokens, users).
 
-A city's log needs :attr:`~bettercities.publication.access.Permission.ADMINISTER` in the city (city admins and
+A city's log needs :attr:`~bettercities.access.policy.Permission.ADMINISTER` in the city (city admins and
 platform admins); the platform's log needs a platform admin
-(:func:`~bettercities.publication.access.can_administer_platform`). There is no route that changes or
+(:func:`~bettercities.access.policy.can_administer_platform`). There is no route that changes or
 deletes an entry: the log is written only by the recording of writes (:mod:`bettercities.audit.recording`)
 and by named events.
 """
@@ -17,11 +17,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from bettercities.access.policy import Permission, Principal, can_administer_platform
 from bettercities.areas.models import City
 from bettercities.audit import service as audit
 from bettercities.audit.schemas import AuditEntryOut, AuditFilter
 from bettercities.core.errors import Forbidden
-from bettercities.publication.access import Permission, Principal, can_administer_platform
 from bettercities.web.deps import PrincipalDep, SessionDep, requires
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.pagination import Page, PageDep

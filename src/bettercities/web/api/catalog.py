@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from bettercities.access.policy import Permission, Principal, audience_for
 from bettercities.areas import service as areas
 from bettercities.catalog import approval, dcat
 from bettercities.catalog import service as catalog
@@ -29,7 +30,6 @@ from bettercities.catalog.stewardship import stewardship
 from bettercities.core.errors import NotFound
 from bettercities.ingest.schemas import ImportResult
 from bettercities.publication import Audience
-from bettercities.publication.access import Permission, Principal, audience_for
 from bettercities.storage.workspace import Workspace
 from bettercities.web.deps import PrincipalDep, SessionDep, city_with, get_workspace, requires
 from bettercities.web.errors import PROBLEM_RESPONSES

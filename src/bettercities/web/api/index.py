@@ -8,14 +8,14 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bettercities.analysis import change, results
-from bettercities.analysis.change import ChangeView
-from bettercities.analysis.models import IndexRun
-from bettercities.analysis.results import RunSummary, RunView
+from bettercities.access.policy import Principal, audience_for
+from bettercities.analysis.index import change, results
+from bettercities.analysis.index.change import ChangeView
+from bettercities.analysis.index.models import IndexRun
+from bettercities.analysis.index.results import RunSummary, RunView
 from bettercities.areas import service as areas
 from bettercities.core.errors import NotFound
 from bettercities.publication import Audience
-from bettercities.publication.access import Principal, audience_for
 from bettercities.web.deps import DbId, ReaderDep, SessionDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 

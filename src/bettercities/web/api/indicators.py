@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from bettercities.indicators import service as indicators
 from bettercities.indicators.schemas import AreaValue, IndicatorOut, Series
-from bettercities.reports import service as views
+from bettercities.views import service as views
 from bettercities.web.deps import ReaderDep, SessionDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.pagination import Page, PageDep

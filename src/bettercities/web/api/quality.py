@@ -8,8 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from bettercities.ingest import diff, outliers
-from bettercities.ingest.quality_views import (
+from bettercities.access.policy import Permission
+from bettercities.publication import Audience
+from bettercities.quality import diff, outliers
+from bettercities.quality.queries import (
     HistoryView,
     QueueFilter,
     QueueView,
@@ -18,8 +20,6 @@ from bettercities.ingest.quality_views import (
     queue_view,
     rules_view,
 )
-from bettercities.publication import Audience
-from bettercities.publication.access import Permission
 from bettercities.storage.workspace import Workspace
 from bettercities.web.deps import DbId, PrincipalDep, SessionDep, get_workspace, requires
 from bettercities.web.errors import PROBLEM_RESPONSES

@@ -8,17 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field, ValidationError
 
-from bettercities.analysis import priority, spatial_service
-from bettercities.analysis.priority import PriorityResult, PriorityRule, PrioritySetOut
-from bettercities.analysis.schemas import WeightsKind, WeightsSpec
-from bettercities.analysis.spatial_schemas import SpatialAnalysis
-from bettercities.analysis.typology import MAX_TYPES, ClusterMethod, TypologyResult, typology
+from bettercities.access.policy import Permission, Principal, audience_for
+from bettercities.analysis.index.schemas import WeightsKind, WeightsSpec
+from bettercities.analysis.priority import service as priority
+from bettercities.analysis.priority.service import PriorityResult, PriorityRule, PrioritySetOut
+from bettercities.analysis.spatial import service as spatial_service
+from bettercities.analysis.spatial.schemas import SpatialAnalysis
+from bettercities.analysis.spatial.typology import MAX_TYPES, ClusterMethod, TypologyResult, typology
 from bettercities.areas import service as areas
 from bettercities.core.errors import Forbidden, InvalidInput, NotFound
 from bettercities.publication import Audience
-from bettercities.publication.access import Permission, Principal, audience_for
-from bettercities.reports.service import Reader
 from bettercities.storage.workspace import Workspace
+from bettercities.views.service import Reader
 from bettercities.web.deps import PrincipalDep, ReaderDep, city_with, get_workspace, requires
 from bettercities.web.errors import PROBLEM_RESPONSES
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from bettercities.reports import service as views
-from bettercities.reports.schemas import AreaView
+from bettercities.views import service as views
+from bettercities.views.schemas import AreaView
 from bettercities.web import figures
 from bettercities.web.deps import ReaderDep, StateDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from bettercities.reports import service as views
-from bettercities.reports.schemas import HomeView
+from bettercities.views import service as views
+from bettercities.views.schemas import HomeView
 from bettercities.web.deps import Lang, ReaderDep, TemplatesDep
 
 router = APIRouter(tags=["pages"])

@@ -7,14 +7,14 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from bettercities.analysis import change, results
-from bettercities.analysis.change import ChangeView
-from bettercities.analysis.results import RunSummary, RunView
+from bettercities.access.policy import audience_for
+from bettercities.analysis.index import change, results
+from bettercities.analysis.index.change import ChangeView
+from bettercities.analysis.index.results import RunSummary, RunView
 from bettercities.areas import service as areas
 from bettercities.core.errors import InvalidInput, NotFound
-from bettercities.publication.access import audience_for
-from bettercities.reports import categorical as draw
-from bettercities.reports.service import Reader
+from bettercities.figures import categorical as draw
+from bettercities.views.service import Reader
 from bettercities.web.api.index import Crosswalk, Distance, Part, View, run_audience
 from bettercities.web.deps import DbId, Lang, ReaderDep, SessionDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from bettercities.core.errors import InvalidInput
-from bettercities.ingest import diff
-from bettercities.ingest.quality_views import (
+from bettercities.publication import Audience
+from bettercities.quality import diff
+from bettercities.quality.queries import (
     HistoryView,
     QueueFilter,
     QueueView,
@@ -19,7 +20,6 @@ from bettercities.ingest.quality_views import (
     queue_view,
     rules_view,
 )
-from bettercities.publication import Audience
 from bettercities.web.api.quality import EDIT, VIEW, DiffDep, FlagAction, QueueDep, WorkspaceDep, resolve
 from bettercities.web.deps import DbId, Lang, PrincipalDep, SessionDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES

@@ -11,25 +11,26 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from bettercities.analysis import priority, spatial_service
-from bettercities.analysis.priority import PriorityArea, PriorityResult, PrioritySetOut
-from bettercities.analysis.spatial_schemas import (
+from bettercities.access.policy import Permission, audience_for, can
+from bettercities.analysis.priority import service as priority
+from bettercities.analysis.priority.service import PriorityArea, PriorityResult, PrioritySetOut
+from bettercities.analysis.spatial import service as spatial_service
+from bettercities.analysis.spatial.schemas import (
     CLUSTER_COLOURS,
     CLUSTERS,
     HOTSPOT_COLOURS,
     HOTSPOTS,
     SpatialAnalysis,
 )
-from bettercities.analysis.typology import TypologyResult
+from bettercities.analysis.spatial.typology import TypologyResult
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.core.errors import Conflict, InvalidInput
+from bettercities.figures import categorical as draw
 from bettercities.indicators import service as indicators
 from bettercities.publication import Audience
-from bettercities.publication.access import Permission, audience_for, can
-from bettercities.reports import categorical as draw
-from bettercities.reports.service import Reader
 from bettercities.storage.workspace import Workspace
+from bettercities.views.service import Reader
 from bettercities.web.api.spatial import (
     PriorityQuery,
     PriorityQueryDep,

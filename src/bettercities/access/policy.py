@@ -1,0 +1,162 @@
+"""Who may do what: the one permission check for pages, API, exports, reports and the CLI.
+
+A :class:`Principal` is whoever makes a request: an anonymous visitor, a signed-in user, or a user acting
+through an API token (whose scope narrows what the user may do). Accounts (:mod:`bettercities.access`)
+build principals; this module only decides. Roles are held per city; platform admins may do everything.
+
+=============  =========================================================================================
+role           may
+=============  =========================================================================================
+(anonymous)    see public data: published datasets with public access rights, indicators in no dataset
+viewer         also see the city's restricted data (not suppressed cells)
+analyst        also see suppressed cells, imports and the quality queue; save index runs, priority sets
+steward        also import, correct, act on outlier flags, edit the catalogue, submit datasets
+city admin     also approve, publish and unlock datasets; manage the city's members; read the audit log
+platform admin everything, in every city; manage users
+=============  =========================================================================================
+
+Network members (and coordinators) also see what member cities share with their network
+(:attr:`Principal.networks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+
+from bettercities.core.errors import Forbidden
+from bettercities.publication import Audience
+
+
+class Role(StrEnum):
+    """A user's role in one city, from least to most."""
+
+    VIEWER = "viewer"
+    ANALYST = "analyst"
+    STEWARD = "steward"
+    CITY_ADMIN = "city_admin"
+
+
+class NetworkRole(StrEnum):
+    """A user's role in a city network."""
+
+    MEMBER = "member"
+    COORDINATOR = "coordinator"
+
+
+class Permission(StrEnum):
+    """What a principal may do in a city."""
+
+    VIEW = "view"  # the city's restricted data, but not suppressed cells
+    VIEW_SUPPRESSED = "view_suppressed"  # suppressed cells, import history, quality queue, revisions
+    ANALYSE = "analyse"  # store index runs and priority sets
+    EDIT = "edit"  # import, correct, act on outlier flags, edit the catalogue, submit datasets
+    APPROVE = "approve"  # approve, publish and unlock datasets
+    ADMINISTER = "administer"  # manage the city's members, read and export the audit log
+
+
+ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
+    {
+        Role.VIEWER: frozenset({Permission.VIEW}),
+        Role.ANALYST: frozenset({Permission.VIEW, Permission.VIEW_SUPPRESSED, Permission.ANALYSE}),
+        Role.STEWARD: frozenset(
+            {Permission.VIEW, Permission.VIEW_SUPPRESSED, Permission.ANALYSE, Permission.EDIT}
+        ),
+        Role.CITY_ADMIN: frozenset(Permission),
+    }
+)
+
+#: What a read-only API token allows at most.
+READ_PERMISSIONS: frozenset[Permission] = frozenset({Permission.VIEW, Permission.VIEW_SUPPRESSED})
+
+
+@dataclass(frozen=True)
+class TokenScope:
+    """The narrowing an API token applies to its user's permissions."""
+
+    write: bool = False
+    cities: frozenset[int] | None = None  # None: every city the user has a role in
+    expires_at: datetime | None = None  # when the token expires (a token it issues may not outlive it)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Whoever makes a request. ``Principal()`` is the anonymous visitor."""
+
+    user_id: int | None = None
+    name: str = "anonymous"
+    platform_admin: bool = False
+    city_roles: Mapping[int, Role] = field(default_factory=dict)
+    networks: frozenset[int] = frozenset()  # networks whose shared data this principal may see
+    network_roles: Mapping[int, NetworkRole] = field(default_factory=dict)
+    scope: TokenScope | None = None  # set when the request came with an API token
+
+    @property
+    def anonymous(self) -> bool:
+        return self.user_id is None
+
+
+ANONYMOUS = Principal()
+
+
+def can(principal: Principal, permission: Permission, city_id: int | None = None) -> bool:
+    """Whether ``principal`` has ``permission`` in city ``city_id`` (``None``: platform-wide)."""
+    scope = principal.scope
+    if scope is not None:
+        if not scope.write and permission not in READ_PERMISSIONS:
+            return False
+        if scope.cities is not None and city_id not in scope.cities:
+            return False
+    if principal.platform_admin:
+        return True
+    if city_id is None:
+        return False
+    role = principal.city_roles.get(city_id)
+    return role is not None and permission in ROLE_PERMISSIONS[role]
+
+
+def require(
+    principal: Principal, permission: Permission, city_id: int | None = None, *, what: str = ""
+) -> None:
+    """Raise :class:`Forbidden` unless ``principal`` has ``permission`` in city ``city_id``."""
+    if can(principal, permission, city_id):
+        return
+    action = what or permission.value
+    if principal.anonymous:
+        raise Forbidden(f"sign in to {action}", anonymous=True)
+    raise Forbidden(f"{principal.name} may not {action} here (needs the permission '{permission.value}')")
+
+
+def audience_for(principal: Principal, city_id: int) -> Audience:
+    """What ``principal`` may see of city ``city_id``: everything (its data team), its restricted data but
+    not suppressed cells (its members), or what the public sees."""
+    if can(principal, Permission.VIEW_SUPPRESSED, city_id):
+        return Audience.INTERNAL
+    if can(principal, Permission.VIEW, city_id):
+        return Audience.MEMBER
+    return Audience.PUBLIC
+
+
+def can_administer_platform(principal: Principal) -> bool:
+    """Platform-wide administration (users, cities): platform admins, not through a read-only token."""
+    return can(principal, Permission.ADMINISTER, None)
+
+
+__all__ = [
+    "ANONYMOUS",
+    "READ_PERMISSIONS",
+    "ROLE_PERMISSIONS",
+    "Forbidden",
+    "NetworkRole",
+    "Permission",
+    "Principal",
+    "Role",
+    "TokenScope",
+    "audience_for",
+    "can",
+    "can_administer_platform",
+    "require",
+]

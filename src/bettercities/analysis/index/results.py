@@ -1,0 +1,439 @@
+"""Stored index runs: an index computed on stored observations, kept as derived data with provenance.
+
+A run records the method, the full configuration, the input provenance (city, level, period, each
+indicator's revisions and import batches), the time, the user and the bettercities version, and one
+row per area with its index values and classes. :func:`run_index` is the one function behind the
+library, ``bettercities index run`` and the web pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bettercities.analysis.index.config import load_config
+from bettercities.analysis.index.inputs import IndexInput, InputProvenance, index_input
+from bettercities.analysis.index.methods import get_method
+from bettercities.analysis.index.models import IndexRun, IndexRunArea
+from bettercities.analysis.index.robustness import RobustnessResult, robustness
+from bettercities.analysis.index.schemas import (
+    AreaScore,
+    ClassCount,
+    CompositeAreaScore,
+    IndexConfigBase,
+    IndexResult,
+    MssAreaScore,
+    MssConfig,
+)
+from bettercities.analysis.index.service import compute_index
+from bettercities.areas import service as areas
+from bettercities.areas.models import City
+from bettercities.core.errors import NotFound
+from bettercities.core.timestamps import UtcDateTime
+from bettercities.indicators.models import Indicator
+from bettercities.publication import Audience, publish_scores, withheld_indicators
+
+
+class RunSummary(BaseModel):
+    """One stored index run as listed: what, where, when, by whom, and its class counts."""
+
+    id: int
+    city: str
+    name: str
+    method: str
+    level: str
+    period: str
+    computed_at: UtcDateTime
+    user: str | None
+    version: str
+    areas: int
+    scored: int
+    class_counts: dict[str, list[ClassCount]] = Field(default_factory=dict)
+
+
+class StoredRun(RunSummary):
+    """A stored run with its configuration, input provenance and the full result."""
+
+    config: dict[str, Any]
+    inputs: InputProvenance
+    result: IndexResult
+    names: dict[str, str | None] = Field(default_factory=dict, description="Area names by code.")
+
+
+def _score_columns(score: AreaScore) -> dict[str, Any]:
+    if isinstance(score, MssAreaScore):
+        return {
+            "index_value": score.status_index,
+            "class_code": score.status_class,
+            "second_value": score.dynamics_index,
+            "second_class": score.dynamics_class,
+            "combined_class": score.combined_class,
+        }
+    assert isinstance(score, CompositeAreaScore)
+    return {"index_value": score.index, "class_code": score.class_code}
+
+
+def store_result(
+    session: Session,
+    city: City,
+    result: IndexResult,
+    *,
+    name: str,
+    inputs: InputProvenance,
+    user: str | None = None,
+) -> IndexRun:
+    """Write ``result`` as a new run of ``city`` (one row per area); returns the run."""
+    summary = result.model_dump(mode="json", include={"input", "columns", "class_counts", "breaks", "report"})
+    run = IndexRun(
+        city_id=city.id,
+        name=name,
+        method=result.method,
+        config=json.dumps(result.config, ensure_ascii=False),
+        level_code=inputs.level,
+        period_code=inputs.period,
+        inputs=inputs.model_dump_json(),
+        summary=json.dumps(summary, ensure_ascii=False),
+        version=result.version,
+        user=user,
+        areas=len(result.areas),
+        scored=len(result.scored),
+        computed_at=result.computed_at,
+    )
+    session.add(run)
+    session.flush()
+    session.add_all(
+        IndexRunArea(
+            run_id=run.id,
+            area_code=score.area_id,
+            scored=score.scored,
+            note=score.note,
+            population=score.population,
+            detail=score.model_dump_json(exclude_none=True),
+            **_score_columns(score),
+        )
+        for score in result.areas
+    )
+    session.flush()
+    return run
+
+
+def run_index(
+    session: Session,
+    city: str,
+    *,
+    config: IndexConfigBase | str | Path,
+    level: str,
+    period: str,
+    name: str | None = None,
+    population_indicator: str | None = None,
+    user: str | None = None,
+) -> StoredRun:
+    """Compute ``config``'s index on the stored values of ``city``/``level``/``period`` and store it.
+
+    The input is :func:`~bettercities.analysis.index.inputs.index_input` (indicator codes = the
+    configuration's columns; population from ``population_indicator``, else the configuration's
+    population column, else ``inhabitants``). Raises :class:`InvalidInput` with the report when
+    the stored data cannot be scored (nothing is stored then) and :class:`NotFound` for unknown
+    city, level, period, indicator or preset.
+    """
+    if not isinstance(config, IndexConfigBase):
+        config = load_config(config)
+    method = get_method(config.method)
+    population = population_indicator or config.population_column or "inhabitants"
+    data: IndexInput = index_input(
+        session,
+        city,
+        level=level,
+        period=period,
+        indicators=method.indicator_columns(config),
+        population_indicator=population,
+    )
+    provenance = data.provenance
+    digest = hashlib.sha256(provenance.model_dump_json().encode()).hexdigest()
+    result = compute_index(
+        data.frame,
+        config=config,
+        id_column=data.id_column,
+        population_column=population,
+        source=f"{provenance.city}/{provenance.level}/{provenance.period}",
+        sha256=digest,
+    )
+    run = store_result(
+        session,
+        areas.get_city(session, city),
+        result,
+        name=name or f"{config.name} {provenance.period}",
+        inputs=provenance,
+        user=user,
+    )
+    return get_run(session, run.id)
+
+
+def _summary(run: IndexRun, city: str) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "city": city,
+        "name": run.name,
+        "method": run.method,
+        "level": run.level_code,
+        "period": run.period_code,
+        "computed_at": run.computed_at,
+        "user": run.user,
+        "version": run.version,
+        "areas": run.areas,
+        "scored": run.scored,
+        "class_counts": json.loads(run.summary).get("class_counts", {}),
+    }
+
+
+def list_runs(session: Session, city: str | None = None) -> list[RunSummary]:
+    """Stored runs, newest first (of one city, or of all)."""
+    query = select(IndexRun, City.slug).join(City, City.id == IndexRun.city_id)
+    if city is not None:
+        query = query.where(City.id == areas.get_city(session, city).id)
+    rows = session.execute(query.order_by(IndexRun.computed_at.desc(), IndexRun.id.desc())).all()
+    return [RunSummary.model_validate(_summary(run, slug)) for run, slug in rows]
+
+
+def get_run(session: Session, run_id: int) -> StoredRun:
+    """One stored run with its result rebuilt from the stored rows."""
+    row = session.execute(
+        select(IndexRun, City.slug).join(City, City.id == IndexRun.city_id).where(IndexRun.id == run_id)
+    ).first()
+    if row is None:
+        raise NotFound("index run", run_id)
+    run, slug = row
+    score_type = type(get_method(run.method).unscored("-", None, "-"))
+    stored = session.scalars(
+        select(IndexRunArea).where(IndexRunArea.run_id == run.id).order_by(IndexRunArea.area_code)
+    ).all()
+    config = json.loads(run.config)
+    result = IndexResult.model_validate(
+        {
+            **json.loads(run.summary),
+            "method": run.method,
+            "config": config,
+            "computed_at": run.computed_at,
+            "version": run.version,
+            "areas": [score_type.model_validate_json(a.detail or "{}") for a in stored],
+        }
+    )
+    city = areas.get_city(session, slug)
+    level = areas.get_level(session, city, run.level_code)
+    names = {a.code: a.name for a in areas.areas_of_level(session, level)}
+    return StoredRun.model_validate(
+        {
+            **_summary(run, slug),
+            "config": config,
+            "inputs": InputProvenance.model_validate_json(run.inputs),
+            "result": result,
+            "names": {a.area_id: names.get(a.area_id) for a in result.areas},
+        }
+    )
+
+
+def withheld_inputs(
+    session: Session, run: StoredRun, audience: Audience, networks: frozenset[int] = frozenset()
+) -> list[str]:
+    """Codes of the run's input indicators whose values ``audience`` may not see in the run's city (a
+    dataset not published with public access rights, :func:`bettercities.publication.withheld_indicators`)."""
+    if audience != Audience.PUBLIC:
+        return []
+    city = areas.get_city(session, run.city)
+    hidden = withheld_indicators(session, city.id, audience=audience, networks=networks)
+    codes = [i.code for i in run.inputs.indicators]
+    if not hidden or not codes:
+        return []
+    found = session.scalars(select(Indicator.code).where(Indicator.id.in_(hidden), Indicator.code.in_(codes)))
+    return sorted(found)
+
+
+def published_run(
+    session: Session, run: StoredRun, audience: Audience, networks: frozenset[int] = frozenset()
+) -> StoredRun:
+    """``run`` as ``audience`` may see it. When an input indicator is withheld from ``audience``
+    (:func:`withheld_inputs`), every area counts as having a withheld input (``inputs.suppressed_areas``,
+    which every view and export blanks for audiences but the data team) and the class breaks, derived
+    from the values, are left out; otherwise ``run`` itself."""
+    if not withheld_inputs(session, run, audience, networks):
+        return run
+    every_area = sorted(a.area_id for a in run.result.areas)
+    return run.model_copy(
+        update={
+            "inputs": run.inputs.model_copy(update={"suppressed_areas": every_area}),
+            "result": run.result.model_copy(update={"breaks": {}}),
+        }
+    )
+
+
+def delete_run(session: Session, run_id: int) -> None:
+    """Remove a stored run and its area rows."""
+    if session.get(IndexRun, run_id) is None:
+        raise NotFound("index run", run_id)
+    session.execute(delete(IndexRunArea).where(IndexRunArea.run_id == run_id))
+    session.execute(delete(IndexRun).where(IndexRun.id == run_id))
+
+
+# -- the view of a run (page, JSON twin, API) ----------------------------------------------------------------
+
+#: Ordered palettes of the MSS classes: status from high (green) to very low (red), dynamics from positive
+#: (blue) to negative (red), and the 12 combined groups as the status hue, darker as dynamics worsen.
+STATUS_COLOURS = {"1": "#1a9850", "2": "#fee08b", "3": "#fc8d59", "4": "#d73027"}
+DYNAMICS_COLOURS = {"+": "#4575b4", "+/-": "#d9d9d9", "-": "#d73027"}
+COMBINED_COLOURS = {
+    f"{s}{d}": colour
+    for s, shades in {
+        "1": ("#d9f0d3", "#a6dba0", "#5aae61"),
+        "2": ("#fff7bc", "#fee391", "#fec44f"),
+        "3": ("#fdd0a2", "#fdae6b", "#f16913"),
+        "4": ("#fcbba1", "#fb6a4a", "#a50f15"),
+    }.items()
+    for d, colour in zip(("+", "+/-", "-"), shades, strict=True)
+}
+
+
+class MapClass(BaseModel):
+    """One class of a class map: code, label, colour and number of scored areas."""
+
+    code: str
+    label: str
+    colour: str
+    count: int
+
+
+class RunView(BaseModel):
+    """A stored run as its page shows it: the run, the classes to map, robustness beside it."""
+
+    run: StoredRun
+    view: str = Field(description="status, dynamics or combined (MSS); index (composite).")
+    classes: list[MapClass]
+    area_classes: dict[str, str | None] = Field(description="Class code per area (None: not scored).")
+    robustness: RobustnessResult | None = Field(default=None, description="None when no area is scored.")
+
+
+def _palette(codes: list[str], colours: dict[str, str]) -> dict[str, str]:
+    fallback = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15", "#67000d", "#3f007d"]
+    return {c: colours.get(c, fallback[i % len(fallback)]) for i, c in enumerate(codes)}
+
+
+#: A memo: ``memo(key, compute)`` returns ``compute()`` or a value kept for ``key`` (e.g. ``Reader.memo``).
+Memo: TypeAlias = Callable[[tuple[Any, ...], Callable[[], Any]], Any]
+
+
+def run_robustness(
+    session: Session,
+    run_id: int,
+    *,
+    distance: float = 0.1,
+    replicates: int = 200,
+    seed: int = 1,
+    memo: Memo | None = None,
+) -> RobustnessResult | None:
+    """Robustness of a stored run's classes (``None`` when nothing is scored), memoised by ``memo``.
+
+    Robustness is derived from the stored run alone (its components, configuration and breaks), and a
+    stored run is never changed in place (only deleted), so a memo keyed by run, options and the data
+    version (``Reader.memo``) is always current. Without it every view pays the bootstrap (Berlin 2019:
+    0.07 s for the MSS, 0.2 s for a composite with quantile breaks, 1.2 s with natural breaks).
+    """
+
+    def compute() -> RobustnessResult | None:
+        run = get_run(session, run_id)
+        if not run.result.scored:
+            return None
+        return robustness(run.result, distance=distance, replicates=replicates, seed=seed)
+
+    if memo is None:
+        return compute()
+    found: RobustnessResult | None = memo(("index-robustness", run_id, distance, replicates, seed), compute)
+    return found
+
+
+def _published_run(run: StoredRun, withheld: set[str], audience: Audience) -> StoredRun:
+    """``run`` with the scores of areas whose inputs include a suppressed value blanked for ``audience``."""
+    if audience == Audience.INTERNAL or not withheld:
+        return run
+    score_type = type(get_method(run.method).unscored("-", None, "-"))
+    blank = [
+        score_type(area_id=a.area_id, scored=False, note="withheld (a suppressed input value)")
+        if a.area_id in withheld
+        else a
+        for a in run.result.areas
+    ]
+    return run.model_copy(update={"result": run.result.model_copy(update={"areas": blank})})
+
+
+def run_view(
+    session: Session,
+    run_id: int,
+    *,
+    view: str = "status",
+    distance: float = 0.1,
+    replicates: int = 200,
+    seed: int = 1,
+    audience: Audience = Audience.PUBLIC,
+    memo: Memo | None = None,
+) -> RunView:
+    """The page view of run ``run_id``: which class each area has in ``view``, the legend, robustness.
+
+    Areas whose inputs include a suppressed value are shown without class or scores to every audience
+    but the data team (:func:`bettercities.publication.publish_scores`), and left out of the robustness
+    rows. Robustness (:func:`run_robustness`) is memoised by ``memo`` when given.
+    """
+    run = get_run(session, run_id)
+    restricted = withheld_inputs(session, run, audience)
+    run = published_run(session, run, audience)
+    withheld = set(run.inputs.suppressed_areas)
+    found = None
+    if not restricted:  # robustness (its summary too) derives from the values
+        found = run_robustness(
+            session, run_id, distance=distance, replicates=replicates, seed=seed, memo=memo
+        )
+    if found is not None and audience != Audience.INTERNAL and withheld:
+        found = found.model_copy(update={"areas": [a for a in found.areas if a.area_id not in withheld]})
+    if run.method == "berlin-mss":
+        config = MssConfig.model_validate(run.config)
+        view = view if view in {"status", "dynamics", "combined"} else "status"
+        status = {b.code: b.label for b in config.status.classes}
+        dynamics = {b.code: b.label for b in config.dynamics.classes}
+        if view == "status":
+            labels, colours, attr = status, STATUS_COLOURS, "status_class"
+        elif view == "dynamics":
+            labels, colours, attr = dynamics, DYNAMICS_COLOURS, "dynamics_class"
+        else:
+            labels = {
+                f"{s}{d}": f"{s} {sl} / {d} {dl}" for s, sl in status.items() for d, dl in dynamics.items()
+            }
+            colours, attr = COMBINED_COLOURS, "combined_class"
+    else:
+        view, attr = "index", "class_code"
+        counts = run.result.class_counts.get("index") or next(iter(run.result.class_counts.values()), [])
+        labels = {c.code: c.label for c in counts}
+        colours = _palette(list(labels), {})
+    rows = publish_scores(
+        [{"area_id": a.area_id, "class": getattr(a, attr, None)} for a in run.result.areas],
+        withheld=withheld,
+        audience=audience,
+    )
+    area_classes = {r["area_id"]: r["class"] for r in rows}
+    tally: dict[str, int] = {}
+    for code in area_classes.values():
+        if code is not None:
+            tally[code] = tally.get(code, 0) + 1
+    palette = _palette(list(labels), colours)
+    return RunView(
+        run=_published_run(run, withheld, audience),
+        view=view,
+        classes=[
+            MapClass(code=c, label=lb, colour=palette[c], count=tally.get(c, 0)) for c, lb in labels.items()
+        ],
+        area_classes=area_classes,
+        robustness=found,
+    )

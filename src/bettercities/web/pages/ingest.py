@@ -1,0 +1,200 @@
+"""Upload of observations and areas: a form, a background import with progress, the result or every problem.
+
+Without scripts the form posts and the server answers with the finished job's page. The page's script posts
+the same form with ``Accept: application/json``, gets the job at once and polls its JSON twin for progress.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from bettercities.access.policy import Permission
+from bettercities.areas import service as areas
+from bettercities.areas.schemas import CityOut, LevelOut
+from bettercities.core.errors import InvalidInput, NotFound
+from bettercities.core.problems import Problem, Report
+from bettercities.web.deps import Lang, SessionDep, SettingsDep, TemplatesDep, requires
+from bettercities.web.errors import PROBLEM_RESPONSES
+from bettercities.web.jobs import ImportJob, ImportRequest, JobKind, Jobs
+
+router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
+
+LAYOUTS = ("wide", "long")
+#: Uploads and their progress are for the city's stewards (the permission "edit").
+EDIT = [Depends(requires(Permission.EDIT))]
+
+
+class ImportForm(BaseModel):
+    """What the upload form offers."""
+
+    city: CityOut
+    levels: list[LevelOut]
+    kinds: list[JobKind]
+    layouts: list[str]
+    upload_limit_mb: int
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """``source = indicator`` lines (``:`` works too) into a mapping; raise InvalidInput naming bad lines."""
+    mapping: dict[str, str] = {}
+    report = Report(source="mapping")
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        separator = "=" if "=" in line else ":"
+        source, _, target = line.partition(separator)
+        if not source.strip() or not target.strip():
+            report.add(
+                Problem(code="invalid-mapping", message="write 'column = indicator'", row=number, value=line)
+            )
+            continue
+        mapping[source.strip()] = target.strip()
+    if not report.ok:
+        raise InvalidInput("the column mapping has lines that are not 'column = indicator'", report)
+    return mapping
+
+
+def _form(session: SessionDep, slug: str, settings: SettingsDep) -> ImportForm:
+    city = areas.get_city(session, slug)
+    return ImportForm(
+        city=areas.city_out(session, city),
+        levels=areas.list_levels(session, city),
+        kinds=list(JobKind),
+        layouts=list(LAYOUTS),
+        upload_limit_mb=settings.upload_limit_mb,
+    )
+
+
+def _jobs(request: Request) -> Jobs:
+    jobs: Jobs = request.app.state.jobs
+    return jobs
+
+
+@router.get(
+    "/cities/{slug}/import.json",
+    response_model=ImportForm,
+    summary="Upload form (JSON twin)",
+    dependencies=EDIT,
+)
+def import_form_json(slug: str, session: SessionDep, settings: SettingsDep) -> ImportForm:
+    return _form(session, slug, settings)
+
+
+@router.get("/cities/{slug}/import", response_class=HTMLResponse, include_in_schema=False, dependencies=EDIT)
+def import_form(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    lang: Lang,
+) -> HTMLResponse:
+    return templates.render(request, "imports/form.html", lang=lang, form=_form(session, slug, settings))
+
+
+@router.post("/cities/{slug}/import", include_in_schema=False, dependencies=EDIT)
+async def import_upload(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    lang: Lang,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[JobKind, Form()] = JobKind.OBSERVATIONS,
+    level: Annotated[str, Form(min_length=1)] = "",
+    layout: Annotated[str, Form(pattern="^(wide|long)$")] = "wide",
+    period: Annotated[str, Form()] = "",
+    id_column: Annotated[str, Form()] = "id",
+    name_column: Annotated[str, Form()] = "name",
+    parent_column: Annotated[str, Form()] = "",
+    parent_level: Annotated[str, Form()] = "",
+    level_name_de: Annotated[str, Form()] = "",
+    level_name_en: Annotated[str, Form()] = "",
+    mapping: Annotated[str, Form()] = "",
+) -> Response:
+    form = _form(session, slug, settings)
+    content = await file.read(settings.upload_limit_mb * 1024 * 1024 + 1)
+    problems: list[str] = []
+    if len(content) > settings.upload_limit_mb * 1024 * 1024:
+        problems.append(f"the file is larger than {settings.upload_limit_mb} MiB")
+    if not content:
+        problems.append("the file is empty")
+    try:
+        parsed = parse_mapping(mapping)
+    except InvalidInput as error:
+        problems.extend(str(p) for p in (error.report.problems if error.report else []))
+        parsed = {}
+    if problems:
+        if "application/json" in request.headers.get("accept", ""):
+            return JSONResponse(
+                {"title": "Invalid input", "status": 422, "errors": problems}, status_code=422
+            )
+        return templates.render(
+            request, "imports/form.html", lang=lang, form=form, problems=problems, status_code=422
+        )
+    job = _jobs(request).create(
+        ImportRequest(
+            kind=kind,
+            city=slug,
+            level=level,
+            layout=layout,
+            period=period or None,
+            id_column=id_column or "id",
+            name_column=name_column or "name",
+            parent_column=parent_column or None,
+            parent_level=parent_level or None,
+            level_name_de=level_name_de or None,
+            level_name_en=level_name_en or None,
+            mapping=parsed,
+            file_name=file.filename or "upload",
+        ),
+        content,
+    )
+    target = f"/cities/{slug}/import/{job.id}?lang={lang}"
+    if "application/json" in request.headers.get("accept", ""):
+        _jobs(request).start(job)
+        return JSONResponse(
+            {
+                "id": job.id,
+                "status": job.status,
+                "url": target,
+                "status_url": f"/cities/{slug}/import/{job.id}.json",
+            },
+            status_code=202,
+        )
+    _jobs(request).run(job.id)  # no script: import now, then show the result
+    return RedirectResponse(target, status_code=303)
+
+
+def _job(request: Request, slug: str, job_id: str) -> ImportJob:
+    job = _jobs(request).get(job_id)
+    if job is None or job.request.city != slug:
+        raise NotFound("import", job_id)
+    return job
+
+
+@router.get(
+    "/cities/{slug}/import/{job_id}.json",
+    response_model=ImportJob,
+    summary="Import status (JSON twin)",
+    dependencies=EDIT,
+)
+def job_json(request: Request, slug: str, job_id: str) -> ImportJob:
+    return _job(request, slug, job_id)
+
+
+@router.get(
+    "/cities/{slug}/import/{job_id}", response_class=HTMLResponse, include_in_schema=False, dependencies=EDIT
+)
+def job_page(
+    request: Request, slug: str, job_id: str, session: SessionDep, templates: TemplatesDep, lang: Lang
+) -> HTMLResponse:
+    job = _job(request, slug, job_id)
+    city = areas.city_out(session, areas.get_city(session, slug))
+    return templates.render(request, "imports/job.html", lang=lang, job=job, city=city)
