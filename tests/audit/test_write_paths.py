@@ -34,9 +34,9 @@ from bettercities.quality import outliers
 from bettercities.storage import backup as snapshots
 from bettercities.storage.versioning import BOOKKEEPING_TABLES
 from bettercities.storage.workspace import Workspace
-from tests.analysis.mss_runs import LEVEL, PERIOD, build_berlin_2019, cli
 from tests.ingest.conftest import CITY, build_city
 from tests.ingest.conftest import LEVEL as BLOCK
+from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019, cli
 
 STEWARD = Actor("steward", 3, "api", "req-42")
 

@@ -18,8 +18,8 @@ from bettercities.analysis.index.service import compute_index
 from bettercities.areas import service as areas
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.analysis.mss_runs import LEVEL, PERIOD, build_berlin_2019
 from tests.support.browser import launch
+from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019
 from tests.support.net import ServerThread
 from tests.web.test_index_pages import INDICATORS
 

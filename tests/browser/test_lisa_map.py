@@ -16,7 +16,7 @@ import pytest
 
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.analysis.berlin2019 import build_berlin_2019, file_layer
+from tests.support.berlin2019 import build_berlin_2019, file_layer
 from tests.support.browser import launch
 from tests.support.net import ServerThread
 

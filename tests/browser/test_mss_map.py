@@ -16,8 +16,8 @@ import pytest
 from bettercities.analysis.index.results import run_index
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.analysis.mss_runs import LEVEL, PERIOD, build_berlin_2019, official_classes
 from tests.support.browser import launch
+from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019, official_classes
 from tests.support.net import ServerThread
 
 pytestmark = pytest.mark.browser

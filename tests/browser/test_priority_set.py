@@ -13,9 +13,9 @@ import pytest
 from bettercities.access import service as accounts
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.analysis.testville_mss import INTERNAL_CHOICE, run_testville_mss
 from tests.support.browser import launch
 from tests.support.net import ServerThread
+from tests.support.testville_mss import INTERNAL_CHOICE, run_testville_mss
 from tests.web.citybuilder import build_city
 from tests.web.conftest import PASSWORD, SUPPRESSED
 

@@ -19,7 +19,7 @@ from bettercities.analysis.index.service import compute_index
 from bettercities.areas import service as areas
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.analysis.mss_runs import LEVEL, PERIOD, build_berlin_2019, official_classes
+from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019, official_classes
 from tests.web.conftest import SUPPRESSED, SignIn
 
 

@@ -1,6 +1,6 @@
 """Named sets of priority areas saved from the web (form and API), and who sees them.
 
-Testville (``tests/web/citybuilder.py``) with an MSS-type run (``tests/analysis/testville_mss.py``): Berlin's
+Testville (``tests/web/citybuilder.py``) with an MSS-type run (``tests/support/testville_mss.py``): Berlin's
 preset rule chooses 0202 and 0203 on public data and also 0102 for the data team, whose view includes the
 suppressed unemployment cell of 0102. A set saved for the data team therefore holds restricted information
 (0102's class) and must not reach anyone outside it.
@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from bettercities.analysis.index.results import StoredRun
 from bettercities.storage.workspace import Workspace
-from tests.analysis.testville_mss import INTERNAL_CHOICE, PUBLIC_CHOICE, run_testville_mss
+from tests.support.testville_mss import INTERNAL_CHOICE, PUBLIC_CHOICE, run_testville_mss
 from tests.web.citybuilder import BuiltCity
 from tests.web.conftest import add_user, csrf_of, issue_token, sign_in
 

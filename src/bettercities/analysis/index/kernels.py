@@ -24,7 +24,7 @@ def zscore(values: npt.ArrayLike) -> FloatArray:
 
     The population standard deviation (``ddof = 0``) is what the Berlin *Monitoring Soziale
     Stadtentwicklung* uses (Senatsverwaltung für Stadtentwicklung, MSS method notes; reproduced
-    exactly by the 2019 and 2021 editions, see ``tests/analysis``). A constant input has no spread;
+    exactly by the 2019 and 2021 editions, see ``tests/index``). A constant input has no spread;
     its z-scores are all 0.
 
     Examples

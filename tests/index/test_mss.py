@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from bettercities.analysis import compute_index_file, result_table
 from bettercities.analysis.index.methods.mss import mss_index
 from bettercities.analysis.index.schemas import MssAreaScore
-from tests.analysis.conftest import official
+from tests.index.conftest import official
 
 COLUMNS = [
     "area_id",

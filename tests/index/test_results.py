@@ -13,7 +13,7 @@ from bettercities.analysis.index.results import delete_run, get_run, list_runs, 
 from bettercities.core.errors import NotFound
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
-from tests.analysis.mss_runs import LEVEL, PERIOD, build_berlin_2019, cli, official_classes
+from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019, cli, official_classes
 
 
 @pytest.fixture

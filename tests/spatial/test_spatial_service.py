@@ -18,7 +18,7 @@ from bettercities.analysis.index.schemas import WeightsSpec
 from bettercities.analysis.spatial import service as spatial_service
 from bettercities.core.errors import NotFound
 from bettercities.storage.workspace import Workspace
-from tests.analysis.berlin2019 import build_berlin_2019, file_layer
+from tests.support.berlin2019 import build_berlin_2019, file_layer
 from tests.web.citybuilder import build_city
 
 LATTICE = (("cell", "Zelle", "cell", (3, 3)),)

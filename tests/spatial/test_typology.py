@@ -16,7 +16,7 @@ import pytest
 from bettercities.analysis.spatial.typology import ClusterMethod, cluster_labels, typology
 from bettercities.core.errors import InvalidInput
 from bettercities.storage.workspace import Workspace
-from tests.analysis.berlin2019 import build_berlin_2019
+from tests.support.berlin2019 import build_berlin_2019
 from tests.web.citybuilder import build_city
 
 CENTRES = np.array([[0.0, 0.0, 0.0], [10.0, 0.0, 5.0], [0.0, 10.0, -5.0]])

@@ -14,7 +14,7 @@ from bettercities.analysis.index.service import compute_index
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import CrosswalkEntrySpec
 from bettercities.storage.workspace import Workspace
-from tests.analysis.mss_runs import LEVEL, PERIOD, build_berlin_2019
+from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019
 
 INDICATORS = [
     "s1_percentage_unemployed",

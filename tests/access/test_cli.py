@@ -14,7 +14,7 @@ from bettercities.access.models import User
 from bettercities.cli import access as users_cli
 from bettercities.cli.main import app
 from bettercities.storage.workspace import Workspace
-from tests.accounts.conftest import CHEAP, PASSWORD
+from tests.access.conftest import CHEAP, PASSWORD
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from bettercities.access.models import LoginThrottle, User
 from bettercities.access.policy import Role
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
 from bettercities.storage.workspace import Workspace
-from tests.accounts.conftest import PASSWORD
+from tests.access.conftest import PASSWORD
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PRODUCTION_HASHER = passwords.hasher  # before the cheap_hashing fixture replaces it

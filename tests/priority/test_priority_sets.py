@@ -2,7 +2,7 @@
 comparison is the public's unless asked for the data team's (``index compare --internal``).
 
 Testville with its suppressed unemployment cell of 0102 in 2022 and an MSS-type run
-(``tests/analysis/testville_mss.py``): the data team's view puts 0102 into status class 4 with negative
+(``tests/support/testville_mss.py``): the data team's view puts 0102 into status class 4 with negative
 dynamics, the public's has no class for it.
 """
 
@@ -17,8 +17,8 @@ from bettercities.analysis.priority import service as priority
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
-from tests.analysis.mss_runs import cli
-from tests.analysis.testville_mss import INTERNAL_CHOICE, PUBLIC_CHOICE, run_testville_mss
+from tests.support.mss_runs import cli
+from tests.support.testville_mss import INTERNAL_CHOICE, PUBLIC_CHOICE, run_testville_mss
 from tests.web.citybuilder import build_city
 from tests.web.conftest import SUPPRESSED
 

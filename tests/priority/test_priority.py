@@ -18,7 +18,7 @@ from bettercities.analysis.priority import service as priority
 from bettercities.analysis.spatial.service import analyse
 from bettercities.core.errors import Conflict, NotFound
 from bettercities.storage.workspace import Workspace
-from tests.analysis.berlin2019 import PERIOD, build_berlin_2019
+from tests.support.berlin2019 import PERIOD, build_berlin_2019
 from tests.web.citybuilder import build_city
 
 S3 = "s3_percentage_transfer_payments_recipients"
