@@ -58,7 +58,7 @@ def _login_page(
     nonce = auth.login_nonce(request)
     response = templates.render(
         request,
-        "account/login.html",
+        "access/login.html",
         lang=lang,
         state={"next": next_url if next_url != "/account" else None},
         next_url=next_url,
@@ -187,7 +187,7 @@ def _account_page(
     signed_in(principal)
     response = templates.render(
         request,
-        "account/account.html",
+        "access/account.html",
         lang=lang,
         me=me_view(session, principal),
         message=message,
@@ -262,7 +262,7 @@ def _tokens_page(
     username = signed_in(principal)
     response = templates.render(
         request,
-        "account/tokens.html",
+        "access/tokens.html",
         lang=lang,
         me=me_view(session, principal),
         tokens=accounts.list_tokens(session, username),

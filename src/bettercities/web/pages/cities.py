@@ -30,7 +30,7 @@ def city_page(
     page = PageContext(request, state.lang)
     return templates.render(
         request,
-        "cities/city.html",
+        "areas/city.html",
         lang=state.lang,
         state=permalink_state(view.state, *STATE),
         view=view,

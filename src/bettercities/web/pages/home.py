@@ -19,7 +19,7 @@ def home_json(reader: ReaderDep) -> HomeView:
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home(request: Request, reader: ReaderDep, templates: TemplatesDep, lang: Lang) -> HTMLResponse:
-    return templates.render(request, "home/index.html", lang=lang, view=views.home_view(reader))
+    return templates.render(request, "areas/home.html", lang=lang, view=views.home_view(reader))
 
 
 @router.get("/cities.json", response_model=HomeView, summary="City list (JSON twin of /cities)")
@@ -29,4 +29,4 @@ def cities_json(reader: ReaderDep) -> HomeView:
 
 @router.get("/cities", response_class=HTMLResponse, include_in_schema=False)
 def cities(request: Request, reader: ReaderDep, templates: TemplatesDep, lang: Lang) -> HTMLResponse:
-    return templates.render(request, "cities/list.html", lang=lang, view=views.home_view(reader))
+    return templates.render(request, "areas/cities.html", lang=lang, view=views.home_view(reader))

@@ -94,7 +94,7 @@ def import_form(
     templates: TemplatesDep,
     lang: Lang,
 ) -> HTMLResponse:
-    return templates.render(request, "imports/form.html", lang=lang, form=_form(session, slug, settings))
+    return templates.render(request, "ingest/form.html", lang=lang, form=_form(session, slug, settings))
 
 
 @router.post("/cities/{slug}/import", include_in_schema=False, dependencies=EDIT)
@@ -136,7 +136,7 @@ async def import_upload(
                 {"title": "Invalid input", "status": 422, "errors": problems}, status_code=422
             )
         return templates.render(
-            request, "imports/form.html", lang=lang, form=form, problems=problems, status_code=422
+            request, "ingest/form.html", lang=lang, form=form, problems=problems, status_code=422
         )
     job = _jobs(request).create(
         ImportRequest(
@@ -197,4 +197,4 @@ def job_page(
 ) -> HTMLResponse:
     job = _job(request, slug, job_id)
     city = areas.city_out(session, areas.get_city(session, slug))
-    return templates.render(request, "imports/job.html", lang=lang, job=job, city=city)
+    return templates.render(request, "ingest/job.html", lang=lang, job=job, city=city)

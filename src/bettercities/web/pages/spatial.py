@@ -357,7 +357,7 @@ def render_priority(
     choices = [(a.value, labels[a.value]) for a in priority.AUDIENCE_ORDER if priority.visible_to(a, own)]
     return templates.render(
         request,
-        "spatial/priority.html",
+        "priority/rule.html",
         lang=lang,
         state=query.params(),
         status_code=status_code,
@@ -470,7 +470,7 @@ def priority_set_page(
     page = PageContext(request, lang)
     return templates.render(
         request,
-        "spatial/priority_set.html",
+        "priority/set.html",
         lang=lang,
         stored=stored,
         city=city,
