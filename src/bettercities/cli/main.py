@@ -1,29 +1,14 @@
-"""The ``bettercities`` command: assembles one module per domain."""
+"""The ``bettercities`` command: one module per domain, as the manifest (:mod:`bettercities.domains`) says."""
 
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 
 import typer
 
+from bettercities import domains
 from bettercities.audit.context import acting_as, cli_actor
-from bettercities.cli import access as users
-from bettercities.cli import (
-    analysis,
-    audit,
-    backup,
-    catalog,
-    demo,
-    exchange,
-    export,
-    indicators,
-    networks,
-    quality,
-    serve,
-    workspace,
-)
-from bettercities.cli import areas as cities
-from bettercities.cli import ingest as imports
 
 app = typer.Typer(
     name="bettercities",
@@ -33,26 +18,9 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-MODULES = (
-    workspace,
-    cities,
-    indicators,
-    imports,
-    export,
-    demo,
-    serve,
-    analysis,
-    catalog,
-    quality,
-    exchange,
-    backup,
-    users,
-    networks,
-    audit,
-)
-
-for module in MODULES:
-    module.register(app)
+# Each domain's commands (cli/<domain>.py) and the commands that are no domain, as the manifest names them.
+for _module in domains.cli_modules():
+    import_module(_module).register(app)
 
 
 @app.callback()

@@ -12,38 +12,20 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import import_module
 from types import ModuleType
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from bettercities import __version__
+from bettercities import __version__, domains
 from bettercities.core.settings import Settings, get_settings
 from bettercities.storage.workspace import Workspace
 from bettercities.views.service import Caches
 from bettercities.web import auth, errors
-from bettercities.web.api import access as api_account
-from bettercities.web.api import areas as api_cities
-from bettercities.web.api import audit as api_audit
-from bettercities.web.api import catalog as api_catalog
 from bettercities.web.api import docs as api_docs
-from bettercities.web.api import index as api_index
-from bettercities.web.api import indicators as api_indicators
-from bettercities.web.api import quality as api_quality
-from bettercities.web.api import spatial as api_spatial
 from bettercities.web.jobs import Jobs
-from bettercities.web.pages import access as page_account
-from bettercities.web.pages import areas as page_areas
-from bettercities.web.pages import audit as page_audit
-from bettercities.web.pages import catalog as page_catalog
-from bettercities.web.pages import cities as page_cities
-from bettercities.web.pages import home as page_home
-from bettercities.web.pages import index as page_index
-from bettercities.web.pages import indicators as page_indicators
-from bettercities.web.pages import ingest as page_imports
-from bettercities.web.pages import quality as page_quality
-from bettercities.web.pages import spatial as page_spatial
 from bettercities.web.security import SecurityHeaders
 from bettercities.web.templating import STATIC, Templates
 
@@ -61,28 +43,9 @@ DESCRIPTION = """Small-area social statistics of European cities.
   revoked; 403: the role or the token's scope does not allow it.
 """
 
-#: Routers in the order they are matched (``/x.json`` before ``/x/{...}``): one per domain and face.
-ROUTERS: tuple[ModuleType, ...] = (
-    api_cities,
-    api_indicators,
-    page_home,
-    page_cities,
-    page_indicators,
-    page_areas,
-    page_imports,
-    api_spatial,
-    page_spatial,
-    api_index,
-    page_index,
-    api_catalog,
-    page_catalog,
-    api_quality,
-    page_quality,
-    api_audit,
-    page_audit,
-    api_account,
-    page_account,
-)
+#: Routers in the order they are matched (``/x.json`` before ``/x/{...}``): one per domain and face, as the
+#: manifest (:mod:`bettercities.domains`) lists them.
+ROUTERS: tuple[ModuleType, ...] = tuple(import_module(name) for name in domains.router_modules())
 
 
 def create_app(

@@ -1,4 +1,6 @@
-"""The area profile: every indicator's latest value beside the city's, rank, trend, neighbours, locator."""
+"""Pages of the areas domain: the front page, the list of cities, the city page (a choropleth of any
+indicator, period and level, and the city-wide series) and the area profile (every indicator's latest value
+beside the city's, rank, trend, neighbours, locator)."""
 
 from __future__ import annotations
 
@@ -6,21 +8,83 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from bettercities.views import service as views
-from bettercities.views.schemas import AreaView
+from bettercities.views.schemas import AreaView, CityView, HomeView
 from bettercities.web import figures
-from bettercities.web.deps import ReaderDep, StateDep, TemplatesDep
+from bettercities.web.deps import Lang, ReaderDep, StateDep, TemplatesDep, permalink_state
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.templating import PageContext
 
-router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["pages"])
+
+STATE = ("indicator", "period", "level", "classes", "k")
 
 
-@router.get("/cities/{slug}/areas/{code}.json", response_model=AreaView, summary="Area profile (JSON twin)")
+@router.get("/index.json", response_model=HomeView, summary="Front page (JSON twin of /)")
+def home_json(reader: ReaderDep) -> HomeView:
+    return views.home_view(reader)
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home(request: Request, reader: ReaderDep, templates: TemplatesDep, lang: Lang) -> HTMLResponse:
+    return templates.render(request, "areas/home.html", lang=lang, view=views.home_view(reader))
+
+
+@router.get("/cities.json", response_model=HomeView, summary="City list (JSON twin of /cities)")
+def cities_json(reader: ReaderDep) -> HomeView:
+    return views.home_view(reader)
+
+
+@router.get("/cities", response_class=HTMLResponse, include_in_schema=False)
+def cities(request: Request, reader: ReaderDep, templates: TemplatesDep, lang: Lang) -> HTMLResponse:
+    return templates.render(request, "areas/cities.html", lang=lang, view=views.home_view(reader))
+
+
+@router.get(
+    "/cities/{slug}.json",
+    response_model=CityView,
+    summary="City page (JSON twin)",
+    responses=PROBLEM_RESPONSES,
+)
+def city_json(slug: str, reader: ReaderDep, state: StateDep) -> CityView:
+    return views.city_view(reader, slug, state)
+
+
+@router.get(
+    "/cities/{slug}", response_class=HTMLResponse, include_in_schema=False, responses=PROBLEM_RESPONSES
+)
+def city_page(
+    request: Request, slug: str, reader: ReaderDep, state: StateDep, templates: TemplatesDep
+) -> HTMLResponse:
+    view = views.city_view(reader, slug, state)
+    page = PageContext(request, state.lang)
+    return templates.render(
+        request,
+        "areas/city.html",
+        lang=state.lang,
+        state=permalink_state(view.state, *STATE),
+        view=view,
+        map_svg=figures.city_map(reader, view, page),
+        legend_svg=figures.legend(view, page),
+        chart_svg=figures.city_chart(view, page),
+    )
+
+
+@router.get(
+    "/cities/{slug}/areas/{code}.json",
+    response_model=AreaView,
+    summary="Area profile (JSON twin)",
+    responses=PROBLEM_RESPONSES,
+)
 def area_json(slug: str, code: str, reader: ReaderDep, state: StateDep) -> AreaView:
     return views.area_view(reader, slug, code, state)
 
 
-@router.get("/cities/{slug}/areas/{code}", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/cities/{slug}/areas/{code}",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    responses=PROBLEM_RESPONSES,
+)
 def area_page(
     request: Request, slug: str, code: str, reader: ReaderDep, state: StateDep, templates: TemplatesDep
 ) -> HTMLResponse:

@@ -1,0 +1,112 @@
+"""The domain manifest: one line per domain, read by the web app, the CLI and the table registry.
+
+Every domain has one name, used in every face (like NetBox's installed apps)::
+
+    src/bettercities/<package>/        models.py  schemas.py  service.py  queries.py
+    src/bettercities/cli/<name>.py     register(root) adds its commands
+    src/bettercities/web/api/<name>.py     router (JSON API), where ``api``
+    src/bettercities/web/pages/<name>.py   router (HTML pages and their .json twins), where ``pages``
+    src/bettercities/web/templates/<name>/   tests/<name>/   docs/<name>.md
+
+Adding a domain is its package, one line in :data:`DOMAINS` and, when it has tables, a migration in
+``<package>/migrations/`` (see ``docs/architecture.md``). This module imports nothing of the project: the
+faces and :mod:`bettercities.storage.models` import what it names, so the manifest never pulls a domain into
+a layer below it.
+
+Routers are included in the order of :data:`DOMAINS`, the API router of a domain before its pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Domain:
+    """One domain: its name in every face, the package holding its logic and which faces it has."""
+
+    name: str
+    #: dotted package under ``bettercities`` (default: ``name``)
+    package: str = ""
+    #: the package has a ``models.py`` with tables
+    models: bool = True
+    #: ``web/api/<name>.py`` with a ``router``
+    api: bool = False
+    #: ``web/pages/<name>.py`` with a ``router``
+    pages: bool = False
+    #: ``cli/<name>.py`` with ``register(root)``
+    cli: bool = True
+    #: why an anatomy part is missing (the anatomy test asks for a reason)
+    note: str = ""
+
+    @property
+    def module(self) -> str:
+        return f"bettercities.{self.package or self.name}"
+
+    @property
+    def models_module(self) -> str | None:
+        return f"{self.module}.models" if self.models else None
+
+    @property
+    def cli_module(self) -> str | None:
+        return f"bettercities.cli.{self.name}" if self.cli else None
+
+    @property
+    def router_modules(self) -> tuple[str, ...]:
+        faces = (("api", self.api), ("pages", self.pages))
+        return tuple(f"bettercities.web.{face}.{self.name}" for face, present in faces if present)
+
+
+DOMAINS: tuple[Domain, ...] = (
+    Domain("areas", api=True, pages=True),
+    Domain("indicators", api=True, pages=True),
+    Domain("ingest", pages=True),
+    Domain(
+        "spatial",
+        package="analysis.spatial",
+        models=False,
+        api=True,
+        pages=True,
+        note="computed on the fly from published values; stores nothing",
+    ),
+    Domain("priority", package="analysis.priority"),  # faces: in web/*/spatial.py until they move
+    Domain("index", package="analysis.index", api=True, pages=True),
+    Domain("catalog", api=True, pages=True),
+    Domain("quality", api=True, pages=True),
+    Domain("audit", api=True, pages=True),
+    Domain("access", api=True, pages=True),
+    Domain("networks"),
+    Domain("exchange", models=False, note="formats (Excel, Data Package, SDMX, Urban Audit) over ingest"),
+)
+
+#: Commands that are not a domain: the workspace, serving, the demo, backups and exports.
+COMMANDS: tuple[str, ...] = (
+    "bettercities.cli.workspace",
+    "bettercities.cli.serve",
+    "bettercities.cli.demo",
+    "bettercities.cli.backup",
+    "bettercities.cli.export",
+)
+
+
+def get(name: str) -> Domain:
+    """The domain called ``name``."""
+    for domain in DOMAINS:
+        if domain.name == name:
+            return domain
+    raise KeyError(f"no domain {name!r} in the manifest")
+
+
+def cli_modules() -> tuple[str, ...]:
+    """Modules whose ``register(root)`` adds commands to ``bettercities``, domains first."""
+    return tuple(d.cli_module for d in DOMAINS if d.cli_module) + COMMANDS
+
+
+def router_modules() -> tuple[str, ...]:
+    """Modules with a ``router``, in the order the web app matches them."""
+    return tuple(module for d in DOMAINS for module in d.router_modules)
+
+
+def models_modules() -> tuple[str, ...]:
+    """Modules that define tables, so that ``Base.metadata`` is complete."""
+    return tuple(d.models_module for d in DOMAINS if d.models_module)
