@@ -8,14 +8,18 @@ import pandas as pd
 import pytest
 import typer
 
-from bettercities.cli import analysis as analysis_cli
+from bettercities.cli import index as index_cli
+from bettercities.cli import priority as priority_cli
+from bettercities.cli import spatial as spatial_cli
 
 
 @pytest.fixture(scope="session")
 def cli_app() -> typer.Typer:
-    """A root app with only the analysis commands (the same ``register`` that ``cli.main`` calls)."""
+    """A root app with only the index, spatial and priority commands (the same ``register`` that
+    ``cli.main`` calls)."""
     root = typer.Typer()
-    analysis_cli.register(root)
+    for face in (index_cli, spatial_cli, priority_cli):
+        face.register(root)
     return root
 
 
