@@ -36,9 +36,11 @@ test: bootstrap system-deps
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit 5); not a failure"; status=0; fi; \
 	exit $$status
 
+# lint-imports checks the architecture contracts in pyproject.toml (docs/architecture.md, "Rules").
 lint: bootstrap
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 bench: bootstrap
 	$(PY) benchmarks/run.py
