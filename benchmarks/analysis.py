@@ -153,8 +153,8 @@ def lisa(side: int = SIDE, permutations: int = PERMUTATIONS, repeat: int = 1) ->
     import esda
     import shapely
 
-    from bettercities.analysis.index.schemas import WeightsSpec
     from bettercities.analysis.spatial import statistics as spatial
+    from bettercities.analysis.spatial.schemas import WeightsSpec
 
     rng = np.random.default_rng(7)
     xs, ys = np.meshgrid(np.arange(side), np.arange(side))

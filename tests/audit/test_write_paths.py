@@ -22,6 +22,8 @@ from sqlalchemy import func, inspect, select, text
 
 from bettercities.analysis.index.results import delete_run, run_index
 from bettercities.analysis.priority import service as priority
+from bettercities.analysis.priority.evaluation import evaluate
+from bettercities.analysis.priority.schemas import load_rule
 from bettercities.areas import service as areas
 from bettercities.audit import Actor, AuditEntryOut, acting_as
 from bettercities.audit.models import AuditEntry
@@ -29,6 +31,7 @@ from bettercities.audit.recording import GENERIC
 from bettercities.catalog import approval
 from bettercities.catalog import service as catalog
 from bettercities.catalog.schemas import DatasetSpec
+from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.quality import outliers
 from bettercities.storage import backup as snapshots
@@ -88,8 +91,8 @@ def test_every_write_path_leaves_specific_entries(
         with writes(ws, "index_run", "index_run_area", actor="steward"), ws.database.session() as session:
             run = run_index(session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD)
         with writes(ws, "priority_set", "priority_set_area"), ws.database.session() as session:
-            rule = priority.load_rule("mss-low-status-negative-dynamics")
-            priority.save_set(session, priority.evaluate(session, "berlin", rule), "focus", user="s")
+            rule = load_rule("mss-low-status-negative-dynamics")
+            priority.save_set(session, evaluate(session, "berlin", rule), "focus", user="s")
         with writes(ws, "priority_set"), ws.database.session() as session:
             priority.delete_set(session, "berlin", "focus")
         with writes(ws, "index_run"), ws.database.session() as session:
@@ -122,7 +125,7 @@ def test_every_write_path_leaves_specific_entries(
         path = tmp_path / "d.csv"
         path.write_text("id,period,inhabitants\nB1,2019,100\nB2,2019,80\nB1,2020,400\nB2,2020,81\n")
         with writes(ws, "observation", "outlier_flag"):
-            import_observations(ws.database, CITY, path, level=BLOCK, user="loader")
+            import_observations(ws.database, CITY, path, ObservationImportOptions(level=BLOCK), user="loader")
         with ws.database.reader() as session:
             [flag] = outliers.list_flags(session, CITY)
         with writes(ws, "outlier_flag_event"), ws.database.session() as session:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bettercities.analysis.index.results import run_index
-from bettercities.analysis.priority import service as priority
+from bettercities.analysis.priority import evaluation, schemas, service
 from bettercities.analysis.spatial.service import analyse
 from bettercities.core.errors import Conflict, NotFound
 from bettercities.storage.workspace import Workspace
@@ -45,9 +45,9 @@ def berlin(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Works
 def test_berlin_rule_on_the_stored_mss_run_equals_the_published_classes(
     berlin: Workspace, shared_data: Path
 ) -> None:
-    rule = priority.load_rule("mss-low-status-negative-dynamics")
+    rule = schemas.load_rule("mss-low-status-negative-dynamics")
     with berlin.database.reader() as session:
-        result = priority.evaluate(session, "berlin", rule)
+        result = evaluation.evaluate(session, "berlin", rule)
     expected = published_low_status_negative_dynamics(shared_data)
     assert len(expected) == 5
     assert [a.area_id for a in result.areas] == expected
@@ -57,7 +57,7 @@ def test_berlin_rule_on_the_stored_mss_run_equals_the_published_classes(
 
 
 def test_user_rule_combining_index_class_lisa_and_threshold(berlin: Workspace) -> None:
-    rule = priority.load_rule(
+    rule = schemas.load_rule(
         {
             "name": "low status in a hot cluster or very high transfer payments",
             "combine": "any",
@@ -74,9 +74,9 @@ def test_user_rule_combining_index_class_lisa_and_threshold(berlin: Workspace) -
         }
     )
     with berlin.database.reader() as session:
-        result = priority.evaluate(session, "berlin", rule)
+        result = evaluation.evaluate(session, "berlin", rule)
         lisa = analyse(session, "berlin", S3, seed=1)
-        run = priority._Context(session, priority.areas.get_city(session, "berlin"), None, None).run(None)
+        run = evaluation._Context(session, evaluation.areas.get_city(session, "berlin"), None, None).run(None)
     hh = {a.area_id for a in lisa.areas if a.cluster == "HH"}
     low = {a.area_id for a in run.result.areas if getattr(a, "status_class", None) in ("3", "4")}
     high = {a.area_id: a.value for a in lisa.areas if a.value >= 45}
@@ -86,16 +86,16 @@ def test_user_rule_combining_index_class_lisa_and_threshold(berlin: Workspace) -
 
 def test_threshold_and_hotspot_rules_without_a_run(sqlite_workspace: Workspace) -> None:
     build_city(sqlite_workspace, slug="grid", levels=(("cell", "Zelle", "cell", (4, 4)),), years=(2021,))
-    rule = priority.PriorityRule.model_validate(
+    rule = schemas.PriorityRule.model_validate(
         {
             "name": "green",
             "conditions": [{"kind": "threshold", "indicator": "green_space", "op": ">", "value": 10}],
         }
     )
     with sqlite_workspace.database.reader() as session:
-        result = priority.evaluate(session, "grid", rule)
+        result = evaluation.evaluate(session, "grid", rule)
         with pytest.raises(NotFound):
-            priority.evaluate(session, "grid", priority.PRESETS["mss-low-status-negative-dynamics"])
+            evaluation.evaluate(session, "grid", schemas.PRESETS["mss-low-status-negative-dynamics"])
     # citybuilder: green_space = 5 + 2.5 * (position % 5) in 2021 > 10 for positions 3, 4 of every 5
     expected = [f"{i + 1:02d}" for i in range(16) if 5 + 2.5 * (i % 5) > 10]
     assert [a.area_id for a in result.areas] == expected and result.total == 16
@@ -103,20 +103,20 @@ def test_threshold_and_hotspot_rules_without_a_run(sqlite_workspace: Workspace) 
 
 def test_named_sets(workspace: Workspace) -> None:
     build_city(workspace, slug="grid", levels=(("cell", "Zelle", "cell", (3, 3)),), years=(2021,))
-    rule = priority.PriorityRule.model_validate(
+    rule = schemas.PriorityRule.model_validate(
         {
             "name": "g",
             "conditions": [{"kind": "threshold", "indicator": "green_space", "op": ">=", "value": 10}],
         }
     )
     with workspace.database.session() as session:
-        result = priority.evaluate(session, "grid", rule)
-        saved = priority.save_set(session, result, "Fokus 2021", description="for goals", user="ana")
+        result = evaluation.evaluate(session, "grid", rule)
+        saved = service.save_set(session, result, "Fokus 2021", description="for goals", user="ana")
         with pytest.raises(Conflict):
-            priority.save_set(session, result, "Fokus 2021")
+            service.save_set(session, result, "Fokus 2021")
     with workspace.database.reader() as session:
-        kept = priority.get_set(session, "grid", "Fokus 2021")
-        listed = priority.list_sets(session, "grid")
+        kept = service.get_set(session, "grid", "Fokus 2021")
+        listed = service.list_sets(session, "grid")
     assert (
         [a.area_id for a in kept.areas]
         == [a.area_id for a in result.areas]
@@ -125,28 +125,28 @@ def test_named_sets(workspace: Workspace) -> None:
     assert kept.rule == rule and kept.level == "cell" and kept.period == "2021" and kept.user == "ana"
     assert [s.name for s in listed] == ["Fokus 2021"]
     with workspace.database.session() as session:
-        narrower = priority.evaluate(
+        narrower = evaluation.evaluate(
             session,
             "grid",
             rule.model_copy(update={"conditions": [rule.conditions[0].model_copy(update={"value": 12})]}),
         )
-        replaced = priority.save_set(session, narrower, "Fokus 2021", replace=True)
+        replaced = service.save_set(session, narrower, "Fokus 2021", replace=True)
         assert len(replaced.areas) < len(kept.areas)
-        priority.delete_set(session, "grid", "Fokus 2021")
+        service.delete_set(session, "grid", "Fokus 2021")
     with workspace.database.reader() as session, pytest.raises(NotFound):
-        priority.get_set(session, "grid", "Fokus 2021")
+        service.get_set(session, "grid", "Fokus 2021")
 
 
 def test_csv_and_geojson_export(berlin: Workspace, tmp_path: Path) -> None:
     import json
 
     with berlin.database.reader() as session:
-        result = priority.evaluate(session, "berlin", priority.PRESETS["mss-low-status-negative-dynamics"])
-        assert priority.write_geojson(session, result, tmp_path / "p.geojson") == len(result.areas)
+        result = evaluation.evaluate(session, "berlin", schemas.PRESETS["mss-low-status-negative-dynamics"])
+        assert service.write_geojson(session, result, tmp_path / "p.geojson") == len(result.areas)
     features = json.loads((tmp_path / "p.geojson").read_text("utf-8"))["features"]
     assert [f["properties"]["area_id"] for f in features] == [a.area_id for a in result.areas]
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
-    priority.write_csv(result, tmp_path / "p.csv")
+    service.write_csv(result, tmp_path / "p.csv")
     with (tmp_path / "p.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["area_id"] for r in rows] == [a.area_id for a in result.areas]
@@ -221,8 +221,8 @@ def test_every_rule_key_is_documented() -> None:
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "analysis.md").read_text("utf-8")
     documented = set(re.findall(r"`([a-z_-]+)`", docs))
-    models = [priority.PriorityRule, priority.IndexClassCondition, priority.LisaCondition,
-              priority.HotspotCondition, priority.ThresholdCondition, priority.GroupCondition]  # fmt: skip
+    models = [schemas.PriorityRule, schemas.IndexClassCondition, schemas.LisaCondition,
+              schemas.HotspotCondition, schemas.ThresholdCondition, schemas.GroupCondition]  # fmt: skip
     for model in models:
         assert set(model.model_fields) <= documented, model.__name__
         kind = model.model_fields.get("kind")

@@ -13,7 +13,7 @@ import json
 import pytest
 from sqlalchemy import inspect
 
-from bettercities.analysis.priority import service as priority
+from bettercities.analysis.priority import evaluation, schemas, service
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
@@ -22,7 +22,7 @@ from tests.support.testville_mss import INTERNAL_CHOICE, PUBLIC_CHOICE, run_test
 from tests.web.citybuilder import build_city
 from tests.web.conftest import SUPPRESSED
 
-RULE = priority.PRESETS["mss-low-status-negative-dynamics"]
+RULE = schemas.PRESETS["mss-low-status-negative-dynamics"]
 
 
 @pytest.fixture
@@ -35,55 +35,55 @@ def testville(workspace: Workspace) -> int:
 def test_a_set_keeps_its_audience_and_is_shown_only_to_it(workspace: Workspace, testville: int) -> None:
     with workspace.database.session() as session:
         for audience in Audience:
-            result = priority.evaluate(session, "testville", RULE, audience=audience)
+            result = evaluation.evaluate(session, "testville", RULE, audience=audience)
             assert result.audience == audience
-            priority.save_set(session, result, audience.value, user="tester")
+            service.save_set(session, result, audience.value, user="tester")
     with workspace.database.reader() as session:
-        everything = priority.list_sets(session, "testville")  # the CLI's view: every set
+        everything = service.list_sets(session, "testville")  # the CLI's view: every set
         assert [s.name for s in everything] == ["internal", "member", "public"]
         assert [s.audience for s in everything] == [Audience.INTERNAL, Audience.MEMBER, Audience.PUBLIC]
         assert all(s.runs == [testville] for s in everything)
-        seen = {a: [s.name for s in priority.list_sets(session, "testville", audience=a)] for a in Audience}
+        seen = {a: [s.name for s in service.list_sets(session, "testville", audience=a)] for a in Audience}
         assert seen == {
             Audience.PUBLIC: ["public"],
             Audience.MEMBER: ["member", "public"],
             Audience.INTERNAL: ["internal", "member", "public"],
         }
-        internal = priority.get_set(session, "testville", "internal", audience=Audience.INTERNAL)
+        internal = service.get_set(session, "testville", "internal", audience=Audience.INTERNAL)
         assert [a.area_id for a in internal.areas] == INTERNAL_CHOICE
-        public = priority.get_set(session, "testville", "public", audience=Audience.PUBLIC)
+        public = service.get_set(session, "testville", "public", audience=Audience.PUBLIC)
         assert [a.area_id for a in public.areas] == PUBLIC_CHOICE
         for audience in (Audience.PUBLIC, Audience.MEMBER):
             with pytest.raises(NotFound):
-                priority.get_set(session, "testville", "internal", audience=audience)
+                service.get_set(session, "testville", "internal", audience=audience)
         with pytest.raises(NotFound):
-            priority.get_set(session, "testville", "member", audience=Audience.PUBLIC)
+            service.get_set(session, "testville", "member", audience=Audience.PUBLIC)
 
 
 def test_a_public_evaluation_widened_by_a_network_is_not_kept(workspace: Workspace, testville: int) -> None:
     with workspace.database.session() as session:
-        widened = priority.evaluate(session, "testville", RULE, networks=frozenset({1}))
+        widened = evaluation.evaluate(session, "testville", RULE, networks=frozenset({1}))
         assert "networks" not in widened.model_dump()  # not part of the answer
         with pytest.raises(InvalidInput, match="network"):
-            priority.save_set(session, widened, "widened")
+            service.save_set(session, widened, "widened")
         # for members and the data team the networks do not widen anything: kept
-        member = priority.evaluate(
+        member = evaluation.evaluate(
             session, "testville", RULE, audience=Audience.MEMBER, networks=frozenset({1})
         )
-        assert priority.save_set(session, member, "member").audience == Audience.MEMBER
+        assert service.save_set(session, member, "member").audience == Audience.MEMBER
 
 
 def test_names_and_descriptions_without_control_characters(workspace: Workspace, testville: int) -> None:
     """PostgreSQL cannot store NUL in text (it answered 500 through the API); a name is one line."""
     with workspace.database.session() as session:
-        result = priority.evaluate(session, "testville", RULE)
+        result = evaluation.evaluate(session, "testville", RULE)
         for name, description in (("a\x00b", None), ("two\nlines", None), ("ok", "x\x00y")):
             with pytest.raises(InvalidInput, match="control character"):
-                priority.save_set(session, result, name, description=description)
+                service.save_set(session, result, name, description=description)
         for name in ("a/b", "x.json"):
             with pytest.raises(InvalidInput, match="names the set's page"):
-                priority.save_set(session, result, name)
-        kept = priority.save_set(session, result, "ok", description="first line\nsecond line")
+                service.save_set(session, result, name)
+        kept = service.save_set(session, result, "ok", description="first line\nsecond line")
         assert kept.description == "first line\nsecond line"
 
 

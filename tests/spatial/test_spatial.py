@@ -15,8 +15,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bettercities.analysis.index.schemas import WeightsKind, WeightsSpec
 from bettercities.analysis.spatial import statistics as spatial
+from bettercities.analysis.spatial.schemas import WeightsKind, WeightsSpec
 from bettercities.core.errors import InvalidInput
 
 COLUMBUS = Path(libpysal.examples.get_path("columbus.json"))

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bettercities.analysis.index.schemas import WeightsSpec
 from bettercities.analysis.spatial import service as spatial_service
+from bettercities.analysis.spatial.schemas import WeightsSpec
 from bettercities.core.errors import NotFound
 from bettercities.storage.workspace import Workspace
 from tests.support.berlin2019 import build_berlin_2019, file_layer

@@ -23,6 +23,8 @@ from sqlalchemy import insert, select
 from bettercities.analysis.index.results import run_index
 from bettercities.analysis.index.schemas import CompositeConfig
 from bettercities.analysis.priority import service as priority
+from bettercities.analysis.priority.evaluation import evaluate
+from bettercities.analysis.priority.schemas import PriorityRule
 from bettercities.areas import service as areas
 from bettercities.catalog import approval
 from bettercities.catalog import service as catalog
@@ -144,7 +146,7 @@ def build_two_cities(ws: Workspace) -> ServedCities:
             )
             run = run_index(session, slug, config=config, level="planning_area", period="2022")
             run_ids[slug] = run.id
-            rule = priority.PriorityRule.model_validate(
+            rule = PriorityRule.model_validate(
                 {
                     "name": "green",
                     "conditions": [
@@ -152,7 +154,7 @@ def build_two_cities(ws: Workspace) -> ServedCities:
                     ],
                 }
             )
-            result = priority.evaluate(session, slug, rule, level="planning_area", period="2022")
+            result = evaluate(session, slug, rule, level="planning_area", period="2022")
             priority.save_set(session, result, PRIORITY_SET, user="fixture")
             city_finest = areas.finest_level(session, city)
             assert city_finest is not None
@@ -206,7 +208,7 @@ _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def add_user(ws: Workspace, username: str, roles: dict[str, str], *, platform_admin: bool = False) -> None:
     """Create ``username`` (password :data:`PASSWORD`) with ``roles`` {city slug: role}."""
-    from bettercities.access import service as accounts
+    from bettercities import access as accounts
 
     with ws.database.session() as session:
         accounts.create_user(session, username, PASSWORD, platform_admin=platform_admin)
@@ -216,7 +218,7 @@ def add_user(ws: Workspace, username: str, roles: dict[str, str], *, platform_ad
 
 def issue_token(ws: Workspace, username: str, *, write: bool = False, cities: list[str] | None = None) -> str:
     """A new API token of ``username`` (the raw ``bct_…`` secret)."""
-    from bettercities.access import service as accounts
+    from bettercities import access as accounts
 
     with ws.database.session() as session:
         return accounts.issue_token(

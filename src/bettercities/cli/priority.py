@@ -47,13 +47,15 @@ def priority_evaluate(
     from pydantic import ValidationError
 
     from bettercities.analysis.priority import service as priority
+    from bettercities.analysis.priority.evaluation import evaluate
+    from bettercities.analysis.priority.schemas import load_rule
     from bettercities.publication import Audience
 
     ws = open_workspace(workspace, database_url)
     with refusals(ws), ws.database.session() as session:
         try:
-            result = priority.evaluate(
-                session, city, priority.load_rule(rule), level=level, period=period,
+            result = evaluate(
+                session, city, load_rule(rule), level=level, period=period,
                 audience=Audience.INTERNAL if internal else Audience.PUBLIC,
             )  # fmt: skip
         except ValidationError as error:

@@ -40,8 +40,8 @@ def moran(
     """Global Moran's I with permutation inference (and, with --local, LISA clusters), as JSON."""
     from pydantic import ValidationError
 
-    from bettercities.analysis.index.schemas import WeightsSpec
     from bettercities.analysis.spatial import statistics as spatial
+    from bettercities.analysis.spatial.schemas import WeightsSpec
 
     try:
         spec = WeightsSpec(kind=weights, k=k, threshold=threshold)
@@ -80,7 +80,7 @@ def spatial_local(
     """Moran's I, LISA clusters and Gi* of a stored indicator over a city level, as JSON."""
     from pydantic import ValidationError
 
-    from bettercities.analysis.index.schemas import WeightsSpec
+    from bettercities.analysis.spatial.schemas import WeightsSpec
     from bettercities.analysis.spatial.service import analyse
 
     try:

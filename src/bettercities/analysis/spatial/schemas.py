@@ -1,10 +1,13 @@
-"""Typed results of spatial statistics on stored data (pages, JSON API, CLI and exports render these)."""
+"""Typed spatial weights and results of spatial statistics: of a layer (:mod:`.statistics`) and of stored data
+(:mod:`.service`; pages, JSON API, CLI and exports render these)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from enum import StrEnum
+from typing import Literal
 
-from bettercities.analysis.index.schemas import LocalArea, WeightsSpec
+from pydantic import BaseModel, Field, model_validator
+
 from bettercities.core.problems import Report
 
 #: LISA clusters in legend order, with the usual colours (GeoDa: red, blue, pink, light blue, grey).
@@ -12,6 +15,95 @@ CLUSTERS = ("HH", "LL", "LH", "HL", "ns")
 CLUSTER_COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "LH": "#abd9e9", "HL": "#fdae61", "ns": "#eeeeee"}
 HOTSPOTS = ("hot", "cold", "ns")
 HOTSPOT_COLOURS = {"hot": "#d7191c", "cold": "#2c7bb6", "ns": "#eeeeee"}
+
+
+# -- weights and statistics of a layer (statistics.py) ----------------------------------------------------
+
+
+class WeightsKind(StrEnum):
+    """Kinds of spatial weights built from geometries."""
+
+    QUEEN = "queen"
+    ROOK = "rook"
+    DISTANCE_BAND = "distance-band"
+    KNN = "knn"
+
+
+class WeightsSpec(BaseModel):
+    """How to build spatial weights; ``threshold`` (distance band) and ``k`` (knn) in the data's units."""
+
+    model_config = {"extra": "forbid", "frozen": True}
+
+    kind: WeightsKind = WeightsKind.QUEEN
+    k: int = Field(default=6, ge=1)
+    threshold: float | None = Field(default=None, gt=0)
+    binary: bool = True
+    transform: Literal["r", "b"] = Field(default="r", description="Row-standardised (r) or binary (b).")
+
+    @model_validator(mode="after")
+    def _valid(self) -> WeightsSpec:
+        if self.kind == WeightsKind.DISTANCE_BAND and self.threshold is None:
+            raise ValueError("a distance band needs a threshold")
+        return self
+
+
+class WeightsSummary(BaseModel):
+    kind: WeightsKind
+    n: int
+    mean_neighbors: float
+    islands: list[str] = Field(default_factory=list)
+
+
+class LocalArea(BaseModel):
+    """Local statistics of one area: LISA cluster and/or Getis-Ord Gi* hot/cold spot."""
+
+    area_id: str
+    value: float
+    local_i: float | None = None
+    quadrant: Literal["HH", "LH", "LL", "HL"] | None = None
+    p_sim: float | None = None
+    cluster: Literal["HH", "LL", "HL", "LH", "ns"] | None = Field(
+        default=None, description="LISA cluster if significant at alpha, else 'ns'."
+    )
+    gi_star_z: float | None = None
+    gi_star_p_sim: float | None = None
+    hotspot: Literal["hot", "cold", "ns"] | None = None
+
+
+class MoranResult(BaseModel):
+    """Global Moran's I with permutation inference, optionally with LISA per area."""
+
+    variable: str
+    n: int
+    weights: WeightsSummary
+    permutations: int
+    seed: int | None
+    I: float  # noqa: E741 - the statistic's name
+    expected_I: float
+    variance_I_norm: float
+    z_norm: float
+    p_norm: float
+    p_sim: float | None
+    z_sim: float | None
+    alpha: float
+    local: list[LocalArea] | None = None
+    report: Report = Field(default_factory=Report)
+
+
+class LocalResult(BaseModel):
+    """Local statistics (LISA and/or Gi*) for every area."""
+
+    variable: str
+    n: int
+    weights: WeightsSummary
+    permutations: int
+    seed: int | None
+    alpha: float
+    areas: list[LocalArea]
+    report: Report = Field(default_factory=Report)
+
+
+# -- stored data (service.py) ------------------------------------------------------------------------------
 
 
 class GlobalMoran(BaseModel):

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from bettercities.analysis.index.schemas import WeightsKind, WeightsSpec
 from bettercities.analysis.spatial import statistics as spatial
 from bettercities.analysis.spatial.schemas import (
     CLUSTERS,
@@ -23,6 +22,8 @@ from bettercities.analysis.spatial.schemas import (
     GlobalMoran,
     SpatialAnalysis,
     SpatialArea,
+    WeightsKind,
+    WeightsSpec,
 )
 from bettercities.areas import service as areas
 from bettercities.areas.models import City, SpatialLevel

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from bettercities.analysis.index.schemas import (
+from bettercities.analysis.spatial.schemas import (
     LocalArea,
     LocalResult,
     MoranResult,

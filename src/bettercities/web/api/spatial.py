@@ -9,11 +9,11 @@ from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field, ValidationError
 
 from bettercities.access.policy import Permission, Principal, audience_for
-from bettercities.analysis.index.schemas import WeightsKind, WeightsSpec
 from bettercities.analysis.priority import service as priority
-from bettercities.analysis.priority.service import PriorityResult, PriorityRule, PrioritySetOut
+from bettercities.analysis.priority.evaluation import evaluate
+from bettercities.analysis.priority.schemas import PRESETS, PriorityResult, PriorityRule, PrioritySetOut
 from bettercities.analysis.spatial import service as spatial_service
-from bettercities.analysis.spatial.schemas import SpatialAnalysis
+from bettercities.analysis.spatial.schemas import SpatialAnalysis, WeightsKind, WeightsSpec
 from bettercities.analysis.spatial.typology import MAX_TYPES, ClusterMethod, TypologyResult, typology
 from bettercities.areas import service as areas
 from bettercities.core.errors import Forbidden, InvalidInput, NotFound
@@ -177,11 +177,11 @@ class PriorityQuery:
     def run(self, reader: Reader, slug: str, rule: PriorityRule | None = None) -> PriorityResult:
         """The areas meeting the rule, judged on what the reader's principal may see."""
         if rule is None:
-            if self.rule not in priority.PRESETS:
+            if self.rule not in PRESETS:
                 raise NotFound("priority rule", self.rule)
-            rule = priority.PRESETS[self.rule]
+            rule = PRESETS[self.rule]
         city_id = areas.get_city(reader.session, slug).id
-        return priority.evaluate(
+        return evaluate(
             reader.session, slug, rule, level=self.level, period=self.period,
             audience=reader.audience(city_id), networks=reader.networks(city_id),
         )  # fmt: skip
@@ -232,10 +232,10 @@ class PrioritySetRequest(BaseModel):
     def preset_or_rule(self) -> PriorityRule:
         if isinstance(self.rule, PriorityRule):
             return self.rule
-        if self.rule not in priority.PRESETS:
-            known = ", ".join(priority.PRESETS)
+        if self.rule not in PRESETS:
+            known = ", ".join(PRESETS)
             raise InvalidInput(f"unknown preset rule {self.rule!r} (presets: {known})")
-        return priority.PRESETS[self.rule]
+        return PRESETS[self.rule]
 
 
 def save_priority_set(
@@ -253,7 +253,7 @@ def save_priority_set(
                 f"{principal.name} may not evaluate a rule for the audience {audience.value!r} here"
             )
         # evaluated without network-shared data: a set is shown to everyone of its audience
-        result = priority.evaluate(
+        result = evaluate(
             session, slug, request.preset_or_rule(), level=request.level, period=request.period,
             audience=audience,
         )  # fmt: skip

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from bettercities.access.policy import Permission, audience_for, can
 from bettercities.analysis.priority import service as priority
-from bettercities.analysis.priority.service import PriorityArea, PriorityResult, PrioritySetOut
+from bettercities.analysis.priority.schemas import PRESETS, PriorityArea, PriorityResult, PrioritySetOut
 from bettercities.analysis.spatial import service as spatial_service
 from bettercities.analysis.spatial.schemas import (
     CLUSTER_COLOURS,
@@ -363,7 +363,7 @@ def render_priority(
         status_code=status_code,
         result=result,
         city=city,
-        presets=priority.PRESETS,
+        presets=PRESETS,
         sets=visible_sets(reader, slug),
         can_save=can(principal, Permission.ANALYSE, city.id),
         audiences=choices,
