@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from bettercities import access as accounts
 from bettercities import networks
 from bettercities.access.models import ApiToken, LoginSession
-from bettercities.access.policy import NetworkRole, Permission, Role, can
+from bettercities.access.policy import NetworkRole, Permission, Role, TokenScope, can
 from bettercities.areas import service as areas
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
 from bettercities.storage.workspace import Workspace
@@ -207,7 +207,7 @@ def test_principal_networks_from_cities_and_network_roles(anna: Workspace) -> No
         net = {slug: networks.get_network(session, slug).id for slug in ("north", "south", "east")}
         principal = accounts.principal_for(session, user)
         limited = accounts.principal_for(
-            session, user, accounts.service.TokenScope(write=False, cities=frozenset({ids["a"]}))
+            session, user, TokenScope(write=False, cities=frozenset({ids["a"]}))
         )
         out = accounts.user_out(session, user)
     assert principal.networks == {net["north"], net["south"], net["east"]}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.responses import HTMLResponse
 
-from bettercities.access import service as accounts
+from bettercities import access as accounts
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.support.browser import launch

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bettercities.access import service as accounts
+from bettercities import access as accounts
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.support.browser import launch

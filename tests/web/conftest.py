@@ -10,8 +10,8 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
+from bettercities import access as accounts
 from bettercities.access import passwords
-from bettercities.access import service as accounts
 from bettercities.access.policy import Role
 from bettercities.core.settings import Settings
 from bettercities.storage.workspace import Workspace

@@ -18,7 +18,7 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from bettercities.access import service as accounts
+from bettercities import access as accounts
 from bettercities.access.models import ApiToken
 from bettercities.access.policy import Role, audience_for
 from bettercities.analysis import parse_config

@@ -24,7 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from bettercities.access import service as accounts
+from bettercities import access as accounts
 from bettercities.analysis.index.exports import export_run
 from bettercities.analysis.index.results import run_index
 from bettercities.analysis.index.schemas import CompositeConfig

@@ -130,6 +130,13 @@ def require(
     raise Forbidden(f"{principal.name} may not {action} here (needs the permission '{permission.value}')")
 
 
+def signed_in(principal: Principal) -> str:
+    """The user name of a signed-in principal; :class:`Forbidden` (401) for the anonymous visitor."""
+    if principal.anonymous:
+        raise Forbidden("sign in to manage API tokens", anonymous=True)
+    return principal.name
+
+
 def audience_for(principal: Principal, city_id: int) -> Audience:
     """What ``principal`` may see of city ``city_id``: everything (its data team), its restricted data but
     not suppressed cells (its members), or what the public sees."""
@@ -159,4 +166,5 @@ __all__ = [
     "can",
     "can_administer_platform",
     "require",
+    "signed_in",
 ]

@@ -1,12 +1,13 @@
-"""What the accounts domain returns: users, memberships and API tokens (never a secret but once)."""
+"""What the accounts domain takes and returns: users, memberships, API tokens (never a secret but once) and
+who the principal is."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from bettercities.access.policy import NetworkRole, Role
+from bettercities.access.policy import NetworkRole, Permission, Role
 
 
 class MembershipOut(BaseModel):
@@ -56,3 +57,39 @@ class IssuedToken(BaseModel):
 
     token: str
     info: TokenOut
+
+
+class TokenIn(BaseModel):
+    """A token to issue: a name to recognise it, write access or read-only, the cities it reaches."""
+
+    name: str = Field(min_length=1, max_length=100)
+    write: bool = Field(default=False, description="Also write (import, act on flags, approval steps).")
+    cities: list[str] | None = Field(default=None, description="City slugs; empty: every city of the user.")
+    expires_days: int = Field(default=90, ge=1, le=365)
+
+
+class CityRoleOut(BaseModel):
+    """The principal's role in one city and what it may do there (narrowed by a token's scope)."""
+
+    city: str
+    city_name: str
+    role: Role
+    permissions: list[Permission]
+
+
+class ScopeOut(BaseModel):
+    """The scope of the API token the request came with."""
+
+    write: bool
+    cities: list[str] | None  # slugs; None: every city of the user
+
+
+class MeOut(BaseModel):
+    """Who makes the request."""
+
+    anonymous: bool
+    username: str | None
+    display_name: str | None = None
+    platform_admin: bool = False
+    roles: list[CityRoleOut] = []
+    token: ScopeOut | None = None

@@ -2,9 +2,9 @@
 
 :class:`Authenticate` (ASGI middleware) resolves the principal once per request:
 
-* ``Authorization: Bearer bct_…`` → :func:`bettercities.access.service.resolve_token`; a token that is
+* ``Authorization: Bearer bct_…`` → :func:`bettercities.access.tokens.resolve_token`; a token that is
   unknown, expired or revoked is refused with 401 (never silently anonymous);
-* else the session cookie ``bc_session`` → :func:`~bettercities.access.service.resolve_session`
+* else the session cookie ``bc_session`` → :func:`~bettercities.access.sessions.resolve_session`
   (an unknown or ended session is the anonymous visitor);
 * else :data:`~bettercities.access.policy.ANONYMOUS`.
 
@@ -303,18 +303,18 @@ class Authenticate:
             await self.app(scope, receive, send)
 
     def _resolve_token(self, raw: str) -> Principal | None:
-        from bettercities.access import service as accounts
+        from bettercities.access import tokens
 
         if not raw.startswith(TOKEN_PREFIX):
             return None
         with self.workspace.database.session() as session:
-            return accounts.resolve_token(session, raw)
+            return tokens.resolve_token(session, raw)
 
     def _resolve_session(self, raw: str) -> Principal | None:
-        from bettercities.access import service as accounts
+        from bettercities.access import sessions
 
         with self.workspace.database.session() as session:
-            return accounts.resolve_session(session, raw, settings=self.settings)
+            return sessions.resolve_session(session, raw, settings=self.settings)
 
     async def _refuse_token(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         # The token itself is never logged.

@@ -129,6 +129,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 StateDep = Annotated[ViewState, Depends(view_state)]
 TemplatesDep = Annotated[Templates, Depends(get_templates)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+#: The workspace, for routes that write (``with workspace.database.session() as session: …``).
+WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
 
 #: An id in a path or query parameter (run, flag, token …): ids beyond the databases' 64-bit integers are
 #: refused with 422 instead of reaching the database (SQLite's driver raises OverflowError on them).

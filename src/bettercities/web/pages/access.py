@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from bettercities.access import service as accounts
-from bettercities.access.schemas import IssuedToken, TokenOut
+from bettercities.access import sessions, tokens
+from bettercities.access.policy import signed_in
+from bettercities.access.queries import me_view
+from bettercities.access.schemas import IssuedToken, MeOut, TokenIn, TokenOut
 from bettercities.audit.context import Actor, acting_as
 from bettercities.audit.service import record_event
 from bettercities.core.errors import InvalidInput
-from bettercities.storage.workspace import Workspace
 from bettercities.web import auth
-from bettercities.web.api.access import MeOut, TokenIn, issue, me_view, revoke, signed_in
 from bettercities.web.deps import (
     DbId,
     Lang,
@@ -28,12 +28,11 @@ from bettercities.web.deps import (
     SessionDep,
     SettingsDep,
     TemplatesDep,
-    get_workspace,
+    WorkspaceDep,
 )
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
-WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -106,11 +105,11 @@ def login(
     request_id = auth.current(request).request_id
     try:
         with workspace.database.session() as session:
-            user = accounts.authenticate(session, username, password, settings=settings)
+            user = sessions.authenticate(session, username, password, settings=settings)
             previous = auth.current(request).session_token
             if previous is not None:  # signing in again (perhaps as someone else) ends the old session
-                accounts.end_session(session, previous)
-            raw = accounts.start_session(session, user, settings=settings)
+                sessions.end_session(session, previous)
+            raw = sessions.start_session(session, user, settings=settings)
             actor = Actor(user.username, user.id, "web", request_id)
             with acting_as(actor):
                 record_event(
@@ -120,9 +119,9 @@ def login(
                     entity="app_user",
                     entity_key=user.username,
                 )
-    except accounts.LoginRefused as refused:
+    except sessions.LoginRefused as refused:
         with workspace.database.session() as session:
-            subject = accounts.sign_in_subject(session, username)
+            subject = sessions.sign_in_subject(session, username)
             record_event(
                 session,
                 "login-failed",
@@ -154,7 +153,7 @@ def logout(request: Request, workspace: WorkspaceDep, principal: PrincipalDep) -
     raw = auth.current(request).session_token
     if raw is not None:
         with workspace.database.session() as session:
-            accounts.end_session(session, raw)
+            sessions.end_session(session, raw)
             record_event(
                 session,
                 "logout",
@@ -231,7 +230,7 @@ def change_password(
         )
     try:
         with workspace.database.session() as writer:
-            accounts.change_password(
+            sessions.change_password(
                 writer, username, old_password, new_password, keep_session=auth.current(request).session_token
             )
             record_event(
@@ -241,7 +240,7 @@ def change_password(
                 entity="app_user",
                 entity_key=username,
             )
-    except (accounts.LoginRefused, InvalidInput) as refused:
+    except (sessions.LoginRefused, InvalidInput) as refused:
         return _account_page(
             request, session, principal, templates, lang, error=str(refused), status_code=422
         )
@@ -265,7 +264,7 @@ def _tokens_page(
         "access/tokens.html",
         lang=lang,
         me=me_view(session, principal),
-        tokens=accounts.list_tokens(session, username),
+        tokens=tokens.list_tokens(session, username),
         issued=issued,
         error=error,
         status_code=status_code,
@@ -276,7 +275,7 @@ def _tokens_page(
 
 @router.get("/account/tokens.json", response_model=list[TokenOut], summary="API tokens page (JSON twin)")
 def tokens_json(session: SessionDep, principal: PrincipalDep) -> list[TokenOut]:
-    return accounts.list_tokens(session, signed_in(principal))
+    return tokens.list_tokens(session, signed_in(principal))
 
 
 @router.get("/account/tokens", response_class=HTMLResponse, include_in_schema=False)
@@ -307,7 +306,8 @@ def issue_token(
         message = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in error.errors())
         return _tokens_page(request, session, principal, templates, lang, error=message, status_code=422)
     try:
-        issued = issue(workspace, principal, wanted, via="web")
+        with workspace.database.session() as writer:
+            issued = tokens.issue_own_token(writer, principal, wanted, via="web")
     except InvalidInput as refused:
         return _tokens_page(request, session, principal, templates, lang, error=str(refused), status_code=422)
     with workspace.database.reader() as fresh:  # a new read sees the new token in the list
@@ -318,5 +318,6 @@ def issue_token(
 def revoke_token(
     token_id: DbId, workspace: WorkspaceDep, principal: PrincipalDep, lang: Lang
 ) -> RedirectResponse:
-    revoke(workspace, principal, token_id)
+    with workspace.database.session() as session:
+        tokens.revoke_own_token(session, principal, token_id)
     return RedirectResponse(f"/account/tokens?lang={lang}", status_code=303)
