@@ -18,7 +18,7 @@ from bettercities.analysis.index.schemas import (
     MssConfig,
 )
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "analysis.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "index.md"
 
 
 @pytest.mark.parametrize(

@@ -219,7 +219,7 @@ def test_cli_evaluate_save_and_list(berlin: Workspace, shared_data: Path, tmp_pa
 def test_every_rule_key_is_documented() -> None:
     import re
 
-    docs = (Path(__file__).resolve().parents[2] / "docs" / "analysis.md").read_text("utf-8")
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "priority.md").read_text("utf-8")
     documented = set(re.findall(r"`([a-z_-]+)`", docs))
     models = [schemas.PriorityRule, schemas.IndexClassCondition, schemas.LisaCondition,
               schemas.HotspotCondition, schemas.ThresholdCondition, schemas.GroupCondition]  # fmt: skip
