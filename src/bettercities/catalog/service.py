@@ -26,7 +26,7 @@ from bettercities.catalog.schemas import (
     State,
 )
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
-from bettercities.core.problems import Problem, Report
+from bettercities.core.problems import Report
 from bettercities.indicators.models import Indicator
 
 _SPEC_FIELDS = tuple(
@@ -53,15 +53,8 @@ def load_specs(path: Path | str) -> list[DatasetSpec]:
         try:
             specs.append(DatasetSpec.model_validate(entry))
         except ValidationError as error:
-            for item in error.errors():
-                report.add(
-                    Problem(
-                        code="invalid-dataset",
-                        message=f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}",
-                        file=path.name,
-                        row=number,
-                    )
-                )
+            invalid = Report.from_validation_error(error, code="invalid-dataset", file=path.name, row=number)
+            report.extend(invalid.problems)
     if not report.ok:
         raise InvalidInput(f"{path.name}: {len(report.problems)} invalid fields; nothing added", report)
     return specs

@@ -1,7 +1,8 @@
 """Typed problems and reports: expected data problems are data, with stable codes.
 
 A :class:`Report` collects *every* problem found in an input, each naming the file,
-row and column where it occurs, so that a user can fix a file in one pass.
+row and column where it occurs, so that a user can fix a file in one pass. Every code comes from
+the catalogue :data:`bettercities.core.problem_codes.PROBLEM_CODES`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 
 class Severity(StrEnum):
@@ -25,7 +26,9 @@ class Problem(BaseModel):
 
     model_config = {"frozen": True}
 
-    code: str = Field(description="Stable code, e.g. 'type-error', 'unknown-area', 'duplicate-key'.")
+    code: str = Field(
+        description="Stable code from the catalogue (docs/problems.md), e.g. 'type-error', 'unknown-area'."
+    )
     message: str = Field(description="Human-readable explanation in English.")
     severity: Severity = Severity.ERROR
     file: str | None = None
@@ -69,6 +72,31 @@ class Report(BaseModel):
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == Severity.WARNING]
 
+    @classmethod
+    def from_validation_error(
+        cls,
+        error: ValidationError,
+        *,
+        code: str,
+        file: str | None = None,
+        row: int | None = None,
+        source: str | None = None,
+    ) -> Report:
+        """One problem ``code`` per field that pydantic refused: its message, the field's dotted path as the
+        column and, when it is a single value, the value given (at most 200 characters)."""
+        problems = [
+            Problem(
+                code=code,
+                message=detail["msg"],
+                file=file,
+                row=row,
+                column=".".join(str(part) for part in detail["loc"]) or None,
+                value=_given(detail.get("input")),
+            )
+            for detail in error.errors()
+        ]
+        return cls(source=source, problems=problems)
+
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
 
@@ -91,3 +119,10 @@ class Report(BaseModel):
         if limit is not None and len(self.problems) > limit:
             lines.append(f"… and {len(self.problems) - limit} more")
         return "\n".join(lines)
+
+
+def _given(value: object) -> str | None:
+    """A refused input as a problem's value: single values only (not the whole mapping of an entry)."""
+    if value is None or isinstance(value, dict | list | tuple | set):
+        return None
+    return str(value)[:200]

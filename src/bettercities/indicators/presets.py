@@ -9,7 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from bettercities.core.errors import InvalidInput, NotFound
-from bettercities.core.problems import Problem, Report
+from bettercities.core.problems import Report
 from bettercities.indicators.schemas import IndicatorSpec
 
 
@@ -46,16 +46,9 @@ def load_definitions(source: str | Path) -> list[IndicatorSpec]:
         try:
             specs.append(IndicatorSpec.model_validate(entry))
         except ValidationError as error:
-            for detail in error.errors():
-                report.add(
-                    Problem(
-                        code="invalid-definition",
-                        message=detail["msg"],
-                        file=name,
-                        row=number,
-                        column=".".join(str(x) for x in detail["loc"]) or None,
-                    )
-                )
+            report.extend(
+                Report.from_validation_error(error, code="invalid-definition", file=name, row=number).problems
+            )
     if not report.ok:
         raise InvalidInput(f"{name}: {len(report.errors)} invalid indicator definitions", report)
     return specs

@@ -4,7 +4,7 @@ Checks: empty key cells (``missing-value``), periods (``missing-period``, ``inva
 valid at the period (``unknown-area``), indicators (``unknown-indicator``), numbers and flags
 (``type-error``, ``invalid-flag``), keys repeated in the file (``duplicate-key``), ranges
 (``out-of-range``), shares (``numerator-exceeds-denominator``, ``inconsistent-value``) and rows
-without a value (``empty-value``). All codes: :data:`bettercities.ingest.codes.PROBLEM_CODES`.
+without a value (``empty-value``). All codes: :data:`bettercities.core.problem_codes.PROBLEM_CODES`.
 
 Everything is computed on whole arrays; Python only runs per *problem listed*.
 """

@@ -161,20 +161,12 @@ def load_rules(source: str | Path) -> list[RuleSpec]:
             spec = RuleSpec.model_validate(entry)
             spec.expressions  # noqa: B018  (checks 'between' operands)
             specs.append(spec)
-        except (ValidationError, ValueError) as error:
-            details = (
-                error.errors() if isinstance(error, ValidationError) else [{"msg": str(error), "loc": ()}]
+        except ValidationError as error:
+            report.extend(
+                Report.from_validation_error(error, code="invalid-rule", file=name, row=number).problems
             )
-            for detail in details:
-                report.add(
-                    Problem(
-                        code="invalid-rule",
-                        message=str(detail["msg"]),
-                        file=name,
-                        row=number,
-                        column=".".join(str(x) for x in detail["loc"]) or None,
-                    )
-                )
+        except ValueError as error:
+            report.add(Problem(code="invalid-rule", message=str(error), file=name, row=number))
     if not report.ok:
         raise InvalidInput(f"{name}: {len(report.errors)} invalid rules", report)
     return specs

@@ -66,14 +66,5 @@ def parse_config(document: Any, *, name: str = "configuration") -> IndexConfigBa
     try:
         return method.config_model.model_validate(document)
     except ValidationError as error:
-        report = Report(source=name)
-        for detail in error.errors():
-            report.add(
-                Problem(
-                    code="invalid-configuration",
-                    message=detail["msg"],
-                    file=name,
-                    column=".".join(str(x) for x in detail["loc"]) or None,
-                )
-            )
+        report = Report.from_validation_error(error, code="invalid-configuration", file=name, source=name)
         raise InvalidInput(f"{name}: {len(report.errors)} invalid configuration entries", report) from None

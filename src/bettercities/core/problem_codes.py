@@ -1,0 +1,132 @@
+"""The catalogue of problem codes: every :class:`~bettercities.core.problems.Problem` names one of these.
+
+Codes are stable: scripts, the web upload and users match on them, so a code is added here (and in
+``docs/problems.md``, which lists this catalogue) and never respelled. ``severity`` is the code's usual
+severity; a few problems take theirs from elsewhere (a quality rule's own, for ``rule-violation``).
+Tests check that the sources use no other code and that the documentation agrees with the catalogue.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from bettercities.core.problems import Severity
+
+
+class ProblemCode(BaseModel):
+    """One entry of the catalogue."""
+
+    model_config = {"frozen": True}
+
+    code: str = Field(pattern=r"^[a-z]+(-[a-z]+)*$")
+    title: str
+    description: str
+    severity: Severity
+
+
+def _entry(code: str, severity: str, title: str, description: str) -> tuple[str, ProblemCode]:
+    return code, ProblemCode(code=code, title=title, description=description, severity=Severity(severity))
+
+
+ERROR, WARNING = "error", "warning"
+
+PROBLEM_CODES: dict[str, ProblemCode] = dict(
+    [
+        # reading a file
+        _entry("unsupported-format", ERROR, "Unsupported format",
+               "the file suffix (or export format) has no registered reader/writer"),
+        _entry("empty-file", ERROR, "Empty file", "the file or sheet holds nothing"),
+        _entry("unreadable-file", ERROR, "Unreadable file",
+               "the file is damaged or not of the format its suffix says"),
+        _entry("encoding-error", ERROR, "Encoding error",
+               "the text cannot be decoded with the given encoding"),
+        _entry("missing-header", ERROR, "Missing header", "the first row does not name the columns"),
+        _entry("missing-sheet", ERROR, "Missing sheet", "the Excel workbook has no sheet of that name"),
+        _entry("missing-layer", ERROR, "Missing layer", "the geodata file has no layer of that name"),
+        _entry("several-layers", WARNING, "Several layers",
+               "the geodata file has several layers; the first was read"),
+        _entry("missing-crs", WARNING, "Missing CRS",
+               "the geodata file names no coordinate reference system; WGS84 assumed"),
+        _entry("malformed-row", ERROR, "Malformed row", "a row has more or fewer fields than the header"),
+        # columns and options
+        _entry("missing-column", ERROR, "Missing column",
+               "a column named by an option (or required) is not in the file"),
+        _entry("duplicate-column", ERROR, "Duplicate column", "two columns have the same name"),
+        _entry("unknown-column", WARNING, "Unknown column", "a column to ignore is not in the file"),
+        _entry("invalid-option", ERROR, "Invalid option",
+               "an option is invalid (e.g. both `--period` and `--period-column`)"),
+        _entry("invalid-mapping", ERROR, "Invalid mapping",
+               "a `--map` target is not valid for the layout, or a mapping line is not `SOURCE=CODE`"),
+        _entry("missing-option", ERROR, "Missing option",
+               "an export needs an option (a map needs `--indicator` and `--period`)"),
+        _entry("no-data", ERROR, "No data", "the file holds no values to import"),
+        # observation cells
+        _entry("missing-value", ERROR, "Missing value",
+               "a key cell (area id, indicator, period) is empty; areas: no id"),
+        _entry("missing-period", ERROR, "Missing period",
+               "no period for a column: no `--period`, period column or `CODE@PERIOD`"),
+        _entry("invalid-period", ERROR, "Invalid period", "a period cell or option is not a period"),
+        _entry("unknown-area", ERROR, "Unknown area",
+               "no area of the level with this id is valid at the period"),
+        _entry("unknown-indicator", ERROR, "Unknown indicator",
+               "a column (wide) or indicator cell (long) is not a registered indicator"),
+        _entry("type-error", ERROR, "Not a number", "text in a numeric cell (value, numerator, denominator)"),
+        _entry("invalid-flag", ERROR, "Invalid flag",
+               "a flag cell is not 1/0, x/empty, true/false, yes/no, ja/nein"),
+        _entry("duplicate-key", ERROR, "Duplicate key",
+               "the same area + indicator + period (areas: the same id) appears twice"),
+        _entry("out-of-range", ERROR, "Out of range",
+               "a value outside the indicator's `min_value` .. `max_value`"),
+        _entry("numerator-exceeds-denominator", ERROR, "Numerator exceeds denominator",
+               "a share whose numerator exceeds its denominator"),
+        _entry("inconsistent-value", WARNING, "Inconsistent value",
+               "a value differs from factor × numerator / denominator"),
+        _entry("empty-value", WARNING, "Empty value", "long layout: a row without a value is skipped"),
+        # quality rules and outlier screening (docs/quality.md)
+        _entry("rule-violation", ERROR, "Rule violated",
+               "a validation rule fails (its severity is the rule's: error or warning)"),
+        _entry("rule-missing-value", ERROR, "Rule operand missing",
+               "an operand of a rule with missing: fail has no value"),
+        _entry("invalid-rule", ERROR, "Invalid rule",
+               "a rule definition is invalid (unknown operator, bad expression)"),
+        _entry("outlier", WARNING, "Outlier",
+               "a value flagged by outlier screening; it waits in the follow-up queue"),
+        _entry("undated-value", WARNING, "Undated value",
+               "Urban Audit: a value without a reference year is left out"),
+        # areas
+        _entry("invalid-id", ERROR, "Invalid id", "an area id longer than 60 characters"),
+        _entry("id-fixed", WARNING, "Id fixed", "an id was replaced by `--fix-id` (recorded for provenance)"),
+        _entry("invalid-geometry", ERROR, "Invalid geometry",
+               "not a (repairable) polygon in WGS84 longitude/latitude"),
+        _entry("missing-geometry", WARNING, "Missing geometry",
+               "a feature without geometry (the area is stored without one)"),
+        _entry("unknown-parent", ERROR, "Unknown parent", "the parent id is not an area of the parent level"),
+        _entry("no-parent-level", ERROR, "No parent level",
+               "a parent id was given but the level has no parent level"),
+        _entry("invalid-validity", ERROR, "Invalid validity", "`valid_to` is not after `valid_from`"),
+        _entry("weights-not-one", ERROR, "Weights do not add up to one",
+               "a crosswalk's weights of one source area do not add up to 1"),
+        # definitions read from files (indicators, catalogue, index configurations)
+        _entry("invalid-definition", ERROR, "Invalid indicator definition",
+               "an entry of an indicator definitions file is invalid"),
+        _entry("invalid-dataset", ERROR, "Invalid dataset", "an entry of a catalogue YAML file is invalid"),
+        _entry("invalid-configuration", ERROR, "Invalid index configuration",
+               "an entry of an index configuration is invalid"),
+        _entry("unknown-method", ERROR, "Unknown index method",
+               "the index configuration names no registered method"),
+        # computing an index
+        _entry("missing-population", ERROR, "Missing population",
+               "the index configuration needs a population column the data lack"),
+        _entry("missing-id", ERROR, "Missing area id", "a row of the index data has an empty area id"),
+        _entry("nothing-to-score", WARNING, "Nothing to score", "no area is left to score"),
+        # spatial statistics
+        _entry("no-value", WARNING, "No value",
+               "an area without a published value is left out of a spatial statistic or typology"),
+        _entry("no-geometry", WARNING, "No geometry",
+               "an area without a stored geometry is left out of the spatial statistics"),
+        _entry("too-few-areas", ERROR, "Too few areas", "fewer than 3 areas with a value and a geometry"),
+        _entry("islands", WARNING, "Islands", "areas without neighbours under the chosen weights"),
+        # web
+        _entry("import-failed", ERROR, "Import failed", "an import started from the web failed"),
+    ]
+)  # fmt: skip
