@@ -116,7 +116,8 @@ def outliers_list(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """List flagged values of the follow-up queue."""
-    from bettercities.quality.queries import QueueFilter, queue_view
+    from bettercities.quality.queries import queue_view
+    from bettercities.quality.schemas import QueueFilter
 
     filters = QueueFilter(status=None if status == "all" else status, indicator=indicator, method=method)
     with _session(workspace, database_url) as session:

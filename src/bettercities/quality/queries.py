@@ -1,60 +1,24 @@
 """What the quality faces show (CLI, JSON API, pages): rules with their results, the outlier queue, the
-import history of an indicator. One function per view; the faces only render them."""
+import history of an indicator, a revision diff. One function per view; the faces only render them."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
 from bettercities.core.problems import Problem
+from bettercities.publication import Audience
 from bettercities.quality import diff, outliers, rules
+from bettercities.quality.schemas import (
+    DiffQuery,
+    HistoryView,
+    QueueFilter,
+    QueueView,
+    RuleStatus,
+    RulesView,
+)
 
 EXAMPLES = 5
-
-
-class RuleStatus(BaseModel):
-    """A stored rule and the result of checking it now on the city's current values."""
-
-    rule: rules.RuleSpec
-    description: str
-    failures: int
-    examples: list[Problem] = Field(default_factory=list)
-
-
-class RulesView(BaseModel):
-    """The rules of a city with their results (checked when the view is made)."""
-
-    city: str
-    city_name: str
-    rules: list[RuleStatus]
-    rule_sets: list[str] = Field(description="Shipped rule sets that can be added.")
-
-
-class QueueFilter(BaseModel):
-    """Which flags of the queue to list (one filter for page, API and CLI)."""
-
-    status: str | None = "open"
-    indicator: str | None = None
-    method: str | None = None
-
-
-class QueueView(BaseModel):
-    """The outlier follow-up queue of a city."""
-
-    city: str
-    city_name: str
-    filters: QueueFilter
-    flags: list[outliers.FlagOut]
-
-
-class HistoryView(BaseModel):
-    """The imports of a city (of one indicator), newest first, each diffed against the one before."""
-
-    city: str
-    city_name: str
-    indicator: str | None
-    imports: list[diff.ImportEntry]
 
 
 def rules_view(session: Session, city_slug: str) -> RulesView:
@@ -101,13 +65,10 @@ def history_view(session: Session, city_slug: str, *, indicator: str | None = No
     )
 
 
-__all__ = [
-    "HistoryView",
-    "QueueFilter",
-    "QueueView",
-    "RuleStatus",
-    "RulesView",
-    "history_view",
-    "queue_view",
-    "rules_view",
-]
+def diff_view(session: Session, city_slug: str, query: DiffQuery) -> diff.RevisionDiff:
+    """The diff between the two states ``query`` names, with every value: the views of the quality domain
+    are the city's data team's (they need the permission ``view_suppressed``)."""
+    return diff.diff(session, query.spec(city_slug, Audience.INTERNAL))
+
+
+__all__ = ["diff_view", "history_view", "queue_view", "rules_view"]

@@ -15,6 +15,7 @@ from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.core.settings import Settings
 from bettercities.figures.classes import DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASSES, ClassMethod
+from bettercities.quality.schemas import DiffQuery, QueueFilter
 from bettercities.storage.workspace import Workspace
 from bettercities.views.schemas import ViewState
 from bettercities.views.service import Reader
@@ -131,6 +132,15 @@ TemplatesDep = Annotated[Templates, Depends(get_templates)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 #: The workspace, for routes that write (``with workspace.database.session() as session: …``).
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
+
+#: Route dependencies of a ``{slug}`` route: the views that show unpublished and suppressed values (the city's
+#: data team, analyst and up) and the writes of stewards and up (acting on a flag, importing).
+NEEDS_VIEW_SUPPRESSED = [Depends(requires(Permission.VIEW_SUPPRESSED))]
+NEEDS_EDIT = [Depends(requires(Permission.EDIT))]
+
+#: The filters of the quality queue and the two states of a revision diff, from the query string.
+QueueDep = Annotated[QueueFilter, Depends()]
+DiffDep = Annotated[DiffQuery, Depends()]
 
 #: An id in a path or query parameter (run, flag, token …): ids beyond the databases' 64-bit integers are
 #: refused with 422 instead of reaching the database (SQLite's driver raises OverflowError on them).

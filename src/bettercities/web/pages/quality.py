@@ -9,19 +9,21 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from bettercities.core.errors import InvalidInput
-from bettercities.publication import Audience
-from bettercities.quality import diff
-from bettercities.quality.queries import (
-    HistoryView,
-    QueueFilter,
-    QueueView,
-    RulesView,
-    history_view,
-    queue_view,
-    rules_view,
+from bettercities.quality import diff, outliers
+from bettercities.quality.queries import diff_view, history_view, queue_view, rules_view
+from bettercities.quality.schemas import FlagAction, HistoryView, QueueFilter, QueueView, RulesView
+from bettercities.web.deps import (
+    NEEDS_EDIT,
+    NEEDS_VIEW_SUPPRESSED,
+    DbId,
+    DiffDep,
+    Lang,
+    PrincipalDep,
+    QueueDep,
+    SessionDep,
+    TemplatesDep,
+    WorkspaceDep,
 )
-from bettercities.web.api.quality import EDIT, VIEW, DiffDep, FlagAction, QueueDep, WorkspaceDep, resolve
-from bettercities.web.deps import DbId, Lang, PrincipalDep, SessionDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
@@ -31,14 +33,17 @@ router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
     "/cities/{slug}/quality/outliers.json",
     response_model=QueueView,
     summary="Outlier queue (JSON twin)",
-    dependencies=VIEW,
+    dependencies=NEEDS_VIEW_SUPPRESSED,
 )
 def outliers_json(slug: str, session: SessionDep, filters: QueueDep) -> QueueView:
     return queue_view(session, slug, filters)
 
 
 @router.get(
-    "/cities/{slug}/quality/outliers", response_class=HTMLResponse, include_in_schema=False, dependencies=VIEW
+    "/cities/{slug}/quality/outliers",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    dependencies=NEEDS_VIEW_SUPPRESSED,
 )
 def outliers_page(
     request: Request, slug: str, session: SessionDep, filters: QueueDep, lang: Lang, templates: TemplatesDep
@@ -52,7 +57,7 @@ def outliers_page(
     "/cities/{slug}/quality/outliers/{flag_id}",
     include_in_schema=False,
     response_model=None,
-    dependencies=EDIT,
+    dependencies=NEEDS_EDIT,
 )
 def outliers_action(
     request: Request,
@@ -77,13 +82,9 @@ def outliers_action(
         message = ""
     if not message:
         try:
-            resolve(
-                workspace,
-                slug,
-                flag_id,
-                FlagAction.model_validate({"action": action, "value": number, "comment": comment}),
-                user=principal.name,
-            )
+            chosen = FlagAction.model_validate({"action": action, "value": number, "comment": comment})
+            with workspace.database.session() as writer:
+                outliers.resolve_flag(writer, slug, flag_id, user=principal.name, **chosen.model_dump())
             return RedirectResponse(f"/cities/{slug}/quality/outliers?lang={lang}", status_code=303)
         except (InvalidInput, ValueError) as error:
             message = str(error)
@@ -97,14 +98,17 @@ def outliers_action(
     "/cities/{slug}/quality/rules.json",
     response_model=RulesView,
     summary="Rules page (JSON twin)",
-    dependencies=VIEW,
+    dependencies=NEEDS_VIEW_SUPPRESSED,
 )
 def rules_json(slug: str, session: SessionDep) -> RulesView:
     return rules_view(session, slug)
 
 
 @router.get(
-    "/cities/{slug}/quality/rules", response_class=HTMLResponse, include_in_schema=False, dependencies=VIEW
+    "/cities/{slug}/quality/rules",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    dependencies=NEEDS_VIEW_SUPPRESSED,
 )
 def rules_page(
     request: Request, slug: str, session: SessionDep, lang: Lang, templates: TemplatesDep
@@ -116,14 +120,17 @@ def rules_page(
     "/cities/{slug}/quality/history.json",
     response_model=HistoryView,
     summary="Import history (JSON twin)",
-    dependencies=VIEW,
+    dependencies=NEEDS_VIEW_SUPPRESSED,
 )
 def history_json(slug: str, session: SessionDep, indicator: str | None = None) -> HistoryView:
     return history_view(session, slug, indicator=indicator)
 
 
 @router.get(
-    "/cities/{slug}/quality/history", response_class=HTMLResponse, include_in_schema=False, dependencies=VIEW
+    "/cities/{slug}/quality/history",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    dependencies=NEEDS_VIEW_SUPPRESSED,
 )
 def history_page(
     request: Request,
@@ -139,27 +146,25 @@ def history_page(
     )
 
 
-def _diff(session: SessionDep, slug: str, query: DiffDep) -> diff.RevisionDiff:
-    # the routes need VIEW_SUPPRESSED, the data team's permission: it sees every value
-    return diff.diff(session, query.spec(slug, Audience.INTERNAL))
-
-
 @router.get(
     "/cities/{slug}/quality/diff.json",
     response_model=diff.RevisionDiff,
     summary="Diff page (JSON twin)",
-    dependencies=VIEW,
+    dependencies=NEEDS_VIEW_SUPPRESSED,
 )
 def diff_json(slug: str, session: SessionDep, query: DiffDep) -> diff.RevisionDiff:
-    return _diff(session, slug, query)
+    return diff_view(session, slug, query)
 
 
 @router.get(
-    "/cities/{slug}/quality/diff", response_class=HTMLResponse, include_in_schema=False, dependencies=VIEW
+    "/cities/{slug}/quality/diff",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    dependencies=NEEDS_VIEW_SUPPRESSED,
 )
 def diff_page(
     request: Request, slug: str, session: SessionDep, query: DiffDep, lang: Lang, templates: TemplatesDep
 ) -> HTMLResponse:
-    view = _diff(session, slug, query)
+    view = diff_view(session, slug, query)
     state = query.model_dump(exclude_none=True)
     return templates.render(request, "quality/diff.html", lang=lang, state=state, view=view)
