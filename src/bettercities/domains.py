@@ -69,7 +69,7 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
         note="computed on the fly from published values; stores nothing",
     ),
-    Domain("priority", package="analysis.priority"),  # faces: in web/*/spatial.py until they move
+    Domain("priority", package="analysis.priority", api=True, pages=True),
     Domain("index", package="analysis.index", api=True, pages=True),
     Domain("catalog", api=True, pages=True),
     Domain("quality", api=True, pages=True),

@@ -38,15 +38,13 @@ def moran(
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level of local clusters.")] = 0.05,
 ) -> None:
     """Global Moran's I with permutation inference (and, with --local, LISA clusters), as JSON."""
-    from pydantic import ValidationError
-
     from bettercities.analysis.spatial import statistics as spatial
     from bettercities.analysis.spatial.schemas import WeightsSpec
 
     try:
-        spec = WeightsSpec(kind=weights, k=k, threshold=threshold)
-    except ValidationError as error:
-        fail(f"invalid weights: {error.errors()[0]['msg']}")
+        spec = WeightsSpec.of(weights, k=k, threshold=threshold)
+    except InvalidInput as error:
+        fail(str(error))
     try:
         layer = spatial.read_geodata(geodata, id_column=id_column)
         result = spatial.moran(
@@ -77,22 +75,24 @@ def spatial_local(
     workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
-    """Moran's I, LISA clusters and Gi* of a stored indicator over a city level, as JSON."""
-    from pydantic import ValidationError
-
+    """Moran's I, LISA clusters and Gi* of a stored indicator over a city level, as JSON (as the public sees
+    the data)."""
+    from bettercities.analysis.spatial.queries import SpatialQuery
     from bettercities.analysis.spatial.schemas import WeightsSpec
-    from bettercities.analysis.spatial.service import analyse
+    from bettercities.publication import Audience
+    from bettercities.views.reader import Reader
 
     try:
-        spec = WeightsSpec(kind=weights, k=k, threshold=threshold)
-    except ValidationError as error:
-        fail(f"invalid weights: {error.errors()[0]['msg']}")
+        spec = WeightsSpec.of(weights, k=k, threshold=threshold)
+    except InvalidInput as error:
+        fail(str(error))
+    query = SpatialQuery(
+        indicator=indicator, period=period, level=level, weights=spec, permutations=permutations, seed=seed,
+        alpha=alpha,
+    )  # fmt: skip
     ws = open_workspace(workspace, database_url)
     with refusals(ws), ws.database.reader() as session:
-        result = analyse(
-            session, city, indicator, period=period, level=level, weights=spec,
-            permutations=permutations, seed=seed, alpha=alpha,
-        )  # fmt: skip
+        result = query.run(Reader(session, audience=Audience.PUBLIC), city)
     typer.echo(result.model_dump_json(indent=2, exclude={"report"}))
 
 
@@ -108,16 +108,20 @@ def spatial_typology(
     workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
-    """Types of areas by their standardised indicator profile (k-means or Ward), as JSON."""
-    from bettercities.analysis.spatial.typology import ClusterMethod, typology
+    """Types of areas by their standardised indicator profile (k-means or Ward), as JSON (as the public sees
+    the data)."""
+    from bettercities.analysis.spatial.queries import TypologyQuery
+    from bettercities.analysis.spatial.typology import ClusterMethod
+    from bettercities.publication import Audience
+    from bettercities.views.reader import Reader
 
     ws = open_workspace(workspace, database_url)
     with refusals(ws), ws.database.reader() as session:
         try:
-            result = typology(
-                session, city, indicator, k=k, method=ClusterMethod(method), period=period, level=level,
-                seed=seed,
-            )  # fmt: skip
+            query = TypologyQuery(
+                indicators=indicator, k=k, method=ClusterMethod(method), period=period, level=level, seed=seed
+            )
+            result = query.run(Reader(session, audience=Audience.PUBLIC), city)
         except ValueError as error:  # an unknown clustering method
             fail(str(error))
     typer.echo(result.model_dump_json(indent=2, exclude={"report"}))

@@ -11,6 +11,10 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from bettercities.access.policy import Permission, Principal, require
+from bettercities.analysis.priority.queries import PriorityQuery
+from bettercities.analysis.spatial.queries import SpatialQuery, TypologyQuery
+from bettercities.analysis.spatial.schemas import WeightsKind, WeightsSpec
+from bettercities.analysis.spatial.typology import MAX_TYPES, ClusterMethod
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.core.settings import Settings
@@ -145,3 +149,69 @@ DiffDep = Annotated[DiffQuery, Depends()]
 #: An id in a path or query parameter (run, flag, token …): ids beyond the databases' 64-bit integers are
 #: refused with 422 instead of reaching the database (SQLite's driver raises OverflowError on them).
 DbId = Annotated[int, annotated_types.Interval(ge=1, le=2**63 - 1)]
+
+
+# -- analysis parameters, shared by the JSON API and the pages of index, spatial and priority ----------------
+# The limits (permutations, neighbours, types) bound what anyone may ask of the server.
+
+
+def spatial_query(
+    indicator: Annotated[str, Query(description="Indicator code.")],
+    period: Annotated[str | None, Query(description="Period code; default: the latest.")] = None,
+    level: Annotated[str | None, Query(description="Level code; default: the finest.")] = None,
+    weights: Annotated[WeightsKind, Query(description="Spatial weights.")] = WeightsKind.QUEEN,
+    k: Annotated[int, Query(ge=1, le=50, description="Neighbours (knn).")] = 6,
+    threshold: Annotated[
+        float | None, Query(gt=0, description="Distance band in metres (distance-band).")
+    ] = None,
+    permutations: Annotated[int, Query(ge=99, le=9999, description="Random permutations.")] = 999,
+    seed: Annotated[int, Query(description="Random seed (reproducible p-values).")] = 1,
+    alpha: Annotated[float, Query(gt=0, lt=0.5, description="Significance level.")] = 0.05,
+) -> SpatialQuery:
+    """The parameters of a spatial analysis (``InvalidInput`` for bad weights)."""
+    spec = WeightsSpec.of(weights, k=k, threshold=threshold)
+    return SpatialQuery(
+        indicator=indicator, period=period, level=level, weights=spec, permutations=permutations, seed=seed,
+        alpha=alpha,
+    )  # fmt: skip
+
+
+def typology_query(
+    indicator: Annotated[list[str], Query(description="Indicator codes (repeat the parameter).")],
+    period: Annotated[str | None, Query(description="Period code; default: the latest.")] = None,
+    level: Annotated[str | None, Query(description="Level code; default: the finest.")] = None,
+    k: Annotated[int, Query(ge=2, le=MAX_TYPES, description="Number of types.")] = 4,
+    method: Annotated[ClusterMethod, Query(description="kmeans or hierarchical (Ward).")] = (
+        ClusterMethod.KMEANS
+    ),
+    seed: Annotated[int, Query(description="Random seed of k-means.")] = 1,
+) -> TypologyQuery:
+    """The parameters of a typology."""
+    return TypologyQuery(indicators=indicator, period=period, level=level, k=k, method=method, seed=seed)
+
+
+def priority_query(
+    rule: Annotated[str, Query(description="Preset rule name.")] = "mss-low-status-negative-dynamics",
+    level: Annotated[str | None, Query(description="Level code; default: the rule's or its run's.")] = None,
+    period: Annotated[str | None, Query(description="Period code; default: the rule's or its run's.")] = None,
+) -> PriorityQuery:
+    """A preset rule with optional level and period."""
+    return PriorityQuery(rule=rule, level=level, period=period)
+
+
+SpatialQueryDep = Annotated[SpatialQuery, Depends(spatial_query)]
+TypologyQueryDep = Annotated[TypologyQuery, Depends(typology_query)]
+PriorityQueryDep = Annotated[PriorityQuery, Depends(priority_query)]
+
+#: Parameters of the index run pages and their API twins.
+IndexView = Annotated[str, Query(pattern="^(status|dynamics|combined|index)$", description="Classes to map.")]
+IndexPart = Annotated[
+    str | None, Query(pattern="^(status|dynamics|index)$", description="Index part to map (default: first).")
+]
+Crosswalk = Annotated[
+    str | None,
+    Query(max_length=80, description="Crosswalk code: carry the earlier run to the later boundaries."),
+]
+ThresholdDistance = Annotated[
+    float, Query(gt=0, le=2, description="Distance to a class threshold that counts as near.")
+]

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 from bettercities.analysis.spatial.schemas import WeightsSpec
-from bettercities.core.errors import NotFound
+from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.core.timestamps import UtcDateTime
 from bettercities.publication import Audience
 
@@ -36,6 +36,7 @@ __all__ = [
     "PriorityResult",
     "PriorityRule",
     "PrioritySetOut",
+    "PrioritySetRequest",
     "ThresholdCondition",
     "load_rule",
 ]
@@ -212,3 +213,32 @@ class PrioritySetOut(BaseModel):
     runs: list[int] = Field(default_factory=list, description="Stored index runs the rule read.")
     created_at: UtcDateTime
     areas: list[PriorityArea] = Field(default_factory=list)
+
+
+class PrioritySetRequest(BaseModel):
+    """A rule to evaluate and keep, with its areas, as a named set of the city."""
+
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(min_length=1, max_length=200, description="Name of the set, unique in the city.")
+    description: str | None = None
+    rule: str | PriorityRule = Field(
+        default="mss-low-status-negative-dynamics", description="A preset rule name, or a rule."
+    )
+    level: str | None = Field(default=None, description="Level code; default: the rule's or its run's.")
+    period: str | None = Field(default=None, description="Period code; default: the rule's or its run's.")
+    audience: Audience | None = Field(
+        default=None,
+        description=(
+            "Who may see the set (public, member, internal): the rule is evaluated on what that audience "
+            "sees. Default: the caller's own view of the city (for an analyst: internal, the data team's)."
+        ),
+    )
+
+    def preset_or_rule(self) -> PriorityRule:
+        if isinstance(self.rule, PriorityRule):
+            return self.rule
+        if self.rule not in PRESETS:
+            known = ", ".join(PRESETS)
+            raise InvalidInput(f"unknown preset rule {self.rule!r} (presets: {known})")
+        return PRESETS[self.rule]

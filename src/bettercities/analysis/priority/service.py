@@ -2,7 +2,8 @@
 :mod:`bettercities.analysis.priority.models`), who may see them, and the CSV and GeoJSON writers.
 
 :func:`save_set` keeps the areas of an evaluation (:func:`bettercities.analysis.priority.evaluation.evaluate`)
-with the audience it was evaluated for; :func:`visible_to` decides who sees the set.
+with the audience it was evaluated for; :func:`visible_to` decides who sees the set; :func:`save_requested`
+evaluates a :class:`PrioritySetRequest` (the API's body, the page's form) for its audience and keeps it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,18 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bettercities.analysis.priority.evaluation import evaluate
 from bettercities.analysis.priority.models import PrioritySet, PrioritySetArea
-from bettercities.analysis.priority.schemas import PriorityArea, PriorityResult, PriorityRule, PrioritySetOut
+from bettercities.analysis.priority.schemas import (
+    PriorityArea,
+    PriorityResult,
+    PriorityRule,
+    PrioritySetOut,
+    PrioritySetRequest,
+)
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
-from bettercities.core.errors import Conflict, InvalidInput, NotFound
+from bettercities.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bettercities.indicators import service as indicators
 from bettercities.publication import Audience
 
@@ -27,6 +35,7 @@ __all__ = [
     "delete_set",
     "get_set",
     "list_sets",
+    "save_requested",
     "save_set",
     "visible_to",
     "write_csv",
@@ -138,6 +147,25 @@ def save_set(
     )
     session.flush()
     return _set_out(session, row, city)
+
+
+def save_requested(
+    session: Session, slug: str, request: PrioritySetRequest, *, own: Audience, user: str
+) -> PrioritySetOut:
+    """Evaluate the request's rule for its audience and keep the areas as a named set of city ``slug``.
+
+    ``own`` is the audience of ``user`` in the city (who has checked that they may ``analyse`` there); the
+    set's audience (default: ``own``) may not be wider than it: who sees only public data cannot store a set
+    for the data team (:class:`Forbidden`).
+    """
+    audience = request.audience or own
+    if not visible_to(audience, own):
+        raise Forbidden(f"{user} may not evaluate a rule for the audience {audience.value!r} here")
+    # evaluated without network-shared data: a set is shown to everyone of its audience
+    result = evaluate(
+        session, slug, request.preset_or_rule(), level=request.level, period=request.period, audience=audience
+    )
+    return save_set(session, result, request.name, description=request.description or None, user=user)
 
 
 def list_sets(session: Session, slug: str, *, audience: Audience | None = None) -> list[PrioritySetOut]:

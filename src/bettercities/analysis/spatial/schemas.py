@@ -6,8 +6,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Report
 
 #: LISA clusters in legend order, with the usual colours (GeoDa: red, blue, pink, light blue, grey).
@@ -45,6 +46,15 @@ class WeightsSpec(BaseModel):
         if self.kind == WeightsKind.DISTANCE_BAND and self.threshold is None:
             raise ValueError("a distance band needs a threshold")
         return self
+
+    @classmethod
+    def of(cls, kind: WeightsKind | str, *, k: int = 6, threshold: float | None = None) -> WeightsSpec:
+        """Weights from loose options (a query string, the command line); :class:`InvalidInput` with the
+        first complaint for a bad combination, e.g. a distance band without a threshold."""
+        try:
+            return cls(kind=kind, k=k, threshold=threshold)
+        except ValidationError as error:
+            raise InvalidInput(f"invalid weights: {error.errors()[0]['msg']}") from error
 
 
 class WeightsSummary(BaseModel):
