@@ -4,19 +4,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Literal
 
 import annotated_types
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from bettercities.access.policy import Permission, Principal, require
+from bettercities.access.policy import Permission, Principal, can_administer_platform, require
 from bettercities.analysis.priority.queries import PriorityQuery
 from bettercities.analysis.spatial.queries import SpatialQuery, TypologyQuery
 from bettercities.analysis.spatial.schemas import WeightsKind, WeightsSpec
 from bettercities.analysis.spatial.typology import MAX_TYPES, ClusterMethod
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
+from bettercities.audit.schemas import AuditFilter
+from bettercities.core.errors import Forbidden
 from bettercities.core.settings import Settings
 from bettercities.figures.classes import DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASSES, ClassMethod
 from bettercities.quality.schemas import DiffQuery, QueueFilter
@@ -145,6 +149,68 @@ NEEDS_EDIT = [Depends(requires(Permission.EDIT))]
 #: The filters of the quality queue and the two states of a revision diff, from the query string.
 QueueDep = Annotated[QueueFilter, Depends()]
 DiffDep = Annotated[DiffQuery, Depends()]
+
+
+# -- the audit log: its readers and its filters in the query string --------------------------------------
+#: The city, once the principal's permission to read its audit log is checked.
+AuditedCity = Annotated[City, Depends(requires(Permission.ADMINISTER))]
+
+
+def platform_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """The principal, once it is a platform admin (401 for the anonymous visitor, 403 for anyone else)."""
+    if not can_administer_platform(principal):
+        if principal.anonymous:
+            raise Forbidden("sign in to read the platform's audit log", anonymous=True)
+        raise Forbidden(f"{principal.name} may not read the platform's audit log (platform admins only)")
+    return principal
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """The filters of the audit log in the query string (the city comes from the path)."""
+
+    actor: Annotated[str | None, Query(description='Entries by this actor, e.g. "anna" or "cli:ops".')] = None
+    entity: Annotated[str | None, Query(description="Entries about this table, e.g. observation.")] = None
+    action: Annotated[
+        str | None, Query(description="insert, update, delete, bulk-insert, login, login-failed …")
+    ] = None
+    since: Annotated[datetime | None, Query(description="At or after this time (UTC when naive).")] = None
+    until: Annotated[datetime | None, Query(description="Before this time (UTC when naive).")] = None
+
+    def filters(self, city: City | None = None) -> AuditFilter:
+        """The filter of the log of ``city`` (``None``: of the platform)."""
+        return AuditFilter(
+            city_id=None if city is None else city.id,
+            actor=self.actor or None,
+            entity=self.entity or None,
+            action=self.action or None,
+            since=self.since,
+            until=self.until,
+        )
+
+    def params(self) -> dict[str, object]:
+        """The filters for a page's URL (unset ones left out)."""
+        return {k: v for k, v in vars(self).items() if v is not None and v != "" and v is not False}
+
+
+@dataclass(frozen=True)
+class PlatformAuditQuery(AuditQuery):
+    """The filters of the platform's audit log: those of a city's, and the city or no city at all."""
+
+    city: Annotated[str | None, Query(description="Entries of this city (by slug, also once deleted).")] = (
+        None
+    )
+    no_city: Annotated[
+        bool, Query(description="Only entries that concern no city: sign-ins, tokens, users, networks.")
+    ] = False
+
+    def filters(self, city: City | None = None) -> AuditFilter:
+        chosen = {"city": self.city or None, "without_city": self.no_city}
+        return super().filters(city).model_copy(update=chosen)
+
+
+AuditQueryDep = Annotated[AuditQuery, Depends()]
+PlatformAuditQueryDep = Annotated[PlatformAuditQuery, Depends()]
 
 #: An id in a path or query parameter (run, flag, token …): ids beyond the databases' 64-bit integers are
 #: refused with 422 instead of reaching the database (SQLite's driver raises OverflowError on them).

@@ -10,83 +10,24 @@ and by named events.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from bettercities.access.policy import Permission, Principal, can_administer_platform
 from bettercities.areas.models import City
 from bettercities.audit import service as audit
-from bettercities.audit.schemas import AuditEntryOut, AuditFilter
-from bettercities.core.errors import Forbidden
-from bettercities.web.deps import PrincipalDep, SessionDep, requires
+from bettercities.audit.schemas import AuditEntryOut
+from bettercities.web.deps import (
+    AuditedCity,
+    AuditQuery,
+    AuditQueryDep,
+    PlatformAuditQueryDep,
+    SessionDep,
+    platform_admin,
+)
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.pagination import Page, PageDep
 
 router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
-
-#: The city, once the principal's permission to read its audit log is checked.
-AuditedCity = Annotated[City, Depends(requires(Permission.ADMINISTER))]
-
-
-@dataclass(frozen=True)
-class AuditQuery:
-    """The filters of the audit log in the query string (the city comes from the path)."""
-
-    actor: Annotated[str | None, Query(description='Entries by this actor, e.g. "anna" or "cli:ops".')] = None
-    entity: Annotated[str | None, Query(description="Entries about this table, e.g. observation.")] = None
-    action: Annotated[
-        str | None, Query(description="insert, update, delete, bulk-insert, login, login-failed …")
-    ] = None
-    since: Annotated[datetime | None, Query(description="At or after this time (UTC when naive).")] = None
-    until: Annotated[datetime | None, Query(description="Before this time (UTC when naive).")] = None
-
-    def filters(self, city: City | None = None) -> AuditFilter:
-        """The filter of the log of ``city`` (``None``: of the platform)."""
-        return AuditFilter(
-            city_id=None if city is None else city.id,
-            actor=self.actor or None,
-            entity=self.entity or None,
-            action=self.action or None,
-            since=self.since,
-            until=self.until,
-        )
-
-    def params(self) -> dict[str, object]:
-        """The filters for a page's URL (unset ones left out)."""
-        return {k: v for k, v in vars(self).items() if v is not None and v != "" and v is not False}
-
-
-@dataclass(frozen=True)
-class PlatformAuditQuery(AuditQuery):
-    """The filters of the platform's audit log: those of a city's, and the city or no city at all."""
-
-    city: Annotated[str | None, Query(description="Entries of this city (by slug, also once deleted).")] = (
-        None
-    )
-    no_city: Annotated[
-        bool, Query(description="Only entries that concern no city: sign-ins, tokens, users, networks.")
-    ] = False
-
-    def filters(self, city: City | None = None) -> AuditFilter:
-        chosen = {"city": self.city or None, "without_city": self.no_city}
-        return super().filters(city).model_copy(update=chosen)
-
-
-AuditQueryDep = Annotated[AuditQuery, Depends()]
-PlatformAuditQueryDep = Annotated[PlatformAuditQuery, Depends()]
-
-
-def platform_admin(principal: PrincipalDep) -> Principal:
-    """The principal, once it is a platform admin (401 for the anonymous visitor, 403 for anyone else)."""
-    if not can_administer_platform(principal):
-        if principal.anonymous:
-            raise Forbidden("sign in to read the platform's audit log", anonymous=True)
-        raise Forbidden(f"{principal.name} may not read the platform's audit log (platform admins only)")
-    return principal
 
 
 def audit_page(

@@ -13,21 +13,32 @@ from fastapi.responses import HTMLResponse
 from bettercities.areas.models import City
 from bettercities.audit import service as audit
 from bettercities.audit.schemas import AuditEntryOut
-from bettercities.web.api.audit import (
+from bettercities.web.deps import (
     AuditedCity,
     AuditQuery,
     AuditQueryDep,
+    Lang,
     PlatformAuditQueryDep,
-    audit_page,
-    list_platform_audit_entries,
+    SessionDep,
+    TemplatesDep,
     platform_admin,
 )
-from bettercities.web.deps import Lang, SessionDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.pagination import Page, PageDep
 from bettercities.web.templating import Templates
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
+
+
+def audit_page(
+    request: Request, session: SessionDep, city: City | None, query: AuditQuery, pages: PageDep
+) -> Page[AuditEntryOut]:
+    """One page of the entries of ``city`` (``None``: of the platform) that pass ``query``, newest first, in
+    the API's page envelope (as ``/api/cities/{slug}/audit`` and ``/api/audit`` answer)."""
+    found = audit.list_entries(
+        session, filters=query.filters(city), page=pages.page, page_size=pages.page_size
+    )
+    return pages.envelope(request, found.items, found.total)
 
 
 def render_log(
@@ -78,13 +89,16 @@ def audit_log_page(
     return render_log(request, session, city, query, pages, lang, templates)
 
 
-# The JSON twin of the platform's page answers as the API does (the same handler, the page's path).
-router.get(
+@router.get(
     "/audit.json",
     response_model=Page[AuditEntryOut],
     summary="Platform audit log page (JSON twin)",
     dependencies=[Depends(platform_admin)],
-)(list_platform_audit_entries)
+)
+def platform_audit_json(
+    request: Request, session: SessionDep, query: PlatformAuditQueryDep, pages: PageDep
+) -> Page[AuditEntryOut]:
+    return audit_page(request, session, None, query, pages)
 
 
 @router.get(
