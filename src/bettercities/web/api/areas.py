@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select
 
 from bettercities.areas import service as areas
-from bettercities.areas.models import Area, SpatialLevel
-from bettercities.areas.schemas import AreaOut, CityOut, LevelOut
-from bettercities.web.api.schemas import AreaDetail
+from bettercities.areas.queries import area_detail
+from bettercities.areas.schemas import AreaDetail, AreaOut, CityOut, LevelOut
 from bettercities.web.deps import SessionDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.pagination import Page, PageDep
@@ -58,15 +55,4 @@ def get_area(
     level: Annotated[str | None, Query(description="Level code, when codes repeat across levels.")] = None,
     geometry: Annotated[bool, Query(description="Include the GeoJSON geometry.")] = False,
 ) -> AreaDetail:
-    city = areas.get_city(session, slug)
-    area = areas.get_area(session, city, code, level=areas.get_level(session, city, level) if level else None)
-    level_code = session.scalar(select(SpatialLevel.code).where(SpatialLevel.id == area.level_id)) or ""
-    parent = session.scalar(select(Area.code).where(Area.id == area.parent_id)) if area.parent_id else None
-    children = session.scalars(select(Area.code).where(Area.parent_id == area.id).order_by(Area.code)).all()
-    bbox = [area.min_lon, area.min_lat, area.max_lon, area.max_lat] if area.min_lon is not None else None
-    return AreaDetail(
-        **areas.area_out(area, level_code, parent).model_dump(),
-        bbox=bbox,
-        children=list(children),
-        geometry=json.loads(area.geometry) if geometry and area.geometry else None,
-    )
+    return area_detail(session, slug, code, level=level, geometry=geometry)
