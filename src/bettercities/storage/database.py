@@ -24,11 +24,9 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bettercities.storage import versioning
+from bettercities.storage import schema, versioning
 
 log = logging.getLogger(__name__)
-
-MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -121,12 +119,13 @@ class Database:
     def migrate(self, revision: str = "heads") -> None:
         """Bring the schema to ``revision`` with Alembic (idempotent).
 
-        Each domain's migrations branch from the shared core revision, so the default target is
-        every head; a merge revision joins branches when they must depend on each other.
+        Each domain's migrations (in storage's ``versions/`` or the domain's own ``migrations/``, see
+        :mod:`bettercities.storage.schema`) branch from the shared core revision, so the default target
+        is every head; a merge revision joins branches when they must depend on each other.
         """
         from alembic import command
 
-        command.upgrade(self._alembic_config(), revision)
+        command.upgrade(schema.alembic_config(self.engine), revision)
         self._postgis = None
 
     def current_revision(self) -> str | None:
@@ -145,19 +144,11 @@ class Database:
         from alembic.script import ScriptDirectory
 
         return set(self.current_heads()) == set(
-            ScriptDirectory.from_config(self._alembic_config()).get_heads()
+            ScriptDirectory.from_config(schema.alembic_config(self.engine)).get_heads()
         )
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
-
-    def _alembic_config(self) -> Any:
-        from alembic.config import Config
-
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        cfg.attributes["engine"] = self.engine
-        return cfg
 
     # -- bulk I/O ----------------------------------------------------------------------------------------
     def bulk_insert(
