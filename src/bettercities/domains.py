@@ -38,6 +38,12 @@ class Domain:
     cli: bool = True
     #: why an anatomy part is missing (the anatomy test asks for a reason)
     note: str = ""
+    #: module of the package (relative name) that registers the domain's withholding rules with
+    #: :mod:`bettercities.publication.rules`; the publication step imports it on first use
+    publication_rules: str = ""
+    #: module of the package (relative name) that registers hooks with :mod:`bettercities.storage.hooks`
+    #: (what a session records, what a restore carries over); storage imports it on first use
+    storage_hooks: str = ""
 
     @property
     def module(self) -> str:
@@ -50,6 +56,14 @@ class Domain:
     @property
     def cli_module(self) -> str | None:
         return f"bettercities.cli.{self.name}" if self.cli else None
+
+    @property
+    def publication_rules_module(self) -> str | None:
+        return f"{self.module}.{self.publication_rules}" if self.publication_rules else None
+
+    @property
+    def storage_hooks_module(self) -> str | None:
+        return f"{self.module}.{self.storage_hooks}" if self.storage_hooks else None
 
     @property
     def router_modules(self) -> tuple[str, ...]:
@@ -71,11 +85,11 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain("priority", package="analysis.priority", api=True, pages=True),
     Domain("index", package="analysis.index", api=True, pages=True),
-    Domain("catalog", api=True, pages=True),
+    Domain("catalog", api=True, pages=True, publication_rules="approval"),
     Domain("quality", api=True, pages=True),
-    Domain("audit", api=True, pages=True),
+    Domain("audit", api=True, pages=True, storage_hooks="hooks"),
     Domain("access", api=True, pages=True),
-    Domain("networks"),
+    Domain("networks", publication_rules="service"),
     Domain("exchange", models=False, note="formats (Excel, Data Package, SDMX, Urban Audit) over ingest"),
 )
 
@@ -110,3 +124,13 @@ def router_modules() -> tuple[str, ...]:
 def models_modules() -> tuple[str, ...]:
     """Modules that define tables, so that ``Base.metadata`` is complete."""
     return tuple(d.models_module for d in DOMAINS if d.models_module)
+
+
+def publication_rules_modules() -> tuple[str, ...]:
+    """Modules that register withholding rules with the publication step."""
+    return tuple(d.publication_rules_module for d in DOMAINS if d.publication_rules_module)
+
+
+def storage_hooks_modules() -> tuple[str, ...]:
+    """Modules that register hooks with storage (session recording, restore carry-over)."""
+    return tuple(d.storage_hooks_module for d in DOMAINS if d.storage_hooks_module)

@@ -1,7 +1,8 @@
 """Recording hooks: every write of a session becomes an audit entry, written with the write's own transaction.
 
 Installed on the application's sessionmaker by :class:`bettercities.storage.Database`, beside the data
-version (:func:`bettercities.storage.versioning.track`):
+version (:func:`bettercities.storage.versioning.track`), through the session hook that
+:mod:`bettercities.audit.hooks` registers:
 
 * ORM flushes (``session.add`` / attribute changes / ``session.delete``): one entry per inserted, updated or
   deleted row of a data table, with the values before and after (changed columns only for an update).

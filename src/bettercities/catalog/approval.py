@@ -2,8 +2,9 @@
 
 Unlocking (back to draft, from any later state) needs a reason. Every step is recorded in
 :class:`ApprovalEvent` (who, when, from, to, why). The ingest service calls :func:`ensure_writable`
-before it writes observations, and the publication step asks :func:`unreleased_indicator_ids` which
-indicators' observations the public may not see.
+before it writes observations. The catalogue's withholding rule (:func:`withheld_until_published`,
+registered with :mod:`bettercities.publication.rules` through the manifest) tells the publication step
+which indicators' observations the public may not see.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bettercities.catalog.models import ApprovalEvent, Dataset, DatasetIndicator
 from bettercities.catalog.schemas import LOCKED_STATES, AccessRights, ApprovalEventOut, State
 from bettercities.catalog.service import get_dataset
 from bettercities.core.errors import Conflict, InvalidInput
+from bettercities.publication import Audience, rules
 
 
 class Action(StrEnum):
@@ -139,6 +141,13 @@ def unreleased_indicator_ids(session: Session, city_id: int) -> frozenset[int]:
     return frozenset(held - public)
 
 
+@rules.withholds
+def withheld_until_published(session: Session, city_id: int, audience: Audience) -> frozenset[int]:
+    """Catalogue rule: the public may not see the indicators of city ``city_id`` that no published public
+    dataset releases (:func:`unreleased_indicator_ids`); the city's members see them."""
+    return unreleased_indicator_ids(session, city_id) if audience == Audience.PUBLIC else frozenset()
+
+
 def ensure_dataset_writable(session: Session, slug: str, code: str) -> None:
     """Refuse (:class:`Conflict`) a write into dataset ``code`` of city ``slug`` while it is locked."""
     dataset = get_dataset(session, areas.get_city(session, slug), code)
@@ -157,4 +166,5 @@ __all__ = [
     "history",
     "transition",
     "unreleased_indicator_ids",
+    "withheld_until_published",
 ]

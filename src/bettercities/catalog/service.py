@@ -17,11 +17,9 @@ from bettercities.catalog.models import Dataset, DatasetIndicator, Distribution
 from bettercities.catalog.schemas import (
     CADENCE_MONTHS,
     LOCKED_STATES,
-    CatalogView,
     DatasetFilter,
     DatasetOut,
     DatasetSpec,
-    DatasetView,
     DistributionSpec,
     State,
 )
@@ -200,23 +198,3 @@ def show_dataset(session: Session, slug: str, code: str) -> DatasetOut:
     city = areas.get_city(session, slug)
     dataset = get_dataset(session, city, code)
     return dataset_out(dataset, city, indicator_codes(session, [dataset.id]).get(dataset.id, []))
-
-
-def catalog_view(session: Session, slug: str, filters: DatasetFilter | None = None) -> CatalogView:
-    """The catalogue of city ``slug`` as the page, the API and the export show it."""
-    city = areas.get_city(session, slug)
-    filters = filters or DatasetFilter()
-    datasets = list_datasets(session, city, filters)
-    return CatalogView(
-        city=city.slug, city_name=city.name, filters=filters, datasets=datasets, total=len(datasets)
-    )
-
-
-def dataset_view(session: Session, slug: str, code: str) -> DatasetView:
-    """A dataset with its approval history, as its page and the page's JSON twin show it."""
-    from bettercities.catalog.approval import history
-
-    city = areas.get_city(session, slug)
-    return DatasetView(
-        city_name=city.name, dataset=show_dataset(session, slug, code), history=history(session, slug, code)
-    )

@@ -50,7 +50,7 @@ def list_(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """List a city's datasets (code, state, theme, frequency, next due date, title)."""
-    from bettercities.catalog.service import catalog_view
+    from bettercities.catalog.queries import catalog_view
 
     filters = DatasetFilter(q=q, theme=theme, state=state, access_rights=access)
     with _session(workspace, database_url) as session:

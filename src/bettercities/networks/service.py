@@ -2,8 +2,9 @@
 
 A city shares a catalogued dataset with a network; while the city is a member, the network's members
 (users of its other member cities and users given a network role) may see the dataset's indicators once
-the dataset is approved or published, even when it is not public (see :func:`shared_indicator_ids` and
-:func:`bettercities.publication.withheld_indicators`). A city that leaves stops sharing; its history is kept.
+the dataset is approved or published, even when it is not public (see :func:`shared_indicator_ids`, the
+reopening rule registered with :mod:`bettercities.publication.rules` through the manifest). A city that
+leaves stops sharing; its history is kept.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bettercities.catalog.service import get_dataset
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
 from bettercities.networks.models import DatasetShare, Network, NetworkCity
 from bettercities.networks.schemas import NetworkCityOut, NetworkOut, ShareOut
+from bettercities.publication import rules
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,79}")
 #: Dataset states whose shared data a network sees (approved data are locked, i.e. final).
@@ -205,6 +207,7 @@ def unshare_dataset(session: Session, city_slug: str, dataset_code: str, network
     session.flush()
 
 
+@rules.reopens
 def shared_indicator_ids(
     session: Session, city_id: int, networks: frozenset[int], *, on: date | None = None
 ) -> frozenset[int]:

@@ -24,16 +24,14 @@ import subprocess
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Table, create_engine, func, insert, inspect, select, table, text, update
+from sqlalchemy import Connection, create_engine, func, inspect, select, table, text, update
 from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session
 
-from bettercities.audit.models import AuditEntry
-from bettercities.audit.service import record_event
 from bettercities.core.errors import BettercitiesError
+from bettercities.storage import hooks
 from bettercities.storage.database import Database
 from bettercities.storage.versioning import DataVersion
 from bettercities.storage.workspace import DB_FILE, Workspace
@@ -174,7 +172,9 @@ def restore(workspace: Workspace, source: Path, *, force: bool = False) -> Manif
     Every checksum is verified before anything is touched; a database that holds data is only overwritten
     with ``force``. After the restore the schema is migrated to this version, the row counts are checked
     against the manifest, and the data version is set past both the snapshot's and the replaced database's,
-    so no cache keyed on an earlier version can serve data from before the restore.
+    so no cache keyed on an earlier version can serve data from before the restore. The restore hooks the
+    domains registered (:mod:`bettercities.storage.hooks`) keep what they must: the audit log carries its
+    entries over and records the restore.
     """
     source = Path(source)
     manifest = read_manifest(source)
@@ -191,7 +191,7 @@ def restore(workspace: Workspace, source: Path, *, force: bool = False) -> Manif
         names = _table_names(conn)
         counts = _row_counts(conn, names)
         before = _facts(conn)["data_version"]
-        log = _audit_entries(conn, names)
+        afterwards = [hook(conn, names) for hook in hooks.restore_hooks()]
     holding = sorted(name for name, n in counts.items() if n and name not in _BOOKKEEPING)
     if holding and not force:
         raise BettercitiesError(
@@ -223,46 +223,15 @@ def restore(workspace: Workspace, source: Path, *, force: bool = False) -> Manif
             .where(DataVersion.id == 1)
             .values(version=max(before, manifest.data_version) + 1)
         )
-        carried = _carry_audit_entries(session, log)
-        record_event(
-            session,
-            "restore",
-            summary=f"restored the snapshot taken {manifest.created_at:%Y-%m-%d %H:%M:%S} UTC",
-            reference=f"snapshot {source.resolve()}",
-            after={
-                "snapshot_data_version": manifest.data_version,
-                "replaced_data_version": before,
-                "audit_entries_carried_over": carried,
-            },
+        restoration = hooks.Restored(
+            source=source,
+            taken_at=manifest.created_at,
+            snapshot_data_version=manifest.data_version,
+            replaced_data_version=before,
         )
+        for after in afterwards:
+            after(session, restoration)
     return manifest
-
-
-def _audit_entries(conn: Connection, names: list[str]) -> list[dict[str, Any]]:
-    """The audit log of the database about to be replaced (a restore must not lose it)."""
-    if AuditEntry.__tablename__ not in names:
-        return []
-    entries = AuditEntry.__table__
-    return [dict(row) for row in conn.execute(select(entries).order_by(entries.c.id)).mappings()]
-
-
-def _carry_audit_entries(session: Session, log: list[dict[str, Any]]) -> int:
-    """Append the replaced database's entries the snapshot lacks (those after it, or of another workspace).
-
-    The snapshot's own entries stay as they are; carried entries keep their time and get new ids.
-    """
-    if not log:
-        return 0
-    entries = cast(Table, AuditEntry.__table__)
-    connection = session.connection()
-    key = ("id", "at", "action", "summary")
-    held = {tuple(row) for row in connection.execute(select(*(entries.c[k] for k in key)))}
-    missing = [
-        {k: v for k, v in row.items() if k != "id"} for row in log if tuple(row[k] for k in key) not in held
-    ]
-    if missing:
-        connection.execute(insert(entries), missing)
-    return len(missing)
 
 
 def _restore_sqlite(workspace: Workspace, snapshot: Path) -> None:

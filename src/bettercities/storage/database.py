@@ -24,7 +24,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bettercities.storage import schema, versioning
+from bettercities.storage import hooks, schema, versioning
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,10 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         versioning.track(self._sessions)
-        # Every write of these sessions leaves an audit entry. Imported here, not at the top: the audit
-        # domain's tables build on storage, so storage's own import order stays free of it.
-        from bettercities.audit import recording
-
-        recording.track(self._sessions)
-        self._record_bulk_insert = recording.record_bulk_insert
+        # The hooks the domains registered watch every write of these sessions (the audit log records it).
+        self._hooks = hooks.session_hooks()
+        for hook in self._hooks:
+            hook.track(self._sessions)
         self._postgis: bool | None = None
 
     # -- facts -------------------------------------------------------------------------------------------
@@ -274,7 +272,8 @@ class Database:
         unknown = [name for name in (*columns, *fixed) if name not in table.c]
         if unknown:
             raise ValueError(f"no columns {unknown} in table {table.name}")
-        self._record_bulk_insert(session, table, count, fixed)
+        for hook in self._hooks:
+            hook.bulk_insert(session, table, count, fixed)
         return fixed
 
     def data_version(self) -> int:

@@ -17,6 +17,7 @@ from bettercities.areas import service as areas
 from bettercities.catalog import approval, dcat
 from bettercities.catalog import service as catalog
 from bettercities.catalog.inventory import inventory
+from bettercities.catalog.queries import catalog_view
 from bettercities.catalog.schemas import (
     AccessRights,
     ApprovalEventOut,
@@ -80,7 +81,7 @@ def list_datasets(
     filters: FilterDep,
 ) -> Page[DatasetOut]:
     chosen = visible_filters(session, principal, slug, filters)
-    return pages.slice(request, catalog.catalog_view(session, slug, chosen).datasets)
+    return pages.slice(request, catalog_view(session, slug, chosen).datasets)
 
 
 @router.get("/api/cities/{slug}/datasets/{code}", response_model=DatasetOut, summary="One dataset")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from bettercities.catalog import service as catalog
+from bettercities.catalog import queries as catalog
 from bettercities.catalog.inventory import inventory
 from bettercities.catalog.schemas import (
     AccessRights,
