@@ -108,13 +108,18 @@ def prepare_workspace(folder: Path, rows: int, database_url: str | None = None) 
 
 
 def _bettercities(csv: Path, target: Path, *, screen_outliers: bool) -> dict[str, Any]:
+    from bettercities.ingest.schemas import ObservationImportOptions
     from bettercities.ingest.service import import_observations
     from bettercities.storage.workspace import Workspace
 
     ws = Workspace.open(target)
     start = time.perf_counter()
     result = import_observations(
-        ws.database, CITY, csv, level=LEVEL, layout="long", id_column="area", screen_outliers=screen_outliers
+        ws.database,
+        CITY,
+        csv,
+        ObservationImportOptions(level=LEVEL, layout="long", id_column="area"),
+        screen_outliers=screen_outliers,
     )
     seconds = time.perf_counter() - start
     ws.close()

@@ -40,6 +40,7 @@ from memory import peak_rss_mb  # noqa: E402
 
 def contender_bettercities(csv: Path, target: str) -> dict[str, Any]:
     """Validated import into the workspace folder ``target`` (whose database is on the server)."""
+    from bettercities.ingest.schemas import ObservationImportOptions
     from bettercities.ingest.service import import_observations
     from bettercities.storage.workspace import Workspace
 
@@ -47,7 +48,11 @@ def contender_bettercities(csv: Path, target: str) -> dict[str, Any]:
     ws = Workspace.open(Path(folder), database_url=url)
     start = time.perf_counter()
     result = import_observations(
-        ws.database, CITY, csv, level=LEVEL, layout="long", id_column="area", screen_outliers=False
+        ws.database,
+        CITY,
+        csv,
+        ObservationImportOptions(level=LEVEL, layout="long", id_column="area"),
+        screen_outliers=False,
     )
     seconds = time.perf_counter() - start
     ws.close()

@@ -85,13 +85,18 @@ def resource_descriptor(csv: Path, rows: int) -> Path:
 
 
 def contender_bettercities(csv: Path, target: Path) -> dict[str, Any]:
+    from bettercities.ingest.schemas import ObservationImportOptions
     from bettercities.ingest.service import import_observations
     from bettercities.storage.workspace import Workspace
 
     ws = Workspace.open(target)
     start = time.perf_counter()
     result = import_observations(
-        ws.database, base.CITY, csv, level=base.LEVEL, layout="long", id_column="area", dry_run=True
+        ws.database,
+        base.CITY,
+        csv,
+        ObservationImportOptions(level=base.LEVEL, layout="long", id_column="area"),
+        dry_run=True,
     )
     seconds = time.perf_counter() - start
     ws.close()

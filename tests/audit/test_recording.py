@@ -22,9 +22,9 @@ from bettercities.audit import Actor, AuditEntryOut, acting_as, current_actor, s
 from bettercities.audit.models import AuditEntry
 from bettercities.audit.recording import GENERIC
 from bettercities.core.errors import InvalidInput, NotFound
-from bettercities.indicators.models import Indicator, Period
+from bettercities.indicators.models import ImportBatch, Indicator, Period
 from bettercities.ingest import revisions
-from bettercities.ingest.models import ImportBatch
+from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.storage import versioning
 from bettercities.storage.workspace import Workspace
@@ -100,9 +100,13 @@ def test_bulk_import_is_one_entry_with_the_batch_as_reference(
         "id,period,inhabitants,median_age\n"
         + "".join(f"B{n},{y},{100 + n},{40 + n}\n" for n in range(1, 6) for y in (2019, 2020))
     )
-    first = import_observations(workspace.database, CITY, path, level=LEVEL, screen_outliers=False)
+    first = import_observations(
+        workspace.database, CITY, path, ObservationImportOptions(level=LEVEL), screen_outliers=False
+    )
     path.write_text("id,period,inhabitants\n" + "".join(f"B{n},2020,{200 + n}\n" for n in range(1, 6)))
-    second = import_observations(workspace.database, CITY, path, level=LEVEL, screen_outliers=False)
+    second = import_observations(
+        workspace.database, CITY, path, ObservationImportOptions(level=LEVEL), screen_outliers=False
+    )
     assert (first.inserted, second.revised) == (20, 5)
 
     with workspace.database.reader() as session:

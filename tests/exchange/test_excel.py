@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from bettercities.exchange import excel
 from bettercities.indicators.export import COLUMNS, ExportFilter, export_observations, observation_rows
+from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.storage.workspace import Workspace
 from tests.ingest.conftest import CITY, LEVEL
@@ -24,9 +25,13 @@ DATA = (
 def test_workbook_has_published_data_and_metadata(city_ws: Workspace, tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text(DATA)
-    import_observations(city_ws.database, CITY, source, level=LEVEL, layout="long", id_column="area")
+    import_observations(
+        city_ws.database, CITY, source, ObservationImportOptions(level=LEVEL, layout="long", id_column="area")
+    )
     source.write_text(DATA.replace(",100,", ",101,"))  # a revision: only the current value is exported
-    import_observations(city_ws.database, CITY, source, level=LEVEL, layout="long", id_column="area")
+    import_observations(
+        city_ws.database, CITY, source, ObservationImportOptions(level=LEVEL, layout="long", id_column="area")
+    )
     out = tmp_path / "export.xlsx"
     with city_ws.database.reader() as session:
         result = export_observations(session, CITY, out, format="xlsx-metadata", period="2019")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bettercities.exchange import frictionless as fl
 from bettercities.indicators.export import ExportFilter
+from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
@@ -24,7 +25,12 @@ DATA = (
 def test_package_passes_frictionless_validate_and_round_trips(sqlite_city: Workspace, tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text(DATA)
-    import_observations(sqlite_city.database, CITY, source, level=LEVEL, layout="long", id_column="area")
+    import_observations(
+        sqlite_city.database,
+        CITY,
+        source,
+        ObservationImportOptions(level=LEVEL, layout="long", id_column="area"),
+    )
     with sqlite_city.database.reader() as session:
         descriptor = fl.export_package(
             session, ExportFilter(city=CITY, audience=Audience.INTERNAL), tmp_path / "package"

@@ -9,6 +9,7 @@ import sdmx
 
 from bettercities.exchange import sdmx as bc_sdmx
 from bettercities.indicators.export import ExportFilter, export_observations, observation_rows
+from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
@@ -29,7 +30,9 @@ DATA = (
 def _load(ws: Workspace, tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text(DATA)
-    import_observations(ws.database, CITY, source, level=LEVEL, layout="long", id_column="area")
+    import_observations(
+        ws.database, CITY, source, ObservationImportOptions(level=LEVEL, layout="long", id_column="area")
+    )
 
 
 def _expected(ws: Workspace, audience: Audience) -> dict[tuple[str, ...], dict]:

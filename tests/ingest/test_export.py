@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from bettercities.core.errors import InvalidInput
 from bettercities.indicators.export import COLUMNS, export_observations
+from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
@@ -30,7 +31,10 @@ LONG = (
 @pytest.fixture
 def exported(city_ws: Workspace, tmp_path: Path) -> Workspace:
     import_observations(
-        city_ws.database, CITY, write(tmp_path / "in.csv", LONG), level=LEVEL, layout="long", id_column="area"
+        city_ws.database,
+        CITY,
+        write(tmp_path / "in.csv", LONG),
+        ObservationImportOptions(level=LEVEL, layout="long", id_column="area"),
     )
     return city_ws
 
@@ -116,7 +120,9 @@ def test_import_export_round_trip(
         lines.append(f"{block},inhabitants,{period},{text},{'x' if suppressed else ''},{int(estimated)}")
     source = write(tmp_path / f"in-{period}.csv", "\n".join(lines) + "\n")
     db = sqlite_city.database
-    imported = import_observations(db, CITY, source, level=LEVEL, layout="long", id_column="area")
+    imported = import_observations(
+        db, CITY, source, ObservationImportOptions(level=LEVEL, layout="long", id_column="area")
+    )
     stored = {b: v for b, v in zip(BLOCKS, values, strict=True) if v[0] is not None or v[1]}
     assert imported.inserted == len(stored)  # empty cells are skipped, suppressed ones kept
     if not stored:
@@ -130,5 +136,7 @@ def test_import_export_round_trip(
         row = rows[block]
         assert (float(row["value"]) if row["value"] else None) == value
         assert (row["suppressed"], row["estimated"]) == (str(suppressed).lower(), str(estimated).lower())
-    again = import_observations(db, CITY, out, level=LEVEL, layout="long", id_column="area_code")
+    again = import_observations(
+        db, CITY, out, ObservationImportOptions(level=LEVEL, layout="long", id_column="area_code")
+    )
     assert (again.inserted, again.revised, again.unchanged) == (0, 0, len(stored))

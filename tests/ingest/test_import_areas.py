@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from bettercities.areas.models import Area, SpatialLevel
 from bettercities.areas.schemas import CitySpec
 from bettercities.core.errors import InvalidInput
-from bettercities.ingest.models import ImportBatch
+from bettercities.indicators.models import ImportBatch
+from bettercities.ingest.schemas import AreaImportOptions
 from bettercities.ingest.service import import_areas
 from bettercities.storage.workspace import Workspace
 from tests.ingest.conftest import square
@@ -59,12 +60,14 @@ def test_geopackage_import_creates_level_and_records_provenance(
         city.database,
         "t",
         path,
-        level="planning_area",
-        level_name_de="Planungsraum",
-        level_name_en="planning area",
-        id_column="PLR_ID",
-        name_column="PLR_NAME",
-        valid_from=date(2019, 1, 1),
+        AreaImportOptions(
+            level="planning_area",
+            level_name_de="Planungsraum",
+            level_name_en="planning area",
+            id_column="PLR_ID",
+            name_column="PLR_NAME",
+            valid_from=date(2019, 1, 1),
+        ),
         user="tester",
     )
     assert (result.features, result.created, result.updated) == (8, 8, 0)
@@ -92,10 +95,9 @@ def test_geopackage_import_creates_level_and_records_provenance(
         city.database,
         "t",
         path,
-        level="planning_area",
-        id_column="PLR_ID",
-        name_column="PLR_NAME",
-        valid_from=date(2019, 1, 1),
+        AreaImportOptions(
+            level="planning_area", id_column="PLR_ID", name_column="PLR_NAME", valid_from=date(2019, 1, 1)
+        ),
     )
     assert (again.created, again.updated) == (0, 8)
 
@@ -104,7 +106,7 @@ def test_shapefile_in_utm_is_stored_in_wgs84(city: Workspace, shared_data: Path,
     geometries, ids, names = berlin_subset(shared_data, 5)
     wgs84 = write_layer(tmp_path / "w.gpkg", geometries, {"id": ids, "name": names}, driver="GPKG")
     utm = reproject_to(wgs84, tmp_path / "utm.shp", "EPSG:25833", "ESRI Shapefile")
-    result = import_areas(city.database, "t", utm, level="planning_area")
+    result = import_areas(city.database, "t", utm, AreaImportOptions(level="planning_area"))
     assert result.reprojected and result.crs == "EPSG:25833"
     stored = areas_in(city, "planning_area")
     assert 13.0 < (stored[ids[0]].centroid_lon or 0) < 13.8
@@ -137,7 +139,10 @@ def test_every_problem_is_reported_and_nothing_written(city: Workspace, tmp_path
     )
     with pytest.raises(InvalidInput) as refused:
         import_areas(
-            city.database, "t", path, level="block", parent_level="district", parent_column="district"
+            city.database,
+            "t",
+            path,
+            AreaImportOptions(level="block", parent_level="district", parent_column="district"),
         )
     report = refused.value.report
     assert report is not None
@@ -158,7 +163,7 @@ def test_every_problem_is_reported_and_nothing_written(city: Workspace, tmp_path
 
 def test_parents_and_fixed_ids(city: Workspace, tmp_path: Path) -> None:
     top = geojson(tmp_path / "d.geojson", [({"id": 1, "name": "North"}, square(13, 52, 0.1))])
-    import_areas(city.database, "t", top, level="district")
+    import_areas(city.database, "t", top, AreaImportOptions(level="district"))
     blocks = geojson(
         tmp_path / "b.geojson",
         [
@@ -170,12 +175,14 @@ def test_parents_and_fixed_ids(city: Workspace, tmp_path: Path) -> None:
         city.database,
         "t",
         blocks,
-        level="block",
-        parent_level="district",
-        id_column="code",
-        name_column="label",
-        parent_column="parent",
-        id_fixes={2: "12"},
+        AreaImportOptions(
+            level="block",
+            parent_level="district",
+            id_column="code",
+            name_column="label",
+            parent_column="parent",
+            id_fixes={2: "12"},
+        ),
     )
     assert [(p.code, p.row, p.value) for p in result.report.warnings] == [("id-fixed", 2, "11")]
     stored = areas_in(city, "block")
@@ -186,6 +193,6 @@ def test_parents_and_fixed_ids(city: Workspace, tmp_path: Path) -> None:
 def test_missing_attribute_is_named(city: Workspace, tmp_path: Path) -> None:
     path = geojson(tmp_path / "x.geojson", [({"ID": "1", "name": "x"}, square(13, 52))])
     with pytest.raises(InvalidInput) as refused:
-        import_areas(city.database, "t", path, level="block")
+        import_areas(city.database, "t", path, AreaImportOptions(level="block"))
     assert refused.value.report is not None
     assert [(p.code, p.column) for p in refused.value.report.problems] == [("missing-column", "id")]

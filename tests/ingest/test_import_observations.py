@@ -10,8 +10,8 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from bettercities.core.errors import InvalidInput
-from bettercities.indicators.models import Observation
-from bettercities.ingest.models import ImportBatch
+from bettercities.indicators.models import ImportBatch, Observation
+from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations, observation_revisions
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
@@ -42,8 +42,7 @@ def test_wide_import_with_provenance(city_ws: Workspace, tmp_path: Path) -> None
         city_ws.database,
         CITY,
         path,
-        level=LEVEL,
-        period="31.12.2019",
+        ObservationImportOptions(level=LEVEL, period="31.12.2019"),
         user="anna",
         progress=lambda done, total: seen.append((done, total)),
     )
@@ -76,13 +75,18 @@ def test_wide_import_with_provenance(city_ws: Workspace, tmp_path: Path) -> None
 
 
 def test_refused_file_leaves_stored_data_alone(city_ws: Workspace, tmp_path: Path) -> None:
-    import_observations(city_ws.database, CITY, write(tmp_path / "ok.csv", WIDE), level=LEVEL, period="2019")
+    import_observations(
+        city_ws.database,
+        CITY,
+        write(tmp_path / "ok.csv", WIDE),
+        ObservationImportOptions(level=LEVEL, period="2019"),
+    )
     before = counts(city_ws)
     stored = current(city_ws)
     # one good change and one bad cell: nothing of it may be written
     bad = write(tmp_path / "bad.csv", WIDE.replace("B1;100", "B1;999").replace("41", "4l"))
     with pytest.raises(InvalidInput) as refused:
-        import_observations(city_ws.database, CITY, bad, level=LEVEL, period="2019")
+        import_observations(city_ws.database, CITY, bad, ObservationImportOptions(level=LEVEL, period="2019"))
     assert refused.value.report is not None
     assert [(p.code, p.row, p.column, p.value) for p in refused.value.report.problems] == [
         ("type-error", 3, "median_age", "4l")
@@ -93,19 +97,28 @@ def test_refused_file_leaves_stored_data_alone(city_ws: Workspace, tmp_path: Pat
 
 def test_revisions(city_ws: Workspace, tmp_path: Path) -> None:
     first = import_observations(
-        city_ws.database, CITY, write(tmp_path / "a.csv", WIDE), level=LEVEL, period="2019"
+        city_ws.database,
+        CITY,
+        write(tmp_path / "a.csv", WIDE),
+        ObservationImportOptions(level=LEVEL, period="2019"),
     )
     assert counts(city_ws) == (8, 1)
 
     again = import_observations(
-        city_ws.database, CITY, write(tmp_path / "b.csv", WIDE), level=LEVEL, period="2019"
+        city_ws.database,
+        CITY,
+        write(tmp_path / "b.csv", WIDE),
+        ObservationImportOptions(level=LEVEL, period="2019"),
     )
     assert (again.batch_id, again.inserted, again.revised, again.unchanged) == (None, 0, 0, 8)
     assert counts(city_ws) == (8, 1)  # nothing new, not even a batch
 
     changed = WIDE.replace("B2;200", "B2;210") + "B4;400;;\n"
     third = import_observations(
-        city_ws.database, CITY, write(tmp_path / "c.csv", changed), level=LEVEL, period="2019"
+        city_ws.database,
+        CITY,
+        write(tmp_path / "c.csv", changed),
+        ObservationImportOptions(level=LEVEL, period="2019"),
     )
     assert (third.inserted, third.revised, third.unchanged) == (1, 1, 7)
     assert counts(city_ws) == (10, 2)
@@ -123,9 +136,7 @@ def test_revisions(city_ws: Workspace, tmp_path: Path) -> None:
         city_ws.database,
         CITY,
         write(tmp_path / "d.csv", flagged),
-        level=LEVEL,
-        layout="long",
-        id_column="area",
+        ObservationImportOptions(level=LEVEL, layout="long", id_column="area"),
     )
     assert (fourth.revised, fourth.unchanged) == (1, 0)  # a changed flag is a revision too
     with city_ws.database.reader() as session:
@@ -141,7 +152,11 @@ def test_revisions(city_ws: Workspace, tmp_path: Path) -> None:
 
 def test_dry_run_writes_nothing(city_ws: Workspace, tmp_path: Path) -> None:
     result = import_observations(
-        city_ws.database, CITY, write(tmp_path / "a.csv", WIDE), level=LEVEL, period="2019", dry_run=True
+        city_ws.database,
+        CITY,
+        write(tmp_path / "a.csv", WIDE),
+        ObservationImportOptions(level=LEVEL, period="2019"),
+        dry_run=True,
     )
     assert (result.dry_run, result.inserted, result.batch_id) == (True, 8, None)
     assert counts(city_ws) == (0, 0)
@@ -160,16 +175,18 @@ def test_excel_long_layout(city_ws: Workspace, tmp_path: Path) -> None:
         city_ws.database,
         CITY,
         path,
-        level=LEVEL,
-        layout="long",
-        id_column="Gebiet",
-        indicator_column="Merkmal",
-        period_column="Jahr",
-        value_column="Wert",
-        numerator_column="Zähler",
-        denominator_column="Nenner",
-        provisional_column="vorläufig",
-        mapping={"ALQ": "unemployed_share", "EW": "inhabitants"},
+        ObservationImportOptions(
+            level=LEVEL,
+            layout="long",
+            id_column="Gebiet",
+            indicator_column="Merkmal",
+            period_column="Jahr",
+            value_column="Wert",
+            numerator_column="Zähler",
+            denominator_column="Nenner",
+            provisional_column="vorläufig",
+            mapping={"ALQ": "unemployed_share", "EW": "inhabitants"},
+        ),
     )
     assert (result.inserted, result.report.problems) == (3, [])
     with city_ws.database.reader() as session:

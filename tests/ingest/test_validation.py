@@ -23,7 +23,7 @@ from tests.ingest.conftest import CITY, LEVEL, counts, write
 def refused(ws: Workspace, path: Path, **options: object) -> Report:
     options = {"level": LEVEL, **options}
     with pytest.raises(InvalidInput) as error:
-        import_observations(ws.database, CITY, path, **options)  # type: ignore[arg-type]
+        import_observations(ws.database, CITY, path, ObservationImportOptions.checked(path.name, **options))
     assert error.value.report is not None
     assert counts(ws) == (0, 0)  # all or nothing
     return error.value.report
@@ -135,9 +135,11 @@ def test_wide_column_with_period_in_the_mapping(sqlite_city: Workspace, tmp_path
         sqlite_city.database,
         CITY,
         path,
-        level=LEVEL,
-        mapping={"ew_2019": "inhabitants@2019", "ew_2020": "inhabitants@2020"},
-        ignore=["name", "not_there"],
+        ObservationImportOptions(
+            level=LEVEL,
+            mapping={"ew_2019": "inhabitants@2019", "ew_2020": "inhabitants@2020"},
+            ignore=["name", "not_there"],
+        ),
     )
     assert (result.inserted, result.empty, result.periods) == (3, 1, ["2019", "2020"])
     assert [(p.code, p.column) for p in result.report.warnings] == [("unknown-column", "not_there")]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bettercities.areas import service as areas
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.indicators.models import Observation
+from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.publication import Audience
 from bettercities.quality import diff, outliers
@@ -35,7 +36,9 @@ def _imports(ws: Workspace, tmp_path: Path) -> list[int]:
     for number, text in enumerate(files, start=1):
         path = tmp_path / f"delivery{number}.csv"
         path.write_text(text)
-        result = import_observations(ws.database, CITY, path, level=LEVEL, user="loader")
+        result = import_observations(
+            ws.database, CITY, path, ObservationImportOptions(level=LEVEL), user="loader"
+        )
         assert result.batch_id is not None
         ids.append(result.batch_id)
     return ids

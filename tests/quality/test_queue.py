@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bettercities.core.errors import InvalidInput, NotFound
+from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations, observation_revisions
 from bettercities.quality import outliers
 from bettercities.quality.models import FlagEvent
@@ -25,7 +26,9 @@ def _flagged(ws: Workspace, tmp_path: Path) -> outliers.FlagOut:
     """Inhabitants of B1 jump from 100 to 400 (a +300 % change): one ``jump`` flag."""
     path = tmp_path / "d.csv"
     path.write_text("id,period,inhabitants\nB1,2019,100\nB2,2019,80\nB1,2020,400\nB2,2020,81\n")
-    result = import_observations(ws.database, CITY, path, level=LEVEL, user="loader")
+    result = import_observations(
+        ws.database, CITY, path, ObservationImportOptions(level=LEVEL), user="loader"
+    )
     assert [p.code for p in result.report.problems] == ["outlier"]
     with ws.database.reader() as session:
         [flag] = outliers.list_flags(session, CITY)

@@ -12,6 +12,7 @@ from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
 from bettercities.core.errors import InvalidInput
 from bettercities.indicators import service as indicators
 from bettercities.indicators.schemas import IndicatorSpec
+from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.quality import rules
 from bettercities.storage.workspace import Workspace
@@ -53,18 +54,22 @@ def test_rule_violations_are_reported_at_file_row_and_column(workspace: Workspac
     _city(workspace)
     path = tmp_path / "d.csv"
     path.write_text("id,unemployed,working_age,inhabitants\na,10,100,150\nb,120,100,50\n")
-    result = import_observations(workspace.database, "t", path, level="district", period="2020")
+    result = import_observations(
+        workspace.database, "t", path, ObservationImportOptions(level="district", period="2020")
+    )
     problems = [p for p in result.report.problems if p.code == "rule-violation"]
     assert [(p.file, p.row, p.column, p.value) for p in problems] == [("d.csv", 3, "unemployed", "120")]
     # the city's total must be the districts' sum: an 'error' rule refuses the file
     bad = tmp_path / "c.csv"
     bad.write_text("id,inhabitants\nT,210\n")
     with pytest.raises(InvalidInput) as caught:
-        import_observations(workspace.database, "t", bad, level="city", period="2020")
+        import_observations(
+            workspace.database, "t", bad, ObservationImportOptions(level="city", period="2020")
+        )
     [problem] = caught.value.report.errors
     assert (problem.row, problem.column, problem.value) == (2, "inhabitants", "210")
     bad.write_text("id,inhabitants\nT,200\n")
-    import_observations(workspace.database, "t", bad, level="city", period="2020")
+    import_observations(workspace.database, "t", bad, ObservationImportOptions(level="city", period="2020"))
     with workspace.database.reader() as session:
         report = rules.check_city(session, "t")
     assert [p.row for p in report.problems] == [3]  # stored values keep their file and row

@@ -31,6 +31,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount, Route
 
 from bettercities.core.settings import Settings
+from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from bettercities.web.jobs import ImportRequest, JobKind
@@ -220,8 +221,10 @@ def crawled(
     ids = Ids(data)
     for slug in (CITY_A, CITY_B):  # one finished import job per city, its file holding the marker in A
         content = f"id,marker_share\n0101,{MARKER if slug == CITY_A else 12.5}\n".encode()
-        upload = ImportRequest(kind=JobKind.OBSERVATIONS, city=slug, level="planning_area", period="2022",
-                                file_name="delivery.csv")  # fmt: skip
+        wanted = ObservationImportOptions(level="planning_area", period="2022")
+        upload = ImportRequest(
+            kind=JobKind.OBSERVATIONS, city=slug, file_name="delivery.csv", observations=wanted
+        )
         job = app.state.jobs.create(upload, content)
         app.state.jobs.run(job.id)
         ids.job_ids.append(job.id)

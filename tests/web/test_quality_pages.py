@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bettercities.areas import service as areas
+from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.quality import rules
 from bettercities.storage.workspace import Workspace
@@ -32,7 +33,9 @@ def quality_client(workspace: Workspace, tmp_path: Path) -> Iterator[TestClient]
     ):
         path = tmp_path / f"delivery{number}.csv"
         path.write_text(text)
-        import_observations(workspace.database, CITY, path, level=LEVEL, user="loader")
+        import_observations(
+            workspace.database, CITY, path, ObservationImportOptions(level=LEVEL), user="loader"
+        )
     with workspace.database.session() as session:
         rules.save_rules(
             session,

@@ -18,8 +18,14 @@ from bettercities.cli.common import (
     open_workspace,
     refusals,
 )
+from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Report
-from bettercities.ingest.schemas import Layout
+from bettercities.ingest.schemas import (
+    AreaImportOptions,
+    Layout,
+    ObservationImportOptions,
+    parse_mapping,
+)
 
 app = typer.Typer(help="Import areas and observations (validated; all or nothing).", no_args_is_help=True)
 
@@ -34,14 +40,12 @@ UserOption = Annotated[
 
 
 def _pairs(items: list[str], option: str) -> dict[str, str]:
-    """``["a=b", …]`` as a dict; a malformed item is a usage error."""
-    pairs = {}
-    for item in items:
-        source, sep, target = item.partition("=")
-        if not sep or not source.strip() or not target.strip():
-            raise typer.BadParameter(f"expected SOURCE=TARGET, got {item!r}", param_hint=option)
-        pairs[source.strip()] = target.strip()
-    return pairs
+    """``["a=b", …]`` as a dict (the ingest library's mapping parser); a malformed item is a usage error."""
+    try:
+        return parse_mapping(items)
+    except InvalidInput as error:
+        bad = error.report.problems[0].value if error.report else None
+        raise typer.BadParameter(f"expected SOURCE=TARGET, got {bad!r}", param_hint=option) from None
 
 
 def _names(text: str | None) -> list[str]:
@@ -124,10 +128,8 @@ def areas(
         raise typer.BadParameter(str(error)) from None
     ws = open_workspace(workspace, database_url)
     with refusals(ws), err_console.status(f"Importing areas from {file.name} …"):
-        result = import_areas(
-            ws.database,
-            city,
-            file,
+        options = AreaImportOptions.checked(
+            file.name,
             level=level,
             level_name_de=level_name_de,
             level_name_en=level_name_en,
@@ -139,8 +141,8 @@ def areas(
             id_fixes=fixes,
             valid_from=start,
             valid_to=end,
-            user=user,
         )
+        result = import_areas(ws.database, city, file, options, user=user)
     _print_warnings(result.report)
     crs = (
         f"{result.crs}, reprojected to WGS84"
@@ -228,10 +230,8 @@ def observations(
     mapping = _pairs(map_ or [], "--map")
     ws = open_workspace(workspace, database_url)
     with refusals(ws), _progress(file.name) as progress:
-        result = import_observations(
-            ws.database,
-            city,
-            file,
+        options = ObservationImportOptions.checked(
+            file.name,
             level=level,
             layout=layout,
             id_column=id_column,
@@ -251,9 +251,9 @@ def observations(
             encoding=encoding,
             sheet=sheet,
             na_values=_names(na_values),
-            user=user,
-            dry_run=dry_run,
-            progress=progress,
+        )
+        result = import_observations(
+            ws.database, city, file, options, user=user, dry_run=dry_run, progress=progress
         )
     _print_warnings(result.report)
     periods = ", ".join(result.periods[:5]) + (" …" if len(result.periods) > 5 else "")

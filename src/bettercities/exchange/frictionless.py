@@ -93,6 +93,7 @@ def import_package(
     **options: Any,
 ) -> ImportResult:
     """Import the observations resource of a Data Package (long layout, ``area_code`` as id)."""
+    from bettercities.ingest.schemas import Layout, ObservationImportOptions
     from bettercities.ingest.service import import_observations
 
     descriptor = Path(descriptor)
@@ -103,7 +104,8 @@ def import_package(
     path = descriptor.parent / resources[0]["path"]
     fields = {f["name"] for f in resources[0].get("schema", {}).get("fields", [])}
     id_column = "area_code" if "area_code" in fields or not fields else "id"
-    return import_observations(db, city, path, level=level, layout="long", id_column=id_column, **options)
+    wanted = ObservationImportOptions(level=level, layout=Layout.LONG, id_column=id_column)
+    return import_observations(db, city, path, wanted, **options)
 
 
 def validate_package(descriptor: Path | str) -> Any:

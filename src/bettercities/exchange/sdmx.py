@@ -289,6 +289,7 @@ def import_sdmx(
     **options: Any,
 ) -> ImportResult:
     """Import an SDMX-ML or SDMX-CSV data file through the ordinary long-layout importer."""
+    from bettercities.ingest.schemas import Layout, ObservationImportOptions
     from bettercities.ingest.service import import_observations
 
     path = Path(path)
@@ -311,9 +312,7 @@ def import_sdmx(
             db,
             city,
             table,
-            level=level,
-            layout="long",
-            id_column="area",
+            ObservationImportOptions(level=level, layout=Layout.LONG, id_column="area"),
             file_name=options.pop("file_name", path.name),
             **options,
         )

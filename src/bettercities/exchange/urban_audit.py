@@ -127,6 +127,7 @@ def import_urban_audit(
     db: Database, path: Path | str, *, city: str = CITY, user: str | None = None, dry_run: bool = False
 ) -> ImportResult:
     """Import the Urban Audit indicator file as city-level observations of ``city``."""
+    from bettercities.ingest.schemas import Layout, ObservationImportOptions
     from bettercities.ingest.service import import_observations
 
     path = Path(path)
@@ -143,9 +144,7 @@ def import_urban_audit(
                 db,
                 city,
                 long,
-                level=LEVEL,
-                layout="long",
-                id_column="area_code",
+                ObservationImportOptions(level=LEVEL, layout=Layout.LONG, id_column="area_code"),
                 user=user,
                 file_name=path.name,
                 dry_run=dry_run,

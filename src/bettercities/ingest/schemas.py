@@ -1,13 +1,20 @@
-"""Typed options and results of imports (areas and observations)."""
+"""Typed options and results of imports (areas and observations).
+
+The options models are the one description of an import's options: the CLI builds them from its options,
+the web upload and API from their forms, and the library (:mod:`bettercities.ingest.service`) takes them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
+from typing import Any, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from bettercities.core.problems import Report
+from bettercities.core.errors import InvalidInput
+from bettercities.core.problems import Problem, Report
 
 LEVEL_CODE = r"^[a-z][a-z0-9_]*$"
 
@@ -19,7 +26,21 @@ class Layout(StrEnum):
     LONG = "long"  # one row per observation: area, indicator, period, value
 
 
-class ReadOptions(BaseModel):
+class ImportOptions(BaseModel):
+    """Options of an import, refused like an invalid file when invalid (see :meth:`checked`)."""
+
+    @classmethod
+    def checked(cls, name: str, **values: Any) -> Self:
+        """The options for importing file ``name``; :class:`InvalidInput` with one ``invalid-option``
+        problem per invalid field otherwise."""
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            report = Report.from_validation_error(error, code="invalid-option", file=name, source=name)
+            raise InvalidInput(f"{name}: invalid import options", report) from None
+
+
+class ReadOptions(ImportOptions):
     """How to read a table file; ``None`` means detect."""
 
     delimiter: str | None = Field(default=None, min_length=1, max_length=1)
@@ -64,7 +85,7 @@ class ObservationImportOptions(ReadOptions):
         return self
 
 
-class AreaImportOptions(BaseModel):
+class AreaImportOptions(ImportOptions):
     """Column mapping and options of an area import (stored as JSON with the batch)."""
 
     level: str = Field(pattern=LEVEL_CODE)
@@ -81,6 +102,35 @@ class AreaImportOptions(BaseModel):
     )
     valid_from: date | None = None
     valid_to: date | None = None
+
+
+def parse_mapping(lines: Iterable[str]) -> dict[str, str]:
+    """``SOURCE=CODE`` lines (``SOURCE: CODE`` works too; blank and ``#`` lines are skipped) as a mapping.
+
+    The CLI's repeated ``--map`` options and the upload form's mapping text both go through here; a line
+    that is not a pair raises :class:`InvalidInput` with an ``invalid-mapping`` problem per such line.
+    """
+    mapping: dict[str, str] = {}
+    report = Report(source="mapping")
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        source, _, target = line.partition("=" if "=" in line else ":")
+        if not source.strip() or not target.strip():
+            report.add(
+                Problem(
+                    code="invalid-mapping",
+                    message="write 'column = indicator' (SOURCE=CODE)",
+                    row=number,
+                    value=line,
+                )
+            )
+            continue
+        mapping[source.strip()] = target.strip()
+    if not report.ok:
+        raise InvalidInput("the column mapping has lines that are not 'column = indicator'", report)
+    return mapping
 
 
 class ImportResult(BaseModel):

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -52,7 +51,6 @@ from bettercities.quality import rules as quality
 from bettercities.storage.database import Database
 
 Progress = revisions.Progress
-OptionsT = TypeVar("OptionsT", bound=BaseModel)
 
 
 def _errors(report: Report) -> str:
@@ -74,25 +72,6 @@ def current_user() -> str | None:
         return getpass.getuser()
     except (KeyError, OSError):
         return None
-
-
-def _options(model: type[OptionsT], name: str, **values: Any) -> OptionsT:
-    """Validated options; invalid ones are refused like invalid files, with one problem per field."""
-    try:
-        return model(**values)
-    except ValidationError as error:
-        report = Report(source=name)
-        for detail in error.errors():
-            report.add(
-                Problem(
-                    code="invalid-option",
-                    message=detail["msg"],
-                    file=name,
-                    column=".".join(str(part) for part in detail["loc"]) or None,
-                    value=None if detail.get("input") is None else str(detail["input"])[:200],
-                )
-            )
-        raise InvalidInput(f"{name}: invalid import options", report) from None
 
 
 def _batch(
@@ -173,33 +152,15 @@ def import_observations(
     db: Database,
     city_slug: str,
     path: Path | str,
+    options: ObservationImportOptions,
     *,
-    level: str,
-    layout: Layout | str = Layout.WIDE,
-    id_column: str = "id",
-    period: str | None = None,
-    period_column: str | None = None,
-    indicator_column: str = "indicator",
-    value_column: str = "value",
-    numerator_column: str | None = None,
-    denominator_column: str | None = None,
-    provisional_column: str | None = None,
-    estimated_column: str | None = None,
-    suppressed_column: str | None = None,
-    mapping: Mapping[str, str] | None = None,
-    ignore: Sequence[str] = (),
-    delimiter: str | None = None,
-    decimal: str | None = None,
-    encoding: str | None = None,
-    sheet: str | None = None,
-    na_values: Sequence[str] = (),
     user: str | None = None,
     file_name: str | None = None,
     dry_run: bool = False,
     screen_outliers: bool = True,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import observations of ``city_slug``'s areas of ``level`` from a CSV or Excel file.
+    """Import observations of ``city_slug``'s areas of ``options.level`` from a CSV or Excel file.
 
     Every cell is validated first; any error raises :class:`InvalidInput` with the full report
     and leaves the database unchanged. Observations identical to the current revision are not
@@ -211,29 +172,6 @@ def import_observations(
     """
     path = Path(path)
     name = file_name or path.name
-    options = _options(
-        ObservationImportOptions,
-        name,
-        level=level,
-        layout=Layout(layout),
-        id_column=id_column,
-        period=period,
-        period_column=period_column,
-        indicator_column=indicator_column,
-        value_column=value_column,
-        numerator_column=numerator_column,
-        denominator_column=denominator_column,
-        provisional_column=provisional_column,
-        estimated_column=estimated_column,
-        suppressed_column=suppressed_column,
-        mapping=dict(mapping or {}),
-        ignore=list(ignore),
-        delimiter=delimiter,
-        decimal=decimal,
-        encoding=encoding,
-        sheet=sheet,
-        na_values=list(na_values),
-    )
     _check_periods(options, name)
     with ThreadPoolExecutor(max_workers=1) as hasher:  # hashlib releases the GIL: hash while parsing
         digest = hasher.submit(file_sha256, path)
@@ -243,12 +181,12 @@ def import_observations(
 
     with db.session() as session:
         city = areas.get_city(session, city_slug)
-        spatial_level = areas.get_level(session, city, level)
+        spatial_level = areas.get_level(session, city, options.level)
         validated = validate(
             long,
             indicators=_rules(session),
             areas=_area_lookup(session, spatial_level),
-            level=level,
+            level=options.level,
             na_values=options.na_values,
         )
         report = validated.report
@@ -415,18 +353,8 @@ def import_areas(
     db: Database,
     city_slug: str,
     path: Path | str,
+    options: AreaImportOptions,
     *,
-    level: str,
-    level_name_de: str | None = None,
-    level_name_en: str | None = None,
-    parent_level: str | None = None,
-    id_column: str = "id",
-    name_column: str = "name",
-    parent_column: str | None = None,
-    layer: str | None = None,
-    id_fixes: Mapping[int, str] | None = None,
-    valid_from: date | None = None,
-    valid_to: date | None = None,
     user: str | None = None,
     file_name: str | None = None,
 ) -> AreaImportResult:
@@ -434,28 +362,13 @@ def import_areas(
 
     The level is created when missing. Every problem (missing or duplicate id, invalid geometry,
     unknown parent …) is reported by feature number and column; on any error nothing is written.
-    ``id_fixes`` replaces the ids of single features (feature number -> id), for known errors in
+    ``options.id_fixes`` replaces the ids of single features (feature number -> id), for known errors in
     files one cannot correct at the source; each replacement is reported and kept with the batch.
     """
     path = Path(path)
     name = file_name or path.name
-    options = _options(
-        AreaImportOptions,
-        name,
-        level=level,
-        level_name_de=level_name_de,
-        level_name_en=level_name_en,
-        parent_level=parent_level,
-        id_column=id_column,
-        name_column=name_column,
-        parent_column=parent_column,
-        layer=layer,
-        id_fixes=dict(id_fixes or {}),
-        valid_from=valid_from,
-        valid_to=valid_to,
-    )
     sha256 = file_sha256(path)
-    features = geo.read_features(path, layer=layer, name=name)
+    features = geo.read_features(path, layer=options.layer, name=name)
     specs, rows, report = area_specs(features, options)
     with db.session() as session:
         city = areas.get_city(session, city_slug)

@@ -16,10 +16,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from bettercities.core.errors import BettercitiesError, InvalidInput
 from bettercities.core.problems import Problem, Report
+from bettercities.ingest.schemas import AreaImportOptions, ObservationImportOptions
 from bettercities.storage.workspace import Workspace
 
 MAX_JOBS = 200
@@ -38,21 +39,20 @@ class JobStatus(StrEnum):
 
 
 class ImportRequest(BaseModel):
-    """What the upload form asks for (the ingest library validates the details)."""
+    """What the upload form asks for: the city, the file and the options of the import of its kind."""
 
     kind: JobKind
     city: str
-    level: str
-    layout: str = "wide"
-    period: str | None = None
-    id_column: str = "id"
-    name_column: str = "name"
-    parent_column: str | None = None
-    parent_level: str | None = None
-    level_name_de: str | None = None
-    level_name_en: str | None = None
-    mapping: dict[str, str] = Field(default_factory=dict)
     file_name: str
+    observations: ObservationImportOptions | None = None
+    areas: AreaImportOptions | None = None
+
+    @model_validator(mode="after")
+    def _options_of_its_kind(self) -> ImportRequest:
+        wanted = self.areas if self.kind == JobKind.AREAS else self.observations
+        if wanted is None:
+            raise ValueError(f"an import of {self.kind} needs its options")
+        return self
 
 
 class ImportJob(BaseModel):
@@ -157,33 +157,13 @@ class Jobs:
         def progress(done: int, total: int) -> None:
             self._update(job.id, done=done, total=total)
 
+        user, name = current_actor().name, request.file_name
         if request.kind == JobKind.AREAS:
-            return ingest.import_areas(
-                db,
-                request.city,
-                path,
-                level=request.level,
-                level_name_de=request.level_name_de,
-                level_name_en=request.level_name_en,
-                parent_level=request.parent_level,
-                id_column=request.id_column,
-                name_column=request.name_column,
-                parent_column=request.parent_column,
-                user=current_actor().name,
-                file_name=request.file_name,
-            )
+            assert request.areas is not None  # the request's validator checked it
+            return ingest.import_areas(db, request.city, path, request.areas, user=user, file_name=name)
+        assert request.observations is not None
         return ingest.import_observations(
-            db,
-            request.city,
-            path,
-            level=request.level,
-            layout=request.layout,
-            id_column=request.id_column,
-            period=request.period,
-            mapping=request.mapping,
-            user=current_actor().name,
-            file_name=request.file_name,
-            progress=progress,
+            db, request.city, path, request.observations, user=user, file_name=name, progress=progress
         )
 
     def shutdown(self) -> None:

@@ -17,7 +17,6 @@ from bettercities.areas import service as areas
 from bettercities.catalog import approval, dcat
 from bettercities.catalog import service as catalog
 from bettercities.catalog.inventory import inventory
-from bettercities.catalog.queries import catalog_view
 from bettercities.catalog.schemas import (
     AccessRights,
     ApprovalEventOut,
@@ -81,7 +80,7 @@ def list_datasets(
     filters: FilterDep,
 ) -> Page[DatasetOut]:
     chosen = visible_filters(session, principal, slug, filters)
-    return pages.slice(request, catalog_view(session, slug, chosen).datasets)
+    return pages.slice(request, catalog.catalog_view(session, slug, chosen).datasets)
 
 
 @router.get("/api/cities/{slug}/datasets/{code}", response_model=DatasetOut, summary="One dataset")
@@ -120,6 +119,7 @@ def write_observations(
     period: Annotated[str | None, Form()] = None,
     id_column: Annotated[str, Form()] = "id",
 ) -> ImportResult:
+    from bettercities.ingest.schemas import ObservationImportOptions
     from bettercities.ingest.service import import_observations
 
     with workspace.database.reader() as session:
@@ -132,10 +132,9 @@ def write_observations(
             workspace.database,
             slug,
             path,
-            level=level,
-            layout=layout,
-            period=period,
-            id_column=id_column,
+            ObservationImportOptions.checked(
+                file.filename or path.name, level=level, layout=layout, period=period, id_column=id_column
+            ),
             user=principal.name,
             file_name=file.filename,
         )

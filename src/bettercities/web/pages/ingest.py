@@ -16,7 +16,7 @@ from bettercities.access.policy import Permission
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import CityOut, LevelOut
 from bettercities.core.errors import InvalidInput, NotFound
-from bettercities.core.problems import Problem, Report
+from bettercities.ingest.schemas import AreaImportOptions, ObservationImportOptions, parse_mapping
 from bettercities.web.deps import Lang, SessionDep, SettingsDep, TemplatesDep, requires
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.jobs import ImportJob, ImportRequest, JobKind, Jobs
@@ -36,27 +36,6 @@ class ImportForm(BaseModel):
     kinds: list[JobKind]
     layouts: list[str]
     upload_limit_mb: int
-
-
-def parse_mapping(text: str) -> dict[str, str]:
-    """``source = indicator`` lines (``:`` works too) into a mapping; raise InvalidInput naming bad lines."""
-    mapping: dict[str, str] = {}
-    report = Report(source="mapping")
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        separator = "=" if "=" in line else ":"
-        source, _, target = line.partition(separator)
-        if not source.strip() or not target.strip():
-            report.add(
-                Problem(code="invalid-mapping", message="write 'column = indicator'", row=number, value=line)
-            )
-            continue
-        mapping[source.strip()] = target.strip()
-    if not report.ok:
-        raise InvalidInput("the column mapping has lines that are not 'column = indicator'", report)
-    return mapping
 
 
 def _form(session: SessionDep, slug: str, settings: SettingsDep) -> ImportForm:
@@ -125,11 +104,25 @@ async def import_upload(
         problems.append(f"the file is larger than {settings.upload_limit_mb} MiB")
     if not content:
         problems.append("the file is empty")
+    name = file.filename or "upload"
     try:
-        parsed = parse_mapping(mapping)
+        parsed = parse_mapping(mapping.splitlines())
+        upload = ImportRequest(
+            kind=kind,
+            city=slug,
+            file_name=name,
+            areas=AreaImportOptions.checked(
+                name, level=level, level_name_de=level_name_de or None, level_name_en=level_name_en or None,
+                parent_level=parent_level or None, id_column=id_column or "id",
+                name_column=name_column or "name", parent_column=parent_column or None,
+            ) if kind == JobKind.AREAS else None,
+            observations=ObservationImportOptions.checked(
+                name, level=level, layout=layout, period=period or None, id_column=id_column or "id",
+                mapping=parsed,
+            ) if kind == JobKind.OBSERVATIONS else None,
+        )  # fmt: skip
     except InvalidInput as error:
         problems.extend(str(p) for p in (error.report.problems if error.report else []))
-        parsed = {}
     if problems:
         if "application/json" in request.headers.get("accept", ""):
             return JSONResponse(
@@ -138,24 +131,7 @@ async def import_upload(
         return templates.render(
             request, "ingest/form.html", lang=lang, form=form, problems=problems, status_code=422
         )
-    job = _jobs(request).create(
-        ImportRequest(
-            kind=kind,
-            city=slug,
-            level=level,
-            layout=layout,
-            period=period or None,
-            id_column=id_column or "id",
-            name_column=name_column or "name",
-            parent_column=parent_column or None,
-            parent_level=parent_level or None,
-            level_name_de=level_name_de or None,
-            level_name_en=level_name_en or None,
-            mapping=parsed,
-            file_name=file.filename or "upload",
-        ),
-        content,
-    )
+    job = _jobs(request).create(upload, content)
     target = f"/cities/{slug}/import/{job.id}?lang={lang}"
     if "application/json" in request.headers.get("accept", ""):
         _jobs(request).start(job)
