@@ -74,7 +74,12 @@ class Domain:
 DOMAINS: tuple[Domain, ...] = (
     Domain("areas", api=True, pages=True),
     Domain("indicators", api=True, pages=True),
-    Domain("ingest", pages=True),
+    Domain(
+        "ingest",
+        models=False,
+        pages=True,
+        note="stores into indicators' tables; its provenance (ImportBatch) is indicators.models",
+    ),
     Domain(
         "spatial",
         package="analysis.spatial",

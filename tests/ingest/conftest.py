@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
 from bettercities.indicators import service as indicators
-from bettercities.indicators.models import Observation
+from bettercities.indicators.models import ImportBatch, Observation
 from bettercities.indicators.schemas import IndicatorSpec
-from bettercities.ingest.models import ImportBatch
 from bettercities.storage.workspace import Workspace
 
 CITY = "testcity"

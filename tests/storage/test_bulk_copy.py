@@ -22,10 +22,9 @@ from bettercities.areas.models import Area, City
 from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
 from bettercities.audit.models import AuditEntry
 from bettercities.indicators import service as indicators_service
-from bettercities.indicators.models import Observation
+from bettercities.indicators.models import ImportBatch, Observation
 from bettercities.indicators.periods import parse_period
 from bettercities.indicators.schemas import IndicatorSpec
-from bettercities.ingest.models import ImportBatch
 from bettercities.storage.database import Database
 from bettercities.storage.workspace import Workspace
 

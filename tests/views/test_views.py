@@ -13,12 +13,14 @@ from sqlalchemy import update
 from bettercities.areas.models import Area
 from bettercities.figures import svg
 from bettercities.figures.classes import ClassMethod, classify, ramp
+from bettercities.figures.schemas import ChoroplethData, MapArea
 from bettercities.figures.shapes import build_shapes
 from bettercities.indicators.schemas import Series, SeriesPoint
 from bettercities.storage.workspace import Workspace
 from bettercities.views.cache import ValueCache
-from bettercities.views.schemas import ChoroplethData, MapArea, ViewState
-from bettercities.views.service import Caches, Reader, city_view, ranks
+from bettercities.views.reader import Caches, Reader
+from bettercities.views.schemas import ViewState
+from bettercities.views.service import city_view, ranks
 from tests.web.citybuilder import build_city
 
 values_lists = st.lists(

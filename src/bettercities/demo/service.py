@@ -17,10 +17,9 @@ from bettercities.areas.models import City
 from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
 from bettercities.demo.catalog import build_catalog
 from bettercities.indicators import service as indicators
-from bettercities.indicators.models import Observation
+from bettercities.indicators.models import ImportBatch, Observation
 from bettercities.indicators.periods import parse_period
 from bettercities.indicators.schemas import IndicatorSpec
-from bettercities.ingest.models import ImportBatch
 from bettercities.storage.base import utcnow
 from bettercities.storage.workspace import Workspace
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from html import escape
 
 from bettercities.figures.classes import Classification
+from bettercities.figures.schemas import ChoroplethData, HistogramBin, MapArea
 from bettercities.figures.shapes import LevelShapes
 from bettercities.indicators.schemas import Series
-from bettercities.views.schemas import ChoroplethData, HistogramBin, MapArea
 
 Formatter = Callable[[float], str]
 

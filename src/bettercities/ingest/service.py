@@ -28,13 +28,12 @@ from bettercities.catalog import approval
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
 from bettercities.core.problems import Problem, Report
 from bettercities.indicators import service as indicators
-from bettercities.indicators.models import Indicator
+from bettercities.indicators.models import ImportBatch, Indicator
 from bettercities.indicators.periods import PeriodError, PeriodSpec, parse_period
 from bettercities.indicators.schemas import AreaValue
 from bettercities.ingest import geo, readers, revisions
 from bettercities.ingest.features import area_specs, relocate
 from bettercities.ingest.layouts import to_long
-from bettercities.ingest.models import ImportBatch
 from bettercities.ingest.schemas import (
     AreaImportOptions,
     AreaImportResult,

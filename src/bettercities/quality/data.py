@@ -15,8 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bettercities.areas.models import Area, City, SpatialLevel
-from bettercities.indicators.models import Indicator, Observation, Period
-from bettercities.ingest.models import ImportBatch
+from bettercities.indicators.models import ImportBatch, Indicator, Observation, Period
 
 FRAME_COLUMNS = (
     "observation_id",

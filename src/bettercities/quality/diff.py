@@ -29,8 +29,7 @@ from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City, SpatialLevel
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.indicators import service as indicators
-from bettercities.indicators.models import Indicator, Observation, Period
-from bettercities.ingest.models import ImportBatch
+from bettercities.indicators.models import ImportBatch, Indicator, Observation, Period
 from bettercities.publication import Audience
 
 KEY = ["level", "area", "indicator", "period"]

@@ -44,7 +44,7 @@ from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.core.problems import Problem, Severity
-from bettercities.indicators.models import Indicator, Observation, Period
+from bettercities.indicators.models import ImportBatch, Indicator, Observation, Period
 from bettercities.quality import data as quality_data
 from bettercities.quality.models import FlagEvent, OutlierFlag
 
@@ -389,8 +389,6 @@ def list_flags(
     method: str | None = None,
 ) -> list[FlagOut]:
     """The queue of a city, newest first (one filter for page, API and CLI)."""
-    from bettercities.ingest.models import ImportBatch
-
     city = areas.get_city(session, city_slug)
     query = (
         select(OutlierFlag, Area.code, Indicator.code, Period.code, ImportBatch.file_name)

@@ -1,9 +1,10 @@
-"""Reports: the typed views behind pages and exports, and their drawings (maps and charts as SVG).
+"""Views: the typed results behind the pages and their JSON twins, read for a principal's audience.
 
-* :mod:`~bettercities.views.service` assembles views of cities, areas and indicators from the library;
+* :mod:`~bettercities.views.reader` holds the :class:`Reader` (the library's reads for one request, published
+  for the principal's audience) and the process's :class:`Caches`;
+* :mod:`~bettercities.views.service` assembles views of cities, areas and indicators from those reads;
 * :mod:`~bettercities.views.schemas` holds those typed results;
-* :mod:`~bettercities.figures.classes` chooses class breaks and colour ramps;
-* :mod:`~bettercities.figures.shapes` turns geometries into cached SVG paths;
-* :mod:`~bettercities.figures.svg` draws maps, legends and charts;
 * :mod:`~bettercities.views.cache` memoises computed values per data version.
+
+The drawings (class breaks, shapes, SVG maps and charts) are :mod:`bettercities.figures`.
 """

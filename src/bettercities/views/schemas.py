@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from bettercities.areas.schemas import AreaOut, CityOut, LevelOut
 from bettercities.figures.classes import Classification, ClassMethod
+from bettercities.figures.schemas import ChoroplethData, HistogramBin
 from bettercities.indicators.schemas import AreaValue, IndicatorOut, PeriodOut, Series, SeriesPoint
 
 
@@ -31,29 +32,6 @@ class Summary(BaseModel):
     maximum: float | None = None
     median: float | None = None
     mean: float | None = Field(default=None, description="Unweighted mean of the area values.")
-
-
-class MapArea(BaseModel):
-    """One area on a choropleth map."""
-
-    code: str
-    name: str
-    value: float | None
-    suppressed: bool = False
-    estimated: bool = False
-    provisional: bool = False
-    class_index: int | None = None
-    fill: str
-
-
-class ChoroplethData(BaseModel):
-    """Everything a choropleth needs except the geometry (drawn from the cached shapes)."""
-
-    level: str
-    period: str
-    indicator: str
-    classification: Classification
-    areas: list[MapArea]
 
 
 class CityRef(BaseModel):
@@ -97,13 +75,6 @@ class RankedValue(AreaValue):
     """An area's value with its rank (1 = highest value) among the areas with a published value."""
 
     rank: int | None = None
-
-
-class HistogramBin(BaseModel):
-    lower: float
-    upper: float
-    count: int
-    colour: str
 
 
 class IndicatorView(BaseModel):

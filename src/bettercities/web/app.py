@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from bettercities import __version__, domains
 from bettercities.core.settings import Settings, get_settings
 from bettercities.storage.workspace import Workspace
-from bettercities.views.service import Caches
+from bettercities.views.reader import Caches
 from bettercities.web import auth, errors
 from bettercities.web.api import docs as api_docs
 from bettercities.web.jobs import Jobs
@@ -104,10 +104,11 @@ def create_app(
 def warm_up(app: FastAPI) -> None:
     """Fill the caches with what the pages of every city need (see :func:`reports.service.warm`)."""
     from bettercities.views import service
+    from bettercities.views.reader import Reader
 
     workspace: Workspace = app.state.workspace
     with workspace.database.reader() as session:
-        reader = service.Reader(session, app.state.caches)
+        reader = Reader(session, app.state.caches)
         for city in service.home_view(reader).cities:
             started = time.perf_counter()
             computed = service.warm(reader, city.slug)

@@ -25,8 +25,8 @@ from bettercities.core.settings import Settings
 from bettercities.figures.classes import DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASSES, ClassMethod
 from bettercities.quality.schemas import DiffQuery, QueueFilter
 from bettercities.storage.workspace import Workspace
+from bettercities.views.reader import Reader
 from bettercities.views.schemas import ViewState
-from bettercities.views.service import Reader
 from bettercities.web.i18n import COOKIE, negotiate
 from bettercities.web.templating import Templates
 

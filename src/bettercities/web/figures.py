@@ -5,9 +5,10 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from bettercities.figures import svg as draw
+from bettercities.figures.schemas import MapArea
 from bettercities.indicators.schemas import IndicatorOut
-from bettercities.views.schemas import AreaIndicatorRow, AreaView, CityView, IndicatorView, MapArea
-from bettercities.views.service import Reader
+from bettercities.views.reader import Reader
+from bettercities.views.schemas import AreaIndicatorRow, AreaView, CityView, IndicatorView
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import PageContext, svg
 
