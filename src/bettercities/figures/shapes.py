@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from cachetools import LRUCache, cached
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -132,13 +132,21 @@ def _marker(session: Session, level: SpatialLevel, at: date | None) -> tuple:
 
 
 class ShapeCache:
-    """In-process cache of :class:`LevelShapes` per (level, validity date, geometry marker)."""
+    """In-process cache of :class:`LevelShapes` per (level, validity date, geometry marker): a cachetools
+    ``LRUCache`` of ``maxsize`` entries."""
 
     def __init__(self, maxsize: int = 64) -> None:
         self.maxsize = maxsize
-        self._items: OrderedDict[tuple, LevelShapes] = OrderedDict()
+        self._items: LRUCache[tuple, LevelShapes] = LRUCache(maxsize)
         self._lock = threading.Lock()
-        self.builds = 0  # how often paths were (re)built: for tests and benchmarks
+        self._build = cached(self._items, key=lambda key, session: key, lock=self._lock, info=True)(
+            self._rebuild
+        )
+
+    @property
+    def builds(self) -> int:
+        """How often paths were (re)built: for tests and benchmarks."""
+        return self._build.cache_info().misses
 
     def shapes(
         self, session: Session, level: SpatialLevel, at: date | None, *, frame: Frame | None = None
@@ -148,15 +156,14 @@ class ShapeCache:
         ``frame`` fixes the projection (pass the city's, so that all its levels overlay); by default the
         level's own extent fills the frame.
         """
-        key = (level.id, at, frame, _marker(session, level, at))
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
+        shapes: LevelShapes = self._build((level.id, at, frame, _marker(session, level, at)), session)
+        return shapes
+
+    def _rebuild(self, key: tuple, session: Session) -> LevelShapes:
+        level_id, at, frame, _ = key
         rows = session.execute(
             select(Area.code, Area.geometry)
-            .where(Area.level_id == level.id, *valid_at(at))
+            .where(Area.level_id == level_id, *valid_at(at))
             .order_by(Area.code)
         ).all()
         built = build_shapes([(code, text) for code, text in rows], frame)
@@ -164,10 +171,6 @@ class ShapeCache:
             # Drop older versions of the same level and date: they can never be asked for again.
             for old in [k for k in self._items if k[:3] == key[:3]]:
                 del self._items[old]
-            self._items[key] = built
-            self.builds += 1
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
         return built
 
     def clear(self) -> None:

@@ -20,20 +20,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
 import numpy as np
+from cachetools import TTLCache, cached
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bettercities.areas.models import Area
 from bettercities.catalog.models import ApprovalEvent, Dataset
-from bettercities.indicators.models import ImportBatch, Indicator, Observation, Period
+from bettercities.indicators.models import Indicator, Observation, Period
 from bettercities.indicators.schemas import AreaValue
+from bettercities.ingest.models import ImportBatch
 from bettercities.storage.versioning import DataVersion
 
 T = TypeVar("T")
@@ -123,52 +124,33 @@ class ValueTable:
         return len(self.codes)
 
 
+def _computed(full: Hashable, compute: Callable[[], Any]) -> Any:
+    return compute()
+
+
 class ValueCache:
-    """Thread-safe LRU memo with expiry; ``get(key, stamp, compute)`` computes once per key and stamp."""
+    """Thread-safe LRU memo with expiry (a cachetools ``TTLCache``); ``get(key, stamp, compute)`` computes
+    once per key and stamp: concurrent callers of the same key wait for the first one's result."""
 
     def __init__(
         self, maxsize: int = 4096, ttl: float = DEFAULT_TTL, clock: Callable[[], float] = time.monotonic
     ):
         self.maxsize = maxsize
         self.ttl = ttl
-        self.clock = clock
-        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._computing: dict[Hashable, threading.Lock] = {}
-        self.misses = 0
+        self._items: TTLCache[Hashable, Any] = TTLCache(maxsize, ttl, timer=clock)
+        self._lock = threading.Condition()
+        self._memo = cached(self._items, key=lambda full, compute: full, condition=self._lock, info=True)(
+            _computed
+        )
+
+    @property
+    def misses(self) -> int:
+        """How often a value was computed (for tests and benchmarks)."""
+        return self._memo.cache_info().misses
 
     def get(self, key: Hashable, stamp: Hashable, compute: Callable[[], T]) -> T:
-        full = (key, stamp)
-        found = self._lookup(full)
-        if found is not None:
-            return found
-        with self._lock:
-            key_lock = self._computing.setdefault(full, threading.Lock())
-        with key_lock:  # one computation per key at a time; the others wait for its result
-            found = self._lookup(full)
-            if found is not None:
-                return found
-            value = compute()
-            with self._lock:
-                self.misses += 1
-                self._items[full] = (self.clock(), value)
-                self._items.move_to_end(full)
-                while len(self._items) > self.maxsize:
-                    self._items.popitem(last=False)
-                self._computing.pop(full, None)
+        value: T = self._memo((key, stamp), compute)
         return value
-
-    def _lookup(self, full: Hashable) -> Any:
-        with self._lock:
-            entry = self._items.get(full)
-            if entry is None:
-                return None
-            created, value = entry
-            if self.clock() - created > self.ttl:
-                del self._items[full]
-                return None
-            self._items.move_to_end(full)
-            return value
 
     def clear(self) -> None:
         with self._lock:
