@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from bettercities.areas.models import Area
+from bettercities.core.classify import ClassMethod
 from bettercities.figures import svg
-from bettercities.figures.classes import ClassMethod, classify, ramp
+from bettercities.figures.classes import classify, ramp
 from bettercities.figures.schemas import ChoroplethData, MapArea
 from bettercities.figures.shapes import build_shapes
 from bettercities.indicators.schemas import Series, SeriesPoint

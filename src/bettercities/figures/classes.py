@@ -1,14 +1,13 @@
-"""Class breaks for choropleth maps (wrapping mapclassify) and colour ramps chosen by an indicator's polarity.
+"""Class breaks for choropleth maps and colour ramps chosen by an indicator's polarity.
 
-Three methods, each a registered entry of :data:`METHODS`:
-
-* ``quantiles`` (default): every class holds about the same number of areas (``mapclassify.Quantiles``);
-* ``natural_breaks``: Jenks' optimal breaks, computed exactly and deterministically by Fisher's algorithm
-  (``mapclassify.FisherJenks``), so the same URL always shows the same map;
-* ``equal_interval``: classes of equal width between minimum and maximum (``mapclassify.EqualInterval``).
+The breaks come from the one mapclassify wrapper, :func:`bettercities.core.classify.upper_bounds`
+(``quantiles`` by default, ``natural_breaks`` computed exactly by Fisher's algorithm so that the same URL
+always shows the same map, ``equal_interval``); this module adds what a map needs on top: one class per
+distinct value when there are few, bounds that cover every value, colours and counts.
 
 Breaks depend only on the published values (suppressed cells are already blank), so the legend never
-reveals a hidden value. Results are memoised by the values' digest: Fisher-Jenks costs O(k·n²).
+reveals a hidden value. Results are memoised by the values' digest (a cachetools ``LRUCache``):
+Fisher-Jenks costs O(k·n²).
 
 >>> result = classify([1.0, 2.0, 3.0, 4.0, 5.0, None], method="quantiles", k=5, polarity="higher_is_worse")
 >>> [c.count for c in result.classes], result.assignments[-1]
@@ -20,13 +19,13 @@ from __future__ import annotations
 import hashlib
 import threading
 import warnings
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from enum import StrEnum
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
+from cachetools import LRUCache, cached
 from pydantic import BaseModel, Field
+
+from bettercities.core.classify import ClassMethod, upper_bounds
 
 MIN_CLASSES = 3
 MAX_CLASSES = 7
@@ -35,30 +34,6 @@ DEFAULT_CLASSES = 5
 #: Fill of areas without a published value (the map also hatches them).
 NO_DATA_COLOUR = "#d9d9d9"
 
-
-class ClassMethod(StrEnum):
-    """How class breaks are chosen."""
-
-    QUANTILES = "quantiles"
-    NATURAL_BREAKS = "natural_breaks"
-    EQUAL_INTERVAL = "equal_interval"
-
-
-def _mapclassify(name: str) -> Callable[..., Any]:
-    def run(values: np.ndarray, k: int) -> Any:
-        import mapclassify  # imported on first use: it pulls in scipy and scikit-learn
-
-        return getattr(mapclassify, name)(values, k=k)
-
-    return run
-
-
-#: Registered classifiers: method -> function(values, k) returning a mapclassify classifier.
-METHODS: dict[ClassMethod, Callable[[np.ndarray, int], Any]] = {
-    ClassMethod.QUANTILES: _mapclassify("Quantiles"),
-    ClassMethod.NATURAL_BREAKS: _mapclassify("FisherJenks"),
-    ClassMethod.EQUAL_INTERVAL: _mapclassify("EqualInterval"),
-}
 
 # ColorBrewer 2.0 sequential schemes (Cynthia Brewer, Pennsylvania State University; Apache License 2.0),
 # 3 to 7 classes: light = low values, dark = high values.
@@ -127,18 +102,16 @@ class Classification(BaseModel):
         return self.no_data_colour if index is None else self.classes[index].colour
 
 
-_memo: OrderedDict[tuple[str, int, str], tuple[list[float], list[int]]] = OrderedDict()
-_memo_lock = threading.Lock()
 _MEMO_SIZE = 512
 
 
+def _digest(values: np.ndarray, method: ClassMethod, k: int) -> tuple[str, int, str]:
+    return (method.value, k, hashlib.blake2b(values.tobytes(), digest_size=16).hexdigest())
+
+
+@cached(LRUCache(_MEMO_SIZE), key=_digest, lock=threading.Lock())
 def _breaks(values: np.ndarray, method: ClassMethod, k: int) -> tuple[list[float], list[int]]:
     """Upper bounds and class of each value, memoised by the values' digest."""
-    key = (method.value, k, hashlib.blake2b(values.tobytes(), digest_size=16).hexdigest())
-    with _memo_lock:
-        if key in _memo:
-            _memo.move_to_end(key)
-            return _memo[key]
     distinct = np.unique(values)
     if len(distinct) <= k:
         # Fewer levels than classes: one class per distinct value (as mapclassify does, minus its warning).
@@ -146,21 +119,17 @@ def _breaks(values: np.ndarray, method: ClassMethod, k: int) -> tuple[list[float
         yb = [int(i) for i in np.searchsorted(distinct, values)]
     else:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            classifier = METHODS[method](values, k)
+            warnings.simplefilter("ignore")  # e.g. ties that leave fewer distinct bounds than classes
+            bounds = upper_bounds(values, method, k)
         # Assign by the bounds themselves (value <= upper bound), as mapclassify does, after making the bounds
         # strictly increasing and covering the maximum: degenerate inputs (subnormal floats) can otherwise
         # yield unsorted bounds or classes beyond the last one.
-        edges = np.unique(np.asarray(classifier.bins, dtype=float))
+        edges = np.unique(np.asarray(bounds, dtype=float))
         edges = edges[edges >= values.min()]
         if edges.size == 0 or edges[-1] < values.max():
             edges = np.append(edges, values.max())
         bins = [float(b) for b in edges]
         yb = [int(i) for i in np.searchsorted(edges, values, side="left")]
-    with _memo_lock:
-        _memo[key] = (bins, yb)
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
     return bins, yb
 
 

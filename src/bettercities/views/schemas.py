@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from bettercities.areas.schemas import AreaOut, CityOut, LevelOut
-from bettercities.figures.classes import Classification, ClassMethod
+from bettercities.core.classify import ClassMethod
+from bettercities.figures.classes import Classification
 from bettercities.figures.schemas import ChoroplethData, HistogramBin
 from bettercities.indicators.schemas import AreaValue, IndicatorOut, PeriodOut, Series, SeriesPoint
 

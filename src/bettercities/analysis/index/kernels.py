@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bettercities.core.classify import ClassMethod, upper_bounds
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -152,9 +154,7 @@ def quantile_breaks(values: npt.ArrayLike, k: int) -> list[float]:
     >>> quantile_breaks([1, 2, 3, 4, 5, 6, 7, 8], 4)
     [2.75, 4.5, 6.25, 8.0]
     """
-    import mapclassify
-
-    return [float(b) for b in mapclassify.Quantiles(np.asarray(values, dtype=float), k=k).bins]
+    return upper_bounds(values, ClassMethod.QUANTILES, k)
 
 
 def natural_breaks(values: npt.ArrayLike, k: int) -> list[float]:
@@ -168,14 +168,7 @@ def natural_breaks(values: npt.ArrayLike, k: int) -> list[float]:
     >>> natural_breaks([1, 2, 3, 10, 11, 12, 30, 31], 3)
     [3.0, 12.0, 31.0]
     """
-    import warnings
-
-    import mapclassify
-
-    with warnings.catch_warnings():
-        # Without numba mapclassify warns that it uses its pure-Python version (fine at city scale).
-        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
-        return [float(b) for b in mapclassify.FisherJenks(np.asarray(values, dtype=float), k=k).bins]
+    return upper_bounds(values, ClassMethod.NATURAL_BREAKS, k)
 
 
 #: Rows per block of :func:`zscore_weighted_sum`: a block of one column (1 MiB) stays in the CPU cache
