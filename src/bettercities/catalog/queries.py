@@ -10,8 +10,17 @@ from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
 from bettercities.catalog.approval import history
-from bettercities.catalog.schemas import CatalogView, DatasetFilter, DatasetView
+from bettercities.catalog.schemas import (
+    AccessRights,
+    CatalogView,
+    DatasetFilter,
+    DatasetOut,
+    DatasetView,
+    State,
+)
 from bettercities.catalog.service import list_datasets, show_dataset
+from bettercities.core.errors import NotFound
+from bettercities.publication import Audience
 
 
 def catalog_view(session: Session, slug: str, filters: DatasetFilter | None = None) -> CatalogView:
@@ -32,4 +41,22 @@ def dataset_view(session: Session, slug: str, code: str) -> DatasetView:
     )
 
 
-__all__ = ["catalog_view", "dataset_view"]
+def visible_filters(filters: DatasetFilter, audience: Audience) -> DatasetFilter:
+    """``filters``, narrowed to published datasets with public access for the public (whoever is no member of
+    the city: ``audience`` is what the principal may see of it)."""
+    if audience == Audience.PUBLIC:
+        return filters.model_copy(update={"public_only": True})
+    return filters
+
+
+def visible_dataset(session: Session, slug: str, code: str, audience: Audience) -> DatasetOut:
+    """Dataset ``code`` of city ``slug``; for the public only when it is published with public access (else
+    :class:`NotFound`, as if it did not exist)."""
+    dataset = show_dataset(session, slug, code)
+    public = dataset.state == State.PUBLISHED and dataset.access_rights == AccessRights.PUBLIC
+    if not public and audience == Audience.PUBLIC:
+        raise NotFound("dataset", f"{slug}/{code}")
+    return dataset
+
+
+__all__ = ["catalog_view", "dataset_view", "visible_dataset", "visible_filters"]

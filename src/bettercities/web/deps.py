@@ -12,7 +12,7 @@ import annotated_types
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from bettercities.access.policy import Permission, Principal, can_administer_platform, require
+from bettercities.access.policy import Permission, Principal, audience_for, can_administer_platform, require
 from bettercities.analysis.priority.queries import PriorityQuery
 from bettercities.analysis.spatial.queries import SpatialQuery, TypologyQuery
 from bettercities.analysis.spatial.schemas import WeightsKind, WeightsSpec
@@ -20,10 +20,10 @@ from bettercities.analysis.spatial.typology import MAX_TYPES, ClusterMethod
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.audit.schemas import AuditFilter
-from bettercities.core.classify import ClassMethod
 from bettercities.core.errors import Forbidden
 from bettercities.core.settings import Settings
-from bettercities.figures.classes import DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASSES
+from bettercities.figures.classes import DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASSES, ClassMethod
+from bettercities.publication import Audience
 from bettercities.quality.schemas import DiffQuery, QueueFilter
 from bettercities.storage.workspace import Workspace
 from bettercities.views.reader import Reader
@@ -92,6 +92,15 @@ def requires(permission: Permission) -> Callable[..., City]:
     return dependency
 
 
+def city_audience(
+    slug: str,
+    session: Annotated[Session, Depends(get_session)],
+    principal: Annotated[Principal, Depends(get_principal)],
+) -> Audience:
+    """For routes with a ``{slug}`` path parameter: what the principal may see of the city (404: no city)."""
+    return audience_for(principal, areas.get_city(session, slug).id)
+
+
 def language(
     request: Request,
     lang: Annotated[
@@ -141,6 +150,7 @@ TemplatesDep = Annotated[Templates, Depends(get_templates)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 #: The workspace, for routes that write (``with workspace.database.session() as session: …``).
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
+AudienceDep = Annotated[Audience, Depends(city_audience)]
 
 #: Route dependencies of a ``{slug}`` route: the views that show unpublished and suppressed values (the city's
 #: data team, analyst and up) and the writes of stewards and up (acting on a flag, importing).

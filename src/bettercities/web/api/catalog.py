@@ -10,33 +10,34 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from bettercities.access.policy import Permission, Principal, audience_for
-from bettercities.areas import service as areas
+from bettercities.access.policy import Permission
 from bettercities.catalog import approval, dcat
-from bettercities.catalog import service as catalog
 from bettercities.catalog.inventory import inventory
+from bettercities.catalog.queries import catalog_view, visible_dataset, visible_filters
 from bettercities.catalog.schemas import (
-    AccessRights,
     ApprovalEventOut,
     DatasetFilter,
     DatasetOut,
     InventoryView,
-    State,
     StewardshipView,
 )
 from bettercities.catalog.stewardship import stewardship
 from bettercities.core.errors import NotFound
 from bettercities.ingest.schemas import ImportResult
 from bettercities.publication import Audience
-from bettercities.storage.workspace import Workspace
-from bettercities.web.deps import PrincipalDep, SessionDep, city_with, get_workspace, requires
+from bettercities.web.deps import (
+    AudienceDep,
+    PrincipalDep,
+    SessionDep,
+    WorkspaceDep,
+    city_with,
+    requires,
+)
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.pagination import Page, PageDep
 
 router = APIRouter(tags=["catalog"], responses=PROBLEM_RESPONSES)
-WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
 FilterDep = Annotated[DatasetFilter, Depends()]
 
 
@@ -44,25 +45,6 @@ class StepIn(BaseModel):
     """An approval step: why (a reason is required to unlock). It is recorded under the signed-in user."""
 
     reason: str | None = Field(default=None, description="Why; required to unlock.")
-
-
-def visible_filters(
-    session: Session, principal: Principal, slug: str, filters: DatasetFilter
-) -> DatasetFilter:
-    """``filters``, narrowed to published datasets with public access for whoever is no member of the city."""
-    if audience_for(principal, areas.get_city(session, slug).id) == Audience.PUBLIC:
-        return filters.model_copy(update={"public_only": True})
-    return filters
-
-
-def visible_dataset(session: Session, principal: Principal, slug: str, code: str) -> DatasetOut:
-    """Dataset ``code`` of city ``slug``; for whoever is not a member of the city only when it is published
-    with public access (else 404, as if it did not exist)."""
-    dataset = catalog.show_dataset(session, slug, code)
-    public = dataset.state == State.PUBLISHED and dataset.access_rights == AccessRights.PUBLIC
-    if not public and audience_for(principal, areas.get_city(session, slug).id) == Audience.PUBLIC:
-        raise NotFound("dataset", f"{slug}/{code}")
-    return dataset
 
 
 def base_url(request: Request) -> str:
@@ -75,17 +57,17 @@ def list_datasets(
     request: Request,
     slug: str,
     session: SessionDep,
-    principal: PrincipalDep,
+    audience: AudienceDep,
     pages: PageDep,
     filters: FilterDep,
 ) -> Page[DatasetOut]:
-    chosen = visible_filters(session, principal, slug, filters)
-    return pages.slice(request, catalog.catalog_view(session, slug, chosen).datasets)
+    chosen = visible_filters(filters, audience)
+    return pages.slice(request, catalog_view(session, slug, chosen).datasets)
 
 
 @router.get("/api/cities/{slug}/datasets/{code}", response_model=DatasetOut, summary="One dataset")
-def get_dataset(slug: str, code: str, session: SessionDep, principal: PrincipalDep) -> DatasetOut:
-    return visible_dataset(session, principal, slug, code)
+def get_dataset(slug: str, code: str, session: SessionDep, audience: AudienceDep) -> DatasetOut:
+    return visible_dataset(session, slug, code, audience)
 
 
 @router.get(
@@ -94,9 +76,9 @@ def get_dataset(slug: str, code: str, session: SessionDep, principal: PrincipalD
     summary="Approval steps of a dataset (who, when, from, to, why)",
 )
 def dataset_history(
-    slug: str, code: str, session: SessionDep, principal: PrincipalDep
+    slug: str, code: str, session: SessionDep, audience: AudienceDep
 ) -> list[ApprovalEventOut]:
-    visible_dataset(session, principal, slug, code)
+    visible_dataset(session, slug, code, audience)
     return approval.history(session, slug, code)
 
 
@@ -119,7 +101,6 @@ def write_observations(
     period: Annotated[str | None, Form()] = None,
     id_column: Annotated[str, Form()] = "id",
 ) -> ImportResult:
-    from bettercities.ingest.schemas import ObservationImportOptions
     from bettercities.ingest.service import import_observations
 
     with workspace.database.reader() as session:
@@ -132,9 +113,10 @@ def write_observations(
             workspace.database,
             slug,
             path,
-            ObservationImportOptions.checked(
-                file.filename or path.name, level=level, layout=layout, period=period, id_column=id_column
-            ),
+            level=level,
+            layout=layout,
+            period=period,
+            id_column=id_column,
             user=principal.name,
             file_name=file.filename,
         )

@@ -22,8 +22,7 @@ from bettercities.catalog.schemas import (
     Theme,
 )
 from bettercities.catalog.stewardship import stewardship
-from bettercities.web.api.catalog import visible_dataset, visible_filters
-from bettercities.web.deps import Lang, PrincipalDep, SessionDep, TemplatesDep
+from bettercities.web.deps import AudienceDep, Lang, SessionDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
@@ -37,8 +36,8 @@ VOCABULARIES: dict[str, Any] = {
 
 
 @router.get("/cities/{slug}/catalog.json", response_model=CatalogView, summary="Catalogue page (JSON twin)")
-def catalog_json(slug: str, session: SessionDep, principal: PrincipalDep, filters: FilterDep) -> CatalogView:
-    return catalog.catalog_view(session, slug, visible_filters(session, principal, slug, filters))
+def catalog_json(slug: str, session: SessionDep, audience: AudienceDep, filters: FilterDep) -> CatalogView:
+    return catalog.catalog_view(session, slug, catalog.visible_filters(filters, audience))
 
 
 @router.get("/cities/{slug}/catalog", response_class=HTMLResponse, include_in_schema=False)
@@ -46,12 +45,12 @@ def catalog_page(
     request: Request,
     slug: str,
     session: SessionDep,
-    principal: PrincipalDep,
+    audience: AudienceDep,
     filters: FilterDep,
     lang: Lang,
     templates: TemplatesDep,
 ) -> HTMLResponse:
-    view = catalog.catalog_view(session, slug, visible_filters(session, principal, slug, filters))
+    view = catalog.catalog_view(session, slug, catalog.visible_filters(filters, audience))
     state = filters.model_dump(mode="json", exclude_defaults=True)
     return templates.render(request, "catalog/list.html", lang=lang, state=state, view=view, **VOCABULARIES)
 
@@ -59,8 +58,8 @@ def catalog_page(
 @router.get(
     "/cities/{slug}/catalog/{code}.json", response_model=DatasetView, summary="Dataset page (JSON twin)"
 )
-def dataset_json(slug: str, code: str, session: SessionDep, principal: PrincipalDep) -> DatasetView:
-    visible_dataset(session, principal, slug, code)
+def dataset_json(slug: str, code: str, session: SessionDep, audience: AudienceDep) -> DatasetView:
+    catalog.visible_dataset(session, slug, code, audience)
     return catalog.dataset_view(session, slug, code)
 
 
@@ -70,11 +69,11 @@ def dataset_page(
     slug: str,
     code: str,
     session: SessionDep,
-    principal: PrincipalDep,
+    audience: AudienceDep,
     lang: Lang,
     templates: TemplatesDep,
 ) -> HTMLResponse:
-    visible_dataset(session, principal, slug, code)
+    catalog.visible_dataset(session, slug, code, audience)
     view = catalog.dataset_view(session, slug, code)
     return templates.render(request, "catalog/dataset.html", lang=lang, view=view)
 
