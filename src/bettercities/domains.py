@@ -91,9 +91,19 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("priority", package="analysis.priority", api=True, pages=True),
     Domain("index", package="analysis.index", api=True, pages=True),
     Domain("catalog", api=True, pages=True, publication_rules="approval"),
-    Domain("quality", api=True, pages=True),
+    Domain(
+        "quality",
+        api=True,
+        pages=True,
+        note="the service is split by concern: rules.py, outliers.py (the queue), diff.py (revisions)",
+    ),
     Domain("audit", api=True, pages=True, storage_hooks="hooks"),
-    Domain("access", api=True, pages=True),
+    Domain(
+        "access",
+        api=True,
+        pages=True,
+        note="the service is split by concern: users.py, roles.py, sessions.py, tokens.py",
+    ),
     Domain("networks", publication_rules="service"),
     Domain("exchange", models=False, note="formats (Excel, Data Package, SDMX, Urban Audit) over ingest"),
 )
