@@ -32,9 +32,8 @@ from sqlalchemy.orm import Session
 
 from bettercities.areas.models import Area
 from bettercities.catalog.models import ApprovalEvent, Dataset
-from bettercities.indicators.models import Indicator, Observation, Period
+from bettercities.indicators.models import ImportBatch, Indicator, Observation, Period
 from bettercities.indicators.schemas import AreaValue
-from bettercities.ingest.models import ImportBatch
 from bettercities.storage.versioning import DataVersion
 
 T = TypeVar("T")

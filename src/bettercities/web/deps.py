@@ -20,9 +20,10 @@ from bettercities.analysis.spatial.typology import MAX_TYPES, ClusterMethod
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.audit.schemas import AuditFilter
+from bettercities.core.classify import ClassMethod
 from bettercities.core.errors import Forbidden
 from bettercities.core.settings import Settings
-from bettercities.figures.classes import DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASSES, ClassMethod
+from bettercities.figures.classes import DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASSES
 from bettercities.publication import Audience
 from bettercities.quality.schemas import DiffQuery, QueueFilter
 from bettercities.storage.workspace import Workspace
