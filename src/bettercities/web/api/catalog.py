@@ -101,6 +101,7 @@ def write_observations(
     period: Annotated[str | None, Form()] = None,
     id_column: Annotated[str, Form()] = "id",
 ) -> ImportResult:
+    from bettercities.ingest.schemas import ObservationImportOptions
     from bettercities.ingest.service import import_observations
 
     with workspace.database.reader() as session:
@@ -113,10 +114,9 @@ def write_observations(
             workspace.database,
             slug,
             path,
-            level=level,
-            layout=layout,
-            period=period,
-            id_column=id_column,
+            ObservationImportOptions.checked(
+                file.filename or path.name, level=level, layout=layout, period=period, id_column=id_column
+            ),
             user=principal.name,
             file_name=file.filename,
         )
