@@ -34,6 +34,7 @@ def backup(
             f"Snapshot of {ws.database.describe()} written to {out}: {len(manifest.files)} files, "
             f"{len(manifest.row_counts)} tables, {rows} rows",
             highlight=False,
+            soft_wrap=True,  # paths stay whole (a hard wrap at 80 columns breaks them in two)
         )
 
 
@@ -57,6 +58,7 @@ def restore(
             f"{ws.database.describe()}: {sum(manifest.row_counts.values())} rows in "
             f"{len(manifest.row_counts)} tables, checksums and row counts verified",
             highlight=False,
+            soft_wrap=True,  # paths stay whole (a hard wrap at 80 columns breaks them in two)
         )
 
 
