@@ -41,6 +41,7 @@ from fastapi.security import HTTPBearer
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bettercities.access import sessions, tokens
 from bettercities.access.policy import ANONYMOUS, Principal
 from bettercities.audit.context import Actor, acting_as
 from bettercities.core.errors import Forbidden
@@ -76,7 +77,6 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Paths whose POST is checked against the pre-session cookie when no session exists yet.
 LOGIN_PATHS = frozenset({"/login"})
 BEARER = "bearer "
-TOKEN_PREFIX = "bct_"
 
 
 #: Documents the bearer token in the OpenAPI description (Swagger UI's "Authorize" button); the token itself
@@ -303,16 +303,12 @@ class Authenticate:
             await self.app(scope, receive, send)
 
     def _resolve_token(self, raw: str) -> Principal | None:
-        from bettercities.access import tokens
-
-        if not raw.startswith(TOKEN_PREFIX):
+        if not raw.startswith(tokens.TOKEN_PREFIX):
             return None
         with self.workspace.database.session() as session:
             return tokens.resolve_token(session, raw)
 
     def _resolve_session(self, raw: str) -> Principal | None:
-        from bettercities.access import sessions
-
         with self.workspace.database.session() as session:
             return sessions.resolve_session(session, raw, settings=self.settings)
 
