@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.areas.schemas import CitySpec
-from bettercities.audit import Actor, AuditEntryOut, acting_as, current_actor, service
+from bettercities.audit import Actor, AuditEntryOut, acting_as, current_actor, queries, service
 from bettercities.audit.models import AuditEntry
 from bettercities.audit.recording import GENERIC
 from bettercities.core.errors import InvalidInput, NotFound
@@ -218,28 +218,28 @@ def test_list_filters_pages_and_exports(workspace: Workspace) -> None:
         service.record_event(session, "login", summary='bob signed in, "quoted", 2 lines\nsecond')
 
     with workspace.database.reader() as session:
-        page = service.list_entries(session, page=1, page_size=2)
+        page = queries.list_entries(session, page=1, page_size=2)
         assert (page.total, len(page.items), page.has_next) == (4, 2, True)
         assert page.items[0].action == "login"  # newest first
-        assert service.list_entries(session, page=2, page_size=2).has_next is False
-        assert service.list_entries(session, actor="anna").total == 3
-        assert [e.city for e in service.list_entries(session, city="b").items] == ["b"]
+        assert queries.list_entries(session, page=2, page_size=2).has_next is False
+        assert queries.list_entries(session, actor="anna").total == 3
+        assert [e.city for e in queries.list_entries(session, city="b").items] == ["b"]
         b = session.scalar(select(City.id).where(City.slug == "b"))
-        assert service.list_entries(session, city_id=b, entity="city").total == 1
+        assert queries.list_entries(session, city_id=b, entity="city").total == 1
         now = datetime.now(UTC)
-        assert service.list_entries(session, since=now - timedelta(hours=1)).total == 4
-        assert service.list_entries(session, until=now - timedelta(hours=1)).total == 0
-        assert service.list_entries(session, since=(now + timedelta(hours=1)).replace(tzinfo=None)).total == 0
+        assert queries.list_entries(session, since=now - timedelta(hours=1)).total == 4
+        assert queries.list_entries(session, until=now - timedelta(hours=1)).total == 0
+        assert queries.list_entries(session, since=(now + timedelta(hours=1)).replace(tzinfo=None)).total == 0
         with pytest.raises(InvalidInput):
-            service.list_entries(session, page=0)
-        exported = service.export(session, fmt="csv")
-        lines = service.export(session, fmt="jsonl", actor="anna")
+            queries.list_entries(session, page=0)
+        exported = queries.export(session, fmt="csv")
+        lines = queries.export(session, fmt="jsonl", actor="anna")
         with pytest.raises(NotFound, match="known: csv, jsonl"):
-            service.export(session, fmt="xml")
+            queries.export(session, fmt="xml")
         total = session.scalar(select(func.count()).select_from(AuditEntry))
 
     rows = list(csv.DictReader(io.StringIO(exported)))
-    assert len(rows) == total == 4 and list(rows[0]) == list(service.COLUMNS)
+    assert len(rows) == total == 4 and list(rows[0]) == list(queries.COLUMNS)
     assert [r["action"] for r in rows] == ["insert", "insert", "insert", "login"]  # oldest first
     assert rows[-1]["summary"] == 'bob signed in, "quoted", 2 lines\nsecond'
     assert json.loads(rows[0]["after"])["slug"] == "a" and rows[-1]["after"] == ""

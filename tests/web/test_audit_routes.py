@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area
-from bettercities.audit import service as audit
+from bettercities.audit import queries as audit
 from bettercities.audit.models import AuditEntry
 from bettercities.audit.schemas import AuditEntryOut
 from bettercities.catalog import approval

@@ -19,13 +19,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from bettercities import access as accounts
+from bettercities import audit
 from bettercities.access.models import ApiToken
 from bettercities.access.policy import Role, audience_for
 from bettercities.analysis import parse_config
 from bettercities.analysis.index.results import run_index
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import CitySpec
-from bettercities.audit import service as audit
 from bettercities.catalog import service as catalog
 from bettercities.catalog.schemas import DatasetSpec
 from bettercities.indicators.export import export_observations

@@ -25,10 +25,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from bettercities import access as accounts
+from bettercities import audit
 from bettercities.analysis.index.exports import export_run
 from bettercities.analysis.index.results import run_index
 from bettercities.analysis.index.schemas import CompositeConfig
-from bettercities.audit import service as audit
 from bettercities.audit.models import AuditEntry
 from bettercities.core.settings import Settings, get_settings
 from bettercities.publication import Audience

@@ -2,8 +2,9 @@
 after, or a reference to the full change); entries can be read and exported, never changed or deleted."""
 
 from bettercities.audit.context import LIBRARY, Actor, acting_as, cli_actor, current_actor, set_actor
+from bettercities.audit.queries import export, list_entries
 from bettercities.audit.schemas import AuditEntryOut, AuditFilter, AuditPage
-from bettercities.audit.service import export, list_entries, record_event
+from bettercities.audit.service import record_event
 
 __all__ = [
     "LIBRARY",

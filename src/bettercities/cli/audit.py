@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bettercities.audit import service as audit
+from bettercities.audit import queries as audit
 from bettercities.audit.schemas import AuditFilter
 from bettercities.cli.common import DatabaseUrlOption, WorkspaceOption, console, open_workspace, refusals
 

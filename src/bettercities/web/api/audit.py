@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from bettercities.areas.models import City
-from bettercities.audit import service as audit
+from bettercities.audit import queries as audit
 from bettercities.audit.schemas import AuditEntryOut
 from bettercities.web.deps import (
     AuditedCity,

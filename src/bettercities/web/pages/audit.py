@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from bettercities.areas.models import City
-from bettercities.audit import service as audit
+from bettercities.audit import queries as audit
 from bettercities.audit.schemas import AuditEntryOut
+from bettercities.audit.service import EVENTS
 from bettercities.web.deps import (
     AuditedCity,
     AuditQuery,
@@ -62,7 +63,7 @@ def render_log(
         entries=found,
         filters=query.params(),
         page_number=pages.page,
-        actions=audit.EVENTS,
+        actions=EVENTS,
     )
 
 
