@@ -105,7 +105,12 @@ DOMAINS: tuple[Domain, ...] = (
         note="the service is split by concern: users.py, roles.py, sessions.py, tokens.py",
     ),
     Domain("networks", publication_rules="service"),
-    Domain("exchange", models=False, note="formats (Excel, Data Package, SDMX, Urban Audit) over ingest"),
+    Domain(
+        "exchange",
+        models=False,
+        note="no tables, schemas or service module: each format is one module (excel, frictionless, sdmx,"
+        " urban_audit) that reads through ingest and writes through the export registry",
+    ),
 )
 
 #: Commands that are not a domain: the workspace, serving, the demo, backups and exports.
