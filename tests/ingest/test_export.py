@@ -140,3 +140,33 @@ def test_import_export_round_trip(
         db, CITY, out, ObservationImportOptions(level=LEVEL, layout="long", id_column="area_code")
     )
     assert (again.inserted, again.revised, again.unchanged) == (0, 0, len(stored))
+
+
+def test_one_export_command_dispatches_through_the_registry(exported: Workspace, tmp_path: Path) -> None:
+    """``bettercities export --what`` reaches every registered kind; ``exchange export`` writes the same."""
+    from typer.testing import CliRunner
+
+    from bettercities.cli.main import app
+    from bettercities.core import exports
+
+    where = ["--workspace", str(exported.path)] + (
+        ["--database-url", exported.database_url] if exported.database_url else []
+    )
+
+    def cli(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(app, [*args, *where])
+        assert result.exit_code == code, result.output
+        return result.output
+
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    cli("export", "--what", "exchange", "--format", "sdmx-csv", "--city", CITY, "--out", str(one))
+    cli("exchange", "export", "--format", "sdmx-csv", "--city", CITY, "--out", str(two))
+    assert one.read_text("utf-8") == two.read_text("utf-8")
+    turtle = tmp_path / "catalog.ttl"
+    assert "Written to" in cli("export", "--what", "catalog", "--city", CITY, "--out", str(turtle))
+    assert "dcat:Catalog" in turtle.read_text("utf-8")
+    refused = cli("export", "--what", "nothing", "--city", CITY, "--out", str(tmp_path / "x.csv"), code=2)
+    assert "unsupported-format" in refused
+    assert exports.kinds() == ["catalog", "exchange", "index-run", "observations"]
+    assert exports.formats("index-run") == ["csv", "geojson", "xlsx"]
+    assert {"csv", "geojson", "xlsx", "sdmx-ml"} <= set(exports.formats("observations"))

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bettercities.catalog.schemas import DCATDE_LICENCES, EU_AUTHORITY, DatasetFilter, DatasetOut
-from bettercities.core.errors import NotFound
+from bettercities.core import exports
+from bettercities.core.errors import InvalidInput, NotFound
+from bettercities.core.problems import Problem, Report
 from bettercities.publication import Audience
 
 if TYPE_CHECKING:
@@ -373,3 +375,23 @@ def export(
         bbox=tuple(box) if None not in tuple(box) else None,  # type: ignore[arg-type]
     )
     return serialize(catalog_graph(publisher, datasets, whole_catalog=code is None), fmt)
+
+
+def export_catalog(session: Session, request: exports.ExportRequest) -> exports.ExportResult:
+    """The export format ``catalog/<fmt>``: the text, written to ``request.out`` when given."""
+    if request.city is None:
+        problem = Problem(code="missing-option", message="an export of the catalogue needs a city (--city)")
+        raise InvalidInput("no city to export", Report(problems=[problem]))
+    fmt = str(request.format)
+    text = export(
+        session, request.city, fmt=fmt, base_url=request.base_url or DEFAULT_BASE_URL, code=request.dataset,
+        audience=Audience(request.audience),
+    )  # fmt: skip
+    if request.out is None:
+        return exports.ExportResult(what="catalog", format=fmt, text=text)
+    request.out.write_text(text, encoding="utf-8")
+    return exports.ExportResult(what="catalog", format=fmt, path=str(request.out))
+
+
+for _format in FORMATS:
+    exports.EXPORTS.add(exports.key("catalog", _format), export_catalog)

@@ -129,15 +129,17 @@ def export(
 ) -> None:
     """Export the catalogue (DCAT-AP.de) as Turtle, JSON-LD, RDF/XML or N-Triples."""
     from bettercities.catalog import dcat
+    from bettercities.core.exports import ExportRequest, export
 
     if fmt not in dcat.FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(dcat.FORMATS)}", param_hint="--format")
+    request = ExportRequest(what="catalog", format=fmt, out=output, city=city, dataset=dataset,
+                            base_url=base_url, audience=audience.value)  # fmt: skip
     with _session(workspace, database_url) as session:
-        text = dcat.export(session, city, fmt=fmt, base_url=base_url, code=dataset, audience=audience)
+        done = export(session, request)
     if output is None:
-        typer.echo(text)
+        typer.echo(done.text)
     else:
-        output.write_text(text, encoding="utf-8")
         console.print(f"Catalogue written to {output}", highlight=False)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -16,29 +16,12 @@ from bettercities.cli.common import (
     print_report,
     refusals,
 )
-from bettercities.indicators.export import ExportFilter
 from bettercities.publication import Audience
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
 app = typer.Typer(help="Exchange formats: Data Package, SDMX-ML, SDMX-CSV, Excel.", no_args_is_help=True)
 
+#: For the help text; the formats themselves are the registered ``exchange/<format>`` exports.
 FORMATS = ("datapackage", "sdmx-csv", "sdmx-ml", "xlsx")
-
-
-def export_exchange(session: Session, spec: ExportFilter, out: Path, fmt: str) -> tuple[str, int]:
-    """Write ``spec``'s observations in exchange format ``fmt``; (path written, rows)."""
-    import json
-
-    from bettercities.exchange import excel, frictionless, sdmx
-
-    if fmt == "datapackage":
-        path = frictionless.export_package(session, spec, out)
-        rows = json.loads(path.read_text("utf-8"))["resources"][0]["stats"]["rows"]
-        return str(path), int(rows)
-    writers = {"sdmx-csv": sdmx.write_sdmx_csv, "sdmx-ml": sdmx.write_sdmx_ml, "xlsx": excel.write_workbook}
-    return str(out), writers[fmt](session, spec, out)
 
 
 @app.command("export")
@@ -57,19 +40,24 @@ def export(
 ) -> None:
     """Export current observations (through the publication step) in an exchange format. SDMX writes the
     structure beside the data (``<name>.structure.xml``)."""
+    from bettercities.core.exports import ExportRequest, formats
+    from bettercities.core.exports import export as write
+    from bettercities.exchange import excel, frictionless, sdmx  # noqa: F401 - they register the formats
     from bettercities.indicators.periods import PeriodError, parse_period
 
-    if format not in FORMATS:
-        fail(f"unknown format {format!r}; use {', '.join(FORMATS)}", code=2)
+    if format not in formats("exchange"):
+        fail(f"unknown format {format!r}; use {', '.join(formats('exchange'))}", code=2)
     try:
-        canonical = parse_period(period).code if period else None
+        if period:
+            parse_period(period)
     except PeriodError as error:
         fail(str(error), code=2)
-    spec = ExportFilter(city=city, indicator=indicator, period=canonical, level=level, audience=audience)
+    request = ExportRequest(what="exchange", format=format, out=out, city=city, indicator=indicator,
+                            period=period, level=level, audience=audience.value)  # fmt: skip
     ws = open_workspace(workspace, database_url)
     with refusals(ws), ws.database.reader() as session:
-        path, rows = export_exchange(session, spec, out, format)
-    console.print(f"{rows} rows written to {path} ({format}).", highlight=False, soft_wrap=True)
+        done = write(session, request)
+    console.print(f"{done.rows} rows written to {done.path} ({format}).", highlight=False, soft_wrap=True)
 
 
 @app.command("import")

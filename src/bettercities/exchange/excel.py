@@ -76,6 +76,7 @@ def metadata_rows(
     return about, definitions
 
 
+@writer("xlsx", what="exchange")
 def write_workbook(session: Session, spec: ExportFilter, path: Path, *, licence: str = LICENCE_NOTE) -> int:
     """Write the ``data`` and ``metadata`` sheets to ``path``; the number of data rows."""
     from openpyxl import Workbook

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bettercities.core import exports
 from bettercities.core.errors import InvalidInput
-from bettercities.indicators.export import COLUMNS, ExportFilter, write_csv
+from bettercities.indicators.export import COLUMNS, ExportFilter, export_filter, write_csv
 from bettercities.ingest.schemas import ImportResult
 from bettercities.storage.database import Database
 
@@ -81,6 +82,14 @@ def export_package(session: Session, spec: ExportFilter, folder: Path | str) -> 
     path = folder / "datapackage.json"
     path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False), "utf-8")
     return path
+
+
+@exports.EXPORTS.register(exports.key("exchange", "datapackage"))
+def export_datapackage(session: Session, request: exports.ExportRequest) -> exports.ExportResult:
+    """The export format ``exchange/datapackage``: the package in the folder ``request.out``."""
+    path = export_package(session, export_filter(request), request.target())
+    rows = json.loads(path.read_text("utf-8"))["resources"][0]["stats"]["rows"]
+    return exports.ExportResult(what="exchange", path=str(path), format="datapackage", rows=int(rows))
 
 
 def import_package(

@@ -204,12 +204,14 @@ def _export(session: Session, spec: ExportFilter, path: Path, *, csv_format: boo
     return len(rows)
 
 
+@writer("sdmx-ml", what="exchange")
 @writer("sdmx-ml")
 def write_sdmx_ml(session: Session, spec: ExportFilter, path: Path) -> int:
     """SDMX-ML 2.1 structure-specific data in ``path``, the structure in ``<stem>.structure.xml``."""
     return _export(session, spec, path, csv_format=False)
 
 
+@writer("sdmx-csv", what="exchange")
 @writer("sdmx-csv")
 def write_sdmx_csv(session: Session, spec: ExportFilter, path: Path) -> int:
     """SDMX-CSV 2.0 data in ``path``, the structure (SDMX-ML) in ``<stem>.structure.xml``."""

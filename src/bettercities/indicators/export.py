@@ -1,9 +1,10 @@
 """Exports of current observations: long tables (CSV, Excel) and maps (GeoJSON).
 
 Every exported value passes the publication step (:func:`bettercities.publication.publish_values`):
-suppressed cells are blanked for the public. Writers are registered by format name
-(:func:`writer`); the long table's columns are the ones the long-layout importer reads, so an
-internal export imports back unchanged.
+suppressed cells are blanked for the public. Writers are registered by format name (:func:`writer`) in
+the one registry of export formats (:data:`bettercities.core.exports.EXPORTS`, as ``observations/<format>``);
+the long table's columns are the ones the long-layout importer reads, so an internal export imports back
+unchanged.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from sqlalchemy.orm import Session
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area, SpatialLevel
 from bettercities.core.errors import InvalidInput, NotFound
+from bettercities.core.exports import EXPORTS, ExportRequest, ExportResult, export, key
 from bettercities.core.problems import Problem, Report
-from bettercities.core.registry import Registry
 from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator, Observation, Period
 from bettercities.indicators.periods import PeriodError, parse_period
@@ -56,14 +57,6 @@ class ExportFilter(BaseModel):
     networks: frozenset[int] = Field(
         default=frozenset(), description="Networks of the viewer: their shared data is not withheld."
     )
-
-
-class ExportResult(BaseModel):
-    """What an export wrote."""
-
-    path: str
-    format: str
-    rows: int = Field(description="Table rows or GeoJSON features written.")
 
 
 def observation_rows(session: Session, spec: ExportFilter) -> list[dict[str, Any]]:
@@ -189,17 +182,44 @@ def area_features(session: Session, spec: ExportFilter) -> dict[str, Any]:
 
 # -- writers -----------------------------------------------------------------------------------------------
 
+WHAT = "observations"
 Writer = Callable[[Session, ExportFilter, Path], int]
-_WRITERS: Registry[Writer] = Registry("export format")
 
 
-def writer(name: str) -> Callable[[Writer], Writer]:
-    """Register the writer of export format ``name``."""
-    return _WRITERS.register(name)
+def writer(name: str, *, what: str = WHAT) -> Callable[[Writer], Writer]:
+    """Register ``write(session, filter, path) -> rows`` as the export format ``<what>/<name>`` (observations
+    unless ``what`` says otherwise, e.g. ``exchange``)."""
+
+    def register(write: Writer) -> Writer:
+        def run(session: Session, request: ExportRequest) -> ExportResult:
+            out = request.target()
+            rows = write(session, export_filter(request), out)
+            return ExportResult(what=what, path=str(out), format=name, rows=rows)
+
+        EXPORTS.add(key(what, name), run)
+        return write
+
+    return register
 
 
-def formats() -> list[str]:
-    return _WRITERS.names()
+def export_filter(request: ExportRequest) -> ExportFilter:
+    """The observations an export request asks for; its period is checked and written canonically."""
+    if request.city is None:
+        problem = Problem(code="missing-option", message="an export of observations needs a city (--city)")
+        raise InvalidInput("no city to export", Report(problems=[problem]))
+    try:
+        canonical = parse_period(request.period).code if request.period else None
+    except PeriodError as error:
+        problem = Problem(code="invalid-period", message=str(error), column="period", value=request.period)
+        raise InvalidInput(f"not a period: {request.period!r}", Report(problems=[problem])) from None
+    return ExportFilter(
+        city=request.city,
+        indicator=request.indicator,
+        period=canonical,
+        level=request.level,
+        audience=Audience(request.audience),
+        networks=request.networks,
+    )
 
 
 def csv_cell(value: Any) -> Any:
@@ -255,25 +275,17 @@ def export_observations(
     networks: frozenset[int] = frozenset(),
 ) -> ExportResult:
     """Write current observations of ``city`` to ``out`` (format from ``format`` or the file suffix)."""
-    out = Path(out)
-    chosen = (format or out.suffix.lstrip(".")).lower()
-    if chosen == "json":
-        chosen = "geojson"
-    if chosen not in _WRITERS:
-        problem = Problem(
-            code="unsupported-format", message=f"cannot export {chosen!r}; use {', '.join(formats())}"
-        )
-        raise InvalidInput(f"unsupported export format {chosen!r}", Report(problems=[problem]))
-    try:
-        canonical = parse_period(period).code if period else None
-    except PeriodError as error:
-        problem = Problem(code="invalid-period", message=str(error), column="period", value=period)
-        raise InvalidInput(f"not a period: {period!r}", Report(problems=[problem])) from None
-    spec = ExportFilter(
-        city=city, indicator=indicator, period=canonical, level=level, audience=audience, networks=networks
-    )
-    rows = _WRITERS.get(chosen)(session, spec, out)
-    return ExportResult(path=str(out), format=chosen, rows=rows)
+    request = ExportRequest(
+        what=WHAT, format=format, out=Path(out), city=city, indicator=indicator, period=period, level=level,
+        audience=Audience(audience).value, networks=networks,
+    )  # fmt: skip
+    return export(session, request)
 
 
-__all__ = ["COLUMNS", "ExportFilter", "ExportResult", "export_observations", "formats", "observation_rows"]
+__all__ = [
+    "COLUMNS",
+    "ExportFilter",
+    "export_filter",
+    "export_observations",
+    "observation_rows",
+]

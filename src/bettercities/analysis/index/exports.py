@@ -2,7 +2,8 @@
 
 Rows pass the publication step (:func:`bettercities.publication.publish_scores`): for the public,
 areas whose inputs include a suppressed value keep their id and a note only. Writers are
-registered by format name, like the observation exports.
+registered in the one registry of export formats (:data:`bettercities.core.exports.EXPORTS`) as
+``index-run/<format>``, like the observation exports.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from bettercities.analysis.index.results import StoredRun, get_run, published_run
 from bettercities.areas import service as areas
-from bettercities.core.errors import InvalidInput
+from bettercities.core import exports
+from bettercities.core.errors import InvalidInput, NotFound
+from bettercities.core.exports import ExportRequest, ExportResult
 from bettercities.core.problems import Problem, Report
-from bettercities.core.registry import Registry
 from bettercities.indicators import service as indicators
 from bettercities.indicators.export import csv_cell
 from bettercities.publication import Audience, publish_scores
@@ -75,17 +77,31 @@ def run_metadata(run: StoredRun) -> list[tuple[str, str]]:
     return items
 
 
+WHAT = "index-run"
 Writer = Callable[[Session, StoredRun, Path, Audience], int]
-_WRITERS: Registry[Writer] = Registry("export format")
 
 
 def writer(name: str) -> Callable[[Writer], Writer]:
-    """Register the writer of export format ``name``."""
-    return _WRITERS.register(name)
+    """Register ``write(session, run, path, audience) -> rows`` as the export format ``index-run/<name>``."""
 
+    def register(write: Writer) -> Writer:
+        def run(session: Session, request: ExportRequest) -> ExportResult:
+            if request.run is None:
+                problem = Problem(code="missing-option", message="an export of an index run needs its id")
+                raise InvalidInput("no index run to export", Report(problems=[problem]))
+            audience = Audience(request.audience)
+            found = get_run(session, request.run)
+            if request.city is not None and found.city != request.city:
+                raise NotFound("index run", f"{request.run} of {request.city}")
+            stored = published_run(session, found, audience)
+            out = request.target()
+            rows = write(session, stored, out, audience)
+            return ExportResult(what=WHAT, path=str(out), format=name, rows=rows)
 
-def formats() -> list[str]:
-    return _WRITERS.names()
+        exports.EXPORTS.add(exports.key(WHAT, name), run)
+        return write
+
+    return register
 
 
 @writer("csv")
@@ -151,14 +167,8 @@ def export_run(
     audience: Audience = Audience.PUBLIC,
 ) -> RunExport:
     """Write stored run ``run_id`` to ``out`` (format from ``format`` or the file suffix)."""
-    out = Path(out)
-    chosen = (format or out.suffix.lstrip(".")).lower()
-    chosen = "geojson" if chosen == "json" else chosen
-    if chosen not in _WRITERS:
-        problem = Problem(
-            code="unsupported-format", message=f"cannot export {chosen!r}; use {', '.join(formats())}"
-        )
-        raise InvalidInput(f"unsupported export format {chosen!r}", Report(problems=[problem]))
-    run = published_run(session, get_run(session, run_id), audience)
-    rows = _WRITERS.get(chosen)(session, run, out, audience)
-    return RunExport(run=run_id, path=str(out), format=chosen, rows=rows)
+    audience = Audience(audience)
+    done = exports.export(
+        session, ExportRequest(what=WHAT, format=format, out=Path(out), run=run_id, audience=audience.value)
+    )
+    return RunExport(run=run_id, path=str(done.path), format=done.format, rows=done.rows)
