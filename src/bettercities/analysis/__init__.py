@@ -1,6 +1,7 @@
 """The analysis domains: ``index`` (social indices: Berlin MSS and configurable composites, robustness,
 change), ``spatial`` (Moran's I, LISA, Gi*, typologies) and ``priority`` (rules, named sets of priority
-areas); ``viewer.py`` is what their queries read through. Exported here: the index library's entry points."""
+areas); their queries read through :class:`bettercities.publication.viewer.Viewer`. Exported here: the
+index library's entry points."""
 
 from bettercities.analysis.index.config import load_config, parse_config, preset_names
 from bettercities.analysis.index.methods import IndexMethod, get_method, method_names, register_method

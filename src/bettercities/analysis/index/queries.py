@@ -12,10 +12,10 @@ from bettercities.analysis.index.change import ChangeView
 from bettercities.analysis.index.models import IndexRun
 from bettercities.analysis.index.results import RunSummary, RunView
 from bettercities.analysis.index.robustness import AreaRobustness
-from bettercities.analysis.viewer import Viewer
 from bettercities.areas import service as areas
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.publication import Audience
+from bettercities.publication.viewer import Viewer
 
 __all__ = [
     "ChangePage",

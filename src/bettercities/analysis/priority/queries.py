@@ -8,9 +8,9 @@ from pydantic import BaseModel, Field
 from bettercities.analysis.priority import service
 from bettercities.analysis.priority.evaluation import evaluate
 from bettercities.analysis.priority.schemas import PRESETS, PriorityResult, PriorityRule, PrioritySetOut
-from bettercities.analysis.viewer import Viewer
 from bettercities.areas import service as areas
 from bettercities.core.errors import NotFound
+from bettercities.publication.viewer import Viewer
 
 __all__ = ["PriorityQuery", "visible_set", "visible_sets"]
 

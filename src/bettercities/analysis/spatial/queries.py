@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from bettercities.analysis.spatial import service
 from bettercities.analysis.spatial.schemas import SpatialAnalysis, WeightsKind, WeightsSpec
 from bettercities.analysis.spatial.typology import ClusterMethod, TypologyResult, typology
-from bettercities.analysis.viewer import Viewer
 from bettercities.areas import service as areas
+from bettercities.publication.viewer import Viewer
 
 __all__ = ["SpatialQuery", "TypologyQuery"]
 

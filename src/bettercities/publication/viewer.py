@@ -1,6 +1,8 @@
-"""What the analysis queries need of whoever they read for: a session, the audience and the networks of a
-principal in a city, and a memo. :class:`bettercities.views.reader.Reader` is one (the web's, with the app's
-caches, or the CLI's, fixed to one audience); the domains do not import it, as views sit above them."""
+"""Whoever reads published values: a session, the audience and the networks of a principal in a city, and a
+memo. Domain queries (the analysis queries today) read through a :class:`Viewer`;
+:class:`bettercities.views.reader.Reader` is one (the web's, with the app's caches, or the CLI's, fixed to
+one audience). It lives in the publication step because it is what every output reads through; the domains
+do not import the Reader, as views sit above them."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
-from bettercities.publication import Audience
+from bettercities.publication.audience import Audience
 
 T = TypeVar("T")
 
