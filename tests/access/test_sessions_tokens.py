@@ -206,9 +206,7 @@ def test_principal_networks_from_cities_and_network_roles(anna: Workspace) -> No
     with db.reader() as session:
         net = {slug: networks.get_network(session, slug).id for slug in ("north", "south", "east")}
         principal = accounts.principal_for(session, user)
-        limited = accounts.principal_for(
-            session, user, TokenScope(write=False, cities=frozenset({ids["a"]}))
-        )
+        limited = accounts.principal_for(session, user, TokenScope(write=False, cities=frozenset({ids["a"]})))
         out = accounts.user_out(session, user)
     assert principal.networks == {net["north"], net["south"], net["east"]}
     assert dict(principal.network_roles) == {net["east"]: NetworkRole.COORDINATOR}
