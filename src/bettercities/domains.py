@@ -44,6 +44,9 @@ class Domain:
     #: module of the package (relative name) that registers hooks with :mod:`bettercities.storage.hooks`
     #: (what a session records, what a restore carries over); storage imports it on first use
     storage_hooks: str = ""
+    #: modules of the package (relative names) that register export formats with
+    #: :mod:`bettercities.core.exports`; the registry imports them on first use
+    exports: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -66,6 +69,10 @@ class Domain:
         return f"{self.module}.{self.storage_hooks}" if self.storage_hooks else None
 
     @property
+    def export_modules(self) -> tuple[str, ...]:
+        return tuple(f"{self.module}.{name}" for name in self.exports)
+
+    @property
     def router_modules(self) -> tuple[str, ...]:
         faces = (("api", self.api), ("pages", self.pages))
         return tuple(f"bettercities.web.{face}.{self.name}" for face, present in faces if present)
@@ -73,7 +80,7 @@ class Domain:
 
 DOMAINS: tuple[Domain, ...] = (
     Domain("areas", api=True, pages=True),
-    Domain("indicators", api=True, pages=True),
+    Domain("indicators", api=True, pages=True, exports=("export",)),
     Domain(
         "ingest",
         models=False,
@@ -89,8 +96,8 @@ DOMAINS: tuple[Domain, ...] = (
         note="computed on the fly from published values; stores nothing",
     ),
     Domain("priority", package="analysis.priority", api=True, pages=True),
-    Domain("index", package="analysis.index", api=True, pages=True),
-    Domain("catalog", api=True, pages=True, publication_rules="approval"),
+    Domain("index", package="analysis.index", api=True, pages=True, exports=("exports",)),
+    Domain("catalog", api=True, pages=True, publication_rules="approval", exports=("dcat",)),
     Domain(
         "quality",
         api=True,
@@ -108,6 +115,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "exchange",
         models=False,
+        exports=("excel", "frictionless", "sdmx"),
         note="no tables, schemas or service module: each format is one module (excel, frictionless, sdmx,"
         " urban_audit) that reads through ingest and writes through the export registry",
     ),
@@ -149,6 +157,11 @@ def models_modules() -> tuple[str, ...]:
 def publication_rules_modules() -> tuple[str, ...]:
     """Modules that register withholding rules with the publication step."""
     return tuple(d.publication_rules_module for d in DOMAINS if d.publication_rules_module)
+
+
+def export_modules() -> tuple[str, ...]:
+    """Modules that register export formats (observations, index runs, the catalogue, exchange formats)."""
+    return tuple(module for d in DOMAINS for module in d.export_modules)
 
 
 def storage_hooks_modules() -> tuple[str, ...]:

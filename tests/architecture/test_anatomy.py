@@ -118,3 +118,22 @@ def test_no_stray_faces() -> None:
 def test_not_domain_faces_exist() -> None:
     """The list of non-domain modules names only modules that exist (it does not hide a removed face)."""
     assert sorted(m for m in NOT_DOMAIN_FACES if not source(m).is_file()) == []
+
+
+@pytest.mark.parametrize("domain", domains.DOMAINS, ids=lambda d: d.name)
+def test_domain_extension_modules_exist(domain: Domain) -> None:
+    """The modules a domain registers with the lower layers (withholding rules, storage hooks, export formats)
+    exist, so that a misspelt name in the manifest fails here and not at the first export or restore."""
+    named = [
+        m
+        for m in (domain.publication_rules_module, domain.storage_hooks_module, *domain.export_modules)
+        if m is not None
+    ]
+    assert sorted(m for m in named if not source(m).is_file()) == []
+
+
+def test_export_formats_come_from_the_manifest() -> None:
+    """Every kind of export is registered by a module the manifest names (none is wired by hand in a face)."""
+    from bettercities.core import exports
+
+    assert set(exports.kinds()) == {"catalog", "exchange", "index-run", "observations"}

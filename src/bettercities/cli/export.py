@@ -3,7 +3,6 @@ index runs, the catalogue and the exchange formats with ``--what``), through the
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
 from typing import Annotated
 
@@ -17,16 +16,6 @@ from bettercities.cli.common import (
     refusals,
 )
 from bettercities.publication import Audience
-
-#: The modules that register export formats (imported when an export runs: some are heavy).
-EXPORTERS = (
-    "bettercities.indicators.export",
-    "bettercities.analysis.index.exports",
-    "bettercities.catalog.dcat",
-    "bettercities.exchange.excel",
-    "bettercities.exchange.frictionless",
-    "bettercities.exchange.sdmx",
-)
 
 
 def export(
@@ -67,8 +56,6 @@ def export(
     from bettercities.core.exports import ExportRequest
     from bettercities.core.exports import export as write
 
-    for module in EXPORTERS:
-        import_module(module)
     request = ExportRequest(
         what=what, format=format, out=out, city=city, indicator=indicator, period=period, level=level,
         audience=audience.value, run=run, dataset=dataset, base_url=base_url,

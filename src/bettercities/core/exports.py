@@ -12,12 +12,15 @@ writer passes what it writes through the publication step.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from bettercities import domains
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Problem, Report
 from bettercities.core.registry import Registry
@@ -36,7 +39,7 @@ class ExportRequest(BaseModel):
     indicator: str | None = None
     period: str | None = None
     level: str | None = None
-    audience: str = Field(default="public", pattern="^(public|internal)$")
+    audience: str = Field(default="public", pattern="^(public|member|internal)$")  # publication.Audience
     networks: frozenset[int] = Field(
         default=frozenset(), description="Networks of the viewer: their shared data is not withheld."
     )
@@ -69,6 +72,22 @@ Exporter = Callable[[Any, ExportRequest], ExportResult]
 #: Every export format: ``"<what>/<format>"`` -> ``exporter(session, request)``.
 EXPORTS: Registry[Exporter] = Registry("export format")
 
+_lock = threading.RLock()
+_loaded = False
+
+
+def load() -> None:
+    """Import the modules the manifest names (:func:`bettercities.domains.export_modules`), which register
+    their formats; once, on the first lookup, as some of them are heavy (rdflib, sdmx1, frictionless)."""
+    global _loaded
+    if _loaded:
+        return
+    with _lock:
+        if not _loaded:
+            for module in domains.export_modules():
+                import_module(module)
+            _loaded = True
+
 
 def key(what: str, format: str) -> str:
     return f"{what}/{format}"
@@ -76,6 +95,7 @@ def key(what: str, format: str) -> str:
 
 def formats(what: str) -> list[str]:
     """The registered formats of ``what``."""
+    load()
     return [name.partition("/")[2] for name in EXPORTS.names() if name.startswith(f"{what}/")]
 
 
@@ -88,6 +108,7 @@ def chosen_format(request: ExportRequest) -> str:
 
 def export(session: Any, request: ExportRequest) -> ExportResult:
     """Write ``request`` with the exporter registered for its kind and format."""
+    load()
     chosen = chosen_format(request)
     exporter = EXPORTS.find(key(request.what, chosen))
     if exporter is None:
@@ -104,4 +125,5 @@ def export(session: Any, request: ExportRequest) -> ExportResult:
 
 def kinds() -> list[str]:
     """What can be exported (the first part of the registered keys)."""
+    load()
     return sorted({name.partition("/")[0] for name in EXPORTS.names()})
