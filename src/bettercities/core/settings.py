@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     page_size: int = Field(default=50, description="Default page size of paginated JSON list endpoints.")
     max_page_size: int = Field(default=1000, description="Largest page size a client may ask for.")
     upload_limit_mb: int = Field(default=200, description="Largest file accepted by the web upload, in MiB.")
+    body_limit_anonymous_kb: int = Field(
+        default=256,
+        ge=1,
+        description=(
+            "Largest request body of an anonymous caller (or a read-only API token), in KiB; signed-in "
+            "callers who may write may send upload_limit_mb MiB plus 1 MiB for the form."
+        ),
+    )
     debug: bool = Field(default=False, description="Show tracebacks on error pages (never in production).")
     secret_key: str | None = Field(
         default=None,

@@ -23,7 +23,7 @@ from bettercities import __version__, domains
 from bettercities.core.settings import Settings, get_settings
 from bettercities.storage.workspace import Workspace
 from bettercities.views.reader import Caches
-from bettercities.web import auth, errors
+from bettercities.web import auth, errors, limits
 from bettercities.web.api import docs as api_docs
 from bettercities.web.jobs import Jobs
 from bettercities.web.security import SecurityHeaders
@@ -90,6 +90,8 @@ def create_app(
     app.state.warm = False
     app.state.secret = auth.server_secret(settings, workspace)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    # inside Authenticate: the body limit depends on the principal
+    app.add_middleware(limits.BodyLimit, settings=settings)
     # the principal and audit actor of each request
     app.add_middleware(auth.Authenticate, workspace=workspace, settings=settings)
     app.add_middleware(SecurityHeaders)  # added last: the outermost, so it sees every response

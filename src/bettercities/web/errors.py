@@ -53,6 +53,10 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+#: Titles of the HTTP errors the app raises itself (others are "Error").
+HTTP_TITLES = {404: "Not found", 413: "Content too large", 429: "Too many requests"}
+
+
 def wants_json(request: Request) -> bool:
     path = request.url.path
     return path.startswith("/api/") or path.endswith(".json")
@@ -132,8 +136,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        title = "Not found" if error.status_code == 404 else "Error"
-        return _respond(request, ProblemOut(title=title, status=error.status_code, detail=str(error.detail)))
+        title = HTTP_TITLES.get(error.status_code, "Error")
+        response = _respond(
+            request, ProblemOut(title=title, status=error.status_code, detail=str(error.detail))
+        )
+        response.headers.update(error.headers or {})
+        return response
 
 
 def _server_error(request: Request, error: Exception) -> Response:

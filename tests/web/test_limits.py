@@ -1,0 +1,110 @@
+"""Bounds on what one request may cost (issue 10): body size, seeds, analysis budget, rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from bettercities.access.policy import Role
+from bettercities.storage.workspace import Workspace
+from bettercities.web import create_app
+from tests.web.citybuilder import BuiltCity
+from tests.web.conftest import SETTINGS, add_user, issue_token
+
+MIB = 1024 * 1024
+CHUNK = 64 * 1024
+
+
+def _post_streamed(
+    app: object, total: int, *, headers: dict[str, str] | None = None
+) -> tuple[httpx.Response, int]:
+    """POST ``total`` bytes of a JSON string to the priority route in 64 KiB chunks; returns the response and
+    how many chunks the app pulled."""
+    pulled = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        pulled += 1
+        yield b'{"name": "'
+        sent = 0
+        while sent < total:
+            pulled += 1
+            yield b"x" * CHUNK
+            sent += CHUNK
+        yield b'", "conditions": []}'
+
+    async def run() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.post(
+                "/api/cities/testville/priority",
+                content=body(),
+                headers={"content-type": "application/json", **(headers or {})},
+            )
+
+    return asyncio.run(run()), pulled
+
+
+def test_a_streamed_150_mb_anonymous_body_is_refused_before_it_is_read(
+    sqlite_workspace: Workspace, sqlite_city: BuiltCity
+) -> None:
+    # issue 10, reproduction 4: a 150 MB anonymous rule was read whole, answered 200 and echoed back
+    app = create_app(sqlite_workspace, settings=SETTINGS)
+    response, pulled = _post_streamed(app, 150 * MIB)
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["title"] == "Content too large"
+    assert "256 KiB" in problem["detail"]
+    # refused once it passed 256 KiB: the app pulled 5 of the 2,400 chunks, not the 150 MB
+    assert pulled <= 256 * 1024 // CHUNK + 2
+
+
+def test_a_declared_length_above_the_limit_is_refused_before_any_byte_is_read(
+    sqlite_workspace: Workspace, sqlite_city: BuiltCity
+) -> None:
+    app = create_app(sqlite_workspace, settings=SETTINGS)
+    response, pulled = _post_streamed(app, 150 * MIB, headers={"content-length": str(150 * MIB + 30)})
+    assert response.status_code == 413
+    assert response.json()["status"] == 413
+    assert pulled == 0
+
+
+def test_writers_may_send_more_and_read_only_tokens_do_not(
+    sqlite_workspace: Workspace, sqlite_city: BuiltCity
+) -> None:
+    add_user(sqlite_workspace, "writer", {"testville": Role.STEWARD})
+    write = issue_token(sqlite_workspace, "writer", write=True)
+    read = issue_token(sqlite_workspace, "writer", write=False)
+    app = create_app(sqlite_workspace, settings=SETTINGS)
+    # 512 KiB: above the anonymous limit, far below a writer's
+    big = {"name": "x" * (512 * 1024), "conditions": []}
+    with TestClient(app) as client:
+        assert client.post("/api/cities/testville/priority", json=big).status_code == 413
+        refused = client.post(
+            "/api/cities/testville/priority", json=big, headers={"Authorization": f"Bearer {read}"}
+        )
+        assert refused.status_code == 413
+        passed = client.post(
+            "/api/cities/testville/priority", json=big, headers={"Authorization": f"Bearer {write}"}
+        )
+        # past the size check: the schema judges it now (an empty rule, a name too long)
+        assert passed.status_code == 422, passed.text[:300]
+
+
+@pytest.mark.parametrize("size", [0, 10, 200 * 1024])
+def test_bodies_within_the_limit_pass(sqlite_workspace: Workspace, sqlite_city: BuiltCity, size: int) -> None:
+    app = create_app(sqlite_workspace, settings=SETTINGS)
+    rule = {
+        "name": "n" * min(size, 100),
+        "title": "t" * size if size else None,
+        "conditions": [{"kind": "threshold", "indicator": "unemployment", "op": ">", "value": 1}],
+    }
+    with TestClient(app) as client:
+        response = client.post("/api/cities/testville/priority", json=rule)
+    assert response.status_code in (200, 422), response.text[:300]
+    assert response.status_code != 413
