@@ -108,3 +108,72 @@ def test_bodies_within_the_limit_pass(sqlite_workspace: Workspace, sqlite_city: 
         response = client.post("/api/cities/testville/priority", json=rule)
     assert response.status_code in (200, 422), response.text[:300]
     assert response.status_code != 413
+
+
+# -- seeds and field lengths (issue 10, reproduction 7: a seed outside numpy's range answered 500) ----------
+
+SEEDS_OUT_OF_RANGE = [-1, 2**32, 2**63]
+LISA = {"kind": "lisa", "indicator": "unemployment", "permutations": 99}
+
+
+@pytest.mark.parametrize("seed", SEEDS_OUT_OF_RANGE)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/cities/testville/spatial?indicator=unemployment&permutations=99&seed={seed}",
+        "/cities/testville/spatial.json?indicator=unemployment&permutations=99&seed={seed}",
+        "/api/cities/testville/typology?indicator=unemployment&indicator=inhabitants&seed={seed}",
+        "/cities/testville/typology.json?indicator=unemployment&indicator=inhabitants&seed={seed}",
+    ],
+)
+def test_a_seed_outside_numpys_range_is_refused_with_422(
+    sqlite_client: TestClient, path: str, seed: int
+) -> None:
+    response = sqlite_client.get(path.format(seed=seed))
+    assert response.status_code == 422, response.text[:300]
+    assert "seed" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("seed", SEEDS_OUT_OF_RANGE)
+@pytest.mark.parametrize("kind", ["lisa", "hotspot"])
+def test_a_posted_rule_with_a_seed_outside_numpys_range_is_refused_with_422(
+    sqlite_client: TestClient, kind: str, seed: int
+) -> None:
+    rule = {"name": "r", "conditions": [{**LISA, "kind": kind, "seed": seed}]}
+    response = sqlite_client.post("/api/cities/testville/priority", json=rule)
+    assert response.status_code == 422, response.text[:300]
+    assert "seed" in response.json()["detail"]
+
+
+def test_the_largest_seed_numpy_takes_still_works(sqlite_client: TestClient) -> None:
+    path = "/api/cities/testville/spatial?indicator=unemployment&permutations=99&seed={seed}"
+    assert sqlite_client.get(path.format(seed=0)).status_code == 200
+    assert sqlite_client.get(path.format(seed=2**32 - 1)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"name": "n" * 201, "conditions": [LISA]},
+        {"name": "r", "title": "t" * 2001, "conditions": [LISA]},
+        {"name": "r", "conditions": [{**LISA, "indicator": "i" * 81}]},
+        {"name": "r", "conditions": [{"kind": "index-class", "classes": ["3"] * 21}]},
+        {
+            "name": "r",
+            "conditions": [{"kind": "threshold", "indicator": "u", "op": ">", "value": 1}],
+            "level": "l" * 81,
+        },
+    ],
+)
+def test_free_text_of_a_posted_rule_is_bounded(sqlite_client: TestClient, rule: dict) -> None:
+    # issue 10, reproduction 4: the name of a posted rule was echoed back at any length
+    response = sqlite_client.post("/api/cities/testville/priority", json=rule)
+    assert response.status_code == 422, response.text[:300]
+    assert len(response.content) < 10_000
+
+
+def test_long_codes_in_a_query_list_are_a_422_not_a_500(sqlite_client: TestClient) -> None:
+    response = sqlite_client.get(
+        f"/api/cities/testville/typology?indicator=unemployment&indicator={'x' * 81}"
+    )
+    assert response.status_code == 422, response.text[:300]

@@ -6,16 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import annotated_types
 from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from bettercities.access.policy import Permission, Principal, audience_for, can_administer_platform, require
 from bettercities.analysis.priority.queries import PriorityQuery
 from bettercities.analysis.spatial.queries import SpatialQuery, TypologyQuery
-from bettercities.analysis.spatial.schemas import WeightsKind, WeightsSpec
+from bettercities.analysis.spatial.schemas import MAX_SEED, WeightsKind, WeightsSpec
 from bettercities.analysis.spatial.typology import MAX_TYPES, ClusterMethod
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
@@ -234,47 +236,73 @@ DbId = Annotated[int, annotated_types.Interval(ge=1, le=2**63 - 1)]
 
 
 def spatial_query(
-    indicator: Annotated[str, Query(description="Indicator code.")],
-    period: Annotated[str | None, Query(description="Period code; default: the latest.")] = None,
-    level: Annotated[str | None, Query(description="Level code; default: the finest.")] = None,
+    indicator: Annotated[str, Query(max_length=80, description="Indicator code.")],
+    period: Annotated[
+        str | None, Query(max_length=80, description="Period code; default: the latest.")
+    ] = None,
+    level: Annotated[str | None, Query(max_length=80, description="Level code; default: the finest.")] = None,
     weights: Annotated[WeightsKind, Query(description="Spatial weights.")] = WeightsKind.QUEEN,
     k: Annotated[int, Query(ge=1, le=50, description="Neighbours (knn).")] = 6,
     threshold: Annotated[
         float | None, Query(gt=0, description="Distance band in metres (distance-band).")
     ] = None,
     permutations: Annotated[int, Query(ge=99, le=9999, description="Random permutations.")] = 999,
-    seed: Annotated[int, Query(description="Random seed (reproducible p-values).")] = 1,
+    seed: Annotated[int, Query(ge=0, le=MAX_SEED, description="Random seed (reproducible p-values).")] = 1,
     alpha: Annotated[float, Query(gt=0, lt=0.5, description="Significance level.")] = 0.05,
 ) -> SpatialQuery:
     """The parameters of a spatial analysis (``InvalidInput`` for bad weights)."""
     spec = WeightsSpec.of(weights, k=k, threshold=threshold)
-    return SpatialQuery(
-        indicator=indicator, period=period, level=level, weights=spec, permutations=permutations, seed=seed,
-        alpha=alpha,
+    return _typed(
+        SpatialQuery, indicator=indicator, period=period, level=level, weights=spec,
+        permutations=permutations, seed=seed, alpha=alpha,
     )  # fmt: skip
 
 
 def typology_query(
     indicator: Annotated[list[str], Query(description="Indicator codes (repeat the parameter).")],
-    period: Annotated[str | None, Query(description="Period code; default: the latest.")] = None,
-    level: Annotated[str | None, Query(description="Level code; default: the finest.")] = None,
+    period: Annotated[
+        str | None, Query(max_length=80, description="Period code; default: the latest.")
+    ] = None,
+    level: Annotated[str | None, Query(max_length=80, description="Level code; default: the finest.")] = None,
     k: Annotated[int, Query(ge=2, le=MAX_TYPES, description="Number of types.")] = 4,
     method: Annotated[ClusterMethod, Query(description="kmeans or hierarchical (Ward).")] = (
         ClusterMethod.KMEANS
     ),
-    seed: Annotated[int, Query(description="Random seed of k-means.")] = 1,
+    seed: Annotated[int, Query(ge=0, le=MAX_SEED, description="Random seed of k-means.")] = 1,
 ) -> TypologyQuery:
     """The parameters of a typology."""
-    return TypologyQuery(indicators=indicator, period=period, level=level, k=k, method=method, seed=seed)
+    return _typed(
+        TypologyQuery, indicators=indicator, period=period, level=level, k=k, method=method, seed=seed
+    )
 
 
 def priority_query(
-    rule: Annotated[str, Query(description="Preset rule name.")] = "mss-low-status-negative-dynamics",
-    level: Annotated[str | None, Query(description="Level code; default: the rule's or its run's.")] = None,
-    period: Annotated[str | None, Query(description="Period code; default: the rule's or its run's.")] = None,
+    rule: Annotated[
+        str, Query(max_length=80, description="Preset rule name.")
+    ] = "mss-low-status-negative-dynamics",
+    level: Annotated[
+        str | None, Query(max_length=80, description="Level code; default: the rule's or its run's.")
+    ] = None,
+    period: Annotated[
+        str | None, Query(max_length=80, description="Period code; default: the rule's or its run's.")
+    ] = None,
 ) -> PriorityQuery:
     """A preset rule with optional level and period."""
-    return PriorityQuery(rule=rule, level=level, period=period)
+    return _typed(PriorityQuery, rule=rule, level=level, period=period)
+
+
+Q = TypeVar("Q", bound=BaseModel)
+
+
+def _typed(model: type[Q], **params: object) -> Q:
+    """``model`` of the query parameters; what its own rules refuse (an indicator code of 100 characters in
+    a list) is a 422 like the parameters' own checks, not a 500."""
+    try:
+        return model(**params)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("query", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from error
 
 
 SpatialQueryDep = Annotated[SpatialQuery, Depends(spatial_query)]

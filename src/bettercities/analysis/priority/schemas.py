@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
-from bettercities.analysis.spatial.schemas import WeightsSpec
+from bettercities.analysis.spatial.schemas import Code, Seed, WeightsSpec
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.core.timestamps import UtcDateTime
 from bettercities.publication import Audience
@@ -46,6 +46,10 @@ __all__ = [
 #: and conditions in all, groups included.
 MAX_PERMUTATIONS = 9999
 MAX_CONDITIONS = 50
+#: Lengths of the free text of a rule or set (name, title, description) and of a class list.
+MAX_NAME = 200
+MAX_TEXT = 2000
+MAX_CLASSES = 20
 
 
 class IndexClassCondition(BaseModel):
@@ -56,7 +60,7 @@ class IndexClassCondition(BaseModel):
     kind: Literal["index-class"] = "index-class"
     run: int | None = Field(default=None, description="Stored run id; default: the latest run of the level.")
     index: Literal["status", "dynamics", "combined", "index"] = "status"
-    classes: list[str] = Field(min_length=1)
+    classes: list[Code] = Field(min_length=1, max_length=MAX_CLASSES)
 
 
 class LisaCondition(BaseModel):
@@ -65,11 +69,11 @@ class LisaCondition(BaseModel):
     model_config = {"extra": "forbid"}
 
     kind: Literal["lisa"] = "lisa"
-    indicator: str
-    clusters: list[Literal["HH", "LL", "HL", "LH"]] = Field(default=["HH"], min_length=1)
+    indicator: Code
+    clusters: list[Literal["HH", "LL", "HL", "LH"]] = Field(default=["HH"], min_length=1, max_length=4)
     weights: WeightsSpec = Field(default_factory=WeightsSpec)
     permutations: int = Field(default=999, ge=99, le=MAX_PERMUTATIONS)
-    seed: int = 1
+    seed: Seed = 1
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
 
 
@@ -79,11 +83,11 @@ class HotspotCondition(BaseModel):
     model_config = {"extra": "forbid"}
 
     kind: Literal["hotspot"] = "hotspot"
-    indicator: str
-    spots: list[Literal["hot", "cold"]] = Field(default=["hot"], min_length=1)
+    indicator: Code
+    spots: list[Literal["hot", "cold"]] = Field(default=["hot"], min_length=1, max_length=2)
     weights: WeightsSpec = Field(default_factory=WeightsSpec)
     permutations: int = Field(default=999, ge=99, le=MAX_PERMUTATIONS)
-    seed: int = 1
+    seed: Seed = 1
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
 
 
@@ -93,7 +97,7 @@ class ThresholdCondition(BaseModel):
     model_config = {"extra": "forbid"}
 
     kind: Literal["threshold"] = "threshold"
-    indicator: str
+    indicator: Code
     op: Literal[">", ">=", "<", "<=", "==", "!="]
     value: float
 
@@ -120,12 +124,12 @@ class PriorityRule(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    name: str
-    title: str | None = None
+    name: str = Field(max_length=MAX_NAME)
+    title: str | None = Field(default=None, max_length=MAX_TEXT)
     combine: Literal["all", "any"] = "all"
     conditions: list[Condition] = Field(min_length=1)
-    level: str | None = None
-    period: str | None = None
+    level: Code | None = None
+    period: Code | None = None
 
     @model_validator(mode="after")
     def _bounded(self) -> PriorityRule:
@@ -221,12 +225,12 @@ class PrioritySetRequest(BaseModel):
     model_config = {"extra": "forbid"}
 
     name: str = Field(min_length=1, max_length=200, description="Name of the set, unique in the city.")
-    description: str | None = None
-    rule: str | PriorityRule = Field(
+    description: str | None = Field(default=None, max_length=MAX_TEXT)
+    rule: Code | PriorityRule = Field(
         default="mss-low-status-negative-dynamics", description="A preset rule name, or a rule."
     )
-    level: str | None = Field(default=None, description="Level code; default: the rule's or its run's.")
-    period: str | None = Field(default=None, description="Period code; default: the rule's or its run's.")
+    level: Code | None = Field(default=None, description="Level code; default: the rule's or its run's.")
+    period: Code | None = Field(default=None, description="Period code; default: the rule's or its run's.")
     audience: Audience | None = Field(
         default=None,
         description=(

@@ -10,7 +10,13 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from bettercities.analysis.spatial import service
-from bettercities.analysis.spatial.schemas import SpatialAnalysis, WeightsKind, WeightsSpec
+from bettercities.analysis.spatial.schemas import (
+    Code,
+    Seed,
+    SpatialAnalysis,
+    WeightsKind,
+    WeightsSpec,
+)
 from bettercities.analysis.spatial.typology import ClusterMethod, TypologyResult, typology
 from bettercities.areas import service as areas
 from bettercities.publication.viewer import Viewer
@@ -23,12 +29,12 @@ class SpatialQuery(BaseModel):
 
     model_config = {"extra": "forbid", "frozen": True}
 
-    indicator: str = Field(description="Indicator code.")
-    period: str | None = Field(default=None, description="Period code; default: the latest.")
-    level: str | None = Field(default=None, description="Level code; default: the finest.")
+    indicator: Code = Field(description="Indicator code.")
+    period: Code | None = Field(default=None, description="Period code; default: the latest.")
+    level: Code | None = Field(default=None, description="Level code; default: the finest.")
     weights: WeightsSpec = Field(default_factory=WeightsSpec)
     permutations: int = Field(default=999, description="Random permutations.")
-    seed: int = Field(default=1, description="Random seed (reproducible p-values).")
+    seed: Seed = Field(default=1, description="Random seed (reproducible p-values).")
     alpha: float = Field(default=0.05, description="Significance level.")
 
     def params(self) -> dict[str, object]:
@@ -73,12 +79,12 @@ class TypologyQuery(BaseModel):
 
     model_config = {"extra": "forbid", "frozen": True}
 
-    indicators: list[str] = Field(description="Indicator codes.")
-    period: str | None = Field(default=None, description="Period code; default: the latest.")
-    level: str | None = Field(default=None, description="Level code; default: the finest.")
+    indicators: list[Code] = Field(description="Indicator codes.")
+    period: Code | None = Field(default=None, description="Period code; default: the latest.")
+    level: Code | None = Field(default=None, description="Level code; default: the finest.")
     k: int = Field(default=4, description="Number of types.")
     method: ClusterMethod = Field(default=ClusterMethod.KMEANS, description="kmeans or hierarchical (Ward).")
-    seed: int = Field(default=1, description="Random seed of k-means.")
+    seed: Seed = Field(default=1, description="Random seed of k-means.")
 
     def params(self) -> dict[str, object]:
         """The permalink parameters (defaults left out)."""

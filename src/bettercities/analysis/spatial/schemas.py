@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
@@ -16,6 +16,14 @@ CLUSTERS = ("HH", "LL", "LH", "HL", "ns")
 CLUSTER_COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "LH": "#abd9e9", "HL": "#fdae61", "ns": "#eeeeee"}
 HOTSPOTS = ("hot", "cold", "ns")
 HOTSPOT_COLOURS = {"hot": "#d7191c", "cold": "#2c7bb6", "ns": "#eeeeee"}
+
+
+#: The seeds of the random permutations and of k-means: numpy's legacy generator (which esda and
+#: scikit-learn seed) takes 0 … 2**32 - 1 and raises on anything else.
+MAX_SEED = 2**32 - 1
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
+#: A code (indicator, level, period, class) in a query or a posted rule: the longest stored code is 80.
+Code = Annotated[str, Field(max_length=80)]
 
 
 # -- weights and statistics of a layer (statistics.py) ----------------------------------------------------
