@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from bettercities.access.policy import Role
+from bettercities.core.settings import Settings
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.web.citybuilder import BuiltCity
@@ -177,3 +179,55 @@ def test_long_codes_in_a_query_list_are_a_422_not_a_500(sqlite_client: TestClien
         f"/api/cities/testville/typology?indicator=unemployment&indicator={'x' * 81}"
     )
     assert response.status_code == 422, response.text[:300]
+
+
+# -- the CPU budget of an anonymous caller's analyses (issue 10, reproduction 4: 50 LISA conditions × 9,999
+# permutations cost 30 s of CPU) ----------------------------------------------------------------------------
+
+#: Testville has 8 planning areas: 3 × 999 × 8 = 23,976 draws pass, 3 × 9,999 × 8 = 239,976 do not.
+BUDGET = Settings(default_language="de", analysis_budget_anonymous=100_000)
+
+
+@pytest.fixture
+def budgeted(sqlite_workspace: Workspace, sqlite_city: BuiltCity) -> Iterator[TestClient]:
+    with TestClient(create_app(sqlite_workspace, settings=BUDGET)) as client:
+        yield client
+
+
+def test_an_anonymous_spatial_analysis_above_the_budget_is_refused(budgeted: TestClient) -> None:
+    path = "/api/cities/testville/spatial?indicator=unemployment&permutations={}"
+    response = budgeted.get(path.format(9999))
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "analysis_budget_anonymous" in detail and "100,000" in detail and "239,976" in detail
+    assert budgeted.get(path.format(999)).status_code == 200
+    assert (
+        budgeted.get("/cities/testville/spatial.json?indicator=unemployment&permutations=9999").status_code
+        == 422
+    )
+
+
+def test_an_anonymous_rule_above_the_budget_is_refused_before_it_is_computed(budgeted: TestClient) -> None:
+    lisa = {"kind": "lisa", "indicator": "unemployment", "permutations": 9999}
+    rule = {"name": "expensive", "combine": "any", "conditions": [lisa] * 50}
+    started = time.perf_counter()
+    response = budgeted.post("/api/cities/testville/priority", json=rule)
+    assert response.status_code == 422
+    assert time.perf_counter() - started < 2
+    detail = response.json()["detail"]
+    assert "499,950 permutations" in detail and "analysis_budget_anonymous" in detail
+    # nested groups count too
+    nested = {"name": "n", "conditions": [{"kind": "group", "conditions": [lisa] * 2}]}
+    assert budgeted.post("/api/cities/testville/priority", json=nested).status_code == 422
+    cheap = {"name": "cheap", "conditions": [{**lisa, "permutations": 999}]}
+    assert budgeted.post("/api/cities/testville/priority", json=cheap).status_code == 200
+
+
+def test_signed_in_callers_have_no_analysis_budget(sqlite_workspace: Workspace, budgeted: TestClient) -> None:
+    add_user(sqlite_workspace, "reader", {"testville": Role.VIEWER})
+    token = issue_token(sqlite_workspace, "reader")
+    response = budgeted.get(
+        "/api/cities/testville/spatial?indicator=unemployment&permutations=9999",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200

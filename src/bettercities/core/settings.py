@@ -42,6 +42,14 @@ class Settings(BaseSettings):
             "callers who may write may send upload_limit_mb MiB plus 1 MiB for the form."
         ),
     )
+    analysis_budget_anonymous: int = Field(
+        default=20_000_000,
+        ge=1,
+        description=(
+            "Most random permutation draws × areas an analysis started by an anonymous caller may cost "
+            "(spatial statistics, LISA and Gi* conditions of a posted priority rule); above it: 422."
+        ),
+    )
     debug: bool = Field(default=False, description="Show tracebacks on error pages (never in production).")
     secret_key: str | None = Field(
         default=None,

@@ -22,6 +22,11 @@ class Viewer(Protocol):
     @property
     def session(self) -> Session: ...
 
+    @property
+    def budget(self) -> int | None:
+        """The most permutation draws × areas an analysis this viewer starts may cost (``None``: no limit)."""
+        ...
+
     def audience(self, city_id: int) -> Audience:
         """The audience the values of city ``city_id`` are published for."""
         ...

@@ -56,11 +56,14 @@ class Reader:
         *,
         principal: Principal = ANONYMOUS,
         audience: Audience | None = None,
+        budget: int | None = None,
     ):
         self.session = session
         self.caches = caches
         self.principal = principal
         self.fixed_audience = audience
+        #: the most permutation draws × areas an analysis may cost (the web's limit for anonymous callers)
+        self.budget = budget
         self._stamp: tuple | None = None
 
     def audience(self, city_id: int) -> Audience:

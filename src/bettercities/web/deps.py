@@ -67,8 +67,11 @@ def get_reader(
     session: Annotated[Session, Depends(get_session)],
     principal: Annotated[Principal, Depends(get_principal)],
 ) -> Reader:
-    """A reader that publishes every city's values for the principal's audience in that city."""
-    return Reader(session, request.app.state.caches, principal=principal)
+    """A reader that publishes every city's values for the principal's audience in that city; an anonymous
+    caller's analyses have a budget (setting ``analysis_budget_anonymous``)."""
+    settings: Settings = request.app.state.settings
+    budget = settings.analysis_budget_anonymous if principal.anonymous else None
+    return Reader(session, request.app.state.caches, principal=principal, budget=budget)
 
 
 def city_with(session: Session, principal: Principal, slug: str, permission: Permission) -> City:

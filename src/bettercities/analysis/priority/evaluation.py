@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bettercities.analysis.index.schemas import MssAreaScore
 from bettercities.analysis.priority.schemas import (
     Condition,
+    GroupCondition,
     HotspotCondition,
     IndexClassCondition,
     LisaCondition,
@@ -24,6 +25,7 @@ from bettercities.analysis.priority.schemas import (
     PriorityRule,
     ThresholdCondition,
 )
+from bettercities.analysis.spatial import budget as budgets
 from bettercities.analysis.spatial.service import analyse
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
@@ -167,6 +169,17 @@ def _combine(context: _Context, combine: str, conditions: list[Condition]) -> tu
     return combined, [len(m) for m in results]
 
 
+def _permutations(conditions: list[Condition]) -> int:
+    """The permutations of the LISA and Gi* conditions, groups included (each runs one analysis)."""
+    total = 0
+    for condition in conditions:
+        if isinstance(condition, LisaCondition | HotspotCondition):
+            total += condition.permutations
+        elif isinstance(condition, GroupCondition):
+            total += _permutations(condition.conditions)
+    return total
+
+
 def evaluate(
     session: Session,
     slug: str,
@@ -176,11 +189,24 @@ def evaluate(
     period: str | None = None,
     audience: Audience = Audience.PUBLIC,
     networks: frozenset[int] = frozenset(),
+    budget: int | None = None,
 ) -> PriorityResult:
     """The areas of a city that meet ``rule`` (level and period: arguments, then the rule, then its run),
     judged on what ``audience`` (with the viewer's ``networks``) may see: published values, and index
-    classes of areas without a suppressed input (all of them for the city's data team)."""
+    classes of areas without a suppressed input (all of them for the city's data team).
+
+    ``budget``: the most permutation draws × areas the rule's LISA and Gi* conditions may cost together
+    (:mod:`bettercities.analysis.spatial.budget`); a rule above it is refused before anything is computed.
+    """
     city = areas.get_city(session, slug)
+    if budget is not None and (permutations := _permutations(rule.conditions)):
+        budgets.check(
+            draws=budgets.DRAWS_PER_PERMUTATION * permutations,
+            # the level of a stored run may be chosen later: judge on the rule's level, else the finest
+            areas_count=budgets.level_size(session, city, level or rule.level),
+            budget=budget,
+            what=f"This rule ({permutations:,} permutations over its LISA and Gi* conditions)",
+        )
     context = _Context(session, city, level or rule.level, period or rule.period, audience, networks)
     matches, counts = _combine(context, rule.combine, rule.conditions)
     if context.level is None:

@@ -37,7 +37,7 @@ class PriorityQuery(BaseModel):
         city_id = areas.get_city(viewer.session, slug).id
         return evaluate(
             viewer.session, slug, rule, level=self.level, period=self.period,
-            audience=viewer.audience(city_id), networks=viewer.networks(city_id),
+            audience=viewer.audience(city_id), networks=viewer.networks(city_id), budget=viewer.budget,
         )  # fmt: skip
 
 

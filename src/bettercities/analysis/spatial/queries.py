@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from bettercities.analysis.spatial import service
+from bettercities.analysis.spatial import budget, service
 from bettercities.analysis.spatial.schemas import (
     Code,
     Seed,
@@ -54,7 +54,15 @@ class SpatialQuery(BaseModel):
     def run(self, viewer: Viewer, slug: str) -> SpatialAnalysis:
         """The analysis of the values the viewer may see, memoised per parameters and audience until the
         data change (999 permutations take a while)."""
-        city_id = areas.get_city(viewer.session, slug).id
+        city = areas.get_city(viewer.session, slug)
+        city_id = city.id
+        if viewer.budget is not None:
+            budget.check(
+                draws=budget.DRAWS_PER_PERMUTATION * self.permutations,
+                areas_count=budget.level_size(viewer.session, city, self.level),
+                budget=viewer.budget,
+                what=f"This analysis ({self.permutations:,} permutations)",
+            )
         key = ("spatial", slug, self.weights.model_dump_json(), *sorted(self.params().items(), key=str))
         return viewer.memo(key, lambda: self._compute(viewer, slug, city_id), city_id=city_id)
 
