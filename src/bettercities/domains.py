@@ -41,6 +41,9 @@ class Domain:
     #: module of the package (relative name) that registers the domain's withholding rules with
     #: :mod:`bettercities.publication.rules`; the publication step imports it on first use
     publication_rules: str = ""
+    #: module of the package (relative name) that registers locks on observation writes with
+    #: :mod:`bettercities.indicators.writes`; the write check imports it on first use
+    write_rules: str = ""
     #: module of the package (relative name) that registers hooks with :mod:`bettercities.storage.hooks`
     #: (what a session records, what a restore carries over); storage imports it on first use
     storage_hooks: str = ""
@@ -63,6 +66,10 @@ class Domain:
     @property
     def publication_rules_module(self) -> str | None:
         return f"{self.module}.{self.publication_rules}" if self.publication_rules else None
+
+    @property
+    def write_rules_module(self) -> str | None:
+        return f"{self.module}.{self.write_rules}" if self.write_rules else None
 
     @property
     def storage_hooks_module(self) -> str | None:
@@ -97,7 +104,14 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain("priority", package="analysis.priority", api=True, pages=True),
     Domain("index", package="analysis.index", api=True, pages=True, exports=("exports",)),
-    Domain("catalog", api=True, pages=True, publication_rules="approval", exports=("dcat",)),
+    Domain(
+        "catalog",
+        api=True,
+        pages=True,
+        publication_rules="approval",
+        write_rules="approval",
+        exports=("dcat",),
+    ),
     Domain(
         "quality",
         api=True,
@@ -157,6 +171,11 @@ def models_modules() -> tuple[str, ...]:
 def publication_rules_modules() -> tuple[str, ...]:
     """Modules that register withholding rules with the publication step."""
     return tuple(d.publication_rules_module for d in DOMAINS if d.publication_rules_module)
+
+
+def write_rules_modules() -> tuple[str, ...]:
+    """Modules that register locks on observation writes (the catalogue's approval)."""
+    return tuple(d.write_rules_module for d in DOMAINS if d.write_rules_module)
 
 
 def export_modules() -> tuple[str, ...]:

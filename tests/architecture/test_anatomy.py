@@ -122,11 +122,17 @@ def test_not_domain_faces_exist() -> None:
 
 @pytest.mark.parametrize("domain", domains.DOMAINS, ids=lambda d: d.name)
 def test_domain_extension_modules_exist(domain: Domain) -> None:
-    """The modules a domain registers with the lower layers (withholding rules, storage hooks, export formats)
-    exist, so that a misspelt name in the manifest fails here and not at the first export or restore."""
+    """The modules a domain registers with the lower layers (withholding rules, write locks, storage hooks,
+    export formats) exist, so that a misspelt name in the manifest fails here and not at the first export,
+    write or restore."""
     named = [
         m
-        for m in (domain.publication_rules_module, domain.storage_hooks_module, *domain.export_modules)
+        for m in (
+            domain.publication_rules_module,
+            domain.write_rules_module,
+            domain.storage_hooks_module,
+            *domain.export_modules,
+        )
         if m is not None
     ]
     assert sorted(m for m in named if not source(m).is_file()) == []

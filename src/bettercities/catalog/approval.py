@@ -1,10 +1,11 @@
 """The approval workflow of datasets: draft -> submitted -> approved (locks the data) -> published.
 
 Unlocking (back to draft, from any later state) needs a reason. Every step is recorded in
-:class:`ApprovalEvent` (who, when, from, to, why). The ingest service calls :func:`ensure_writable`
-before it writes observations. The catalogue's withholding rule (:func:`withheld_until_published`,
-registered with :mod:`bettercities.publication.rules` through the manifest) tells the publication step
-which indicators' observations the public may not see.
+:class:`ApprovalEvent` (who, when, from, to, why). :func:`ensure_writable` is registered as a lock with
+:mod:`bettercities.indicators.writes` through the manifest, so every write of observations (imports,
+outlier corrections, stored carry-overs) is refused while their dataset is locked. The catalogue's
+withholding rule (:func:`withheld_until_published`, registered with :mod:`bettercities.publication.rules`
+through the manifest) tells the publication step which indicators' observations the public may not see.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bettercities.catalog.models import ApprovalEvent, Dataset, DatasetIndicator
 from bettercities.catalog.schemas import LOCKED_STATES, AccessRights, ApprovalEventOut, State
 from bettercities.catalog.service import get_dataset
 from bettercities.core.errors import Conflict, InvalidInput
+from bettercities.indicators import writes
 from bettercities.publication import Audience, rules
 
 
@@ -98,9 +100,12 @@ def history(session: Session, slug: str, code: str) -> list[ApprovalEventOut]:
     return [_event_out(e, code) for e in events]
 
 
-def ensure_writable(session: Session, city: City, indicator_ids: Iterable[int]) -> None:
-    """Refuse (:class:`Conflict`) a write of observations of ``indicator_ids`` in ``city`` when any of them
-    belongs to an approved or published dataset of the city: approval locks the data."""
+@writes.locks
+def ensure_writable(session: Session, city: City | int, indicator_ids: Iterable[int]) -> None:
+    """Refuse (:class:`~bettercities.indicators.writes.Locked`, a :class:`Conflict`) a write of observations
+    of ``indicator_ids`` in ``city`` (or the city's id) when any of them belongs to an approved or published
+    dataset of the city: approval locks the data."""
+    city_id = city if isinstance(city, int) else city.id
     ids = sorted({int(i) for i in indicator_ids})
     if not ids:
         return
@@ -108,7 +113,7 @@ def ensure_writable(session: Session, city: City, indicator_ids: Iterable[int]) 
         select(Dataset.code, Dataset.title_en, Dataset.state)
         .join(DatasetIndicator, DatasetIndicator.dataset_id == Dataset.id)
         .where(
-            Dataset.city_id == city.id,
+            Dataset.city_id == city_id,
             Dataset.state.in_([s.value for s in LOCKED_STATES]),
             DatasetIndicator.indicator_id.in_(ids),
         )
@@ -117,7 +122,7 @@ def ensure_writable(session: Session, city: City, indicator_ids: Iterable[int]) 
     ).all()
     if locked:
         names = "; ".join(f"dataset '{code}' ({title}) is {state}" for code, title, state in locked)
-        raise Conflict(
+        raise writes.Locked(
             f"{names}: its data are locked and cannot be written; "
             "unlock the dataset with a reason first (catalog unlock --reason …)"
         )
@@ -149,10 +154,11 @@ def withheld_until_published(session: Session, city_id: int, audience: Audience)
 
 
 def ensure_dataset_writable(session: Session, slug: str, code: str) -> None:
-    """Refuse (:class:`Conflict`) a write into dataset ``code`` of city ``slug`` while it is locked."""
+    """Refuse (:class:`~bettercities.indicators.writes.Locked`) a write into dataset ``code`` of city ``slug``
+    while it is locked."""
     dataset = get_dataset(session, areas.get_city(session, slug), code)
     if dataset.state in LOCKED_STATES:
-        raise Conflict(
+        raise writes.Locked(
             f"dataset '{dataset.code}' ({dataset.title_en}) is {dataset.state}: its data are locked and "
             "cannot be written; unlock the dataset with a reason first (catalog unlock --reason …)"
         )

@@ -17,6 +17,7 @@ from bettercities.areas.models import City
 from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
 from bettercities.demo.catalog import build_catalog
 from bettercities.indicators import service as indicators
+from bettercities.indicators import writes
 from bettercities.indicators.models import ImportBatch, Observation
 from bettercities.indicators.periods import parse_period
 from bettercities.indicators.schemas import IndicatorSpec
@@ -164,6 +165,14 @@ def build_demo(
         value = obs["value"].astype(float).to_numpy()
         numerator = obs["numerator"].astype(float).to_numpy()
         denominator = obs["denominator"].astype(float).to_numpy()
+        writes.check_write(  # generated values pass the same check as every write of observations
+            session,
+            city.id,
+            frame["indicator_id"].to_numpy(),
+            value,
+            present=~np.isnan(value),
+            source="demo generator",
+        )
         rows = [
             (
                 int(i),

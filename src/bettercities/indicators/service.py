@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bettercities.areas.models import Area, City, Crosswalk, CrosswalkEntry, SpatialLevel
 from bettercities.areas.service import valid_at
 from bettercities.core.errors import NotFound
+from bettercities.indicators import writes
 from bettercities.indicators.aggregation import combine
 from bettercities.indicators.models import Indicator, Observation, Period
 from bettercities.indicators.periods import PeriodSpec, parse_period
@@ -509,14 +510,21 @@ def carry_over(
             )
         )
     if store:
-        _store_carried(session, indicator, period, {t.code: t.id for t in targets}, values)
+        _store_carried(session, crosswalk.city_id, indicator, period, {t.code: t.id for t in targets}, values)
     hidden = withheld(session, crosswalk.city_id, indicator.id, audience=audience)
     return publish_values(values, audience=audience, withheld=hidden)
 
 
 def _store_carried(
-    session: Session, indicator: Indicator, period: Period, ids: dict[str, int], values: list[AreaValue]
+    session: Session,
+    city_id: int,
+    indicator: Indicator,
+    period: Period,
+    ids: dict[str, int],
+    values: list[AreaValue],
 ) -> None:
+    stored = [item.value for item in values if item.value is not None]
+    writes.check_write(session, city_id, [indicator.id] * len(stored), stored, source="carry-over")
     for item in values:
         if item.value is None:
             continue

@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City, SpatialLevel
 from bettercities.areas.schemas import LevelSpec
-from bettercities.catalog import approval
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
 from bettercities.core.problems import Problem, Report
 from bettercities.indicators import service as indicators
+from bettercities.indicators import writes
 from bettercities.indicators.models import ImportBatch, Indicator
 from bettercities.indicators.periods import PeriodError, PeriodSpec, parse_period
 from bettercities.indicators.schemas import AreaValue
@@ -191,7 +191,14 @@ def import_observations(
         report = validated.report
         if not report.ok:
             raise InvalidInput(f"{name}: {_errors(report)}; nothing imported", report)
-        approval.ensure_writable(session, city, np.unique(validated.indicator_id).tolist())  # locked data
+        writes.check_write(  # locked data, the indicators' rules: the check of every observation write
+            session,
+            city.id,
+            validated.indicator_id,
+            validated.value,
+            present=~np.isnan(validated.value),  # NaN here: a cell without a value (suppressed)
+            source=name,
+        )
         period_ids = _period_ids(session, validated.periods)
         at = _at(name, options)
         report.extend(quality.check_import(session, city, spatial_level, validated, period_ids, **at))

@@ -44,6 +44,7 @@ from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.core.problems import Problem, Severity
+from bettercities.indicators import writes
 from bettercities.indicators.models import ImportBatch, Indicator, Observation, Period
 from bettercities.quality import data as quality_data
 from bettercities.quality.models import FlagEvent, OutlierFlag
@@ -478,12 +479,17 @@ def resolve_flag(
 
 
 def _correct(session: Session, flag: OutlierFlag, value: float, *, user: str | None) -> None:
-    """A new current revision of the flagged observation (the old one stays, no longer current)."""
+    """A new current revision of the flagged observation (the old one stays, no longer current).
+
+    Refused like every write of observations (:func:`bettercities.indicators.writes.check_write`): while the
+    indicator's dataset is locked, and for a value that is not finite or outside the indicator's range.
+    """
     old = session.get(Observation, flag.observation_id)
     if old is None:
         raise NotFound("observation", str(flag.observation_id))
     if not old.is_current:
         raise InvalidInput("the flagged value has been revised since; screen again")
+    writes.check_write(session, flag.city_id, [old.indicator_id], [value], source=f"outlier flag {flag.id}")
     old.is_current = False
     session.flush()
     session.add(
