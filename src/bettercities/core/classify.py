@@ -45,4 +45,7 @@ def upper_bounds(values: npt.ArrayLike, method: ClassMethod | str, k: int) -> li
     with warnings.catch_warnings():
         # Without numba mapclassify warns that it uses its pure-Python version (fine at city scale).
         warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        # With fewer distinct values than classes mapclassify forms fewer classes; the bounds it returns say
+        # so (the maps drew this quietly before the wrappers were merged; it is no fault to log).
+        warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
         return [float(b) for b in classifier(np.asarray(values, dtype=float), k=k).bins]
