@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from bettercities.access.policy import Role
 from bettercities.core.settings import Settings
 from bettercities.storage.workspace import Workspace
-from bettercities.web import create_app
+from bettercities.web import create_app, limits
 from tests.web.citybuilder import BuiltCity
 from tests.web.conftest import SETTINGS, add_user, issue_token
 
@@ -231,3 +231,67 @@ def test_signed_in_callers_have_no_analysis_budget(sqlite_workspace: Workspace, 
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200
+
+
+# -- rate limits of the expensive routes (issue 10, reproduction 4: no rate limit anywhere) -----------------
+
+RATED = Settings(default_language="de", rate_limit_anonymous="3/minute", rate_limit_signed_in="5/minute")
+
+
+@pytest.fixture
+def rated(sqlite_workspace: Workspace, sqlite_city: BuiltCity) -> Iterator[TestClient]:
+    with TestClient(create_app(sqlite_workspace, settings=RATED)) as client:
+        yield client
+
+
+def test_an_anonymous_client_is_limited_on_expensive_routes_with_retry_after(rated: TestClient) -> None:
+    path = "/api/cities/testville/typology?indicator=unemployment&indicator=inhabitants"
+    assert [rated.get(path).status_code for _ in range(3)] == [200, 200, 200]
+    refused = rated.get("/cities/testville/typology.json?indicator=unemployment&indicator=inhabitants")
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    problem = refused.json()
+    assert problem["title"] == "Too many requests" and "3 per 1 minute" in problem["detail"]
+    # posts count too, and cheap routes are not counted
+    assert rated.post("/api/cities/testville/priority", json={"name": "r"}).status_code == 429
+    assert rated.get("/api/cities/testville").status_code == 200
+
+
+def test_a_signed_in_user_is_counted_per_account_with_their_own_limit(
+    sqlite_workspace: Workspace, rated: TestClient
+) -> None:
+    add_user(sqlite_workspace, "busy", {"testville": Role.VIEWER})
+    headers = {"Authorization": f"Bearer {issue_token(sqlite_workspace, 'busy')}"}
+    path = "/api/cities/testville/typology?indicator=unemployment&indicator=inhabitants"
+    for _ in range(3):  # the anonymous clients' count is used up …
+        rated.get(path)
+    assert rated.get(path).status_code == 429
+    # … the user's is their own, and larger
+    assert [rated.get(path, headers=headers).status_code for _ in range(5)] == [200] * 5
+    assert rated.get(path, headers=headers).status_code == 429
+
+
+def test_the_default_limits_are_set_and_a_bad_notation_fails_at_start(sqlite_workspace: Workspace) -> None:
+    assert Settings().rate_limit_anonymous and Settings().rate_limit_signed_in
+    with pytest.raises(ValueError, match="rate_limit"):
+        create_app(sqlite_workspace, settings=Settings(rate_limit_anonymous="often")).build_middleware_stack()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "counted"),
+    [
+        ("GET", "/api/cities/berlin/spatial", True),
+        ("GET", "/cities/berlin/spatial.json", True),
+        ("GET", "/cities/berlin/priority", True),
+        ("POST", "/api/cities/berlin/priority", True),
+        ("POST", "/cities/berlin/priority-sets", True),
+        ("POST", "/cities/berlin/import", True),
+        ("POST", "/api/cities/berlin/datasets/x/observations", True),
+        ("GET", "/cities/berlin", False),
+        ("GET", "/api/cities/berlin/priority-sets", False),
+        ("GET", "/cities/berlin/import", False),
+    ],
+)
+def test_which_routes_are_expensive(method: str, path: str, counted: bool) -> None:
+    assert limits.expensive(method, path) is counted

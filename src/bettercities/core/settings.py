@@ -50,6 +50,21 @@ class Settings(BaseSettings):
             "(spatial statistics, LISA and Gi* conditions of a posted priority rule); above it: 422."
         ),
     )
+    rate_limit_anonymous: str = Field(
+        default="60/minute",
+        description=(
+            "Requests an anonymous client (per address) may make to the expensive routes (spatial, "
+            "typology, priority evaluation, uploads), in the limits library's notation (e.g. "
+            "'60/minute;600/hour'); empty: no limit."
+        ),
+    )
+    rate_limit_signed_in: str = Field(
+        default="600/minute", description="The same for a signed-in user (per user); empty: no limit."
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where the rate limit counts live (limits storage URI); memory: per server process.",
+    )
     debug: bool = Field(default=False, description="Show tracebacks on error pages (never in production).")
     secret_key: str | None = Field(
         default=None,

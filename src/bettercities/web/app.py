@@ -90,8 +90,9 @@ def create_app(
     app.state.warm = False
     app.state.secret = auth.server_secret(settings, workspace)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
-    # inside Authenticate: the body limit depends on the principal
+    # inside Authenticate: both limits depend on the principal
     app.add_middleware(limits.BodyLimit, settings=settings)
+    app.add_middleware(limits.RateLimit, settings=settings)  # outside the body limit: refused before reading
     # the principal and audit actor of each request
     app.add_middleware(auth.Authenticate, workspace=workspace, settings=settings)
     app.add_middleware(SecurityHeaders)  # added last: the outermost, so it sees every response

@@ -49,7 +49,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ProblemOut, "description": "Sign-in required, or an unknown, expired or revoked token."},
     403: {"model": ProblemOut, "description": "Not permitted (role or token scope), or no CSRF token."},
     404: {"model": ProblemOut, "description": "Unknown city, area, level, indicator or period."},
+    413: {"model": ProblemOut, "description": "Request body above the caller's limit."},
     422: {"model": ProblemOut, "description": "Invalid parameters."},
+    429: {"model": ProblemOut, "description": "Too many requests to analyses and uploads; see Retry-After."},
 }
 
 
