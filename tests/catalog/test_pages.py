@@ -17,6 +17,7 @@ from bettercities.catalog.stewardship import stewardship
 from bettercities.cli.main import app as cli
 from bettercities.demo.generator import _CITY_SLUG as DEMO
 from bettercities.demo.service import build_demo
+from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.web.conftest import SETTINGS
@@ -69,8 +70,8 @@ def test_inventory_against_the_reference_set(demo_workspace: Workspace) -> None:
     }  # fmt: skip
     assert all(r.source in sources for r in refs)
     with demo_workspace.database.reader() as session:
-        view = inventory(session, DEMO, today=date(2025, 6, 1))
-        later = inventory(session, DEMO, today=date(2030, 1, 1))
+        view = inventory(session, DEMO, audience=Audience.INTERNAL, today=date(2025, 6, 1))
+        later = inventory(session, DEMO, audience=Audience.INTERNAL, today=date(2030, 1, 1))
     rows = {r.reference.code: r for r in view.rows}
     assert rows["unemployment_rate"].status == InventoryStatus.HELD
     assert rows["unemployment_rate"].level_kind == "small_area"
@@ -83,7 +84,7 @@ def test_inventory_against_the_reference_set(demo_workspace: Workspace) -> None:
 
 def test_stewardship_overdue_and_reminders(demo_workspace: Workspace) -> None:
     with demo_workspace.database.reader() as session:
-        view = stewardship(session, DEMO, today=date(2025, 4, 15))
+        view = stewardship(session, DEMO, audience=Audience.INTERNAL, today=date(2025, 4, 15))
     assert [r.dataset for r in view.overdue] == ["housing"]  # last delivered for 2023, due 2025-03-31
     assert all(r.owner_unit and r.steward and r.next_due for r in view.responsibilities)
     assert {r.dataset: r.overdue for r in view.reminders} == {"housing": True}

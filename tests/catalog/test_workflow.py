@@ -173,8 +173,8 @@ def test_inventory_and_stewardship_on_each_backend(workspace: Workspace, city: B
         )
         service.add_dataset(session, areas.get_city(session, "testville"), due)
     with workspace.database.reader() as session:
-        view = inventory(session, "testville", today=date(2023, 6, 1))
-        duty = stewardship(session, "testville", today=date(2025, 3, 20))
+        view = inventory(session, "testville", audience=Audience.INTERNAL, today=date(2023, 6, 1))
+        duty = stewardship(session, "testville", audience=Audience.INTERNAL, today=date(2025, 3, 20))
     rows = {r.reference.code: r for r in view.rows}
     assert rows["population"].status == InventoryStatus.HELD
     assert (rows["population"].finest_level, rows["population"].level_kind) == ("planning_area", "small_area")

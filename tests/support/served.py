@@ -4,9 +4,11 @@
 ``tests/web/citybuilder.py``) and adds, in city A, a dataset with restricted access rights holding the
 indicator ``marker_share`` whose every observation is :data:`MARKER` — a number no other cell, sum or mean
 of the fixture has, so a test can search any response for it (:data:`MARKER_PATTERN` matches the forms it
-takes when formatted: ``97531.2468``, ``97.531,25``, ``97,531.2``, ``97 531`` …). Both cities also get a
-published public dataset, an index run, a priority set and an open outlier flag, so that every route with a
-path parameter has a real object to show.
+takes when formatted: ``97531.2468``, ``97.531,25``, ``97,531.2``, ``97 531`` …). The metadata of that
+dataset and of a draft beside it are a second marker: their titles hold :data:`TITLE_MARKER` and their
+steward's e-mail address is :data:`STEWARD_EMAIL` (:data:`METADATA_PATTERN` finds either). Both cities
+also get a published public dataset, an index run, a priority set and an open outlier flag, so that every
+route with a path parameter has a real object to show.
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ MARKER = 97531.2468
 MARKER_INDICATOR = "marker_share"
 MARKER_DATASET = "secret-survey"
 PUBLIC_DATASET = "population"
+DRAFT_DATASET = "draft-plan"
+#: A word only the titles of city A's restricted and draft datasets hold.
+TITLE_MARKER = "Quokkazensus"
+#: The e-mail address of the steward of city A's restricted and draft datasets.
+STEWARD_EMAIL = "secret.steward@alphaville.example"
+METADATA_PATTERN = re.compile(f"{re.escape(TITLE_MARKER)}|{re.escape(STEWARD_EMAIL)}", re.IGNORECASE)
 PRIORITY_SET = "Fokus"
 #: The marker in any formatting: digits grouped by nothing, a dot, a comma, an (narrow) no-break space or
 #: an apostrophe; also in exponent notation.
@@ -76,13 +84,16 @@ class ServedCities:
     priority_sets: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _dataset(code: str, title: str, indicators: list[str], access: AccessRights) -> DatasetSpec:
+def _dataset(
+    code: str, title: str, indicators: list[str], access: AccessRights, email: str | None = None
+) -> DatasetSpec:
     return DatasetSpec(
         code=code,
         title_de=title,
         title_en=title,
         publisher="Statistikstelle",
         steward="Data Steward",
+        steward_email=email,
         indicators=indicators,
         access_rights=access,
     )
@@ -120,12 +131,18 @@ def build_two_cities(ws: Workspace) -> ServedCities:
                 for period in built_a.periods
             ],
         )
+        secret = f"Geheime Umfrage {TITLE_MARKER}"
+        restricted = _dataset(
+            MARKER_DATASET, secret, [MARKER_INDICATOR], AccessRights.RESTRICTED, STEWARD_EMAIL
+        )
+        catalog.add_dataset(session, city_a, restricted)
+        _publish(session, CITY_A, MARKER_DATASET)
+        draft = f"Entwurf: {TITLE_MARKER} nach Schule (vertraulich)"
         catalog.add_dataset(
             session,
             city_a,
-            _dataset(MARKER_DATASET, "Geheime Umfrage", [MARKER_INDICATOR], AccessRights.RESTRICTED),
+            _dataset(DRAFT_DATASET, draft, [MARKER_INDICATOR], AccessRights.PUBLIC, STEWARD_EMAIL),
         )
-        _publish(session, CITY_A, MARKER_DATASET)
         for slug in (CITY_A, CITY_B):
             city = areas.get_city(session, slug)
             catalog.add_dataset(
@@ -194,7 +211,7 @@ def build_two_cities(ws: Workspace) -> ServedCities:
         },
         periods=built_a.periods,
         indicators=indicator_codes,
-        datasets={CITY_A: [MARKER_DATASET, PUBLIC_DATASET], CITY_B: [PUBLIC_DATASET]},
+        datasets={CITY_A: [DRAFT_DATASET, MARKER_DATASET, PUBLIC_DATASET], CITY_B: [PUBLIC_DATASET]},
         run_ids=run_ids,
         flag_ids=flag_ids,
         priority_sets={CITY_A: [PRIORITY_SET], CITY_B: [PRIORITY_SET]},

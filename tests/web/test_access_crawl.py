@@ -10,7 +10,10 @@ levels, periods, English number formatting …).
 
 The marker must never appear for the anonymous visitor, for a steward of city B (signed in) or for a read
 token of that steward; a viewer of city A must see it on the indicator's values page and in the API (so the
-test can fail).
+test can fail). A second marker, the metadata of city A's restricted and draft datasets (a word of their
+titles and their steward's e-mail address, :data:`~tests.support.served.METADATA_PATTERN`), follows the same
+rule: nobody but city A's members sees it, and a viewer of city A sees it in the catalogue, the
+responsibilities and the stewardship API.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ from tests.support.served import (
     MARKER,
     MARKER_INDICATOR,
     MARKER_PATTERN,
+    METADATA_PATTERN,
+    STEWARD_EMAIL,
+    TITLE_MARKER,
     ServedCities,
     add_user,
     build_two_cities,
@@ -186,6 +192,10 @@ class Visit:
     status: int
     marker: bool
     excerpt: str = ""
+    #: the second marker: a restricted dataset's title or its steward's e-mail address (an excerpt)
+    metadata: str = ""
+    #: which of the two the response holds
+    kinds: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -196,6 +206,9 @@ class CrawlResult:
     def with_marker(self, principal: str) -> list[Visit]:
         return [v for v in self.visits[principal] if v.marker]
 
+    def with_metadata(self, principal: str) -> list[Visit]:
+        return [v for v in self.visits[principal] if v.metadata]
+
 
 def crawl(client: TestClient, targets: list[str], headers: dict[str, str] | None = None) -> list[Visit]:
     visits = []
@@ -204,7 +217,10 @@ def crawl(client: TestClient, targets: list[str], headers: dict[str, str] | None
         text = body_text(response.content, response.headers.get("content-type", ""))
         found = MARKER_PATTERN.search(text)
         excerpt = text[max(found.start() - 80, 0) : found.end() + 40] if found else ""
-        visits.append(Visit(url, response.status_code, found is not None, excerpt))
+        metadata = METADATA_PATTERN.search(text)
+        seen = text[max(metadata.start() - 80, 0) : metadata.end() + 40] if metadata else ""
+        kinds = frozenset(m for m in (TITLE_MARKER, STEWARD_EMAIL) if m.lower() in text.lower())
+        visits.append(Visit(url, response.status_code, found is not None, excerpt, seen, kinds))
     return visits
 
 
@@ -280,6 +296,26 @@ def test_a_viewer_of_a_sees_the_marker(crawled: CrawlResult) -> None:
     assert f"/cities/{CITY_A}/indicators/{MARKER_INDICATOR}" in seen
     assert f"/api/cities/{CITY_A}/observations?indicator={MARKER_INDICATOR}" in seen
     assert f"/cities/{CITY_A}/indicators/{MARKER_INDICATOR}.json" in seen
+
+
+@pytest.mark.parametrize("principal", ["anonymous", "B's steward", "token of B's steward"])
+def test_restricted_metadata_never_reach_outsiders(crawled: CrawlResult, principal: str) -> None:
+    """Reproduction 2 of issue 10: responsibilities, stewardship and inventory listed the titles, steward and
+    e-mail of restricted and draft datasets to everyone."""
+    leaks = [f"{v.url} [{v.status}]: …{v.metadata}…" for v in crawled.with_metadata(principal)]
+    assert not leaks, f"city A's restricted dataset metadata reached {principal}:\n" + "\n".join(leaks)
+
+
+def test_a_viewer_of_a_sees_the_restricted_metadata(crawled: CrawlResult) -> None:
+    seen = {v.url: v.kinds for v in crawled.with_metadata("A's viewer")}
+    for url in (
+        f"/cities/{CITY_A}/responsibilities",
+        f"/cities/{CITY_A}/responsibilities.json",
+        f"/api/cities/{CITY_A}/stewardship",
+        f"/cities/{CITY_A}/catalog.json",
+    ):
+        assert url in seen, f"{url} does not show city A's restricted datasets to A's viewer"
+    assert seen[f"/api/cities/{CITY_A}/stewardship"] == {TITLE_MARKER, STEWARD_EMAIL}
 
 
 def test_a_new_route_is_crawled_and_an_unknown_parameter_named(tmp_path: Path) -> None:

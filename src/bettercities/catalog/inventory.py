@@ -6,6 +6,11 @@ is of kind ``city`` when it has a single area, ``district`` when it is the coars
 areas, else ``small_area``. Status, in this order: ``missing`` (no data), ``too_coarse`` (finest kind
 coarser than the reference asks), ``stale`` (the latest period ended more than the cadence plus
 :data:`PUBLICATION_LAG_MONTHS` ago), else ``held``.
+
+An audience sees the inventory of what it may see: observations of indicators the publication step withholds
+from it (:func:`bettercities.publication.withheld_indicators`: for the public, those of no published public
+dataset) do not count, and a row names a dataset only when the audience may see that dataset (the rule of
+:mod:`bettercities.catalog.queries`).
 """
 
 from __future__ import annotations
@@ -22,15 +27,18 @@ from sqlalchemy.orm import Session
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area, SpatialLevel
 from bettercities.catalog.models import Dataset, DatasetIndicator
+from bettercities.catalog.queries import visible_filters
 from bettercities.catalog.schemas import (
     CADENCE_MONTHS,
+    DatasetFilter,
     InventoryRow,
     InventoryStatus,
     InventoryView,
     ReferenceIndicator,
 )
-from bettercities.catalog.service import add_months
+from bettercities.catalog.service import add_months, list_datasets
 from bettercities.indicators.models import Indicator, Observation, Period
+from bettercities.publication import Audience, withheld_indicators
 
 #: Months after a period's end until its data are expected (statistics are published with a lag).
 PUBLICATION_LAG_MONTHS = 12
@@ -71,11 +79,14 @@ def _level_kinds(session: Session, city_id: int) -> dict[int, tuple[str, str, in
     return kinds
 
 
-def inventory(session: Session, slug: str, *, today: date | None = None) -> InventoryView:
-    """The city's standing on every reference indicator (see the module's docstring for the rules)."""
+def inventory(session: Session, slug: str, *, audience: Audience, today: date | None = None) -> InventoryView:
+    """The city's standing on every reference indicator, as ``audience`` may see it (see the module's
+    docstring for the rules)."""
     today = today or date.today()
     city = areas.get_city(session, slug)
     refs, sources = reference_set()
+    withheld = withheld_indicators(session, city.id, audience=audience)
+    visible = {d.code for d in list_datasets(session, city, visible_filters(DatasetFilter(), audience))}
     codes = sorted({c for r in refs for c in r.matches})
     kinds = _level_kinds(session, city.id)
     held = session.execute(
@@ -89,7 +100,12 @@ def inventory(session: Session, slug: str, *, today: date | None = None) -> Inve
         .join(Observation, Observation.indicator_id == Indicator.id)
         .join(Area, Area.id == Observation.area_id)
         .join(Period, Period.id == Observation.period_id)
-        .where(Indicator.code.in_(codes), Area.city_id == city.id, Observation.is_current.is_(True))
+        .where(
+            Indicator.code.in_(codes),
+            Indicator.id.not_in(sorted(withheld)),
+            Area.city_id == city.id,
+            Observation.is_current.is_(True),
+        )
         .group_by(Indicator.code, Area.level_id)
     ).all()
     by_code: dict[str, list[Any]] = {}
@@ -100,7 +116,7 @@ def inventory(session: Session, slug: str, *, today: date | None = None) -> Inve
             select(Indicator.code, Dataset.code)
             .join(DatasetIndicator, DatasetIndicator.indicator_id == Indicator.id)
             .join(Dataset, Dataset.id == DatasetIndicator.dataset_id)
-            .where(Dataset.city_id == city.id, Indicator.code.in_(codes))
+            .where(Dataset.city_id == city.id, Indicator.code.in_(codes), Dataset.code.in_(sorted(visible)))
             .order_by(Dataset.code.desc())
         ).all()
     )

@@ -1,4 +1,8 @@
-"""Stewardship: who delivers which dataset, how often and when next; the overdue list and reminders."""
+"""Stewardship: who delivers which dataset, how often and when next; the overdue list and reminders.
+
+Only the datasets the audience may see are listed, and the steward's e-mail address only for the city's
+members (the rule of :mod:`bettercities.catalog.queries`).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
-from bettercities.catalog.schemas import DatasetOut, Reminder, Responsibility, StewardshipView
+from bettercities.catalog.queries import for_audience, visible_filters
+from bettercities.catalog.schemas import DatasetFilter, DatasetOut, Reminder, Responsibility, StewardshipView
 from bettercities.catalog.service import list_datasets
+from bettercities.publication import Audience
 
 #: Days before the due date from which a reminder is shown.
 REMINDER_DAYS = 30
@@ -60,11 +66,15 @@ def reminder(item: Responsibility) -> Reminder | None:
     )
 
 
-def stewardship(session: Session, slug: str, *, today: date | None = None) -> StewardshipView:
-    """Responsibilities of city ``slug``'s datasets (by due date), the overdue ones and the reminders."""
+def stewardship(
+    session: Session, slug: str, *, audience: Audience, today: date | None = None
+) -> StewardshipView:
+    """Responsibilities of city ``slug``'s datasets that ``audience`` may see (by due date), the overdue ones
+    and the reminders."""
     today = today or date.today()
     city = areas.get_city(session, slug)
-    items = [responsibility(d, today) for d in list_datasets(session, city, today=today)]
+    datasets = list_datasets(session, city, visible_filters(DatasetFilter(), audience), today=today)
+    items = [responsibility(for_audience(d, audience), today) for d in datasets]
     items.sort(key=lambda r: (r.next_due is None, r.next_due or today, r.dataset))
     reminders = [r for r in (reminder(i) for i in items) if r is not None]
     return StewardshipView(

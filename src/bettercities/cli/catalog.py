@@ -54,7 +54,7 @@ def list_(
 
     filters = DatasetFilter(q=q, theme=theme, state=state, access_rights=access)
     with _session(workspace, database_url) as session:
-        view = catalog_view(session, city, filters)
+        view = catalog_view(session, city, filters, audience=Audience.INTERNAL)
     for d in view.datasets:
         due = d.next_due.isoformat() if d.next_due else "-"
         console.print(
@@ -72,12 +72,11 @@ def show(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Show a dataset's metadata (JSON) and its approval history."""
-    from bettercities.catalog.approval import history
-    from bettercities.catalog.service import show_dataset
+    from bettercities.catalog.queries import dataset_view
 
     with _session(workspace, database_url) as session:
-        dataset = show_dataset(session, city, code)
-        steps = history(session, city, code)
+        view = dataset_view(session, city, code, audience=Audience.INTERNAL)
+    dataset, steps = view.dataset, view.history
     console.print_json(dataset.model_dump_json())
     for step in steps:
         reason = f" — {step.reason}" if step.reason else ""
@@ -180,7 +179,7 @@ def inventory(
     from bettercities.catalog.inventory import inventory as build
 
     with _session(workspace, database_url) as session:
-        view = build(session, city)
+        view = build(session, city, audience=Audience.INTERNAL)
     for row in view.rows:
         ref = row.reference
         have = (
@@ -204,7 +203,7 @@ def overdue(
     from bettercities.catalog.stewardship import stewardship
 
     with _session(workspace, database_url) as session:
-        view = stewardship(session, city)
+        view = stewardship(session, city, audience=Audience.INTERNAL)
     for item in view.overdue:
         console.print(
             f"{item.dataset}\tdue {item.next_due}\t{-(item.days_until_due or 0)} days overdue\t"

@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from bettercities.access.policy import Permission
 from bettercities.catalog import approval, dcat
 from bettercities.catalog.inventory import inventory
-from bettercities.catalog.queries import catalog_view, visible_dataset, visible_filters
+from bettercities.catalog.queries import catalog_view, visible_dataset
+from bettercities.catalog.queries import dataset_history as history_for
 from bettercities.catalog.schemas import (
     ApprovalEventOut,
     DatasetFilter,
@@ -61,8 +62,7 @@ def list_datasets(
     pages: PageDep,
     filters: FilterDep,
 ) -> Page[DatasetOut]:
-    chosen = visible_filters(filters, audience)
-    return pages.slice(request, catalog_view(session, slug, chosen).datasets)
+    return pages.slice(request, catalog_view(session, slug, filters, audience=audience).datasets)
 
 
 @router.get("/api/cities/{slug}/datasets/{code}", response_model=DatasetOut, summary="One dataset")
@@ -78,8 +78,7 @@ def get_dataset(slug: str, code: str, session: SessionDep, audience: AudienceDep
 def dataset_history(
     slug: str, code: str, session: SessionDep, audience: AudienceDep
 ) -> list[ApprovalEventOut]:
-    visible_dataset(session, slug, code, audience)
-    return approval.history(session, slug, code)
+    return history_for(session, slug, code, audience=audience)
 
 
 @router.post(
@@ -145,15 +144,15 @@ def dataset_step(
 
 
 @router.get("/api/cities/{slug}/inventory", response_model=InventoryView, summary="Inventory and gaps")
-def city_inventory(slug: str, session: SessionDep) -> InventoryView:
-    return inventory(session, slug)
+def city_inventory(slug: str, session: SessionDep, audience: AudienceDep) -> InventoryView:
+    return inventory(session, slug, audience=audience)
 
 
 @router.get(
     "/api/cities/{slug}/stewardship", response_model=StewardshipView, summary="Responsibilities and reminders"
 )
-def city_stewardship(slug: str, session: SessionDep) -> StewardshipView:
-    return stewardship(session, slug)
+def city_stewardship(slug: str, session: SessionDep, audience: AudienceDep) -> StewardshipView:
+    return stewardship(session, slug, audience=audience)
 
 
 def _rdf(session: SessionDep, request: Request, slug: str, fmt: str, code: str | None = None) -> Response:

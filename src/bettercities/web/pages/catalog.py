@@ -37,7 +37,7 @@ VOCABULARIES: dict[str, Any] = {
 
 @router.get("/cities/{slug}/catalog.json", response_model=CatalogView, summary="Catalogue page (JSON twin)")
 def catalog_json(slug: str, session: SessionDep, audience: AudienceDep, filters: FilterDep) -> CatalogView:
-    return catalog.catalog_view(session, slug, catalog.visible_filters(filters, audience))
+    return catalog.catalog_view(session, slug, filters, audience=audience)
 
 
 @router.get("/cities/{slug}/catalog", response_class=HTMLResponse, include_in_schema=False)
@@ -50,7 +50,7 @@ def catalog_page(
     lang: Lang,
     templates: TemplatesDep,
 ) -> HTMLResponse:
-    view = catalog.catalog_view(session, slug, catalog.visible_filters(filters, audience))
+    view = catalog.catalog_view(session, slug, filters, audience=audience)
     state = filters.model_dump(mode="json", exclude_defaults=True)
     return templates.render(request, "catalog/list.html", lang=lang, state=state, view=view, **VOCABULARIES)
 
@@ -59,8 +59,7 @@ def catalog_page(
     "/cities/{slug}/catalog/{code}.json", response_model=DatasetView, summary="Dataset page (JSON twin)"
 )
 def dataset_json(slug: str, code: str, session: SessionDep, audience: AudienceDep) -> DatasetView:
-    catalog.visible_dataset(session, slug, code, audience)
-    return catalog.dataset_view(session, slug, code)
+    return catalog.dataset_view(session, slug, code, audience=audience)
 
 
 @router.get("/cities/{slug}/catalog/{code}", response_class=HTMLResponse, include_in_schema=False)
@@ -73,23 +72,28 @@ def dataset_page(
     lang: Lang,
     templates: TemplatesDep,
 ) -> HTMLResponse:
-    catalog.visible_dataset(session, slug, code, audience)
-    view = catalog.dataset_view(session, slug, code)
+    view = catalog.dataset_view(session, slug, code, audience=audience)
     return templates.render(request, "catalog/dataset.html", lang=lang, view=view)
 
 
 @router.get(
     "/cities/{slug}/inventory.json", response_model=InventoryView, summary="Inventory page (JSON twin)"
 )
-def inventory_json(slug: str, session: SessionDep) -> InventoryView:
-    return inventory(session, slug)
+def inventory_json(slug: str, session: SessionDep, audience: AudienceDep) -> InventoryView:
+    return inventory(session, slug, audience=audience)
 
 
 @router.get("/cities/{slug}/inventory", response_class=HTMLResponse, include_in_schema=False)
 def inventory_page(
-    request: Request, slug: str, session: SessionDep, lang: Lang, templates: TemplatesDep
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    audience: AudienceDep,
+    lang: Lang,
+    templates: TemplatesDep,
 ) -> HTMLResponse:
-    return templates.render(request, "catalog/inventory.html", lang=lang, view=inventory(session, slug))
+    view = inventory(session, slug, audience=audience)
+    return templates.render(request, "catalog/inventory.html", lang=lang, view=view)
 
 
 @router.get(
@@ -97,14 +101,18 @@ def inventory_page(
     response_model=StewardshipView,
     summary="Responsibilities page (JSON twin)",
 )
-def responsibilities_json(slug: str, session: SessionDep) -> StewardshipView:
-    return stewardship(session, slug)
+def responsibilities_json(slug: str, session: SessionDep, audience: AudienceDep) -> StewardshipView:
+    return stewardship(session, slug, audience=audience)
 
 
 @router.get("/cities/{slug}/responsibilities", response_class=HTMLResponse, include_in_schema=False)
 def responsibilities_page(
-    request: Request, slug: str, session: SessionDep, lang: Lang, templates: TemplatesDep
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    audience: AudienceDep,
+    lang: Lang,
+    templates: TemplatesDep,
 ) -> HTMLResponse:
-    return templates.render(
-        request, "catalog/responsibilities.html", lang=lang, view=stewardship(session, slug)
-    )
+    view = stewardship(session, slug, audience=audience)
+    return templates.render(request, "catalog/responsibilities.html", lang=lang, view=view)
