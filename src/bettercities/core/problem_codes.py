@@ -38,6 +38,8 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
         _entry("empty-file", ERROR, "Empty file", "the file or sheet holds nothing"),
         _entry("unreadable-file", ERROR, "Unreadable file",
                "the file is damaged or not of the format its suffix says"),
+        _entry("too-large", ERROR, "Too large",
+               "a file (unpacked), a sheet's declared size, its columns or cells exceed the reader's budget"),
         _entry("encoding-error", ERROR, "Encoding error",
                "the text cannot be decoded with the given encoding"),
         _entry("missing-header", ERROR, "Missing header", "the first row does not name the columns"),

@@ -273,11 +273,60 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+#: Budgets of an Excel workbook, checked before it is parsed and while it is read (issue 10: a 497 KB
+#: workbook that unpacks to 146 MB, a 1.6 KB sheet that declares ``A1:XFD1048576``). A workbook is a zip
+#: archive of XML parts; its unpacked size is in the archive's directory (zipfile stops a part at that
+#: size), its sheet's size in the sheet's ``<dimension>`` element.
+XLSX_MAX_UNPACKED = 100 * 1024 * 1024
+XLSX_MAX_ROWS = 1_048_576  # Excel's own limit
+XLSX_MAX_COLUMNS = 1_000
+XLSX_MAX_CELLS = 2_000_000
+#: Rows gathered as Python text before they become an Arrow chunk (bounds the memory per cell).
+XLSX_CHUNK_ROWS = 50_000
+
+
+def _check_workbook(path: Path, name: str) -> None:
+    """Refuse a workbook that is no zip archive or that unpacks to more than :data:`XLSX_MAX_UNPACKED`."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise refuse(name, "unreadable-file", f"not a readable Excel file: {error}") from None
+    if unpacked > XLSX_MAX_UNPACKED:
+        raise refuse(
+            name,
+            "too-large",
+            f"the workbook unpacks to {unpacked / 2**20:,.0f} MiB, more than the "
+            f"{XLSX_MAX_UNPACKED // 2**20} MiB an Excel file may hold here; save the sheet as CSV",
+        )
+
+
+def _check_sheet(sheet: Any, name: str) -> None:
+    """Refuse a sheet whose declared dimension (``<dimension ref="A1:XFD1048576">``) passes the budgets."""
+    rows, columns = sheet.max_row or 0, sheet.max_column or 0
+    if rows > XLSX_MAX_ROWS or columns > XLSX_MAX_COLUMNS or rows * columns > XLSX_MAX_CELLS:
+        ref = sheet.calculate_dimension()
+        raise refuse(
+            name,
+            "too-large",
+            f"sheet {sheet.title!r} declares {rows:,} rows × {columns:,} columns ({ref}); "
+            f"an Excel sheet may have at most {XLSX_MAX_COLUMNS:,} columns and {XLSX_MAX_CELLS:,} cells here "
+            "(if the data are smaller, save the sheet again, or as CSV)",
+        )
+
+
 @table_reader(".xlsx", ".xlsm")
 def read_xlsx(path: Path, options: ReadOptions, name: str) -> Table:
-    """Read the first (or the named) sheet of an Excel workbook; the first non-empty row is the header."""
+    """Read the first (or the named) sheet of an Excel workbook; the first non-empty row is the header.
+
+    Streamed (openpyxl's read-only mode) within budgets: the unpacked size (:data:`XLSX_MAX_UNPACKED`) and
+    the sheet's declared dimension are checked before parsing, the header's width and the cells while
+    reading (:data:`XLSX_MAX_COLUMNS`, :data:`XLSX_MAX_CELLS`)."""
     from openpyxl import load_workbook
 
+    _check_workbook(path, name)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
@@ -288,29 +337,54 @@ def read_xlsx(path: Path, options: ReadOptions, name: str) -> Table:
                 name, "missing-sheet", f"no sheet {options.sheet!r}; sheets: {', '.join(workbook.sheetnames)}"
             )
         sheet = workbook[options.sheet] if options.sheet else workbook.worksheets[0]
+        _check_sheet(sheet, name)
+        # rows as long as their cells, not padded to the declared dimension
+        sheet.reset_dimensions()
         header: list[str] | None = None
         header_row = 1
         columns: list[list[str]] = []
+        chunks: list[list[pa.Array]] = []
         rows: list[int] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if header is not None:
+                values = values[: len(header)]
             texts = [cell_text(v) for v in values]
             if not any(texts):
                 continue
             if header is None:
                 while texts and not texts[-1]:
                     texts.pop()
+                if len(texts) > XLSX_MAX_COLUMNS:
+                    raise refuse(
+                        name, "too-large",
+                        f"the header has {len(texts):,} columns; an Excel sheet may have at most "
+                        f"{XLSX_MAX_COLUMNS:,} here", row=number,
+                    )  # fmt: skip
                 header, header_row = texts, number
                 columns = [[] for _ in header]
                 continue
             width = len(header)
+            if (len(rows) + 1) * width > XLSX_MAX_CELLS:
+                raise refuse(
+                    name, "too-large",
+                    f"the sheet has more than {XLSX_MAX_CELLS:,} cells below its header ({width:,} columns); "
+                    "save it as CSV or split it", row=number,
+                )  # fmt: skip
             texts = (texts + [""] * width)[:width]
             for target, text in zip(columns, texts, strict=True):
                 target.append(text)
             rows.append(number)
+            if len(columns[0]) >= XLSX_CHUNK_ROWS:
+                chunks.append([pa.array(c, type=pa.string()) for c in columns])
+                columns = [[] for _ in header]
     finally:
         workbook.close()
     if header is None:
         raise refuse(name, "empty-file", "the sheet is empty")
-    data = pa.table([pa.array(c, type=pa.string()) for c in columns], names=header)
+    chunks.append([pa.array(c, type=pa.string()) for c in columns])
+    data = pa.table(
+        [pa.chunked_array([chunk[i] for chunk in chunks], type=pa.string()) for i in range(len(header))],
+        names=header,
+    )
     rows_array = np.array(rows, dtype=np.int64)
     return Table(name, header, data, rows_array, options.decimal or ".", header_row=header_row)
