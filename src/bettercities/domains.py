@@ -123,6 +123,7 @@ DOMAINS: tuple[Domain, ...] = (
         "access",
         api=True,
         pages=True,
+        storage_hooks="hooks",
         note="the service is split by concern: users.py, roles.py, sessions.py, tokens.py",
     ),
     Domain("networks", publication_rules="service"),

@@ -52,7 +52,8 @@ def restore(
     path, url = resolve(workspace, database_url)
     ws = Workspace(path=path, database_url=url)
     with refusals(ws):
-        manifest = snapshots.restore(ws, source, force=force)
+        notes: list[str] = []
+        manifest = snapshots.restore(ws, source, force=force, inform=notes.append)
         console.print(
             f"Restored {source} (taken {manifest.created_at:%Y-%m-%d %H:%M:%S} UTC) into "
             f"{ws.database.describe()}: {sum(manifest.row_counts.values())} rows in "
@@ -60,6 +61,8 @@ def restore(
             highlight=False,
             soft_wrap=True,  # paths stay whole (a hard wrap at 80 columns breaks them in two)
         )
+        for note in notes:  # what the domains kept of the replaced database (accounts, tokens …)
+            console.print(f"Restore {note}.", highlight=False, markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -166,7 +166,13 @@ def _row_counts(conn: Connection, names: list[str]) -> dict[str, int]:
 # -- restore -----------------------------------------------------------------------------------------------
 
 
-def restore(workspace: Workspace, source: Path, *, force: bool = False) -> Manifest:
+def restore(
+    workspace: Workspace,
+    source: Path,
+    *,
+    force: bool = False,
+    inform: Callable[[str], None] | None = None,
+) -> Manifest:
     """Bring the snapshot in ``source`` back into ``workspace``.
 
     Every checksum is verified before anything is touched; a database that holds data is only overwritten
@@ -174,7 +180,9 @@ def restore(workspace: Workspace, source: Path, *, force: bool = False) -> Manif
     against the manifest, and the data version is set past both the snapshot's and the replaced database's,
     so no cache keyed on an earlier version can serve data from before the restore. The restore hooks the
     domains registered (:mod:`bettercities.storage.hooks`) keep what they must: the audit log carries its
-    entries over and records the restore.
+    entries over and records the restore; the accounts keep the replaced database's users, roles, sessions
+    and tokens (a restore revives no revoked access) and end the sessions and tokens issued after the
+    snapshot. What they kept is told to ``inform`` (a line each), after the restore has committed.
     """
     source = Path(source)
     manifest = read_manifest(source)
@@ -229,8 +237,10 @@ def restore(workspace: Workspace, source: Path, *, force: bool = False) -> Manif
             snapshot_data_version=manifest.data_version,
             replaced_data_version=before,
         )
-        for after in afterwards:
-            after(session, restoration)
+        notes = [note for note in (after(session, restoration) for after in afterwards) if note]
+    for note in notes:
+        if inform is not None:
+            inform(note)
     return manifest
 
 

@@ -4,7 +4,8 @@
   of the rows :meth:`~bettercities.storage.Database.bulk_insert` writes past the ORM (the audit log records
   every write this way).
 * A :class:`RestoreHook` reads what it must keep from the database a restore is about to replace, and
-  returns what to do in the restored one (the audit log carries its entries over and records the restore).
+  returns what to do in the restored one (the audit log carries its entries over and records the restore;
+  the accounts keep the current users, roles, sessions and tokens, so a restore revives no access).
 
 The manifest (:attr:`bettercities.domains.Domain.storage_hooks`) names the module of each domain that
 registers hooks; those modules are imported on first use, so no hook depends on what happened to be imported.
@@ -49,9 +50,10 @@ class Restored:
 
 
 class AfterRestore(Protocol):
-    """Runs in the restored database, in the transaction that moves its data version forward."""
+    """Runs in the restored database, in the transaction that moves its data version forward; returns a note
+    for the operator (what it kept, what it ended) or ``None``."""
 
-    def __call__(self, session: Session, restored: Restored) -> None: ...
+    def __call__(self, session: Session, restored: Restored) -> str | None: ...
 
 
 class RestoreHook(Protocol):
