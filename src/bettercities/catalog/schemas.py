@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -13,6 +14,28 @@ from bettercities.core.timestamps import UtcDateTime
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 DCATDE_LICENCES = "http://dcat-ap.de/def/licenses/"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+#: The schemes a link of the catalogue (a distribution, a publisher) may have: they reach DCAT, the pages
+#: and harvesters, so no ``javascript:``, ``data:`` or ``file:``.
+LINK_SCHEMES = ("http", "https", "mailto")
+
+
+def link(value: str | None) -> str | None:
+    """``value`` if it is an http(s) URL with a host, a mailto URL or a path under the app's root (``/…``);
+    else ``ValueError`` (a 422, an ``invalid-dataset`` problem)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError("a link may not contain control characters")
+    if text.startswith("/") and not text.startswith("//"):
+        return text
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in LINK_SCHEMES or (scheme != "mailto" and not parts.netloc):
+        raise ValueError(
+            f"{text[:80]!r} is not a link: use an http(s) or mailto URL, or a path under the app's root (/…)"
+        )
+    return text
 
 
 class Theme(StrEnum):
@@ -99,8 +122,15 @@ class DistributionSpec(BaseModel):
 
     title: str
     format: str = Field(description="EU file type code: CSV, JSON, XLSX, GEOJSON …")
-    access_url: str
+    access_url: str = Field(
+        max_length=500, description="http(s) or mailto URL, or a path under the app (/…)."
+    )
     media_type: str | None = None
+
+    @field_validator("access_url")
+    @classmethod
+    def _link(cls, value: str) -> str:
+        return link(value) or ""
 
 
 class DatasetSpec(BaseModel):
@@ -115,7 +145,7 @@ class DatasetSpec(BaseModel):
     description_en: str | None = None
     keywords: list[str] = Field(default_factory=list)
     publisher: str
-    publisher_uri: str | None = None
+    publisher_uri: str | None = Field(default=None, max_length=500)
     contact_name: str | None = None
     contact_email: str | None = Field(default=None, pattern=EMAIL)
     theme: Theme = Theme.SOCI
@@ -135,6 +165,11 @@ class DatasetSpec(BaseModel):
     next_due: date | None = Field(default=None, description="Default: last update plus the cadence.")
     indicators: list[str] = Field(default_factory=list, description="Codes of registered indicators.")
     distributions: list[DistributionSpec] = Field(default_factory=list)
+
+    @field_validator("publisher_uri")
+    @classmethod
+    def _publisher_link(cls, value: str | None) -> str | None:
+        return link(value)
 
     @field_validator("description_de", "description_en", "legal_basis", "method_notes")
     @classmethod
