@@ -9,14 +9,17 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from bettercities.core.errors import BettercitiesError, InvalidInput
 from bettercities.core.problems import Report
 from bettercities.core.settings import get_settings
 from bettercities.storage.workspace import Workspace
 
-console = Console()
-err_console = Console(stderr=True)
+# No markup: what the CLI prints quotes file text (cells, ids, rule patterns, names), and "[/]", "[red]0101"
+# or "^[a-z]*$" must print as written, not be read as Rich markup (issue 10). Styles are given as Text.
+console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -52,7 +55,7 @@ def open_workspace(workspace: Path | None, database_url: str | None, *, create: 
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    err_console.print(Text.assemble(("Error:", "bold red"), " ", message), highlight=False)
     raise typer.Exit(code)
 
 
@@ -60,7 +63,7 @@ def print_report(report: Report, *, limit: int = 200) -> None:
     """Print every problem (up to ``limit``) with file, row and column."""
     for problem in report.problems[:limit]:
         colour = "red" if problem.severity == "error" else "yellow"
-        err_console.print(f"[{colour}]{problem}[/]", highlight=False, soft_wrap=True)
+        err_console.print(Text(str(problem), style=colour), highlight=False, soft_wrap=True)
     if len(report.problems) > limit:
         err_console.print(f"… and {len(report.problems) - limit} more problems", highlight=False)
     err_console.print(report.summary(), highlight=False)

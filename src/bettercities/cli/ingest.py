@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from bettercities.cli.common import (
     DatabaseUrlOption,
@@ -54,7 +55,7 @@ def _names(text: str | None) -> list[str]:
 
 def _print_warnings(report: Report) -> None:
     for problem in report.warnings[:50]:
-        err_console.print(f"[yellow]{problem}[/]", highlight=False, soft_wrap=True)
+        err_console.print(Text(str(problem), style="yellow"), highlight=False, soft_wrap=True)
     if len(report.warnings) > 50:
         err_console.print(f"… and {len(report.warnings) - 50} more warnings", highlight=False, soft_wrap=True)
 
