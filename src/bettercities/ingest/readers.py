@@ -107,7 +107,17 @@ class Dialect:
 
 
 def detect_encoding(sample: bytes) -> str:
-    """``utf-8`` if the sample decodes as UTF-8 (with or without BOM), else ``cp1252``."""
+    """The encoding of a CSV sample: UTF-32 or UTF-16 by their byte order mark, UTF-16 without one by its
+    NUL bytes (every other byte of ASCII text), ``utf-8`` if the sample decodes as UTF-8 (with or without
+    BOM), else ``cp1252``."""
+    if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = sample[:4096]
+    if head.count(0) * 4 >= len(head) > 1:
+        # ASCII text in UTF-16: the NULs are the high bytes, the second of a pair (LE) or the first (BE)
+        return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:
@@ -155,6 +165,12 @@ def _csv_dialect(path: Path, options: ReadOptions, name: str) -> Dialect:
     if not sample.strip():
         raise refuse(name, "empty-file", "the file is empty")
     encoding = options.encoding or detect_encoding(sample)
+    if b"\x00" in sample and not encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
+        raise refuse(
+            name, "encoding-error",
+            f"the file holds NUL bytes, so it is not text in {encoding}: a binary file, or text in an "
+            "encoding to name with --encoding (e.g. utf-16)",
+        )  # fmt: skip
     try:
         text = sample.decode(encoding, errors="ignore" if len(sample) == SAMPLE_BYTES else "strict")
     except (UnicodeDecodeError, LookupError) as error:
