@@ -54,7 +54,7 @@ def test_me_view_shows_roles_and_token_scope(anna: Workspace) -> None:
 
 def test_issue_and_revoke_own_token_are_recorded(anna: Workspace) -> None:
     with anna.database.session() as session:
-        issued = tokens.issue_own_token(session, _principal(anna), TokenIn(name="ci", write=True), via="api")
+        issued = tokens.issue_own_token(session, _principal(anna), TokenIn(name="ci", write=True))
     with anna.database.session() as session:
         revoked = tokens.revoke_own_token(session, _principal(anna), issued.info.id)
     assert revoked.revoked_at is not None
@@ -68,19 +68,15 @@ def test_a_token_issues_only_within_its_scope(anna: Workspace) -> None:
         reader = accounts.issue_token(session, "anna", name="reader").token
         writer_a = accounts.issue_token(session, "anna", name="a", write=True, cities=["a"]).token
     with anna.database.session() as session, pytest.raises(Forbidden, match="read-only token"):
-        tokens.issue_own_token(session, _principal(anna, reader), TokenIn(name="x"), via="api")
+        tokens.issue_own_token(session, _principal(anna, reader), TokenIn(name="x"))
     for cities in (None, ["a", "b"]):
         with anna.database.session() as session, pytest.raises(Forbidden, match="reaches only a"):
-            tokens.issue_own_token(
-                session, _principal(anna, writer_a), TokenIn(name="x", cities=cities), via="api"
-            )
+            tokens.issue_own_token(session, _principal(anna, writer_a), TokenIn(name="x", cities=cities))
     with anna.database.session() as session:
-        within = tokens.issue_own_token(
-            session, _principal(anna, writer_a), TokenIn(name="x", cities=["a"]), via="api"
-        )
+        within = tokens.issue_own_token(session, _principal(anna, writer_a), TokenIn(name="x", cities=["a"]))
     assert within.info.cities == ["a"]
     with anna.database.session() as session, pytest.raises(Forbidden, match="sign in"):
-        tokens.issue_own_token(session, ANONYMOUS, TokenIn(name="x"), via="web")
+        tokens.issue_own_token(session, ANONYMOUS, TokenIn(name="x"))
     with anna.database.reader() as session:
         assert (
             session.scalar(select(func.count()).select_from(ApiToken)) == 3

@@ -1,6 +1,8 @@
 """Roles: grant and revoke a user's role in a city or a city network, and the principal those roles make.
 
-Every function takes a session; the caller commits.
+Every function takes a session; the caller commits. Each grant and revocation is recorded as a named audit
+event (``role-granted``, ``role-revoked``, ``network-role-granted``, ``network-role-revoked``) whichever face
+calls it; a city role's event belongs to the city's log.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from bettercities.access.policy import NetworkRole, Principal, Role, TokenScope
 from bettercities.access.schemas import MembershipOut, NetworkMembershipOut
 from bettercities.access.users import get_user
 from bettercities.areas import service as areas
+from bettercities.audit.service import record_event
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.networks.service import city_networks, get_network
 
@@ -29,11 +32,22 @@ def grant(session: Session, username: str, city_slug: str, role: Role | str) -> 
     membership = session.scalar(
         select(CityMembership).where(CityMembership.user_id == user.id, CityMembership.city_id == city.id)
     )
+    before = None if membership is None else {"role": membership.role}
     if membership is None:
         session.add(CityMembership(user_id=user.id, city_id=city.id, role=role.value))
     else:
         membership.role = role.value
     session.flush()
+    record_event(
+        session,
+        "role-granted",
+        summary=f"{user.username} is {role.value} in {city.slug}",
+        city_id=city.id,
+        entity="city_membership",
+        entity_key=f"{user.username}/{city.slug}",
+        before=before,
+        after={"role": role.value},
+    )
     return MembershipOut(city=city.slug, role=role)
 
 
@@ -46,8 +60,18 @@ def revoke(session: Session, username: str, city_slug: str) -> None:
     )
     if membership is None:
         raise NotFound("membership", f"{user.username} in {city.slug}")
+    role = membership.role
     session.delete(membership)
     session.flush()
+    record_event(
+        session,
+        "role-revoked",
+        summary=f"{user.username} has no role in {city.slug} any more (was {role})",
+        city_id=city.id,
+        entity="city_membership",
+        entity_key=f"{user.username}/{city.slug}",
+        before={"role": role},
+    )
 
 
 def grant_network(
@@ -66,11 +90,21 @@ def grant_network(
             NetworkMembership.user_id == user.id, NetworkMembership.network_id == network.id
         )
     )
+    before = None if membership is None else {"role": membership.role}
     if membership is None:
         session.add(NetworkMembership(user_id=user.id, network_id=network.id, role=role.value))
     else:
         membership.role = role.value
     session.flush()
+    record_event(
+        session,
+        "network-role-granted",
+        summary=f"{user.username} is {role.value} of network {network.slug}",
+        entity="network_membership",
+        entity_key=f"{user.username}/{network.slug}",
+        before=before,
+        after={"role": role.value},
+    )
     return NetworkMembershipOut(network=network.slug, role=role)
 
 
@@ -85,8 +119,17 @@ def revoke_network(session: Session, username: str, network_slug: str) -> None:
     )
     if membership is None:
         raise NotFound("network membership", f"{user.username} in {network.slug}")
+    role = membership.role
     session.delete(membership)
     session.flush()
+    record_event(
+        session,
+        "network-role-revoked",
+        summary=f"{user.username} has no role in network {network.slug} any more (was {role})",
+        entity="network_membership",
+        entity_key=f"{user.username}/{network.slug}",
+        before={"role": role},
+    )
 
 
 def principal_for(session: Session, user: User, scope: TokenScope | None = None) -> Principal:

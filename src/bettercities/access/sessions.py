@@ -2,7 +2,8 @@
 
 Session keys are random and stored only as their SHA-256 (:mod:`bettercities.access.keys`). Every function
 takes a session; the caller commits. Bookkeeping writes (sessions, failure counters) do not bump the data
-version (:data:`bettercities.storage.versioning.BOOKKEEPING_TABLES`).
+version (:data:`bettercities.storage.versioning.BOOKKEEPING_TABLES`). A password change or reset is recorded
+as the named audit event ``password-changed`` whichever face calls it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bettercities.access.models import LoginSession, LoginThrottle, User
 from bettercities.access.policy import Principal
 from bettercities.access.roles import principal_for
 from bettercities.access.users import get_user, locked_until
+from bettercities.audit.service import record_event
 from bettercities.core.errors import BettercitiesError
 from bettercities.core.settings import Settings, get_settings
 from bettercities.core.timestamps import as_utc
@@ -145,6 +147,14 @@ def change_password(
     user.password_hash = passwords.hash_password(new_password)
     _end_sessions(session, user.id, keep=keep_session)
     session.flush()
+    record_event(
+        session,
+        "password-changed",
+        summary=f"{user.username} changed the password",
+        entity="app_user",
+        entity_key=user.username,
+        after={"by": "self"},
+    )
 
 
 def set_password(session: Session, username: str, new_password: str) -> None:
@@ -155,6 +165,14 @@ def set_password(session: Session, username: str, new_password: str) -> None:
     _end_sessions(session, user.id)
     session.execute(delete(LoginThrottle).where(LoginThrottle.username == user.username))
     session.flush()
+    record_event(
+        session,
+        "password-changed",  # the same event as one's own change; ``after`` tells the reset apart
+        summary=f"password of {user.username} reset by an administrator; its sessions ended",
+        entity="app_user",
+        entity_key=user.username,
+        after={"by": "administrator"},
+    )
 
 
 # -- sign-in sessions ----------------------------------------------------------------------------------

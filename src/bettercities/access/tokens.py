@@ -2,14 +2,14 @@
 
 A token is random and stored only as its SHA-256 and its first eight characters
 (:mod:`bettercities.access.keys`). A principal issuing or revoking its own token through a token is held to
-that token's scope (:func:`issue_own_token`). Every function takes a session; the caller commits. Token use
-(``last_used_at``) is bookkeeping and does not bump the data version.
+that token's scope (:func:`issue_own_token`). Every function takes a session; the caller commits. Issuing and
+revoking are recorded as the named audit events ``token-issued`` and ``token-revoked`` whichever face calls
+them. Token use (``last_used_at``) is bookkeeping and does not bump the data version.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -94,7 +94,18 @@ def issue_token(
     session.flush()
     session.add_all(ApiTokenCity(token_id=token.id, city_id=cid) for cid in city_ids)
     session.flush()
-    return IssuedToken(token=raw, info=_token_out(session, token))
+    info = _token_out(session, token)
+    reach = f"cities {', '.join(info.cities)}" if info.cities else "every city of the user"
+    record_event(
+        session,
+        "token-issued",
+        summary=f"{'write' if write else 'read-only'} token '{name}' ({info.prefix}…) issued for "
+        f"{user.username}, {reach}, expires {info.expires_at:%Y-%m-%d}",
+        entity="api_token",
+        entity_key=str(token.id),
+        after={"user": user.username, "name": name, "write": write, "cities": info.cities},
+    )
+    return IssuedToken(token=raw, info=info)
 
 
 def list_tokens(session: Session, username: str) -> list[TokenOut]:
@@ -105,7 +116,8 @@ def list_tokens(session: Session, username: str) -> list[TokenOut]:
 
 
 def revoke_token(session: Session, username: str, token_id: int) -> TokenOut:
-    """Revoke one of a user's tokens (again: no change); :class:`NotFound` when the user has no such token."""
+    """Revoke one of a user's tokens (again: no change, no event); :class:`NotFound` when the user has no such
+    token."""
     user = get_user(session, username)
     token = session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
     if token is None:
@@ -113,6 +125,14 @@ def revoke_token(session: Session, username: str, token_id: int) -> TokenOut:
     if token.revoked_at is None:
         token.revoked_at = datetime.now(UTC)
         session.flush()
+        record_event(
+            session,
+            "token-revoked",
+            summary=f"token '{token.name}' ({token.prefix}…) of {user.username} revoked",
+            entity="api_token",
+            entity_key=str(token.id),
+            after={"user": user.username, "name": token.name},
+        )
     return _token_out(session, token)
 
 
@@ -177,13 +197,12 @@ def check_token_request(
         )
 
 
-def issue_own_token(
-    session: Session, principal: Principal, request: TokenIn, *, via: Literal["web", "api"]
-) -> IssuedToken:
-    """Issue a token for the principal's own user and record it (the API and the account page)."""
+def issue_own_token(session: Session, principal: Principal, request: TokenIn) -> IssuedToken:
+    """Issue a token for the principal's own user (the API and the account page), held to the principal's
+    token scope; :func:`issue_token` records it (the entry's ``via`` names the face)."""
     username = signed_in(principal)
     check_token_request(session, principal, request.cities, request.expires_days)
-    issued = issue_token(
+    return issue_token(
         session,
         username,
         name=request.name,
@@ -191,27 +210,10 @@ def issue_own_token(
         cities=request.cities or None,
         expires_days=request.expires_days,
     )
-    record_event(
-        session,
-        "token-issued",
-        summary=f"{username} issued the {'write' if request.write else 'read-only'} token "
-        f"'{request.name}' ({issued.info.prefix}…) via {via}",
-        entity="api_token",
-        entity_key=str(issued.info.id),
-    )
-    return issued
 
 
 def revoke_own_token(session: Session, principal: Principal, token_id: int) -> TokenOut:
-    """Revoke one of the principal's own tokens and record it."""
+    """Revoke one of the principal's own tokens (:func:`revoke_token` records it)."""
     username = signed_in(principal)
     check_token_write(principal)  # revoking never widens: a token limited to cities may revoke
-    revoked = revoke_token(session, username, token_id)
-    record_event(
-        session,
-        "token-revoked",
-        summary=f"{username} revoked the token '{revoked.name}' ({revoked.prefix}…)",
-        entity="api_token",
-        entity_key=str(token_id),
-    )
-    return revoked
+    return revoke_token(session, username, token_id)

@@ -1,7 +1,8 @@
 """Users: create (under the user-name and password rules), look up, list, disable and enable.
 
 Passwords are stored only as argon2id hashes (:mod:`bettercities.access.passwords`). Every function takes a
-session; the caller commits.
+session; the caller commits. Each change is recorded as a named audit event (``user-created``,
+``user-disabled``, ``user-enabled``) whichever face calls it, beside the row the recording hooks log.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bettercities.access.models import (
 from bettercities.access.policy import NetworkRole, Role
 from bettercities.access.schemas import MembershipOut, NetworkMembershipOut, UserOut
 from bettercities.areas.models import City
+from bettercities.audit.service import record_event
 from bettercities.core.errors import Conflict, NotFound
 from bettercities.core.timestamps import as_utc
 from bettercities.networks.models import Network
@@ -54,6 +56,14 @@ def create_user(
     session.add(user)
     session.execute(delete(LoginThrottle).where(LoginThrottle.username == name))
     session.flush()
+    record_event(
+        session,
+        "user-created",
+        summary=f"user {name} created" + (" (platform admin)" if platform_admin else ""),
+        entity="app_user",
+        entity_key=name,
+        after={"platform_admin": platform_admin},
+    )
     return user_out(session, user)
 
 
@@ -105,25 +115,53 @@ def list_users(session: Session) -> list[UserOut]:
 def disable_user(session: Session, username: str) -> UserOut:
     """Disable a user: it can no longer sign in; its sessions end and its tokens are revoked."""
     user = get_user(session, username)
+    was = user.disabled
     user.disabled = True
     now = datetime.now(UTC)
-    session.execute(
+    ended = session.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
         .values(ended_at=now)
     )
-    session.execute(
+    revoked = session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
     session.flush()
+    sessions_ended, tokens_revoked = _count(ended), _count(revoked)
+    record_event(
+        session,
+        "user-disabled",
+        summary=f"user {user.username} disabled: {sessions_ended} sessions ended, "
+        f"{tokens_revoked} tokens revoked",
+        entity="app_user",
+        entity_key=user.username,
+        before={"disabled": was},
+        after={"disabled": True, "sessions_ended": sessions_ended, "tokens_revoked": tokens_revoked},
+    )
     return user_out(session, user)
+
+
+def _count(result: object) -> int:
+    """Rows an UPDATE matched (0 when the driver does not say)."""
+    rows = getattr(result, "rowcount", -1)
+    return rows if isinstance(rows, int) and rows >= 0 else 0
 
 
 def enable_user(session: Session, username: str) -> UserOut:
     """Enable a disabled user again (its revoked tokens stay revoked)."""
     user = get_user(session, username)
+    was = user.disabled
     user.disabled = False
     session.flush()
+    record_event(
+        session,
+        "user-enabled",
+        summary=f"user {user.username} enabled",
+        entity="app_user",
+        entity_key=user.username,
+        before={"disabled": was},
+        after={"disabled": False},
+    )
     return user_out(session, user)

@@ -21,7 +21,14 @@ EVENTS = (
     "logout",
     "token-issued",
     "token-revoked",
+    "user-created",
     "user-disabled",
+    "user-enabled",
+    "role-granted",
+    "role-revoked",
+    "network-role-granted",
+    "network-role-revoked",
+    "password-changed",
     "restore",
 )
 

@@ -42,7 +42,7 @@ def issue_token(
     principal: PrincipalDep, workspace: WorkspaceDep, token: Annotated[TokenIn, Body()]
 ) -> IssuedToken:
     with workspace.database.session() as session:
-        return tokens.issue_own_token(session, principal, token, via="api")
+        return tokens.issue_own_token(session, principal, token)
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, summary="Revoke one of my API tokens")

@@ -230,15 +230,8 @@ def change_password(
         )
     try:
         with workspace.database.session() as writer:
-            sessions.change_password(
+            sessions.change_password(  # records the event password-changed
                 writer, username, old_password, new_password, keep_session=auth.current(request).session_token
-            )
-            record_event(
-                writer,
-                "password-changed",
-                summary=f"{username} changed the password",
-                entity="app_user",
-                entity_key=username,
             )
     except (sessions.LoginRefused, InvalidInput) as refused:
         return _account_page(
@@ -307,7 +300,7 @@ def issue_token(
         return _tokens_page(request, session, principal, templates, lang, error=message, status_code=422)
     try:
         with workspace.database.session() as writer:
-            issued = tokens.issue_own_token(writer, principal, wanted, via="web")
+            issued = tokens.issue_own_token(writer, principal, wanted)
     except InvalidInput as refused:
         return _tokens_page(request, session, principal, templates, lang, error=str(refused), status_code=422)
     with workspace.database.reader() as fresh:  # a new read sees the new token in the list

@@ -1,0 +1,507 @@
+"""Every CLI command that writes leaves audit entries as ``cli:<os user>`` (via ``cli``) and its named event.
+
+The twin of ``tests/web/test_audit_routes.py``: the commands come from the CLI itself; each must be in
+:data:`WRITES` (a valid invocation that writes, and the named event it must leave) or in :data:`NOT_WRITING`
+with the reason, so a new command fails :func:`test_every_cli_command_is_listed` until it is added. The
+access commands record the same named events as the web (``token-issued``, ``token-revoked``,
+``user-disabled``, ``password-changed`` …): the library operations record them, whichever face calls.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bettercities import access as accounts
+from bettercities.areas import service as areas
+from bettercities.areas.models import Area
+from bettercities.audit import queries as audit
+from bettercities.audit.models import AuditEntry
+from bettercities.audit.schemas import AuditEntryOut
+from bettercities.catalog import approval
+from bettercities.catalog import service as catalog
+from bettercities.catalog.schemas import DatasetSpec
+from bettercities.cli.main import app as cli_app
+from bettercities.indicators.models import Indicator, Observation
+from bettercities.networks import service as networks
+from bettercities.quality.models import OutlierFlag
+from bettercities.storage import backup as snapshots
+from bettercities.storage.workspace import Workspace
+from tests.support.served import (
+    BACKENDS,
+    CITY_A,
+    PASSWORD,
+    PUBLIC_DATASET,
+    build_two_cities,
+    module_workspace,
+)
+
+CLI_ACTOR = f"cli:{getpass.getuser()}"
+LEVEL = "planning_area"
+PERIOD = "2022"
+FREE = "unemployment"  # in no dataset of city A: never locked
+
+
+@dataclass
+class World:
+    workspace: Workspace
+    folder: Path
+    names: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def name(self, prefix: str) -> str:
+        return f"{prefix}-{next(self.names)}"
+
+    def file(self, name: str, text: str) -> Path:
+        path = self.folder / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def session(self) -> Any:
+        return self.workspace.database.session()
+
+    def user(self) -> str:
+        name = self.name("user")
+        with self.session() as session:
+            accounts.create_user(session, name, PASSWORD)
+        return name
+
+    def network(self) -> str:
+        slug = self.name("net")
+        with self.session() as session:
+            networks.create_network(session, slug, name_de="Netz", name_en="Net")
+        return slug
+
+    def dataset(self, *steps: approval.Action) -> str:
+        code = self.name("ds")
+        with self.session() as session:
+            spec = DatasetSpec(code=code, title_de="T", title_en="T", publisher="P")
+            catalog.add_dataset(session, areas.get_city(session, CITY_A), spec)
+            for step in steps:
+                approval.transition(session, CITY_A, code, step, user="test")
+        return code
+
+    def flag(self) -> int:
+        """A new open flag on a value of the free indicator in city A."""
+        with self.session() as session:
+            city = areas.get_city(session, CITY_A)
+            target = session.scalars(
+                select(Observation)
+                .join(Indicator, Indicator.id == Observation.indicator_id)
+                .where(
+                    Observation.is_current.is_(True),
+                    Indicator.code == FREE,
+                    Observation.value.is_not(None),
+                    Observation.id.not_in(select(OutlierFlag.observation_id)),
+                    Observation.area_id.in_(select(Area.id).where(Area.city_id == city.id)),
+                )
+                .order_by(Observation.id)
+                .limit(1)
+            ).one()
+            flag = OutlierFlag(city_id=city.id, observation_id=target.id, indicator_id=target.indicator_id,
+                               area_id=target.area_id, period_id=target.period_id, method="zscore",
+                               value=target.value, score=5.0, message="test")  # fmt: skip
+            session.add(flag)
+            session.flush()
+            return flag.id
+
+    def area_codes(self) -> list[str]:
+        with self.workspace.database.reader() as session:
+            level = areas.get_level(session, areas.get_city(session, CITY_A), LEVEL)
+            return sorted(areas.area_codes(session, level))
+
+
+@dataclass(frozen=True)
+class Call:
+    """A CLI invocation and what it must leave: entries by the CLI (``action`` among them, when given)."""
+
+    args: list[str]
+    action: str | None = None
+    stdin: str | None = None
+
+
+# -- the write commands ------------------------------------------------------------------------------------
+
+
+def _catalog_add(w: World) -> Call:
+    spec = w.file("datasets.yaml", f"- {{code: {w.name('added')}, title_de: A, title_en: A, publisher: P}}\n")
+    return Call(["catalog", "add", CITY_A, str(spec)])
+
+
+def _catalog_step(action: str, *before: approval.Action) -> Callable[[World], Call]:
+    def step(w: World) -> Call:
+        reason = ["--reason", "a correction"] if action == "unlock" else []
+        return Call(["catalog", action, CITY_A, w.dataset(*before), *reason])
+
+    return step
+
+
+A = approval.Action
+
+
+def _city_add(w: World) -> Call:
+    return Call(["city", "add", w.name("town"), "--name", "Town", "--country", "DE"])
+
+
+def _city_add_level(w: World) -> Call:
+    return Call(
+        [
+            "city",
+            "add-level",
+            CITY_A,
+            w.name("lvl").replace("-", "_"),
+            "--name-de",
+            "Ebene",
+            "--name-en",
+            "Level",
+        ]
+    )
+
+
+def _demo(w: World) -> Call:
+    return Call(["demo", "--no-serve"])
+
+
+def _exchange_import(w: World) -> Call:
+    """A data package of the free indicator, exported and changed in one value, imported back."""
+    folder = w.folder / w.name("pkg")
+    out = CliRunner().invoke(
+        cli_app,
+        ["exchange", "export", "--city", CITY_A, "--format", "datapackage", "--indicator", FREE,
+         "--level", LEVEL, "--period", PERIOD, "--audience", "internal", "--out", str(folder), *w_where(w)],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    [data] = [p for p in folder.rglob("*.csv")]
+    rows = list(csv.reader(data.read_text("utf-8").splitlines()))
+    header = rows[0]
+    column = next(i for i, name in enumerate(header) if name.lower() in ("value", "obs_value", FREE))
+    rows[1][column] = str(float(rows[1][column]) + 0.5)
+    data.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    return Call(["exchange", "import", str(folder / "datapackage.json"), "--city", CITY_A, "--level", LEVEL])
+
+
+def _import_areas(w: World) -> Call:
+    square = [[[9.0, 50.0], [9.01, 50.0], [9.01, 50.01], [9.0, 50.01], [9.0, 50.0]]]
+    features = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "Z1", "name": "Zed"},
+                "geometry": {"type": "Polygon", "coordinates": square},
+            }
+        ],
+    }
+    path = w.file("areas.geojson", json.dumps(features))
+    level = w.name("zone").replace("-", "_")
+    return Call(
+        ["import", "areas", str(path), "--city", CITY_A, "--level", level, "--level-name-de", "Zone",
+         "--level-name-en", "Zone", "--id-column", "id", "--name-column", "name"]
+    )  # fmt: skip
+
+
+def _import_observations(w: World) -> Call:
+    value = 3.25 + next(w.names) / 100
+    path = w.file("delivery.csv", f"id,{FREE}\n{w.area_codes()[0]},{value}\n")
+    return Call(["import", "observations", str(path), "--city", CITY_A, "--level", LEVEL, "--period", PERIOD])
+
+
+def _index_run(w: World) -> Call:
+    config = {
+        "method": "composite",
+        "name": w.name("run"),
+        "indicators": [{"column": FREE}, {"column": "green_space", "polarity": "higher_is_better"}],
+    }
+    path = w.file("index.yaml", json.dumps(config))
+    return Call(
+        ["index", "run", "--city", CITY_A, "--config", str(path), "--level", LEVEL, "--period", PERIOD]
+    )
+
+
+def _indicators_load(w: World) -> Call:
+    return Call(["indicators", "load", "berlin-mss"])
+
+
+def _networks_add(w: World) -> Call:
+    return Call(["networks", "add", w.name("net"), "--name-de", "Netz", "--name-en", "Net"])
+
+
+def _networks_join(w: World) -> Call:
+    return Call(["networks", "join", w.network(), "--city", CITY_A])
+
+
+def _networks_leave(w: World) -> Call:
+    slug = w.network()
+    with w.session() as session:
+        networks.add_city(session, slug, CITY_A)
+    return Call(["networks", "leave", slug, "--city", CITY_A])
+
+
+def _networks_share(w: World) -> Call:
+    slug = w.network()
+    with w.session() as session:
+        networks.add_city(session, slug, CITY_A)
+    return Call(["networks", "share", slug, "--city", CITY_A, "--dataset", PUBLIC_DATASET])
+
+
+def _networks_unshare(w: World) -> Call:
+    slug = w.network()
+    with w.session() as session:
+        networks.add_city(session, slug, CITY_A)
+        networks.share_dataset(session, CITY_A, PUBLIC_DATASET, slug)
+    return Call(["networks", "unshare", slug, "--city", CITY_A, "--dataset", PUBLIC_DATASET])
+
+
+def _priority_evaluate(w: World) -> Call:
+    rule = {"name": "green", "conditions": [{"kind": "threshold", "indicator": "green_space", "op": ">=",
+                                             "value": 10}]}  # fmt: skip
+    path = w.file("rule.json", json.dumps(rule))
+    return Call(
+        ["priority", "evaluate", "--city", CITY_A, "--rule", str(path), "--level", LEVEL, "--period", PERIOD,
+         "--save", w.name("set")]
+    )  # fmt: skip
+
+
+def _outliers(action: str) -> Callable[[World], Call]:
+    def step(w: World) -> Call:
+        extra = {"accept": [], "comment": ["--comment", "asked"], "correct": ["--value", "4.5"]}[action]
+        return Call(["quality", "outliers", action, str(w.flag()), "--city", CITY_A, *extra])
+
+    return step
+
+
+def _rules_add(w: World) -> Call:
+    code = w.name("rule")
+    path = w.file(
+        "rules.yaml", f"rules:\n  - code: {code}\n    left: {FREE}\n    operator: '<'\n    right: '100'\n"
+    )
+    return Call(["quality", "rules", "add", str(path), "--city", CITY_A])
+
+
+def _restore(w: World) -> Call:
+    folder = w.folder / w.name("snapshot")
+    snapshots.backup(w.workspace, folder)
+    return Call(["restore", "--from", str(folder), "--force"], action="restore")
+
+
+def _users_add(w: World) -> Call:
+    return Call(["users", "add", w.name("new"), "--password-stdin"], "user-created", PASSWORD + "\n")
+
+
+def _users_disable(w: World) -> Call:
+    return Call(["users", "disable", w.user()], "user-disabled")
+
+
+def _users_enable(w: World) -> Call:
+    name = w.user()
+    with w.session() as session:
+        accounts.disable_user(session, name)
+    return Call(["users", "enable", name], "user-enabled")
+
+
+def _users_grant(w: World) -> Call:
+    return Call(["users", "grant", w.user(), "--city", CITY_A, "--role", "viewer"], "role-granted")
+
+
+def _users_revoke(w: World) -> Call:
+    name = w.user()
+    with w.session() as session:
+        accounts.grant(session, name, CITY_A, "viewer")
+    return Call(["users", "revoke", name, "--city", CITY_A], "role-revoked")
+
+
+def _users_grant_network(w: World) -> Call:
+    args = ["users", "grant-network", w.user(), "--network", w.network(), "--role", "member"]
+    return Call(args, "network-role-granted")
+
+
+def _users_revoke_network(w: World) -> Call:
+    name, slug = w.user(), w.network()
+    with w.session() as session:
+        accounts.grant_network(session, name, slug, "member")
+    return Call(["users", "revoke-network", name, "--network", slug], "network-role-revoked")
+
+
+def _users_password(w: World) -> Call:
+    return Call(["users", "password", w.user(), "--password-stdin"], "password-changed", PASSWORD + "-new\n")
+
+
+def _token_issue(w: World) -> Call:
+    return Call(["users", "token", "issue", w.user(), "--name", "script"], "token-issued")
+
+
+def _token_revoke(w: World) -> Call:
+    name = w.user()
+    with w.session() as session:
+        token = accounts.issue_token(session, name, name="to revoke")
+    return Call(["users", "token", "revoke", name, str(token.info.id)], "token-revoked")
+
+
+#: Every command that writes -> a valid invocation (after its own preparation) and its named event.
+WRITES: dict[str, Callable[[World], Call]] = {
+    "catalog add": _catalog_add,
+    "catalog submit": _catalog_step("submit"),
+    "catalog approve": _catalog_step("approve", A.SUBMIT),
+    "catalog publish": _catalog_step("publish", A.SUBMIT, A.APPROVE),
+    "catalog unlock": _catalog_step("unlock", A.SUBMIT, A.APPROVE, A.PUBLISH),
+    "city add": _city_add,
+    "city add-level": _city_add_level,
+    "demo": _demo,
+    "exchange import": _exchange_import,
+    "import areas": _import_areas,
+    "import observations": _import_observations,
+    "index run": _index_run,
+    "indicators load": _indicators_load,
+    "networks add": _networks_add,
+    "networks join": _networks_join,
+    "networks leave": _networks_leave,
+    "networks share": _networks_share,
+    "networks unshare": _networks_unshare,
+    "priority evaluate": _priority_evaluate,
+    "quality outliers accept": _outliers("accept"),
+    "quality outliers comment": _outliers("comment"),
+    "quality outliers correct": _outliers("correct"),
+    "quality rules add": _rules_add,
+    "restore": _restore,
+    "users add": _users_add,
+    "users disable": _users_disable,
+    "users enable": _users_enable,
+    "users grant": _users_grant,
+    "users revoke": _users_revoke,
+    "users grant-network": _users_grant_network,
+    "users revoke-network": _users_revoke_network,
+    "users password": _users_password,
+    "users token issue": _token_issue,
+    "users token revoke": _token_revoke,
+}
+
+#: Commands that change nothing in the database, and why.
+NOT_WRITING: dict[str, str] = {
+    "audit export": "reads the log into a file",
+    "audit list": "reads the log",
+    "backup": "writes a snapshot folder; the database is unchanged",
+    "catalog export": "writes DCAT to a file",
+    "catalog inventory": "reads",
+    "catalog list": "reads",
+    "catalog overdue": "reads",
+    "catalog show": "reads",
+    "city list": "reads",
+    "exchange export": "writes a file",
+    "export": "writes a file",
+    "index compare": "reads two stored runs",
+    "index compute": "computes from a file into a file; no workspace",
+    "index export": "writes a file",
+    "index presets": "lists the shipped presets",
+    "index runs": "reads",
+    "index show": "reads",
+    "indicators list": "reads",
+    "init": "creates a workspace and its schema; no data row to audit",
+    "networks list": "reads",
+    "priority sets": "reads (or writes a file)",
+    "quality diff": "reads",
+    "quality history": "reads",
+    "quality outliers list": "reads",
+    "quality rules check": "checks the stored values; stores nothing",
+    "quality rules list": "reads",
+    "serve": "serves the web app; its writes are the routes' (tests/web/test_audit_routes.py)",
+    "spatial local": "computes on published values; stores nothing",
+    "spatial moran": "computes from a file; no workspace",
+    "spatial typology": "computes on published values; stores nothing",
+    "users list": "reads",
+    "users token list": "reads",
+}
+
+
+def leaf_commands(command: Any = None, path: str = "") -> Iterator[str]:
+    """The CLI's commands (not its groups), as ``users token issue``."""
+    command = command if command is not None else typer.main.get_command(cli_app)
+    subs = getattr(command, "commands", None)
+    if not subs:
+        yield path
+        return
+    for name, sub in sorted(subs.items()):
+        yield from leaf_commands(sub, f"{path} {name}".strip())
+
+
+def w_where(w: World) -> list[str]:
+    where = ["--workspace", str(w.workspace.path)]
+    if w.workspace.database_url:
+        where += ["--database-url", w.workspace.database_url]
+    return where
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("cli-writes")
+    workspace = module_workspace(request, folder)
+    build_two_cities(workspace)
+    yield World(workspace, folder)
+    workspace.close()
+
+
+def last_id(workspace: Workspace) -> int:
+    with workspace.database.reader() as session:
+        return session.scalar(select(func.max(AuditEntry.id))) or 0
+
+
+def entries_after(workspace: Workspace, after: int) -> list[AuditEntryOut]:
+    with workspace.database.reader() as session:
+        return [e for e in audit.entries(session) if e.id > after]
+
+
+def entries_since(w: World, started: datetime) -> list[AuditEntryOut]:
+    with w.workspace.database.reader() as session:
+        return [e for e in audit.entries(session) if e.at >= started]
+
+
+def test_every_cli_command_is_listed() -> None:
+    commands = set(leaf_commands())
+    missing = sorted(commands - WRITES.keys() - NOT_WRITING.keys())
+    assert not missing, f"CLI commands without an audit check (add them to WRITES or NOT_WRITING): {missing}"
+    stale = sorted((WRITES.keys() | NOT_WRITING.keys()) - commands)
+    assert not stale, f"listed commands the CLI does not have: {stale}"
+    assert not WRITES.keys() & NOT_WRITING.keys()
+
+
+@pytest.mark.parametrize("command", sorted(WRITES))
+def test_a_cli_write_leaves_its_named_event(world: World, command: str) -> None:
+    call = WRITES[command](world)
+    assert " ".join(call.args).startswith(command), (command, call.args)
+    before = last_id(world.workspace)
+    started = datetime.now(UTC)
+    result = CliRunner().invoke(cli_app, [*call.args, *w_where(world)], input=call.stdin)
+    assert result.exit_code == 0, result.output
+    # a restore replaced the database under this process's pooled connections, and gave entries new ids
+    world.workspace.database.engine.dispose()
+    new = entries_after(world.workspace, before) if command != "restore" else entries_since(world, started)
+    assert new, f"{command}: no audit entry"
+    assert {(e.actor, e.via) for e in new} == {(CLI_ACTOR, "cli")}, [(e.actor, e.via, e.action) for e in new]
+    if call.action is not None:
+        assert call.action in {e.action for e in new}, [e.action for e in new]
+
+
+def test_the_access_events_are_the_web_s(world: World) -> None:
+    """Named events of the access commands are recorded once per operation (not twice: library and face)."""
+    name = world.user()
+    before = last_id(world.workspace)
+    for args in (["users", "token", "issue", name, "--name", "once"], ["users", "disable", name]):
+        result = CliRunner().invoke(cli_app, [*args, *w_where(world)])
+        assert result.exit_code == 0, result.output
+    actions = [e.action for e in entries_after(world.workspace, before)]
+    assert actions.count("token-issued") == 1 and actions.count("user-disabled") == 1
+    with world.workspace.database.reader() as session:
+        [disabled] = [
+            e for e in audit.entries(session) if e.action == "user-disabled" and e.entity_key == name
+        ]
+    assert disabled.after == {"disabled": True, "sessions_ended": 0, "tokens_revoked": 1}
