@@ -43,3 +43,29 @@ def test_nul_bytes_in_a_file_that_is_not_utf16_are_refused_without_quoting_them(
     [problem] = refused.value.report.problems  # type: ignore[union-attr]
     assert problem.code == "encoding-error"
     assert "NUL bytes" in problem.message and "\x00" not in problem.message
+
+
+# -- oversized headers and rows: our words, not pyarrow's ("straddling object straddles two block
+# boundaries (try to increase block size?)", "header is larger than block size") --------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (
+            "id;" + ";".join(f"c{i}" for i in range(30_000)) + "\nB1;5\n",
+            "the header (the first line) is longer",
+        ),
+        ('id;v\nB1;"' + "y" * 3_000_000 + '"\nB2;5\n', "a row (or a quoted value) is longer than 1 MiB"),
+        ("id;v\nB1;" + "y" * 3_000_000 + "\nB2;5\n", "a row (or a quoted value) is longer than 1 MiB"),
+    ],
+)
+def test_oversized_headers_and_rows_are_refused_in_our_words(tmp_path: Path, content: str, says: str) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InvalidInput) as refused:
+        read_table(path)
+    [problem] = refused.value.report.problems  # type: ignore[union-attr]
+    assert problem.code == "too-large"
+    assert says in problem.message
+    assert "straddl" not in problem.message and "block size" not in problem.message

@@ -29,6 +29,8 @@ from bettercities.core.registry import Registry
 from bettercities.ingest.schemas import ReadOptions
 
 SAMPLE_BYTES = 64 * 1024
+#: The block pyarrow parses at a time: no row (and no quoted value) of a CSV file may be longer.
+CSV_BLOCK_BYTES = 1024 * 1024
 DELIMITERS = (";", ",", "\t", "|")
 
 
@@ -176,6 +178,11 @@ def _csv_dialect(path: Path, options: ReadOptions, name: str) -> Dialect:
     except (UnicodeDecodeError, LookupError) as error:
         raise refuse(name, "encoding-error", f"cannot decode the file as {encoding}: {error}") from None
     text = text.removeprefix("\ufeff")
+    if len(sample) == SAMPLE_BYTES and "\n" not in text and "\r" not in text:
+        raise refuse(
+            name, "too-large",
+            f"the header (the first line) is longer than {SAMPLE_BYTES // 1024} KiB; a CSV file?", row=1,
+        )  # fmt: skip
     delimiter, decimal = sniff(text, delimiter=options.delimiter, decimal=options.decimal)
     header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
     return Dialect(encoding=encoding, delimiter=delimiter, decimal=decimal, header=header)
@@ -215,7 +222,11 @@ def read_csv(path: Path, options: ReadOptions, name: str) -> Table:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                encoding=dialect.encoding, use_threads=not careful, column_names=header, skip_rows=1
+                encoding=dialect.encoding,
+                use_threads=not careful,
+                column_names=header,
+                skip_rows=1,
+                block_size=CSV_BLOCK_BYTES,
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=dialect.delimiter,
@@ -238,7 +249,7 @@ def read_csv(path: Path, options: ReadOptions, name: str) -> Table:
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         if options.encoding is None and dialect.encoding == "utf-8" and "UTF8" in str(error):
             return read_csv(path, options.model_copy(update={"encoding": "cp1252"}), name)
-        raise refuse(name, "unreadable-file", f"not a readable CSV file: {error}") from None
+        raise _csv_refusal(name, error) from None
     problems = [
         Problem(
             code="malformed-row",
@@ -253,6 +264,18 @@ def read_csv(path: Path, options: ReadOptions, name: str) -> Table:
     rows = _skipped_rows(data.num_rows, [row.number for row in invalid])
     data, rows = _drop_empty_records(data, rows)
     return Table(name, header, data, rows, dialect.decimal, tuple(problems))
+
+
+def _csv_refusal(name: str, error: Exception) -> InvalidInput:
+    """Our words for what pyarrow says of a file it cannot parse."""
+    text = str(error)
+    if "straddling object" in text or "larger than block size" in text:
+        return refuse(
+            name, "too-large",
+            f"a row (or a quoted value) is longer than {CSV_BLOCK_BYTES // 2**20} MiB; rows of a CSV file "
+            "may not be longer (a quote left open makes the rest of the file one value)",
+        )  # fmt: skip
+    return refuse(name, "unreadable-file", f"not a readable CSV file: {text}")
 
 
 def _drop_empty_records(data: pa.Table, rows: np.ndarray) -> tuple[pa.Table, np.ndarray]:
