@@ -491,7 +491,7 @@ def test_a_cli_write_leaves_its_named_event(world: World, command: str) -> None:
         assert call.action in {e.action for e in new}, [e.action for e in new]
 
 
-def test_the_access_events_are_the_web_s(world: World) -> None:
+def test_an_access_event_is_recorded_once(world: World) -> None:
     """Named events of the access commands are recorded once per operation (not twice: library and face)."""
     name = world.user()
     before = last_id(world.workspace)
