@@ -30,6 +30,7 @@ EVENTS = (
     "network-role-revoked",
     "password-changed",
     "restore",
+    "restore-kept-access",
 )
 
 
