@@ -18,7 +18,10 @@ Routers are included in the order of :data:`DOMAINS`, the API router of a domain
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 
 
 @dataclass(frozen=True)
@@ -187,3 +190,24 @@ def export_modules() -> tuple[str, ...]:
 def storage_hooks_modules() -> tuple[str, ...]:
     """Modules that register hooks with storage (session recording, restore carry-over)."""
     return tuple(d.storage_hooks_module for d in DOMAINS if d.storage_hooks_module)
+
+
+class Extensions:
+    """Imports, once, the modules a manifest listing names (``Extensions(publication_rules_modules)``), so
+    that they register themselves with a lower layer's registry: withholding rules, write locks, storage
+    hooks, export formats. The registry calls it before each lookup; nothing depends on what happened to be
+    imported before. Thread-safe and re-entrant: a module being imported may itself use the registry."""
+
+    def __init__(self, modules: Callable[[], tuple[str, ...]]) -> None:
+        self._modules = modules
+        self._lock = threading.RLock()
+        self._loaded = False
+
+    def load(self) -> None:
+        if self._loaded:
+            return
+        with self._lock:
+            if not self._loaded:
+                for module in self._modules():
+                    import_module(module)
+                self._loaded = True

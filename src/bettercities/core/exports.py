@@ -12,9 +12,7 @@ writer passes what it writes through the publication step.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -72,21 +70,13 @@ Exporter = Callable[[Any, ExportRequest], ExportResult]
 #: Every export format: ``"<what>/<format>"`` -> ``exporter(session, request)``.
 EXPORTS: Registry[Exporter] = Registry("export format")
 
-_lock = threading.RLock()
-_loaded = False
+_extensions = domains.Extensions(domains.export_modules)
 
 
 def load() -> None:
     """Import the modules the manifest names (:func:`bettercities.domains.export_modules`), which register
     their formats; once, on the first lookup, as some of them are heavy (rdflib, sdmx1, frictionless)."""
-    global _loaded
-    if _loaded:
-        return
-    with _lock:
-        if not _loaded:
-            for module in domains.export_modules():
-                import_module(module)
-            _loaded = True
+    _extensions.load()
 
 
 def key(what: str, format: str) -> str:

@@ -21,9 +21,7 @@ Nothing is written when either refuses: callers check before their first write.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
-from importlib import import_module
 from typing import Protocol, TypeVar
 
 import numpy as np
@@ -53,8 +51,7 @@ class Lock(Protocol):
 L = TypeVar("L", bound=Lock)
 
 _locks: list[Lock] = []
-_lock = threading.RLock()  # re-entrant: a module being loaded may ask for the locks itself
-_loaded = False
+_extensions = domains.Extensions(domains.write_rules_modules)
 
 #: Problems listed in a refusal; the rest are counted.
 MAX_LISTED = 20
@@ -69,13 +66,7 @@ def locks(rule: L) -> L:
 
 def registered_locks() -> tuple[Lock, ...]:
     """Every registered lock (after importing the modules the manifest names)."""
-    global _loaded
-    if not _loaded:
-        with _lock:
-            if not _loaded:
-                for module in domains.write_rules_modules():
-                    import_module(module)
-                _loaded = True
+    _extensions.load()
     return tuple(_locks)
 
 

@@ -10,8 +10,6 @@ rules, and those modules are imported on first use, so no rule depends on what h
 
 from __future__ import annotations
 
-import threading
-from importlib import import_module
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bettercities import domains
@@ -39,8 +37,7 @@ R = TypeVar("R", bound=Reopening)
 
 _withholding: list[Withholding] = []
 _reopening: list[Reopening] = []
-_lock = threading.RLock()  # re-entrant: a module being loaded may ask for the rules itself
-_loaded = False
+_extensions = domains.Extensions(domains.publication_rules_modules)
 
 
 def withholds(rule: W) -> W:
@@ -57,27 +54,15 @@ def reopens(rule: R) -> R:
     return rule
 
 
-def _load() -> None:
-    """Import the modules the manifest names, which register their domains' rules (once)."""
-    global _loaded
-    if _loaded:
-        return
-    with _lock:
-        if not _loaded:
-            for module in domains.publication_rules_modules():
-                import_module(module)
-            _loaded = True
-
-
 def withholding() -> tuple[Withholding, ...]:
     """Every registered withholding rule."""
-    _load()
+    _extensions.load()
     return tuple(_withholding)
 
 
 def reopening() -> tuple[Reopening, ...]:
     """Every registered reopening rule."""
-    _load()
+    _extensions.load()
     return tuple(_reopening)
 
 

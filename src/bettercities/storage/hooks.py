@@ -13,11 +13,9 @@ registers hooks; those modules are imported on first use, so no hook depends on 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -67,8 +65,7 @@ H = TypeVar("H", bound=RestoreHook)
 
 _session_hooks: list[SessionHook] = []
 _restore_hooks: list[RestoreHook] = []
-_lock = threading.RLock()  # re-entrant: a module being loaded may open a database itself
-_loaded = False
+_extensions = domains.Extensions(domains.storage_hooks_modules)
 
 
 def on_sessions(hook: SessionHook) -> SessionHook:
@@ -85,27 +82,15 @@ def on_restore(hook: H) -> H:
     return hook
 
 
-def _load() -> None:
-    """Import the modules the manifest names, which register their domains' hooks (once)."""
-    global _loaded
-    if _loaded:
-        return
-    with _lock:
-        if not _loaded:
-            for module in domains.storage_hooks_modules():
-                import_module(module)
-            _loaded = True
-
-
 def session_hooks() -> tuple[SessionHook, ...]:
     """Every registered session hook."""
-    _load()
+    _extensions.load()
     return tuple(_session_hooks)
 
 
 def restore_hooks() -> tuple[RestoreHook, ...]:
     """Every registered restore hook."""
-    _load()
+    _extensions.load()
     return tuple(_restore_hooks)
 
 
