@@ -39,6 +39,9 @@ def test_semicolon_with_decimal_point_and_bom(tmp_path: Path) -> None:
         ("a\tb\n1\t2,5\n", "\t", ","),
         ("a|b|c\n1|2|3\n", "|", "."),
         ('a;b\n"x;y";1.5\n', ";", "."),
+        # scientific notation counts for its decimal mark (Hypothesis found 2,2250738585072014e-308 misread)
+        ("a;b;c\n1;2,2e-308;3,5e-07\n2;4,5;6\n", ";", ","),
+        ("a;b;c\n1;2.2e-308;3.5e-07\n2;4,5;6\n", ";", "."),
     ],
 )
 def test_sniff(sample: str, delimiter: str, decimal: str) -> None:

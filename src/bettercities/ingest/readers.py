@@ -94,8 +94,9 @@ def refuse(
 
 # -- CSV ---------------------------------------------------------------------------------------------------
 
-_NUMBER_POINT = re.compile(r"^[+-]?\d+\.\d+$")
-_NUMBER_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+# A number with a decimal mark, also in scientific notation (``2,5e-08``: spreadsheets write small shares so).
+_NUMBER_POINT = re.compile(r"^[+-]?\d+\.\d+(?:[eE][+-]?\d+)?$")
+_NUMBER_COMMA = re.compile(r"^[+-]?\d+,\d+(?:[eE][+-]?\d+)?$")
 
 
 @dataclass(frozen=True)
