@@ -17,6 +17,12 @@ recording hooks on every session (:mod:`bettercities.audit.recording`) log each 
   the indicator's declared ``min_value`` .. ``max_value``.
 
 Nothing is written when either refuses: callers check before their first write.
+
+* **One writer per city** (:func:`serialise`): the check first takes the city's write lock, held until the
+  caller's transaction ends, so two imports revising the same cells run one after the other and the
+  second plans its revisions against what the first wrote (issue 10; was a raw ``IntegrityError``).
+  PostgreSQL: a transaction-level advisory lock on the city; SQLite: the database's write lock (waited
+  for up to the busy timeout).
 """
 
 from __future__ import annotations
@@ -99,9 +105,29 @@ def check_write(
     if len(ids) != len(numbers):
         raise ValueError(f"{len(ids)} indicator ids for {len(numbers)} values")
     unique = sorted({int(i) for i in np.unique(ids)}) if len(ids) else []
+    serialise(session, city_id)
     for rule in registered_locks():
         rule(session, city_id, unique)
     _check_rules(session, ids, numbers, present, unique, source)
+
+
+#: First key of the advisory locks of observation writes (PostgreSQL); the second is the city's id.
+LOCK_SPACE = 0x0B5E  # "obse(rvations)"
+
+
+def serialise(session: Session, city_id: int) -> None:
+    """Wait for the write lock of city ``city_id``'s observations; held until the transaction ends.
+
+    Taken before the caller reads the stored revisions it compares with, so that concurrent writers of
+    the same city's observations see each other's results instead of colliding on the unique index.
+    The statement goes to the session's connection directly: it writes nothing the audit should record.
+    """
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, int(city_id)))
+    elif dialect == "sqlite":  # a write statement takes the database's write lock (BEGIN precedes it)
+        connection.exec_driver_sql("UPDATE observation SET id = id WHERE 0")
 
 
 def _check_rules(
