@@ -107,6 +107,8 @@ def test_geometry_is_oriented_counter_clockwise_and_measured() -> None:
 def test_self_intersecting_polygons_are_repaired_and_points_refused() -> None:
     repaired = normalise(BOWTIE)
     assert repaired.area_km2 > 0
+    assert repaired.repaired is not None and repaired.repaired.startswith("self-intersection at ")
+    assert normalise(SQUARE).repaired is None
     with pytest.raises(GeometryError, match="Polygon or MultiPolygon"):
         normalise({"type": "LineString", "coordinates": [[13, 52], [14, 53]]})
     with pytest.raises(GeometryError, match="WGS84"):

@@ -196,3 +196,48 @@ def test_missing_attribute_is_named(city: Workspace, tmp_path: Path) -> None:
         import_areas(city.database, "t", path, AreaImportOptions(level="block"))
     assert refused.value.report is not None
     assert [(p.code, p.column) for p in refused.value.report.problems] == [("missing-column", "id")]
+
+
+BOWTIE = {  # self-intersecting at (13.005, 52.005)
+    "type": "Polygon",
+    "coordinates": [[[13, 52], [13.01, 52.01], [13.01, 52], [13, 52.01], [13, 52]]],
+}
+UNCLOSED = {"type": "Polygon", "coordinates": [[[13.02, 52], [13.03, 52], [13.03, 52.01]]]}
+
+
+def test_repaired_geometry_is_reported_with_its_feature(city: Workspace, tmp_path: Path) -> None:
+    path = geojson(
+        tmp_path / "bowtie.geojson",
+        [({"id": "A1", "name": "ok"}, square(13.1, 52)), ({"id": "A2", "name": "bow tie"}, BOWTIE)],
+    )
+    result = import_areas(city.database, "t", path, AreaImportOptions(level="block"))
+    assert result.created == 2
+    [warning] = result.report.warnings
+    assert (warning.code, warning.row, warning.column) == ("geometry-repaired", 2, "geometry")
+    assert "'A2'" in warning.message and "self-intersection at 13.005, 52.005" in warning.message
+    assert "MultiPolygon of 2 parts" in warning.message
+    assert json.loads(areas_in(city, "block")["A2"].geometry or "{}")["type"] == "MultiPolygon"
+
+
+def test_one_problem_per_cause_in_file_order(city: Workspace, tmp_path: Path) -> None:
+    path = geojson(
+        tmp_path / "broken.geojson",
+        [
+            ({"id": "A1", "name": "ok"}, square(13.1, 52)),
+            ({"id": "A2", "name": "bow tie"}, BOWTIE),
+            ({"id": "A3", "name": "unclosed ring"}, UNCLOSED),  # GDAL reads it, shapely cannot decode it
+            ({"id": None, "name": "no id"}, square(13.2, 52)),
+            ({"id": "A5", "name": ""}, square(13.3, 52)),
+        ],
+    )
+    with pytest.raises(InvalidInput) as refused:
+        import_areas(city.database, "t", path, AreaImportOptions(level="block"))
+    report = refused.value.report
+    assert report is not None
+    assert [(p.row, p.code) for p in report.problems] == [
+        (2, "geometry-repaired"),
+        (3, "invalid-geometry"),  # once: not also missing-geometry
+        (4, "missing-value"),
+        (5, "missing-value"),
+    ]
+    assert areas_in(city, "block") == {}

@@ -28,6 +28,7 @@ class GeometryFacts:
     centroid_lon: float
     centroid_lat: float
     area_km2: float
+    repaired: str | None = None  # what was repaired (invalid polygons made valid), for a warning
 
 
 class GeometryError(ValueError):
@@ -75,12 +76,16 @@ def normalise(geometry: dict[str, Any] | str) -> GeometryFacts:
         raise GeometryError(
             "coordinates are not WGS84 longitude/latitude (EPSG:4326); reproject the file first"
         )
+    repaired = None
     if not geom.is_valid:
+        reason = _reason(geom)
         geom = shapely.make_valid(geom)
         polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in {"Polygon", "MultiPolygon"}]
         geom = shapely.union_all(polys) if polys else geom
         if geom.is_empty or geom.geom_type not in {"Polygon", "MultiPolygon"}:
-            raise GeometryError("the geometry is invalid and cannot be repaired into a polygon")
+            raise GeometryError(f"the geometry is invalid ({reason}) and cannot be repaired into a polygon")
+        parts = len(getattr(geom, "geoms", [geom]))
+        repaired = f"{reason}; repaired into a {geom.geom_type} of {parts} part{'s' if parts != 1 else ''}"
     geom = shapely.orient_polygons(geom) if hasattr(shapely, "orient_polygons") else _orient(geom)
     centroid = geom.representative_point() if not geom.centroid.within(geom) else geom.centroid
     minx, miny, maxx, maxy = geom.bounds
@@ -93,7 +98,17 @@ def normalise(geometry: dict[str, Any] | str) -> GeometryFacts:
         centroid_lon=centroid.x,
         centroid_lat=centroid.y,
         area_km2=area_km2(geom),
+        repaired=repaired,
     )
+
+
+def _reason(geom: BaseGeometry) -> str:
+    """GEOS's reason a geometry is invalid, in words: 'self-intersection at 13.005, 52.005'."""
+    text = str(shapely.is_valid_reason(geom))
+    name, _, where = text.partition("[")
+    coordinates = where.rstrip("]").split()
+    place = f" at {', '.join(coordinates)}" if coordinates else ""
+    return f"{name.strip().lower()}{place}"
 
 
 def _orient(geom: BaseGeometry) -> BaseGeometry:

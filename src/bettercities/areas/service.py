@@ -20,7 +20,7 @@ from bettercities.areas.schemas import (
     LevelSpec,
 )
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
-from bettercities.core.problems import Problem, Report
+from bettercities.core.problems import Problem, Report, Severity
 
 # -- cities ------------------------------------------------------------------------------------------------
 
@@ -282,6 +282,17 @@ def add_areas(
                 report.add(
                     Problem(
                         code="invalid-geometry", message=str(error), file=source, row=index, column="geometry"
+                    )
+                )
+            if facts is not None and facts.repaired:
+                report.add(
+                    Problem(
+                        code="geometry-repaired",
+                        message=f"invalid polygon of area {spec.code!r} stored repaired: {facts.repaired}",
+                        severity=Severity.WARNING,
+                        file=source,
+                        row=index,
+                        column="geometry",
                     )
                 )
         parent_id = None

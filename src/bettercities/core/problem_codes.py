@@ -100,6 +100,8 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
         _entry("id-fixed", WARNING, "Id fixed", "an id was replaced by `--fix-id` (recorded for provenance)"),
         _entry("invalid-geometry", ERROR, "Invalid geometry",
                "not a (repairable) polygon in WGS84 longitude/latitude"),
+        _entry("geometry-repaired", WARNING, "Geometry repaired",
+               "an invalid polygon (e.g. self-intersecting) was repaired with make_valid; check its outline"),
         _entry("missing-geometry", WARNING, "Missing geometry",
                "a feature without geometry (the area is stored without one)"),
         _entry("unknown-parent", ERROR, "Unknown parent", "the parent id is not an area of the parent level"),

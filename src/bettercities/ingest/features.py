@@ -48,6 +48,7 @@ def area_specs(
     specs: list[AreaSpec] = []
     rows: list[int] = []
     first_row: dict[str, int] = {}
+    unreadable = {p.row for p in features.problems if p.column == "geometry" and p.row is not None}
     for number in sorted(set(options.id_fixes) - set(range(1, len(features) + 1))):
         report.add(
             Problem(
@@ -114,7 +115,7 @@ def area_specs(
                     **where,
                 )
             )
-        if geometry is None:
+        if geometry is None and number not in unreadable:  # an undecodable one is reported once, as read
             report.add(
                 Problem(
                     code="missing-geometry",
@@ -136,6 +137,15 @@ def area_specs(
         )
         rows.append(number)
     return specs, rows, report
+
+
+def in_file_order(report: Report) -> Report:
+    """``report`` with its problems sorted by feature: the file's own problems first, then row by row.
+
+    The order within a feature stays as found (reading, attributes, then the geometry and parent checks).
+    """
+    report.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+    return report
 
 
 def relocate(problems: list[Problem], rows: list[int], options: AreaImportOptions) -> list[Problem]:

@@ -32,7 +32,7 @@ from bettercities.indicators.models import ImportBatch, Indicator
 from bettercities.indicators.periods import PeriodError, PeriodSpec, parse_period
 from bettercities.indicators.schemas import AreaValue
 from bettercities.ingest import geo, readers, revisions
-from bettercities.ingest.features import area_specs, relocate
+from bettercities.ingest.features import area_specs, in_file_order, relocate
 from bettercities.ingest.layouts import to_long
 from bettercities.ingest.schemas import (
     AreaImportOptions,
@@ -387,8 +387,10 @@ def import_areas(
         except InvalidInput as error:
             found = error.report or Report(source=name)
             report.extend(relocate(found.problems, rows, options))
+            in_file_order(report)
             raise InvalidInput(f"{name}: {_errors(report)}; nothing imported", report) from None
         report.extend(relocate(found.problems, rows, options))
+        in_file_order(report)
         if not report.ok:
             raise InvalidInput(f"{name}: {_errors(report)}; nothing imported", report)
         batch.rows, batch.inserted, batch.revised = len(features), created, updated
