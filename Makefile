@@ -1,7 +1,8 @@
 # One command per developer task, the same locally and in CI (.ci/run calls `make test`).
 #
 #   make demo [PORT=8000 HOST=127.0.0.1]   start the demo city region at http://HOST:PORT
-#   make test [PYTEST_ARGS='-k index']     full suite on SQLite + PostgreSQL, browser tests in Chromium
+#   make test [PYTEST_ARGS='-k index'] [WORKERS=auto]   full suite on SQLite + PostgreSQL, browser tests in
+#                                          Chromium, in parallel (WORKERS=0: in one process)
 #   make lint | make bench | make clean | make distclean
 
 SHELL := /bin/bash
@@ -12,6 +13,7 @@ PY          := $(VENV)/bin/python
 PORT        ?= 8000
 HOST        ?= 127.0.0.1
 PYTEST_ARGS ?=
+WORKERS     ?= auto
 
 .PHONY: help bootstrap system-deps demo test lint bench clean distclean
 
@@ -32,7 +34,7 @@ demo: bootstrap
 # pytest exits 5 when it collects no test (an empty suite, or PYTEST_ARGS deselecting everything). That is
 # handled here, in one place, so `make test` and CI agree on it.
 test: bootstrap system-deps
-	@status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	@status=0; $(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit 5); not a failure"; status=0; fi; \
 	exit $$status
 
