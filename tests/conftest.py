@@ -16,16 +16,15 @@ import pytest
 from bettercities.storage.workspace import Workspace
 from tests.support.postgres import PostgresServer
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+OPEN_DATA = Path(__file__).resolve().parent / "data"
 _database_numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """``../shared/data`` beside the project root (real open data; read, never copied)."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"shared data not found at {SHARED_DATA}")
-    return SHARED_DATA
+def open_data() -> Path:
+    """``tests/data``: the real open data the tests read, carried in the repository with their licences and
+    sources (``tests/data/README.md``)."""
+    return OPEN_DATA
 
 
 @pytest.fixture(scope="session")

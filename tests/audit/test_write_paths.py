@@ -71,14 +71,14 @@ def writes(ws: Workspace, *tables: str, actor: str | None = None) -> Iterator[li
 
 
 def test_every_write_path_leaves_specific_entries(
-    workspace: Workspace, shared_data: Path, tmp_path: Path
+    workspace: Workspace, open_data: Path, tmp_path: Path
 ) -> None:
     ws = workspace
     cli_user = f"cli:{getpass.getuser()}"
 
     # command line: city, indicators, areas import, observations import
     with writes(ws, "city", "indicator", "area", "import_batch", "observation", actor=cli_user) as found:
-        build_berlin_2019(ws, shared_data)
+        build_berlin_2019(ws, open_data)
     assert {e.via for e in found} == {"cli"}
     [bulk] = [e for e in found if e.action == "bulk-insert" and e.entity == "observation"]
     assert bulk.city == "berlin" and bulk.reference and bulk.reference.startswith("import_batch ")

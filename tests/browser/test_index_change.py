@@ -32,9 +32,9 @@ MATRIX = """() => [...document.querySelectorAll('#transition-status tbody tr')]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[tuple[ServerThread, str]]:
+def server(tmp_path_factory: pytest.TempPathFactory, open_data: Path) -> Iterator[tuple[ServerThread, str]]:
     workspace = Workspace.init(Path(tmp_path_factory.mktemp("change")) / "berlin")
-    build_berlin_2019(workspace, shared_data)
+    build_berlin_2019(workspace, open_data)
     with workspace.database.session() as session:
         first = run_index(session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD)
         data = index_input(session, "berlin", level=LEVEL, period=PERIOD, indicators=INDICATORS)

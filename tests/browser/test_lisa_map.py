@@ -31,19 +31,19 @@ LEGEND = """() => Object.fromEntries([...document.querySelectorAll(
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[ServerThread]:
+def server(tmp_path_factory: pytest.TempPathFactory, open_data: Path) -> Iterator[ServerThread]:
     workspace = Workspace.init(Path(tmp_path_factory.mktemp("lisa")) / "berlin")
-    build_berlin_2019(workspace, shared_data)
+    build_berlin_2019(workspace, open_data)
     with ServerThread(create_app(workspace), timeout=60) as running:
         yield running
     workspace.close()
 
 
-def esda_counts(shared_data: Path) -> dict[str, int]:
+def esda_counts(open_data: Path) -> dict[str, int]:
     import esda
     from libpysal.weights import Queen
 
-    ids, geometries, values = file_layer(shared_data, VARIABLE)
+    ids, geometries, values = file_layer(open_data, VARIABLE)
     w = Queen.from_iterable(geometries, ids=ids)
     w.transform = "r"
     lisa = esda.Moran_Local(np.array(values), w, permutations=999, seed=1, n_jobs=1)
@@ -52,10 +52,10 @@ def esda_counts(shared_data: Path) -> dict[str, int]:
     return {c: counts.get(c, 0) for c in ("HH", "LL", "LH", "HL", "ns")}
 
 
-def test_berlin_2019_lisa_clusters_on_the_map(server: ServerThread, shared_data: Path) -> None:
+def test_berlin_2019_lisa_clusters_on_the_map(server: ServerThread, open_data: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    expected = esda_counts(shared_data)
+    expected = esda_counts(open_data)
     with sync_playwright() as pw:
         browser = launch(pw)
         tab = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -73,7 +73,7 @@ def test_berlin_2019_lisa_clusters_on_the_map(server: ServerThread, shared_data:
     assert [code for code, category, _ in areas if not category] == ["09041403"]
 
 
-def test_legend_counts_and_moran(server: ServerThread, shared_data: Path) -> None:
+def test_legend_counts_and_moran(server: ServerThread, open_data: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -84,6 +84,6 @@ def test_legend_counts_and_moran(server: ServerThread, shared_data: Path) -> Non
         moran = tab.locator("#moran [data-stat='I']").inner_text()
         scatter_points = tab.locator("svg.scatter circle").count()
         browser.close()
-    assert legend == esda_counts(shared_data)
+    assert legend == esda_counts(open_data)
     assert moran == "0.418"
     assert scatter_points == 447

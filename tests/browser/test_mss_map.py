@@ -30,9 +30,9 @@ LEGEND = """() => Object.fromEntries([...document.querySelectorAll(
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[tuple[ServerThread, int]]:
+def server(tmp_path_factory: pytest.TempPathFactory, open_data: Path) -> Iterator[tuple[ServerThread, int]]:
     workspace = Workspace.init(Path(tmp_path_factory.mktemp("mss")) / "berlin")
-    build_berlin_2019(workspace, shared_data)
+    build_berlin_2019(workspace, open_data)
     with workspace.database.session() as session:
         run = run_index(session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD)
     with ServerThread(create_app(workspace), timeout=60) as running:
@@ -40,11 +40,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Itera
     workspace.close()
 
 
-def test_berlin_2019_mss_classes_on_the_map(server: tuple[ServerThread, int], shared_data: Path) -> None:
+def test_berlin_2019_mss_classes_on_the_map(server: tuple[ServerThread, int], open_data: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     running, run_id = server
-    official = official_classes(shared_data)
+    official = official_classes(open_data)
     with sync_playwright() as pw:
         browser = launch(pw)
         tab = browser.new_page(viewport={"width": 1280, "height": 900})

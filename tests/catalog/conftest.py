@@ -1,5 +1,6 @@
 """Fixtures of the catalogue tests: the demo city (small, on SQLite, built once per module) and the
-official DCAT-AP / DCAT-AP.de shapes from ``../shared/standards/dcat-ap`` (see its SOURCES.md)."""
+official DCAT-AP / DCAT-AP.de shapes, carried in ``tests/data/dcat-ap`` (sources and licences in its
+SOURCES.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from bettercities.demo.service import build_demo
 from bettercities.storage.workspace import Workspace
 
-STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards" / "dcat-ap"
+STANDARDS = Path(__file__).resolve().parents[1] / "data" / "dcat-ap"
 SEMIC = STANDARDS / "semic-dcat-ap-3.0.1"
 DE = STANDARDS / "dcat-ap-de-3.0"
 

@@ -24,18 +24,18 @@ def cli_app() -> typer.Typer:
 
 
 @pytest.fixture(scope="session")
-def mss_2019_input(shared_data: Path) -> Path:
-    return shared_data / "berlin-mss-2019" / "mss_2019_index_indicator_shares.csv"
+def mss_2019_input(open_data: Path) -> Path:
+    return open_data / "berlin-mss-2019" / "mss_2019_index_indicator_shares.csv"
 
 
 @pytest.fixture(scope="session")
-def mss_2021_input(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def mss_2021_input(open_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The 2021 index indicators for all 542 planning areas.
 
     The published indicator table lists only the 536 scored areas; the 6 unscored ones are added
     from the official context table (ids and inhabitants at 31.12.2020), with empty indicator cells.
     """
-    folder = shared_data / "berlin-mss-2021"
+    folder = open_data / "berlin-mss-2021"
     shares = pd.read_csv(folder / "mss_2021_index_indicator_shares.csv", dtype=str, keep_default_na=False)
     context = pd.read_csv(
         folder / "mss_2021_context_indicators.csv",
@@ -54,8 +54,8 @@ def mss_2021_input(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) 
     return path
 
 
-def official(shared_data: Path, year: int) -> pd.DataFrame:
-    path = shared_data / f"berlin-mss-{year}" / f"mss_{year}_official_classes.csv"
+def official(open_data: Path, year: int) -> pd.DataFrame:
+    path = open_data / f"berlin-mss-{year}" / f"mss_{year}_official_classes.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False).set_index("id")
     frame["status_class"] = frame["status_index"].astype(float).astype(int).astype(str)
     return frame

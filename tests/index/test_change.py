@@ -33,9 +33,9 @@ def test_transition_matrix_counts_pairs_classed_in_both() -> None:
 
 
 @pytest.fixture
-def two_runs(sqlite_workspace: Workspace, shared_data: Path) -> tuple[Workspace, int, int]:
+def two_runs(sqlite_workspace: Workspace, open_data: Path) -> tuple[Workspace, int, int]:
     """The 2019 run and a fictitious later edition in which 01011101's unemployment share is tripled."""
-    build_berlin_2019(sqlite_workspace, shared_data)
+    build_berlin_2019(sqlite_workspace, open_data)
     with sqlite_workspace.database.session() as session:
         first = run_index(session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD)
         data = index_input(session, "berlin", level=LEVEL, period=PERIOD, indicators=INDICATORS)

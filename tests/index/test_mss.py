@@ -55,7 +55,7 @@ def test_library_reproduces_the_published_classes(
     rows: int,
     scored: int,
     unscored: int,
-    shared_data: Path,
+    open_data: Path,
     request: pytest.FixtureRequest,
 ) -> None:
     result = compute_index_file(
@@ -64,7 +64,7 @@ def test_library_reproduces_the_published_classes(
         id_column="id",
         population_column="inhabitants",
     )
-    _check_against_official(result_table(result), official(shared_data, year), rows, scored)
+    _check_against_official(result_table(result), official(open_data, year), rows, scored)
     assert len(result.scored) == scored
     assert result.method == "berlin-mss"
     assert result.config["name"] == f"berlin-mss-{year}"  # the configuration travels with the result
@@ -79,7 +79,7 @@ def test_cli_reproduces_the_published_classes(
     rows: int,
     scored: int,
     unscored: int,
-    shared_data: Path,
+    open_data: Path,
     tmp_path: Path,
     cli_app: typer.Typer,
     request: pytest.FixtureRequest,
@@ -105,7 +105,7 @@ def test_cli_reproduces_the_published_classes(
     assert outcome.exit_code == 0, outcome.output
     assert f"{scored} areas scored, {unscored} not scored" in outcome.output
     table = pd.read_csv(out, dtype={"area_id": str, "status_class": str})
-    _check_against_official(table, official(shared_data, year), rows, scored)
+    _check_against_official(table, official(open_data, year), rows, scored)
 
 
 def test_2021_unscored_areas_say_why(mss_2021_input: Path) -> None:
@@ -131,9 +131,9 @@ def test_2019_exclusion_list_and_population_minimum(mss_2019_input: Path) -> Non
     assert sum(n.startswith("fewer than 300") for n in notes.values()) == 9
 
 
-def test_published_counts_and_combined_labels(mss_2019_input: Path, shared_data: Path) -> None:
+def test_published_counts_and_combined_labels(mss_2019_input: Path, open_data: Path) -> None:
     result = compute_index_file(mss_2019_input, config="berlin-mss-2019", id_column="id")
-    published = official(shared_data, 2019)
+    published = official(open_data, 2019)
     counts = {c.code: c.count for c in result.class_counts["status"]}
     assert counts == published["status_class"].value_counts().to_dict()
     area = next(a for a in result.areas if a.area_id == "01011101")

@@ -17,19 +17,19 @@ from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019, cli, offici
 
 
 @pytest.fixture
-def berlin(workspace: Workspace, shared_data: Path) -> Workspace:
-    build_berlin_2019(workspace, shared_data)
+def berlin(workspace: Workspace, open_data: Path) -> Workspace:
+    build_berlin_2019(workspace, open_data)
     return workspace
 
 
-def test_stored_run_reproduces_the_official_classes(berlin: Workspace, shared_data: Path) -> None:
+def test_stored_run_reproduces_the_official_classes(berlin: Workspace, open_data: Path) -> None:
     with berlin.database.session() as session:
         run = run_index(
             session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD, user="tester"
         )
     with berlin.database.reader() as session:
         stored = get_run(session, run.id)
-    official = official_classes(shared_data)
+    official = official_classes(open_data)
     scored = {a.area_id: (a.status_class, a.dynamics_class) for a in stored.result.scored}
     assert len(official) == 436 and scored == official
     # 448 areas; 09041403 has no data at all; 11 of the other 447 are not scored, each with a reason
@@ -66,7 +66,7 @@ def test_runs_are_listed_and_deleted(berlin: Workspace) -> None:
             get_run(session, first.id)
 
 
-def test_exports_csv_excel_geojson(berlin: Workspace, shared_data: Path, tmp_path: Path) -> None:
+def test_exports_csv_excel_geojson(berlin: Workspace, open_data: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     with berlin.database.session() as session:
@@ -78,7 +78,7 @@ def test_exports_csv_excel_geojson(berlin: Workspace, shared_data: Path, tmp_pat
     assert csv_out.rows == 447
     with (tmp_path / "run.csv").open(encoding="utf-8") as handle:
         rows = {r["area_id"]: r for r in csv.DictReader(handle)}
-    official = official_classes(shared_data)
+    official = official_classes(open_data)
     assert {k: (r["status_class"], r["dynamics_class"]) for k, r in rows.items() if k in official} == official
     assert rows["01011102"]["status_index"] == "" and "300" in rows["01011102"]["note"]
     book = load_workbook(tmp_path / "run.xlsx", read_only=True)

@@ -39,9 +39,9 @@ def test_threshold_distance() -> None:
     assert threshold_distance([-1.0, 2.0], [-1.0, 1.0, 1.5]).tolist() == [0.0, 0.5]
 
 
-def test_berlin_2019_robustness(shared_data: Path) -> None:
+def test_berlin_2019_robustness(open_data: Path) -> None:
     result = compute_index_file(
-        shared_data / "berlin-mss-2019/mss_2019_index_indicator_shares.csv",
+        open_data / "berlin-mss-2019/mss_2019_index_indicator_shares.csv",
         config="berlin-mss-2019",
         id_column="id",
     )
@@ -91,10 +91,10 @@ MSS_STATUS_2019 = {
 }
 
 
-def test_composite_robustness_equals_the_mss_status_figures_when_configured_alike(shared_data: Path) -> None:
+def test_composite_robustness_equals_the_mss_status_figures_when_configured_alike(open_data: Path) -> None:
     """Configured like the MSS status index, the composite's robustness is the MSS status robustness:
     the same base classes, thresholds, leave-one-out variants and (same seed) the same bootstrap draws."""
-    data = shared_data / "berlin-mss-2019/mss_2019_index_indicator_shares.csv"
+    data = open_data / "berlin-mss-2019/mss_2019_index_indicator_shares.csv"
     mss = compute_index_file(data, config="berlin-mss-2019", id_column="id")
     composite = compute_index_file(data, config=parse_config(MSS_STATUS_2019), id_column="id")
     expected = robustness(mss, distance=0.1, replicates=60, seed=3)

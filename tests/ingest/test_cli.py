@@ -1,6 +1,6 @@
 """Acceptance: the Berlin MSS 2019 flow through the command line, on SQLite and PostgreSQL.
 
-Real files from ``../shared/data`` (read, never copied): 448 planning areas, 447 rows x 7 indicators.
+Real files from ``tests/data``: 448 planning areas, 447 rows x 7 indicators.
 """
 
 from __future__ import annotations
@@ -42,18 +42,18 @@ class Cli:
 
 
 @pytest.fixture
-def berlin(workspace: Workspace, shared_data: Path) -> tuple[Cli, Workspace]:
+def berlin(workspace: Workspace, open_data: Path) -> tuple[Cli, Workspace]:
     cli = Cli(workspace)
     cli("city", "add", "berlin", "--name", "Berlin", "--country", "DE", "--ags", "11000000")
     assert "7 indicators registered" in cli("indicators", "load", "berlin-mss")
-    out = cli("import", "areas", str(shared_data / AREAS), "--city", "berlin", "--level", "planning_area",
+    out = cli("import", "areas", str(open_data / AREAS), "--city", "berlin", "--level", "planning_area",
               "--level-name-de", "Planungsraum", "--level-name-en", "planning area", *FIX)  # fmt: skip
     assert "448 areas" in out and "448 new" in out
     return cli, workspace
 
 
-def file_values(shared_data: Path) -> dict[str, dict[str, str]]:
-    with (shared_data / SHARES).open(encoding="utf-8") as handle:
+def file_values(open_data: Path) -> dict[str, dict[str, str]]:
+    with (open_data / SHARES).open(encoding="utf-8") as handle:
         return {row["id"]: row for row in csv.DictReader(handle)}
 
 
@@ -65,11 +65,11 @@ def value(ws: Workspace, area: str, indicator: str) -> list[tuple[int, float | N
     return [(h.revision, h.value, h.is_current) for h in history]
 
 
-def test_areas_with_a_duplicate_id_are_refused(workspace: Workspace, shared_data: Path) -> None:
+def test_areas_with_a_duplicate_id_are_refused(workspace: Workspace, open_data: Path) -> None:
     cli = Cli(workspace)
     cli("city", "add", "berlin", "--name", "Berlin", "--country", "DE")
     out = cli(
-        "import", "areas", str(shared_data / AREAS), "--city", "berlin", "--level", "planning_area", code=2
+        "import", "areas", str(open_data / AREAS), "--city", "berlin", "--level", "planning_area", code=2
     )
     assert "row 205, column 'id': duplicate-key: area '06010102' again; first in feature 124" in out
     with workspace.database.reader() as session:
@@ -78,12 +78,12 @@ def test_areas_with_a_duplicate_id_are_refused(workspace: Workspace, shared_data
         assert areas.city_out(session, areas.get_city(session, "berlin")).area_count == 0
 
 
-def test_berlin_flow(berlin: tuple[Cli, Workspace], shared_data: Path, tmp_path: Path) -> None:
+def test_berlin_flow(berlin: tuple[Cli, Workspace], open_data: Path, tmp_path: Path) -> None:
     cli, ws = berlin
-    out = cli("import", "observations", str(shared_data / SHARES), *OBSERVATIONS)
+    out = cli("import", "observations", str(open_data / SHARES), *OBSERVATIONS)
     assert "447 rows, 3129 observations of 7 indicators" in out and "3129 new" in out
     assert count_observations(ws.database, "berlin") == 447 * 7
-    expected = file_values(shared_data)
+    expected = file_values(open_data)
     for area, indicator in [
         ("01011101", "s1_percentage_unemployed"),
         ("04030417", "inhabitants"),
@@ -94,12 +94,12 @@ def test_berlin_flow(berlin: tuple[Cli, Workspace], shared_data: Path, tmp_path:
     assert value(ws, "01011101", "s1_percentage_unemployed") == [(1, 2.7978, True)]
 
     # the same file again: nothing new, not even a batch
-    out = cli("import", "observations", str(shared_data / SHARES), *OBSERVATIONS)
+    out = cli("import", "observations", str(open_data / SHARES), *OBSERVATIONS)
     assert "Nothing changed: 0 new, 0 revised, 3129 unchanged" in out
     assert count_observations(ws.database, "berlin") == 3129
 
     # one changed value: exactly one new revision, the old value still queryable
-    text = (shared_data / SHARES).read_text(encoding="utf-8")
+    text = (open_data / SHARES).read_text(encoding="utf-8")
     assert text.count("01011101,Stülerstraße,3384.0,2.7978,") == 1
     changed = tmp_path / "mss_2019_corrected.csv"
     changed.write_text(
@@ -130,12 +130,12 @@ def test_berlin_flow(berlin: tuple[Cli, Workspace], shared_data: Path, tmp_path:
 
 
 def test_damaged_copy_is_refused_with_rows_and_columns(
-    berlin: tuple[Cli, Workspace], shared_data: Path, tmp_path: Path
+    berlin: tuple[Cli, Workspace], open_data: Path, tmp_path: Path
 ) -> None:
     cli, ws = berlin
-    cli("import", "observations", str(shared_data / SHARES), *OBSERVATIONS)
+    cli("import", "observations", str(open_data / SHARES), *OBSERVATIONS)
     before = count_observations(ws.database)
-    lines = (shared_data / SHARES).read_text(encoding="utf-8").splitlines()
+    lines = (open_data / SHARES).read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
 
     def damage(row: int, column: str, text: str) -> None:  # row as a spreadsheet numbers it: header = 1
@@ -169,14 +169,14 @@ def test_help_everywhere() -> None:
         assert result.exit_code == 0 and "Usage" in result.output
 
 
-def test_city_page_shows_the_map_of_berlin(berlin: tuple[Cli, Workspace], shared_data: Path) -> None:
+def test_city_page_shows_the_map_of_berlin(berlin: tuple[Cli, Workspace], open_data: Path) -> None:
     """After the CLI import, the city page draws the 448 planning areas, 447 of them with a value."""
     from fastapi.testclient import TestClient
 
     from bettercities.web.app import create_app
 
     cli, ws = berlin
-    cli("import", "observations", str(shared_data / SHARES), *OBSERVATIONS)
+    cli("import", "observations", str(open_data / SHARES), *OBSERVATIONS)
     with TestClient(create_app(ws)) as client:
         page = client.get(
             "/cities/berlin",

@@ -19,8 +19,8 @@ from bettercities.ingest.geo import feature_suffixes, read_features
 BERLIN = "berlin-mss-2019/berlin_planning_areas_until_2020.geojson"
 
 
-def berlin_subset(shared_data: Path, count: int = 12) -> tuple[list[dict], list[str], list[str]]:
-    data = json.loads((shared_data / BERLIN).read_text(encoding="utf-8"))
+def berlin_subset(open_data: Path, count: int = 12) -> tuple[list[dict], list[str], list[str]]:
+    data = json.loads((open_data / BERLIN).read_text(encoding="utf-8"))
     features = data["features"][:count]
     return (
         [f["geometry"] for f in features],
@@ -78,8 +78,8 @@ def test_suffixes_are_registered() -> None:
     assert {".geojson", ".gpkg", ".shp"} <= set(feature_suffixes())
 
 
-def test_geojson(shared_data: Path) -> None:
-    features = read_features(shared_data / BERLIN)
+def test_geojson(open_data: Path) -> None:
+    features = read_features(open_data / BERLIN)
     assert len(features) == 448
     assert features.crs == "EPSG:4326" and not features.reprojected
     assert features.columns["id"][:2] == ["01011101", "01011102"]
@@ -87,8 +87,8 @@ def test_geojson(shared_data: Path) -> None:
 
 
 @pytest.mark.parametrize(("suffix", "driver"), [(".gpkg", "GPKG"), (".shp", "ESRI Shapefile")])
-def test_geopackage_and_shapefile(shared_data: Path, tmp_path: Path, suffix: str, driver: str) -> None:
-    geometries, ids, names = berlin_subset(shared_data)
+def test_geopackage_and_shapefile(open_data: Path, tmp_path: Path, suffix: str, driver: str) -> None:
+    geometries, ids, names = berlin_subset(open_data)
     path = write_layer(tmp_path / f"areas{suffix}", geometries, {"id": ids, "name": names}, driver=driver)
     features = read_features(path)
     assert features.columns["id"] == ids
@@ -100,8 +100,8 @@ def test_geopackage_and_shapefile(shared_data: Path, tmp_path: Path, suffix: str
         )  # shapefiles store single parts as Polygon
 
 
-def test_other_crs_is_reprojected_to_wgs84(shared_data: Path, tmp_path: Path) -> None:
-    geometries, ids, names = berlin_subset(shared_data)
+def test_other_crs_is_reprojected_to_wgs84(open_data: Path, tmp_path: Path) -> None:
+    geometries, ids, names = berlin_subset(open_data)
     wgs84 = write_layer(tmp_path / "wgs84.gpkg", geometries, {"id": ids, "name": names}, driver="GPKG")
     utm = reproject_to(wgs84, tmp_path / "utm33.shp", "EPSG:25833", "ESRI Shapefile")
     assert pyogrio.read_info(utm)["crs"] == "EPSG:25833"
@@ -115,8 +115,8 @@ def test_other_crs_is_reprojected_to_wgs84(shared_data: Path, tmp_path: Path) ->
         assert a.area == pytest.approx(b.area, rel=1e-6)
 
 
-def test_several_layers_and_missing_crs(shared_data: Path, tmp_path: Path) -> None:
-    geometries, ids, names = berlin_subset(shared_data, 3)
+def test_several_layers_and_missing_crs(open_data: Path, tmp_path: Path) -> None:
+    geometries, ids, names = berlin_subset(open_data, 3)
     path = tmp_path / "two.gpkg"
     write_layer(path, geometries, {"id": ids, "name": names}, driver="GPKG")
     raw.write(

@@ -52,9 +52,9 @@ def city(workspace: Workspace) -> Workspace:
 
 
 def test_geopackage_import_creates_level_and_records_provenance(
-    city: Workspace, shared_data: Path, tmp_path: Path
+    city: Workspace, open_data: Path, tmp_path: Path
 ) -> None:
-    geometries, ids, names = berlin_subset(shared_data, 8)
+    geometries, ids, names = berlin_subset(open_data, 8)
     path = write_layer(tmp_path / "plr.gpkg", geometries, {"PLR_ID": ids, "PLR_NAME": names}, driver="GPKG")
     result = import_areas(
         city.database,
@@ -102,8 +102,8 @@ def test_geopackage_import_creates_level_and_records_provenance(
     assert (again.created, again.updated) == (0, 8)
 
 
-def test_shapefile_in_utm_is_stored_in_wgs84(city: Workspace, shared_data: Path, tmp_path: Path) -> None:
-    geometries, ids, names = berlin_subset(shared_data, 5)
+def test_shapefile_in_utm_is_stored_in_wgs84(city: Workspace, open_data: Path, tmp_path: Path) -> None:
+    geometries, ids, names = berlin_subset(open_data, 5)
     wgs84 = write_layer(tmp_path / "w.gpkg", geometries, {"id": ids, "name": names}, driver="GPKG")
     utm = reproject_to(wgs84, tmp_path / "utm.shp", "EPSG:25833", "ESRI Shapefile")
     result = import_areas(city.database, "t", utm, AreaImportOptions(level="planning_area"))

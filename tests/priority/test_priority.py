@@ -2,7 +2,7 @@
 over LISA clusters and thresholds; named sets on SQLite and PostgreSQL.
 
 Independent reference: the published MSS 2019 classes (``mss_2019_official_classes.csv``, Senatsverwaltung
-für Stadtentwicklung und Wohnen Berlin, via open-lifeworlds, see ``../shared/data/README.md``): the areas
+für Stadtentwicklung und Wohnen Berlin, via open-lifeworlds, see ``tests/data/README.md``): the areas
 with status class 3 or 4 (niedrig, sehr niedrig) and dynamics class "-" (negativ).
 """
 
@@ -24,8 +24,8 @@ from tests.web.citybuilder import build_city
 S3 = "s3_percentage_transfer_payments_recipients"
 
 
-def published_low_status_negative_dynamics(shared_data: Path) -> list[str]:
-    with (shared_data / "berlin-mss-2019" / "mss_2019_official_classes.csv").open(encoding="utf-8") as handle:
+def published_low_status_negative_dynamics(open_data: Path) -> list[str]:
+    with (open_data / "berlin-mss-2019" / "mss_2019_official_classes.csv").open(encoding="utf-8") as handle:
         return sorted(
             row["id"]
             for row in csv.DictReader(handle)
@@ -34,21 +34,21 @@ def published_low_status_negative_dynamics(shared_data: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def berlin(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Workspace:
+def berlin(tmp_path_factory: pytest.TempPathFactory, open_data: Path) -> Workspace:
     workspace = Workspace.init(tmp_path_factory.mktemp("priority") / "berlin")
-    build_berlin_2019(workspace, shared_data)
+    build_berlin_2019(workspace, open_data)
     with workspace.database.session() as session:
         run_index(session, "berlin", config="berlin-mss-2019", level="planning_area", period=PERIOD)
     return workspace
 
 
 def test_berlin_rule_on_the_stored_mss_run_equals_the_published_classes(
-    berlin: Workspace, shared_data: Path
+    berlin: Workspace, open_data: Path
 ) -> None:
     rule = schemas.load_rule("mss-low-status-negative-dynamics")
     with berlin.database.reader() as session:
         result = evaluation.evaluate(session, "berlin", rule)
-    expected = published_low_status_negative_dynamics(shared_data)
+    expected = published_low_status_negative_dynamics(open_data)
     assert len(expected) == 5
     assert [a.area_id for a in result.areas] == expected
     assert result.level == "planning_area" and result.period == PERIOD and len(result.runs) == 1
@@ -153,12 +153,12 @@ def test_csv_and_geojson_export(berlin: Workspace, tmp_path: Path) -> None:
     assert rows[0]["reasons"].startswith("status class")
 
 
-def test_priority_page_lists_and_maps_the_areas(berlin: Workspace, shared_data: Path) -> None:
+def test_priority_page_lists_and_maps_the_areas(berlin: Workspace, open_data: Path) -> None:
     from fastapi.testclient import TestClient
 
     from bettercities.web import create_app
 
-    expected = published_low_status_negative_dynamics(shared_data)
+    expected = published_low_status_negative_dynamics(open_data)
     with TestClient(create_app(berlin)) as client:
         html = client.get("/cities/berlin/priority?lang=de").text
         twin = client.get("/cities/berlin/priority.json").json()
@@ -168,7 +168,7 @@ def test_priority_page_lists_and_maps_the_areas(berlin: Workspace, shared_data: 
     assert "Prioritäre Gebiete" in html and all(code in html for code in expected)
 
 
-def test_cli_evaluate_save_and_list(berlin: Workspace, shared_data: Path, tmp_path: Path) -> None:
+def test_cli_evaluate_save_and_list(berlin: Workspace, open_data: Path, tmp_path: Path) -> None:
     import json
 
     from typer.testing import CliRunner
@@ -193,7 +193,7 @@ def test_cli_evaluate_save_and_list(berlin: Workspace, shared_data: Path, tmp_pa
         ],
     )
     assert evaluated.exit_code == 0, evaluated.output
-    expected = published_low_status_negative_dynamics(shared_data)
+    expected = published_low_status_negative_dynamics(open_data)
     assert f"{len(expected)} of 448 areas" in evaluated.output and out.is_file()
     listed = runner.invoke(app, ["priority", "sets", "--city", "berlin", *options])
     assert "MSS 2019 attention\tplanning_area\t2018-12-31" in listed.output

@@ -11,8 +11,8 @@ from bettercities.quality import outliers, rules
 from bettercities.storage.workspace import Workspace
 
 
-def test_urban_audit_import_flags_implausible_values(workspace: Workspace, shared_data: Path) -> None:
-    path = shared_data / "eu-cities" / "eurostat_urban_audit_indicators_latest.csv"
+def test_urban_audit_import_flags_implausible_values(workspace: Workspace, open_data: Path) -> None:
+    path = open_data / "eu-cities" / "eurostat_urban_audit_indicators_latest.csv"
     result = import_urban_audit(workspace.database, path, user="steward")
     assert result.inserted == result.observations > 6500
     counts = result.report.counts()
@@ -37,7 +37,7 @@ def test_urban_audit_import_flags_implausible_values(workspace: Workspace, share
 
 
 def test_large_numbers_of_flags_are_queued_in_full_but_listed_capped(
-    sqlite_workspace: Workspace, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_workspace: Workspace, open_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The report lists at most MAX_LISTED_FLAGS outlier warnings plus one line counting the rest;
     the follow-up queue holds every flag (regression: a 1M-row import once failed on one huge IN list)."""
@@ -46,7 +46,7 @@ def test_large_numbers_of_flags_are_queued_in_full_but_listed_capped(
     from bettercities.quality.models import OutlierFlag
 
     monkeypatch.setattr(outliers, "MAX_LISTED_FLAGS", 50)
-    path = shared_data / "eu-cities" / "eurostat_urban_audit_indicators_latest.csv"
+    path = open_data / "eu-cities" / "eurostat_urban_audit_indicators_latest.csv"
     result = import_urban_audit(sqlite_workspace.database, path, user="steward")
     listed = [p for p in result.report.problems if p.code == "outlier"]
     assert len(listed) == 51

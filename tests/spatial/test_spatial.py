@@ -135,8 +135,8 @@ def test_cli_moran_reports_a_missing_variable(cli_app: typer.Typer) -> None:
     assert "NOPE" in outcome.output
 
 
-def test_duplicate_ids_in_geodata_are_refused_with_their_rows(shared_data: Path) -> None:
-    path = shared_data / "berlin-mss-2019" / "berlin_planning_areas_until_2020.geojson"
+def test_duplicate_ids_in_geodata_are_refused_with_their_rows(open_data: Path) -> None:
+    path = open_data / "berlin-mss-2019" / "berlin_planning_areas_until_2020.geojson"
     with pytest.raises(InvalidInput) as caught:
         spatial.read_geodata(path)
     assert caught.value.report is not None
@@ -163,14 +163,14 @@ def _berlin_2019_layer(path: Path) -> spatial.Layer:
     return spatial.Layer(ids=ids, geometries=[shapely.geometry.shape(f["geometry"]) for f in features])
 
 
-def test_moran_on_berlin_mss_2019_status(shared_data: Path, mss_2019_input: Path) -> None:
+def test_moran_on_berlin_mss_2019_status(open_data: Path, mss_2019_input: Path) -> None:
     """The MSS 2019 status index on the planning-area polygons is strongly clustered."""
     from bettercities.analysis import compute_index_file
     from bettercities.analysis.index.schemas import MssAreaScore
 
     result = compute_index_file(mss_2019_input, config="berlin-mss-2019", id_column="id")
     status = {a.area_id: a.status_index for a in result.scored if isinstance(a, MssAreaScore)}
-    layer = _berlin_2019_layer(shared_data / "berlin-mss-2019" / "berlin_planning_areas_until_2020.geojson")
+    layer = _berlin_2019_layer(open_data / "berlin-mss-2019" / "berlin_planning_areas_until_2020.geojson")
     keep = [i for i, area in enumerate(layer.ids) if area in status]
     scored = spatial.Layer(
         ids=[layer.ids[i] for i in keep],

@@ -108,15 +108,15 @@ def test_unknown_names_are_not_found(lattice: Workspace) -> None:
 
 
 @pytest.mark.slow
-def test_berlin_2019_lisa_counts_equal_esda(sqlite_workspace: Workspace, shared_data: Path) -> None:
+def test_berlin_2019_lisa_counts_equal_esda(sqlite_workspace: Workspace, open_data: Path) -> None:
     import esda
     from libpysal.weights import Queen
 
     variable = "s3_percentage_transfer_payments_recipients"
-    build_berlin_2019(sqlite_workspace, shared_data)
+    build_berlin_2019(sqlite_workspace, open_data)
     with sqlite_workspace.database.reader() as session:
         result = spatial_service.analyse(session, "berlin", variable, seed=1)
-    ids, geometries, values = file_layer(shared_data, variable)
+    ids, geometries, values = file_layer(open_data, variable)
     assert [a.area_id for a in result.areas] == ids and len(ids) == 447
     assert result.left_out == sorted(set(result.left_out)) and len(result.left_out) == 1
     w = Queen.from_iterable(geometries, ids=ids)

@@ -80,8 +80,8 @@ def test_typology_of_stored_values(sqlite_workspace: Workspace) -> None:
 
 
 @pytest.mark.slow
-def test_berlin_2019_status_typology(sqlite_workspace: Workspace, shared_data: Path) -> None:
-    build_berlin_2019(sqlite_workspace, shared_data)
+def test_berlin_2019_status_typology(sqlite_workspace: Workspace, open_data: Path) -> None:
+    build_berlin_2019(sqlite_workspace, open_data)
     codes = [
         "s1_percentage_unemployed",
         "s3_percentage_transfer_payments_recipients",

@@ -1,6 +1,6 @@
 """Berlin MSS 2019 in a workspace, built through the command line, and the published classes.
 
-Real files from ``../shared/data/berlin-mss-2019`` (read, never copied). Feature 124 of the published
+Real files from ``tests/data/berlin-mss-2019``. Feature 124 of the published
 GeoJSON carries a duplicated id; by place and order it is ``04030417`` (see the data README).
 """
 
@@ -32,19 +32,19 @@ def cli(workspace: Workspace, *args: str) -> str:
     return result.output
 
 
-def build_berlin_2019(workspace: Workspace, shared_data: Path) -> None:
+def build_berlin_2019(workspace: Workspace, open_data: Path) -> None:
     """City ``berlin``, its 448 planning areas, the MSS indicators and the 2019 shares (period 2018-12-31)."""
     cli(workspace, "city", "add", "berlin", "--name", "Berlin", "--country", "DE", "--ags", "11000000")
     cli(workspace, "indicators", "load", "berlin-mss")
-    cli(workspace, "import", "areas", str(shared_data / AREAS), "--city", "berlin", "--level", LEVEL,
+    cli(workspace, "import", "areas", str(open_data / AREAS), "--city", "berlin", "--level", LEVEL,
         "--fix-id", "124=04030417")  # fmt: skip
-    cli(workspace, "import", "observations", str(shared_data / SHARES), "--city", "berlin", "--level", LEVEL,
+    cli(workspace, "import", "observations", str(open_data / SHARES), "--city", "berlin", "--level", LEVEL,
         "--layout", "wide", "--id-column", "id", "--period", PERIOD, "--ignore-columns", "name")  # fmt: skip
 
 
-def official_classes(shared_data: Path) -> dict[str, tuple[str, str]]:
+def official_classes(open_data: Path) -> dict[str, tuple[str, str]]:
     """Published (status, dynamics) class codes of the scored areas, e.g. ``("2", "+/-")``."""
-    with (shared_data / OFFICIAL).open(encoding="utf-8") as handle:
+    with (open_data / OFFICIAL).open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     return {
         r["id"]: (str(int(float(r["status_index"]))), r["dynamik_index"])

@@ -25,10 +25,10 @@ from tests.web.conftest import SUPPRESSED, SignIn
 
 @pytest.fixture(scope="module")
 def berlin_client(
-    tmp_path_factory: pytest.TempPathFactory, shared_data: Path
+    tmp_path_factory: pytest.TempPathFactory, open_data: Path
 ) -> Iterator[tuple[TestClient, int]]:
     workspace = Workspace.init(Path(tmp_path_factory.mktemp("index-pages")) / "berlin")
-    build_berlin_2019(workspace, shared_data)
+    build_berlin_2019(workspace, open_data)
     with workspace.database.session() as session:
         run = run_index(
             session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD, name="MSS 2019"
@@ -40,12 +40,12 @@ def berlin_client(
 
 @pytest.fixture(scope="module")
 def berlin_runs(
-    tmp_path_factory: pytest.TempPathFactory, shared_data: Path
+    tmp_path_factory: pytest.TempPathFactory, open_data: Path
 ) -> Iterator[tuple[TestClient, dict[str, int]]]:
     """Berlin 2019 with three runs: the MSS, a fictitious later MSS edition in which 01011101's
     unemployment share is six times as high, and a composite index (status indicators, quantiles)."""
     workspace = Workspace.init(Path(tmp_path_factory.mktemp("index-change")) / "berlin")
-    build_berlin_2019(workspace, shared_data)
+    build_berlin_2019(workspace, open_data)
     with workspace.database.session() as session:
         first = run_index(session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD, name="MSS")
         data = index_input(session, "berlin", level=LEVEL, period=PERIOD, indicators=INDICATORS)
@@ -92,10 +92,10 @@ def drawn(html: str, prefix: str = "classmap") -> Counter[str]:
 
 
 def test_run_page_shows_the_official_classes(
-    berlin_client: tuple[TestClient, int], shared_data: Path
+    berlin_client: tuple[TestClient, int], open_data: Path
 ) -> None:
     client, run_id = berlin_client
-    official = Counter(s for s, _d in official_classes(shared_data).values())
+    official = Counter(s for s, _d in official_classes(open_data).values())
     page = client.get(f"/cities/berlin/index-runs/{run_id}?lang=en")
     assert page.status_code == 200 and 'id="robustness-summary"' in page.text
     counts = drawn(page.text)
@@ -103,7 +103,7 @@ def test_run_page_shows_the_official_classes(
     assert counts[""] == 448 - 436  # not scored or without data: hatched
     dynamics = drawn(client.get(f"/cities/berlin/index-runs/{run_id}?view=dynamics").text)
     assert {k: v for k, v in dynamics.items() if k} == dict(
-        Counter(d for _s, d in official_classes(shared_data).values())
+        Counter(d for _s, d in official_classes(open_data).values())
     )
     combined = client.get(f"/cities/berlin/index-runs/{run_id}.json?view=combined").json()
     assert len(combined["classes"]) == 12 and sum(c["count"] for c in combined["classes"]) == 436
