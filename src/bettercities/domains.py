@@ -122,6 +122,13 @@ DOMAINS: tuple[Domain, ...] = (
         note="the service is split by concern: rules.py, outliers.py (the queue), diff.py (revisions)",
     ),
     Domain("audit", api=True, pages=True, storage_hooks="hooks"),
+    Domain("privacy", api=True, pages=True, publication_rules="service"),
+    Domain(
+        "microdata",
+        models=False,
+        note="stores nothing: microdata never enter the database; the indicators it computes are imported"
+        " through ingest, whose ImportBatch (indicators.models) records the provenance",
+    ),
     Domain(
         "access",
         api=True,
