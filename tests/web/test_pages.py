@@ -165,4 +165,19 @@ def test_bad_page_parameters_are_422(client: TestClient) -> None:
     assert client.get("/cities/testville", params={"k": 12}).status_code == 422
     assert client.get("/cities/testville", params={"classes": "random"}).status_code == 422
     assert client.get("/cities/testville.json", params={"period": "someday"}).status_code == 422
-    assert client.get("/cities/testville", params={"lang": "fr"}).status_code == 422
+
+
+def test_unsupported_language_falls_back(client: TestClient) -> None:
+    """Issue 12: ``?lang=fr`` is no error; the cookie, Accept-Language or the default decides."""
+    french = client.get(
+        "/cities/testville", params={"lang": "fr"}, headers={"accept-language": "fr, de;q=0.5"}
+    )
+    assert french.status_code == 200 and '<html lang="de"' in french.text
+    english = client.get("/cities/testville", params={"lang": "fr"}, headers={"accept-language": "en"})
+    assert english.status_code == 200 and '<html lang="en"' in english.text
+    assert client.get("/api/cities/testville", params={"lang": "fr"}).status_code == 200
+
+
+def test_german_404_has_no_english_reason_phrase(client: TestClient) -> None:
+    page = client.get("/no/such/page", headers={"accept-language": "de"})
+    assert page.status_code == 404 and "Nicht gefunden" in page.text and "Not Found" not in page.text

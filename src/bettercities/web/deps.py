@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, TypeVar
 
 import annotated_types
 from fastapi import Depends, Query, Request
@@ -110,10 +110,17 @@ def city_audience(
 def language(
     request: Request,
     lang: Annotated[
-        Literal["de", "en"] | None, Query(description="Language of names and texts: de or en.")
+        str | None,
+        Query(
+            max_length=35,
+            description="Language of names and texts: de or en; any other falls back to the cookie, "
+            "Accept-Language or the default language.",
+        ),
     ] = None,
 ) -> str:
-    """The request's language: ``?lang=``, then the cookie, then ``Accept-Language``, then the setting."""
+    """The request's language: ``?lang=``, then the cookie, then ``Accept-Language``, then the setting.
+
+    A language the site does not speak (``?lang=fr``) is not an error: the next source decides."""
     return negotiate(
         lang,
         request.cookies.get(COOKIE),

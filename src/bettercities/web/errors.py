@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import traceback
 import uuid
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -139,9 +140,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         title = HTTP_TITLES.get(error.status_code, "Error")
-        response = _respond(
-            request, ProblemOut(title=title, status=error.status_code, detail=str(error.detail))
-        )
+        # Starlette's own detail is the English reason phrase ("Not Found"): the page already says it in
+        # the visitor's language, so only a detail of our own is shown.
+        detail = None if str(error.detail) == HTTPStatus(error.status_code).phrase else str(error.detail)
+        response = _respond(request, ProblemOut(title=title, status=error.status_code, detail=detail))
         response.headers.update(error.headers or {})
         return response
 
