@@ -114,6 +114,8 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
         _entry("invalid-definition", ERROR, "Invalid indicator definition",
                "an entry of an indicator definitions file is invalid"),
         _entry("invalid-dataset", ERROR, "Invalid dataset", "an entry of a catalogue YAML file is invalid"),
+        _entry("invalid-spec", ERROR, "Invalid microdata spec",
+               "an entry of a microdata aggregation spec is invalid (YAML, condition, column, indicator)"),
         _entry("invalid-configuration", ERROR, "Invalid index configuration",
                "an entry of an index configuration is invalid"),
         _entry("unknown-method", ERROR, "Unknown index method",
