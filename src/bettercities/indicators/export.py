@@ -28,7 +28,7 @@ from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator, Observation, Period
 from bettercities.indicators.periods import PeriodError, parse_period
 from bettercities.indicators.schemas import AreaValue
-from bettercities.publication import Audience, publish_values, withheld_indicators
+from bettercities.publication import Audience
 
 COLUMNS = (
     "area_code",
@@ -60,7 +60,14 @@ class ExportFilter(BaseModel):
 
 
 def observation_rows(session: Session, spec: ExportFilter) -> list[dict[str, Any]]:
-    """Current observations as long-form rows, published for ``spec.audience``."""
+    """Current observations as long-form rows, published for ``spec.audience``.
+
+    The stored rows decide which cells are exported (area, level, indicator, period, in that order); their
+    values come from :func:`bettercities.indicators.service.level_values` for each (indicator, period, level)
+    exported, so an export shows exactly what the pages and the API show ``spec.audience``: cells withheld
+    by disclosure control (primary, secondary, weighted means of withheld inputs) and indicators withheld
+    from the audience are blank and marked suppressed, never read from the stored row.
+    """
     city = areas.get_city(session, spec.city)
     query = (
         select(
@@ -69,14 +76,11 @@ def observation_rows(session: Session, spec: ExportFilter) -> list[dict[str, Any
             SpatialLevel.code,
             Indicator.code,
             Period.code,
-            Observation.value,
-            Observation.numerator,
-            Observation.denominator,
-            Observation.provisional,
-            Observation.estimated,
-            Observation.suppressed,
-            Observation.revision,
+            SpatialLevel.id,
+            Indicator.id,
+            Period.id,
         )
+        .select_from(Observation)
         .join(Area, Area.id == Observation.area_id)
         .join(SpatialLevel, SpatialLevel.id == Area.level_id)
         .join(Indicator, Indicator.id == Observation.indicator_id)
@@ -91,46 +95,55 @@ def observation_rows(session: Session, spec: ExportFilter) -> list[dict[str, Any
     if spec.period:
         query = query.where(Period.id == indicators.get_period(session, spec.period).id)
     found = session.execute(query).all()
-    hidden_ids = withheld_indicators(session, city.id, audience=spec.audience, networks=spec.networks)
-    hidden = (
-        set(session.scalars(select(Indicator.code).where(Indicator.id.in_(hidden_ids))))
-        if hidden_ids
-        else set()
-    )
-    published = publish_values(
-        [
-            AreaValue(
-                area_code=r[0],
-                area_name=r[1],
-                value=r[5],
-                numerator=r[6],
-                denominator=r[7],
-                provisional=r[8],
-                estimated=r[9],
-                suppressed=r[10] or r[3] in hidden,
-                revision=r[11],
-            )
-            for r in found
-        ],
-        audience=spec.audience,
-    )
-    return [
-        {
-            "area_code": v.area_code,
-            "area_name": v.area_name,
-            "level": r[2],
-            "indicator": r[3],
-            "period": r[4],
-            "value": v.value,
-            "numerator": v.numerator,
-            "denominator": v.denominator,
-            "provisional": v.provisional,
-            "estimated": v.estimated,
-            "suppressed": v.suppressed,
-            "revision": v.revision,
-        }
-        for r, v in zip(found, published, strict=True)
-    ]
+    published = _published_cells(session, spec, {(r[5], r[6], r[7]) for r in found})
+    rows = []
+    for r in found:
+        v = published[(r[5], r[6], r[7])].get(r[0])
+        if v is None:  # the stored row of an area the level's values do not list: never its raw value
+            v = AreaValue(area_code=r[0], area_name=r[1], value=None, suppressed=True)
+        rows.append(
+            {
+                "area_code": r[0],
+                "area_name": r[1],
+                "level": r[2],
+                "indicator": r[3],
+                "period": r[4],
+                "value": v.value,
+                "numerator": v.numerator,
+                "denominator": v.denominator,
+                "provisional": v.provisional,
+                "estimated": v.estimated,
+                "suppressed": v.suppressed,
+                "revision": v.revision,
+            }
+        )
+    return rows
+
+
+def _published_cells(
+    session: Session, spec: ExportFilter, keys: set[tuple[int, int, int]]
+) -> dict[tuple[int, int, int], dict[str, AreaValue]]:
+    """The published values of every (level id, indicator id, period id) in ``keys``, by area code."""
+    levels = {
+        lv.id: lv
+        for lv in session.scalars(select(SpatialLevel).where(SpatialLevel.id.in_({k[0] for k in keys})))
+    }
+    codes = {
+        i.id: i for i in session.scalars(select(Indicator).where(Indicator.id.in_({k[1] for k in keys})))
+    }
+    periods = {p.id: p for p in session.scalars(select(Period).where(Period.id.in_({k[2] for k in keys})))}
+    out: dict[tuple[int, int, int], dict[str, AreaValue]] = {}
+    for level_id, indicator_id, period_id in sorted(keys):
+        values, _ = indicators.level_values(
+            session,
+            codes[indicator_id],
+            periods[period_id],
+            levels[level_id],
+            audience=spec.audience,
+            networks=spec.networks,
+        )
+        out[(level_id, indicator_id, period_id)] = {v.area_code: v for v in values}
+    return out
 
 
 def area_features(session: Session, spec: ExportFilter) -> dict[str, Any]:
