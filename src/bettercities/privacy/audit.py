@@ -1,0 +1,233 @@
+r"""The attacker's audit: how far a withheld cell can be narrowed from what is published.
+
+An attacker knows every published cell's value, every relation of the table and the a-priori bounds of
+every cell. For a withheld cell :math:`c` the values it can still take form the interval
+
+.. math:: lo_c = \min x_c, \quad hi_c = \max x_c \quad \text{s.t.} \quad A x = 0,\;
+          x_j = v_j \;(j \text{ published}),\; l \le x \le u,
+
+two linear programs per withheld cell (Hundepool et al., *Statistical Disclosure Control*, Wiley 2012,
+4.3.1: the attacker's "feasibility interval"; τ-ARGUS manual, "audit"). They are solved with HiGHS
+(``scipy.optimize.linprog(method="highs")``) on the connected components of the withheld cells: two
+withheld cells interact only through a chain of relations that each contain a withheld cell, so a relation
+whose cells are all published is a constant and each component is an independent, small program.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+from bettercities.privacy.tables import LinearTable
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+
+#: An interval narrower than the required width by more than this is exposed.
+TOLERANCE = 1e-7
+
+
+@dataclass(frozen=True)
+class Component:
+    """Withheld cells linked by relations, with the relations that link them."""
+
+    cells: IntArray
+    relations: IntArray
+
+
+def components(table: LinearTable, withheld: npt.ArrayLike) -> list[Component]:
+    """Connected components of the withheld cells; two are linked when a relation contains both.
+
+    Only relations with at least one withheld cell appear; a withheld cell in no relation is a component
+    of its own with no relations.
+    """
+    mask = _mask(table, withheld)
+    cells = np.flatnonzero(mask)
+    if cells.size == 0:
+        return []
+    incidence = sparse.csr_array(table.matrix[:, cells] != 0)
+    active = np.flatnonzero(incidence.sum(axis=1) > 0)
+    b = incidence[active]
+    m, k = b.shape
+    graph = sparse.block_array([[None, b.T], [b, None]], format="csr") if m else sparse.csr_array((k, k))
+    _, labels = connected_components(graph, directed=False)
+    cell_labels = labels[:k]
+    relation_labels = labels[k:]
+    order = np.argsort(cell_labels, kind="stable")
+    result = []
+    for label in np.unique(cell_labels):
+        members = cells[order[cell_labels[order] == label]]
+        result.append(Component(cells=np.sort(members), relations=active[relation_labels == label]))
+    return result
+
+
+def intervals(
+    table: LinearTable, withheld: npt.ArrayLike, *, cells: npt.ArrayLike | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """The attacker's feasible interval ``[lo, hi]`` of every withheld cell.
+
+    Parameters
+    ----------
+    table
+        The table with its relations and a-priori bounds.
+    withheld
+        Boolean mask of the withheld cells; every other cell is published at its true value.
+    cells
+        Optionally, indices of the withheld cells whose intervals are wanted (default: all withheld);
+        components without such a cell are not solved.
+
+    Returns
+    -------
+    lo, hi
+        Arrays of the table's length; NaN for cells that are published or not asked for. ``hi`` may be
+        ``inf`` (nothing bounds the cell from above).
+
+    Examples
+    --------
+    >>> from bettercities.privacy.tables import LinearTable, Relation
+    >>> t = LinearTable(keys=("total", "a", "b"), values=np.array([10.0, 2.0, 8.0]),
+    ...                 cost=np.ones(3), relations=(Relation(0, (1, 2)),))
+    >>> lo, hi = intervals(t, np.array([False, True, True]))
+    >>> lo.tolist(), hi.tolist()
+    ([nan, 0.0, 0.0], [nan, 10.0, 10.0])
+    """
+    mask = _mask(table, withheld)
+    wanted = mask.copy() if cells is None else _wanted(table, mask, cells)
+    lo = np.full(len(table), np.nan)
+    hi = np.full(len(table), np.nan)
+    for problem in _problems(table, mask, wanted):
+        for position in np.flatnonzero(wanted[problem.cells]):
+            lo[problem.cells[position]] = problem.bound(position, maximise=False)
+            hi[problem.cells[position]] = problem.bound(position, maximise=True)
+    return lo, hi
+
+
+def exposed(
+    table: LinearTable, withheld: npt.ArrayLike, primary: npt.ArrayLike, width: npt.ArrayLike
+) -> IntArray:
+    """Indices of the primary cells whose feasible interval is narrower than required.
+
+    A primary cell ``p`` is exposed when it is published, or when ``hi - lo < width[p] - 1e-7``. Every
+    optimal solution of an LP is a feasible table, so the spread of a cell over the solutions found so far
+    (and the true values) is a lower bound on its interval's width; a cell whose spread already reaches
+    its width needs no further programs.
+
+    Examples
+    --------
+    >>> from bettercities.privacy.tables import LinearTable, Relation
+    >>> t = LinearTable(keys=("total", "a", "b"), values=np.array([10.0, 2.0, 8.0]),
+    ...                 cost=np.ones(3), relations=(Relation(0, (1, 2)),))
+    >>> exposed(t, np.array([False, True, False]), np.array([False, True, False]), np.full(3, 3.0)).tolist()
+    [1]
+    >>> exposed(t, np.array([False, True, True]), np.array([False, True, False]), np.full(3, 3.0)).tolist()
+    []
+    """
+    mask = _mask(table, withheld)
+    primary_mask = _mask(table, primary)
+    need = np.broadcast_to(np.asarray(width, dtype=np.float64), (len(table),)) - TOLERANCE
+    result = set(np.flatnonzero(primary_mask & ~mask).tolist())
+    wanted = primary_mask & mask
+    for problem in _problems(table, mask, wanted):
+        low = table.values[problem.cells].copy()
+        high = low.copy()
+        for position in np.flatnonzero(wanted[problem.cells]):
+            cell = problem.cells[position]
+            for maximise in (True, False):
+                if high[position] - low[position] >= need[cell]:
+                    break
+                value = problem.bound(position, maximise=maximise)
+                if problem.last is not None:
+                    np.minimum(low, problem.last, out=low)
+                    np.maximum(high, problem.last, out=high)
+                if maximise:
+                    high[position] = max(high[position], value)
+                else:
+                    low[position] = min(low[position], value)
+            if not high[position] - low[position] >= need[cell]:
+                result.add(int(cell))
+    return np.array(sorted(result), dtype=np.intp)
+
+
+class _Problem:
+    """The linear program of one component; remembers the last optimal point it found."""
+
+    def __init__(self, table: LinearTable, component: Component, mask: BoolArray) -> None:
+        self.cells = component.cells
+        rows = table.matrix[component.relations]
+        published = np.where(mask, 0.0, table.values)
+        self.a_eq = rows[:, self.cells].toarray()
+        self.b_eq = -(rows @ published)
+        self.bounds = np.column_stack([table.lower_bounds[self.cells], table.upper_bounds[self.cells]])
+        self.last: FloatArray | None = None
+
+    def bound(self, position: int | np.integer, *, maximise: bool) -> float:
+        """Minimum or maximum of one cell; ``last`` becomes an optimal point (None if not computed)."""
+        self.last = None
+        if self.a_eq.shape[0] <= 1 or self.cells.size == 1:
+            return self._closed_form(position)[1 if maximise else 0]
+        c = np.zeros(self.cells.size)
+        c[position] = -1.0 if maximise else 1.0
+        res = linprog(c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=self.bounds, method="highs")
+        if res.status == 4 and "unbounded" in res.message.lower():
+            # presolve could not tell infeasible from unbounded; the true values are feasible, so the
+            # simplex without presolve will say unbounded (or find the optimum)
+            res = linprog(
+                c,
+                A_eq=self.a_eq,
+                b_eq=self.b_eq,
+                bounds=self.bounds,
+                method="highs",
+                options={"presolve": False},
+            )
+        if res.status == 3:
+            return np.inf if maximise else -np.inf
+        if res.status != 0:
+            raise RuntimeError(f"audit LP for a component of {self.cells.size} cells failed: {res.message}")
+        self.last = np.asarray(res.x, dtype=np.float64)
+        return float(res.x[position])
+
+    def _closed_form(self, position: int | np.integer) -> tuple[float, float]:
+        r"""The interval without an LP: a component of one relation, or of one cell.
+
+        For one equality :math:`\sum_j a_j x_j = b` over a box, :math:`a_c x_c = b - S` where the rest
+        :math:`S` ranges over the interval spanned by its terms' extremes, so :math:`x_c` ranges over
+        :math:`(b - S)/a_c` intersected with its own bounds. With one cell, each relation fixes it and the
+        interval is the intersection over the relations.
+        """
+        lo, hi = float(self.bounds[position, 0]), float(self.bounds[position, 1])
+        for a, b in zip(self.a_eq, self.b_eq, strict=True):
+            others = np.arange(a.size) != position
+            with np.errstate(invalid="ignore"):
+                ends = a[others, None] * self.bounds[others]
+            rest_min = float(np.min(ends, axis=1).sum()) if ends.size else 0.0
+            rest_max = float(np.max(ends, axis=1).sum()) if ends.size else 0.0
+            first, second = (b - rest_max) / a[position], (b - rest_min) / a[position]
+            lo = max(lo, min(first, second))
+            hi = min(hi, max(first, second))
+        return lo, hi
+
+
+def _problems(table: LinearTable, mask: BoolArray, wanted: BoolArray) -> Iterator[_Problem]:
+    for component in components(table, mask):
+        if wanted[component.cells].any():
+            yield _Problem(table, component, mask)
+
+
+def _mask(table: LinearTable, cells: npt.ArrayLike) -> BoolArray:
+    mask = np.asarray(cells)
+    if mask.dtype != np.bool_ or mask.shape != (len(table),):
+        raise ValueError(f"expected a boolean mask of shape ({len(table)},), got {mask.dtype} {mask.shape}")
+    return mask
+
+
+def _wanted(table: LinearTable, mask: BoolArray, cells: npt.ArrayLike) -> BoolArray:
+    wanted = np.zeros(len(table), dtype=np.bool_)
+    wanted[np.asarray(cells, dtype=np.intp)] = True
+    return wanted & mask

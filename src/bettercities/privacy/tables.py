@@ -1,0 +1,154 @@
+"""Linear tables: cells with true values, withholding costs and the additive relations between them.
+
+A table in the sense of statistical disclosure control is a vector of cells (counts) and a set of linear
+equalities an attacker knows to hold between them: a parent area's count is the sum of its children's, a
+quantity is the sum of the quantities declared to compose it. The kernels in :mod:`.primary`,
+:mod:`.audit` and :mod:`.secondary` work on this representation only; they know nothing of areas,
+indicators or databases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Absolute tolerance (scaled by the relation's magnitude) within which a relation must hold on the values.
+RELATION_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One additive equality: ``values[total] == sum(weight * values[part])``."""
+
+    total: int
+    parts: tuple[int, ...]
+    weights: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.parts) == 0:
+            raise ValueError(f"relation with total cell {self.total} has no parts")
+        if self.weights is not None and len(self.weights) != len(self.parts):
+            raise ValueError(
+                f"relation with total cell {self.total} has {len(self.parts)} parts "
+                f"but {len(self.weights)} weights"
+            )
+        cells = (self.total, *self.parts)
+        if len(set(cells)) != len(cells):
+            raise ValueError(f"relation with total cell {self.total} names a cell twice: {cells}")
+
+    @property
+    def cells(self) -> tuple[int, ...]:
+        """The total followed by the parts."""
+        return (self.total, *self.parts)
+
+    def coefficients(self) -> tuple[float, ...]:
+        """Coefficients of ``total - sum(w * part) == 0`` in the order of :attr:`cells`."""
+        weights = self.weights if self.weights is not None else (1.0,) * len(self.parts)
+        return (1.0, *(-float(w) for w in weights))
+
+
+@dataclass(frozen=True, eq=False)
+class LinearTable:
+    """Cells, their true values, the cost of withholding each and the relations an attacker knows.
+
+    ``lower`` and ``upper`` are the a-priori bounds an attacker knows for every cell (default ``0`` and
+    ``+inf``: counts are nonnegative and nothing else is known).
+    """
+
+    keys: tuple[Hashable, ...]
+    values: FloatArray
+    cost: FloatArray
+    relations: tuple[Relation, ...]
+    lower: FloatArray | None = None
+    upper: FloatArray | None = None
+    _matrix: sparse.csr_array = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.keys)
+        if len(set(self.keys)) != n:
+            raise ValueError("table keys are not unique")
+        values = _vector("values", self.values, n)
+        cost = _vector("cost", self.cost, n)
+        if not np.all(np.isfinite(values)):
+            bad = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise ValueError(f"value of cell {self.keys[bad]!r} is not finite")
+        if not np.all(np.isfinite(cost)) or np.any(cost <= 0):
+            bad = int(np.flatnonzero(~(np.isfinite(cost) & (cost > 0)))[0])
+            raise ValueError(f"cost of cell {self.keys[bad]!r} must be finite and > 0, got {cost[bad]}")
+        lower = np.zeros(n) if self.lower is None else _vector("lower", self.lower, n)
+        upper = np.full(n, np.inf) if self.upper is None else _vector("upper", self.upper, n)
+        outside = (values < lower - RELATION_TOLERANCE) | (values > upper + RELATION_TOLERANCE)
+        if np.any(np.isnan(lower) | np.isnan(upper)) or np.any(outside):
+            bad = int(np.flatnonzero(outside | np.isnan(lower) | np.isnan(upper))[0])
+            raise ValueError(
+                f"value {values[bad]} of cell {self.keys[bad]!r} is outside its a-priori bounds "
+                f"[{lower[bad]}, {upper[bad]}]"
+            )
+        for i, relation in enumerate(self.relations):
+            if not isinstance(relation, Relation):
+                raise ValueError(f"relation {i} is not a Relation: {relation!r}")
+            for cell in relation.cells:
+                if not 0 <= cell < n:
+                    raise ValueError(f"relation {i} names cell index {cell}, but the table has {n} cells")
+            if relation.weights is not None and not all(np.isfinite(w) for w in relation.weights):
+                raise ValueError(f"relation {i} has a weight that is not finite")
+            coefficients = np.asarray(relation.coefficients())
+            terms = coefficients * values[list(relation.cells)]
+            residual = float(terms.sum())
+            if abs(residual) > RELATION_TOLERANCE * max(1.0, float(np.abs(terms).sum())):
+                raise ValueError(
+                    f"relation {i} does not hold: {self.keys[relation.total]!r} = {values[relation.total]} "
+                    f"but its parts sum to {values[relation.total] - residual}"
+                )
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "cost", cost)
+        object.__setattr__(self, "lower", lower)
+        object.__setattr__(self, "upper", upper)
+        object.__setattr__(self, "_matrix", _relation_matrix(self.relations, n))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def lower_bounds(self) -> FloatArray:
+        """A-priori lower bounds (always an array after validation)."""
+        assert self.lower is not None
+        return self.lower
+
+    @property
+    def upper_bounds(self) -> FloatArray:
+        """A-priori upper bounds (always an array after validation)."""
+        assert self.upper is not None
+        return self.upper
+
+    @property
+    def matrix(self) -> sparse.csr_array:
+        """Relations x cells matrix ``A`` with ``A @ values == 0`` (total +1, parts -weight)."""
+        return self._matrix
+
+
+def _vector(name: str, data: npt.ArrayLike, n: int) -> FloatArray:
+    array = np.array(data, dtype=np.float64, copy=True)
+    if array.shape != (n,):
+        raise ValueError(f"{name} has shape {array.shape}, expected ({n},) like keys")
+    array.setflags(write=False)
+    return array
+
+
+def _relation_matrix(relations: tuple[Relation, ...], n: int) -> sparse.csr_array:
+    rows: list[int] = []
+    cols: list[int] = []
+    data: list[float] = []
+    for i, relation in enumerate(relations):
+        cells = relation.cells
+        rows.extend([i] * len(cells))
+        cols.extend(cells)
+        data.extend(relation.coefficients())
+    return sparse.csr_array((data, (rows, cols)), shape=(len(relations), n), dtype=np.float64)
