@@ -1,0 +1,441 @@
+"""Aggregate register microdata to every level of a city's area hierarchy and import the indicators.
+
+The computation is written once as Ibis expressions; the engine (DuckDB embedded, or Apache Spark) is only
+the backend they run on. The records are read by the engine and never enter the database: what is imported
+are the counts, shares, means and medians per area, through the normal validated observation import
+(:func:`bettercities.ingest.service.import_observations`), one import batch per level, with the provenance
+(spec path and SHA-256, data file SHA-256, engine, spec version) in the batch's options.
+
+Steps:
+
+1. load and check the spec against the workspace (registered indicators) and the file's columns;
+2. one pass over the records, grouped by the finest area: every count, and the sums and numbers of values
+   of every mean (cached in the engine);
+3. unknown area keys: an error naming the file, the first offending rows and the key values;
+4. the ancestor table (each finest area -> itself and every coarser area containing it, areas valid at the
+   period's end) joined in the engine: counts and sums rolled up to every level; medians per area and level;
+5. mean/median cells based on fewer records than the city's privacy threshold are stored ``suppressed``
+   (the source knows the record count; counts are imported raw: protection applies at publication);
+6. the import of every level validated first (dry run), then written.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bettercities.areas import service as areas
+from bettercities.areas.models import Area, City, SpatialLevel
+from bettercities.core.errors import InvalidInput
+from bettercities.core.problems import Problem, Report
+from bettercities.indicators.models import Indicator
+from bettercities.indicators.periods import PeriodError, parse_period
+from bettercities.ingest.schemas import Layout, ObservationImportOptions
+from bettercities.ingest.service import file_sha256, import_observations
+from bettercities.microdata import conditions
+from bettercities.microdata.engines import SUFFIXES, Engine, open_engine, unsupported
+from bettercities.microdata.schemas import AggregationResult, IndicatorSpec, LevelCount, Spec, load_spec
+from bettercities.storage.database import Database
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+#: ``progress(message, done, total)``: what a run is doing (records read, levels done).
+Progress = Callable[[str, int, int], None]
+
+#: Mean/median cells of fewer records are withheld at the source when the city sets no rule.
+DEFAULT_THRESHOLD = 3
+#: Indicator kinds each spec kind may feed.
+KIND_FITS = {"count": {"count"}, "share": {"share", "ratio"}, "mean": {"value"}, "median": {"value"}}
+#: Offending rows listed in an unknown-area error.
+MAX_ROWS = 10
+
+
+class MicrodataImportOptions(ObservationImportOptions):
+    """The options of an import from microdata: the provenance, kept as JSON with each import batch."""
+
+    spec: str
+    spec_sha256: str
+    spec_version: int
+    unit: str
+    data_file: str
+    data_sha256: str
+    engine: str
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """The finest level of the spec and, for each of its areas, the area containing it at every level."""
+
+    levels: list[str]  # finest first
+    ancestors: pd.DataFrame  # leaf, level, area: one row per finest area and level (itself included)
+
+
+def _noop(message: str, done: int, total: int) -> None:
+    return None
+
+
+def aggregate(
+    db: Database,
+    city_slug: str,
+    spec_path: Path | str,
+    data_path: Path | str,
+    period: str,
+    *,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+    dry_run: bool = False,
+    user: str | None = None,
+    progress: Progress | None = None,
+) -> AggregationResult:
+    """Compute every indicator of the spec at every level and import the result (see the module docstring).
+
+    Raises :class:`InvalidInput` (nothing imported) for an invalid spec, an unknown indicator, a column
+    missing from the file, an unknown area key, or values the import's validation refuses.
+    """
+    report = progress or _noop
+    spec_path, data_path = Path(spec_path), Path(data_path)
+    spec = load_spec(spec_path)
+    if data_path.suffix.lower() not in SUFFIXES:
+        raise unsupported(data_path)
+    if not data_path.is_file():
+        raise InvalidInput(
+            f"{data_path}: no such file",
+            Report(source=str(data_path), problems=[Problem(code="unreadable-file", message="no such file",
+                                                            file=str(data_path))]),
+        )
+    try:
+        period_spec = parse_period(period)
+    except PeriodError as error:
+        problem = Problem(code="invalid-period", message=str(error), value=period)
+        raise InvalidInput(f"--period: {error}", Report(problems=[problem])) from None
+    with db.reader() as session:
+        city = areas.get_city(session, city_slug)
+        registered = _check_indicators(session, spec)
+        hierarchy = _hierarchy(session, city, spec, period_spec.end_date)
+        threshold = privacy_threshold(session, city)
+
+    backend = open_engine(engine, spark_master=spark_master)
+    try:
+        records = _records(backend, spec, data_path)
+        report(f"reading {data_path.name}", 0, 0)
+        cells, total = _compute(backend, spec, records, hierarchy, data_path, report)
+    finally:
+        backend.close()
+    report(f"{total} records read", total, total)
+
+    frames = _cells_to_rows(spec, cells, hierarchy, threshold, period, registered)
+    provenance = MicrodataImportOptions(
+        level=spec.area.level,
+        layout=Layout.LONG,
+        id_column="id",
+        period_column="period",
+        suppressed_column="suppressed",
+        numerator_column="numerator",
+        denominator_column="denominator",
+        spec=str(spec_path),
+        spec_sha256=file_sha256(spec_path),
+        spec_version=spec.version,
+        unit=spec.unit,
+        data_file=data_path.name,
+        data_sha256=file_sha256(data_path),
+        engine=engine,
+    )
+    result = AggregationResult(
+        spec=str(spec_path),
+        spec_sha256=provenance.spec_sha256,
+        data=str(data_path),
+        data_sha256=provenance.data_sha256,
+        engine=engine,
+        period=period,
+        records=total,
+        threshold=threshold,
+        levels=[],
+        indicators=[i.code for i in spec.indicators],
+        batch_ids=[],
+        dry_run=dry_run,
+    )
+    _import(db, city_slug, frames, hierarchy, provenance, result, dry_run=dry_run, user=user, report=report)
+    return result
+
+
+# -- checks against the workspace --------------------------------------------------------------------------
+
+
+def _check_indicators(session: Session, spec: Spec) -> dict[str, Indicator]:
+    """Every code must be a registered indicator of a kind the spec's aggregation can feed."""
+    found = {i.code: i for i in session.scalars(select(Indicator).where(
+        Indicator.code.in_([s.code for s in spec.indicators])))}
+    problems = []
+    for item in spec.indicators:
+        indicator = found.get(item.code)
+        if indicator is None:
+            problems.append(_spec_problem(spec, item, "unknown-indicator",
+                                          "not a registered indicator (bettercities indicators list)",
+                                          item.code))
+        elif indicator.kind not in KIND_FITS[item.kind]:
+            fits = " or ".join(sorted(KIND_FITS[item.kind]))
+            problems.append(_spec_problem(
+                spec, item, "invalid-spec",
+                f"a {item.kind} feeds indicators of kind {fits}; {item.code!r} is of kind {indicator.kind!r}",
+                item.code))
+    if problems:
+        raise InvalidInput(f"{spec.path}: {len(problems)} problems; nothing imported",
+                           Report(source=str(spec.path), problems=problems))
+    return found
+
+
+def _spec_problem(spec: Spec, item: IndicatorSpec, code: str, message: str, value: str | None) -> Problem:
+    return Problem(code=code, message=f"indicator {item.code!r}: {message}", file=str(spec.path), row=item.line,
+                   value=value)
+
+
+def _hierarchy(session: Session, city: City, spec: Spec, at: Any) -> Hierarchy:
+    """The finest level's areas valid at ``at`` and every area containing them (the ancestor table)."""
+    level = areas.get_level(session, city, spec.area.level)
+    levels: dict[int, SpatialLevel] = {lv.id: lv for lv in city.levels}
+    rows = session.execute(
+        select(Area.id, Area.code, Area.level_id, Area.parent_id).where(Area.city_id == city.id,
+                                                                        *areas.valid_at(at))
+    ).all()
+    by_id = {r.id: r for r in rows}
+    out: list[tuple[str, str, str]] = []
+    for row in rows:
+        if row.level_id != level.id:
+            continue
+        node: Any = row
+        seen: set[int] = set()
+        while node is not None and node.id not in seen:
+            seen.add(node.id)
+            out.append((row.code, levels[node.level_id].code, node.code))
+            node = by_id.get(node.parent_id) if node.parent_id is not None else None
+    ordered = [lv.code for lv in sorted(levels.values(), key=lambda lv: -lv.rank) if lv.rank <= level.rank]
+    frame = pd.DataFrame(out, columns=["leaf", "level", "area"]).astype(str)
+    return Hierarchy(levels=[c for c in ordered if c in set(frame["level"])] or [level.code], ancestors=frame)
+
+
+def privacy_threshold(session: Session, city: City) -> int:
+    """The city's minimum frequency: cells of fewer records are withheld (default 3, docs/microdata.md).
+
+    Taken from the city's default protection rule of the privacy domain when it declares one.
+    """
+    from bettercities.privacy import service as privacy
+
+    rule = getattr(privacy, "city_threshold", None)
+    if rule is None:
+        return DEFAULT_THRESHOLD
+    return int(rule(session, city))
+
+
+# -- the computation, once, in Ibis ------------------------------------------------------------------------
+
+
+def _records(backend: Engine, spec: Spec, path: Path) -> ir.Table:
+    """The records, with the columns the spec reads checked against the file."""
+    table = backend.read(path, text_columns=(spec.area.key,))
+    have = set(table.columns)
+    problems = []
+    for item in spec.indicators:
+        for column in sorted(item.columns() - have):
+            problems.append(Problem(
+                code="missing-column",
+                message=f"indicator {item.code!r} (spec {spec.path}, line {item.line}) reads column "
+                        f"{column!r}; the file has: {', '.join(table.columns)}",
+                file=str(path), row=1, column=column))
+    if spec.area.key not in have:
+        problems.insert(0, Problem(code="missing-column",
+                                   message=f"no area key column {spec.area.key!r} (spec {spec.path}); "
+                                   f"the file has: {', '.join(table.columns)}",
+                                   file=str(path), row=1, column=spec.area.key))
+    if problems:
+        raise InvalidInput(f"{path}: {len(problems)} missing columns; nothing imported",
+                           Report(source=str(path), problems=problems))
+    return table
+
+
+def _compute(backend: Engine, spec: Spec, records: ir.Table, hierarchy: Hierarchy, path: Path,
+             report: Progress) -> tuple[pd.DataFrame, int]:
+    """Every cell: a frame with ``level, area`` and per indicator its counts (or sum and count, or median)."""
+    import ibis
+
+    key = records[spec.area.key].cast("string")
+    lookup_path = spec.lookup_path()
+    if lookup_path is not None:
+        lookup = backend.read(lookup_path, text_columns=(spec.area.lookup_key, spec.area.lookup_area))
+        lookup = lookup.select(
+            _lk=lookup[spec.area.lookup_key].cast("string"), _leaf=lookup[spec.area.lookup_area].cast("string")
+        )
+        records = records.mutate(_key=key).left_join(lookup, ibis._["_key"] == lookup["_lk"])
+        records = records.select([c for c in records.columns if c not in ("_lk",)])
+    else:
+        records = records.mutate(_key=key, _leaf=key)
+
+    metrics: dict[str, Any] = {"_records": records.count()}
+    medians: list[IndicatorSpec] = []
+    for item in spec.indicators:
+        code = item.code
+        if item.count is not None:
+            metrics[f"{code}__n"] = _count(records, item.count)
+        elif item.share is not None:
+            metrics[f"{code}__num"] = _count(records, item.share.numerator)
+            metrics[f"{code}__den"] = _count(records, item.share.denominator)
+        else:
+            column = records[item.mean or item.median]
+            values = ibis.ifelse(conditions.to_ibis(records, item.where), column, ibis.null()) if item.where \
+                else column
+            metrics[f"{code}__count"] = values.count()
+            if item.mean is not None:
+                metrics[f"{code}__sum"] = values.sum()
+            else:
+                medians.append(item)
+    leaves = records.group_by(_leaf="_leaf").aggregate(**metrics).execute()
+    total = int(leaves["_records"].sum())
+    report(f"{total} records aggregated to {len(leaves)} areas of {spec.area.level}", total, total)
+    _check_keys(backend, spec, records, leaves, hierarchy, path)
+
+    ancestors = ibis.memtable(hierarchy.ancestors)
+    # The per-area result is small: it goes back to the engine as a table rather than being recomputed.
+    by_leaf = ibis.memtable(leaves.drop(columns="_records"))
+    joined = ancestors.left_join(by_leaf, ancestors["leaf"] == by_leaf["_leaf"])
+    sums = {name: joined[name].sum().fill_null(0) for name in metrics if name != "_records"}
+    rolled = joined.group_by(["level", "area"]).aggregate(**sums).execute()
+    for item in medians:
+        column = records[item.median]  # type: ignore[index]
+        values = ibis.ifelse(conditions.to_ibis(records, item.where), column, ibis.null()) if item.where \
+            else column
+        scoped = records.mutate(_value=values).select("_leaf", "_value")
+        per = scoped.join(ancestors, scoped["_leaf"] == ancestors["leaf"]).group_by(["level", "area"]).aggregate(
+            **{f"{item.code}__median": ibis._["_value"].median()}
+        ).execute()
+        rolled = rolled.merge(per, on=["level", "area"], how="left")
+        report(f"median of {item.code} at every level", 1, 1)
+    return rolled, total
+
+
+def _count(records: ir.Table, condition: str) -> Any:
+    import ibis
+
+    return ibis.ifelse(conditions.to_ibis(records, condition).fill_null(False), 1, 0).sum()
+
+
+def _check_keys(backend: Engine, spec: Spec, records: ir.Table, leaves: pd.DataFrame, hierarchy: Hierarchy,
+                path: Path) -> None:
+    """Records whose key maps to no area of the finest level: an error naming rows and key values."""
+    known = set(hierarchy.ancestors["leaf"])
+    bad_leaf = [v for v in leaves["_leaf"].tolist() if v is None or (isinstance(v, float) and np.isnan(v))
+                or v not in known]
+    if not bad_leaf:
+        return
+    if spec.area.lookup is not None:  # keys missing from the lookup, or mapped to an unknown area
+        unknown = records.filter(records["_leaf"].isnull() | ~records["_leaf"].isin(list(known)))
+    else:
+        unknown = records.filter(~records["_key"].isin(list(known)))
+    keys = sorted(str(k) for k in unknown.select("_key").distinct().limit(MAX_ROWS).execute()["_key"])
+    rows = _rows_with_keys(path, spec.area.key, set(keys))
+    what = f"of lookup {spec.lookup_path()}" if spec.area.lookup else f"of level {spec.area.level}"
+    problems = [
+        Problem(code="unknown-area", file=str(path), row=row, column=spec.area.key, value=value,
+                message=f"the key matches no area {what} valid at the period")
+        for row, value in rows
+    ] or [Problem(code="unknown-area", file=str(path), column=spec.area.key, value=", ".join(keys),
+                  message=f"keys that match no area {what}")]
+    raise InvalidInput(f"{path}: records with unknown area keys ({', '.join(keys)}); nothing imported",
+                       Report(source=str(path), problems=problems))
+
+
+def _rows_with_keys(path: Path, column: str, keys: set[str]) -> list[tuple[int, str]]:
+    """The first rows (header = row 1 for CSV; record number from 1 for Parquet) whose key is in ``keys``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    found: list[tuple[int, str]] = []
+    offset = 0
+    if path.suffix.lower() == ".csv":
+        options = pacsv.ConvertOptions(column_types={column: pa.string()}, include_columns=[column])
+        batches: Any = pacsv.open_csv(path, convert_options=options)
+        first_row = 2
+    else:
+        batches = pq.ParquetFile(path).iter_batches(columns=[column], batch_size=1 << 20)
+        first_row = 1
+    for batch in batches:
+        values = pc.cast(batch.column(0), pa.string())
+        hits = np.flatnonzero(pc.is_in(values, value_set=pa.array(sorted(keys))).to_numpy(zero_copy_only=False))
+        for i in hits[: MAX_ROWS - len(found)]:
+            found.append((offset + int(i) + first_row, str(values[int(i)].as_py())))
+        offset += batch.num_rows
+        if len(found) >= MAX_ROWS:
+            break
+    return found
+
+
+# -- cells -> observations -> import -----------------------------------------------------------------------
+
+
+def _cells_to_rows(spec: Spec, cells: pd.DataFrame, hierarchy: Hierarchy, threshold: int, period: str,
+                   registered: dict[str, Indicator]) -> dict[str, pd.DataFrame]:
+    """Long observation rows per level: id, indicator, period, value, numerator, denominator, suppressed."""
+    parts = []
+    for item in spec.indicators:
+        code = item.code
+        frame = pd.DataFrame({"level": cells["level"], "id": cells["area"], "indicator": code, "period": period})
+        if item.count is not None:
+            frame["value"] = cells[f"{code}__n"].astype("int64").astype(float)
+            frame["numerator"] = frame["denominator"] = np.nan
+            frame["suppressed"] = False
+        elif item.share is not None:
+            num, den = cells[f"{code}__num"].astype(float), cells[f"{code}__den"].astype(float)
+            frame["numerator"], frame["denominator"] = num, den
+            frame["value"] = np.nan  # the import derives factor x numerator / denominator
+            frame["suppressed"] = False
+            frame = frame[den > 0]
+        else:
+            n = cells[f"{code}__count"].astype(float)
+            value = cells[f"{code}__sum"] / n if item.mean is not None else cells[f"{code}__median"]
+            frame["value"] = value.astype(float)
+            frame["numerator"] = frame["denominator"] = np.nan
+            frame["suppressed"] = (n > 0) & (n < threshold)
+            frame = frame[n > 0]
+        parts.append(frame)
+    rows = pd.concat(parts, ignore_index=True)
+    return {level: rows[rows["level"] == level].drop(columns="level") for level in hierarchy.levels}
+
+
+def _import(db: Database, city_slug: str, frames: dict[str, pd.DataFrame], hierarchy: Hierarchy,
+            provenance: MicrodataImportOptions, result: AggregationResult, *, dry_run: bool, user: str | None,
+            report: Progress) -> None:
+    """Validate every level (dry run), then import them: a refusal on any level imports nothing."""
+    with tempfile.TemporaryDirectory(prefix="bettercities-microdata-") as folder:
+        files = {}
+        for level, frame in frames.items():
+            path = Path(folder) / f"{level}.csv"
+            frame.to_csv(path, index=False, float_format="%.17g")
+            files[level] = path
+        stem = f"{provenance.data_file} [{Path(provenance.spec).name}"
+        for step in ("check", "import") if not dry_run else ("check",):
+            for done, (level, path) in enumerate(files.items(), start=1):
+                options = provenance.model_copy(update={"level": level})
+                imported = import_observations(db, city_slug, path, options, user=user,
+                                               file_name=f"{stem}, {level}]", dry_run=step == "check")
+                if step == "import" or dry_run:
+                    frame = frames[level]
+                    result.levels.append(LevelCount(level=level, areas=int(frame["id"].nunique()),
+                                                    observations=imported.observations,
+                                                    suppressed=int(frame["suppressed"].sum())))
+                    result.inserted += imported.inserted
+                    result.revised += imported.revised
+                    result.unchanged += imported.unchanged
+                    result.report.extend(imported.report.problems)
+                    if imported.batch_id is not None:
+                        result.batch_ids.append(imported.batch_id)
+                report(f"{'checked' if step == 'check' else 'imported'} level {level}", done, len(files))
+
