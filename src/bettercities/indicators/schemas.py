@@ -95,6 +95,9 @@ class AreaValue(BaseModel):
     estimated: bool = False
     suppressed: bool = False
     revision: int = 1
+    #: For the city's data team only: what the public sees instead of this raw value (``primary
+    #: (frequency)``, ``secondary``, ``perturbed``; see docs/privacy.md); ``None`` when published as is.
+    protection: str | None = None
 
 
 class SeriesPoint(BaseModel):
@@ -102,6 +105,8 @@ class SeriesPoint(BaseModel):
     value: float | None
     suppressed: bool = False
     provisional: bool = False
+    #: For the city's data team only: the protection mark of this raw value (see :class:`AreaValue`).
+    protection: str | None = None
 
 
 class Series(BaseModel):

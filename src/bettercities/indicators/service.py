@@ -25,7 +25,7 @@ from bettercities.indicators.schemas import (
     Series,
     SeriesPoint,
 )
-from bettercities.publication import Audience, publish_series, publish_values, withheld
+from bettercities.publication import Audience, protection, publish_series, publish_values, withheld
 
 DEFAULT_WEIGHT = "inhabitants"
 
@@ -204,7 +204,7 @@ def level_values(
         if aggregated is not None:
             frame, derived = aggregated, True
     by_area: dict[int, Any] = {int(r.area_id): r for r in frame.itertuples(index=False)}  # type: ignore[arg-type]
-    values = []
+    values: list[AreaValue] = []
     for area in areas:
         row = by_area.get(area.id)
         if row is None:
@@ -223,6 +223,11 @@ def level_values(
                 revision=int(row.revision),
             )
         )
+    # Disclosure control: the cells protection withholds or perturbs (computed once per data version).
+    marks = protection.marks(session, level.city_id)
+    values = protection.protect_values(
+        values, [marks.get((indicator.id, period.id, a.id)) for a in areas], audience=audience
+    )
     hidden = withheld(session, level.city_id, indicator.id, audience=audience, networks=networks)
     return publish_values(values, audience=audience, withheld=hidden), derived
 
@@ -303,7 +308,9 @@ def _combine_frame(
     result = combine(links, data, method=indicator.aggregation, factor=indicator.factor)
     flags = data.merge(links, on="source").groupby("target")
     result["provisional"] = flags["provisional"].any()
-    result["suppressed"] = flags["suppressed"].any()
+    # A suppressed child no longer blanks its parent: protection marks the parent when its value would
+    # reveal a withheld cell (secondary suppression, the weighted-mean rule).
+    result["suppressed"] = False
     result["estimated"] = True
     result["revision"] = 1
     result.loc[~result["complete"], "value"] = float("nan")
@@ -384,23 +391,31 @@ def city_values(
         factor=indicator.factor,
     )
     flags = keyed.groupby("period_id")
-    suppressed = flags["suppressed"].apply(lambda x: bool(x.fillna(False).astype(bool).any()))
     provisional = flags["provisional"].apply(lambda x: bool(x.fillna(False).astype(bool).any()))
     single = links.groupby("period_id").size() == 1
     points = []
     for period in periods:
         row = result.loc[period.id]
         value = _num(row["value"]) if row["complete"] else None
+        suppressed = False  # the city cell is withheld only where protection marks it (below)
         if single.get(period.id, False):  # a city-level area: its own stored value
-            value = _num(keyed.loc[keyed["period_id"] == period.id, "value"].iloc[0])
+            own = keyed.loc[keyed["period_id"] == period.id].iloc[0]
+            value, suppressed = (
+                _num(own["value"]),
+                bool(own["suppressed"]) if pd.notna(own["suppressed"]) else False,
+            )
         points.append(
             SeriesPoint(
                 period=period.code,
                 value=value,
-                suppressed=bool(suppressed.get(period.id, False)),
+                suppressed=suppressed,
                 provisional=bool(provisional.get(period.id, False)),
             )
         )
+    marks = protection.marks(session, city.id)
+    points = protection.protect_points(
+        points, [marks.get((indicator.id, p.id, None)) for p in periods], audience=audience
+    )
     hidden = withheld(session, city.id, indicator.id, audience=audience, networks=networks)
     return publish_series(
         Series(indicator=indicator.code, area_code=None, points=points), audience=audience, withheld=hidden
@@ -417,7 +432,7 @@ def area_series(
 ) -> Series:
     """The stored time series of ``indicator`` for ``area`` (current revisions)."""
     rows = session.execute(
-        select(Period.code, Observation.value, Observation.suppressed, Observation.provisional)
+        select(Period.code, Observation.value, Observation.suppressed, Observation.provisional, Period.id)
         .join(Period, Period.id == Observation.period_id)
         .where(
             Observation.area_id == area.id,
@@ -429,6 +444,10 @@ def area_series(
     points = [
         SeriesPoint(period=r[0], value=r[1], suppressed=bool(r[2]), provisional=bool(r[3])) for r in rows
     ]
+    marks = protection.marks(session, area.city_id)
+    points = protection.protect_points(
+        points, [marks.get((indicator.id, r[4], area.id)) for r in rows], audience=audience
+    )
     hidden = withheld(session, area.city_id, indicator.id, audience=audience, networks=networks)
     return publish_series(
         Series(indicator=indicator.code, area_code=area.code, points=points),

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from bettercities.areas.models import City
 from bettercities.audit.context import current_actor
-from bettercities.catalog.models import Dataset, DatasetIndicator
+from bettercities.catalog.models import Dataset
 from bettercities.core.errors import Conflict, NotFound
 from bettercities.indicators.models import Indicator, Period
+from bettercities.privacy import protection
 from bettercities.privacy.models import ProtectionKey, ProtectionRule, QuantityRelation
+from bettercities.privacy.queries import DEFAULT_RULE, RULE_FIELDS, rule_out, rules_by_indicator
 from bettercities.privacy.schemas import (
     Method,
     ProtectionReport,
@@ -28,25 +30,13 @@ from bettercities.privacy.schemas import (
     RuleOut,
     RuleSpec,
 )
+from bettercities.publication import protection as publication_protection
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from bettercities.privacy.cellkey import PTable
-
-#: The rule of a city without any: suppression of counts below 3 (safe by default).
-DEFAULT_RULE = RuleOut(method=Method.SUPPRESSION, threshold=3)
-
-_RULE_FIELDS = (
-    "method",
-    "threshold",
-    "zeros",
-    "interval_percent",
-    "dominance_n",
-    "dominance_k",
-    "p_percent",
-    "max_deviation",
-    "variance",
-    "js",
-)
+    from bettercities.publication.protection import CellKey, CellMark
 
 # -- rules -------------------------------------------------------------------------------------------------
 
@@ -94,34 +84,21 @@ def set_rule(session: Session, city: City, spec: RuleSpec) -> RuleOut:
     if rule is None:
         rule = ProtectionRule(city_id=city.id, indicator_id=indicator_id, dataset_id=dataset_id)
         session.add(rule)
-    for name in _RULE_FIELDS:
+    for name in RULE_FIELDS:
         value = getattr(spec, name)
         setattr(rule, name, value.value if isinstance(value, Method) else value)
     rule.created_by = current_actor().name
     if spec.method == Method.CELL_KEY:
         _ensure_key(session, city)
     session.flush()
-    return _rule_out(session, rule)
-
-
-def _rule_out(session: Session, rule: ProtectionRule) -> RuleOut:
-    indicator = session.get(Indicator, rule.indicator_id) if rule.indicator_id is not None else None
-    dataset = session.get(Dataset, rule.dataset_id) if rule.dataset_id is not None else None
-    return RuleOut(
-        id=rule.id,
-        indicator=indicator.code if indicator is not None else None,
-        dataset=dataset.code if dataset is not None else None,
-        created_by=rule.created_by,
-        created_at=rule.created_at,
-        **{name: getattr(rule, name) for name in _RULE_FIELDS},
-    )
+    return rule_out(session, rule)
 
 
 def list_rules(session: Session, city: City) -> list[RuleOut]:
     """The city's rules: its default first (the built-in one, ``id`` None, when it set none), then dataset
     rules, then indicator rules, each by code."""
     rules = [
-        _rule_out(session, r)
+        rule_out(session, r)
         for r in session.scalars(select(ProtectionRule).where(ProtectionRule.city_id == city.id))
     ]
     if not any(r.scope == "default" for r in rules):
@@ -141,39 +118,6 @@ def remove_rule(
         raise NotFound("protection rule", f"{city.slug}/{spec.scope}")
     session.delete(rule)
     session.flush()
-
-
-def rules_by_indicator(session: Session, city_id: int, indicator_ids: list[int]) -> dict[int, RuleOut]:
-    """The rule that applies to each indicator in city ``city_id``: its own, else its datasets' (the first by
-    dataset code when several datasets set rules), else the city's default, else :data:`DEFAULT_RULE`."""
-    stored = session.scalars(select(ProtectionRule).where(ProtectionRule.city_id == city_id)).all()
-    own = {r.indicator_id: r for r in stored if r.indicator_id is not None}
-    by_dataset = {r.dataset_id: r for r in stored if r.dataset_id is not None}
-    default = next((r for r in stored if r.indicator_id is None and r.dataset_id is None), None)
-    links: dict[int, list[tuple[str, int]]] = {}
-    if by_dataset:
-        for dataset_id, code, indicator_id in session.execute(
-            select(Dataset.id, Dataset.code, DatasetIndicator.indicator_id)
-            .join(DatasetIndicator, DatasetIndicator.dataset_id == Dataset.id)
-            .where(Dataset.id.in_(list(by_dataset)))
-        ):
-            links.setdefault(indicator_id, []).append((code, dataset_id))
-    out: dict[int, RuleOut] = {}
-    cache: dict[int, RuleOut] = {}
-
-    def converted(rule: ProtectionRule | None) -> RuleOut:
-        if rule is None:
-            return DEFAULT_RULE
-        if rule.id not in cache:
-            cache[rule.id] = _rule_out(session, rule)
-        return cache[rule.id]
-
-    for indicator_id in indicator_ids:
-        rule = own.get(indicator_id)
-        if rule is None and indicator_id in links:
-            rule = by_dataset[min(links[indicator_id])[1]]
-        out[indicator_id] = converted(rule or default)
-    return out
 
 
 # -- relations ---------------------------------------------------------------------------------------------
@@ -238,25 +182,24 @@ def _ensure_key(session: Session, city: City) -> None:
         session.flush()
 
 
-def city_secret(session: Session, city_id: int) -> bytes:
-    """The city's cell-key secret (set with its first cell-key rule). Never put it into any output."""
-    key = session.get(ProtectionKey, city_id)
-    if key is None:
-        raise Conflict(
-            "the city has a cell-key rule but no cell-key secret; set the rule again to create it"
-        )
-    return bytes(key.secret)
-
-
 def ptable_for(session: Session, city: City, indicator: Indicator) -> PTable | None:
     """The p-table that perturbs ``indicator`` in ``city`` (published for users), or ``None`` when the
     indicator is not protected by the cell-key method."""
-    from bettercities.privacy.cellkey import PTable
-
     rule = rules_by_indicator(session, city.id, [indicator.id])[indicator.id]
     if rule.method != Method.CELL_KEY:
         return None
+    from bettercities.privacy.cellkey import PTable
+
     return PTable.build(max_deviation=rule.max_deviation, variance=rule.variance, js=rule.js)
+
+
+# -- the publication step -------------------------------------------------------------------------------
+
+
+@publication_protection.protects
+def _marks(session: Session, city_id: int) -> Mapping[CellKey, CellMark]:
+    """The protector the publication step applies: the marks of the city at the current data version."""
+    return protection.protect(session, city_id).marks
 
 
 # -- report ------------------------------------------------------------------------------------------------
@@ -266,8 +209,6 @@ def report(session: Session, city: City, period: Period | None = None) -> Protec
     """What protection withholds and perturbs in ``city`` (in ``period``, or every period): per quantity and
     period the cells, primary cells by rule, secondary and perturbed cells; per period the solver's status
     and time. Computed (or taken from the cache of the current data version) like every output's."""
-    from bettercities.privacy import protection
-
     started = time.perf_counter()
     result = protection.protect(session, city.id)
     quantities = [q for q in result.quantities if period is None or q.period == period.code]
@@ -284,13 +225,11 @@ def report(session: Session, city: City, period: Period | None = None) -> Protec
 __all__ = [
     "DEFAULT_RULE",
     "add_relation",
-    "city_secret",
     "list_relations",
     "list_rules",
     "ptable_for",
     "remove_relation",
     "remove_rule",
     "report",
-    "rules_by_indicator",
     "set_rule",
 ]
