@@ -146,7 +146,7 @@ def protect(session: Session, city_id: int) -> Protection:
     """The protection of city ``city_id`` at the current data version, computed once per version and
     database in this process (concurrent callers wait for the first one's result)."""
     version = data_version(session)
-    key = (str(session.get_bind().url), city_id, version)
+    key = (str(session.get_bind().engine.url), city_id, version)
     with _lock:
         hit = key in _cache
     result: Protection = _memo(key, session, city_id)
@@ -520,8 +520,8 @@ class _Period:
         table = LinearTable(keys=tuple(keys), values=values, cost=cost, relations=tuple(relations))
         result = protect(table, primary, width)
         withheld = {keys[i] for i in np.flatnonzero(result.withheld)}
-        for i in np.flatnonzero(result.secondary):
-            reasons.setdefault(keys[i], Reason.SECONDARY.value)
+        for j in np.flatnonzero(result.secondary):
+            reasons.setdefault(keys[j], Reason.SECONDARY.value)
         return (
             withheld,
             {k: reasons.get(k, Reason.SECONDARY.value) for k in withheld},
