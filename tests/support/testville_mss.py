@@ -3,9 +3,11 @@ has a run to read in a small city: one status and one dynamics indicator (both `
 class thresholds chosen for these eight areas (not Berlin's).
 
 In 2022 the fixture's suppressed cell (``unemployment``, ``0102``; value 77.777) puts ``0102`` into status
-class 4 with negative dynamics (z = 2.6) and the other seven areas between z = -0.50 and -0.25; the public
-sees no class for ``0102`` (a suppressed input), so Berlin's rule chooses :data:`PUBLIC_CHOICE` for the
-public and also ``0102`` for the data team (:data:`INTERNAL_CHOICE`).
+class 4 with negative dynamics (z = 2.6) for the data team, and the other seven areas between z = -0.50 and
+-0.25. The public sees no class for ``0102`` nor for the planning area disclosure control withholds beside it
+(``0101``, so that 0102 cannot be recovered from its district); its classes come from the run's public
+result, computed on the six published areas only (z from -1.7 to 1.35), so Berlin's rule chooses
+:data:`PUBLIC_CHOICE` for the public and :data:`INTERNAL_CHOICE` for the data team.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ CONFIG = {
     },
 }
 
-PUBLIC_CHOICE = ["0202", "0203"]
+PUBLIC_CHOICE = ["0104", "0201", "0202", "0203"]
 INTERNAL_CHOICE = ["0102", "0202", "0203"]
 
 

@@ -50,7 +50,9 @@ class InputProvenance(BaseModel):
         default_factory=list, description="Areas of the level with no value for any indicator (left out)."
     )
     suppressed_areas: list[str] = Field(
-        default_factory=list, description="Areas with a suppressed input value (their results are withheld)."
+        default_factory=list,
+        description="Areas with an input value withheld from the public by disclosure control (their results "
+        "are withheld, and the run's public result is computed without them).",
     )
 
 
@@ -126,6 +128,14 @@ def index_input(
             names.setdefault(v.area_code, v.area_name)
             if v.suppressed:
                 suppressed.add(v.area_code)
+        if audience == Audience.INTERNAL:
+            # What the city's members (and so the public) see withheld: disclosure control withholds cells
+            # the data team sees with their values (secondary suppression, weighted means of withheld
+            # inputs); the run's public result leaves those areas out.
+            published, _ = indicator_service.level_values(
+                session, indicator, period_row, level_row, audience=Audience.MEMBER
+            )
+            suppressed.update(v.area_code for v in published if v.suppressed)
         revisions, imports = (
             ([], []) if derived else _sources(session, indicator.id, period_row.id, level_row.id)
         )

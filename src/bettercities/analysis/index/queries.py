@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bettercities.analysis.index import change, results
 from bettercities.analysis.index.change import ChangeView
@@ -45,9 +44,14 @@ class ChangePage(BaseModel):
     view: ChangeView | None = None
 
 
-def run_list(session: Session, slug: str) -> RunList:
-    """The stored index runs of city ``slug``, newest first."""
-    return RunList(city=slug, runs=results.list_runs(session, slug))
+def run_list(viewer: Viewer, slug: str) -> RunList:
+    """The stored index runs of city ``slug``, newest first, as the viewer's audience may see them (class
+    counts of the published areas only)."""
+    city_id = areas.get_city(viewer.session, slug).id
+    runs = results.list_runs(
+        viewer.session, slug, audience=viewer.audience(city_id), networks=viewer.networks(city_id)
+    )
+    return RunList(city=slug, runs=runs)
 
 
 def run_audience(viewer: Viewer, run_id: int) -> Audience:
@@ -112,7 +116,8 @@ def change_page(
 ) -> ChangePage:
     """The change page of city ``slug``: both runs chosen, or neither for the newest pair of one method."""
     session = viewer.session
-    audience = viewer.audience(areas.get_city(session, slug).id)
+    city_id = areas.get_city(session, slug).id
+    audience = viewer.audience(city_id)
     if (before is None) != (after is None):
         raise InvalidInput("choose both runs to compare (before and after), or neither for the newest pair")
     pair = (before, after) if before is not None and after is not None else change.default_pair(session, slug)
@@ -123,7 +128,7 @@ def change_page(
         )
     return ChangePage(
         city=slug,
-        runs=results.list_runs(session, slug),
+        runs=results.list_runs(session, slug, audience=audience, networks=viewer.networks(city_id)),
         crosswalks=change.crosswalk_codes(session, slug),
         view=view,
     )

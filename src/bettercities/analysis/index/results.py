@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -35,7 +35,8 @@ from bettercities.analysis.index.schemas import (
 from bettercities.analysis.index.service import compute_index
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
-from bettercities.core.errors import NotFound
+from bettercities.core.errors import InvalidInput, NotFound
+from bettercities.core.problems import Report
 from bettercities.core.timestamps import UtcDateTime
 from bettercities.indicators.models import Indicator
 from bettercities.publication import Audience, publish_scores, withheld_indicators
@@ -54,8 +55,19 @@ class RunSummary(BaseModel):
     user: str | None
     version: str
     areas: int
-    scored: int
-    class_counts: dict[str, list[ClassCount]] = Field(default_factory=dict)
+    scored: int = Field(
+        description="Scored areas (for the public: scored areas whose results are published)."
+    )
+    class_counts: dict[str, list[ClassCount]] = Field(
+        default_factory=dict,
+        description="Scored areas per class, per index part; for every audience but the city's data team "
+        "only the areas whose results are published (see ``withheld``).",
+    )
+    withheld: int = Field(
+        default=0,
+        description="Areas whose results are withheld from this audience (an input value withheld by "
+        "disclosure control, or an input indicator not published for it); counted in no class.",
+    )
 
 
 class StoredRun(RunSummary):
@@ -65,6 +77,12 @@ class StoredRun(RunSummary):
     inputs: InputProvenance
     result: IndexResult
     names: dict[str, str | None] = Field(default_factory=dict, description="Area names by code.")
+    public: IndexResult | None = Field(
+        default=None,
+        exclude=True,
+        description="The result computed without the areas in ``inputs.suppressed_areas`` (what every "
+        "audience but the data team sees); None when no area was withheld or for runs stored before.",
+    )
 
 
 def _score_columns(score: AreaScore) -> dict[str, Any]:
@@ -88,9 +106,16 @@ def store_result(
     name: str,
     inputs: InputProvenance,
     user: str | None = None,
+    public: IndexResult | None = None,
 ) -> IndexRun:
-    """Write ``result`` as a new run of ``city`` (one row per area); returns the run."""
+    """Write ``result`` as a new run of ``city`` (one row per area); returns the run.
+
+    ``public`` is the result computed without the areas whose inputs are withheld from the public (see
+    :func:`public_result`); it is kept in the run's summary and shown to every audience but the data team.
+    """
     summary = result.model_dump(mode="json", include={"input", "columns", "class_counts", "breaks", "report"})
+    if public is not None:
+        summary[PUBLIC_KEY] = public.model_dump(mode="json", include=_PUBLIC_FIELDS)
     run = IndexRun(
         city_id=city.id,
         name=name,
@@ -172,8 +197,45 @@ def run_index(
         name=name or f"{config.name} {provenance.period}",
         inputs=provenance,
         user=user,
+        public=public_result(data, config, result, population_column=population),
     )
     return get_run(session, run.id)
+
+
+#: The key of the public result in a run's stored summary, and the fields kept of it.
+PUBLIC_KEY = "public"
+_PUBLIC_FIELDS = {"areas", "class_counts", "breaks", "report"}
+#: The note of an area whose result is withheld from an audience.
+WITHHELD_NOTE = "withheld (a suppressed input value)"
+
+
+def public_result(
+    data: IndexInput, config: IndexConfigBase, result: IndexResult, *, population_column: str | None
+) -> IndexResult | None:
+    """The index as the public may see it: computed on the input without the areas that have an input value
+    withheld from the public (``data.provenance.suppressed_areas``), or ``None`` when there are none.
+
+    Standardisation (z-scores, ranks, min-max) and derived class breaks use every area of the input, so the
+    published areas' index values, classes and class counts of the full result depend on the withheld
+    values; the public result depends on published values only. When it cannot be computed (the published
+    areas do not form a valid input) every area is withheld (an empty result).
+    """
+    withheld = set(data.provenance.suppressed_areas)
+    if not withheld:
+        return None
+    frame = data.frame[~data.frame[data.id_column].isin(withheld)].reset_index(drop=True)
+    try:
+        found = compute_index(
+            frame,
+            config=config,
+            id_column=data.id_column,
+            population_column=population_column,
+            source=result.input.source,
+            sha256=result.input.sha256,
+        )
+    except InvalidInput:
+        return result.model_copy(update={"areas": [], "class_counts": {}, "breaks": {}, "report": Report()})
+    return found.model_copy(update={"computed_at": result.computed_at, "input": result.input})
 
 
 def _summary(run: IndexRun, city: str) -> dict[str, Any]:
@@ -193,13 +255,29 @@ def _summary(run: IndexRun, city: str) -> dict[str, Any]:
     }
 
 
-def list_runs(session: Session, city: str | None = None) -> list[RunSummary]:
-    """Stored runs, newest first (of one city, or of all)."""
+def list_runs(
+    session: Session,
+    city: str | None = None,
+    *,
+    audience: Audience = Audience.INTERNAL,
+    networks: frozenset[int] = frozenset(),
+) -> list[RunSummary]:
+    """Stored runs, newest first (of one city, or of all), as ``audience`` may see them (class counts of the
+    published areas only, :func:`published_run`)."""
     query = select(IndexRun, City.slug).join(City, City.id == IndexRun.city_id)
     if city is not None:
         query = query.where(City.id == areas.get_city(session, city).id)
     rows = session.execute(query.order_by(IndexRun.computed_at.desc(), IndexRun.id.desc())).all()
-    return [RunSummary.model_validate(_summary(run, slug)) for run, slug in rows]
+    if audience == Audience.INTERNAL:
+        return [RunSummary.model_validate(_summary(run, slug)) for run, slug in rows]
+    return [
+        RunSummary.model_validate(
+            published_run(session, get_run(session, run.id), audience, networks).model_dump(
+                include=set(RunSummary.model_fields)
+            )
+        )
+        for run, _ in rows
+    ]
 
 
 def get_run(session: Session, run_id: int) -> StoredRun:
@@ -215,9 +293,11 @@ def get_run(session: Session, run_id: int) -> StoredRun:
         select(IndexRunArea).where(IndexRunArea.run_id == run.id).order_by(IndexRunArea.area_code)
     ).all()
     config = json.loads(run.config)
+    summary = json.loads(run.summary)
+    public_summary = summary.pop(PUBLIC_KEY, None)
     result = IndexResult.model_validate(
         {
-            **json.loads(run.summary),
+            **summary,
             "method": run.method,
             "config": config,
             "computed_at": run.computed_at,
@@ -225,6 +305,19 @@ def get_run(session: Session, run_id: int) -> StoredRun:
             "areas": [score_type.model_validate_json(a.detail or "{}") for a in stored],
         }
     )
+    public = None
+    if public_summary is not None:
+        public = result.model_copy(
+            update={
+                "areas": [score_type.model_validate(a) for a in public_summary["areas"]],
+                "class_counts": {
+                    k: [ClassCount.model_validate(c) for c in v]
+                    for k, v in public_summary["class_counts"].items()
+                },
+                "breaks": public_summary["breaks"],
+                "report": Report.model_validate(public_summary["report"]),
+            }
+        )
     city = areas.get_city(session, slug)
     level = areas.get_level(session, city, run.level_code)
     names = {a.code: a.name for a in areas.areas_of_level(session, level)}
@@ -235,6 +328,7 @@ def get_run(session: Session, run_id: int) -> StoredRun:
             "inputs": InputProvenance.model_validate_json(run.inputs),
             "result": result,
             "names": {a.area_id: names.get(a.area_id) for a in result.areas},
+            "public": public,
         }
     )
 
@@ -258,19 +352,59 @@ def withheld_inputs(
 def published_run(
     session: Session, run: StoredRun, audience: Audience, networks: frozenset[int] = frozenset()
 ) -> StoredRun:
-    """``run`` as ``audience`` may see it. When an input indicator is withheld from ``audience``
-    (:func:`withheld_inputs`), every area counts as having a withheld input (``inputs.suppressed_areas``,
-    which every view and export blanks for audiences but the data team) and the class breaks, derived
-    from the values, are left out; otherwise ``run`` itself."""
-    if not withheld_inputs(session, run, audience, networks):
+    """``run`` as ``audience`` may see it; the city's data team sees ``run`` itself.
+
+    - When an input indicator is withheld from ``audience`` (:func:`withheld_inputs`), every area counts as
+      having a withheld input (``inputs.suppressed_areas``): no area's result, class, class break or problem
+      is shown, and every class count is 0.
+    - When some areas have an input value withheld by disclosure control, the result is the run's public
+      result (:func:`public_result`, computed without them), and those areas are listed without values.
+
+    The class counts, ``scored`` and ``withheld`` then tally the published areas only, so nothing the run
+    publishes depends on a withheld value (runs stored before public results existed keep their full
+    result's index values for the published areas).
+    """
+    if audience == Audience.INTERNAL:
         return run
-    every_area = sorted(a.area_id for a in run.result.areas)
+    every = sorted(a.area_id for a in run.result.areas)
+    if withheld_inputs(session, run, audience, networks):
+        hidden = set(every)
+        result = run.result.model_copy(update={"breaks": {}, "report": Report()})
+        inputs = run.inputs.model_copy(update={"suppressed_areas": every})
+    elif run.inputs.suppressed_areas:
+        hidden = set(run.inputs.suppressed_areas).intersection(every)
+        result = run.public if run.public is not None else run.result
+        inputs = run.inputs
+    else:
+        return run
+    score_type = type(get_method(run.method).unscored("-", None, "-"))
+    published = {a.area_id: a for a in result.areas if a.area_id not in hidden}
+    shown = [
+        published.get(a.area_id) or score_type(area_id=a.area_id, scored=False, note=WITHHELD_NOTE)
+        for a in run.result.areas
+    ]
+    counts = {part: _tally(part, classes, shown) for part, classes in result.class_counts.items()}
     return run.model_copy(
         update={
-            "inputs": run.inputs.model_copy(update={"suppressed_areas": every_area}),
-            "result": run.result.model_copy(update={"breaks": {}}),
+            "inputs": inputs,
+            "result": result.model_copy(update={"areas": shown, "class_counts": counts}),
+            "scored": sum(a.scored for a in shown),
+            "class_counts": counts,
+            "withheld": len(hidden),
+            "public": None,
         }
     )
+
+
+def _tally(part: str, classes: list[ClassCount], shown: Sequence[AreaScore]) -> list[ClassCount]:
+    """The class counts of index part ``part`` over the scored areas of ``shown``."""
+    attr = "class_code" if isinstance(shown[0] if shown else None, CompositeAreaScore) else f"{part}_class"
+    found: dict[str, int] = {}
+    for area in shown:
+        code = getattr(area, attr, None) if area.scored else None
+        if code is not None:
+            found[code] = found.get(code, 0) + 1
+    return [c.model_copy(update={"count": found.get(c.code, 0)}) for c in classes]
 
 
 def delete_run(session: Session, run_id: int) -> None:
@@ -335,8 +469,10 @@ def run_robustness(
     replicates: int = 200,
     seed: int = 1,
     memo: Memo | None = None,
+    audience: Audience = Audience.INTERNAL,
 ) -> RobustnessResult | None:
-    """Robustness of a stored run's classes (``None`` when nothing is scored), memoised by ``memo``.
+    """Robustness of a stored run's classes (``None`` when nothing is scored), memoised by ``memo``; for
+    ``audience`` other than the data team, of the run's published result (:func:`published_run`).
 
     Robustness is derived from the stored run alone (its components, configuration and breaks), and a
     stored run is never changed in place (only deleted), so a memo keyed by run, options and the data
@@ -345,29 +481,16 @@ def run_robustness(
     """
 
     def compute() -> RobustnessResult | None:
-        run = get_run(session, run_id)
+        run = published_run(session, get_run(session, run_id), audience)
         if not run.result.scored:
             return None
         return robustness(run.result, distance=distance, replicates=replicates, seed=seed)
 
     if memo is None:
         return compute()
-    found: RobustnessResult | None = memo(("index-robustness", run_id, distance, replicates, seed), compute)
+    key = ("index-robustness", run_id, distance, replicates, seed, audience.value)
+    found: RobustnessResult | None = memo(key, compute)
     return found
-
-
-def _published_run(run: StoredRun, withheld: set[str], audience: Audience) -> StoredRun:
-    """``run`` with the scores of areas whose inputs include a suppressed value blanked for ``audience``."""
-    if audience == Audience.INTERNAL or not withheld:
-        return run
-    score_type = type(get_method(run.method).unscored("-", None, "-"))
-    blank = [
-        score_type(area_id=a.area_id, scored=False, note="withheld (a suppressed input value)")
-        if a.area_id in withheld
-        else a
-        for a in run.result.areas
-    ]
-    return run.model_copy(update={"result": run.result.model_copy(update={"areas": blank})})
 
 
 def run_view(
@@ -394,7 +517,7 @@ def run_view(
     found = None
     if not restricted:  # robustness (its summary too) derives from the values
         found = run_robustness(
-            session, run_id, distance=distance, replicates=replicates, seed=seed, memo=memo
+            session, run_id, distance=distance, replicates=replicates, seed=seed, memo=memo, audience=audience
         )
     if found is not None and audience != Audience.INTERNAL and withheld:
         found = found.model_copy(update={"areas": [a for a in found.areas if a.area_id not in withheld]})
@@ -429,7 +552,7 @@ def run_view(
             tally[code] = tally.get(code, 0) + 1
     palette = _palette(list(labels), colours)
     return RunView(
-        run=_published_run(run, withheld, audience),
+        run=run,
         view=view,
         classes=[
             MapClass(code=c, label=lb, colour=palette[c], count=tally.get(c, 0)) for c, lb in labels.items()

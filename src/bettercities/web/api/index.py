@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from bettercities.analysis.index import queries, results
+from bettercities.analysis.index import queries
 from bettercities.analysis.index.change import ChangeView
 from bettercities.analysis.index.results import RunSummary, RunView
 from bettercities.web.deps import (
@@ -15,7 +15,6 @@ from bettercities.web.deps import (
     IndexPart,
     IndexView,
     ReaderDep,
-    SessionDep,
     ThresholdDistance,
 )
 from bettercities.web.errors import PROBLEM_RESPONSES
@@ -26,8 +25,8 @@ router = APIRouter(prefix="/api", tags=["analysis"], responses=PROBLEM_RESPONSES
 @router.get(
     "/cities/{slug}/index-runs", response_model=list[RunSummary], summary="Stored index runs of a city"
 )
-def list_runs(slug: str, session: SessionDep) -> list[RunSummary]:
-    return results.list_runs(session, slug)
+def list_runs(slug: str, reader: ReaderDep) -> list[RunSummary]:
+    return queries.run_list(reader, slug).runs
 
 
 @router.get("/index-runs/{run_id}", response_model=RunView, summary="A stored index run with robustness")

@@ -21,7 +21,6 @@ from bettercities.web.deps import (
     IndexView,
     Lang,
     ReaderDep,
-    SessionDep,
     TemplatesDep,
     ThresholdDistance,
 )
@@ -33,18 +32,17 @@ router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/cities/{slug}/index-runs.json", response_model=RunList, summary="Index runs page (JSON twin)")
-def runs_json(slug: str, session: SessionDep) -> RunList:
-    return queries.run_list(session, slug)
+def runs_json(slug: str, reader: ReaderDep) -> RunList:
+    return queries.run_list(reader, slug)
 
 
 @router.get("/cities/{slug}/index-runs", response_class=HTMLResponse, include_in_schema=False)
 def runs_page(
-    request: Request, slug: str, session: SessionDep, lang: Lang, templates: TemplatesDep
+    request: Request, slug: str, reader: ReaderDep, lang: Lang, templates: TemplatesDep
 ) -> HTMLResponse:
-    city = areas.get_city(session, slug)
-    return templates.render(
-        request, "index/list.html", lang=lang, state={}, city=city, runs=results.list_runs(session, slug)
-    )
+    city = areas.get_city(reader.session, slug)
+    runs = queries.run_list(reader, slug).runs
+    return templates.render(request, "index/list.html", lang=lang, state={}, city=city, runs=runs)
 
 
 # The change routes come before ``/index-runs/{run_id}``, which would otherwise take ``change`` for a run id.
