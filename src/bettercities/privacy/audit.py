@@ -135,28 +135,60 @@ def exposed(
     result = set(np.flatnonzero(primary_mask & ~mask).tolist())
     wanted = primary_mask & mask
     for problem in _problems(table, mask, wanted):
-        low = table.values[problem.cells].copy()
-        high = low.copy()
-        for position in np.flatnonzero(wanted[problem.cells]):
-            cell = problem.cells[position]
-            for maximise in (True, False):
-                if high[position] - low[position] >= need[cell]:
-                    break
-                value = problem.bound(position, maximise=maximise)
-                if problem.last is not None:
-                    np.minimum(low, problem.last, out=low)
-                    np.maximum(high, problem.last, out=high)
-                if maximise:
-                    high[position] = max(high[position], value)
-                else:
-                    low[position] = min(low[position], value)
-            if not high[position] - low[position] >= need[cell]:
-                result.add(int(cell))
+        positions = np.flatnonzero(wanted[problem.cells])
+        if problem.closed_form:
+            for position in positions:
+                lo, hi = problem.bound(position, maximise=False), problem.bound(position, maximise=True)
+                if not hi - lo >= need[problem.cells[position]]:
+                    result.add(int(problem.cells[position]))
+            continue
+        result.update(_exposed_in(problem, table.values[problem.cells], need[problem.cells], positions))
     return np.array(sorted(result), dtype=np.intp)
 
 
+def _exposed_in(problem: _Problem, values: FloatArray, need: FloatArray, positions: IntArray) -> list[int]:
+    """Exposed cells of one component solved by LP.
+
+    Each cell is capped at ``value +- need`` while it is pushed (a point of the capped program is a point
+    of the original one, and reaching the cap proves the width). Two joint programs first push all wanted
+    cells up, then all down, together; most cells of a large component are proven safe by them, and only
+    the others get programs of their own.
+    """
+    low = values.copy()
+    high = values.copy()
+
+    def push(cells: IntArray, maximise: bool) -> None:
+        bounds = problem.bounds.copy()
+        if maximise:
+            bounds[cells, 1] = np.minimum(bounds[cells, 1], values[cells] + need[cells])
+        else:
+            bounds[cells, 0] = np.maximum(bounds[cells, 0], values[cells] - need[cells])
+        c = np.zeros(values.size)
+        c[cells] = -1.0 if maximise else 1.0
+        point = problem.solve(c, bounds)
+        np.minimum(low, point, out=low)
+        np.maximum(high, point, out=high)
+
+    if positions.size > 1:
+        push(positions, maximise=True)
+        push(positions, maximise=False)
+    exposed: list[int] = []
+    for position in positions:
+        for maximise in (True, False):
+            if high[position] - low[position] >= need[position]:
+                break
+            push(np.array([position]), maximise)
+        if not high[position] - low[position] >= need[position]:
+            exposed.append(int(problem.cells[position]))
+    return exposed
+
+
+class _Unbounded(Exception):
+    """The program has no finite optimum."""
+
+
 class _Problem:
-    """The linear program of one component; remembers the last optimal point it found."""
+    """The linear program of one component."""
 
     def __init__(self, table: LinearTable, component: Component, mask: BoolArray) -> None:
         self.cells = component.cells
@@ -165,33 +197,37 @@ class _Problem:
         self.a_eq = rows[:, self.cells].toarray()
         self.b_eq = -(rows @ published)
         self.bounds = np.column_stack([table.lower_bounds[self.cells], table.upper_bounds[self.cells]])
-        self.last: FloatArray | None = None
+
+    @property
+    def closed_form(self) -> bool:
+        """Whether the component is one relation or one cell (intervals without an LP)."""
+        return self.a_eq.shape[0] <= 1 or self.cells.size == 1
 
     def bound(self, position: int | np.integer, *, maximise: bool) -> float:
-        """Minimum or maximum of one cell; ``last`` becomes an optimal point (None if not computed)."""
-        self.last = None
-        if self.a_eq.shape[0] <= 1 or self.cells.size == 1:
+        """Minimum or maximum of one cell over the component's feasible tables."""
+        if self.closed_form:
             return self._closed_form(position)[1 if maximise else 0]
         c = np.zeros(self.cells.size)
         c[position] = -1.0 if maximise else 1.0
-        res = linprog(c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=self.bounds, method="highs")
+        try:
+            return float(self.solve(c, self.bounds)[position])
+        except _Unbounded:
+            return np.inf if maximise else -np.inf
+
+    def solve(self, c: FloatArray, bounds: FloatArray) -> FloatArray:
+        """An optimal point of ``min c x`` over the component; raises ``_Unbounded``."""
+        res = linprog(c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=bounds, method="highs")
         if res.status == 4 and "unbounded" in res.message.lower():
             # presolve could not tell infeasible from unbounded; the true values are feasible, so the
             # simplex without presolve will say unbounded (or find the optimum)
             res = linprog(
-                c,
-                A_eq=self.a_eq,
-                b_eq=self.b_eq,
-                bounds=self.bounds,
-                method="highs",
-                options={"presolve": False},
+                c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=bounds, method="highs", options={"presolve": False}
             )
         if res.status == 3:
-            return np.inf if maximise else -np.inf
+            raise _Unbounded
         if res.status != 0:
             raise RuntimeError(f"audit LP for a component of {self.cells.size} cells failed: {res.message}")
-        self.last = np.asarray(res.x, dtype=np.float64)
-        return float(res.x[position])
+        return np.asarray(res.x, dtype=np.float64)
 
     def _closed_form(self, position: int | np.integer) -> tuple[float, float]:
         r"""The interval without an LP: a component of one relation, or of one cell.

@@ -1,0 +1,324 @@
+r"""Secondary (complementary) suppression: which further cells to withhold so that no primary cell is exposed.
+
+The pattern is chosen by a mixed-integer program solved with HiGHS (``scipy.optimize.milp``) and then
+verified by the attacker's audit (:mod:`.audit`); cells are added by cuts until the audit passes. The
+approach is the classical one of Fischetti and Salazar-González ("Models and algorithms for optimizing
+cell suppression in tabular data with linear constraints", JASA 95, 2000) in a simplified form: a small
+MILP with necessary conditions, and the exact LP check as the separation step (Hundepool et al.,
+*Statistical Disclosure Control*, Wiley 2012, 4.3 and 4.4; τ-ARGUS "Modular"/"Optimal" methods).
+
+The MILP, with a binary :math:`s_j` per candidate cell (1 = withheld) and cost :math:`c_j`:
+
+.. math::
+
+    \min \sum_j c_j s_j \quad \text{s.t.}\quad
+    s_p = 1 \;(p \text{ primary}), \qquad
+    s_c \le \sum_{j \in r,\, j \ne c} s_j \;(c \in r), \qquad
+    \sum_{j \in r,\, j \ne p} \kappa_{rj} s_j \ge
+    \min\Bigl(w_p - v_p, \sum_{j \in r,\, j \ne p} \kappa_{rj}\Bigr) \;(p \in r),
+
+plus the cuts added after each audit. The second family says that a relation never has exactly one
+withheld cell (that cell would be its published cells' difference). The third is the protection capacity
+of primary cell :math:`p` (value :math:`v_p`, required width :math:`w_p`) in relation :math:`r`: with the
+relation's other cells published except the withheld ones, the attacker's interval of :math:`p` reaches
+down to 0 (a room of :math:`v_p`, the a-priori lower bound) and up by at most what the other withheld cells
+can give back by falling to 0, :math:`\kappa_{rj} = |a_{rj}| v_j / |a_{rp}|` (the cell's value in units of
+:math:`p` through the relation's coefficients :math:`a`; a zero cell gives nothing). For one relation whose
+total is published this is exactly the condition :math:`hi - lo \ge w_p`; elsewhere it is a necessary-style
+heuristic, which is why the audit decides. The right-hand side is capped at what the relation can give, so
+the program stays feasible; the audit catches what the cap lets through.
+
+The cut after an audit: if primary cell :math:`p` is exposed under pattern :math:`W`, let :math:`C` be its
+component of withheld cells and :math:`N(C)` the cells of the relations touching :math:`C`. Every safe
+pattern withholds a cell of :math:`N(C) \setminus W`: a pattern that withholds none of them gives
+:math:`p` a component inside :math:`C` whose LP is the LP under :math:`W` with more cells fixed, so its
+interval is no wider. Hence :math:`\sum_{j \in N(C) \setminus W} s_j \ge 1` removes no safe pattern.
+
+Only cells of relations that contain a primary cell get variables at first; the cells of a cut join. The
+never-alone constraint is imposed on the relations whose cells all have variables (imposing it on the others
+would forbid complements whose partners have no variable yet); a complement left alone in another relation
+is found by the audit and cut away.
+
+If the rounds run out, or the solver fails or stops at its time limit without a solution, the fallback
+withholds every cell of the relations touching each exposed component and repeats until the audit passes.
+With the default bounds (0 and no upper bound) and positive weights this ends at the latest when a whole
+connected part of the table is withheld, where only the scale-free relations remain.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from bettercities.privacy import audit
+from bettercities.privacy.tables import LinearTable
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+Status = Literal["optimal", "feasible", "fallback"]
+
+
+@dataclass(frozen=True, eq=False)
+class Suppression:
+    """A protected pattern: which cells are withheld, which of them as complements, and how it was found.
+
+    ``status`` is ``"optimal"`` when every MILP was solved to optimality and the last one passed the audit,
+    ``"feasible"`` when a solve stopped at the time limit with a solution that (after cuts) passed the
+    audit, ``"fallback"`` when whole relations were withheld; ``iterations`` counts the MILP solves.
+    """
+
+    withheld: BoolArray
+    secondary: BoolArray
+    iterations: int
+    status: Status
+
+
+def protect(
+    table: LinearTable,
+    primary: npt.ArrayLike,
+    width: npt.ArrayLike,
+    *,
+    time_limit: float = 10.0,
+    max_rounds: int = 20,
+) -> Suppression:
+    """Choose complementary cells so that every primary cell keeps its protection interval.
+
+    Parameters
+    ----------
+    table
+        Cells, values, costs (what withholding each costs; make totals expensive to keep them
+        published) and relations.
+    primary
+        Boolean mask of the primary (sensitive) cells; all are withheld.
+    width
+        Required width of each primary cell's attacker interval (see :func:`.primary.required_width`);
+        a scalar or an array of the table's length.
+    time_limit
+        Seconds for all MILP solves together.
+    max_rounds
+        MILP solves (each followed by an audit and cuts) before the fallback.
+
+    Returns
+    -------
+    Suppression
+        Guaranteed: ``audit.exposed(table, result.withheld, primary, width)`` is empty. If even withholding
+        every related cell cannot protect a cell (the a-priori bounds and relations alone determine it),
+        a ``ValueError`` names the cell.
+
+    Examples
+    --------
+    >>> from bettercities.privacy.tables import LinearTable, Relation
+    >>> t = LinearTable(keys=("district", "a", "b", "c"), values=np.array([17.0, 2.0, 5.0, 10.0]),
+    ...                 cost=np.array([100.0, 2.0, 5.0, 10.0]), relations=(Relation(0, (1, 2, 3)),))
+    >>> result = protect(t, np.array([False, True, False, False]), 3.0)
+    >>> result.withheld.tolist(), result.status
+    ([False, True, True, False], 'optimal')
+    """
+    if max_rounds < 0 or time_limit < 0:
+        raise ValueError("max_rounds and time_limit must be >= 0")
+    n = len(table)
+    primary_mask = np.asarray(primary)
+    if primary_mask.dtype != np.bool_ or primary_mask.shape != (n,):
+        raise ValueError(f"primary must be a boolean mask of shape ({n},)")
+    widths = np.array(np.broadcast_to(np.asarray(width, dtype=np.float64), (n,)))
+    if np.any(np.isnan(widths[primary_mask])) or np.any(widths[primary_mask] < 0):
+        raise ValueError("width must be >= 0 for every primary cell")
+    if not primary_mask.any():
+        empty = np.zeros(n, dtype=np.bool_)
+        return Suppression(withheld=empty, secondary=empty.copy(), iterations=0, status="optimal")
+
+    incidence = sparse.csr_array(table.matrix != 0, dtype=np.int8)
+    by_cell = sparse.csr_array(incidence.T)
+    candidate = primary_mask | _neighbourhood(incidence, by_cell, primary_mask)
+    cuts: list[IntArray] = []
+    withheld = primary_mask.copy()
+    status: Status = "optimal"
+    started = time.monotonic()
+    rounds = 0
+    while rounds < max_rounds:
+        remaining = time_limit - (time.monotonic() - started)
+        if remaining <= 0:
+            break
+        rounds += 1
+        solved = _solve(table, incidence, primary_mask, widths, candidate, cuts, remaining)
+        if solved is None:
+            break
+        selection, optimal = solved
+        if not optimal:
+            status = "feasible"
+        withheld = primary_mask | selection
+        exposed = audit.exposed(table, withheld, primary_mask, widths)
+        if exposed.size == 0:
+            return _result(withheld, primary_mask, rounds, status)
+        new_cuts = _cuts(table, incidence, by_cell, withheld, exposed)
+        if new_cuts is None:
+            break
+        for cut in new_cuts:
+            cuts.append(cut)
+            candidate[cut] = True
+    return _fallback(table, incidence, by_cell, withheld, primary_mask, widths, rounds)
+
+
+def _solve(
+    table: LinearTable,
+    incidence: sparse.csr_array,
+    primary: BoolArray,
+    widths: FloatArray,
+    candidate: BoolArray,
+    cuts: list[IntArray],
+    time_limit: float,
+) -> tuple[BoolArray, bool] | None:
+    """One MILP over the candidate cells; the selection and whether it is optimal, or None."""
+    n = len(table)
+    cells = np.flatnonzero(candidate)
+    column = np.full(n, -1, dtype=np.intp)
+    column[cells] = np.arange(cells.size)
+    touched = np.flatnonzero(incidence[:, cells].sum(axis=1) > 0)
+    sizes = np.diff(incidence.indptr)
+    inside = np.asarray(incidence[touched][:, cells].sum(axis=1)).ravel()
+    closed = touched[inside == sizes[touched]]
+    k, m = cells.size, closed.size
+
+    rows: list[int] = []
+    cols: list[int] = []
+    data: list[float] = []
+    lower: list[float] = []
+    upper: list[float] = []
+
+    def add(entries: list[tuple[int, float]], lo: float, hi: float) -> None:
+        row = len(lower)
+        for col, value in entries:
+            rows.append(row)
+            cols.append(col)
+            data.append(value)
+        lower.append(lo)
+        upper.append(hi)
+
+    # never alone: t_r = sum_{j in r} s_j and 2 s_c - t_r <= 0 (linear in the relation's size)
+    for position, relation in enumerate(closed):
+        members = column[incidence.indices[incidence.indptr[relation] : incidence.indptr[relation + 1]]]
+        t = k + position
+        add([(int(j), 1.0) for j in members] + [(t, -1.0)], 0.0, 0.0)
+        for j in members:
+            add([(int(j), 2.0), (t, -1.0)], -np.inf, 0.0)
+
+    # protection capacity of every primary cell in every relation that contains it
+    matrix = table.matrix
+    for p in np.flatnonzero(primary):
+        need = widths[p] - table.values[p]
+        if need <= audit.TOLERANCE:
+            continue
+        for relation in matrix[:, [p]].nonzero()[0]:
+            start, stop = matrix.indptr[relation], matrix.indptr[relation + 1]
+            members = matrix.indices[start:stop]
+            coefficients = matrix.data[start:stop]
+            a_p = abs(coefficients[members == p][0])
+            others = members != p
+            capacity = np.abs(coefficients[others]) * np.maximum(table.values[members[others]], 0.0) / a_p
+            available = float(capacity.sum())
+            entries = [
+                (int(column[j]), float(c)) for j, c in zip(members[others], capacity, strict=True) if c > 0
+            ]
+            if entries and available > 0:
+                add(entries, min(need, available) * (1 - 1e-9), np.inf)
+
+    for cut in cuts:
+        add([(int(column[j]), 1.0) for j in cut], 1.0, np.inf)
+
+    variables = k + m
+    objective = np.concatenate([table.cost[cells], np.zeros(m)])
+    lb = np.concatenate([primary[cells].astype(np.float64), np.zeros(m)])
+    sizes_closed = sizes[closed].astype(np.float64)
+    ub = np.concatenate([np.ones(k), sizes_closed])
+    integrality = np.concatenate([np.ones(k), np.zeros(m)])
+    constraints = []
+    if lower:
+        a = sparse.csr_array((data, (rows, cols)), shape=(len(lower), variables))
+        constraints.append(LinearConstraint(a, np.array(lower), np.array(upper)))
+    result = milp(
+        objective,
+        integrality=integrality,
+        bounds=Bounds(lb, ub),
+        constraints=constraints,
+        options={"time_limit": max(time_limit, 1e-3), "disp": False},
+    )
+    if result.x is None or result.status not in (0, 1):
+        return None
+    selection = np.zeros(n, dtype=np.bool_)
+    selection[cells] = np.asarray(result.x[:k]) > 0.5
+    return selection, result.status == 0
+
+
+def _cuts(
+    table: LinearTable,
+    incidence: sparse.csr_array,
+    by_cell: sparse.csr_array,
+    withheld: BoolArray,
+    exposed: IntArray,
+) -> list[IntArray] | None:
+    """One cut per component with an exposed cell; None when a component has no cell left to add."""
+    cuts: list[IntArray] = []
+    exposed_set = set(exposed.tolist())
+    for component in audit.components(table, withheld):
+        if exposed_set.isdisjoint(component.cells.tolist()):
+            continue
+        around = _around(incidence, by_cell, component.cells, len(table))
+        cut = np.flatnonzero(around & ~withheld)
+        if cut.size == 0:
+            return None
+        cuts.append(cut)
+    return cuts
+
+
+def _fallback(
+    table: LinearTable,
+    incidence: sparse.csr_array,
+    by_cell: sparse.csr_array,
+    withheld: BoolArray,
+    primary: BoolArray,
+    widths: FloatArray,
+    rounds: int,
+) -> Suppression:
+    """Withhold every cell of the relations touching each exposed component until the audit passes."""
+    withheld = withheld | primary
+    while True:
+        exposed = audit.exposed(table, withheld, primary, widths)
+        if exposed.size == 0:
+            return _result(withheld, primary, rounds, "fallback")
+        grown = withheld.copy()
+        exposed_set = set(exposed.tolist())
+        for component in audit.components(table, withheld):
+            if not exposed_set.isdisjoint(component.cells.tolist()):
+                grown |= _around(incidence, by_cell, component.cells, len(table))
+        if np.array_equal(grown, withheld):
+            names = ", ".join(repr(table.keys[i]) for i in exposed[:5])
+            raise ValueError(
+                f"cannot protect {names}: with every related cell withheld, the relations and a-priori "
+                "bounds alone narrow it below its required width"
+            )
+        withheld = grown
+
+
+def _neighbourhood(incidence: sparse.csr_array, by_cell: sparse.csr_array, mask: BoolArray) -> BoolArray:
+    """Cells that share a relation with a cell of ``mask``."""
+    relations = np.asarray(by_cell[np.flatnonzero(mask)].sum(axis=0)).ravel() > 0
+    cells = np.asarray(incidence[np.flatnonzero(relations)].sum(axis=0)).ravel() > 0
+    return np.asarray(cells, dtype=np.bool_)
+
+
+def _around(incidence: sparse.csr_array, by_cell: sparse.csr_array, cells: IntArray, n: int) -> BoolArray:
+    mask = np.zeros(n, dtype=np.bool_)
+    mask[cells] = True
+    return mask | _neighbourhood(incidence, by_cell, mask)
+
+
+def _result(withheld: BoolArray, primary: BoolArray, rounds: int, status: Status) -> Suppression:
+    return Suppression(withheld=withheld, secondary=withheld & ~primary, iterations=rounds, status=status)

@@ -1,0 +1,229 @@
+"""Secondary suppression: planted cases with patterns worked out by hand, and a property test checked by
+an independent brute-force LP over the whole table (no decomposition into components)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from bettercities.privacy.audit import exposed
+from bettercities.privacy.primary import frequency, required_width
+from bettercities.privacy.secondary import protect
+from bettercities.privacy.tables import LinearTable, Relation
+
+
+def build(
+    cells: dict[str, float], relations: list[tuple[str, list[str]]], cost: dict[str, float]
+) -> tuple[LinearTable, dict[str, int]]:
+    index = {name: i for i, name in enumerate(cells)}
+    table = LinearTable(
+        keys=tuple(cells),
+        values=np.array(list(cells.values()), dtype=float),
+        cost=np.array([cost[name] for name in cells], dtype=float),
+        relations=tuple(Relation(index[t], tuple(index[p] for p in parts)) for t, parts in relations),
+    )
+    return table, index
+
+
+def names(table: LinearTable, mask: np.ndarray) -> set[str]:
+    return {str(table.keys[i]) for i in np.flatnonzero(mask)}
+
+
+def brute_widths(table: LinearTable, withheld: np.ndarray, cells: np.ndarray) -> dict[int, float]:
+    """hi - lo of each cell by two LPs over ALL cells, published ones fixed by their bounds."""
+    n = len(table)
+    a = np.zeros((len(table.relations), n))
+    for r, relation in enumerate(table.relations):
+        a[r, relation.total] = 1.0
+        for part in relation.parts:
+            a[r, part] -= 1.0
+    bounds = [(0.0, None) if withheld[j] else (table.values[j], table.values[j]) for j in range(n)]
+    result = {}
+    for cell in cells:
+        ends = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(n)
+            c[cell] = sign
+            res = linprog(c, A_eq=a, b_eq=np.zeros(len(a)), bounds=bounds, method="highs")
+            if res.status == 0:
+                ends.append(res.x[cell])
+            else:
+                assert sign < 0 and res.status in (3, 4), res.message  # unbounded above only
+                ends.append(np.inf)
+        result[int(cell)] = ends[1] - ends[0]
+    return result
+
+
+def test_planted_district_withholds_the_area_and_one_sibling() -> None:
+    # district = 2 + 9 + 4 + 12 = 27; cost = value, district 1000.
+    # a1 = 2 is primary (1..2 < 3). A complement must give a width >= 3: x_a1 + x_j = 2 + v_j with
+    # x >= 0 gives a1 the interval [0, 2 + v_j], width 2 + v_j >= 3 for any v_j >= 1; the cheapest is a3 (4).
+    values = {"district": 27, "a1": 2, "a2": 9, "a3": 4, "a4": 12}
+    cost = {**values, "district": 1000}
+    table, _ = build(values, [("district", ["a1", "a2", "a3", "a4"])], cost)
+    primary = frequency(table.values)
+    width = required_width(table.values)
+    result = protect(table, primary, width)
+    assert names(table, result.withheld) == {"a1", "a3"}
+    assert names(table, result.secondary) == {"a3"}
+    assert result.status == "optimal"
+    assert exposed(table, result.withheld, primary, width).size == 0
+
+
+def test_cheapest_sibling_that_suffices() -> None:
+    # the same district with a required width of 10: a3 (4) gives [0, 6] only; a2 (9) gives
+    # [0, 11] >= 10 at cost 9 < a3 + anything else (4 + 9); a4 (12) would cost more.
+    values = {"district": 27, "a1": 2, "a2": 9, "a3": 4, "a4": 12}
+    cost = {**values, "district": 1000}
+    table, _ = build(values, [("district", ["a1", "a2", "a3", "a4"])], cost)
+    primary = frequency(table.values)
+    width = required_width(table.values, threshold=10)
+    result = protect(table, primary, width)
+    assert names(table, result.withheld) == {"a1", "a2"}
+    assert exposed(table, result.withheld, primary, width).size == 0
+
+
+def test_complement_crosses_levels() -> None:
+    # city = D1 + D2, D1 = a1 + a2 = 2 + 0, D2 = b1 + b2 = 7 + 5.  a1 = 2 and D1 = 2 are primary.
+    # a2 = 0 gives no room, so D1 must be withheld (it is primary anyway); D1 may not be alone in the
+    # city relation: the cheapest partner is D2 (50, the city costs 1000), and D2 may not be alone in its
+    # own relation: b2 (6) is cheaper than b1 (8).  Attacker: x_D1 = 14 - x_D2 = 14 - (7 + x_b2) in [0, 7]
+    # and x_a1 = x_D1 - 0, so both have width 7 >= 3.
+    values = {"city": 14, "D1": 2, "D2": 12, "a1": 2, "a2": 0, "b1": 7, "b2": 5}
+    cost = {"city": 1000, "D1": 50, "D2": 50, "a1": 3, "a2": 1, "b1": 8, "b2": 6}
+    relations = [("city", ["D1", "D2"]), ("D1", ["a1", "a2"]), ("D2", ["b1", "b2"])]
+    table, _ = build(values, relations, cost)
+    primary = frequency(table.values)
+    assert names(table, primary) == {"a1", "D1"}
+    width = required_width(table.values)
+    result = protect(table, primary, width)
+    assert names(table, result.withheld) == {"a1", "D1", "D2", "b2"}
+    assert exposed(table, result.withheld, primary, width).size == 0
+
+
+def test_two_dimensional_table_needs_a_rectangle() -> None:
+    #            c1  c2  c3 | row
+    #     r1      2   5   8 |  15
+    #     r2      4   6   1 |  11
+    #     col     6  11   9 |  26
+    # r2c3 = 1 and r1c1 = 2 are primary.  A pattern safe in both directions is a rectangle through both:
+    # {r1c1, r1c3, r2c1, r2c3} (cost 2 + 8 + 4 + 1 = 15; margins cost 100).  Check by hand with
+    # a = r1c1: r1c3 = 10 - a, r2c1 = 6 - a, r2c3 = a - 1 -> a in [1, 6], r2c3 in [0, 5]: widths 5 >= 3.
+    inner = {"r1c1": 2, "r1c2": 5, "r1c3": 8, "r2c1": 4, "r2c2": 6, "r2c3": 1}
+    margins = {"r1": 15, "r2": 11, "c1": 6, "c2": 11, "c3": 9, "all": 26}
+    values = {**inner, **margins}
+    cost = {**inner, **dict.fromkeys(margins, 100)}
+    relations = [
+        ("r1", ["r1c1", "r1c2", "r1c3"]),
+        ("r2", ["r2c1", "r2c2", "r2c3"]),
+        ("c1", ["r1c1", "r2c1"]),
+        ("c2", ["r1c2", "r2c2"]),
+        ("c3", ["r1c3", "r2c3"]),
+        ("all", ["r1", "r2"]),
+        ("all", ["c1", "c2", "c3"]),
+    ]
+    table, _ = build(values, relations, cost)
+    primary = frequency(table.values)
+    width = required_width(table.values)
+    result = protect(table, primary, width)
+    assert names(table, result.withheld) == {"r1c1", "r1c3", "r2c1", "r2c3"}
+    assert exposed(table, result.withheld, primary, width).size == 0
+
+
+def test_fallback_when_no_rounds_are_allowed() -> None:
+    values = {"district": 27, "a1": 2, "a2": 9, "a3": 4, "a4": 12}
+    table, _ = build(values, [("district", ["a1", "a2", "a3", "a4"])], {**values, "district": 1000})
+    primary = frequency(table.values)
+    width = required_width(table.values)
+    result = protect(table, primary, width, max_rounds=0)
+    assert result.status == "fallback"
+    assert result.iterations == 0
+    assert names(table, result.withheld) == set(values)  # every cell of the relation
+    assert exposed(table, result.withheld, primary, width).size == 0
+
+
+def test_no_primary_cells_withholds_nothing() -> None:
+    values = {"district": 27, "a1": 20, "a2": 7}
+    table, _ = build(values, [("district", ["a1", "a2"])], dict.fromkeys(values, 1.0))
+    result = protect(table, np.zeros(3, dtype=bool), 3.0)
+    assert not result.withheld.any() and result.iterations == 0
+
+
+def test_unprotectable_cell_is_an_error_naming_it() -> None:
+    # the attacker knows a1 exactly a priori: nothing can protect it
+    table = LinearTable(
+        keys=("d", "a1", "a2"),
+        values=np.array([9.0, 2.0, 7.0]),
+        cost=np.ones(3),
+        relations=(Relation(0, (1, 2)),),
+        lower=np.array([0.0, 2.0, 0.0]),
+        upper=np.array([np.inf, 2.0, np.inf]),
+    )
+    with pytest.raises(ValueError, match="cannot protect 'a1'"):
+        protect(table, np.array([False, True, False]), 3.0)
+
+
+@st.composite
+def hierarchies(draw: st.DrawFn) -> tuple[LinearTable, float]:
+    """A random 2- or 3-level hierarchy of one or two quantities (plus their sum), small counts included."""
+    levels = draw(st.integers(2, 3))
+    quantities = draw(st.integers(1, 2))
+    fanouts = [draw(st.integers(2, 4)) for _ in range(levels)]
+    # areas as paths of child numbers; leaves are the paths of full length
+    areas: list[tuple[int, ...]] = [()]
+    frontier: list[tuple[int, ...]] = [()]
+    for fanout in fanouts:
+        frontier = [(*path, i) for path in frontier for i in range(fanout)]
+        areas.extend(frontier)
+    leaves = frontier
+    counts = st.one_of(st.integers(0, 3), st.integers(0, 40))
+    keys: list[tuple[str, tuple[int, ...]]] = []
+    values: list[float] = []
+    cost: list[float] = []
+    index: dict[tuple[str, tuple[int, ...]], int] = {}
+    names_ = [f"q{i}" for i in range(quantities)] + (["total"] if quantities > 1 else [])
+    leaf_values = {(q, leaf): float(draw(counts)) for q in names_[:quantities] for leaf in leaves}
+    for q in names_:
+        for area in sorted(areas, key=len, reverse=True):
+            if q == "total":
+                value = sum(values[index[(p, area)]] for p in names_[:quantities])
+            elif len(area) == levels:
+                value = leaf_values[(q, area)]
+            else:
+                value = sum(values[index[(q, child)]] for child in areas if child[:-1] == area and child)
+            index[(q, area)] = len(values)
+            keys.append((q, area))
+            values.append(value)
+            cost.append(float(draw(st.integers(1, 10))) * (levels + 1 - len(area)) ** 2)
+    relations = []
+    for q in names_:
+        for area in areas:
+            children = [child for child in areas if child and child[:-1] == area]
+            if children:
+                relations.append(Relation(index[(q, area)], tuple(index[(q, c)] for c in children)))
+    if quantities > 1:
+        for area in areas:
+            parts = tuple(index[(q, area)] for q in names_[:quantities])
+            relations.append(Relation(index[("total", area)], parts))
+    table = LinearTable(
+        keys=tuple(keys), values=np.array(values), cost=np.array(cost), relations=tuple(relations)
+    )
+    return table, draw(st.sampled_from([0.0, 25.0]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hierarchies())
+def test_protect_never_leaves_a_primary_cell_exposed(case: tuple[LinearTable, float]) -> None:
+    table, percent = case
+    primary = frequency(table.values)
+    width = required_width(table.values, interval_percent=percent)
+    result = protect(table, primary, width, max_rounds=8)
+    assert result.withheld[primary].all()
+    assert not (result.secondary & primary).any()
+    cells = np.flatnonzero(primary)
+    widths = brute_widths(table, result.withheld, cells)
+    for cell in cells:
+        assert widths[int(cell)] >= width[cell] - 1e-6, (table.keys[cell], widths[int(cell)], width[cell])
