@@ -64,6 +64,7 @@ class ValueTable:
     revision: np.ndarray
     derived: bool = False
     present: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    protection: tuple[str | None, ...] = ()  # the data team's disclosure-control marks (issue 11)
 
     @classmethod
     def from_values(cls, values: list[AreaValue], derived: bool) -> ValueTable:
@@ -88,6 +89,7 @@ class ValueTable:
             flags=flags,
             revision=np.array([v.revision for v in values], dtype=np.int32),
             derived=derived,
+            protection=tuple(v.protection for v in values),
         )
 
     @cached_property
@@ -110,6 +112,7 @@ class ValueTable:
             estimated=bool(flags & _ESTIMATED),
             suppressed=bool(flags & _SUPPRESSED),
             revision=int(self.revision[i]),
+            protection=self.protection[i] if self.protection else None,
         )
 
     def get(self, code: str) -> AreaValue | None:
