@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Problem, Report
@@ -145,12 +145,10 @@ class Share(BaseModel):
     numerator: str
     denominator: str
 
-    @model_validator(mode="before")
+    @field_validator("numerator", "denominator", mode="before")
     @classmethod
-    def _conditions(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: _condition(v) if k in ("numerator", "denominator") else v for k, v in data.items()}
-        return data
+    def _conditions(cls, value: Any) -> Any:
+        return _condition(value) if isinstance(value, str | bool) else value
 
 
 class IndicatorSpec(BaseModel):
@@ -166,12 +164,10 @@ class IndicatorSpec(BaseModel):
     where: str | None = Field(default=None, description="mean/median: only records where this holds.")
     line: int = Field(default=0, description="Line of the indicator in the spec file (set on loading).")
 
-    @model_validator(mode="before")
+    @field_validator("count", "where", mode="before")
     @classmethod
-    def _conditions(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: _condition(v) if k in ("count", "where") else v for k, v in data.items()}
-        return data
+    def _conditions(cls, value: Any) -> Any:
+        return _condition(value) if isinstance(value, str | bool) else value
 
     @model_validator(mode="after")
     def _one_kind(self) -> IndicatorSpec:
@@ -246,10 +242,12 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
         if isinstance(node, yaml.MappingNode):
-            found = [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part]
+            found = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part]
             if not found:
                 break
-            node = found[0]
+            key, node = found[0]
+            line = key.start_mark.line + 1  # the entry's own line ("area:"), even when its value starts below
+            continue
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
         else:
