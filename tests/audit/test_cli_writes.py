@@ -36,6 +36,8 @@ from bettercities.catalog.schemas import DatasetSpec
 from bettercities.cli.main import app as cli_app
 from bettercities.indicators.models import Indicator, Observation
 from bettercities.networks import service as networks
+from bettercities.privacy import service as privacy
+from bettercities.privacy.schemas import Method, RelationSpec, RuleSpec
 from bettercities.quality.models import OutlierFlag
 from bettercities.storage import backup as snapshots
 from bettercities.storage.workspace import Workspace
@@ -289,6 +291,30 @@ def _rules_add(w: World) -> Call:
     return Call(["quality", "rules", "add", str(path), "--city", CITY_A])
 
 
+def _privacy_set(w: World) -> Call:
+    return Call(["privacy", "set", "--city", CITY_A, "--indicator", FREE, "--method", "suppression",
+                 "--threshold", "4"])  # fmt: skip
+
+
+def _privacy_remove(w: World) -> Call:
+    with w.session() as session:
+        privacy.set_rule(
+            session, areas.get_city(session, CITY_A), RuleSpec(indicator=FREE, method=Method.NONE)
+        )
+    return Call(["privacy", "remove", "--city", CITY_A, "--indicator", FREE])
+
+
+def _privacy_relation_add(w: World) -> Call:
+    return Call(["privacy", "relation", "add", "--city", CITY_A, w.name("total"), "part_a", "part_b"])
+
+
+def _privacy_relation_remove(w: World) -> Call:
+    with w.session() as session:
+        spec = RelationSpec(total=w.name("total"), parts=["part_a", "part_b"])
+        relation = privacy.add_relation(session, areas.get_city(session, CITY_A), spec)
+    return Call(["privacy", "relation", "remove", "--city", CITY_A, str(relation.id)])
+
+
 def _restore(w: World) -> Call:
     folder = w.folder / w.name("snapshot")
     snapshots.backup(w.workspace, folder)
@@ -369,6 +395,10 @@ WRITES: dict[str, Callable[[World], Call]] = {
     "networks share": _networks_share,
     "networks unshare": _networks_unshare,
     "priority evaluate": _priority_evaluate,
+    "privacy set": _privacy_set,
+    "privacy remove": _privacy_remove,
+    "privacy relation add": _privacy_relation_add,
+    "privacy relation remove": _privacy_relation_remove,
     "quality outliers accept": _outliers("accept"),
     "quality outliers comment": _outliers("comment"),
     "quality outliers correct": _outliers("correct"),
@@ -409,6 +439,10 @@ NOT_WRITING: dict[str, str] = {
     "init": "creates a workspace and its schema; no data row to audit",
     "networks list": "reads",
     "priority sets": "reads (or writes a file)",
+    "privacy ptable": "reads",
+    "privacy relation list": "reads",
+    "privacy report": "computes protection (kept in memory per data version); stores nothing",
+    "privacy rules": "reads",
     "quality diff": "reads",
     "quality history": "reads",
     "quality outliers list": "reads",

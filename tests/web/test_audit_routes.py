@@ -255,6 +255,39 @@ def _page_priority_set(world: World) -> Expect:
     return Expect(response)
 
 
+def _api_privacy_set(world: World) -> Expect:
+    rule = {"indicator": "green_space", "method": "suppression", "threshold": 4}
+    response = world.api.put(f"/api/cities/{CITY_A}/privacy/rules", headers=world.bearer(), json=rule)
+    return Expect(response)
+
+
+def _api_privacy_remove(world: World) -> Expect:
+    _api_privacy_set(world)
+    response = world.api.delete(
+        f"/api/cities/{CITY_A}/privacy/rules", headers=world.bearer(), params={"indicator": "green_space"}
+    )
+    return Expect(response)
+
+
+def _page_privacy_set(world: World) -> Expect:
+    response = world.page.post(
+        f"/cities/{CITY_A}/privacy/rules",
+        data={"csrf_token": world.csrf(), "scope": "indicator", "target": "green_space", "method": "none"},
+        follow_redirects=False,
+    )
+    return Expect(response)
+
+
+def _page_privacy_remove(world: World) -> Expect:
+    _api_privacy_set(world)
+    response = world.page.post(
+        f"/cities/{CITY_A}/privacy/rules/remove",
+        data={"csrf_token": world.csrf(), "indicator": "green_space"},
+        follow_redirects=False,
+    )
+    return Expect(response)
+
+
 #: Every write route: (method, path) -> a valid request that writes, and what it must leave in the log.
 WRITES: dict[tuple[str, str], Callable[[World], Expect]] = {
     ("POST", "/cities/{slug}/import"): _page_import,
@@ -271,6 +304,10 @@ WRITES: dict[tuple[str, str], Callable[[World], Expect]] = {
     ("POST", "/account/tokens/{token_id}/revoke"): _page_revoke_token,
     ("POST", "/api/cities/{slug}/priority-sets"): _api_priority_set,
     ("POST", "/cities/{slug}/priority-sets"): _page_priority_set,
+    ("PUT", "/api/cities/{slug}/privacy/rules"): _api_privacy_set,
+    ("DELETE", "/api/cities/{slug}/privacy/rules"): _api_privacy_remove,
+    ("POST", "/cities/{slug}/privacy/rules"): _page_privacy_set,
+    ("POST", "/cities/{slug}/privacy/rules/remove"): _page_privacy_remove,
 }
 
 #: POST routes that change nothing, and why.

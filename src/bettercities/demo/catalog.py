@@ -10,9 +10,19 @@ from sqlalchemy.orm import Session
 from bettercities.areas.models import City
 from bettercities.catalog import approval, service
 from bettercities.catalog.schemas import DatasetSpec, DistributionSpec, Frequency, Theme
+from bettercities.privacy import service as privacy
+from bettercities.privacy.schemas import Method, RelationSpec, RuleSpec
 
 PUBLISHER = "Stadt {city}, Amt für Statistik und Wahlen"
 USER = "bettercities demo"
+
+#: Counts that add up in every area and period of the generated data (demo/generator.py: the age groups
+#: under 15, 15 to 64 and 65 and over partition the inhabitants). Benefit recipients are not declared: the
+#: generator stores recipients under 15 but not those of 15 to 64, so no relation of them holds in the data.
+RELATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("inhabitants", ("population_under_15", "population_15_65", "population_65_plus")),
+    ("population_under_65", ("population_under_15", "population_15_65")),
+)
 
 #: code, theme, titles, descriptions, indicators, originator, legal basis, steward, months late
 _DATASETS: tuple[tuple[str, Theme, str, str, str, str, tuple[str, ...], str, str, str], ...] = (
@@ -133,3 +143,12 @@ def build_catalog(session: Session, city: City, *, first_year: int, last_year: i
             approval.transition(session, city.slug, code, action, user=USER)
         count += 1
     return count
+
+
+def declare_protection(session: Session, city: City) -> None:
+    """Make the catalogue's note ("Fälle unter 3 werden geheim gehalten") true: the city's default rule is
+    cell suppression of counts below 3, and the relations that hold in the generated data are declared, so
+    secondary suppression also protects across the age groups."""
+    privacy.set_rule(session, city, RuleSpec(method=Method.SUPPRESSION, threshold=3))
+    for total, parts in RELATIONS:
+        privacy.add_relation(session, city, RelationSpec(total=total, parts=list(parts)))
