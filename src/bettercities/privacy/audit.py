@@ -110,7 +110,12 @@ def intervals(
 
 
 def exposed(
-    table: LinearTable, withheld: npt.ArrayLike, primary: npt.ArrayLike, width: npt.ArrayLike
+    table: LinearTable,
+    withheld: npt.ArrayLike,
+    primary: npt.ArrayLike,
+    width: npt.ArrayLike,
+    *,
+    cache: dict[bytes, list[int]] | None = None,
 ) -> IntArray:
     """Indices of the primary cells whose feasible interval is narrower than required.
 
@@ -118,6 +123,11 @@ def exposed(
     optimal solution of an LP is a feasible table, so the spread of a cell over the solutions found so far
     (and the true values) is a lower bound on its interval's width; a cell whose spread already reaches
     its width needs no further programs.
+
+    A component's program depends only on its cells (its relations are those touching them, and every
+    other cell of those relations is published), so a caller auditing several patterns of the same table,
+    primary cells and widths may pass one ``cache`` dict to all calls; components seen before are not
+    solved again.
 
     Examples
     --------
@@ -134,53 +144,99 @@ def exposed(
     need = np.broadcast_to(np.asarray(width, dtype=np.float64), (len(table),)) - TOLERANCE
     result = set(np.flatnonzero(primary_mask & ~mask).tolist())
     wanted = primary_mask & mask
-    for problem in _problems(table, mask, wanted):
-        positions = np.flatnonzero(wanted[problem.cells])
-        if problem.closed_form:
-            for position in positions:
-                lo, hi = problem.bound(position, maximise=False), problem.bound(position, maximise=True)
-                if not hi - lo >= need[problem.cells[position]]:
-                    result.add(int(problem.cells[position]))
+    by_lp: list[_Problem] = []
+    for component in components(table, mask):
+        if not wanted[component.cells].any():
             continue
-        result.update(_exposed_in(problem, table.values[problem.cells], need[problem.cells], positions))
+        key = component.cells.tobytes()
+        if cache is not None and key in cache:
+            result.update(cache[key])
+            continue
+        problem = _Problem(table, component, mask)
+        if not problem.closed_form:
+            by_lp.append(problem)
+            continue
+        found = []
+        for position in np.flatnonzero(wanted[problem.cells]):
+            lo, hi = problem.bound(position, maximise=False), problem.bound(position, maximise=True)
+            if not hi - lo >= need[problem.cells[position]]:
+                found.append(int(problem.cells[position]))
+        if cache is not None:
+            cache[key] = found
+        result.update(found)
+    if by_lp:
+        for problem, found in zip(by_lp, _exposed_by_lp(by_lp, table.values, need, wanted), strict=True):
+            if cache is not None:
+                cache[problem.cells.tobytes()] = found
+            result.update(found)
     return np.array(sorted(result), dtype=np.intp)
 
 
-def _exposed_in(problem: _Problem, values: FloatArray, need: FloatArray, positions: IntArray) -> list[int]:
-    """Exposed cells of one component solved by LP.
+def _exposed_by_lp(
+    problems: list[_Problem], values: FloatArray, need: FloatArray, wanted: BoolArray
+) -> list[list[int]]:
+    """Exposed cells of components that need linear programs, all components batched together.
 
-    Each cell is capped at ``value +- need`` while it is pushed (a point of the capped program is a point
-    of the original one, and reaching the cap proves the width). Two joint programs first push all wanted
-    cells up, then all down, together; most cells of a large component are proven safe by them, and only
-    the others get programs of their own.
+    A wanted cell is pushed up (then down) with its own bound capped at ``value +- need``: a point of the
+    capped program is a point of the original one, and reaching the cap proves the width, so every program
+    here is bounded. The components are independent, so one program over several of them with a separable
+    objective (one pushed cell, or one joint push, per component) solves each of them at once: first all
+    wanted cells of a component up together, then down together, then, for the cells not yet proven, one
+    cell per component per program.
     """
-    low = values.copy()
-    high = values.copy()
+    sizes = np.array([p.cells.size for p in problems])
+    heights = np.array([p.a_eq.shape[0] for p in problems])
+    col_start = np.concatenate([[0], np.cumsum(sizes)])
+    row_start = np.concatenate([[0], np.cumsum(heights)])
+    a = sparse.block_diag([sparse.csr_array(p.a_eq) for p in problems], format="csr")
+    b = np.concatenate([p.b_eq for p in problems])
+    bounds = np.vstack([p.bounds for p in problems])
+    cells = np.concatenate([p.cells for p in problems])
+    owner = np.repeat(np.arange(len(problems)), sizes)
+    v, w = values[cells], need[cells]
+    low, high = v.copy(), v.copy()
+    targets = np.flatnonzero(wanted[cells])
+    tried = np.zeros((cells.size, 2), dtype=np.bool_)  # [pushed up, pushed down]
 
-    def push(cells: IntArray, maximise: bool) -> None:
-        bounds = problem.bounds.copy()
-        if maximise:
-            bounds[cells, 1] = np.minimum(bounds[cells, 1], values[cells] + need[cells])
-        else:
-            bounds[cells, 0] = np.maximum(bounds[cells, 0], values[cells] - need[cells])
-        c = np.zeros(values.size)
-        c[cells] = -1.0 if maximise else 1.0
-        point = problem.solve(c, bounds)
-        np.minimum(low, point, out=low)
-        np.maximum(high, point, out=high)
+    def solve(up: IntArray, down: IntArray) -> None:
+        blocks = np.unique(owner[np.concatenate([up, down])])
+        cols = np.concatenate([np.arange(col_start[i], col_start[i + 1]) for i in blocks])
+        rows = np.concatenate([np.arange(row_start[i], row_start[i + 1]) for i in blocks])
+        local = np.full(cells.size, -1)
+        local[cols] = np.arange(cols.size)
+        c = np.zeros(cols.size)
+        c[local[up]] = -1.0
+        c[local[down]] = 1.0
+        box = bounds[cols].copy()
+        box[local[up], 1] = np.minimum(box[local[up], 1], v[up] + w[up])
+        box[local[down], 0] = np.maximum(box[local[down], 0], v[down] - w[down])
+        res = linprog(c, A_eq=a[rows][:, cols], b_eq=b[rows], bounds=box, method="highs")
+        if res.status != 0:
+            raise RuntimeError(f"audit LP over {blocks.size} components failed: {res.message}")
+        x = np.asarray(res.x, dtype=np.float64)
+        low[cols] = np.minimum(low[cols], x)
+        high[cols] = np.maximum(high[cols], x)
 
-    if positions.size > 1:
-        push(positions, maximise=True)
-        push(positions, maximise=False)
-    exposed: list[int] = []
-    for position in positions:
-        for maximise in (True, False):
-            if high[position] - low[position] >= need[position]:
-                break
-            push(np.array([position]), maximise)
-        if not high[position] - low[position] >= need[position]:
-            exposed.append(int(problem.cells[position]))
-    return exposed
+    none = np.zeros(0, dtype=np.intp)
+    several = targets[np.bincount(owner[targets], minlength=len(problems))[owner[targets]] > 1]
+    if several.size:
+        solve(several, none)
+        solve(none, several)
+    while True:
+        pending = targets[(high[targets] - low[targets] < w[targets]) & ~tried[targets].all(axis=1)]
+        if pending.size == 0:
+            break
+        _, first = np.unique(owner[pending], return_index=True)
+        chosen = pending[first]
+        going_up = ~tried[chosen, 0]
+        tried[chosen[going_up], 0] = True
+        tried[chosen[~going_up], 1] = True
+        solve(chosen[going_up], chosen[~going_up])
+    short = targets[~(high[targets] - low[targets] >= w[targets])]
+    found: list[list[int]] = [[] for _ in problems]
+    for index in short:
+        found[owner[index]].append(int(cells[index]))
+    return found
 
 
 class _Unbounded(Exception):

@@ -34,10 +34,11 @@ pattern withholds a cell of :math:`N(C) \setminus W`: a pattern that withholds n
 :math:`p` a component inside :math:`C` whose LP is the LP under :math:`W` with more cells fixed, so its
 interval is no wider. Hence :math:`\sum_{j \in N(C) \setminus W} s_j \ge 1` removes no safe pattern.
 
-Only cells of relations that contain a primary cell get variables at first; the cells of a cut join. The
-never-alone constraint is imposed on the relations whose cells all have variables (imposing it on the others
-would forbid complements whose partners have no variable yet); a complement left alone in another relation
-is found by the audit and cut away.
+Only cells of relations that contain a primary cell get variables at first; the cells of a cut join. In a
+relation some of whose cells have no variable yet, those cells are represented by one binary stand-in that
+costs as much as the cheapest of them; when a solution uses a stand-in, the relation's cells get variables
+and the program is solved again before the audit (no complement is chosen whose only partner is a cell the
+program cannot see).
 
 If the rounds run out, or the solver fails or stops at its time limit without a solution, the fallback
 withholds every cell of the relations touching each exposed component and repeats until the audit passes.
@@ -72,7 +73,8 @@ class Suppression:
 
     ``status`` is ``"optimal"`` when every MILP was solved to optimality and the last one passed the audit,
     ``"feasible"`` when a solve stopped at the time limit with a solution that (after cuts) passed the
-    audit, ``"fallback"`` when whole relations were withheld; ``iterations`` counts the MILP solves.
+    audit, ``"fallback"`` when whole relations were withheld; ``iterations`` counts the MILP solves (one per
+    audit round, and one per re-solve after a stand-in brought new cells in).
     """
 
     withheld: BoolArray
@@ -104,7 +106,7 @@ def protect(
     time_limit
         Seconds for all MILP solves together.
     max_rounds
-        MILP solves (each followed by an audit and cuts) before the fallback.
+        Audit rounds (a MILP solve followed by the audit and its cuts) before the fallback.
 
     Returns
     -------
@@ -143,28 +145,34 @@ def protect(
     status: Status = "optimal"
     started = time.monotonic()
     rounds = 0
+    solves = 0
+    cache: dict[bytes, list[int]] = {}
     while rounds < max_rounds:
         remaining = time_limit - (time.monotonic() - started)
         if remaining <= 0:
             break
-        rounds += 1
+        solves += 1
         solved = _solve(table, incidence, primary_mask, widths, candidate, cuts, remaining)
         if solved is None:
             break
-        selection, optimal = solved
+        selection, optimal, expand = solved
         if not optimal:
             status = "feasible"
+        if expand.any():
+            candidate |= expand  # a stand-in was used: solve again with its relation's cells
+            continue
+        rounds += 1
         withheld = primary_mask | selection
-        exposed = audit.exposed(table, withheld, primary_mask, widths)
+        exposed = audit.exposed(table, withheld, primary_mask, widths, cache=cache)
         if exposed.size == 0:
-            return _result(withheld, primary_mask, rounds, status)
+            return _result(withheld, primary_mask, solves, status)
         new_cuts = _cuts(table, incidence, by_cell, withheld, exposed)
         if new_cuts is None:
             break
         for cut in new_cuts:
             cuts.append(cut)
             candidate[cut] = True
-    return _fallback(table, incidence, by_cell, withheld, primary_mask, widths, rounds)
+    return _fallback(table, incidence, by_cell, withheld, primary_mask, widths, solves)
 
 
 def _solve(
@@ -175,8 +183,12 @@ def _solve(
     candidate: BoolArray,
     cuts: list[IntArray],
     time_limit: float,
-) -> tuple[BoolArray, bool] | None:
-    """One MILP over the candidate cells; the selection and whether it is optimal, or None."""
+) -> tuple[BoolArray, bool, BoolArray] | None:
+    """One MILP over the candidate cells, or None when the solver gives no solution.
+
+    Returns the selection, whether it is optimal, and the cells of the open relations whose stand-in was
+    used (they become candidates and the program is solved again before any audit).
+    """
     n = len(table)
     cells = np.flatnonzero(candidate)
     column = np.full(n, -1, dtype=np.intp)
@@ -184,8 +196,9 @@ def _solve(
     touched = np.flatnonzero(incidence[:, cells].sum(axis=1) > 0)
     sizes = np.diff(incidence.indptr)
     inside = np.asarray(incidence[touched][:, cells].sum(axis=1)).ravel()
-    closed = touched[inside == sizes[touched]]
-    k, m = cells.size, closed.size
+    is_open = inside < sizes[touched]
+    opened = touched[is_open]
+    k, m, o = cells.size, touched.size, opened.size
 
     rows: list[int] = []
     cols: list[int] = []
@@ -202,13 +215,24 @@ def _solve(
         lower.append(lo)
         upper.append(hi)
 
-    # never alone: t_r = sum_{j in r} s_j and 2 s_c - t_r <= 0 (linear in the relation's size)
-    for position, relation in enumerate(closed):
-        members = column[incidence.indices[incidence.indptr[relation] : incidence.indptr[relation + 1]]]
+    # never alone: t_r = sum_{j in r} s_j and 2 s_c - t_r <= 0 (linear in the relation's size). The cells
+    # of an open relation without a variable are represented by one binary stand-in o_r at the cost of the
+    # cheapest of them: a solution that uses it names the relation whose cells must join the candidates.
+    stand_in_cost = np.zeros(o)
+    opened_position = 0
+    for position, relation in enumerate(touched):
+        members = incidence.indices[incidence.indptr[relation] : incidence.indptr[relation + 1]]
         t = k + position
-        add([(int(j), 1.0) for j in members] + [(t, -1.0)], 0.0, 0.0)
+        entries = [(int(column[j]), 1.0) for j in members if column[j] >= 0] + [(t, -1.0)]
+        if is_open[position]:
+            outside = members[column[members] < 0]
+            stand_in_cost[opened_position] = table.cost[outside].min()
+            entries.append((k + m + opened_position, 1.0))
+            opened_position += 1
+        add(entries, 0.0, 0.0)
         for j in members:
-            add([(int(j), 2.0), (t, -1.0)], -np.inf, 0.0)
+            if column[j] >= 0:
+                add([(int(column[j]), 2.0), (t, -1.0)], -np.inf, 0.0)
 
     # protection capacity of every primary cell in every relation that contains it
     matrix = table.matrix
@@ -233,12 +257,11 @@ def _solve(
     for cut in cuts:
         add([(int(column[j]), 1.0) for j in cut], 1.0, np.inf)
 
-    variables = k + m
-    objective = np.concatenate([table.cost[cells], np.zeros(m)])
-    lb = np.concatenate([primary[cells].astype(np.float64), np.zeros(m)])
-    sizes_closed = sizes[closed].astype(np.float64)
-    ub = np.concatenate([np.ones(k), sizes_closed])
-    integrality = np.concatenate([np.ones(k), np.zeros(m)])
+    variables = k + m + o
+    objective = np.concatenate([table.cost[cells], np.zeros(m), stand_in_cost])
+    lb = np.concatenate([primary[cells].astype(np.float64), np.zeros(m + o)])
+    ub = np.concatenate([np.ones(k), sizes[touched].astype(np.float64), np.ones(o)])
+    integrality = np.concatenate([np.ones(k), np.zeros(m), np.ones(o)])
     constraints = []
     if lower:
         a = sparse.csr_array((data, (rows, cols)), shape=(len(lower), variables))
@@ -252,9 +275,13 @@ def _solve(
     )
     if result.x is None or result.status not in (0, 1):
         return None
+    x = np.asarray(result.x)
     selection = np.zeros(n, dtype=np.bool_)
-    selection[cells] = np.asarray(result.x[:k]) > 0.5
-    return selection, result.status == 0
+    selection[cells] = x[:k] > 0.5
+    expand = np.zeros(n, dtype=np.bool_)
+    for relation in opened[x[k + m :] > 0.5]:
+        expand[incidence.indices[incidence.indptr[relation] : incidence.indptr[relation + 1]]] = True
+    return selection, result.status == 0, expand
 
 
 def _cuts(
