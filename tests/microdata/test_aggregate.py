@@ -56,17 +56,25 @@ def test_duckdb_equals_pandas_at_every_level(workspace: Workspace, city: str, tm
     counts = merged[merged["indicator"] == "inhabitants"]
     assert {1.0, 2.0} <= set(counts["value_got"])  # counts of 1 and 2 imported raw (protected at publication)
     assert result.records == len(pd.read_parquet(register, columns=["age"]))
-    assert result.threshold == 3 and len(result.batch_ids) == 3
+    assert result.thresholds == {"mean_age": 3, "median_income": 3, "mean_income": 3}
+    assert len(result.batch_ids) == 3
     assert any("records" in m for m in messages) and any("level district" in m for m in messages)
 
 
 def test_provenance_is_recorded_and_a_block_lookup_gives_the_same(sqlite_workspace: Workspace, tmp_path: Path) -> None:
     from tests.microdata.conftest import build_city
 
+    from bettercities.areas import service as areas
+    from bettercities.privacy.schemas import RuleSpec
+    from bettercities.privacy.service import set_rule
+
     city = build_city(sqlite_workspace)
+    with sqlite_workspace.database.session() as session:  # the privacy domain's rule for one indicator
+        set_rule(session, areas.get_city(session, city), RuleSpec(indicator="mean_income", threshold=60))
     register = write_register(sqlite_workspace, tmp_path)
     spec = write_spec(tmp_path)
     result = aggregate(sqlite_workspace.database, city, spec, register, PERIOD)
+    assert result.thresholds == {"mean_age": 3, "median_income": 3, "mean_income": 60}
     with sqlite_workspace.database.reader() as session:
         batches = session.execute(
             select(ImportBatch.options, ImportBatch.file_name).where(ImportBatch.id.in_(result.batch_ids))
@@ -97,4 +105,7 @@ def test_provenance_is_recorded_and_a_block_lookup_gives_the_same(sqlite_workspa
     mapped = aggregate(sqlite_workspace.database, city, blocks, register, PERIOD)
     assert mapped.inserted == 0 and mapped.revised == 0 and mapped.unchanged == result.inserted
     assert mapped.batch_ids == []
-    compare(sqlite_workspace, register)
+    merged = compare(sqlite_workspace, register)
+    income = merged[merged["indicator"] == "mean_income"]
+    assert (income["records"] < 60).sum() >= 3 and (income["records"] >= 60).sum() >= 3
+    assert (income["suppressed"] == (income["records"] < 60)).all()

@@ -69,7 +69,8 @@ def aggregate(
     levels = ", ".join(f"{lv.level} {lv.areas} areas ({lv.suppressed} suppressed)" for lv in result.levels)
     console.print(
         f"{result.data}: {result.records} records, {len(result.indicators)} indicators on {result.engine}; "
-        f"{levels}; threshold {result.threshold}.",
+        f"{levels}; means/medians of fewer records withheld: "
+        f"{', '.join(f'{k} < {v}' for k, v in result.thresholds.items()) or '-'}.",
         highlight=False,
         soft_wrap=True,
     )

@@ -330,7 +330,9 @@ class AggregationResult(BaseModel):
     engine: str
     period: str
     records: int
-    threshold: int = Field(description="Mean/median cells of fewer records are stored as suppressed.")
+    thresholds: dict[str, int] = Field(
+        description="Per mean/median indicator: cells of fewer records are stored as suppressed."
+    )
     levels: list[LevelCount]
     indicators: list[str]
     batch_ids: list[int] = Field(description="One import batch per level; empty on a dry run.")

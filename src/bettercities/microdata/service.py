@@ -51,8 +51,6 @@ if TYPE_CHECKING:
 #: ``progress(message, done, total)``: what a run is doing (records read, levels done).
 Progress = Callable[[str, int, int], None]
 
-#: Mean/median cells of fewer records are withheld at the source when the city sets no rule.
-DEFAULT_THRESHOLD = 3
 #: Indicator kinds each spec kind may feed.
 KIND_FITS = {"count": {"count"}, "share": {"share", "ratio"}, "mean": {"value"}, "median": {"value"}}
 #: Offending rows listed in an unknown-area error.
@@ -121,7 +119,7 @@ def aggregate(
         city = areas.get_city(session, city_slug)
         registered = _check_indicators(session, spec)
         hierarchy = _hierarchy(session, city, spec, period_spec.end_date)
-        threshold = privacy_threshold(session, city)
+        thresholds = privacy_thresholds(session, city, list(registered.values()))
 
     backend = open_engine(engine, spark_master=spark_master)
     try:
@@ -132,7 +130,7 @@ def aggregate(
         backend.close()
     report(f"{total} records read", total, total)
 
-    frames = _cells_to_rows(spec, cells, hierarchy, threshold, period, registered)
+    frames = _cells_to_rows(spec, cells, hierarchy, thresholds, period)
     provenance = MicrodataImportOptions(
         level=spec.area.level,
         layout=Layout.LONG,
@@ -157,7 +155,7 @@ def aggregate(
         engine=engine,
         period=period,
         records=total,
-        threshold=threshold,
+        thresholds={i.code: thresholds[i.code] for i in spec.indicators if i.kind in ("mean", "median")},
         levels=[],
         indicators=[i.code for i in spec.indicators],
         batch_ids=[],
@@ -222,17 +220,18 @@ def _hierarchy(session: Session, city: City, spec: Spec, at: Any) -> Hierarchy:
     return Hierarchy(levels=[c for c in ordered if c in set(frame["level"])] or [level.code], ancestors=frame)
 
 
-def privacy_threshold(session: Session, city: City) -> int:
-    """The city's minimum frequency: cells of fewer records are withheld (default 3, docs/microdata.md).
+def privacy_thresholds(session: Session, city: City, indicators: list[Indicator]) -> dict[str, int]:
+    """Per indicator code, the minimum number of records below which a mean or median is withheld at the
+    source: the threshold of the protection rule that applies to the indicator in the privacy domain (its
+    own, its dataset's, the city's default, else the platform's default of 3); 0 where the rule's method is
+    ``none`` (published as stored, chosen explicitly)."""
+    from bettercities.privacy.queries import rules_by_indicator
+    from bettercities.privacy.schemas import Method
 
-    Taken from the city's default protection rule of the privacy domain when it declares one.
-    """
-    from bettercities.privacy import service as privacy
-
-    rule = getattr(privacy, "city_threshold", None)
-    if rule is None:
-        return DEFAULT_THRESHOLD
-    return int(rule(session, city))
+    rules = rules_by_indicator(session, city.id, [i.id for i in indicators])
+    return {
+        i.code: 0 if rules[i.id].method == Method.NONE else int(rules[i.id].threshold) for i in indicators
+    }
 
 
 # -- the computation, once, in Ibis ------------------------------------------------------------------------
@@ -266,12 +265,14 @@ def _compute(backend: Engine, spec: Spec, records: ir.Table, hierarchy: Hierarch
     """Every cell: a frame with ``level, area`` and per indicator its counts (or sum and count, or median)."""
     import ibis
 
-    key = records[spec.area.key].cast("string")
+    # Records are grouped by their key as the file types it (grouping 100 million integers is much faster
+    # than grouping their texts); keys become text in the small per-area result.
+    key = records[spec.area.key]
     lookup_path = spec.lookup_path()
     if lookup_path is not None:
         lookup = backend.read(lookup_path, text_columns=(spec.area.lookup_key, spec.area.lookup_area))
         lookup = lookup.select(
-            _lk=lookup[spec.area.lookup_key].cast("string"), _leaf=lookup[spec.area.lookup_area].cast("string")
+            _lk=lookup[spec.area.lookup_key].cast(key.type()), _leaf=lookup[spec.area.lookup_area].cast("string")
         )
         records = records.mutate(_key=key).left_join(lookup, ibis._["_key"] == lookup["_lk"])
         records = records.select([c for c in records.columns if c not in ("_lk",)])
@@ -297,6 +298,7 @@ def _compute(backend: Engine, spec: Spec, records: ir.Table, hierarchy: Hierarch
             else:
                 medians.append(item)
     leaves = records.group_by(_leaf="_leaf").aggregate(**metrics).execute()
+    leaves["_leaf"] = [None if v is None or v is pd.NA or v != v else str(v) for v in leaves["_leaf"]]
     total = int(leaves["_records"].sum())
     report(f"{total} records aggregated to {len(leaves)} areas of {spec.area.level}", total, total)
     _check_keys(backend, spec, records, leaves, hierarchy, path)
@@ -311,7 +313,7 @@ def _compute(backend: Engine, spec: Spec, records: ir.Table, hierarchy: Hierarch
         column = records[item.median]  # type: ignore[index]
         values = ibis.ifelse(conditions.to_ibis(records, item.where), column, ibis.null()) if item.where \
             else column
-        scoped = records.mutate(_value=values).select("_leaf", "_value")
+        scoped = records.mutate(_value=values, _leaf=records["_leaf"].cast("string")).select("_leaf", "_value")
         per = scoped.join(ancestors, scoped["_leaf"] == ancestors["leaf"]).group_by(["level", "area"]).aggregate(
             **{f"{item.code}__median": ibis._["_value"].median()}
         ).execute()
@@ -334,10 +336,8 @@ def _check_keys(backend: Engine, spec: Spec, records: ir.Table, leaves: pd.DataF
                 or v not in known]
     if not bad_leaf:
         return
-    if spec.area.lookup is not None:  # keys missing from the lookup, or mapped to an unknown area
-        unknown = records.filter(records["_leaf"].isnull() | ~records["_leaf"].isin(list(known)))
-    else:
-        unknown = records.filter(~records["_key"].isin(list(known)))
+    leaf = records["_leaf"].cast("string")
+    unknown = records.filter(leaf.isnull() | ~leaf.isin(list(known)))  # no lookup entry, or an unknown area
     keys = sorted(str(k) for k in unknown.select("_key").distinct().limit(MAX_ROWS).execute()["_key"])
     rows = _rows_with_keys(path, spec.area.key, set(keys))
     what = f"of lookup {spec.lookup_path()}" if spec.area.lookup else f"of level {spec.area.level}"
@@ -381,8 +381,8 @@ def _rows_with_keys(path: Path, column: str, keys: set[str]) -> list[tuple[int, 
 # -- cells -> observations -> import -----------------------------------------------------------------------
 
 
-def _cells_to_rows(spec: Spec, cells: pd.DataFrame, hierarchy: Hierarchy, threshold: int, period: str,
-                   registered: dict[str, Indicator]) -> dict[str, pd.DataFrame]:
+def _cells_to_rows(spec: Spec, cells: pd.DataFrame, hierarchy: Hierarchy, thresholds: dict[str, int],
+                   period: str) -> dict[str, pd.DataFrame]:
     """Long observation rows per level: id, indicator, period, value, numerator, denominator, suppressed."""
     parts = []
     for item in spec.indicators:
@@ -403,7 +403,7 @@ def _cells_to_rows(spec: Spec, cells: pd.DataFrame, hierarchy: Hierarchy, thresh
             value = cells[f"{code}__sum"] / n if item.mean is not None else cells[f"{code}__median"]
             frame["value"] = value.astype(float)
             frame["numerator"] = frame["denominator"] = np.nan
-            frame["suppressed"] = (n > 0) & (n < threshold)
+            frame["suppressed"] = (n > 0) & (n < thresholds[code])
             frame = frame[n > 0]
         parts.append(frame)
     rows = pd.concat(parts, ignore_index=True)
