@@ -41,7 +41,9 @@ def build_city(workspace: Workspace) -> str:
     with workspace.database.session() as session:
         for dataset in session.scalars(select(Dataset)).all():
             if dataset.state != "draft":
-                approval.transition(session, summary.city, dataset.code, "unlock", user="test", reason="tests")
+                approval.transition(
+                    session, summary.city, dataset.code, "unlock", user="test", reason="tests"
+                )
         for code in ("median_income", "mean_income"):
             indicators.register_indicator(
                 session,
@@ -60,9 +62,9 @@ def area_sizes(workspace: Workspace) -> dict[str, int]:
     with workspace.database.reader() as session:
         codes = sorted(
             session.scalars(
-                select(Area.code).join(SpatialLevel, SpatialLevel.id == Area.level_id).where(
-                    SpatialLevel.code == "planning_area"
-                )
+                select(Area.code)
+                .join(SpatialLevel, SpatialLevel.id == Area.level_id)
+                .where(SpatialLevel.code == "planning_area")
             )
         )
     rng = np.random.default_rng(3)
@@ -89,8 +91,11 @@ def write_spec(folder: Path, extra: str = EXTRA, *, replace: tuple[str, str] | N
 def ancestors(workspace: Workspace) -> pd.DataFrame:
     """planning area code -> (level, area code) for itself and every coarser area, from Area.parent_id."""
     with workspace.database.reader() as session:
-        rows = session.execute(select(Area.id, Area.code, Area.parent_id, SpatialLevel.code).join(
-            SpatialLevel, SpatialLevel.id == Area.level_id)).all()
+        rows = session.execute(
+            select(Area.id, Area.code, Area.parent_id, SpatialLevel.code).join(
+                SpatialLevel, SpatialLevel.id == Area.level_id
+            )
+        ).all()
     by_id = {r[0]: r for r in rows}
     out = []
     for row in rows:
@@ -112,12 +117,16 @@ def pandas_cells(register: Path, tree: pd.DataFrame) -> pd.DataFrame:
     working = merged["age"].between(15, 64)
     flags = {
         "unemployment": (merged["unemployed"] & working, working),
-        "long_term_unemployment": (merged["unemployed"] & (merged["unemployment_months"] >= 12) & working,
-                                   working),
+        "long_term_unemployment": (
+            merged["unemployed"] & (merged["unemployment_months"] >= 12) & working,
+            working,
+        ),
         "transfer_benefits": ((merged["benefit"] == "sgb2") & (merged["age"] < 65), merged["age"] < 65),
         "child_poverty": ((merged["benefit"] == "sgb2") & (merged["age"] < 15), merged["age"] < 15),
-        "old_age_poverty": ((merged["benefit"] == "old_age_support") & (merged["age"] >= 65),
-                            merged["age"] >= 65),
+        "old_age_poverty": (
+            (merged["benefit"] == "old_age_support") & (merged["age"] >= 65),
+            merged["age"] >= 65,
+        ),
         "foreign_nationals": (merged["foreign"], pd.Series(True, index=merged.index)),
         "age_under_18": (merged["age"] < 18, pd.Series(True, index=merged.index)),
         "age_65_plus": (merged["age"] >= 65, pd.Series(True, index=merged.index)),
@@ -127,24 +136,62 @@ def pandas_cells(register: Path, tree: pd.DataFrame) -> pd.DataFrame:
     size = merged.groupby(keys).size().rename("value").reset_index()
     frames.append(size.assign(indicator="inhabitants", numerator=np.nan, denominator=np.nan))
     for code, (numerator, denominator) in flags.items():
-        counts = pd.DataFrame({"n": numerator.astype(int), "d": denominator.astype(int)}).groupby(
-            [merged["level"], merged["area"]]).sum()
+        counts = (
+            pd.DataFrame({"n": numerator.astype(int), "d": denominator.astype(int)})
+            .groupby([merged["level"], merged["area"]])
+            .sum()
+        )
         counts = counts[counts["d"] > 0].reset_index()
-        frames.append(pd.DataFrame({"level": counts["level"], "area": counts["area"], "indicator": code,
-                                    "value": 100.0 * counts["n"] / counts["d"],
-                                    "numerator": counts["n"].astype(float),
-                                    "denominator": counts["d"].astype(float)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "level": counts["level"],
+                    "area": counts["area"],
+                    "indicator": code,
+                    "value": 100.0 * counts["n"] / counts["d"],
+                    "numerator": counts["n"].astype(float),
+                    "denominator": counts["d"].astype(float),
+                }
+            )
+        )
     mean_age = merged.groupby(keys)["age"].agg(["mean", "size"]).reset_index()
-    frames.append(pd.DataFrame({"level": mean_age["level"], "area": mean_age["area"], "indicator": "mean_age",
-                                "value": mean_age["mean"], "records": mean_age["size"]}))
+    frames.append(
+        pd.DataFrame(
+            {
+                "level": mean_age["level"],
+                "area": mean_age["area"],
+                "indicator": "mean_age",
+                "value": mean_age["mean"],
+                "records": mean_age["size"],
+            }
+        )
+    )
     adults = merged[merged["age"] >= 16]
     median = adults.groupby(keys)["income"].agg(["median", "size"]).reset_index()
-    frames.append(pd.DataFrame({"level": median["level"], "area": median["area"], "indicator": "median_income",
-                                "value": median["median"], "records": median["size"]}))
+    frames.append(
+        pd.DataFrame(
+            {
+                "level": median["level"],
+                "area": median["area"],
+                "indicator": "median_income",
+                "value": median["median"],
+                "records": median["size"],
+            }
+        )
+    )
     earning = adults[adults["benefit"] != "sgb2"]
     mean = earning.groupby(keys)["income"].agg(["mean", "size"]).reset_index()
-    frames.append(pd.DataFrame({"level": mean["level"], "area": mean["area"], "indicator": "mean_income",
-                                "value": mean["mean"], "records": mean["size"]}))
+    frames.append(
+        pd.DataFrame(
+            {
+                "level": mean["level"],
+                "area": mean["area"],
+                "indicator": "mean_income",
+                "value": mean["mean"],
+                "records": mean["size"],
+            }
+        )
+    )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -152,8 +199,16 @@ def stored(workspace: Workspace, period: str = PERIOD, codes: list[str] | None =
     """The current observations of ``period`` (of the indicators ``codes``) with level and area code."""
     level = aliased(SpatialLevel)
     query = (
-        select(level.code, Area.code, Indicator.code, Observation.value, Observation.numerator,
-               Observation.denominator, Observation.suppressed, Observation.import_id)
+        select(
+            level.code,
+            Area.code,
+            Indicator.code,
+            Observation.value,
+            Observation.numerator,
+            Observation.denominator,
+            Observation.suppressed,
+            Observation.import_id,
+        )
         .join(Area, Area.id == Observation.area_id)
         .join(level, level.id == Area.level_id)
         .join(Indicator, Indicator.id == Observation.indicator_id)
@@ -164,8 +219,19 @@ def stored(workspace: Workspace, period: str = PERIOD, codes: list[str] | None =
         query = query.where(Indicator.code.in_(codes))
     with workspace.database.reader() as session:
         rows = session.execute(query).all()
-    return pd.DataFrame(rows, columns=["level", "area", "indicator", "value", "numerator", "denominator",
-                                       "suppressed", "import_id"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "level",
+            "area",
+            "indicator",
+            "value",
+            "numerator",
+            "denominator",
+            "suppressed",
+            "import_id",
+        ],
+    )
 
 
 def count_observations(workspace: Workspace) -> int:

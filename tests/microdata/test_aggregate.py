@@ -1,5 +1,6 @@
-"""The generated register aggregated with DuckDB equals an independent pandas groupby (tests/microdata/conftest),
-for every indicator at every level, before protection; provenance and the source-side suppression of means."""
+"""The generated register aggregated with DuckDB equals an independent pandas groupby
+(tests/microdata/conftest), for every indicator at every level, before protection; provenance and the
+source-side suppression of means."""
 
 from __future__ import annotations
 
@@ -28,8 +29,9 @@ def compare(workspace: Workspace, register: Path) -> pd.DataFrame:
     """Assert that stored values equal the pandas reference; return the merged frame."""
     expected = pandas_cells(register, ancestors(workspace))
     got = stored(workspace)
-    merged = expected.merge(got, on=["level", "area", "indicator"], how="outer", suffixes=("", "_got"),
-                            indicator=True)
+    merged = expected.merge(
+        got, on=["level", "area", "indicator"], how="outer", suffixes=("", "_got"), indicator=True
+    )
     missing = merged[merged["_merge"] != "both"]
     assert missing.empty, missing.head(10)
     assert set(merged["level"]) == {"planning_area", "district_region", "district"}
@@ -45,8 +47,14 @@ def test_duckdb_equals_pandas_at_every_level(workspace: Workspace, city: str, tm
     register = write_register(workspace, tmp_path)
     spec = write_spec(tmp_path)
     messages: list[str] = []
-    result = aggregate(workspace.database, city, spec, register, PERIOD,
-                       progress=lambda message, done, total: messages.append(message))
+    result = aggregate(
+        workspace.database,
+        city,
+        spec,
+        register,
+        PERIOD,
+        progress=lambda message, done, total: messages.append(message),
+    )
     merged = compare(workspace, register)
     # Means and medians of fewer than 3 records are stored, marked suppressed at the source; counts are raw.
     small = merged["records"].notna() & (merged["records"] < 3)
@@ -61,12 +69,13 @@ def test_duckdb_equals_pandas_at_every_level(workspace: Workspace, city: str, tm
     assert any("records" in m for m in messages) and any("level district" in m for m in messages)
 
 
-def test_provenance_is_recorded_and_a_block_lookup_gives_the_same(sqlite_workspace: Workspace, tmp_path: Path) -> None:
-    from tests.microdata.conftest import build_city
-
+def test_provenance_is_recorded_and_a_block_lookup_gives_the_same(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
     from bettercities.areas import service as areas
     from bettercities.privacy.schemas import RuleSpec
     from bettercities.privacy.service import set_rule
+    from tests.microdata.conftest import build_city
 
     city = build_city(sqlite_workspace)
     with sqlite_workspace.database.session() as session:  # the privacy domain's rule for one indicator
@@ -98,8 +107,10 @@ def test_provenance_is_recorded_and_a_block_lookup_gives_the_same(sqlite_workspa
     pacsv.write_csv(block_table(list(area_sizes(sqlite_workspace))), tmp_path / "blocks.csv")
     blocks = write_spec(
         tmp_path,
-        replace=("  key: area_code          # the register's planning-area code\n",
-                 "  key: block_id\n  lookup: blocks.csv\n  lookup_key: block_id\n  lookup_area: area_code\n"),
+        replace=(
+            "  key: area_code          # the register's planning-area code\n",
+            "  key: block_id\n  lookup: blocks.csv\n  lookup_key: block_id\n  lookup_area: area_code\n",
+        ),
     )
     assert "lookup: blocks.csv" in blocks.read_text()
     mapped = aggregate(sqlite_workspace.database, city, blocks, register, PERIOD)

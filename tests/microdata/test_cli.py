@@ -17,8 +17,24 @@ def test_generate_and_aggregate_on_a_workspace(sqlite_workspace: Workspace, tmp_
     runner = CliRunner()
     where = ["--workspace", str(sqlite_workspace.path)]
     register = tmp_path / "register.parquet"
-    generated = runner.invoke(app, ["microdata", "generate", "--city", city, "--period", "2024", "--out",
-                                    str(register), "--seed", "3", "--blocks", str(tmp_path / "b.csv"), *where])
+    generated = runner.invoke(
+        app,
+        [
+            "microdata",
+            "generate",
+            "--city",
+            city,
+            "--period",
+            "2024",
+            "--out",
+            str(register),
+            "--seed",
+            "3",
+            "--blocks",
+            str(tmp_path / "b.csv"),
+            *where,
+        ],
+    )
     assert generated.exit_code == 0, generated.output
     # Sized by the stored inhabitants of 2024 (the demo's), area by area.
     inhabitants = stored(sqlite_workspace, "2024", ["inhabitants"])
@@ -27,8 +43,19 @@ def test_generate_and_aggregate_on_a_workspace(sqlite_workspace: Workspace, tmp_
     assert f"{int(planning['value'].sum())} persons in {len(planning)} areas" in generated.output
 
     before = count_observations(sqlite_workspace)
-    command = ["microdata", "aggregate", "--spec", str(EXAMPLE), "--data", str(register), "--city", city,
-               "--period", "2025", *where]
+    command = [
+        "microdata",
+        "aggregate",
+        "--spec",
+        str(EXAMPLE),
+        "--data",
+        str(register),
+        "--city",
+        city,
+        "--period",
+        "2025",
+        *where,
+    ]
     dry = runner.invoke(app, [*command, "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "Dry run, nothing written" in dry.output

@@ -38,8 +38,9 @@ def line_of(spec: Path, text: str) -> int:
     return next(n for n, line in enumerate(spec.read_text().splitlines(), start=1) if text in line)
 
 
-def test_unknown_column_names_the_spec_line_and_the_file(ready: tuple[Workspace, str, Path],
-                                                          tmp_path: Path) -> None:
+def test_unknown_column_names_the_spec_line_and_the_file(
+    ready: tuple[Workspace, str, Path], tmp_path: Path
+) -> None:
     workspace, city, register = ready
     spec = write_spec(tmp_path, replace=("mean: age", "mean: age_in_years"))
     problem = refused(workspace, city, spec, register).report.errors[0]  # type: ignore[union-attr]
@@ -48,7 +49,9 @@ def test_unknown_column_names_the_spec_line_and_the_file(ready: tuple[Workspace,
     assert f"line {line_of(spec, 'code: mean_age')}" in problem.message and str(spec) in problem.message
 
 
-def test_unknown_area_key_in_csv_names_rows_and_keys(ready: tuple[Workspace, str, Path], tmp_path: Path) -> None:
+def test_unknown_area_key_in_csv_names_rows_and_keys(
+    ready: tuple[Workspace, str, Path], tmp_path: Path
+) -> None:
     workspace, city, register = ready
     people = pd.read_parquet(register)
     people["area_code"] = people["area_code"].astype(str)
@@ -65,8 +68,9 @@ def test_unknown_area_key_in_csv_names_rows_and_keys(ready: tuple[Workspace, str
     assert "0000" in str(error) and "99999999" in str(error)
 
 
-def test_unknown_area_key_in_parquet_names_the_record(ready: tuple[Workspace, str, Path],
-                                                       tmp_path: Path) -> None:
+def test_unknown_area_key_in_parquet_names_the_record(
+    ready: tuple[Workspace, str, Path], tmp_path: Path
+) -> None:
     workspace, city, register = ready
     people = pd.read_parquet(register)
     people["area_code"] = people["area_code"].astype(str)
@@ -86,7 +90,9 @@ def test_missing_field_names_the_line(ready: tuple[Workspace, str, Path], tmp_pa
     assert problems[0].file == str(spec)
 
 
-def test_condition_that_does_not_parse_names_the_line(ready: tuple[Workspace, str, Path], tmp_path: Path) -> None:
+def test_condition_that_does_not_parse_names_the_line(
+    ready: tuple[Workspace, str, Path], tmp_path: Path
+) -> None:
     workspace, city, register = ready
     spec = write_spec(tmp_path, replace=('numerator: "age < 18"', 'numerator: "age < < 18"'))
     problems = refused(workspace, city, spec, register).report.errors  # type: ignore[union-attr]
@@ -96,7 +102,7 @@ def test_condition_that_does_not_parse_names_the_line(ready: tuple[Workspace, st
 
 def test_unknown_indicator_names_the_line(ready: tuple[Workspace, str, Path], tmp_path: Path) -> None:
     workspace, city, register = ready
-    spec = write_spec(tmp_path, extra="  - code: happiness\n    count: \"age > 99\"\n")
+    spec = write_spec(tmp_path, extra='  - code: happiness\n    count: "age > 99"\n')
     problems = refused(workspace, city, spec, register).report.errors  # type: ignore[union-attr]
     assert [(p.code, p.row, p.value) for p in problems] == [
         ("unknown-indicator", line_of(spec, "code: happiness"), "happiness")
@@ -105,8 +111,13 @@ def test_unknown_indicator_names_the_line(ready: tuple[Workspace, str, Path], tm
 
 def test_a_share_cannot_feed_a_count_indicator(ready: tuple[Workspace, str, Path], tmp_path: Path) -> None:
     workspace, city, register = ready
-    spec = write_spec(tmp_path, replace=("  - code: inhabitants\n    count: \"true\"\n",
-                                         "  - code: inhabitants\n    share: {numerator: 'true', denominator: 'true'}\n"))
+    spec = write_spec(
+        tmp_path,
+        replace=(
+            '  - code: inhabitants\n    count: "true"\n',
+            "  - code: inhabitants\n    share: {numerator: 'true', denominator: 'true'}\n",
+        ),
+    )
     problems = refused(workspace, city, spec, register).report.errors  # type: ignore[union-attr]
     assert problems[0].code == "invalid-spec" and "kind 'count'" in problems[0].message
 
@@ -135,8 +146,13 @@ def test_conditions_are_translated_not_evaluated() -> None:
     table = ibis.table({"age": "int64", "benefit": "string", "foreign": "boolean"}, name="t")
     from bettercities.microdata.conditions import to_ibis
 
-    people = pd.DataFrame({"age": [3, 15, 40, 64, 70], "benefit": ["sgb2", "none", "sgb2", "x", "sgb2"],
-                           "foreign": [True, False, True, False, False]})
+    people = pd.DataFrame(
+        {
+            "age": [3, 15, 40, 64, 70],
+            "benefit": ["sgb2", "none", "sgb2", "x", "sgb2"],
+            "foreign": [True, False, True, False, False],
+        }
+    )
     con = ibis.duckdb.connect()
     records = con.read_parquet(_parquet(people))
     cases = {

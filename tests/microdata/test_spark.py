@@ -27,8 +27,9 @@ def test_spark_equals_duckdb(sqlite_workspace: Workspace, tmp_path: Path) -> Non
     assert people["area_code"].astype(str).str.startswith("0").any()  # leading zeros must survive the CSV
     csv = tmp_path / "register.csv"
     people.to_csv(csv, index=False)
-    on_spark = aggregate(sqlite_workspace.database, city, spec, csv, PERIOD, engine="spark",
-                         spark_master="local[2]")
+    on_spark = aggregate(
+        sqlite_workspace.database, city, spec, csv, PERIOD, engine="spark", spark_master="local[2]"
+    )
     assert on_spark.records == on_duckdb.records
     assert (on_spark.inserted, on_spark.revised) == (0, 0)
     assert on_spark.unchanged == on_duckdb.inserted > 1000

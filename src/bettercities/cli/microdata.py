@@ -1,8 +1,10 @@
-"""``bettercities microdata``: indicators from register microdata (aggregate), a synthetic register (generate)."""
+"""``bettercities microdata``: indicators from register microdata (aggregate); a synthetic register
+(generate)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -20,10 +22,14 @@ from bettercities.cli.common import (
 app = typer.Typer(help="Indicators from register microdata (DuckDB or Spark); a synthetic register.")
 
 CityOption = Annotated[str, typer.Option("--city", help="City slug, e.g. auenstedt.")]
-PeriodOption = Annotated[str, typer.Option("--period", help="Period of the records, e.g. 2024 or 2024-12-31.")]
+PeriodOption = Annotated[
+    str, typer.Option("--period", help="Period of the records, e.g. 2024 or 2024-12-31.")
+]
 
 
-def _progress(started: float) -> object:
+def _progress(started: float) -> Callable[[str, int, int], None]:
+    """Progress lines on stderr, with the seconds since ``started``."""
+
     def report(message: str, done: int, total: int) -> None:
         err_console.print(f"[{time.monotonic() - started:7.1f} s] {message}", highlight=False, soft_wrap=True)
 
@@ -32,14 +38,18 @@ def _progress(started: float) -> object:
 
 @app.command("aggregate")
 def aggregate(
-    spec: Annotated[Path, typer.Option("--spec", help="The aggregation spec (YAML).", exists=True, dir_okay=False)],
+    spec: Annotated[
+        Path, typer.Option("--spec", help="The aggregation spec (YAML).", exists=True, dir_okay=False)
+    ],
     data: Annotated[Path, typer.Option("--data", help="The records: a Parquet or CSV file.")],
     city: CityOption,
     period: PeriodOption,
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
     spark_master: Annotated[
         str | None,
-        typer.Option(help="Spark master URL (local[4], spark://host:7077, yarn …); default: Spark's settings."),
+        typer.Option(
+            help="Spark master URL (local[4], spark://host:7077, yarn …); default: Spark's settings."
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and validate; import nothing.")] = False,
     workspace: WorkspaceOption = None,
@@ -62,7 +72,7 @@ def aggregate(
             engine=engine,
             spark_master=spark_master,
             dry_run=dry_run,
-            progress=_progress(time.monotonic()),  # type: ignore[arg-type]
+            progress=_progress(time.monotonic()),
         )
     for problem in result.report.warnings[:20]:
         err_console.print(str(problem), style="yellow", highlight=False, soft_wrap=True)
@@ -87,13 +97,12 @@ def generate(
     city: CityOption,
     out: Annotated[Path, typer.Option("--out", help="The register to write (.parquet).", dir_okay=False)],
     period: Annotated[
-        str | None, typer.Option("--period", help="Size areas by the inhabitants of this period (else latest).")
+        str | None,
+        typer.Option("--period", help="Size areas by the inhabitants of this period (else latest)."),
     ] = None,
     level: Annotated[str, typer.Option(help="Level of the areas the persons live in.")] = "planning_area",
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same file.")] = 0,
-    persons: Annotated[
-        int, typer.Option(help="Persons per area without stored inhabitants.", min=0)
-    ] = 1000,
+    persons: Annotated[int, typer.Option(help="Persons per area without stored inhabitants.", min=0)] = 1000,
     blocks: Annotated[
         Path | None, typer.Option(help="Also write the block -> area lookup (CSV) for specs with a lookup.")
     ] = None,

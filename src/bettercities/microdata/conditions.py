@@ -21,8 +21,13 @@ _COMPARE = {
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
 }
-_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-               ast.Div: operator.truediv, ast.Mod: operator.mod}
+_ARITHMETIC = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Mod: operator.mod,
+}
 
 
 def to_ibis(table: ir.Table, text: str) -> ir.BooleanValue:
@@ -33,11 +38,10 @@ def to_ibis(table: ir.Table, text: str) -> ir.BooleanValue:
     if not isinstance(expression, ibis.expr.types.Column):  # a constant such as ``true``: one per record
         anything = table[table.columns[0]]
         expression = (anything.isnull() | anything.notnull()) & expression
-    return expression  # type: ignore[no-any-return]
+    return expression
 
 
 def _node(table: ir.Table, node: ast.AST) -> Any:
-    import ibis
 
     if isinstance(node, ast.Constant):
         return node.value

@@ -64,10 +64,10 @@ class DuckDBEngine:
     def read(self, path: Path, *, text_columns: tuple[str, ...] = ()) -> ir.Table:
         suffix = path.suffix.lower()
         if suffix == ".parquet":
-            return self.backend.read_parquet(str(path))  # type: ignore[attr-defined,no-any-return]
+            return self.backend.read_parquet(str(path))
         if suffix == ".csv":
             types = dict.fromkeys(text_columns, "VARCHAR")
-            return self.backend.read_csv(str(path), types=types or None)  # type: ignore[attr-defined,no-any-return]
+            return self.backend.read_csv(str(path), types=types or None)
         raise unsupported(path)
 
     def close(self) -> None:
@@ -110,7 +110,7 @@ class SparkEngine:
     def read(self, path: Path, *, text_columns: tuple[str, ...] = ()) -> ir.Table:
         suffix = path.suffix.lower()
         if suffix == ".parquet":
-            return self.backend.read_parquet(str(path))  # type: ignore[attr-defined,no-any-return]
+            return self.backend.read_parquet(str(path))
         if suffix == ".csv":
             from pyspark.sql.types import StringType, StructField, StructType
 

@@ -79,8 +79,17 @@ def generate_register(
     written = 0
     try:
         for number, group in enumerate(g for g in groups if len(g)):
-            table = _chunk(group, counts, poverty, old, foreign, dictionary, written,
-                           np.random.default_rng([seed, number + 1]), blocks_per_area)
+            table = _chunk(
+                group,
+                counts,
+                poverty,
+                old,
+                foreign,
+                dictionary,
+                written,
+                np.random.default_rng([seed, number + 1]),
+                blocks_per_area,
+            )
             if writer is None:
                 writer = pq.ParquetWriter(str(path), table.schema, compression="zstd")
             writer.write_table(table, row_group_size=1 << 20)
@@ -88,8 +97,17 @@ def generate_register(
             if progress is not None:
                 progress(written, total)
         if writer is None:  # no persons at all: an empty file with the schema
-            empty = _chunk(np.arange(0), counts, poverty, old, foreign, dictionary, 0,
-                           np.random.default_rng(seed), blocks_per_area)
+            empty = _chunk(
+                np.arange(0),
+                counts,
+                poverty,
+                old,
+                foreign,
+                dictionary,
+                0,
+                np.random.default_rng(seed),
+                blocks_per_area,
+            )
             pq.write_table(empty, str(path))
     finally:
         if writer is not None:
@@ -97,13 +115,24 @@ def generate_register(
     return written
 
 
-def _chunk(group: np.ndarray, counts: np.ndarray, poverty: np.ndarray, old: np.ndarray, foreign: np.ndarray,
-           dictionary: pa.Array, first_id: int, rng: np.random.Generator, blocks_per_area: int) -> pa.Table:
+def _chunk(
+    group: np.ndarray,
+    counts: np.ndarray,
+    poverty: np.ndarray,
+    old: np.ndarray,
+    foreign: np.ndarray,
+    dictionary: pa.Array,
+    first_id: int,
+    rng: np.random.Generator,
+    blocks_per_area: int,
+) -> pa.Table:
     area = np.repeat(group, counts[group])
     n = len(area)
     young_p, old_p = _YOUNG / _YOUNG.sum(), _OLD / _OLD.sum()
     is_old_area = rng.random(n) < old[area]
-    age = np.where(is_old_area, rng.choice(_AGES, n, p=old_p), rng.choice(_AGES, n, p=young_p)).astype(np.int16)
+    age = np.where(is_old_area, rng.choice(_AGES, n, p=old_p), rng.choice(_AGES, n, p=young_p)).astype(
+        np.int16
+    )
     sex = np.where(rng.random(n) < 0.51, "f", "m")
     # Households: consecutive persons of one area, sizes 1..5.
     sizes = rng.choice(np.arange(1, 6), n, p=[0.42, 0.33, 0.12, 0.09, 0.04])
@@ -130,7 +159,9 @@ def _chunk(group: np.ndarray, counts: np.ndarray, poverty: np.ndarray, old: np.n
             "person_id": pa.array(np.arange(first_id, first_id + n, dtype=np.int64)),
             "household_id": pa.array(household.astype(np.int64)),
             "age": pa.array(age),
-            "sex": pa.DictionaryArray.from_arrays(pa.array((sex == "m").astype(np.int8)), pa.array(["f", "m"])),
+            "sex": pa.DictionaryArray.from_arrays(
+                pa.array((sex == "m").astype(np.int8)), pa.array(["f", "m"])
+            ),
             "benefit": benefit,
             "unemployed": pa.array(unemployed),
             "unemployment_months": pa.array(months),
@@ -142,7 +173,9 @@ def _chunk(group: np.ndarray, counts: np.ndarray, poverty: np.ndarray, old: np.n
     )
 
 
-def city_sizes(session: Session, city: City, level: str, period: str | None, *, default: int) -> dict[str, int]:
+def city_sizes(
+    session: Session, city: City, level: str, period: str | None, *, default: int
+) -> dict[str, int]:
     """Persons per area of ``level``: the stored ``inhabitants`` of the period (else the latest stored),
     ``default`` for areas without one."""
     spatial_level = areas.get_level(session, city, level)
@@ -153,8 +186,12 @@ def city_sizes(session: Session, city: City, level: str, period: str | None, *, 
         .join(Observation, Observation.area_id == Area.id)
         .join(Indicator, Indicator.id == Observation.indicator_id)
         .join(Period, Period.id == Observation.period_id)
-        .where(Area.level_id == spatial_level.id, Indicator.code == "inhabitants", Observation.is_current,
-               Observation.value.is_not(None))
+        .where(
+            Area.level_id == spatial_level.id,
+            Indicator.code == "inhabitants",
+            Observation.is_current,
+            Observation.value.is_not(None),
+        )
     )
     if period is not None:
         chosen = session.scalar(query.with_only_columns(func.count()).where(Period.code == period))
@@ -163,6 +200,6 @@ def city_sizes(session: Session, city: City, level: str, period: str | None, *, 
     found: dict[str, tuple[str, float]] = {}
     for code, value, period_code in session.execute(query):
         if code not in found or period_code > found[code][0]:
-            found[code] = (period_code, value)
-    sizes.update({code: int(round(value)) for code, (_, value) in found.items()})
+            found[code] = (period_code, float(value or 0))
+    sizes.update({code: round(value) for code, (_, value) in found.items()})
     return sizes

@@ -173,7 +173,9 @@ class IndicatorSpec(BaseModel):
     def _one_kind(self) -> IndicatorSpec:
         given = [k for k in KINDS if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError(f"give exactly one of count, share, mean, median (got {', '.join(given) or 'none'})")
+            raise ValueError(
+                f"give exactly one of count, share, mean, median (got {', '.join(given) or 'none'})"
+            )
         if self.where is not None and given[0] not in ("mean", "median"):
             raise ValueError("'where' belongs to mean and median; count and share carry their own conditions")
         return self
@@ -184,7 +186,11 @@ class IndicatorSpec(BaseModel):
 
     def conditions(self) -> list[str]:
         """Every condition text of the indicator."""
-        texts = [self.count, self.where, *((self.share.numerator, self.share.denominator) if self.share else ())]
+        texts = [
+            self.count,
+            self.where,
+            *((self.share.numerator, self.share.denominator) if self.share else ()),
+        ]
         return [t for t in texts if t is not None]
 
     def columns(self) -> set[str]:
@@ -200,7 +206,9 @@ class AreaKey(BaseModel):
 
     key: str = Field(min_length=1, description="Column of the records holding the area (or address) key.")
     level: str = Field(min_length=1, description="Level of the areas the key (or the lookup) names.")
-    lookup: Path | None = Field(default=None, description="CSV mapping keys to area codes (relative to spec).")
+    lookup: Path | None = Field(
+        default=None, description="CSV mapping keys to area codes (relative to spec)."
+    )
     lookup_key: str = Field(default="key", description="Column of the lookup holding the records' key.")
     lookup_area: str = Field(default="area", description="Column of the lookup holding the area code.")
 

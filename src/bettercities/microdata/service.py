@@ -107,8 +107,10 @@ def aggregate(
     if not data_path.is_file():
         raise InvalidInput(
             f"{data_path}: no such file",
-            Report(source=str(data_path), problems=[Problem(code="unreadable-file", message="no such file",
-                                                            file=str(data_path))]),
+            Report(
+                source=str(data_path),
+                problems=[Problem(code="unreadable-file", message="no such file", file=str(data_path))],
+            ),
         )
     try:
         period_spec = parse_period(period)
@@ -170,30 +172,53 @@ def aggregate(
 
 def _check_indicators(session: Session, spec: Spec) -> dict[str, Indicator]:
     """Every code must be a registered indicator of a kind the spec's aggregation can feed."""
-    found = {i.code: i for i in session.scalars(select(Indicator).where(
-        Indicator.code.in_([s.code for s in spec.indicators])))}
+    found = {
+        i.code: i
+        for i in session.scalars(
+            select(Indicator).where(Indicator.code.in_([s.code for s in spec.indicators]))
+        )
+    }
     problems = []
     for item in spec.indicators:
         indicator = found.get(item.code)
         if indicator is None:
-            problems.append(_spec_problem(spec, item, "unknown-indicator",
-                                          "not a registered indicator (bettercities indicators list)",
-                                          item.code))
+            problems.append(
+                _spec_problem(
+                    spec,
+                    item,
+                    "unknown-indicator",
+                    "not a registered indicator (bettercities indicators list)",
+                    item.code,
+                )
+            )
         elif indicator.kind not in KIND_FITS[item.kind]:
             fits = " or ".join(sorted(KIND_FITS[item.kind]))
-            problems.append(_spec_problem(
-                spec, item, "invalid-spec",
-                f"a {item.kind} feeds indicators of kind {fits}; {item.code!r} is of kind {indicator.kind!r}",
-                item.code))
+            problems.append(
+                _spec_problem(
+                    spec,
+                    item,
+                    "invalid-spec",
+                    f"a {item.kind} feeds indicators of kind {fits}; "
+                    f"{item.code!r} is of kind {indicator.kind!r}",
+                    item.code,
+                )
+            )
     if problems:
-        raise InvalidInput(f"{spec.path}: {len(problems)} problems; nothing imported",
-                           Report(source=str(spec.path), problems=problems))
+        raise InvalidInput(
+            f"{spec.path}: {len(problems)} problems; nothing imported",
+            Report(source=str(spec.path), problems=problems),
+        )
     return found
 
 
 def _spec_problem(spec: Spec, item: IndicatorSpec, code: str, message: str, value: str | None) -> Problem:
-    return Problem(code=code, message=f"indicator {item.code!r}: {message}", file=str(spec.path), row=item.line,
-                   value=value)
+    return Problem(
+        code=code,
+        message=f"indicator {item.code!r}: {message}",
+        file=str(spec.path),
+        row=item.line,
+        value=value,
+    )
 
 
 def _hierarchy(session: Session, city: City, spec: Spec, at: Any) -> Hierarchy:
@@ -201,8 +226,9 @@ def _hierarchy(session: Session, city: City, spec: Spec, at: Any) -> Hierarchy:
     level = areas.get_level(session, city, spec.area.level)
     levels: dict[int, SpatialLevel] = {lv.id: lv for lv in city.levels}
     rows = session.execute(
-        select(Area.id, Area.code, Area.level_id, Area.parent_id).where(Area.city_id == city.id,
-                                                                        *areas.valid_at(at))
+        select(Area.id, Area.code, Area.level_id, Area.parent_id).where(
+            Area.city_id == city.id, *areas.valid_at(at)
+        )
     ).all()
     by_id = {r.id: r for r in rows}
     out: list[tuple[str, str, str]] = []
@@ -244,24 +270,39 @@ def _records(backend: Engine, spec: Spec, path: Path) -> ir.Table:
     problems = []
     for item in spec.indicators:
         for column in sorted(item.columns() - have):
-            problems.append(Problem(
-                code="missing-column",
-                message=f"indicator {item.code!r} (spec {spec.path}, line {item.line}) reads column "
-                        f"{column!r}; the file has: {', '.join(table.columns)}",
-                file=str(path), row=1, column=column))
+            problems.append(
+                Problem(
+                    code="missing-column",
+                    message=f"indicator {item.code!r} (spec {spec.path}, line {item.line}) reads column "
+                    f"{column!r}; the file has: {', '.join(table.columns)}",
+                    file=str(path),
+                    row=1,
+                    column=column,
+                )
+            )
     if spec.area.key not in have:
-        problems.insert(0, Problem(code="missing-column",
-                                   message=f"no area key column {spec.area.key!r} (spec {spec.path}); "
-                                   f"the file has: {', '.join(table.columns)}",
-                                   file=str(path), row=1, column=spec.area.key))
+        problems.insert(
+            0,
+            Problem(
+                code="missing-column",
+                message=f"no area key column {spec.area.key!r} (spec {spec.path}); "
+                f"the file has: {', '.join(table.columns)}",
+                file=str(path),
+                row=1,
+                column=spec.area.key,
+            ),
+        )
     if problems:
-        raise InvalidInput(f"{path}: {len(problems)} missing columns; nothing imported",
-                           Report(source=str(path), problems=problems))
+        raise InvalidInput(
+            f"{path}: {len(problems)} missing columns; nothing imported",
+            Report(source=str(path), problems=problems),
+        )
     return table
 
 
-def _compute(backend: Engine, spec: Spec, records: ir.Table, hierarchy: Hierarchy, path: Path,
-             report: Progress) -> tuple[pd.DataFrame, int]:
+def _compute(
+    backend: Engine, spec: Spec, records: ir.Table, hierarchy: Hierarchy, path: Path, report: Progress
+) -> tuple[pd.DataFrame, int]:
     """Every cell: a frame with ``level, area`` and per indicator its counts (or sum and count, or median)."""
     import ibis
 
@@ -272,7 +313,8 @@ def _compute(backend: Engine, spec: Spec, records: ir.Table, hierarchy: Hierarch
     if lookup_path is not None:
         lookup = backend.read(lookup_path, text_columns=(spec.area.lookup_key, spec.area.lookup_area))
         lookup = lookup.select(
-            _lk=lookup[spec.area.lookup_key].cast(key.type()), _leaf=lookup[spec.area.lookup_area].cast("string")
+            _lk=lookup[spec.area.lookup_key].cast(key.type()),
+            _leaf=lookup[spec.area.lookup_area].cast("string"),
         )
         records = records.mutate(_key=key).left_join(lookup, ibis._["_key"] == lookup["_lk"])
         records = records.select([c for c in records.columns if c not in ("_lk",)])
@@ -290,8 +332,11 @@ def _compute(backend: Engine, spec: Spec, records: ir.Table, hierarchy: Hierarch
             metrics[f"{code}__den"] = _count(records, item.share.denominator)
         else:
             column = records[item.mean or item.median]
-            values = ibis.ifelse(conditions.to_ibis(records, item.where), column, ibis.null()) if item.where \
+            values = (
+                ibis.ifelse(conditions.to_ibis(records, item.where), column, ibis.null())
+                if item.where
                 else column
+            )
             metrics[f"{code}__count"] = values.count()
             if item.mean is not None:
                 metrics[f"{code}__sum"] = values.sum()
@@ -310,13 +355,21 @@ def _compute(backend: Engine, spec: Spec, records: ir.Table, hierarchy: Hierarch
     sums = {name: joined[name].sum().fill_null(0) for name in metrics if name != "_records"}
     rolled = joined.group_by(["level", "area"]).aggregate(**sums).execute()
     for item in medians:
-        column = records[item.median]  # type: ignore[index]
-        values = ibis.ifelse(conditions.to_ibis(records, item.where), column, ibis.null()) if item.where \
+        column = records[item.median]
+        values = (
+            ibis.ifelse(conditions.to_ibis(records, item.where), column, ibis.null())
+            if item.where
             else column
-        scoped = records.mutate(_value=values, _leaf=records["_leaf"].cast("string")).select("_leaf", "_value")
-        per = scoped.join(ancestors, scoped["_leaf"] == ancestors["leaf"]).group_by(["level", "area"]).aggregate(
-            **{f"{item.code}__median": ibis._["_value"].median()}
-        ).execute()
+        )
+        scoped = records.mutate(_value=values, _leaf=records["_leaf"].cast("string")).select(
+            "_leaf", "_value"
+        )
+        per = (
+            scoped.join(ancestors, scoped["_leaf"] == ancestors["leaf"])
+            .group_by(["level", "area"])
+            .aggregate(**{f"{item.code}__median": ibis._["_value"].median()})
+            .execute()
+        )
         rolled = rolled.merge(per, on=["level", "area"], how="left")
         report(f"median of {item.code} at every level", 1, 1)
     return rolled, total
@@ -328,12 +381,16 @@ def _count(records: ir.Table, condition: str) -> Any:
     return ibis.ifelse(conditions.to_ibis(records, condition).fill_null(False), 1, 0).sum()
 
 
-def _check_keys(backend: Engine, spec: Spec, records: ir.Table, leaves: pd.DataFrame, hierarchy: Hierarchy,
-                path: Path) -> None:
+def _check_keys(
+    backend: Engine, spec: Spec, records: ir.Table, leaves: pd.DataFrame, hierarchy: Hierarchy, path: Path
+) -> None:
     """Records whose key maps to no area of the finest level: an error naming rows and key values."""
     known = set(hierarchy.ancestors["leaf"])
-    bad_leaf = [v for v in leaves["_leaf"].tolist() if v is None or (isinstance(v, float) and np.isnan(v))
-                or v not in known]
+    bad_leaf = [
+        v
+        for v in leaves["_leaf"].tolist()
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v not in known
+    ]
     if not bad_leaf:
         return
     leaf = records["_leaf"].cast("string")
@@ -342,13 +399,28 @@ def _check_keys(backend: Engine, spec: Spec, records: ir.Table, leaves: pd.DataF
     rows = _rows_with_keys(path, spec.area.key, set(keys))
     what = f"of lookup {spec.lookup_path()}" if spec.area.lookup else f"of level {spec.area.level}"
     problems = [
-        Problem(code="unknown-area", file=str(path), row=row, column=spec.area.key, value=value,
-                message=f"the key matches no area {what} valid at the period")
+        Problem(
+            code="unknown-area",
+            file=str(path),
+            row=row,
+            column=spec.area.key,
+            value=value,
+            message=f"the key matches no area {what} valid at the period",
+        )
         for row, value in rows
-    ] or [Problem(code="unknown-area", file=str(path), column=spec.area.key, value=", ".join(keys),
-                  message=f"keys that match no area {what}")]
-    raise InvalidInput(f"{path}: records with unknown area keys ({', '.join(keys)}); nothing imported",
-                       Report(source=str(path), problems=problems))
+    ] or [
+        Problem(
+            code="unknown-area",
+            file=str(path),
+            column=spec.area.key,
+            value=", ".join(keys),
+            message=f"keys that match no area {what}",
+        )
+    ]
+    raise InvalidInput(
+        f"{path}: records with unknown area keys ({', '.join(keys)}); nothing imported",
+        Report(source=str(path), problems=problems),
+    )
 
 
 def _rows_with_keys(path: Path, column: str, keys: set[str]) -> list[tuple[int, str]]:
@@ -369,7 +441,9 @@ def _rows_with_keys(path: Path, column: str, keys: set[str]) -> list[tuple[int, 
         first_row = 1
     for batch in batches:
         values = pc.cast(batch.column(0), pa.string())
-        hits = np.flatnonzero(pc.is_in(values, value_set=pa.array(sorted(keys))).to_numpy(zero_copy_only=False))
+        hits = np.flatnonzero(
+            pc.is_in(values, value_set=pa.array(sorted(keys))).to_numpy(zero_copy_only=False)
+        )
         for i in hits[: MAX_ROWS - len(found)]:
             found.append((offset + int(i) + first_row, str(values[int(i)].as_py())))
         offset += batch.num_rows
@@ -381,13 +455,16 @@ def _rows_with_keys(path: Path, column: str, keys: set[str]) -> list[tuple[int, 
 # -- cells -> observations -> import -----------------------------------------------------------------------
 
 
-def _cells_to_rows(spec: Spec, cells: pd.DataFrame, hierarchy: Hierarchy, thresholds: dict[str, int],
-                   period: str) -> dict[str, pd.DataFrame]:
+def _cells_to_rows(
+    spec: Spec, cells: pd.DataFrame, hierarchy: Hierarchy, thresholds: dict[str, int], period: str
+) -> dict[str, pd.DataFrame]:
     """Long observation rows per level: id, indicator, period, value, numerator, denominator, suppressed."""
     parts = []
     for item in spec.indicators:
         code = item.code
-        frame = pd.DataFrame({"level": cells["level"], "id": cells["area"], "indicator": code, "period": period})
+        frame = pd.DataFrame(
+            {"level": cells["level"], "id": cells["area"], "indicator": code, "period": period}
+        )
         if item.count is not None:
             frame["value"] = cells[f"{code}__n"].astype("int64").astype(float)
             frame["numerator"] = frame["denominator"] = np.nan
@@ -410,9 +487,18 @@ def _cells_to_rows(spec: Spec, cells: pd.DataFrame, hierarchy: Hierarchy, thresh
     return {level: rows[rows["level"] == level].drop(columns="level") for level in hierarchy.levels}
 
 
-def _import(db: Database, city_slug: str, frames: dict[str, pd.DataFrame], hierarchy: Hierarchy,
-            provenance: MicrodataImportOptions, result: AggregationResult, *, dry_run: bool, user: str | None,
-            report: Progress) -> None:
+def _import(
+    db: Database,
+    city_slug: str,
+    frames: dict[str, pd.DataFrame],
+    hierarchy: Hierarchy,
+    provenance: MicrodataImportOptions,
+    result: AggregationResult,
+    *,
+    dry_run: bool,
+    user: str | None,
+    report: Progress,
+) -> None:
     """Validate every level (dry run), then import them: a refusal on any level imports nothing."""
     with tempfile.TemporaryDirectory(prefix="bettercities-microdata-") as folder:
         files = {}
@@ -424,13 +510,25 @@ def _import(db: Database, city_slug: str, frames: dict[str, pd.DataFrame], hiera
         for step in ("check", "import") if not dry_run else ("check",):
             for done, (level, path) in enumerate(files.items(), start=1):
                 options = provenance.model_copy(update={"level": level})
-                imported = import_observations(db, city_slug, path, options, user=user,
-                                               file_name=f"{stem}, {level}]", dry_run=step == "check")
+                imported = import_observations(
+                    db,
+                    city_slug,
+                    path,
+                    options,
+                    user=user,
+                    file_name=f"{stem}, {level}]",
+                    dry_run=step == "check",
+                )
                 if step == "import" or dry_run:
                     frame = frames[level]
-                    result.levels.append(LevelCount(level=level, areas=int(frame["id"].nunique()),
-                                                    observations=imported.observations,
-                                                    suppressed=int(frame["suppressed"].sum())))
+                    result.levels.append(
+                        LevelCount(
+                            level=level,
+                            areas=int(frame["id"].nunique()),
+                            observations=imported.observations,
+                            suppressed=int(frame["suppressed"].sum()),
+                        )
+                    )
                     result.inserted += imported.inserted
                     result.revised += imported.revised
                     result.unchanged += imported.unchanged
@@ -438,4 +536,3 @@ def _import(db: Database, city_slug: str, frames: dict[str, pd.DataFrame], hiera
                     if imported.batch_id is not None:
                         result.batch_ids.append(imported.batch_id)
                 report(f"{'checked' if step == 'check' else 'imported'} level {level}", done, len(files))
-
