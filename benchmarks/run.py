@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/run.py pages      # only the page timings
     .venv/bin/python benchmarks/run.py import --rows 200000
     .venv/bin/python benchmarks/run.py import-postgres  # into a loopback PostgreSQL (not by default)
+    .venv/bin/python benchmarks/run.py microdata --records 10000000  # register -> indicators (not by default)
 
 Targets (foundation issue): observation import at least as fast as pandas read_csv + to_sql on the
 same file, while validating; every page p95 < 100 ms server time on the demo city.
@@ -26,13 +27,16 @@ def main() -> int:
     parser.add_argument(
         "which",
         nargs="*",
-        choices=["import", "import-postgres", "pages", "analysis", "validation"],
+        choices=["import", "import-postgres", "pages", "analysis", "validation", "microdata"],
         default=["import", "pages", "analysis", "validation"],
     )
     parser.add_argument(
         "--rows", type=int, default=1_000_000, help="observation rows for the import benchmark"
     )
     parser.add_argument("--requests", type=int, default=100, help="requests per page for the page benchmark")
+    parser.add_argument(
+        "--records", type=int, default=100_000_000, help="register records for the microdata benchmark"
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     args = parser.parse_args()
     results: dict[str, object] = {}
@@ -66,6 +70,12 @@ def main() -> int:
 
         outcome = validation.run(rows=args.rows)
         results["validation"] = outcome
+        failed |= not outcome.get("target_met", False)
+    if "microdata" in args.which:
+        import microdata
+
+        outcome = microdata.run(records=args.records)
+        results["microdata"] = outcome
         failed |= not outcome.get("target_met", False)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
