@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
 
 from bettercities.privacy.audit import components, exposed, intervals
 from bettercities.privacy.tables import LinearTable, Relation
@@ -135,3 +138,77 @@ def test_exposed_respects_width() -> None:
 def test_mask_must_be_boolean() -> None:
     with pytest.raises(ValueError, match="boolean mask"):
         intervals(table_2x3(), np.zeros(len(CELLS), dtype=int))
+
+
+def test_cache_reuses_components_without_changing_answers() -> None:
+    table = table_2x3()
+    primary = mask("r1c1", "r2c2", "r2c3")
+    width = np.full(len(CELLS), 3.0)
+    cache: dict[bytes, list[int]] = {}
+    patterns = [mask(*RECTANGLE), mask(*RECTANGLE, "r2c3"), mask(*RECTANGLE)]
+    for pattern in patterns:
+        assert exposed(table, pattern, primary, width, cache=cache).tolist() == (
+            exposed(table, pattern, primary, width).tolist()
+        )
+    assert cache  # the rectangle's component was stored
+
+
+def test_intervals_of_selected_cells_only() -> None:
+    lo, hi = intervals(table_2x3(), mask(*RECTANGLE), cells=[IDX["r1c2"]])
+    assert (lo[IDX["r1c2"]], hi[IDX["r1c2"]]) == pytest.approx((1, 7))
+    assert np.isnan(lo[IDX["r1c1"]])
+
+
+@st.composite
+def grids(draw: st.DrawFn) -> tuple[LinearTable, np.ndarray, np.ndarray, np.ndarray]:
+    """A random r x c table with row, column and grand totals, random withheld/primary cells, widths."""
+    rows, cols = draw(st.integers(2, 4)), draw(st.integers(2, 4))
+    inner = np.array(draw(st.lists(st.integers(0, 9), min_size=rows * cols, max_size=rows * cols)))
+    inner = inner.reshape(rows, cols).astype(float)
+    values = np.concatenate([inner.ravel(), inner.sum(axis=1), inner.sum(axis=0), [inner.sum()]])
+    cell = lambda i, j: i * cols + j  # noqa: E731
+    row_total = lambda i: rows * cols + i  # noqa: E731
+    col_total = lambda j: rows * cols + rows + j  # noqa: E731
+    grand = len(values) - 1
+    relations = [Relation(row_total(i), tuple(cell(i, j) for j in range(cols))) for i in range(rows)]
+    relations += [Relation(col_total(j), tuple(cell(i, j) for i in range(rows))) for j in range(cols)]
+    relations += [
+        Relation(grand, tuple(row_total(i) for i in range(rows))),
+        Relation(grand, tuple(col_total(j) for j in range(cols))),
+    ]
+    n = len(values)
+    table = LinearTable(keys=tuple(range(n)), values=values, cost=np.ones(n), relations=tuple(relations))
+    withheld = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    primary = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    width = np.array(draw(st.lists(st.sampled_from([0.0, 1.0, 3.0, 8.0]), min_size=n, max_size=n)))
+    return table, withheld, primary, width
+
+
+@settings(max_examples=40, deadline=None)
+@given(grids())
+def test_exposed_matches_a_brute_force_lp_over_the_whole_table(
+    case: tuple[LinearTable, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    # independent of the decomposition, the batching and the closed forms: two LPs per primary cell over
+    # all cells, the published ones fixed to their values
+    table, withheld, primary, width = case
+    n = len(table)
+    a = np.zeros((len(table.relations), n))
+    for r, relation in enumerate(table.relations):
+        a[r, relation.total] = 1.0
+        a[r, list(relation.parts)] = -1.0
+    bounds = [(0.0, None) if withheld[j] else (table.values[j], table.values[j]) for j in range(n)]
+    expected = []
+    for p in np.flatnonzero(primary):
+        if not withheld[p]:
+            expected.append(int(p))
+            continue
+        ends = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(n)
+            c[p] = sign
+            res = linprog(c, A_eq=a, b_eq=np.zeros(len(a)), bounds=bounds, method="highs")
+            ends.append(res.x[p] if res.status == 0 else np.inf)
+        if ends[1] - ends[0] < width[p] - 1e-7:
+            expected.append(int(p))
+    assert exposed(table, withheld, primary, width).tolist() == expected

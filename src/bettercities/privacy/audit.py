@@ -195,7 +195,7 @@ def _exposed_by_lp(
     owner = np.repeat(np.arange(len(problems)), sizes)
     v, w = values[cells], need[cells]
     low, high = v.copy(), v.copy()
-    targets = np.flatnonzero(wanted[cells])
+    targets = np.flatnonzero(wanted[cells] & (w > 0))  # a width of 0 holds without a program
     tried = np.zeros((cells.size, 2), dtype=np.bool_)  # [pushed up, pushed down]
 
     def solve(up: IntArray, down: IntArray) -> None:
