@@ -88,6 +88,11 @@ URLS = [
     "/cities/testville/index-runs/1.json",
     "/cities/testville/index-runs/2.json",
     "/api/cities/testville/index-change?before=1&after=1",
+    # spatial statistics, typology and priority sets at the planning areas read the published values only
+    "/api/cities/testville/spatial?indicator=unemployment&period=2022&permutations=99",
+    "/api/cities/testville/typology?indicator=unemployment&indicator=green_space&period=2022&k=3",
+    "/api/cities/testville/priority",
+    "/cities/testville/priority.json",
 ]
 
 
