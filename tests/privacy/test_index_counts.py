@@ -5,8 +5,9 @@ the one suppressed cell (unemployment of planning area 0102 in 2022). The same i
 fix the public saw the run's class counts over all areas ("67 vs 68 areas 'hoch'") and the published areas'
 index values standardised with the withheld value (z-scores use the mean and spread of every area), so the
 two workspaces published different runs; now every public answer about the runs — JSON API, the pages' JSON
-twins, CSV/GeoJSON/XLSX exports — is the same byte for byte, while the data team's answers differ (the test
-sees the secret's effect where it may).
+twins, CSV/GeoJSON/XLSX exports — is the same byte for byte, and so are the spatial statistics, the typology
+and the priority evaluation of the planning areas (they read published values and the run's public result),
+while the data team's answers differ (the test sees the secret's effect where it may).
 """
 
 from __future__ import annotations
