@@ -183,3 +183,27 @@ def test_spec_loader_keeps_lines(tmp_path: Path) -> None:
     spec = load_spec(write_spec(tmp_path))
     assert [i.line for i in spec.indicators][:2] == [10, 12]
     assert spec.columns() >= {"area_code", "age", "benefit", "unemployed", "income"}
+
+
+def test_lookup_with_a_key_twice_or_without_its_columns(
+    ready: tuple[Workspace, str, Path], tmp_path: Path
+) -> None:
+    """A block listed twice would count its records twice; a lookup without the named columns is refused."""
+    workspace, city, register = ready
+    spec = write_spec(
+        tmp_path,
+        replace=(
+            "  key: area_code          # the register's planning-area code\n",
+            "  key: block_id\n  lookup: blocks.csv\n  lookup_key: block_id\n  lookup_area: area_code\n",
+        ),
+    )
+    people = pd.read_parquet(register, columns=["block_id", "area_code"]).drop_duplicates("block_id")
+    twice = pd.concat([people, people.iloc[[3]]])
+    twice.to_csv(tmp_path / "blocks.csv", index=False)
+    problems = refused(workspace, city, spec, register).report.errors  # type: ignore[union-attr]
+    assert [(p.code, p.value, p.file) for p in problems] == [
+        ("duplicate-key", str(people.iloc[3]["block_id"]), str(tmp_path / "blocks.csv"))
+    ]
+    people.rename(columns={"area_code": "planning_area"}).to_csv(tmp_path / "blocks.csv", index=False)
+    problems = refused(workspace, city, spec, register).report.errors  # type: ignore[union-attr]
+    assert [(p.code, p.column) for p in problems] == [("missing-column", "area_code")]

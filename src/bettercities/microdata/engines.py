@@ -46,6 +46,19 @@ def unsupported(path: Path) -> InvalidInput:
     return InvalidInput(f"{path}: unsupported format", Report(source=str(path), problems=[problem]))
 
 
+def _csv_header(path: Path) -> list[str]:
+    """The column names of a CSV file (its first row; delimiter , ; tab or |, as DuckDB detects them)."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        first = handle.readline()
+    try:
+        delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    return next(csv.reader([first], delimiter=delimiter), [])
+
+
 class DuckDBEngine:
     """DuckDB embedded in this process (the default)."""
 
@@ -66,7 +79,8 @@ class DuckDBEngine:
         if suffix == ".parquet":
             return self.backend.read_parquet(str(path))
         if suffix == ".csv":
-            types = dict.fromkeys(text_columns, "VARCHAR")
+            present = set(_csv_header(path))  # only the columns there (the caller reports the missing ones)
+            types = {c: "VARCHAR" for c in text_columns if c in present}
             return self.backend.read_csv(str(path), types=types or None)
         raise unsupported(path)
 

@@ -311,11 +311,7 @@ def _compute(
     key = records[spec.area.key]
     lookup_path = spec.lookup_path()
     if lookup_path is not None:
-        lookup = backend.read(lookup_path, text_columns=(spec.area.lookup_key, spec.area.lookup_area))
-        lookup = lookup.select(
-            _lk=lookup[spec.area.lookup_key].cast(key.type()),
-            _leaf=lookup[spec.area.lookup_area].cast("string"),
-        )
+        lookup = _lookup(backend, spec, lookup_path, key.type())
         records = records.mutate(_key=key).left_join(lookup, ibis._["_key"] == lookup["_lk"])
         records = records.select([c for c in records.columns if c not in ("_lk",)])
     else:
@@ -373,6 +369,45 @@ def _compute(
         rolled = rolled.merge(per, on=["level", "area"], how="left")
         report(f"median of {item.code} at every level", 1, 1)
     return rolled, total
+
+
+def _lookup(backend: Engine, spec: Spec, path: Path, key_type: Any) -> ir.Table:
+    """The key -> area lookup (``_lk``, ``_leaf``); its columns must exist and each key occur once (a key
+    listed twice would count its records twice)."""
+    area = spec.area
+    table = backend.read(path, text_columns=(area.lookup_key, area.lookup_area))
+    missing = [c for c in (area.lookup_key, area.lookup_area) if c not in table.columns]
+    problems = [
+        Problem(
+            code="missing-column",
+            message=f"the lookup has no column {c!r} (spec {spec.path}); columns: {', '.join(table.columns)}",
+            file=str(path),
+            row=1,
+            column=c,
+        )
+        for c in missing
+    ]
+    if not problems:
+        table = table.select(
+            _lk=table[area.lookup_key].cast(key_type), _leaf=table[area.lookup_area].cast("string")
+        )
+        counted = table.group_by("_lk").aggregate(n=table.count())
+        twice = counted.filter(counted["n"] > 1).limit(MAX_ROWS).execute()
+        problems = [
+            Problem(
+                code="duplicate-key",
+                message=f"the key is listed {n} times; each key must map to one area",
+                file=str(path),
+                column=area.lookup_key,
+                value=str(k),
+            )
+            for k, n in zip(twice["_lk"], twice["n"], strict=True)
+        ]
+    if problems:
+        raise InvalidInput(
+            f"{path}: invalid lookup; nothing imported", Report(source=str(path), problems=problems)
+        )
+    return table
 
 
 def _count(records: ir.Table, condition: str) -> Any:
