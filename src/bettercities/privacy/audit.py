@@ -102,10 +102,16 @@ def intervals(
     wanted = mask.copy() if cells is None else _wanted(table, mask, cells)
     lo = np.full(len(table), np.nan)
     hi = np.full(len(table), np.nan)
+    by_lp: list[_Problem] = []
     for problem in _problems(table, mask, wanted):
+        if not problem.closed_form:
+            by_lp.append(problem)
+            continue
         for position in np.flatnonzero(wanted[problem.cells]):
             lo[problem.cells[position]] = problem.bound(position, maximise=False)
             hi[problem.cells[position]] = problem.bound(position, maximise=True)
+    if by_lp:
+        _intervals_by_lp(_Batch(by_lp), wanted, lo, hi)
     return lo, hi
 
 
@@ -177,43 +183,34 @@ def _exposed_by_lp(
 ) -> list[list[int]]:
     """Exposed cells of components that need linear programs, all components batched together.
 
-    A wanted cell is pushed up (then down) with its own bound capped at ``value +- need``: a point of the
-    capped program is a point of the original one, and reaching the cap proves the width, so every program
-    here is bounded. The components are independent, so one program over several of them with a separable
-    objective (one pushed cell, or one joint push, per component) solves each of them at once: first all
-    wanted cells of a component up together, then down together, then, for the cells not yet proven, one
-    cell per component per program.
+    A wanted cell is pushed up (then down) with its own bound capped a little beyond ``value +- need``: a
+    point of the capped program is a point of the original one, and reaching the cap proves the width, so
+    every program here is bounded. The components are independent, so one program over several of them
+    with a separable objective (one pushed cell, or one joint push, per component) solves each of them at
+    once: first all wanted cells of a component up together, then down together, then, for the cells not
+    yet proven, one cell per component per program.
     """
-    sizes = np.array([p.cells.size for p in problems])
-    heights = np.array([p.a_eq.shape[0] for p in problems])
-    col_start = np.concatenate([[0], np.cumsum(sizes)])
-    row_start = np.concatenate([[0], np.cumsum(heights)])
-    a = sparse.block_diag([sparse.csr_array(p.a_eq) for p in problems], format="csr")
-    b = np.concatenate([p.b_eq for p in problems])
-    bounds = np.vstack([p.bounds for p in problems])
-    cells = np.concatenate([p.cells for p in problems])
-    owner = np.repeat(np.arange(len(problems)), sizes)
+    batch = _Batch(problems)
+    cells, owner = batch.cells, batch.owner
     v, w = values[cells], need[cells]
     low, high = v.copy(), v.copy()
     targets = np.flatnonzero(wanted[cells] & (w > 0))  # a width of 0 holds without a program
+    # the cap lies well beyond the width, so that reaching it proves the width despite rounding and the
+    # solver's feasibility tolerance
+    reach = 2 * w + 1e-6 * (1 + np.abs(v))
     tried = np.zeros((cells.size, 2), dtype=np.bool_)  # [pushed up, pushed down]
 
     def solve(up: IntArray, down: IntArray) -> None:
-        blocks = np.unique(owner[np.concatenate([up, down])])
-        cols = np.concatenate([np.arange(col_start[i], col_start[i + 1]) for i in blocks])
-        rows = np.concatenate([np.arange(row_start[i], row_start[i + 1]) for i in blocks])
-        local = np.full(cells.size, -1)
-        local[cols] = np.arange(cols.size)
-        c = np.zeros(cols.size)
-        c[local[up]] = -1.0
-        c[local[down]] = 1.0
-        box = bounds[cols].copy()
-        box[local[up], 1] = np.minimum(box[local[up], 1], v[up] + w[up])
-        box[local[down], 0] = np.maximum(box[local[down], 0], v[down] - w[down])
-        res = linprog(c, A_eq=a[rows][:, cols], b_eq=b[rows], bounds=box, method="highs")
-        if res.status != 0:
-            raise RuntimeError(f"audit LP over {blocks.size} components failed: {res.message}")
-        x = np.asarray(res.x, dtype=np.float64)
+        objective = np.zeros(cells.size)
+        objective[up] = -1.0
+        objective[down] = 1.0
+        box = batch.bounds.copy()
+        box[up, 1] = np.minimum(box[up, 1], v[up] + reach[up])
+        box[down, 0] = np.maximum(box[down, 0], v[down] - reach[down])
+        try:
+            cols, x = batch.solve(np.unique(owner[np.concatenate([up, down])]), objective, box)
+        except _Unbounded as error:  # pragma: no cover - every pushed cell is capped
+            raise RuntimeError("capped audit LP reported unbounded") from error
         low[cols] = np.minimum(low[cols], x)
         high[cols] = np.maximum(high[cols], x)
 
@@ -237,6 +234,71 @@ def _exposed_by_lp(
     for index in short:
         found[owner[index]].append(int(cells[index]))
     return found
+
+
+def _intervals_by_lp(batch: _Batch, wanted: BoolArray, lo: FloatArray, hi: FloatArray) -> None:
+    """Exact intervals of the wanted cells of LP components: in each step, one (cell, direction) per
+    component, all in one program; a program that is unbounded is split until the unbounded cell is alone."""
+    tasks: list[list[tuple[int, bool]]] = [[] for _ in range(int(batch.owner.max()) + 1)]
+    for index in np.flatnonzero(wanted[batch.cells]):
+        tasks[batch.owner[index]].extend([(int(index), True), (int(index), False)])
+
+    def run(step: list[tuple[int, bool]]) -> None:
+        objective = np.zeros(batch.cells.size)
+        for index, maximise in step:
+            objective[index] = -1.0 if maximise else 1.0
+        blocks = np.array(sorted({int(batch.owner[index]) for index, _ in step}))
+        try:
+            cols, x = batch.solve(blocks, objective, batch.bounds)
+        except _Unbounded:
+            if len(step) > 1:
+                run(step[: len(step) // 2])
+                run(step[len(step) // 2 :])
+                return
+            index, maximise = step[0]
+            (hi if maximise else lo)[batch.cells[index]] = np.inf if maximise else -np.inf
+            return
+        position = np.full(batch.cells.size, -1)
+        position[cols] = np.arange(cols.size)
+        for index, maximise in step:
+            (hi if maximise else lo)[batch.cells[index]] = x[position[index]]
+
+    for k in range(max(len(t) for t in tasks)):
+        step = [t[k] for t in tasks if len(t) > k]
+        if step:
+            run(step)
+
+
+class _Batch:
+    """Independent component programs stacked block-diagonally; any subset of them is one program, and a
+    separable objective over them solves each at once (saving scipy's per-call overhead, which dominates
+    programs this small)."""
+
+    def __init__(self, problems: list[_Problem]) -> None:
+        sizes = np.array([p.cells.size for p in problems])
+        heights = np.array([p.a_eq.shape[0] for p in problems])
+        self.col_start = np.concatenate([[0], np.cumsum(sizes)])
+        self.row_start = np.concatenate([[0], np.cumsum(heights)])
+        self.a = sparse.block_diag([sparse.csr_array(p.a_eq) for p in problems], format="csr")
+        self.b = np.concatenate([p.b_eq for p in problems])
+        self.bounds = np.vstack([p.bounds for p in problems])
+        self.cells = np.concatenate([p.cells for p in problems])
+        self.owner = np.repeat(np.arange(len(problems)), sizes)
+
+    def solve(self, blocks: IntArray, objective: FloatArray, box: FloatArray) -> tuple[IntArray, FloatArray]:
+        """Columns of ``blocks`` and an optimal point of ``min objective x`` over them; ``_Unbounded``."""
+        cols = np.concatenate([np.arange(self.col_start[i], self.col_start[i + 1]) for i in blocks])
+        rows = np.concatenate([np.arange(self.row_start[i], self.row_start[i + 1]) for i in blocks])
+        args = {"A_eq": self.a[rows][:, cols], "b_eq": self.b[rows], "bounds": box[cols], "method": "highs"}
+        res = linprog(objective[cols], **args)
+        if res.status == 4 and "unbounded" in res.message.lower():
+            # presolve could not tell infeasible from unbounded; the true values are feasible
+            res = linprog(objective[cols], **args, options={"presolve": False})
+        if res.status == 3:
+            raise _Unbounded
+        if res.status != 0:
+            raise RuntimeError(f"audit LP over {blocks.size} components failed: {res.message}")
+        return cols, np.asarray(res.x, dtype=np.float64)
 
 
 class _Unbounded(Exception):
