@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
+
+from bettercities.core.timestamps import UtcDateTime
 
 
 class Method(StrEnum):
@@ -67,7 +68,7 @@ class RuleOut(RuleSpec):
 
     id: int | None = None
     created_by: str | None = None
-    created_at: datetime | None = None
+    created_at: UtcDateTime | None = None
 
 
 class RelationSpec(BaseModel):
@@ -95,7 +96,7 @@ class RelationOut(RelationSpec):
 
     id: int
     created_by: str | None = None
-    created_at: datetime | None = None
+    created_at: UtcDateTime | None = None
 
 
 class Mark(BaseModel):
