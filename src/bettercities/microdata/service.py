@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,12 +125,14 @@ def aggregate(
         thresholds = privacy_thresholds(session, city, list(registered.values()))
 
     backend = open_engine(engine, spark_master=spark_master)
-    try:
-        records = _records(backend, spec, data_path)
-        report(f"reading {data_path.name}", 0, 0)
-        cells, total = _compute(backend, spec, records, hierarchy, data_path, report)
-    finally:
-        backend.close()
+    with ThreadPoolExecutor(max_workers=1) as hasher:  # hashlib releases the GIL: hash while computing
+        data_sha256 = hasher.submit(file_sha256, data_path)
+        try:
+            records = _records(backend, spec, data_path)
+            report(f"reading {data_path.name}", 0, 0)
+            cells, total = _compute(backend, spec, records, hierarchy, data_path, report)
+        finally:
+            backend.close()
     report(f"{total} records read", total, total)
 
     frames = _cells_to_rows(spec, cells, hierarchy, thresholds, period)
@@ -146,7 +149,7 @@ def aggregate(
         spec_version=spec.version,
         unit=spec.unit,
         data_file=data_path.name,
-        data_sha256=file_sha256(data_path),
+        data_sha256=data_sha256.result(),
         engine=engine,
     )
     result = AggregationResult(
