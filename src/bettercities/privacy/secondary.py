@@ -158,11 +158,11 @@ def protect(
         selection, optimal, expand = solved
         if not optimal:
             status = "feasible"
+        withheld = primary_mask | selection  # the fallback starts from the latest solution
         if expand.any():
             candidate |= expand  # a stand-in was used: solve again with its relation's cells
             continue
         rounds += 1
-        withheld = primary_mask | selection
         exposed = audit.exposed(table, withheld, primary_mask, widths, cache=cache)
         if exposed.size == 0:
             return _result(withheld, primary_mask, solves, status)
