@@ -172,7 +172,7 @@ def protect(
         for cut in new_cuts:
             cuts.append(cut)
             candidate[cut] = True
-    return _fallback(table, incidence, by_cell, withheld, primary_mask, widths, solves)
+    return _fallback(table, incidence, by_cell, withheld, primary_mask, widths, solves, cache)
 
 
 def _solve(
@@ -313,11 +313,12 @@ def _fallback(
     primary: BoolArray,
     widths: FloatArray,
     rounds: int,
+    cache: dict[bytes, list[int]],
 ) -> Suppression:
     """Withhold every cell of the relations touching each exposed component until the audit passes."""
     withheld = withheld | primary
     while True:
-        exposed = audit.exposed(table, withheld, primary, widths)
+        exposed = audit.exposed(table, withheld, primary, widths, cache=cache)
         if exposed.size == 0:
             return _result(withheld, primary, rounds, "fallback")
         grown = withheld.copy()
