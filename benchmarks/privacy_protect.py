@@ -11,7 +11,7 @@ times 10 per level above the planning areas, so totals stay published where poss
 
 Printed (JSON): cells, relations, primary cells (frequency rule, threshold 3), the time to compute all
 sums bottom-up with numpy (the baseline), the time of :func:`bettercities.privacy.secondary.protect`
-(MILP + audit rounds), its status, rounds and withheld cells, and an independent final check
+(MILP + audit rounds), its status, MILP solves and withheld cells, and an independent final check
 (:func:`bettercities.privacy.audit.exposed` must be empty).
 """
 
@@ -112,7 +112,7 @@ def run(*, areas: int = 500, quantities: int = 20, seed: int = 1) -> dict[str, A
         "primary": int(primary.sum()),
         "secondary": int(result.secondary.sum()),
         "status": result.status,
-        "rounds": result.iterations,
+        "milp_solves": result.iterations,
         "sum_seconds": round(sum_seconds, 4),
         "protect_seconds": round(protect_seconds, 3),
         "ratio": round(protect_seconds / max(sum_seconds, 1e-9), 1),
