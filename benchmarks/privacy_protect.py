@@ -11,7 +11,7 @@ times 10 per level above the planning areas, so totals stay published where poss
 
 Printed (JSON): cells, relations, primary cells (frequency rule, threshold 3), the time to compute all
 sums bottom-up with numpy (the baseline), the time of :func:`bettercities.privacy.secondary.protect`
-(MILP + audit rounds), its status, MILP solves and withheld cells, and an independent final check
+(MILP + audit rounds), its status, MILP solves and withheld cells, and a final audit of the result
 (:func:`bettercities.privacy.audit.exposed` must be empty).
 """
 
