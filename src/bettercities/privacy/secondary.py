@@ -152,7 +152,7 @@ def protect(
         if remaining <= 0:
             break
         solves += 1
-        solved = _solve(table, incidence, primary_mask, widths, candidate, cuts, remaining)
+        solved = _solve(table, incidence, by_cell, primary_mask, widths, candidate, cuts, remaining)
         if solved is None:
             break
         selection, optimal, expand = solved
@@ -178,6 +178,7 @@ def protect(
 def _solve(
     table: LinearTable,
     incidence: sparse.csr_array,
+    by_cell: sparse.csr_array,
     primary: BoolArray,
     widths: FloatArray,
     candidate: BoolArray,
@@ -240,7 +241,7 @@ def _solve(
         need = widths[p] - table.values[p]
         if need <= audit.TOLERANCE:
             continue
-        for relation in matrix[:, [p]].nonzero()[0]:
+        for relation in by_cell.indices[by_cell.indptr[p] : by_cell.indptr[p + 1]]:
             start, stop = matrix.indptr[relation], matrix.indptr[relation + 1]
             members = matrix.indices[start:stop]
             coefficients = matrix.data[start:stop]
