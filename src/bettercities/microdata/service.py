@@ -21,6 +21,7 @@ Steps:
 
 from __future__ import annotations
 
+import ast
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -43,7 +44,14 @@ from bettercities.ingest.schemas import Layout, ObservationImportOptions
 from bettercities.ingest.service import file_sha256, import_observations
 from bettercities.microdata import conditions
 from bettercities.microdata.engines import SUFFIXES, Engine, open_engine, unsupported
-from bettercities.microdata.schemas import AggregationResult, IndicatorSpec, LevelCount, Spec, load_spec
+from bettercities.microdata.schemas import (
+    AggregationResult,
+    IndicatorSpec,
+    LevelCount,
+    Spec,
+    load_spec,
+    parse_condition,
+)
 from bettercities.storage.database import Database
 
 if TYPE_CHECKING:
@@ -321,14 +329,26 @@ def _compute(
         records = records.mutate(_key=key, _leaf=key)
 
     metrics: dict[str, Any] = {"_records": records.count()}
+    # Each distinct condition is counted once, however many indicators use it (many shares share their
+    # denominator); ``aliases`` names the indicators' columns after it.
+    counted: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+
+    def count(column: str, condition: str) -> None:
+        tree = ast.dump(parse_condition(condition))
+        if tree not in counted:
+            counted[tree] = f"_c{len(counted)}"
+            metrics[counted[tree]] = _count(records, condition)
+        aliases[column] = counted[tree]
+
     medians: list[IndicatorSpec] = []
     for item in spec.indicators:
         code = item.code
         if item.count is not None:
-            metrics[f"{code}__n"] = _count(records, item.count)
+            count(f"{code}__n", item.count)
         elif item.share is not None:
-            metrics[f"{code}__num"] = _count(records, item.share.numerator)
-            metrics[f"{code}__den"] = _count(records, item.share.denominator)
+            count(f"{code}__num", item.share.numerator)
+            count(f"{code}__den", item.share.denominator)
         else:
             column = records[item.mean or item.median]
             values = (
@@ -353,6 +373,7 @@ def _compute(
     joined = ancestors.left_join(by_leaf, ancestors["leaf"] == by_leaf["_leaf"])
     sums = {name: joined[name].sum().fill_null(0) for name in metrics if name != "_records"}
     rolled = joined.group_by(["level", "area"]).aggregate(**sums).execute()
+    rolled = rolled.assign(**{column: rolled[name] for column, name in aliases.items()})
     for item in medians:
         column = records[item.median]
         values = (
@@ -414,8 +435,13 @@ def _lookup(backend: Engine, spec: Spec, path: Path, key_type: Any) -> ir.Table:
 
 
 def _count(records: ir.Table, condition: str) -> Any:
+    """The number of records where ``condition`` holds (null: not counted); a constant condition reads no
+    column."""
     import ibis
 
+    body = parse_condition(condition).body
+    if isinstance(body, ast.Constant):
+        return records.count() * (1 if body.value else 0)
     return ibis.ifelse(conditions.to_ibis(records, condition).fill_null(False), 1, 0).sum()
 
 
