@@ -55,7 +55,7 @@ def generate_register(
     chunk: int = CHUNK,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Write a register of ``sizes[area] `` persons per area to Parquet ``path``; return the persons written.
+    """Write a register of ``sizes[area]`` persons per area to Parquet ``path``; return the persons written.
 
     >>> import tempfile, pyarrow.parquet as pq
     >>> with tempfile.TemporaryDirectory() as d:
