@@ -209,8 +209,8 @@ def report_command(
         console.print_json(report.model_dump_json())
         return
     console.print(
-        f"{report.city}: protection of data version {report.data_version[0]}.{report.data_version[1]} "
-        f"({report.seconds:.2f} s)",
+        f"{report.city}: protection at data version {report.data_version[0]} (observations up to id "
+        f"{report.data_version[1]}; {report.seconds:.2f} s)",
         highlight=False,
     )
     for q in report.quantities:

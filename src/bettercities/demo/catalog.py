@@ -17,10 +17,14 @@ PUBLISHER = "Stadt {city}, Amt für Statistik und Wahlen"
 USER = "bettercities demo"
 
 #: Counts that add up in every area and period of the generated data (demo/generator.py: the age groups
-#: under 15, 15 to 64 and 65 and over partition the inhabitants). Benefit recipients are not declared: the
-#: generator stores recipients under 15 but not those of 15 to 64, so no relation of them holds in the data.
+#: under 15, 15 to 64 and 65 and over partition the inhabitants). Declared as a chain, which implies
+#: inhabitants = under 15 + 15 to 64 + 65 and over: the same knowledge for the attacker, but secondary
+#: suppression solves it to optimality in every period (with the three-part relation beside the chain it fell
+#: back to whole relations in 5 of 12 periods and took 25 s instead of 6.5 s for the whole demo). Benefit
+#: recipients are not declared: the generator stores recipients under 15 but not those of 15 to 64, so no
+#: relation of them holds in the data.
 RELATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("inhabitants", ("population_under_15", "population_15_65", "population_65_plus")),
+    ("inhabitants", ("population_under_65", "population_65_plus")),
     ("population_under_65", ("population_under_15", "population_15_65")),
 )
 
