@@ -1,5 +1,6 @@
 """Primary rules against hand-computed cases (definitions: Hundepool et al., *Statistical Disclosure
-Control*, Wiley 2012, 4.2.2 (n,k) and 4.2.3 p%, 5.2 threshold rule; τ-ARGUS manual 4.4)."""
+Control*, Wiley 2012, ch. 4 (n,k) and p%, ch. 5 threshold rule; τ-ARGUS manual); every expected value
+is computed by hand in the comment next to it."""
 
 from __future__ import annotations
 

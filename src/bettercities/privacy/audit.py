@@ -7,7 +7,7 @@ every cell. For a withheld cell :math:`c` the values it can still take form the 
           x_j = v_j \;(j \text{ published}),\; l \le x \le u,
 
 two linear programs per withheld cell (Hundepool et al., *Statistical Disclosure Control*, Wiley 2012,
-4.3.1: the attacker's "feasibility interval"; τ-ARGUS manual, "audit"). They are solved with HiGHS
+ch. 4: the attacker's feasibility interval, which τ-ARGUS's audit computes). They are solved with HiGHS
 (``scipy.optimize.linprog(method="highs")``) on the connected components of the withheld cells: two
 withheld cells interact only through a chain of relations that each contain a withheld cell, so a relation
 whose cells are all published is a constant and each component is an independent, small program.

@@ -40,7 +40,7 @@ def cell_key(secret: bytes, *parts: str) -> float:
               \text{parts joined by U+001F})
 
     The top 53 bits make every key an exact double strictly below 1; without the secret the keys cannot
-    be computed, so the deviations cannot be undone (Enderle et al. 2018, section 2: "cell keys").
+    be computed, so the deviations cannot be undone (Enderle et al. 2018).
 
     Examples
     --------
@@ -91,8 +91,8 @@ class PTable:
     .. math:: S_i = \{d \in \{-D, \dots, D\} : i + d \ge 0,\; i + d \notin \{1, \dots, j_s - 1\}\}
 
     that maximises the entropy :math:`-\sum_d p_d \log p_d` subject to :math:`\sum_d p_d = 1`,
-    :math:`\sum_d p_d d = 0` and :math:`\sum_d p_d d^2 = V` (Enderle et al. 2018, section 3; R package
-    ``ptable``, method ``"ptable"``). Its solution is :math:`p_d \propto \exp(\lambda_1 d + \lambda_2 d^2)`,
+    :math:`\sum_d p_d d = 0` and :math:`\sum_d p_d d^2 = V` (Enderle et al. 2018; R package
+    ``ptable``). Its solution is :math:`p_d \propto \exp(\lambda_1 d + \lambda_2 d^2)`,
     found by minimising the convex dual :math:`\log Z(\lambda) - \lambda_2 V` (scipy ``trust-exact``).
 
     Where :math:`V` cannot be reached on :math:`S_i` with mean 0 — the attainable variances form the

@@ -2,8 +2,9 @@
 
 Each rule maps cells to a boolean array (``True`` = sensitive). The rules follow the standard definitions
 of Hundepool, Domingo-Ferrer, Franconi, Giessing, Schulte Nordholt, Spicer and de Wolf, *Statistical
-Disclosure Control*, Wiley 2012, chapter 4 ("Magnitude tabular data", 4.2, and "Frequency tables", 5.2),
-which are also those of the τ-ARGUS manual (version 4.2, section 4.4 "Sensitivity rules").
+Disclosure Control*, Wiley 2012, chapter 4 (magnitude tables: the (n, k) and p% sensitivity rules) and
+chapter 5 (frequency tables: the threshold rule), which are also those of the τ-ARGUS manual (sensitivity
+rules). Section numbers are not cited here because editions differ; the formulas below are the definitions.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ def frequency(values: npt.ArrayLike, *, threshold: int = 3, zeros: bool = False)
 
     .. math:: 0 < a < \text{threshold} \quad\text{or}\quad (a = 0 \text{ and zeros}).
 
-    With the default threshold 3, counts of 1 and 2 are sensitive (Hundepool et al. 2012, 5.2: "a cell is
-    sensitive if its frequency is below a threshold"). For a ratio, call it on the numerator and on the
+    With the default threshold 3, counts of 1 and 2 are sensitive (Hundepool et al. 2012, ch. 5: a cell is
+    sensitive when its frequency is below a threshold). For a ratio, call it on the numerator and on the
     denominator and combine with ``|``. A missing value (NaN) publishes nothing and is not sensitive.
 
     Examples
@@ -55,7 +56,7 @@ def dominance(contributions: Sequence[Sequence[float]], *, n: int = 1, k: float 
 
     .. math:: \sum_{i=1}^{n} x_i > \frac{k}{100} X.
 
-    (Hundepool et al. 2012, 4.2.2; τ-ARGUS manual 4.4.1.) A cell with at most ``n`` contributors and a
+    (Hundepool et al. 2012, ch. 4; τ-ARGUS manual.) A cell with at most ``n`` contributors and a
     positive total is therefore always sensitive; a cell whose total is 0 reveals nothing and is not.
 
     Examples
@@ -86,7 +87,7 @@ def p_percent(contributions: Sequence[Sequence[float]], *, p: float = 10.0) -> B
 
     .. math:: X - x_1 - x_2 < \frac{p}{100} x_1.
 
-    (Hundepool et al. 2012, 4.2.3; τ-ARGUS manual 4.4.2.) A single contributor (:math:`x_2 = 0`) with a
+    (Hundepool et al. 2012, ch. 4; τ-ARGUS manual.) A single contributor (:math:`x_2 = 0`) with a
     positive value is always sensitive.
 
     Examples
@@ -114,8 +115,8 @@ def required_width(values: npt.ArrayLike, *, threshold: int = 3, interval_percen
     .. math:: hi - lo \ge w(a) = \max\left(\text{threshold}, \frac{\text{interval\_percent}}{100} |a|\right).
 
     The absolute part keeps a count of 1 or 2 from being narrowed to "1 or 2"; the relative part is the
-    usual protection level of magnitude tables (Hundepool et al. 2012, 4.3.1, "upper and lower protection
-    levels"; here one symmetric width).
+    usual protection level of magnitude tables (Hundepool et al. 2012, ch. 4: upper and lower protection
+    levels; here one width for the whole interval).
 
     Examples
     --------

@@ -5,7 +5,7 @@ verified by the attacker's audit (:mod:`.audit`); cells are added by cuts until 
 approach is the classical one of Fischetti and Salazar-González ("Models and algorithms for optimizing
 cell suppression in tabular data with linear constraints", JASA 95, 2000) in a simplified form: a small
 MILP with necessary conditions, and the exact LP check as the separation step (Hundepool et al.,
-*Statistical Disclosure Control*, Wiley 2012, 4.3 and 4.4; τ-ARGUS "Modular"/"Optimal" methods).
+*Statistical Disclosure Control*, Wiley 2012, ch. 4; τ-ARGUS's "Optimal" method).
 
 The MILP, with a binary :math:`s_j` per candidate cell (1 = withheld) and cost :math:`c_j`:
 
