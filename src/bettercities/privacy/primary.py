@@ -4,7 +4,7 @@ Each rule maps cells to a boolean array (``True`` = sensitive). The rules follow
 of Hundepool, Domingo-Ferrer, Franconi, Giessing, Schulte Nordholt, Spicer and de Wolf, *Statistical
 Disclosure Control*, Wiley 2012, chapter 4 (magnitude tables: the (n, k) and p% sensitivity rules) and
 chapter 5 (frequency tables: the threshold rule), which are also those of the τ-ARGUS manual (sensitivity
-rules). Section numbers are not cited here because editions differ; the formulas below are the definitions.
+rules); the formulas below are the definitions used.
 """
 
 from __future__ import annotations
