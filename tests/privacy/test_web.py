@@ -152,6 +152,8 @@ def test_a_city_admin_sets_and_removes_rules_through_the_forms(world: World) -> 
     assert 'id="privacy-set-rule"' in page.text
     form = {"scope": "indicator", "target": "unemployment", "method": "suppression", "threshold": "5"}
     assert world.admin.post(f"{PAGE}/rules", data=form, follow_redirects=False).status_code == 403  # no CSRF
+    assert world.anonymous.post(f"{PAGE}/rules", data=form, follow_redirects=False).status_code == 401
+    assert world.anonymous.post(f"{PAGE}/rules/remove", data={"indicator": "inhabitants"}).status_code == 401
     assert (
         world.analyst.post(
             f"{PAGE}/rules", data={**form, "csrf_token": csrf_of(world.analyst.get("/account").text)}
@@ -183,6 +185,7 @@ def test_a_city_admin_sets_and_removes_rules_through_the_forms(world: World) -> 
 def test_the_api_sets_and_removes_rules_for_a_city_admin(world: World) -> None:
     rule = {"indicator": "inhabitants", "method": "suppression", "threshold": 4, "zeros": True}
     assert world.anonymous.put(f"{API}/rules", json=rule).status_code == 401
+    assert world.anonymous.delete(f"{API}/rules", params={"indicator": "inhabitants"}).status_code == 401
     analyst_token = issue_token(world.workspace, "analyst", write=True)
     forbidden = world.anonymous.put(
         f"{API}/rules", json=rule, headers={"Authorization": f"Bearer {analyst_token}"}
