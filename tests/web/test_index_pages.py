@@ -252,7 +252,8 @@ def test_withheld_areas_have_no_scores_for_the_public(
     assert change["moves"][area] is None
     (moved,) = [a for a in change["change"]["areas"] if a["area_id"] == area]
     assert moved["after"]["index"] is None and moved["after_index"]["index"] is None
-    assert change["change"]["transitions"][0]["classed"] == 7
+    # 0102 and 0101 (withheld beside it by secondary suppression, issue 11) are not classed for the public
+    assert change["change"]["transitions"][0]["classed"] == 6
     assert client.get(f"/api/cities/testville/index-change?{query}").json()["moves"][area] is None
     page = client.get(f"/cities/testville/index-runs/change?{query}")
     assert page.status_code == 200 and f'data-area="{area}"' not in page.text
