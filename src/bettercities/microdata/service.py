@@ -564,11 +564,15 @@ def _import(
     report: Progress,
 ) -> None:
     """Validate every level (dry run), then import them: a refusal on any level imports nothing."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     with tempfile.TemporaryDirectory(prefix="bettercities-microdata-") as folder:
         files = {}
         for level, frame in frames.items():
             path = Path(folder) / f"{level}.csv"
-            frame.to_csv(path, index=False, float_format="%.17g")
+            # Arrow writes doubles as their shortest exact text and NaN (no value) as an empty cell.
+            pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), path)
             files[level] = path
         stem = f"{provenance.data_file} [{Path(provenance.spec).name}"
         for step in ("check", "import") if not dry_run else ("check",):
