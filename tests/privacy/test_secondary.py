@@ -227,3 +227,44 @@ def test_protect_never_leaves_a_primary_cell_exposed(case: tuple[LinearTable, fl
     widths = brute_widths(table, result.withheld, cells)
     for cell in cells:
         assert widths[int(cell)] >= width[cell] - 1e-6, (table.keys[cell], widths[int(cell)], width[cell])
+
+
+def test_capacity_cut_cuts_off_the_exposed_pattern_but_no_safe_one() -> None:
+    # the 2 x 3 table of test_two_dimensional_table_needs_a_rectangle; W = {r2c3, r2c1} leaves r2c3
+    # exact through column c3 (9 - 8 = 1), so the cut must exclude W; the rectangle {r1c1, r1c3, r2c1,
+    # r2c3} gives r2c3 the interval [0, 5] (worked out in that test) and must satisfy the cut, as must the
+    # pattern withholding every inner cell (r2c3 in [0, 9]: width 9).
+    from bettercities.privacy.audit import components
+    from bettercities.privacy.secondary import _capacity_cut
+
+    inner = {"r1c1": 2, "r1c2": 5, "r1c3": 8, "r2c1": 4, "r2c2": 6, "r2c3": 1}
+    margins = {"r1": 15, "r2": 11, "c1": 6, "c2": 11, "c3": 9, "all": 26}
+    relations = [
+        ("r1", ["r1c1", "r1c2", "r1c3"]),
+        ("r2", ["r2c1", "r2c2", "r2c3"]),
+        ("c1", ["r1c1", "r2c1"]),
+        ("c2", ["r1c2", "r2c2"]),
+        ("c3", ["r1c3", "r2c3"]),
+        ("all", ["r1", "r2"]),
+        ("all", ["c1", "c2", "c3"]),
+    ]
+    table, index = build({**inner, **margins}, relations, dict.fromkeys({**inner, **margins}, 1.0))
+
+    def pattern(*names: str) -> np.ndarray:
+        mask = np.zeros(len(table), dtype=bool)
+        mask[[index[n] for n in names]] = True
+        return mask
+
+    withheld = pattern("r2c3", "r2c1")
+    p = index["r2c3"]
+    (component,) = [c for c in components(table, withheld) if p in c.cells]
+    cut = _capacity_cut(table, component, withheld, p, 3.0)
+    assert cut is not None
+    cells, coefficients, rhs = cut
+
+    def lhs(mask: np.ndarray) -> float:
+        return float(coefficients @ mask[cells])
+
+    assert lhs(withheld) < rhs
+    assert lhs(pattern("r1c1", "r1c3", "r2c1", "r2c3")) >= rhs
+    assert lhs(pattern(*inner)) >= rhs

@@ -33,8 +33,12 @@ component of withheld cells and :math:`N(C)` the cells of the relations touching
 pattern withholds a cell of :math:`N(C) \setminus W`: a pattern that withholds none of them gives
 :math:`p` a component inside :math:`C` whose LP is the LP under :math:`W` with more cells fixed, so its
 interval is no wider. Hence :math:`\sum_{j \in N(C) \setminus W} s_j \ge 1` removes no safe pattern.
+Each exposed cell also gets its capacity cut from the duals of its two audit programs
+(:func:`_capacity_cut`), which says how much room the other cells must add; without it, tables whose
+relations form cycles (a quantity chain such as inhabitants = under 65 + 65 and over, under 65 = under 15
++ 15 to 64, across a hierarchy) needed many rounds.
 
-Only cells of relations that contain a primary cell get variables at first; the cells of a cut join. In a
+Only cells within two relations of a primary cell get variables at first; the cells of a cut join. In a
 relation some of whose cells have no variable yet, those cells are represented by one binary stand-in that
 costs as much as the cheapest of them; when a solution uses a stand-in, the relation's cells get variables
 and the program is solved again before the audit (no complement is chosen whose only partner is a cell the
@@ -55,7 +59,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from bettercities.privacy import audit
 from bettercities.privacy.tables import LinearTable
@@ -65,6 +69,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 Status = Literal["optimal", "feasible", "fallback"]
+#: A cut ``sum(coefficients * s[cells]) >= rhs``.
+Cut = tuple[IntArray, FloatArray, float]
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,7 +146,8 @@ def protect(
     incidence = sparse.csr_array(table.matrix != 0, dtype=np.int8)
     by_cell = sparse.csr_array(incidence.T)
     candidate = primary_mask | _neighbourhood(incidence, by_cell, primary_mask)
-    cuts: list[IntArray] = []
+    candidate |= _neighbourhood(incidence, by_cell, candidate)
+    cuts: list[Cut] = []
     withheld = primary_mask.copy()
     status: Status = "optimal"
     started = time.monotonic()
@@ -166,12 +173,12 @@ def protect(
         exposed = audit.exposed(table, withheld, primary_mask, widths, cache=cache)
         if exposed.size == 0:
             return _result(withheld, primary_mask, solves, status)
-        new_cuts = _cuts(table, incidence, by_cell, withheld, exposed)
+        new_cuts = _cuts(table, incidence, by_cell, withheld, exposed, widths)
         if new_cuts is None:
             break
         for cut in new_cuts:
             cuts.append(cut)
-            candidate[cut] = True
+            candidate[cut[0]] = True
     return _fallback(table, incidence, by_cell, withheld, primary_mask, widths, solves, cache)
 
 
@@ -182,7 +189,7 @@ def _solve(
     primary: BoolArray,
     widths: FloatArray,
     candidate: BoolArray,
-    cuts: list[IntArray],
+    cuts: list[Cut],
     time_limit: float,
 ) -> tuple[BoolArray, bool, BoolArray] | None:
     """One MILP over the candidate cells, or None when the solver gives no solution.
@@ -255,8 +262,8 @@ def _solve(
             if entries and available > 0:
                 add(entries, min(need, available) * (1 - 1e-9), np.inf)
 
-    for cut in cuts:
-        add([(int(column[j]), 1.0) for j in cut], 1.0, np.inf)
+    for cut_cells, coefficients, rhs in cuts:
+        add([(int(column[j]), float(c)) for j, c in zip(cut_cells, coefficients, strict=True)], rhs, np.inf)
 
     variables = k + m + o
     objective = np.concatenate([table.cost[cells], np.zeros(m), stand_in_cost])
@@ -291,19 +298,83 @@ def _cuts(
     by_cell: sparse.csr_array,
     withheld: BoolArray,
     exposed: IntArray,
-) -> list[IntArray] | None:
-    """One cut per component with an exposed cell; None when a component has no cell left to add."""
-    cuts: list[IntArray] = []
+    widths: FloatArray,
+) -> list[Cut] | None:
+    r"""Cuts for the components with an exposed cell; None when a component has no cell left to add.
+
+    Per component: at least one more cell of :math:`N(C) \setminus W` (see the module docstring), and per
+    exposed cell its capacity cut (:func:`_capacity_cut`) where the duals allow it.
+    """
+    cuts: list[Cut] = []
     exposed_set = set(exposed.tolist())
     for component in audit.components(table, withheld):
-        if exposed_set.isdisjoint(component.cells.tolist()):
+        hit = [int(c) for c in component.cells if int(c) in exposed_set]
+        if not hit:
             continue
         around = _around(incidence, by_cell, component.cells, len(table))
         cut = np.flatnonzero(around & ~withheld)
         if cut.size == 0:
             return None
-        cuts.append(cut)
+        cuts.append((cut, np.ones(cut.size), 1.0))
+        for p in hit:
+            capacity = _capacity_cut(table, component, withheld, p, float(widths[p]))
+            if capacity is not None:
+                cuts.append(capacity)
     return cuts
+
+
+def _capacity_cut(
+    table: LinearTable, component: audit.Component, withheld: BoolArray, p: int, width: float
+) -> Cut | None:
+    r"""The capacity (Benders) cut of an exposed primary cell from the duals of its two audit programs.
+
+    With :math:`y = x - v` and :math:`s` the pattern, the attacker's upward room of :math:`p` is
+    :math:`\max\{y_p : A y = 0,\; (l_j - v_j) s_j \le y_j \le (u_j - v_j) s_j\}`. For any multipliers
+    :math:`\lambda`, weak duality bounds it by :math:`\sum_j s_j g_j(\lambda)` with
+    :math:`g_j = \max_{y_j} (e_p - A^	op \lambda)_j\, y_j` over the cell's box, and with the optimal
+    :math:`\lambda^*` of the current pattern the bound is tight. Likewise downward. So every pattern that
+    protects :math:`p` satisfies :math:`\sum_j (g^{up}_j + g^{down}_j) s_j \ge w_p`, which the current one
+    violates (Fischetti and Salazar-González 2000, the "capacity constraints"). Coefficients above
+    :math:`w_p` are lowered to :math:`w_p` (the same binary solutions). None when a program's duals do not
+    reproduce its optimum (numerical trouble): the cell-adding cut still applies.
+    """
+    n = len(table)
+    rows = table.matrix[component.relations]
+    cells = component.cells
+    position = int(np.flatnonzero(cells == p)[0])
+    a_eq = rows[:, cells].toarray()
+    b_eq = -(rows @ np.where(withheld, 0.0, table.values))
+    box = np.column_stack([table.lower_bounds[cells], table.upper_bounds[cells]])
+    room_up = table.upper_bounds - table.values
+    room_down = table.lower_bounds - table.values
+    total = np.zeros(n)
+    for sign in (1.0, -1.0):
+        c = np.zeros(cells.size)
+        c[position] = -sign
+        res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=box, method="highs")
+        if res.status != 0 or res.eqlin is None:
+            return None
+        reached = sign * (float(res.x[position]) - table.values[p])
+        duals = np.asarray(res.eqlin.marginals, dtype=np.float64)
+        for multipliers in (duals, -duals):
+            coefficient = -(rows.T @ multipliers)
+            coefficient[p] += sign
+            coefficient[np.abs(coefficient) < 1e-9] = 0.0
+            with np.errstate(invalid="ignore"):
+                g = np.where(
+                    coefficient > 0,
+                    coefficient * room_up,
+                    np.where(coefficient < 0, coefficient * room_down, 0.0),
+                )
+            if abs(float(g[withheld].sum()) - reached) <= 1e-6 * (1.0 + abs(reached)):
+                break
+        else:
+            return None
+        total += g
+    support = np.flatnonzero(total > 1e-9)
+    if support.size == 0:
+        return None
+    return support, np.minimum(total[support], width), width * (1 - 1e-9)
 
 
 def _fallback(
