@@ -209,7 +209,7 @@ def _exposed_by_lp(
         box[down, 0] = np.maximum(box[down, 0], v[down] - reach[down])
         try:
             cols, x = batch.solve(np.unique(owner[np.concatenate([up, down])]), objective, box)
-        except _Unbounded as error:  # pragma: no cover - every pushed cell is capped
+        except _Unbounded as error:  # every pushed cell is capped, so this is a solver fault
             raise RuntimeError("capped audit LP reported unbounded") from error
         low[cols] = np.minimum(low[cols], x)
         high[cols] = np.maximum(high[cols], x)
@@ -322,30 +322,10 @@ class _Problem:
         return self.a_eq.shape[0] <= 1 or self.cells.size == 1
 
     def bound(self, position: int | np.integer, *, maximise: bool) -> float:
-        """Minimum or maximum of one cell over the component's feasible tables."""
-        if self.closed_form:
-            return self._closed_form(position)[1 if maximise else 0]
-        c = np.zeros(self.cells.size)
-        c[position] = -1.0 if maximise else 1.0
-        try:
-            return float(self.solve(c, self.bounds)[position])
-        except _Unbounded:
-            return np.inf if maximise else -np.inf
-
-    def solve(self, c: FloatArray, bounds: FloatArray) -> FloatArray:
-        """An optimal point of ``min c x`` over the component; raises ``_Unbounded``."""
-        res = linprog(c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=bounds, method="highs")
-        if res.status == 4 and "unbounded" in res.message.lower():
-            # presolve could not tell infeasible from unbounded; the true values are feasible, so the
-            # simplex without presolve will say unbounded (or find the optimum)
-            res = linprog(
-                c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=bounds, method="highs", options={"presolve": False}
-            )
-        if res.status == 3:
-            raise _Unbounded
-        if res.status != 0:
-            raise RuntimeError(f"audit LP for a component of {self.cells.size} cells failed: {res.message}")
-        return np.asarray(res.x, dtype=np.float64)
+        """Minimum or maximum of one cell of a closed-form component (LP components go to ``_Batch``)."""
+        if not self.closed_form:
+            raise ValueError("this component needs a linear program")
+        return self._closed_form(position)[1 if maximise else 0]
 
     def _closed_form(self, position: int | np.integer) -> tuple[float, float]:
         r"""The interval without an LP: a component of one relation, or of one cell.
