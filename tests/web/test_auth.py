@@ -532,7 +532,8 @@ def test_priority_areas_by_index_class_leave_out_withheld_areas(
         "conditions": [{"kind": "index-class", "run": run.id, "index": "index", "classes": classes}],
     }
     public = client.post("/api/cities/testville/priority", json=rule).json()
-    assert AREA not in {a["area_id"] for a in public["areas"]} and len(public["areas"]) == 7
+    # 0102 and 0101 (withheld beside it by secondary suppression, issue 11) have no class for the public
+    assert AREA not in {a["area_id"] for a in public["areas"]} and len(public["areas"]) == 6
     team = signed_in(Role.ANALYST)
     internal = team.post("/api/cities/testville/priority", json=rule).json()
     assert AREA in {a["area_id"] for a in internal["areas"]} and len(internal["areas"]) == 8
