@@ -10,6 +10,8 @@
   address block (a 4th level of 20 blocks per planning area, mapped by the workspace's area hierarchy), on
   DuckDB: the pass over the records, the roll-up to block -> planning area -> region -> district, the unknown
   key check, and the validated import of every level into a SQLite workspace (dry run first, then written).
+* **Disclosure control**: then ``bettercities.privacy.protection.compute`` for the city (primary and secondary
+  suppression of every period and level, as the publication step does once per data version), timed apart.
 * **Baseline**: a bare DuckDB ``GROUP BY`` of the same counts and sums by block over the same Parquet file,
   in the same run (target: ours <= 1.5 x).
 * **pandas** on ``--pandas-records`` records (default 10 million): ``read_parquet`` of the columns, then the
@@ -156,7 +158,12 @@ def _ours(folder: Path, data: Path, spec: Path) -> dict[str, Any]:
         "    marks.setdefault('engine' if 'records read' in message else message, time.perf_counter() - t)\n"
         f"r = aggregate(ws.database, 'auenstedt', {str(spec)!r}, {str(data)!r}, {PERIOD!r},\n"
         "              progress=progress)\n"
-        "print(json.dumps({'seconds': time.perf_counter() - t, 'engine_s': marks['engine'],"
+        "seconds = time.perf_counter() - t\n"
+        "from bettercities.privacy import protection\n"
+        "with ws.database.reader() as session:\n"
+        "    t = time.perf_counter(); protected = protection.compute(session, 1)\n"
+        "    protect_s = time.perf_counter() - t\n"
+        "print(json.dumps({'seconds': seconds, 'protect_s': protect_s, 'engine_s': marks['engine'],"
         " 'records': r.records, 'inserted': r.inserted,"
         " 'revised': r.revised, 'unchanged': r.unchanged, 'levels': [l.level for l in r.levels]}))\n"
     )
@@ -242,6 +249,13 @@ def _run(folder: Path, records: int, pandas_records: int) -> dict:
     ours_per = ours["seconds"] / ours["records"]
     pandas_per = frame["seconds"] / frame["records"]
     speedup = pandas_per / ours_per
+    with_protection = (ours["seconds"] + ours["protect_s"]) / bare_s
+    print(
+        f"  + disclosure control (privacy.protection.compute: the whole city, every period and level): "
+        f"{ours['protect_s']:.2f} s; aggregation + import + protection = {with_protection:.2f} x the bare "
+        "GROUP BY",
+        flush=True,
+    )
     print(
         f"  of which the engine (read, group, roll up, check keys): {ours['engine_s']:.2f} s = "
         f"{ours['engine_s'] / bare_s:.2f} x the bare GROUP BY; the rest is the validated import",
@@ -264,6 +278,8 @@ def _run(folder: Path, records: int, pandas_records: int) -> dict:
         "bare_duckdb_peak_mb": max(bare["peak_mb"], bare_again["peak_mb"]),
         "ratio_to_bare": round(ratio, 3),
         "ours_engine_s": round(ours["engine_s"], 2),
+        "protect_s": round(ours["protect_s"], 2),
+        "ratio_with_protection": round(with_protection, 3),
         "engine_ratio_to_bare": round(ours["engine_s"] / bare_s, 3),
         "pandas_records": frame["records"],
         "pandas_s": round(frame["seconds"], 2),
@@ -272,7 +288,7 @@ def _run(folder: Path, records: int, pandas_records: int) -> dict:
         "bare_speedup_per_record_vs_pandas": round(pandas_per / (bare_s / ours["records"]), 1),
         "observations_imported": ours["inserted"],
         "pandas_generated": pandas_generated["records"],
-        "target_met": ratio <= 1.5 and speedup >= 10,
+        "target_met": with_protection <= 1.5 and speedup >= 10,  # the targets, protection included
     }
 
 

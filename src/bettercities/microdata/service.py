@@ -363,6 +363,8 @@ def _compute(
                 medians.append(item)
     leaves = records.group_by(_leaf="_leaf").aggregate(**metrics).execute()
     leaves["_leaf"] = [None if v is None or v is pd.NA or v != v else str(v) for v in leaves["_leaf"]]
+    counts = [c for c in leaves.columns if c != "_leaf"]
+    leaves[counts] = leaves[counts].fillna(0)  # a sum over nulls only (see _count) is no record: 0
     total = int(leaves["_records"].sum())
     report(f"{total} records aggregated to {len(leaves)} areas of {spec.area.level}", total, total)
     _check_keys(backend, spec, records, leaves, hierarchy, path)
@@ -437,12 +439,12 @@ def _lookup(backend: Engine, spec: Spec, path: Path, key_type: Any) -> ir.Table:
 def _count(records: ir.Table, condition: str) -> Any:
     """The number of records where ``condition`` holds (null: not counted); a constant condition reads no
     column."""
-    import ibis
-
     body = parse_condition(condition).body
     if isinstance(body, ast.Constant):
         return records.count() * (1 if body.value else 0)
-    return ibis.ifelse(conditions.to_ibis(records, condition).fill_null(False), 1, 0).sum()
+    # A boolean's sum counts its true values and skips nulls (SUM(CAST(c AS INT))): faster on DuckDB than
+    # SUM(CASE WHEN c THEN 1 ELSE 0 END), and a group of nulls only gives null, filled with 0 on the roll-up.
+    return conditions.to_ibis(records, condition).sum()
 
 
 def _check_keys(
