@@ -207,3 +207,29 @@ def test_lookup_with_a_key_twice_or_without_its_columns(
     people.rename(columns={"area_code": "planning_area"}).to_csv(tmp_path / "blocks.csv", index=False)
     problems = refused(workspace, city, spec, register).report.errors  # type: ignore[union-attr]
     assert [(p.code, p.column) for p in problems] == [("missing-column", "area_code")]
+
+
+def test_a_record_whose_condition_is_null_is_not_counted(tmp_path: Path) -> None:
+    """Counted by hand: area a has ages 20, None, 70 and b has None only; ``age >= 18`` holds for 2 and 0."""
+    import ibis
+
+    from bettercities.microdata.service import _count
+
+    frame = pd.DataFrame({"area": ["a", "a", "a", "b"], "age": [20, None, 70, None]})
+    frame.to_parquet(tmp_path / "n.parquet")
+    con = ibis.duckdb.connect()
+    records = con.read_parquet(str(tmp_path / "n.parquet"))
+    got = (
+        records.group_by("area")
+        .aggregate(
+            adults=_count(records, "age >= 18"), all=_count(records, "true"), none=_count(records, "false")
+        )
+        .execute()
+        .sort_values("area")
+    )
+    assert got["adults"].fillna(0).tolist() == [
+        2,
+        0,
+    ]  # b: a sum over nulls only, filled with 0 on the roll-up
+    assert got["all"].tolist() == [3, 1] and got["none"].tolist() == [0, 0]
+    con.disconnect()
