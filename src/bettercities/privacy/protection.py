@@ -261,6 +261,23 @@ def _tree(rows: Iterable[_Row], areas: Mapping[int, _AreaRow], ranks: Mapping[in
     return _Tree(levels, by_level, dict(children), {a.id: a.level_id for a in present})
 
 
+def _holding(groups: list[tuple[int, list[int]]], values: np.ndarray) -> tuple[Any, ...]:
+    """The relations (total, parts) that hold on ``values`` within :data:`TOLERANCE`, in the canonical
+    order of :func:`.secondary.canonical_relations` (parts ascending, then by total and parts)."""
+    from bettercities.privacy.tables import Relation
+
+    if not groups:
+        return ()
+    sizes = np.array([len(parts) for _, parts in groups], dtype=np.intp)
+    parts = np.fromiter((j for _, ps in groups for j in ps), dtype=np.intp, count=int(sizes.sum()))
+    totals = values[np.array([t for t, _ in groups], dtype=np.intp)]
+    sums = np.add.reduceat(values[parts], np.concatenate([[0], np.cumsum(sizes)[:-1]]))
+    scale = np.maximum(1.0, np.maximum(np.abs(totals), np.abs(sums)))
+    keep = np.abs(totals - sums) <= TOLERANCE * scale
+    chosen = sorted((t, tuple(sorted(ps))) for (t, ps), k in zip(groups, keep, strict=True) if k)
+    return tuple(Relation(t, ps) for t, ps in chosen)
+
+
 def _close(a: float, b: float) -> bool:
     return abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
 
@@ -463,18 +480,16 @@ class _Period:
         """Primary and secondary suppression of the quantities ``names``: the withheld cells and the reason
         of each (``frequency``, ``source`` or ``secondary``)."""
         from bettercities.privacy import primary as primary_rules
-        from bettercities.privacy.tables import LinearTable, Relation
+        from bettercities.privacy.tables import LinearTable
 
-        keys: list[QCell] = [
-            (n, a) for n in sorted(names) for a in sorted(quantities[n], key=lambda a: -1 if a is None else a)
-        ]
+        # the canonical order of secondary.protect (cells by repr of their keys), so it needs no copy
+        keys: list[QCell] = sorted(((n, a) for n in names for a in quantities[n]), key=repr)
         if not keys:
             return set(), {}, PeriodReport(period=self.code, cells=0, withheld=0, status="none")
         index = {k: i for i, k in enumerate(keys)}
-        values = np.array([quantities[n][a] for n, a in keys], dtype=np.float64)
-        cost = np.array(
-            [(v + 1.0) * LEVEL_COST ** self.tree.depth(a) for v, (_, a) in zip(values, keys, strict=True)]
-        )
+        values = np.fromiter((quantities[n][a] for n, a in keys), dtype=np.float64, count=len(keys))
+        depth = {a: self.tree.depth(a) for a in {a for _, a in keys}}
+        cost = (values + 1.0) * LEVEL_COST ** np.fromiter((depth[a] for _, a in keys), dtype=np.float64)
         # the strictest rule of the suppression indicators that reveal a quantity
         threshold: dict[str, int] = defaultdict(lambda: 1)
         zeros: dict[str, bool] = defaultdict(bool)
@@ -503,21 +518,19 @@ class _Period:
                 if keys[i] in source:
                     primary[i] = True
                     reasons[keys[i]] = "source"
-        relations = self.hierarchy(keys, index, values, names, quantities)
+        if not primary.any():
+            return set(), {}, PeriodReport(period=self.code, cells=len(keys), withheld=0, status="none")
+        groups = self.hierarchy(index, names, quantities)
         for total, parts in declared:
             if total not in names or not all(p in names for p in parts):
                 continue
             for area in quantities[total]:
                 cells = [(p, area) for p in parts]
-                if all(c in index for c in cells) and _close(
-                    values[index[(total, area)]], sum(values[index[c]] for c in cells)
-                ):
-                    relations.append(Relation(index[(total, area)], tuple(index[c] for c in cells)))
-        if not primary.any():
-            return set(), {}, PeriodReport(period=self.code, cells=len(keys), withheld=0, status="none")
+                if all(c in index for c in cells):
+                    groups.append((index[(total, area)], [index[c] for c in cells]))
         from bettercities.privacy.secondary import protect
 
-        table = LinearTable(keys=tuple(keys), values=values, cost=cost, relations=tuple(relations))
+        table = LinearTable(keys=tuple(keys), values=values, cost=cost, relations=_holding(groups, values))
         result = protect(table, primary, width)
         withheld = {keys[i] for i in np.flatnonzero(result.withheld)}
         for j in np.flatnonzero(result.secondary):
@@ -536,30 +549,23 @@ class _Period:
 
     def hierarchy(
         self,
-        keys: list[QCell],
         index: Mapping[QCell, int],
-        values: np.ndarray,
         names: set[str],
         quantities: Mapping[str, Mapping[int | None, float]],
-    ) -> list[Any]:
-        """Parent = sum of children (and city = sum of the coarsest level), where it holds on the data."""
-        from bettercities.privacy.tables import Relation
-
-        relations: list[Relation] = []
+    ) -> list[tuple[int, list[int]]]:
+        """Candidate relations parent = sum of children (and city = sum of the coarsest level) as (total,
+        parts) cell indices; :func:`_holding` keeps those that hold on the data."""
+        groups: list[tuple[int | None, list[int]]] = list(self.tree.children.items())
         top = self.tree.by_level[self.tree.levels[0]]
+        if len(top) > 1:
+            groups.append((None, top))
+        out: list[tuple[int, list[int]]] = []
         for name in sorted(names):
             cells = quantities[name]
-            groups: list[tuple[int | None, list[int]]] = [
-                (parent, kids) for parent, kids in self.tree.children.items() if parent in cells
-            ]
-            if len(top) > 1:
-                groups.append((None, top))
             for parent, kids in groups:
-                if not kids or parent not in cells or not all(k in cells for k in kids):
-                    continue
-                if _close(cells[parent], sum(cells[k] for k in kids)):
-                    relations.append(Relation(index[(name, parent)], tuple(index[(name, k)] for k in kids)))
-        return relations
+                if kids and parent in cells and all(k in cells for k in kids):
+                    out.append((index[(name, parent)], [index[(name, k)] for k in kids]))
+        return out
 
     def perturb(
         self,

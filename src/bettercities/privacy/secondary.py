@@ -44,17 +44,28 @@ costs as much as the cheapest of them; when a solution uses a stand-in, the rela
 and the program is solved again before the audit (no complement is chosen whose only partner is a cell the
 program cannot see).
 
-If the rounds run out, or the solver fails or stops at its time limit without a solution, the fallback
+If the rounds run out, or the solver fails or stops at its node limit without a solution, the fallback
 withholds every cell of the relations touching each exposed component and repeats until the audit passes.
 With the default bounds (0 and no upper bound) and positive weights this ends at the latest when a whole
 connected part of the table is withheld, where only the scale-free relations remain.
+
+The result is deterministic: a pure function of the table, the primary cells and the widths. The table is
+put in a canonical order (cells by the ``repr`` of their keys, relations by their cells), the MILP's
+variables and rows follow that order, and the limits that can change the answer count work (branch-and-bound
+nodes per solve, audit rounds), never seconds. A wall clock would let a loaded machine stop where an idle one
+goes on, and two processes (two web workers, the CLI and the web) would publish two patterns of the same
+data, which an attacker can combine. The clock remains only as a safety net that raises
+:class:`ProtectionTimeout`.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from itertools import pairwise
+from typing import Literal, NoReturn
 
 import numpy as np
 import numpy.typing as npt
@@ -62,13 +73,19 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from bettercities.privacy import audit
-from bettercities.privacy.tables import LinearTable
+from bettercities.privacy.tables import LinearTable, Relation
+
+log = logging.getLogger(__name__)
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 Status = Literal["optimal", "feasible", "fallback"]
+#: Branch-and-bound nodes per MILP solve (a deterministic limit: the same table stops at the same node).
+NODE_LIMIT = 10_000
+#: Seconds for one :func:`protect` call before :class:`ProtectionTimeout` (a safety net, never an answer).
+TIME_LIMIT = 600.0
 #: A cut ``sum(coefficients * s[cells]) >= rhs``.
 Cut = tuple[IntArray, FloatArray, float]
 
@@ -78,7 +95,7 @@ class Suppression:
     """A protected pattern: which cells are withheld, which of them as complements, and how it was found.
 
     ``status`` is ``"optimal"`` when every MILP was solved to optimality and the last one passed the audit,
-    ``"feasible"`` when a solve stopped at the time limit with a solution that (after cuts) passed the
+    ``"feasible"`` when a solve stopped at its node limit with a solution that (after cuts) passed the
     audit, ``"fallback"`` when whole relations were withheld; ``iterations`` counts the MILP solves (one per
     audit round, and one per re-solve after a stand-in brought new cells in).
     """
@@ -94,10 +111,17 @@ def protect(
     primary: npt.ArrayLike,
     width: npt.ArrayLike,
     *,
-    time_limit: float = 10.0,
+    node_limit: int = NODE_LIMIT,
     max_rounds: int = 20,
+    time_limit: float = TIME_LIMIT,
 ) -> Suppression:
     """Choose complementary cells so that every primary cell keeps its protection interval.
+
+    The pattern is a pure function of the table (keys, values, costs, relations, bounds), the primary
+    cells and the widths: the cells and relations are put in a canonical order first (:func:`canonical`),
+    and every limit that may change the answer counts work, not time. Two processes protecting the same
+    data therefore publish the same pattern; two different patterns of the same table could be combined
+    by an attacker.
 
     Parameters
     ----------
@@ -109,10 +133,14 @@ def protect(
     width
         Required width of each primary cell's attacker interval (see :func:`.primary.required_width`);
         a scalar or an array of the table's length.
-    time_limit
-        Seconds for all MILP solves together.
+    node_limit
+        Branch-and-bound nodes per MILP solve (HiGHS ``mip_max_nodes``); a solve that reaches it with a
+        solution goes on with that solution (status ``"feasible"``), one without goes to the fallback.
     max_rounds
         Audit rounds (a MILP solve followed by the audit and its cuts) before the fallback.
+    time_limit
+        A safety net only, in seconds for the whole call: when it is reached, :class:`ProtectionTimeout`
+        is raised (and logged) instead of publishing a pattern that depends on the machine's load.
 
     Returns
     -------
@@ -130,8 +158,8 @@ def protect(
     >>> result.withheld.tolist(), result.status
     ([False, True, True, False], 'optimal')
     """
-    if max_rounds < 0 or time_limit < 0:
-        raise ValueError("max_rounds and time_limit must be >= 0")
+    if max_rounds < 0 or node_limit < 1 or time_limit <= 0:
+        raise ValueError("max_rounds must be >= 0, node_limit >= 1 and time_limit > 0")
     n = len(table)
     primary_mask = np.asarray(primary)
     if primary_mask.dtype != np.bool_ or primary_mask.shape != (n,):
@@ -142,44 +170,148 @@ def protect(
     if not primary_mask.any():
         empty = np.zeros(n, dtype=np.bool_)
         return Suppression(withheld=empty, secondary=empty.copy(), iterations=0, status="optimal")
+    deadline = _Deadline(time_limit)
+    order = canonical(table.keys)
+    if np.array_equal(order, np.arange(n)) and _relations_canonical(table):
+        return _protect(table, primary_mask, widths, node_limit, max_rounds, deadline)
+    inner = _protect(
+        _reordered(table, order), primary_mask[order], widths[order], node_limit, max_rounds, deadline
+    )
+    withheld = np.zeros(n, dtype=np.bool_)
+    withheld[order] = inner.withheld
+    return _result(withheld, primary_mask, inner.iterations, inner.status)
 
+
+def canonical(keys: Sequence[Hashable]) -> IntArray:
+    """The canonical order of a table's cells: positions sorted by ``repr`` of their keys.
+
+    :func:`protect` works on the table in this order, so that its result does not depend on the order in
+    which a caller lists the cells; a caller that builds its table in this order (and its relations with
+    :func:`canonical_relations`) saves the reordered copy. Keys with equal ``repr`` keep their order.
+    """
+    reprs = [repr(key) for key in keys]
+    return np.array(sorted(range(len(reprs)), key=reprs.__getitem__), dtype=np.intp)
+
+
+def canonical_relations(relations: Iterable[Relation]) -> tuple[Relation, ...]:
+    """Relations in the canonical order :func:`protect` uses: parts ascending (weights alongside), then
+    the relations by total and parts."""
+    out = []
+    for relation in relations:
+        weights = relation.weights if relation.weights is not None else (1.0,) * len(relation.parts)
+        pairs = sorted(zip(relation.parts, weights, strict=True))
+        out.append(
+            Relation(
+                relation.total,
+                tuple(p for p, _ in pairs),
+                None if relation.weights is None else tuple(float(w) for _, w in pairs),
+            )
+        )
+    return tuple(sorted(out, key=lambda r: (r.total, r.parts)))
+
+
+def _relations_canonical(table: LinearTable) -> bool:
+    previous: tuple[int, tuple[int, ...]] | None = None
+    for relation in table.relations:
+        parts = relation.parts
+        if any(a >= b for a, b in pairwise(parts)):
+            return False
+        current = (relation.total, parts)
+        if previous is not None and not previous < current:
+            return False
+        previous = current
+    return True
+
+
+def _reordered(table: LinearTable, order: IntArray) -> LinearTable:
+    """The table with cell ``order[i]`` at position ``i`` and its relations in canonical order."""
+    position = np.empty(order.size, dtype=np.intp)
+    position[order] = np.arange(order.size)
+    relations = canonical_relations(
+        Relation(
+            int(position[r.total]),
+            tuple(int(position[p]) for p in r.parts),
+            r.weights,
+        )
+        for r in table.relations
+    )
+    return LinearTable(
+        keys=tuple(table.keys[i] for i in order),
+        values=table.values[order],
+        cost=table.cost[order],
+        relations=relations,
+        lower=table.lower_bounds[order],
+        upper=table.upper_bounds[order],
+    )
+
+
+class ProtectionTimeout(RuntimeError):
+    """The wall-clock safety net of :func:`protect` was reached (no pattern is returned)."""
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        left = self.end - time.monotonic()
+        if left <= 0:
+            self.expired()
+        return left
+
+    def expired(self) -> NoReturn:
+        message = (
+            f"secondary suppression did not finish within its safety limit of {self.seconds:g} s; no "
+            "pattern is published (a pattern cut short by the clock would depend on the machine's load)"
+        )
+        log.error(message)
+        raise ProtectionTimeout(message)
+
+
+def _protect(
+    table: LinearTable,
+    primary: BoolArray,
+    widths: FloatArray,
+    node_limit: int,
+    max_rounds: int,
+    deadline: _Deadline,
+) -> Suppression:
+    """:func:`protect` on a table in canonical order."""
     incidence = sparse.csr_array(table.matrix != 0, dtype=np.int8)
     by_cell = sparse.csr_array(incidence.T)
-    candidate = primary_mask | _neighbourhood(incidence, by_cell, primary_mask)
+    candidate = primary | _neighbourhood(incidence, by_cell, primary)
     candidate |= _neighbourhood(incidence, by_cell, candidate)
     cuts: list[Cut] = []
-    withheld = primary_mask.copy()
+    withheld = primary.copy()
     status: Status = "optimal"
-    started = time.monotonic()
     rounds = 0
     solves = 0
     cache: dict[bytes, list[int]] = {}
     while rounds < max_rounds:
-        remaining = time_limit - (time.monotonic() - started)
-        if remaining <= 0:
-            break
         solves += 1
-        solved = _solve(table, incidence, by_cell, primary_mask, widths, candidate, cuts, remaining)
+        solved = _solve(table, incidence, by_cell, primary, widths, candidate, cuts, node_limit, deadline)
         if solved is None:
             break
         selection, optimal, expand = solved
         if not optimal:
             status = "feasible"
-        withheld = primary_mask | selection  # the fallback starts from the latest solution
+        withheld = primary | selection  # the fallback starts from the latest solution
         if expand.any():
             candidate |= expand  # a stand-in was used: solve again with its relation's cells
             continue
         rounds += 1
-        exposed = audit.exposed(table, withheld, primary_mask, widths, cache=cache)
+        exposed = audit.exposed(table, withheld, primary, widths, cache=cache)
+        deadline.remaining()
         if exposed.size == 0:
-            return _result(withheld, primary_mask, solves, status)
+            return _result(withheld, primary, solves, status)
         new_cuts = _cuts(table, incidence, by_cell, withheld, exposed, widths)
         if new_cuts is None:
             break
         for cut in new_cuts:
             cuts.append(cut)
             candidate[cut[0]] = True
-    return _fallback(table, incidence, by_cell, withheld, primary_mask, widths, solves, cache)
+    return _fallback(table, incidence, by_cell, withheld, primary, widths, solves, cache, deadline)
 
 
 def _solve(
@@ -190,57 +322,56 @@ def _solve(
     widths: FloatArray,
     candidate: BoolArray,
     cuts: list[Cut],
-    time_limit: float,
+    node_limit: int,
+    deadline: _Deadline,
 ) -> tuple[BoolArray, bool, BoolArray] | None:
     """One MILP over the candidate cells, or None when the solver gives no solution.
 
     Returns the selection, whether it is optimal, and the cells of the open relations whose stand-in was
-    used (they become candidates and the program is solved again before any audit).
+    used (they become candidates and the program is solved again before any audit). Variables: the
+    candidate cells in table order, then :math:`t_r` per touched relation, then the stand-ins.
     """
     n = len(table)
     cells = np.flatnonzero(candidate)
     column = np.full(n, -1, dtype=np.intp)
     column[cells] = np.arange(cells.size)
-    touched = np.flatnonzero(incidence[:, cells].sum(axis=1) > 0)
-    sizes = np.diff(incidence.indptr)
-    inside = np.asarray(incidence[touched][:, cells].sum(axis=1)).ravel()
-    is_open = inside < sizes[touched]
-    opened = touched[is_open]
-    k, m, o = cells.size, touched.size, opened.size
-
-    rows: list[int] = []
-    cols: list[int] = []
-    data: list[float] = []
-    lower: list[float] = []
-    upper: list[float] = []
-
-    def add(entries: list[tuple[int, float]], lo: float, hi: float) -> None:
-        row = len(lower)
-        for col, value in entries:
-            rows.append(row)
-            cols.append(col)
-            data.append(value)
-        lower.append(lo)
-        upper.append(hi)
+    touched = np.flatnonzero(by_cell[cells].sum(axis=0) > 0)
+    sub = incidence[touched]
+    sizes = np.diff(sub.indptr)
+    owner = np.repeat(np.arange(touched.size), sizes)  # relation position of every (relation, cell) entry
+    member_column = column[sub.indices]
+    inside = member_column >= 0
+    is_open = np.bincount(owner[inside], minlength=touched.size) < sizes
+    k, m, o = cells.size, touched.size, int(is_open.sum())
 
     # never alone: t_r = sum_{j in r} s_j and 2 s_c - t_r <= 0 (linear in the relation's size). The cells
     # of an open relation without a variable are represented by one binary stand-in o_r at the cost of the
     # cheapest of them: a solution that uses it names the relation whose cells must join the candidates.
-    stand_in_cost = np.zeros(o)
-    opened_position = 0
-    for position, relation in enumerate(touched):
-        members = incidence.indices[incidence.indptr[relation] : incidence.indptr[relation + 1]]
-        t = k + position
-        entries = [(int(column[j]), 1.0) for j in members if column[j] >= 0] + [(t, -1.0)]
-        if is_open[position]:
-            outside = members[column[members] < 0]
-            stand_in_cost[opened_position] = table.cost[outside].min()
-            entries.append((k + m + opened_position, 1.0))
-            opened_position += 1
-        add(entries, 0.0, 0.0)
-        for j in members:
-            if column[j] >= 0:
-                add([(int(column[j]), 2.0), (t, -1.0)], -np.inf, 0.0)
+    opened = np.flatnonzero(is_open)
+    outside_cost = np.where(inside, np.inf, table.cost[sub.indices])
+    stand_in_cost = np.minimum.reduceat(outside_cost, sub.indptr[:-1])[opened] if m else np.zeros(0)
+    pairs = np.flatnonzero(inside)
+    rows = [owner[pairs], np.arange(m), opened, m + np.arange(pairs.size), m + np.arange(pairs.size)]
+    cols = [
+        member_column[pairs],
+        k + np.arange(m),
+        k + m + np.arange(o),
+        member_column[pairs],
+        k + owner[pairs],
+    ]
+    data = [np.ones(pairs.size), -np.ones(m), np.ones(o), np.full(pairs.size, 2.0), -np.ones(pairs.size)]
+    lower = [np.zeros(m), np.full(pairs.size, -np.inf)]
+    upper = [np.zeros(m), np.zeros(pairs.size)]
+    height = m + pairs.size
+
+    def add(entries: list[tuple[int, float]], lo: float) -> None:
+        nonlocal height
+        rows.append(np.full(len(entries), height))
+        cols.append(np.array([c for c, _ in entries], dtype=np.intp))
+        data.append(np.array([v for _, v in entries], dtype=np.float64))
+        lower.append(np.array([lo]))
+        upper.append(np.array([np.inf]))
+        height += 1
 
     # protection capacity of every primary cell in every relation that contains it
     matrix = table.matrix
@@ -260,34 +391,36 @@ def _solve(
                 (int(column[j]), float(c)) for j, c in zip(members[others], capacity, strict=True) if c > 0
             ]
             if entries and available > 0:
-                add(entries, min(need, available) * (1 - 1e-9), np.inf)
+                add(entries, min(need, available) * (1 - 1e-9))
 
     for cut_cells, coefficients, rhs in cuts:
-        add([(int(column[j]), float(c)) for j, c in zip(cut_cells, coefficients, strict=True)], rhs, np.inf)
+        add([(int(column[j]), float(c)) for j, c in zip(cut_cells, coefficients, strict=True)], rhs)
 
     variables = k + m + o
     objective = np.concatenate([table.cost[cells], np.zeros(m), stand_in_cost])
     lb = np.concatenate([primary[cells].astype(np.float64), np.zeros(m + o)])
-    ub = np.concatenate([np.ones(k), sizes[touched].astype(np.float64), np.ones(o)])
+    ub = np.concatenate([np.ones(k), sizes.astype(np.float64), np.ones(o)])
     integrality = np.concatenate([np.ones(k), np.zeros(m), np.ones(o)])
-    constraints = []
-    if lower:
-        a = sparse.csr_array((data, (rows, cols)), shape=(len(lower), variables))
-        constraints.append(LinearConstraint(a, np.array(lower), np.array(upper)))
+    a = sparse.csr_array(
+        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(height, variables)
+    )
     result = milp(
         objective,
         integrality=integrality,
         bounds=Bounds(lb, ub),
-        constraints=constraints,
-        options={"time_limit": max(time_limit, 1e-3), "disp": False},
+        constraints=[LinearConstraint(a, np.concatenate(lower), np.concatenate(upper))],
+        options={"node_limit": node_limit, "time_limit": deadline.remaining(), "disp": False},
     )
-    if result.x is None or result.status not in (0, 1):
+    if "time limit" in result.message.lower():
+        deadline.expired()
+    node_limited = "solution limit" in result.message.lower()
+    if result.x is None or not (result.status == 0 or node_limited):
         return None
     x = np.asarray(result.x)
     selection = np.zeros(n, dtype=np.bool_)
     selection[cells] = x[:k] > 0.5
     expand = np.zeros(n, dtype=np.bool_)
-    for relation in opened[x[k + m :] > 0.5]:
+    for relation in touched[opened[x[k + m :] > 0.5]]:
         expand[incidence.indices[incidence.indptr[relation] : incidence.indptr[relation + 1]]] = True
     return selection, result.status == 0, expand
 
@@ -386,11 +519,13 @@ def _fallback(
     widths: FloatArray,
     rounds: int,
     cache: dict[bytes, list[int]],
+    deadline: _Deadline,
 ) -> Suppression:
     """Withhold every cell of the relations touching each exposed component until the audit passes."""
     withheld = withheld | primary
     while True:
         exposed = audit.exposed(table, withheld, primary, widths, cache=cache)
+        deadline.remaining()
         if exposed.size == 0:
             return _result(withheld, primary, rounds, "fallback")
         grown = withheld.copy()

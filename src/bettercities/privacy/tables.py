@@ -94,24 +94,38 @@ class LinearTable:
         for i, relation in enumerate(self.relations):
             if not isinstance(relation, Relation):
                 raise ValueError(f"relation {i} is not a Relation: {relation!r}")
-            for cell in relation.cells:
-                if not 0 <= cell < n:
-                    raise ValueError(f"relation {i} names cell index {cell}, but the table has {n} cells")
-            if relation.weights is not None and not all(np.isfinite(w) for w in relation.weights):
-                raise ValueError(f"relation {i} has a weight that is not finite")
-            coefficients = np.asarray(relation.coefficients())
-            terms = coefficients * values[list(relation.cells)]
-            residual = float(terms.sum())
-            if abs(residual) > RELATION_TOLERANCE * max(1.0, float(np.abs(terms).sum())):
-                raise ValueError(
-                    f"relation {i} does not hold: {self.keys[relation.total]!r} = {values[relation.total]} "
-                    f"but its parts sum to {values[relation.total] - residual}"
-                )
+        # checked for all relations at once (a loop per relation dominated building city-sized tables)
+        lengths = np.array([len(r.parts) + 1 for r in self.relations], dtype=np.intp)
+        owner = np.repeat(np.arange(lengths.size), lengths)
+        cells = np.fromiter((c for r in self.relations for c in r.cells), dtype=np.int64, count=owner.size)
+        outside_cells = (cells < 0) | (cells >= n)
+        if outside_cells.any():
+            i = int(owner[np.flatnonzero(outside_cells)[0]])
+            bad_cell = int(cells[np.flatnonzero(outside_cells)[0]])
+            raise ValueError(f"relation {i} names cell index {bad_cell}, but the table has {n} cells")
+        coefficients = np.fromiter(
+            (c for r in self.relations for c in r.coefficients()), dtype=np.float64, count=owner.size
+        )
+        if not np.all(np.isfinite(coefficients)):
+            i = int(owner[np.flatnonzero(~np.isfinite(coefficients))[0]])
+            raise ValueError(f"relation {i} has a weight that is not finite")
+        terms = coefficients * values[cells] if cells.size else np.zeros(0)
+        residual = np.bincount(owner, weights=terms, minlength=lengths.size)
+        scale = np.bincount(owner, weights=np.abs(terms), minlength=lengths.size)
+        failing = np.flatnonzero(np.abs(residual) > RELATION_TOLERANCE * np.maximum(1.0, scale))
+        if failing.size:
+            i = int(failing[0])
+            relation = self.relations[i]
+            raise ValueError(
+                f"relation {i} does not hold: {self.keys[relation.total]!r} = {values[relation.total]} "
+                f"but its parts sum to {values[relation.total] - residual[i]}"
+            )
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "cost", cost)
         object.__setattr__(self, "lower", lower)
         object.__setattr__(self, "upper", upper)
-        object.__setattr__(self, "_matrix", _relation_matrix(self.relations, n))
+        matrix = sparse.csr_array((coefficients, (owner, cells)), shape=(lengths.size, n), dtype=np.float64)
+        object.__setattr__(self, "_matrix", matrix)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -140,15 +154,3 @@ def _vector(name: str, data: npt.ArrayLike, n: int) -> FloatArray:
         raise ValueError(f"{name} has shape {array.shape}, expected ({n},) like keys")
     array.setflags(write=False)
     return array
-
-
-def _relation_matrix(relations: tuple[Relation, ...], n: int) -> sparse.csr_array:
-    rows: list[int] = []
-    cols: list[int] = []
-    data: list[float] = []
-    for i, relation in enumerate(relations):
-        cells = relation.cells
-        rows.extend([i] * len(cells))
-        cols.extend(cells)
-        data.extend(relation.coefficients())
-    return sparse.csr_array((data, (rows, cols)), shape=(len(relations), n), dtype=np.float64)
