@@ -219,6 +219,20 @@ def _import_observations(w: World) -> Call:
     return Call(["import", "observations", str(path), "--city", CITY_A, "--level", LEVEL, "--period", PERIOD])
 
 
+def _microdata_aggregate(w: World) -> Call:
+    """A register of three persons per planning area, one unemployed in every other area."""
+    codes = w.area_codes()
+    rows = [f"{code},{i % 2 == 0},{30 + i % 7}" for i, code in enumerate(codes * 3)]
+    data = w.file("register.csv", "area_code,unemployed,age\n" + "\n".join(rows) + "\n")
+    spec = w.file(
+        "register.yaml",
+        f"version: 1\nunit: person\narea:\n  key: area_code\n  level: {LEVEL}\nindicators:\n"
+        f"  - code: {FREE}\n    share:\n      numerator: unemployed\n      denominator: 'true'\n",
+    )
+    return Call(["microdata", "aggregate", "--spec", str(spec), "--data", str(data), "--city", CITY_A,
+                 "--period", PERIOD])  # fmt: skip
+
+
 def _index_run(w: World) -> Call:
     config = {
         "method": "composite",
@@ -395,6 +409,7 @@ WRITES: dict[str, Callable[[World], Call]] = {
     "networks share": _networks_share,
     "networks unshare": _networks_unshare,
     "priority evaluate": _priority_evaluate,
+    "microdata aggregate": _microdata_aggregate,
     "privacy set": _privacy_set,
     "privacy remove": _privacy_remove,
     "privacy relation add": _privacy_relation_add,
@@ -437,6 +452,7 @@ NOT_WRITING: dict[str, str] = {
     "index show": "reads",
     "indicators list": "reads",
     "init": "creates a workspace and its schema; no data row to audit",
+    "microdata generate": "writes a synthetic register file; the database is unchanged",
     "networks list": "reads",
     "priority sets": "reads (or writes a file)",
     "privacy ptable": "reads",
