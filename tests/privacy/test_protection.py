@@ -7,7 +7,9 @@ Expected cells are worked out by hand in the comments from the data below (no ea
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 
 import pytest
 from sqlalchemy.orm import Session
@@ -192,3 +194,59 @@ def test_protection_computed_once_per_data_version(workspace: Workspace) -> None
         assert values(session, "recipients", "district", Audience.PUBLIC)["E"][0] == 41.0
         values(session, "recipients", "planning_area", Audience.PUBLIC)
     assert protection.computations() == before + 2
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_protection_is_computed_in_the_background_before_any_read_and_again_after_a_write(
+    sqlite_workspace: Workspace,
+) -> None:
+    from bettercities.privacy import service
+
+    with sqlite_workspace.database.session() as session:
+        build(session, PLANTED)
+        city_id = areas.get_city(session, "p").id
+    protection.clear()
+
+    def ready() -> bool:
+        with sqlite_workspace.database.reader() as session:
+            return protection.is_cached(session, city_id)
+
+    assert not ready()
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=service.keep_warm, args=(sqlite_workspace.database.reader, stop), kwargs={"interval": 0.05}
+    )
+    thread.start()
+    try:
+        assert wait_until(ready), "no protection computed without a read"
+        with sqlite_workspace.database.session() as session:  # a write: a new data version
+            obs = session.query(Observation).filter(Observation.value == 25.0).one()
+            obs.value = 26.0
+        assert wait_until(ready), "protection not computed again after the write"
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_the_web_app_protects_every_city_at_start_without_a_request(sqlite_workspace: Workspace) -> None:
+    from fastapi.testclient import TestClient
+
+    from bettercities.web.app import create_app
+
+    with sqlite_workspace.database.session() as session:
+        build(session, PLANTED)
+        city_id = areas.get_city(session, "p").id
+    protection.clear()
+    with TestClient(create_app(sqlite_workspace, warm=True)):
+        assert "bettercities-protection" in {t.name for t in threading.enumerate()}
+        with sqlite_workspace.database.reader() as session:
+            assert wait_until(lambda: protection.is_cached(session, city_id))

@@ -153,6 +153,13 @@ def protect(session: Session, city_id: int) -> Protection:
     return Protection(**{**result.__dict__, "cached": True}) if hit else result
 
 
+def is_cached(session: Session, city_id: int) -> bool:
+    """Whether the protection of city ``city_id`` at the current data version is computed already."""
+    key = (str(session.get_bind().engine.url), city_id, data_version(session))
+    with _lock:
+        return key in _cache
+
+
 def clear() -> None:
     """Forget every cached protection."""
     with _lock:
@@ -664,4 +671,4 @@ class _Period:
         return out
 
 
-__all__ = ["Protection", "clear", "computations", "compute", "data_version", "protect"]
+__all__ = ["Protection", "clear", "computations", "compute", "data_version", "is_cached", "protect"]

@@ -7,8 +7,12 @@ publication step (the manifest's ``publication_rules="service"``), so every outp
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -37,6 +41,8 @@ if TYPE_CHECKING:
 
     from bettercities.privacy.cellkey import PTable
     from bettercities.publication.protection import CellKey, CellMark
+
+log = logging.getLogger(__name__)
 
 # -- rules -------------------------------------------------------------------------------------------------
 
@@ -202,6 +208,47 @@ def _marks(session: Session, city_id: int) -> Mapping[CellKey, CellMark]:
     return protection.protect(session, city_id).marks
 
 
+# -- warm-up ------------------------------------------------------------------------------------------------
+
+
+def warm(sessions: Callable[[], AbstractContextManager[Session]]) -> int:
+    """Compute the protection of every city at the current data version, one city at a time, so that the
+    first reader after a start or a write does not wait for it; returns the number of cities.
+
+    ``sessions`` opens a reading session (e.g. ``workspace.database.reader``). Protection is cached per
+    data version (:func:`.protection.protect`), so a reader arriving during the computation waits for this
+    result instead of computing it again, and a city already protected costs nothing.
+    """
+    with sessions() as session:
+        city_ids = list(session.scalars(select(City.id).order_by(City.id)))
+    for city_id in city_ids:
+        started = time.perf_counter()
+        with sessions() as session:
+            result = protection.protect(session, city_id)
+        if not result.cached:
+            log.info("protected city %d in %.1f s", city_id, time.perf_counter() - started)
+    return len(city_ids)
+
+
+def keep_warm(
+    sessions: Callable[[], AbstractContextManager[Session]], stop: threading.Event, *, interval: float = 2.0
+) -> None:
+    """Run :func:`warm` now and whenever the data version changes (checked every ``interval`` seconds),
+    until ``stop`` is set. Meant for a daemon thread: errors are logged and the loop goes on."""
+    last: tuple[int, int] | None = None
+    while True:
+        try:
+            with sessions() as session:
+                version = protection.data_version(session)
+            if version != last:
+                warm(sessions)
+                last = version
+        except Exception:  # the readers compute protection themselves if this fails; do not stop trying
+            log.exception("computing protection in the background failed")
+        if stop.wait(interval):
+            return
+
+
 # -- report ------------------------------------------------------------------------------------------------
 
 
@@ -225,6 +272,7 @@ def report(session: Session, city: City, period: Period | None = None) -> Protec
 __all__ = [
     "DEFAULT_RULE",
     "add_relation",
+    "keep_warm",
     "list_relations",
     "list_rules",
     "ptable_for",
@@ -232,4 +280,5 @@ __all__ = [
     "remove_rule",
     "report",
     "set_rule",
+    "warm",
 ]

@@ -54,7 +54,8 @@ def create_app(
     """The bettercities web app over ``workspace`` (default: the one the settings name).
 
     ``warm`` computes the default views of every city in a background thread at start-up, so that the first
-    visitors do not wait for the caches to fill.
+    visitors do not wait for the caches to fill, and in another one the protection of every city
+    (:func:`bettercities.privacy.service.keep_warm`), again after every write.
     """
     settings = settings or get_settings()
     if workspace is None:
@@ -64,6 +65,14 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         if warm:
+            from bettercities.privacy import service as privacy  # protection first: every view needs it
+
+            threading.Thread(
+                target=privacy.keep_warm,
+                args=(workspace.database.reader, stop),
+                name="bettercities-protection",
+                daemon=True,
+            ).start()
             threading.Thread(
                 target=keep_warm, args=(app, stop), name="bettercities-warm-up", daemon=True
             ).start()
