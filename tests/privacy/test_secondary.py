@@ -3,6 +3,8 @@ an independent brute-force LP over the whole table (no decomposition into compon
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -268,3 +270,109 @@ def test_capacity_cut_cuts_off_the_exposed_pattern_but_no_safe_one() -> None:
     assert lhs(withheld) < rhs
     assert lhs(pattern("r1c1", "r1c3", "r2c1", "r2c3")) >= rhs
     assert lhs(pattern(*inner)) >= rhs
+
+
+def permuted(table: LinearTable, order: list[int]) -> LinearTable:
+    """The same table with cell ``order[i]`` listed at position ``i`` (relations renumbered, reversed)."""
+    position = {old: new for new, old in enumerate(order)}
+    return LinearTable(
+        keys=tuple(table.keys[i] for i in order),
+        values=table.values[order],
+        cost=table.cost[order],
+        relations=tuple(
+            Relation(position[r.total], tuple(position[p] for p in reversed(r.parts)))
+            for r in reversed(table.relations)
+        ),
+    )
+
+
+def withheld_keys(table: LinearTable, primary_keys: set[str]) -> set[str]:
+    primary = np.array([k in primary_keys for k in table.keys])
+    return names(table, protect(table, primary, 3.0).withheld)
+
+
+def test_the_pattern_does_not_depend_on_the_order_of_cells_or_relations() -> None:
+    # t = a + b + c + d = 2 + 5 + 5 + 5, a primary: any one of the equally cheap b, c, d protects a (a in
+    # [0, 7] with one of them withheld), so the solver must break a tie; the canonical order inside
+    # protect() makes it break it the same way however the caller lists the cells. Two districts so that
+    # the relations are reordered too.
+    table, _ = build(
+        {"t": 17, "a": 2, "b": 5, "c": 5, "d": 5, "u": 9, "e": 1, "f": 4, "g": 4},
+        [("t", ["a", "b", "c", "d"]), ("u", ["e", "f", "g"])],
+        {"t": 100, "a": 1, "b": 1, "c": 1, "d": 1, "u": 100, "e": 1, "f": 1, "g": 1},
+    )
+    expected = withheld_keys(table, {"a", "e"})
+    assert len(expected & {"b", "c", "d"}) == 1 and len(expected & {"f", "g"}) == 1
+    rng = np.random.default_rng(7)
+    for _ in range(6):
+        order = [int(i) for i in rng.permutation(len(table))]
+        assert withheld_keys(permuted(table, order), {"a", "e"}) == expected
+
+
+def chain_table(areas: int, seed: int) -> LinearTable:
+    """inhabitants = young + old in every area; areas in regions of 6, regions in one city (small counts so
+    that many cells are primary)."""
+    rng = np.random.default_rng(seed)
+    young = rng.poisson(4.0, areas).astype(float)
+    old = rng.poisson(3.0, areas).astype(float)
+    regions = (areas + 5) // 6
+    cells: dict[str, float] = {}
+    relations: list[tuple[str, list[str]]] = []
+    for q, leaf in (("young", young), ("old", old), ("inhabitants", young + old)):
+        for i, v in enumerate(leaf):
+            cells[f"{q}/a{i:03d}"] = float(v)
+        for r in range(regions):
+            kids = [f"{q}/a{i:03d}" for i in range(6 * r, min(6 * r + 6, areas))]
+            cells[f"{q}/r{r:02d}"] = sum(cells[k] for k in kids)
+            relations.append((f"{q}/r{r:02d}", kids))
+        cells[f"{q}/city"] = float(leaf.sum())
+        relations.append((f"{q}/city", [f"{q}/r{r:02d}" for r in range(regions)]))
+    for unit in [f"a{i:03d}" for i in range(areas)] + [f"r{r:02d}" for r in range(regions)] + ["city"]:
+        relations.append((f"inhabitants/{unit}", [f"young/{unit}", f"old/{unit}"]))
+    cost = {
+        k: (v + 1) * (1000.0 if "/r" in k else 1e6 if k.endswith("city") else 1.0) for k, v in cells.items()
+    }
+    return build(cells, relations, cost)[0]
+
+
+def busy(stop: Any) -> None:
+    while not stop.is_set():
+        pass
+
+
+def test_the_same_table_gives_the_same_pattern_with_the_other_core_busy() -> None:
+    # The old wall-clock limit let a loaded machine stop where an idle one went on; the limits now count
+    # work only. Protect once idle, once while two processes keep the cores busy, and in between with the
+    # cells listed backwards: three identical patterns.
+    import multiprocessing
+
+    table = chain_table(120, seed=5)
+    primary = frequency(table.values)
+    width = required_width(table.values)
+    first = protect(table, primary, width)
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    workers = [context.Process(target=busy, args=(stop,), daemon=True) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    try:
+        loaded = protect(table, primary, width)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(10)
+    order = list(range(len(table)))[::-1]
+    backwards = protect(permuted(table, order), primary[order], width[order])
+    assert primary.sum() > 10 and first.secondary.any()
+    assert np.array_equal(first.withheld, loaded.withheld)
+    assert (first.status, first.iterations) == (loaded.status, loaded.iterations)
+    assert names(table, first.withheld) == {table.keys[order[i]] for i in np.flatnonzero(backwards.withheld)}
+    assert exposed(table, first.withheld, primary, width).size == 0
+
+
+def test_a_run_past_the_safety_net_raises_instead_of_publishing_another_pattern() -> None:
+    from bettercities.privacy.secondary import ProtectionTimeout
+
+    table = chain_table(120, seed=5)
+    with pytest.raises(ProtectionTimeout, match="safety limit"):
+        protect(table, frequency(table.values), required_width(table.values), time_limit=1e-6)
