@@ -84,6 +84,8 @@ IntArray = npt.NDArray[np.intp]
 Status = Literal["optimal", "feasible", "fallback"]
 #: Branch-and-bound nodes per MILP solve (a deterministic limit: the same table stops at the same node).
 NODE_LIMIT = 10_000
+#: Relative optimality gap at which a MILP solve stops (HiGHS `mip_rel_gap`, pinned here).
+MIP_GAP = 1e-4
 #: Seconds for one :func:`protect` call before :class:`ProtectionTimeout` (a safety net, never an answer).
 TIME_LIMIT = 600.0
 #: A cut ``sum(coefficients * s[cells]) >= rhs``.
@@ -409,7 +411,12 @@ def _solve(
         integrality=integrality,
         bounds=Bounds(lb, ub),
         constraints=[LinearConstraint(a, np.concatenate(lower), np.concatenate(upper))],
-        options={"node_limit": node_limit, "time_limit": deadline.remaining(), "disp": False},
+        options={
+            "node_limit": node_limit,
+            "mip_rel_gap": MIP_GAP,
+            "time_limit": deadline.remaining(),
+            "disp": False,
+        },
     )
     if "time limit" in result.message.lower():
         deadline.expired()
