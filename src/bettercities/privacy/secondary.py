@@ -286,15 +286,23 @@ def _protect(
     candidate |= _neighbourhood(incidence, by_cell, candidate)
     cuts: list[Cut] = []
     withheld = primary.copy()
+    safe: BoolArray | None = None  # the latest pattern that passed the audit after a local repair
+    free: BoolArray | None = None  # None: a full solve; else the cells a local repair may change
     status: Status = "optimal"
     rounds = 0
     solves = 0
     cache: dict[bytes, list[int]] = {}
     while rounds < max_rounds:
         solves += 1
-        solved = _solve(table, incidence, by_cell, primary, widths, candidate, cuts, node_limit, deadline)
+        fixed = None if free is None else candidate & ~free
+        solved = _solve(
+            table, incidence, by_cell, primary, widths, candidate, cuts, node_limit, deadline, fixed, withheld
+        )
         if solved is None:
-            break
+            if free is None:
+                break
+            free = None  # the repair found nothing within its neighbourhood: solve the whole program
+            continue
         selection, optimal, expand = solved
         if not optimal:
             status = "feasible"
@@ -306,14 +314,37 @@ def _protect(
         exposed = audit.exposed(table, withheld, primary, widths, cache=cache)
         deadline.remaining()
         if exposed.size == 0:
-            return _result(withheld, primary, solves, status)
+            if free is None:
+                return _result(withheld, primary, solves, status)
+            # a repaired pattern is safe but perhaps not the cheapest: solve the whole program with every
+            # cut so far, which usually confirms it (or a cheaper one) at once
+            safe, free = withheld, None
+            continue
         new_cuts = _cuts(table, incidence, by_cell, withheld, exposed, widths)
         if new_cuts is None:
             break
         for cut in new_cuts:
             cuts.append(cut)
             candidate[cut[0]] = True
+        free = _repair_region(table, incidence, by_cell, withheld, exposed)
+    if safe is not None:
+        return _result(safe, primary, solves, "feasible")
     return _fallback(table, incidence, by_cell, withheld, primary, widths, solves, cache, deadline)
+
+
+def _repair_region(
+    table: LinearTable,
+    incidence: sparse.csr_array,
+    by_cell: sparse.csr_array,
+    withheld: BoolArray,
+    exposed: IntArray,
+) -> BoolArray:
+    """The cells within two relations of the withheld components that hold an exposed cell: what a local
+    repair may change (the rest of the pattern stays as it is, so the repair is a small program)."""
+    exposed_set = set(exposed.tolist())
+    hit = [c.cells for c in audit.components(table, withheld) if not exposed_set.isdisjoint(c.cells.tolist())]
+    region = _around(incidence, by_cell, np.concatenate(hit), len(table))
+    return region | _neighbourhood(incidence, by_cell, region)
 
 
 def _solve(
@@ -326,8 +357,12 @@ def _solve(
     cuts: list[Cut],
     node_limit: int,
     deadline: _Deadline,
+    fixed: BoolArray | None = None,
+    current: BoolArray | None = None,
 ) -> tuple[BoolArray, bool, BoolArray] | None:
     """One MILP over the candidate cells, or None when the solver gives no solution.
+
+    ``fixed`` cells (a local repair) keep their state in ``current``.
 
     Returns the selection, whether it is optimal, and the cells of the open relations whose stand-in was
     used (they become candidates and the program is solved again before any audit). Variables: the
@@ -402,6 +437,9 @@ def _solve(
     objective = np.concatenate([table.cost[cells], np.zeros(m), stand_in_cost])
     lb = np.concatenate([primary[cells].astype(np.float64), np.zeros(m + o)])
     ub = np.concatenate([np.ones(k), sizes.astype(np.float64), np.ones(o)])
+    if fixed is not None and current is not None:
+        pinned = np.flatnonzero(fixed[cells])
+        lb[pinned] = ub[pinned] = current[cells[pinned]].astype(np.float64)
     integrality = np.concatenate([np.ones(k), np.zeros(m), np.ones(o)])
     a = sparse.csr_array(
         (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(height, variables)
