@@ -22,6 +22,7 @@ at a parent whenever any input (a child's value or weight) is withheld.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import defaultdict
@@ -327,7 +328,7 @@ class _Period:
             for area in at_level:
                 if held:
                     x = getattr(stored[area], column) if area in stored else None
-                    if x is not None and np.isfinite(x):
+                    if x is not None and math.isfinite(x):
                         out[area] = float(x)
                     continue
                 kids = self.tree.children.get(area, [])
@@ -518,13 +519,13 @@ class _Period:
             width[ids] = primary_rules.required_width(
                 sub, threshold=threshold[name], interval_percent=percent[name]
             )
-            for i, flag in zip(ids, sensitive, strict=True):
-                if flag:
-                    primary[i] = True
-                    reasons[keys[i]] = "frequency"
-                if keys[i] in source:
-                    primary[i] = True
-                    reasons[keys[i]] = "source"
+            for i in np.asarray(ids)[sensitive]:
+                primary[i] = True
+                reasons[keys[i]] = "frequency"
+        for cell in source:
+            if cell in index:
+                primary[index[cell]] = True
+                reasons[cell] = "source"
         if not primary.any():
             return set(), {}, PeriodReport(period=self.code, cells=len(keys), withheld=0, status="none")
         groups = self.hierarchy(index, names, quantities)
