@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from cachetools import LRUCache, cached
@@ -176,9 +176,10 @@ def compute(session: Session, city_id: int, *, version: tuple[int, int] | None =
     city = session.get(City, city_id)
     if city is None:
         raise ValueError(f"no city with id {city_id}")
-    rows = [
-        _Row(*r)
-        for r in session.execute(
+    # the result's rows carry the same names as _Row (no copy into tuples of our own: 10^5 rows)
+    rows = cast(
+        "list[_Row]",
+        session.execute(
             select(
                 Observation.indicator_id,
                 Observation.area_id,
@@ -190,8 +191,8 @@ def compute(session: Session, city_id: int, *, version: tuple[int, int] | None =
             )
             .join(Area, Area.id == Observation.area_id)
             .where(Area.city_id == city_id, Observation.is_current.is_(True))
-        )
-    ]
+        ).all(),
+    )
     marks: dict[CellKey, Mark] = {}
     quantity_reports: list[QuantityReport] = []
     period_reports: list[PeriodReport] = []
@@ -228,10 +229,14 @@ def compute(session: Session, city_id: int, *, version: tuple[int, int] | None =
         secret: bytes | None = None
         if any(r.method == Method.CELL_KEY for r in rules.values()):
             secret = queries.city_secret(session, city_id)
+        declared = _relations(session, city_id)
+        known: dict[tuple[int, tuple[int, ...]], Any] = {}  # relations shared by periods of the same cells
         for period_id, period_code, end in sorted(periods, key=lambda p: p[2]):
-            _Period(
+            period = _Period(
                 period_id, period_code, end, by_period[period_id], areas, ranks, indicators, rules, secret
-            ).run(marks, quantity_reports, period_reports, _relations(session, city_id))
+            )
+            period.known = known
+            period.run(marks, quantity_reports, period_reports, declared)
     return Protection(
         version=version if version is not None else data_version(session),
         marks=marks,
@@ -269,9 +274,14 @@ def _tree(rows: Iterable[_Row], areas: Mapping[int, _AreaRow], ranks: Mapping[in
     return _Tree(levels, by_level, dict(children), {a.id: a.level_id for a in present})
 
 
-def _holding(groups: list[tuple[int, list[int]]], values: np.ndarray) -> tuple[Any, ...]:
+def _holding(
+    groups: list[tuple[int, list[int]]],
+    values: np.ndarray,
+    known: dict[tuple[int, tuple[int, ...]], Any] | None = None,
+) -> tuple[Any, ...]:
     """The relations (total, parts) that hold on ``values`` within :data:`TOLERANCE`, in the canonical
-    order of :func:`.secondary.canonical_relations` (parts ascending, then by total and parts)."""
+    order of :func:`.secondary.canonical_relations` (parts ascending, then by total and parts). ``known``
+    keeps the relation objects for the next period (the same cells have the same indices there)."""
     from bettercities.privacy.tables import Relation
 
     if not groups:
@@ -282,8 +292,17 @@ def _holding(groups: list[tuple[int, list[int]]], values: np.ndarray) -> tuple[A
     sums = np.add.reduceat(values[parts], np.concatenate([[0], np.cumsum(sizes)[:-1]]))
     scale = np.maximum(1.0, np.maximum(np.abs(totals), np.abs(sums)))
     keep = np.abs(totals - sums) <= TOLERANCE * scale
-    chosen = sorted((t, tuple(sorted(ps))) for (t, ps), k in zip(groups, keep, strict=True) if k)
-    return tuple(Relation(t, ps) for t, ps in chosen)
+    known = {} if known is None else known
+    chosen = []
+    for (t, ps), k in zip(groups, keep, strict=True):
+        if k:
+            key = (t, tuple(ps))
+            relation = known.get(key)
+            if relation is None:
+                relation = known[key] = Relation(t, tuple(sorted(ps)))
+            chosen.append(relation)
+    chosen.sort(key=lambda r: (r.total, r.parts))
+    return tuple(chosen)
 
 
 def _close(a: float, b: float) -> bool:
@@ -312,6 +331,7 @@ class _Period:
         self.indicators = indicators
         self.rules = rules
         self.secret = secret
+        self.known: dict[tuple[int, tuple[int, ...]], Any] = {}  # relation objects by (total, parts)
         self.stored: dict[int, dict[int, _Row]] = defaultdict(dict)
         for row in rows:
             self.stored[row.indicator_id][row.area_id] = row
@@ -538,7 +558,9 @@ class _Period:
                     groups.append((index[(total, area)], [index[c] for c in cells]))
         from bettercities.privacy.secondary import protect
 
-        table = LinearTable(keys=tuple(keys), values=values, cost=cost, relations=_holding(groups, values))
+        table = LinearTable(
+            keys=tuple(keys), values=values, cost=cost, relations=_holding(groups, values, self.known)
+        )
         result = protect(table, primary, width)
         withheld = {keys[i] for i in np.flatnonzero(result.withheld)}
         for j in np.flatnonzero(result.secondary):
