@@ -70,7 +70,10 @@ def test_observations_publish_no_suppressed_value(client: TestClient) -> None:
     hidden = next(v for v in everything if v["area_code"] == area)
     assert hidden["suppressed"] is True
     assert hidden["value"] is None and hidden["numerator"] is None and hidden["denominator"] is None
-    assert sum(v["value"] is not None for v in everything) == 7
+    # 0101 is withheld too (secondary suppression), so that the district total cannot reveal 0102
+    complement = next(v for v in everything if v["area_code"] == "0101")
+    assert complement["suppressed"] is True and complement["numerator"] is None
+    assert sum(v["value"] is not None for v in everything) == 6
 
 
 def test_observations_of_a_coarser_level_are_aggregated(client: TestClient) -> None:
@@ -79,10 +82,12 @@ def test_observations_of_a_coarser_level_are_aggregated(client: TestClient) -> N
     first = body["items"][0]
     # planning areas 0..3 of district 01 have 1000 + 100 * index inhabitants in 2021
     assert first["area_code"] == "01" and first["value"] == 4600 and first["estimated"] is True
-    # the district holding the suppressed cell is withheld too
+    # the district holding the suppressed cell stays published (issue 11): a complementary cell (0101) is
+    # withheld instead, so the total cannot be differenced; its value is the ratio of the sums
     params = {"indicator": "unemployment", "period": "2022", "level": "district"}
     items = client.get("/api/cities/testville/observations", params=params).json()["items"]
-    assert items[0]["suppressed"] is True and items[0]["value"] is None
+    assert items[0]["suppressed"] is False and items[0]["value"] is not None
+    assert items[0]["value"] == pytest.approx(100 * items[0]["numerator"] / items[0]["denominator"])
 
 
 def test_series(client: TestClient) -> None:
@@ -92,7 +97,13 @@ def test_series(client: TestClient) -> None:
     assert city["points"][0]["value"] == sum(1000 + 100 * i for i in range(8))
     params = {"indicator": "unemployment", "area": "0102"}
     area = client.get("/api/cities/testville/series", params=params).json()
-    assert area["points"][1] == {"period": "2022", "value": None, "suppressed": True, "provisional": False}
+    assert area["points"][1] == {
+        "period": "2022",
+        "value": None,
+        "suppressed": True,
+        "provisional": False,
+        "protection": None,
+    }
     district = client.get(
         "/api/cities/testville/series", params={"indicator": "inhabitants", "area": "02"}
     ).json()

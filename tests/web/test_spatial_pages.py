@@ -16,10 +16,11 @@ def test_page_json_twin_and_api_agree(client: TestClient) -> None:
     assert twin.json() == api.json()
     body = api.json()
     assert body["level"] == "planning_area" and body["weights"]["kind"] == "queen"
-    assert sum(body["cluster_counts"].values()) == body["n"] == 7
-    # the withheld cell is never used: the area is left out, its value appears nowhere
-    assert body["left_out"] == [SUPPRESSED[1]]
-    assert SUPPRESSED[1] not in {a["area_id"] for a in body["areas"]}
+    # the withheld cells are never used: 0102 (withheld by the source) and 0101 (withheld beside it by
+    # secondary suppression, so that 0102 cannot be recovered from its district) are left out
+    assert sum(body["cluster_counts"].values()) == body["n"] == 6
+    assert body["left_out"] == ["0101", SUPPRESSED[1]]
+    assert {"0101", SUPPRESSED[1]}.isdisjoint({a["area_id"] for a in body["areas"]})
 
 
 def test_page_draws_cluster_map_scatter_plot_and_moran(sqlite_client: TestClient) -> None:
@@ -28,7 +29,7 @@ def test_page_draws_cluster_map_scatter_plot_and_moran(sqlite_client: TestClient
     html = page.text
     assert html.count('class="area"') == 16  # LISA map and Gi* map, 8 areas each
     assert 'data-category="ns"' in html and "Moran scatter plot" in html and 'data-stat="I"' in html
-    assert html.count("<circle") == 7
+    assert html.count("<circle") == 6  # 0101 and 0102 are withheld (see above)
     assert '<link rel="alternate"' in html or page.headers["link"].endswith('type="application/json"')
     german = sqlite_client.get(f"/cities/testville/spatial?{QUERY}&lang=de").text
     assert "Räumliche Cluster" in german and "Moran-Streudiagramm" in german
