@@ -29,7 +29,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple, cast
+from itertools import starmap
+from typing import Any, NamedTuple
 
 import numpy as np
 from cachetools import LRUCache, cached
@@ -176,22 +177,24 @@ def compute(session: Session, city_id: int, *, version: tuple[int, int] | None =
     city = session.get(City, city_id)
     if city is None:
         raise ValueError(f"no city with id {city_id}")
-    # the result's rows carry the same names as _Row (no copy into tuples of our own: 10^5 rows)
-    rows = cast(
-        "list[_Row]",
-        session.execute(
-            select(
-                Observation.indicator_id,
-                Observation.area_id,
-                Observation.period_id,
-                Observation.value,
-                Observation.numerator,
-                Observation.denominator,
-                Observation.suppressed,
-            )
-            .join(Area, Area.id == Observation.area_id)
-            .where(Area.city_id == city_id, Observation.is_current.is_(True))
-        ).all(),
+    # named tuples: their fields read several times faster than a result row's attributes (10^5 rows)
+    rows = list(
+        starmap(
+            _Row,
+            session.execute(
+                select(
+                    Observation.indicator_id,
+                    Observation.area_id,
+                    Observation.period_id,
+                    Observation.value,
+                    Observation.numerator,
+                    Observation.denominator,
+                    Observation.suppressed,
+                )
+                .join(Area, Area.id == Observation.area_id)
+                .where(Area.city_id == city_id, Observation.is_current.is_(True))
+            ),
+        )
     )
     marks: dict[CellKey, Mark] = {}
     quantity_reports: list[QuantityReport] = []
