@@ -139,7 +139,7 @@ class PeriodReport(BaseModel):
     period: str
     cells: int
     withheld: int
-    status: str = Field(description="optimal, feasible (time limit), fallback, or none (nothing to protect)")
+    status: str = Field(description="optimal, feasible (node limit), fallback, or none (nothing to protect)")
     iterations: int = 0
     seconds: float = 0.0
 

@@ -38,6 +38,13 @@ Each exposed cell also gets its capacity cut from the duals of its two audit pro
 relations form cycles (a quantity chain such as inhabitants = under 65 + 65 and over, under 65 = under 15
 + 15 to 64, across a hierarchy) needed many rounds.
 
+After an audit round that found exposed cells, the next solve is a local repair: only the candidate cells
+within two relations of the exposed cells' components stay free, the others keep their state, so the program
+is small. A repaired pattern that passes the audit is confirmed by one solve of the whole program with every
+cut so far (it usually returns the same or a cheaper safe pattern at once; if its pattern fails the audit,
+repairs go on from there). If the rounds run out after a safe repair, that pattern is returned as
+``"feasible"``; if a repair has no solution, the whole program is solved.
+
 Only cells within two relations of a primary cell get variables at first; the cells of a cut join. In a
 relation some of whose cells have no variable yet, those cells are represented by one binary stand-in that
 costs as much as the cheapest of them; when a solution uses a stand-in, the relation's cells get variables
