@@ -116,6 +116,8 @@ def prepare_workspace(folder: Path) -> dict[str, int]:
 
 
 def run(*, records: int = 100_000_000, pandas_records: int = 10_000_000, keep: Path | None = None) -> dict:
+    if keep is not None:
+        Path(keep).mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="bettercities-bench-microdata-", dir=keep))
     try:
         return _run(folder, records, pandas_records)
