@@ -31,7 +31,7 @@ from bettercities.catalog import service as catalog
 from bettercities.catalog.schemas import State
 from bettercities.cli.main import app as cli_app
 from bettercities.core.settings import Settings
-from bettercities.indicators.models import Observation
+from bettercities.indicators.models import Indicator, Observation
 from bettercities.quality.models import OutlierFlag
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
@@ -51,6 +51,7 @@ from tests.support.served import (
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ADMIN = "admin-a"  # city admin of A: may do every write in A
+FREE = "unemployment"  # in no dataset of city A: its values are never locked by a published dataset
 
 
 @dataclass
@@ -71,13 +72,17 @@ class World:
         return csrf_of((client or self.page).get("/account").text)
 
     def open_flag(self) -> int:
-        """A new open outlier flag in city A (on its first current observation without one)."""
+        """A new open outlier flag in city A, on the first current observation of the free indicator without
+        one (not of a published dataset, whose values are locked: which observation came first used to depend
+        on the order the tests ran in)."""
         with self.workspace.database.session() as session:
             city = areas.get_city(session, CITY_A)
             flagged = select(OutlierFlag.observation_id)
             target = session.scalars(
                 select(Observation)
+                .join(Indicator, Indicator.id == Observation.indicator_id)
                 .where(
+                    Indicator.code == FREE,
                     Observation.is_current.is_(True),
                     Observation.id.not_in(flagged),
                     Observation.area_id.in_(select(Area.id).where(Area.city_id == city.id)),
