@@ -34,7 +34,7 @@ demo: bootstrap
 # pytest exits 5 when it collects no test (an empty suite, or PYTEST_ARGS deselecting everything). That is
 # handled here, in one place, so `make test` and CI agree on it.
 test: bootstrap system-deps
-	@status=0; $(PY) -m pytest -n $(WORKERS) --durations=15 $(PYTEST_ARGS) || status=$$?; \
+	@status=0; $(PY) -m pytest -n $(WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit 5); not a failure"; status=0; fi; \
 	exit $$status
 

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from bettercities.access.policy import NetworkRole, Role
 from bettercities.cli.common import (
@@ -24,8 +20,7 @@ from bettercities.cli.common import (
     console,
     err_console,
     fail,
-    open_workspace,
-    refusals,
+    session_of,
 )
 
 app = typer.Typer(help="User accounts: add, disable, roles per city and network, passwords, API tokens.")
@@ -41,13 +36,6 @@ PasswordStdinOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-@contextmanager
-def _session(workspace: Path | None, database_url: str | None, *, write: bool = False) -> Iterator[Session]:
-    ws = open_workspace(workspace, database_url)
-    with refusals(ws), ws.database.session() if write else ws.database.reader() as session:
-        yield session
 
 
 def _stdin_is_terminal() -> bool:
@@ -85,7 +73,7 @@ def add(
     from bettercities.access import create_user
 
     password = read_password(password_stdin)
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         user = create_user(
             session, username, password, display_name=display_name, email=email, platform_admin=admin
         )
@@ -100,7 +88,7 @@ def list_(
     """List the users with their roles."""
     from bettercities.access import list_users
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         users = list_users(session)
     if json_:
         console.print_json(json.dumps([u.model_dump(mode="json") for u in users]))
@@ -130,7 +118,7 @@ def disable(
     """Disable a user: no sign-in; its sessions end and its tokens are revoked."""
     from bettercities.access import disable_user
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         user = disable_user(session, username)
     console.print(
         f"user '{user.username}' disabled; its sessions ended and its tokens revoked.", highlight=False
@@ -144,7 +132,7 @@ def enable(
     """Enable a disabled user again (revoked tokens stay revoked)."""
     from bettercities.access import enable_user
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         user = enable_user(session, username)
     console.print(f"user '{user.username}' enabled.", highlight=False)
 
@@ -160,7 +148,7 @@ def grant(
     """Give a user a role in a city."""
     from bettercities.access import grant as grant_role
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         membership = grant_role(session, username, city, role)
     console.print(f"'{username}' is {membership.role.value} in {membership.city}.", highlight=False)
 
@@ -175,7 +163,7 @@ def revoke(
     """Remove a user's role in a city."""
     from bettercities.access import revoke as revoke_role
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         revoke_role(session, username, city)
     console.print(f"'{username}' has no role in {city} any more.", highlight=False)
 
@@ -191,7 +179,7 @@ def grant_network(
     """Give a user a role in a city network (sees what member cities share with it)."""
     from bettercities.access import grant_network as grant_role
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         membership = grant_role(session, username, network, role)
     console.print(
         f"'{username}' is {membership.role.value} of network {membership.network}.", highlight=False
@@ -208,7 +196,7 @@ def revoke_network(
     """Remove a user's role in a city network."""
     from bettercities.access import revoke_network as revoke_role
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         revoke_role(session, username, network)
     console.print(f"'{username}' has no role in network {network} any more.", highlight=False)
 
@@ -224,7 +212,7 @@ def password(
     from bettercities.access import set_password
 
     new = read_password(password_stdin)
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         set_password(session, username, new)
     console.print(f"password of '{username}' set; its sessions ended.", highlight=False)
 
@@ -244,7 +232,7 @@ def token_issue(
     """Issue an API token; it is printed this once (only its hash is stored)."""
     from bettercities.access import issue_token
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         issued = issue_token(
             session, username, name=name, write=write, cities=city or None, expires_days=expires_days
         )
@@ -270,7 +258,7 @@ def token_list(
     """List a user's tokens (never their secrets)."""
     from bettercities.access import list_tokens
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         tokens = list_tokens(session, username)
     if json_:
         console.print_json(json.dumps([t.model_dump(mode="json") for t in tokens]))
@@ -302,7 +290,7 @@ def token_revoke(
     """Revoke one of a user's tokens."""
     from bettercities.access import revoke_token
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         token = revoke_token(session, username, token_id)
     console.print(f"token {token.id} '{token.name}' of '{username}' revoked.", highlight=False)
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
 from bettercities.catalog.schemas import AccessRights, DatasetFilter, State, Theme
 from bettercities.cli.common import (
@@ -16,8 +14,7 @@ from bettercities.cli.common import (
     WorkspaceOption,
     console,
     fail_invalid,
-    open_workspace,
-    refusals,
+    session_of,
 )
 from bettercities.core.errors import InvalidInput
 from bettercities.publication import Audience
@@ -29,14 +26,6 @@ CodeArgument = Annotated[str, typer.Argument(help="Dataset code.")]
 UserOption = Annotated[
     str | None, typer.Option("--user", help="Who takes the step (default: the system user).")
 ]
-
-
-@contextmanager
-def _session(workspace: Path | None, database_url: str | None, *, write: bool = False) -> Iterator[Session]:
-    """A session of the workspace; refusals and invalid input end the command with their message."""
-    ws = open_workspace(workspace, database_url)
-    with refusals(ws), ws.database.session() if write else ws.database.reader() as session:
-        yield session
 
 
 @app.command("list")
@@ -53,7 +42,7 @@ def list_(
     from bettercities.catalog.queries import catalog_view
 
     filters = DatasetFilter(q=q, theme=theme, state=state, access_rights=access)
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         view = catalog_view(session, city, filters, audience=Audience.INTERNAL)
     for d in view.datasets:
         due = d.next_due.isoformat() if d.next_due else "-"
@@ -74,7 +63,7 @@ def show(
     """Show a dataset's metadata (JSON) and its approval history."""
     from bettercities.catalog.queries import dataset_view
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         view = dataset_view(session, city, code, audience=Audience.INTERNAL)
     dataset, steps = view.dataset, view.history
     console.print_json(dataset.model_dump_json())
@@ -102,7 +91,7 @@ def add(
         specs = load_specs(file)
     except InvalidInput as error:
         fail_invalid(error)
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         target = areas.get_city(session, city)
         for spec in specs:
             add_dataset(session, target, spec)
@@ -134,7 +123,7 @@ def export(
         raise typer.BadParameter(f"choose one of {', '.join(dcat.FORMATS)}", param_hint="--format")
     request = ExportRequest(what="catalog", format=fmt, out=output, city=city, dataset=dataset,
                             base_url=base_url, audience=audience.value)  # fmt: skip
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         done = export(session, request)
     if output is None:
         typer.echo(done.text)
@@ -154,7 +143,7 @@ def _step(action: str) -> Callable[..., None]:
         from bettercities.catalog.approval import transition
         from bettercities.ingest.service import current_user
 
-        with _session(workspace, database_url, write=True) as session:
+        with session_of(workspace, database_url, write=True) as session:
             event = transition(session, city, code, action, user=user or current_user(), reason=reason)
         console.print(f"{code}: {event.from_state.value} -> {event.to_state.value}", highlight=False)
 
@@ -178,7 +167,7 @@ def inventory(
     """What the city holds of the reference set of social indicators: held, missing, stale, too coarse."""
     from bettercities.catalog.inventory import inventory as build
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         view = build(session, city, audience=Audience.INTERNAL)
     for row in view.rows:
         ref = row.reference
@@ -202,7 +191,7 @@ def overdue(
     """Datasets whose next delivery is overdue, with their owner and steward; then the reminders."""
     from bettercities.catalog.stewardship import stewardship
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         view = stewardship(session, city, audience=Audience.INTERNAL)
     for item in view.overdue:
         console.print(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from bettercities.core.errors import BettercitiesError, InvalidInput
 from bettercities.core.problems import Report
 from bettercities.core.settings import get_settings
 from bettercities.storage.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # No markup: what the CLI prints quotes file text (cells, ids, rule patterns, names), and "[/]", "[red]0101"
 # or "^[a-z]*$" must print as written, not be read as Rich markup (issue 10). Styles are given as Text.
@@ -82,6 +85,15 @@ def refusals(ws: Workspace | None = None) -> Iterator[None]:
     finally:
         if ws is not None:
             ws.close()
+
+
+@contextlib.contextmanager
+def session_of(workspace: Path | None, database_url: str | None, *, write: bool = False) -> Iterator[Session]:
+    """A session of the workspace (a writing one with ``write``, else a read-only one); refused input and
+    other expected errors end the command with their message and exit code (:func:`refusals`)."""
+    ws = open_workspace(workspace, database_url)
+    with refusals(ws), ws.database.session() if write else ws.database.reader() as session:
+        yield session
 
 
 def fail_invalid(error: InvalidInput) -> NoReturn:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from bettercities.cli.common import DatabaseUrlOption, WorkspaceOption, console, open_workspace, refusals
+from bettercities.cli.common import (
+    DatabaseUrlOption,
+    WorkspaceOption,
+    console,
+    session_of,
+)
 
 app = typer.Typer(help="City networks: members over time and the datasets they share with each other.")
 
@@ -23,13 +24,6 @@ DatasetOption = Annotated[str, typer.Option("--dataset", help="Dataset code (of 
 DateOption = Annotated[
     datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="Date (default: today).")
 ]
-
-
-@contextmanager
-def _session(workspace: Path | None, database_url: str | None, *, write: bool = False) -> Iterator[Session]:
-    ws = open_workspace(workspace, database_url)
-    with refusals(ws), ws.database.session() if write else ws.database.reader() as session:
-        yield session
 
 
 def _day(value: datetime | None) -> date | None:
@@ -48,7 +42,7 @@ def add(
     """Add a city network."""
     from bettercities.networks import create_network
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         network = create_network(session, slug, name_de=name_de, name_en=name_en, description=description)
     console.print(f"network '{network.slug}' added.", highlight=False)
 
@@ -62,7 +56,7 @@ def list_(
     """List the networks with their members (past ones with their dates) and shared datasets."""
     from bettercities.networks import list_networks
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         found = list_networks(session)
     if json_:
         console.print_json(json.dumps([n.model_dump(mode="json") for n in found]))
@@ -89,7 +83,7 @@ def join(
     """A city joins a network."""
     from bettercities.networks import add_city
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         add_city(session, slug, city, joined=_day(when))
     console.print(f"{city} is a member of network '{slug}'.", highlight=False)
 
@@ -105,7 +99,7 @@ def leave(
     """A city leaves a network (its membership history is kept; its shares stop counting)."""
     from bettercities.networks import remove_city
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         remove_city(session, slug, city, left=_day(when))
     console.print(f"{city} left network '{slug}'.", highlight=False)
 
@@ -121,7 +115,7 @@ def share(
     """Share a city's dataset with a network it is a member of (seen once approved or published)."""
     from bettercities.networks import share_dataset
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         share_dataset(session, city, dataset, slug)
     console.print(f"dataset '{dataset}' of {city} is shared with network '{slug}'.", highlight=False)
 
@@ -137,7 +131,7 @@ def unshare(
     """Stop sharing a city's dataset with a network."""
     from bettercities.networks import unshare_dataset
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         unshare_dataset(session, city, dataset, slug)
     console.print(
         f"dataset '{dataset}' of {city} is no longer shared with network '{slug}'.", highlight=False

@@ -3,23 +3,18 @@ and the published p-tables (statistical disclosure control, docs/privacy.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
 from bettercities.cli.common import (
     DatabaseUrlOption,
     WorkspaceOption,
     console,
     fail,
-    open_workspace,
-    refusals,
+    session_of,
 )
 
 app = typer.Typer(
@@ -43,13 +38,6 @@ class MethodChoice(StrEnum):
     SUPPRESSION = "suppression"
     CELL_KEY = "cell-key"
     NONE = "none"
-
-
-@contextmanager
-def _session(workspace: Path | None, database_url: str | None, *, write: bool = False) -> Iterator[Session]:
-    ws = open_workspace(workspace, database_url)
-    with refusals(ws), ws.database.session() if write else ws.database.reader() as session:
-        yield session
 
 
 def _describe(rule: object) -> str:
@@ -84,7 +72,7 @@ def rules_command(
     from bettercities.areas import service as areas
     from bettercities.privacy import service
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         slugs = [city] if city else [c.slug for c in areas.list_cities(session)]
         found = {slug: service.list_rules(session, areas.get_city(session, slug)) for slug in slugs}
     if as_json:
@@ -157,7 +145,7 @@ def set_command(
         )
     except ValidationError as error:
         fail(_invalid(error), code=2)
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         rule = service.set_rule(session, areas.get_city(session, city), spec)
     console.print(f"{city}: {_describe(rule)}", highlight=False, soft_wrap=True)
 
@@ -185,7 +173,7 @@ def remove_command(
 
     if indicator is not None and dataset is not None:
         fail("a rule applies to an indicator or to a dataset, not both", code=2)
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         service.remove_rule(session, areas.get_city(session, city), indicator=indicator, dataset=dataset)
     target = f"indicator:{indicator}" if indicator else f"dataset:{dataset}" if dataset else "default"
     console.print(f"{city}: rule {target} removed.", highlight=False)
@@ -203,7 +191,7 @@ def report_command(
     from bettercities.areas import service as areas
     from bettercities.privacy.overview import protection_report
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         report = protection_report(session, areas.get_city(session, city), period)
     if as_json:
         console.print_json(report.model_dump_json())
@@ -240,7 +228,7 @@ def ptable_command(
     """The documented p-table of an indicator protected by the cell-key method (exit 1 when it is not)."""
     from bettercities.privacy.overview import indicator_ptable
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         table = indicator_ptable(session, city, indicator)
     if table is None:
         fail(f"{indicator} is not protected by the cell-key method in {city}; it has no p-table")
@@ -279,7 +267,7 @@ def relation_add(
         spec = RelationSpec(total=total, parts=parts)
     except ValidationError as error:
         fail(_invalid(error), code=2)
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         relation = service.add_relation(session, areas.get_city(session, city), spec)
     console.print(
         f"{city}: relation {relation.id}: {relation.total} = {' + '.join(relation.parts)}", highlight=False
@@ -297,7 +285,7 @@ def relation_list(
     from bettercities.areas import service as areas
     from bettercities.privacy import service
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         relations = service.list_relations(session, areas.get_city(session, city))
     if as_json:
         console.print_json(data=[r.model_dump(mode="json") for r in relations])
@@ -321,7 +309,7 @@ def relation_remove(
     from bettercities.areas import service as areas
     from bettercities.privacy import service
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         service.remove_relation(session, areas.get_city(session, city), relation)
     console.print(f"{city}: relation {relation} removed.", highlight=False)
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
 from bettercities.cli.common import (
     DatabaseUrlOption,
     WorkspaceOption,
     console,
-    open_workspace,
     print_report,
-    refusals,
+    session_of,
 )
 
 app = typer.Typer(help="Data quality: validation rules, outlier queue, revision diffs.", no_args_is_help=True)
@@ -28,13 +24,6 @@ app.add_typer(outliers_app, name="outliers")
 CityOption = Annotated[str, typer.Option("--city", help="City slug.")]
 UserOption = Annotated[str | None, typer.Option("--user", help="Who acts (default: the system user).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-@contextmanager
-def _session(workspace: Path | None, database_url: str | None, *, write: bool = False) -> Iterator[Session]:
-    ws = open_workspace(workspace, database_url)
-    with refusals(ws), ws.database.session() if write else ws.database.reader() as session:
-        yield session
 
 
 def _user(user: str | None) -> str | None:
@@ -57,7 +46,7 @@ def rules_add(
     from bettercities.areas import service as areas
     from bettercities.quality import rules
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         count = rules.save_rules(session, areas.get_city(session, city), rules.load_rules(source))
     console.print(f"{count} rules stored for {city}.", highlight=False)
 
@@ -72,7 +61,7 @@ def rules_list(
     """List a city's rules with the result of checking each now."""
     from bettercities.quality.queries import rules_view
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         view = rules_view(session, city)
     if as_json:
         console.print_json(view.model_dump_json())
@@ -95,7 +84,7 @@ def rules_check(
     """Run a city's rules on its current values; each failure at file, row and column (exit 2 on errors)."""
     from bettercities.quality import rules
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         report = rules.check_city(session, city)
     print_report(report)
     if not report.ok:
@@ -120,7 +109,7 @@ def outliers_list(
     from bettercities.quality.schemas import QueueFilter
 
     filters = QueueFilter(status=None if status == "all" else status, indicator=indicator, method=method)
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         view = queue_view(session, city, filters)
     if as_json:
         console.print_json(view.model_dump_json())
@@ -149,7 +138,7 @@ def _resolve(
 ) -> None:
     from bettercities.quality import outliers
 
-    with _session(workspace, database_url, write=True) as session:
+    with session_of(workspace, database_url, write=True) as session:
         done = outliers.resolve_flag(
             session, city, flag, action=action, user=_user(user), comment=comment, value=value
         )
@@ -261,7 +250,7 @@ def diff_command(
         from_revision=from_revision,
         to_revision=to_revision,
     )
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         result = diff(session, spec)
     if as_json:
         console.print_json(result.model_dump_json())
@@ -286,7 +275,7 @@ def history_command(
     """The imports of a city (of one indicator), newest first, with counts."""
     from bettercities.quality.queries import history_view
 
-    with _session(workspace, database_url) as session:
+    with session_of(workspace, database_url) as session:
         view = history_view(session, city, indicator=indicator)
     for entry in view.imports:
         console.print(
