@@ -74,9 +74,7 @@ def test_every_manifest_domain_is_under_contract() -> None:
     packages = {domain.module for domain in domains.DOMAINS}
     by_id = contracts()
     layered = {
-        module.strip()
-        for layer in by_id["layers"]["layers"]
-        for module in layer.replace(":", "|").split("|")
+        module.strip() for layer in by_id["layers"]["layers"] for module in layer.replace(":", "|").split("|")
     }
     assert sorted(p for p in packages if p not in layered) == [], "domains missing from the layers contract"
     below_faces = set(by_id["domains-below-faces"]["source_modules"])

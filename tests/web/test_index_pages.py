@@ -91,9 +91,7 @@ def drawn(html: str, prefix: str = "classmap") -> Counter[str]:
     return Counter(re.findall(r'<path class="area"[^>]*data-category="([^"]*)"', svg))
 
 
-def test_run_page_shows_the_official_classes(
-    berlin_client: tuple[TestClient, int], open_data: Path
-) -> None:
+def test_run_page_shows_the_official_classes(berlin_client: tuple[TestClient, int], open_data: Path) -> None:
     client, run_id = berlin_client
     official = Counter(s for s, _d in official_classes(open_data).values())
     page = client.get(f"/cities/berlin/index-runs/{run_id}?lang=en")

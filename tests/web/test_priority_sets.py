@@ -202,4 +202,3 @@ def test_only_analysts_save_sets(workspace: Workspace, client: TestClient, users
         assert missing.status_code == 403 and "CSRF" in missing.text
     with fresh(client) as anonymous:
         assert anonymous.get(API).json() == []
-
