@@ -26,7 +26,6 @@ from typer.testing import CliRunner
 
 from bettercities import access as accounts
 from bettercities.areas import service as areas
-from bettercities.areas.models import Area
 from bettercities.audit import queries as audit
 from bettercities.audit.models import AuditEntry
 from bettercities.audit.schemas import AuditEntryOut
@@ -34,13 +33,12 @@ from bettercities.catalog import approval
 from bettercities.catalog import service as catalog
 from bettercities.catalog.schemas import DatasetSpec
 from bettercities.cli.main import app as cli_app
-from bettercities.indicators.models import Indicator, Observation
 from bettercities.networks import service as networks
 from bettercities.privacy import service as privacy
 from bettercities.privacy.schemas import Method, RelationSpec, RuleSpec
-from bettercities.quality.models import OutlierFlag
 from bettercities.storage import backup as snapshots
 from bettercities.storage.workspace import Workspace
+from tests.support.flags import open_flag
 from tests.support.served import (
     BACKENDS,
     CITY_A,
@@ -97,26 +95,7 @@ class World:
     def flag(self) -> int:
         """A new open flag on a value of the free indicator in city A."""
         with self.session() as session:
-            city = areas.get_city(session, CITY_A)
-            target = session.scalars(
-                select(Observation)
-                .join(Indicator, Indicator.id == Observation.indicator_id)
-                .where(
-                    Observation.is_current.is_(True),
-                    Indicator.code == FREE,
-                    Observation.value.is_not(None),
-                    Observation.id.not_in(select(OutlierFlag.observation_id)),
-                    Observation.area_id.in_(select(Area.id).where(Area.city_id == city.id)),
-                )
-                .order_by(Observation.id)
-                .limit(1)
-            ).one()
-            flag = OutlierFlag(city_id=city.id, observation_id=target.id, indicator_id=target.indicator_id,
-                               area_id=target.area_id, period_id=target.period_id, method="zscore",
-                               value=target.value, score=5.0, message="test")  # fmt: skip
-            session.add(flag)
-            session.flush()
-            return flag.id
+            return open_flag(session, CITY_A, FREE, with_value=True)
 
     def area_codes(self) -> list[str]:
         with self.workspace.database.reader() as session:

@@ -34,9 +34,9 @@ from bettercities.indicators.models import Indicator, Observation
 from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.quality import outliers
-from bettercities.quality.models import OutlierFlag
 from bettercities.storage.workspace import Workspace
 from tests.ingest.conftest import CITY, LEVEL, build_city
+from tests.support.flags import open_flag
 
 SOURCE = Path(bettercities.__file__).parent
 SHARE = "unemployed_share"  # a share of 0 .. 100 (tests/ingest/conftest.py)
@@ -134,20 +134,7 @@ def _import(case: Case) -> None:
 
 def _correct(case: Case) -> None:
     with case.ws.database.session() as session:
-        city = areas.get_city(session, CITY)
-        target = session.scalars(
-            select(Observation)
-            .join(Indicator, Indicator.id == Observation.indicator_id)
-            .where(Observation.is_current.is_(True), Indicator.code == SHARE)
-            .order_by(Observation.id)
-            .limit(1)
-        ).one()
-        flag = OutlierFlag(city_id=city.id, observation_id=target.id, indicator_id=target.indicator_id,
-                           area_id=target.area_id, period_id=target.period_id, method="zscore",
-                           value=target.value, score=5.0, message="test")  # fmt: skip
-        session.add(flag)
-        session.flush()
-        flag_id = flag.id
+        flag_id = open_flag(session, CITY, SHARE)
     with case.ws.database.session() as session:
         outliers.resolve_flag(session, CITY, flag_id, action="correct", value=case.value, user="steward")
 

@@ -18,14 +18,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bettercities.areas import service as areas
 from bettercities.cli.main import app as cli_app
 from bettercities.indicators.models import Indicator, Observation
-from bettercities.quality.models import OutlierFlag
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.indicators.test_writes import SHARE, build_labour_city, lock_labour
 from tests.ingest.conftest import CITY
+from tests.support.flags import open_flag
 from tests.support.served import add_user, csrf_of, issue_token, sign_in
 
 STEWARD = "steward"
@@ -40,24 +39,7 @@ class World:
     def flag(self) -> int:
         """A new open flag on the share's first current value without one."""
         with self.workspace.database.session() as session:
-            city = areas.get_city(session, CITY)
-            target = session.scalars(
-                select(Observation)
-                .join(Indicator, Indicator.id == Observation.indicator_id)
-                .where(
-                    Observation.is_current.is_(True),
-                    Indicator.code == SHARE,
-                    Observation.id.not_in(select(OutlierFlag.observation_id)),
-                )
-                .order_by(Observation.id)
-                .limit(1)
-            ).one()
-            flag = OutlierFlag(city_id=city.id, observation_id=target.id, indicator_id=target.indicator_id,
-                               area_id=target.area_id, period_id=target.period_id, method="zscore",
-                               value=target.value, score=5.0, message="test")  # fmt: skip
-            session.add(flag)
-            session.flush()
-            return flag.id
+            return open_flag(session, CITY, SHARE)
 
     def current(self) -> list[float | None]:
         with self.workspace.database.reader() as session:

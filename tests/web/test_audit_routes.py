@@ -22,7 +22,6 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bettercities.areas import service as areas
-from bettercities.areas.models import Area
 from bettercities.audit import queries as audit
 from bettercities.audit.models import AuditEntry
 from bettercities.audit.schemas import AuditEntryOut
@@ -31,10 +30,9 @@ from bettercities.catalog import service as catalog
 from bettercities.catalog.schemas import State
 from bettercities.cli.main import app as cli_app
 from bettercities.core.settings import Settings
-from bettercities.indicators.models import Indicator, Observation
-from bettercities.quality.models import OutlierFlag
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
+from tests.support.flags import open_flag
 from tests.support.served import (
     BACKENDS,
     CITY_A,
@@ -76,26 +74,7 @@ class World:
         one (not of a published dataset, whose values are locked: which observation came first used to depend
         on the order the tests ran in)."""
         with self.workspace.database.session() as session:
-            city = areas.get_city(session, CITY_A)
-            flagged = select(OutlierFlag.observation_id)
-            target = session.scalars(
-                select(Observation)
-                .join(Indicator, Indicator.id == Observation.indicator_id)
-                .where(
-                    Indicator.code == FREE,
-                    Observation.is_current.is_(True),
-                    Observation.id.not_in(flagged),
-                    Observation.area_id.in_(select(Area.id).where(Area.city_id == city.id)),
-                )
-                .order_by(Observation.id)
-                .limit(1)
-            ).one()
-            flag = OutlierFlag(city_id=city.id, observation_id=target.id, indicator_id=target.indicator_id,
-                               area_id=target.area_id, period_id=target.period_id, method="zscore",
-                               value=target.value, score=5.0, message="test")  # fmt: skip
-            session.add(flag)
-            session.flush()
-            return flag.id
+            return open_flag(session, CITY_A, FREE)
 
     def dataset_in(self, state: State) -> None:
         """Bring city A's public dataset into ``state`` through the library (draft or published)."""
