@@ -104,41 +104,33 @@ def protect_values(
     """Apply ``cell_marks`` (one per value, ``None`` for an unmarked cell) for ``audience``: withheld values
     lose value, numerator and denominator and become suppressed, perturbed ones publish their perturbed
     values; the data team sees every raw value with its mark in ``protection``."""
-    out: list[M] = []
-    for item, mark in zip(values, cell_marks, strict=True):
-        if mark is None:
-            out.append(item)
-        elif audience == Audience.INTERNAL:
-            out.append(item.model_copy(update={"protection": mark.label()}))
-        elif mark.withheld:
-            out.append(
-                item.model_copy(
-                    update={"value": None, "numerator": None, "denominator": None, "suppressed": True}
-                )
-            )
-        else:
-            out.append(
-                item.model_copy(
-                    update={"value": mark.value, "numerator": mark.numerator, "denominator": mark.denominator}
-                )
-            )
-    return out
+    return _apply(values, cell_marks, audience=audience, counts=True)
 
 
 def protect_points(
     points: Sequence[M], cell_marks: Sequence[CellMark | None], *, audience: Audience
 ) -> list[M]:
     """:func:`protect_values` for series points (``value`` only, no numerator or denominator)."""
+    return _apply(points, cell_marks, audience=audience, counts=False)
+
+
+def _apply(
+    items: Sequence[M], cell_marks: Sequence[CellMark | None], *, audience: Audience, counts: bool
+) -> list[M]:
     out: list[M] = []
-    for item, mark in zip(points, cell_marks, strict=True):
+    for item, mark in zip(items, cell_marks, strict=True):
         if mark is None:
             out.append(item)
         elif audience == Audience.INTERNAL:
             out.append(item.model_copy(update={"protection": mark.label()}))
         elif mark.withheld:
-            out.append(item.model_copy(update={"value": None, "suppressed": True}))
+            blank = {"value": None, "numerator": None, "denominator": None} if counts else {"value": None}
+            out.append(item.model_copy(update={**blank, "suppressed": True}))
         else:
-            out.append(item.model_copy(update={"value": mark.value}))
+            published = {"value": mark.value}
+            if counts:
+                published |= {"numerator": mark.numerator, "denominator": mark.denominator}
+            out.append(item.model_copy(update=published))
     return out
 
 
