@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
+from bettercities.demo.analyses import store_analyses
 from bettercities.demo.catalog import build_catalog, declare_protection
 from bettercities.indicators import service as indicators
 from bettercities.indicators import writes
@@ -205,6 +206,7 @@ def build_demo(
         batch.finished_at = utcnow()
         build_catalog(session, city, first_year=first_year, last_year=last_year)
         declare_protection(session, city)
+        store_analyses(session, city, period=demo.periods[-1])
         step("done", 4, 4)
         return DemoSummary(
             city=info.slug,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from bettercities.areas.schemas import AreaOut, CityOut, LevelOut
@@ -54,6 +56,18 @@ class HomeView(BaseModel):
     indicators: int = Field(description="Registered indicators.")
 
 
+class CityLink(BaseModel):
+    """A link of the city page to one of the city's analyses or data pages that the viewer may open."""
+
+    key: str = Field(description="What the page is (the page's label in every language is looked up by it).")
+    group: Literal["analyses", "data", "team"] = Field(
+        description="analyses: index, clusters, typology, priorities; data: catalogue and protection; team: "
+        "the data team's pages (data quality, audit log, import)."
+    )
+    href: str = Field(description="Path and query of the page.")
+    detail: str | None = Field(default=None, description="What the link opens, e.g. the latest run's name.")
+
+
 class CityView(BaseModel):
     """The city page: a choropleth of one indicator, period and level, and the city-wide series."""
 
@@ -70,6 +84,9 @@ class CityView(BaseModel):
     summary: Summary
     city_value: SeriesPoint | None
     city_series: Series
+    links: list[CityLink] = Field(
+        default_factory=list, description="The city's analyses and data pages the viewer may open."
+    )
 
 
 class RankedValue(AreaValue):

@@ -21,6 +21,7 @@ from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator, Period
 from bettercities.indicators.schemas import AreaValue, IndicatorOut, PeriodOut, Series, SeriesPoint
 from bettercities.views.cache import ValueTable
+from bettercities.views.navigation import city_links
 from bettercities.views.reader import Reader
 from bettercities.views.schemas import (
     AreaIndicatorRow,
@@ -198,6 +199,9 @@ def city_view(reader: Reader, slug: str, state: ViewState) -> CityView:
         summary=summarise(table),
         city_value=_point(series, period.code),
         city_series=series,
+        links=city_links(
+            reader, city, indicators=available, indicator=indicator.code, period=period.code, level=level.code
+        ),
     )
 
 

@@ -12,7 +12,7 @@ from bettercities.areas import service as areas
 from bettercities.core.errors import NotFound
 from bettercities.publication.viewer import Viewer
 
-__all__ = ["PriorityQuery", "visible_set", "visible_sets"]
+__all__ = ["PriorityQuery", "fitting_preset", "visible_set", "visible_sets"]
 
 
 class PriorityQuery(BaseModel):
@@ -51,3 +51,14 @@ def visible_set(viewer: Viewer, slug: str, name: str) -> PrioritySetOut:
     """One named set with its areas; :class:`NotFound` for a set the viewer may not see."""
     city_id = areas.get_city(viewer.session, slug).id
     return service.get_set(viewer.session, slug, name, audience=viewer.audience(city_id))
+
+
+#: The preset that reads the classes a run of an index method has (an MSS run has status and dynamics classes;
+#: a composite run one class, which the ``low-status`` preset reads when it follows the MSS status classes).
+_PRESET_OF_METHOD = {"berlin-mss": "mss-low-status-negative-dynamics"}
+_PRESET_OTHERWISE = "low-status"
+
+
+def fitting_preset(method: str) -> str:
+    """The preset rule that can select areas from a run of index ``method`` (what a city's page links to)."""
+    return _PRESET_OF_METHOD.get(method, _PRESET_OTHERWISE)

@@ -156,6 +156,13 @@ PRESETS: dict[str, PriorityRule] = {
             IndexClassCondition(index="dynamics", classes=["-"]),
         ],
     ),
+    # reads the status class of an MSS run, the class of a composite run whose classes follow the MSS
+    # status classes (1 high to 4 very low), such as the demo's status index
+    "low-status": PriorityRule(
+        name="low-status",
+        title="Status low or very low (latest index run)",
+        conditions=[IndexClassCondition(index="status", classes=["3", "4"])],
+    ),
 }
 
 
