@@ -6,6 +6,12 @@ Unlocking (back to draft, from any later state) needs a reason. Every step is re
 outlier corrections, stored carry-overs) is refused while their dataset is locked. The catalogue's
 withholding rule (:func:`withheld_until_published`, registered with :mod:`bettercities.publication.rules`
 through the manifest) tells the publication step which indicators' observations the public may not see.
+
+Two checks guard the approval. With the city's **four-eyes rule** on (:func:`set_four_eyes`), whoever
+submitted a dataset may not approve it (:class:`Conflict` with a ``four-eyes`` problem; the step records that
+the rule was in force). Approving a dataset whose indicators have **open outlier flags** is allowed, but the
+step records how many flags were open and on which indicators (an ``open-outlier-flags`` warning), and every
+face shows it.
 """
 
 from __future__ import annotations
@@ -14,16 +20,24 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import column, func, select, table
 from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
-from bettercities.catalog.models import ApprovalEvent, Dataset, DatasetIndicator
-from bettercities.catalog.schemas import LOCKED_STATES, AccessRights, ApprovalEventOut, State
+from bettercities.catalog.models import ApprovalEvent, CitySetting, Dataset, DatasetIndicator
+from bettercities.catalog.schemas import (
+    LOCKED_STATES,
+    AccessRights,
+    ApprovalEventOut,
+    CatalogSettings,
+    State,
+)
 from bettercities.catalog.service import get_dataset
 from bettercities.core.errors import Conflict, InvalidInput
+from bettercities.core.problems import Problem, Report
 from bettercities.indicators import writes
+from bettercities.indicators.models import Indicator
 from bettercities.publication import Audience, rules
 
 
@@ -70,14 +84,73 @@ def transition(
     reason = (reason or "").strip() or None
     if action == Action.UNLOCK and reason is None:
         raise InvalidInput(f"unlocking dataset '{code}' needs a reason")
+    four_eyes = action == Action.APPROVE and _setting(session, city.id).four_eyes
+    if four_eyes:
+        _check_four_eyes(session, dataset, user)
+    flags: dict[str, int] = open_flags(session, dataset) if action == Action.APPROVE else {}
     dataset.state = target.value
     dataset.modified_at = datetime.now(UTC)
     event = ApprovalEvent(
-        dataset_id=dataset.id, from_state=current.value, to_state=target.value, user=user, reason=reason
+        dataset_id=dataset.id,
+        from_state=current.value,
+        to_state=target.value,
+        user=user,
+        reason=reason,
+        four_eyes=four_eyes,
+        open_flags=sum(flags.values()) if action == Action.APPROVE else None,
+        flagged_indicators=", ".join(flags) or None,
     )
     session.add(event)
     session.flush()
     return _event_out(event, code)
+
+
+def submitter(session: Session, dataset: Dataset) -> str | None:
+    """Who took the dataset's latest submit step (``None`` when nobody is recorded)."""
+    return session.scalar(
+        select(ApprovalEvent.user)
+        .where(ApprovalEvent.dataset_id == dataset.id, ApprovalEvent.to_state == State.SUBMITTED.value)
+        .order_by(ApprovalEvent.id.desc())
+        .limit(1)
+    )
+
+
+def _check_four_eyes(session: Session, dataset: Dataset, user: str | None) -> None:
+    """Refuse the approval when ``user`` submitted the dataset (or is unknown: the rule needs a name)."""
+    submitted_by = submitter(session, dataset)
+    if user is not None and user != submitted_by:
+        return
+    who = f"'{submitted_by}'" if submitted_by else "an unrecorded user"
+    message = f"four-eyes rule: dataset '{dataset.code}' was submitted by {who}; " + (
+        "an approval needs a named user"
+        if user is None
+        else f"'{user}' may not approve it too: another user with the approve permission must"
+    )
+    report = Report(problems=[Problem(code="four-eyes", message=message, column="user", value=user)])
+    raise Conflict(message, report)
+
+
+#: The quality domain's flag table, read by name: quality is a sibling of the catalogue in the layers (neither
+#: imports the other), and the approval only counts the open flags.
+_FLAGS = table("outlier_flag", column("city_id"), column("indicator_id"), column("status"))
+
+
+def open_flags(session: Session, dataset: Dataset) -> dict[str, int]:
+    """Open outlier flags on the indicators of ``dataset`` in its city, per indicator code (sorted)."""
+    rows = session.execute(
+        select(Indicator.code, func.count())
+        .select_from(_FLAGS)
+        .join(Indicator, Indicator.id == _FLAGS.c.indicator_id)
+        .join(DatasetIndicator, DatasetIndicator.indicator_id == _FLAGS.c.indicator_id)
+        .where(
+            DatasetIndicator.dataset_id == dataset.id,
+            _FLAGS.c.city_id == dataset.city_id,
+            _FLAGS.c.status == "open",
+        )
+        .group_by(Indicator.code)
+        .order_by(Indicator.code)
+    ).all()
+    return {code: int(n) for code, n in rows}
 
 
 def _event_out(event: ApprovalEvent, code: str) -> ApprovalEventOut:
@@ -88,7 +161,39 @@ def _event_out(event: ApprovalEvent, code: str) -> ApprovalEventOut:
         user=event.user,
         reason=event.reason,
         at=event.at,
+        four_eyes=bool(event.four_eyes),
+        open_flags=event.open_flags,
+        flagged_indicators=[c.strip() for c in (event.flagged_indicators or "").split(",") if c.strip()],
     )
+
+
+def _setting(session: Session, city_id: int) -> CitySetting:
+    """The catalogue's settings of the city (defaults, not stored, when none were set)."""
+    found = session.get(CitySetting, city_id)
+    return found if found is not None else CitySetting(city_id=city_id, four_eyes=False)
+
+
+def settings(session: Session, slug: str) -> CatalogSettings:
+    """The catalogue's settings of city ``slug``."""
+    city = areas.get_city(session, slug)
+    found = session.get(CitySetting, city.id)
+    if found is None:
+        return CatalogSettings(city=city.slug, four_eyes=False)
+    return CatalogSettings(
+        city=city.slug, four_eyes=found.four_eyes, changed_by=found.changed_by, changed_at=found.changed_at
+    )
+
+
+def set_four_eyes(session: Session, slug: str, on: bool, *, user: str | None) -> CatalogSettings:
+    """Turn the four-eyes rule of city ``slug`` on or off (the faces let only city admins do it)."""
+    city = areas.get_city(session, slug)
+    found = session.get(CitySetting, city.id)
+    if found is None:
+        found = CitySetting(city_id=city.id)
+        session.add(found)
+    found.four_eyes, found.changed_by, found.changed_at = on, user, datetime.now(UTC)
+    session.flush()
+    return settings(session, slug)
 
 
 def history(session: Session, slug: str, code: str) -> list[ApprovalEventOut]:
@@ -170,6 +275,10 @@ __all__ = [
     "ensure_dataset_writable",
     "ensure_writable",
     "history",
+    "open_flags",
+    "set_four_eyes",
+    "settings",
+    "submitter",
     "transition",
     "unreleased_indicator_ids",
     "withheld_until_published",

@@ -1,11 +1,11 @@
-"""Tables of the catalog domain: datasets with DCAT-AP.de metadata, their indicators, distributions and
-the audit trail of the approval workflow."""
+"""Tables of the catalog domain: datasets with DCAT-AP.de metadata, their indicators, distributions, the
+audit trail of the approval workflow and the catalogue's settings per city (four-eyes approval)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bettercities.storage.base import Base, utcnow
@@ -93,3 +93,23 @@ class ApprovalEvent(Base):
     user: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    four_eyes: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), doc="The four-eyes rule was in force for this step."
+    )
+    open_flags: Mapped[int | None] = mapped_column(
+        Integer, doc="Approval only: open outlier flags on the dataset's indicators (a warning)."
+    )
+    flagged_indicators: Mapped[str | None] = mapped_column(
+        Text, doc="Approval only: comma-separated codes of the indicators with open outlier flags."
+    )
+
+
+class CitySetting(Base):
+    """The catalogue's settings of one city: whether approving a dataset needs a second person."""
+
+    __tablename__ = "catalog_city_setting"
+
+    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), primary_key=True)
+    four_eyes: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_by: Mapped[str | None] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

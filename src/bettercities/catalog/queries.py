@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
-from bettercities.catalog.approval import history
+from bettercities.catalog.approval import history, settings
 from bettercities.catalog.schemas import (
     AccessRights,
     ApprovalEventOut,
@@ -40,7 +40,12 @@ def catalog_view(
     filters = visible_filters(filters or DatasetFilter(), audience)
     datasets = [for_audience(d, audience) for d in list_datasets(session, city, filters)]
     return CatalogView(
-        city=city.slug, city_name=city.name, filters=filters, datasets=datasets, total=len(datasets)
+        city=city.slug,
+        city_name=city.name,
+        filters=filters,
+        datasets=datasets,
+        total=len(datasets),
+        four_eyes=settings(session, slug).four_eyes,
     )
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from bettercities.core.timestamps import UtcDateTime
 
@@ -186,6 +186,43 @@ class ApprovalEventOut(BaseModel):
     user: str | None
     reason: str | None
     at: UtcDateTime
+    four_eyes: bool = Field(default=False, description="The four-eyes rule was in force for this step.")
+    open_flags: int | None = Field(
+        default=None, description="Approval: open outlier flags on the dataset's indicators (a warning)."
+    )
+    flagged_indicators: list[str] = Field(
+        default_factory=list, description="Approval: the indicators with open outlier flags."
+    )
+
+    @computed_field(description="Approval: the recorded warning (open outlier flags), in English.")  # type: ignore[prop-decorator]
+    @property
+    def warning(self) -> str | None:
+        """The step's warning in English (the pages translate it), or ``None``."""
+        if not self.open_flags:
+            return None
+        return (
+            f"approved with {self.open_flags} open outlier flag{'s' if self.open_flags != 1 else ''} "
+            f"({', '.join(self.flagged_indicators)}): see the quality queue"
+        )
+
+
+class CatalogSettings(BaseModel):
+    """The catalogue's settings of a city."""
+
+    city: str
+    four_eyes: bool = Field(
+        description="Approving a dataset needs a second person: whoever submitted it may not approve it."
+    )
+    changed_by: str | None = None
+    changed_at: UtcDateTime | None = None
+
+
+class CatalogSettingsIn(BaseModel):
+    """New catalogue settings of a city (city admins)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    four_eyes: bool
 
 
 class DatasetOut(DatasetSpec):
@@ -220,6 +257,7 @@ class CatalogView(BaseModel):
     filters: DatasetFilter
     datasets: list[DatasetOut]
     total: int
+    four_eyes: bool = Field(default=False, description="Approval needs a second person (four-eyes rule).")
 
 
 class Responsibility(BaseModel):

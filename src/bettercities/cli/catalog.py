@@ -146,6 +146,8 @@ def _step(action: str) -> Callable[..., None]:
         with session_of(workspace, database_url, write=True) as session:
             event = transition(session, city, code, action, user=user or current_user(), reason=reason)
         console.print(f"{code}: {event.from_state.value} -> {event.to_state.value}", highlight=False)
+        if event.warning:
+            console.print(f"Warning: {event.warning}", highlight=False)
 
     command.__doc__ = {
         "submit": "Submit a draft dataset for approval.",
@@ -158,6 +160,31 @@ def _step(action: str) -> Callable[..., None]:
 
 for _action in ("submit", "approve", "publish", "unlock"):
     app.command(_action)(_step(_action))
+
+
+@app.command("four-eyes")
+def four_eyes(
+    city: CityArgument,
+    on: Annotated[
+        bool | None,
+        typer.Option("--on/--off", help="Turn the rule on or off (without: show the current setting)."),
+    ] = None,
+    user: UserOption = None,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Show or set the city's four-eyes rule: whoever submitted a dataset may not approve it."""
+    from bettercities.catalog.approval import set_four_eyes, settings
+    from bettercities.ingest.service import current_user
+
+    with session_of(workspace, database_url, write=on is not None) as session:
+        if on is None:
+            found = settings(session, city)
+        else:
+            found = set_four_eyes(session, city, on, user=user or current_user())
+    state = "on" if found.four_eyes else "off"
+    by = f" (set by {found.changed_by} at {found.changed_at:%Y-%m-%d %H:%M})" if found.changed_at else ""
+    console.print(f"four-eyes approval in {city}: {state}{by}", highlight=False)
 
 
 @app.command("inventory")

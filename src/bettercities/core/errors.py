@@ -34,7 +34,12 @@ class InvalidInput(BettercitiesError):
 
 
 class Conflict(BettercitiesError):
-    """The operation contradicts the stored state (e.g. a duplicate code)."""
+    """The operation contradicts the stored state (e.g. a duplicate code); ``report`` may name the rule (its
+    problem code) that refused it."""
+
+    def __init__(self, message: str, report: Report | None = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class Forbidden(BettercitiesError):

@@ -132,6 +132,11 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "an area without a stored geometry is left out of the spatial statistics"),
         _entry("too-few-areas", ERROR, "Too few areas", "fewer than 3 areas with a value and a geometry"),
         _entry("islands", WARNING, "Islands", "areas without neighbours under the chosen weights"),
+        # catalogue approval (docs/catalog.md)
+        _entry("four-eyes", ERROR, "Four-eyes rule",
+               "with the city's four-eyes rule on, whoever submitted a dataset may not approve it"),
+        _entry("open-outlier-flags", WARNING, "Open outlier flags",
+               "a dataset was approved while outlier flags on its indicators were open (recorded)"),
         # web
         _entry("import-failed", ERROR, "Import failed", "an import started from the web failed"),
     ]

@@ -120,7 +120,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Conflict)
     async def conflict(request: Request, error: Conflict) -> Response:
-        return _respond(request, ProblemOut(title="Conflict", status=409, detail=str(error)))
+        errors = [p.model_dump(exclude_none=True) for p in error.report.problems] if error.report else None
+        return _respond(request, ProblemOut(title="Conflict", status=409, detail=str(error), errors=errors))
 
     @app.exception_handler(RequestValidationError)
     async def validation(request: Request, error: RequestValidationError) -> Response:

@@ -18,6 +18,8 @@ from bettercities.catalog.queries import catalog_view, visible_dataset
 from bettercities.catalog.queries import dataset_history as history_for
 from bettercities.catalog.schemas import (
     ApprovalEventOut,
+    CatalogSettings,
+    CatalogSettingsIn,
     DatasetFilter,
     DatasetOut,
     InventoryView,
@@ -35,7 +37,7 @@ from bettercities.web.deps import (
     city_with,
     requires,
 )
-from bettercities.web.errors import PROBLEM_RESPONSES
+from bettercities.web.errors import PROBLEM_RESPONSES, ProblemOut
 from bettercities.web.pagination import Page, PageDep
 
 router = APIRouter(tags=["catalog"], responses=PROBLEM_RESPONSES)
@@ -126,7 +128,10 @@ def write_observations(
     response_model=ApprovalEventOut,
     summary="Take an approval step: submit, approve (locks the data), publish, unlock (needs a reason)",
     description="submit needs the permission 'edit' (steward); approve, publish and unlock need 'approve' "
-    "(city admin). The step is recorded under the signed-in user.",
+    "(city admin). The step is recorded under the signed-in user. With the city's four-eyes rule on, the "
+    "submitter's own approval is refused (409, problem code 'four-eyes'); an approval with open outlier "
+    "flags passes and returns (and records) them in 'open_flags', 'flagged_indicators' and 'warning'.",
+    responses={409: {"model": ProblemOut, "description": "Not in a state the step starts from; four-eyes."}},
 )
 def dataset_step(
     slug: str,
@@ -141,6 +146,29 @@ def dataset_step(
     city_with(session, principal, slug, needed)
     with workspace.database.session() as writer:
         return approval.transition(writer, slug, code, action, user=principal.name, reason=step.reason)
+
+
+@router.get(
+    "/api/cities/{slug}/catalog/settings",
+    response_model=CatalogSettings,
+    summary="The catalogue's settings of a city (four-eyes approval)",
+)
+def catalog_settings(slug: str, session: SessionDep) -> CatalogSettings:
+    return approval.settings(session, slug)
+
+
+@router.put(
+    "/api/cities/{slug}/catalog/settings",
+    response_model=CatalogSettings,
+    summary="Set the catalogue's settings of a city: four_eyes (the submitter may not approve)",
+    description="Needs the permission 'administer' in the city (city admin); recorded under the user.",
+    dependencies=[Depends(requires(Permission.ADMINISTER))],
+)
+def set_catalog_settings(
+    slug: str, body: CatalogSettingsIn, workspace: WorkspaceDep, principal: PrincipalDep
+) -> CatalogSettings:
+    with workspace.database.session() as writer:
+        return approval.set_four_eyes(writer, slug, body.four_eyes, user=principal.name)
 
 
 @router.get("/api/cities/{slug}/inventory", response_model=InventoryView, summary="Inventory and gaps")
