@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -88,3 +89,43 @@ class CrosswalkEntrySpec(BaseModel):
     source_code: str
     target_code: str
     weight: float = Field(ge=0, le=1)
+
+
+class WeightBasis(StrEnum):
+    """What a crosswalk's weights measure: the share of an old area's population, surface or households that
+    lies in a new area."""
+
+    POPULATION = "population"
+    AREA = "area"
+    HOUSEHOLDS = "households"
+
+
+class CrosswalkOut(BaseModel):
+    """A crosswalk between two boundary versions, with what its entries link."""
+
+    code: str
+    description: str | None = None
+    weight_basis: str
+    source_level: str | None = Field(description="Level of the old areas.")
+    target_level: str | None = Field(description="Level of the new areas.")
+    sources: int = Field(description="Number of old areas.")
+    targets: int = Field(description="Number of new areas.")
+    entries: int = Field(description="Number of (old, new, weight) links.")
+    source_valid_to: date | None = Field(default=None, description="Last day after which the old areas end.")
+    target_valid_from: date | None = Field(default=None, description="First day of the new areas.")
+
+
+class CrosswalkLink(BaseModel):
+    """Share ``weight`` of old area ``source_code`` that lies in new area ``target_code``."""
+
+    source_code: str
+    source_name: str
+    target_code: str
+    target_name: str
+    weight: float
+
+
+class CrosswalkDetail(CrosswalkOut):
+    """A crosswalk with every link, by old then new area code."""
+
+    links: list[CrosswalkLink] = Field(default_factory=list)

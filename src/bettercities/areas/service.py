@@ -378,52 +378,91 @@ def create_crosswalk(
     target_at: date | None = None,
     weight_basis: str = "population",
     description: str | None = None,
+    file: str | None = None,
+    rows: Sequence[int] | None = None,
 ) -> Crosswalk:
-    """Store a crosswalk; each source area's weights must add up to 1 (± 0.001)."""
+    """Store crosswalk ``code`` of ``city`` from the old areas of ``source_level`` (valid on ``source_at``)
+    to the new ones of ``target_level`` (valid on ``target_at``).
+
+    Each old area's weights must add up to 1 (± 0.001), every area must exist and each (old, new) pair may
+    appear once; otherwise nothing is stored and :class:`InvalidInput` carries every problem, located by
+    ``file`` and ``rows`` (the row number of each entry in the file; by default 1, 2, …). A code the city
+    has already is a :class:`Conflict`.
+    """
+    if session.scalar(select(Crosswalk.id).where(Crosswalk.city_id == city.id, Crosswalk.code == code)):
+        raise Conflict(f"crosswalk {code!r} of {city.slug!r} exists already")
     sources = area_codes(session, source_level, at=source_at)
     targets = area_codes(session, target_level, at=target_at)
-    report = Report(source=f"crosswalk {code}")
+    report = Report(source=file or f"crosswalk {code}")
     totals: dict[str, float] = {}
-    rows = []
-    for index, entry in enumerate(entries, start=1):
+    first_row: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}
+    links = []
+    for index, entry in enumerate(entries):
+        row = rows[index] if rows is not None else index + 1
+        problems = []
         if entry.source_code not in sources:
-            report.add(
+            problems.append(
                 Problem(
                     code="unknown-area",
-                    message="unknown source area",
-                    row=index,
+                    message=f"no area {entry.source_code!r} in level {source_level.code!r}"
+                    + (f" valid on {source_at}" if source_at else ""),
+                    file=file,
+                    row=row,
                     column="source",
                     value=entry.source_code,
                 )
             )
-            continue
         if entry.target_code not in targets:
-            report.add(
+            problems.append(
                 Problem(
                     code="unknown-area",
-                    message="unknown target area",
-                    row=index,
+                    message=f"no area {entry.target_code!r} in level {target_level.code!r}"
+                    + (f" valid on {target_at}" if target_at else ""),
+                    file=file,
+                    row=row,
                     column="target",
                     value=entry.target_code,
                 )
             )
+        pair = (entry.source_code, entry.target_code)
+        if pair in seen:
+            problems.append(
+                Problem(
+                    code="duplicate-key",
+                    message=f"the pair {pair[0]!r} -> {pair[1]!r} again (first in row {seen[pair]})",
+                    file=file,
+                    row=row,
+                    column="target",
+                    value=entry.target_code,
+                )
+            )
+        for problem in problems:
+            report.add(problem)
+        if problems:
             continue
+        seen[pair] = row
+        first_row.setdefault(entry.source_code, row)
         totals[entry.source_code] = totals.get(entry.source_code, 0.0) + entry.weight
-        rows.append((sources[entry.source_code], targets[entry.target_code], entry.weight))
+        links.append((sources[entry.source_code], targets[entry.target_code], entry.weight))
     for source_code, total in sorted(totals.items()):
         if abs(total - 1.0) > 1e-3:
             report.add(
                 Problem(
                     code="weights-not-one",
-                    message=f"weights of the source area add up to {total:.4f}",
+                    message=f"the weights of area {source_code!r} add up to {total:.4f}, not 1",
+                    file=file,
+                    row=first_row[source_code],
                     column="weight",
                     value=source_code,
                 )
             )
+    if not links and report.ok:
+        report.add(Problem(code="no-data", message="the crosswalk has no entries", file=file))
     if not report.ok:
-        raise InvalidInput(f"crosswalk {code!r} refused", report)
+        raise InvalidInput(f"crosswalk {code!r} refused; nothing was stored", report)
     crosswalk = Crosswalk(city_id=city.id, code=code, weight_basis=weight_basis, description=description)
-    crosswalk.entries = [CrosswalkEntry(source_area_id=s, target_area_id=t, weight=w) for s, t, w in rows]
+    crosswalk.entries = [CrosswalkEntry(source_area_id=s, target_area_id=t, weight=w) for s, t, w in links]
     session.add(crosswalk)
     session.flush()
     return crosswalk

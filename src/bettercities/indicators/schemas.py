@@ -105,6 +105,8 @@ class SeriesPoint(BaseModel):
     value: float | None
     suppressed: bool = False
     provisional: bool = False
+    #: An estimate, e.g. carried to a new area from the old ones by a crosswalk.
+    estimated: bool = False
     #: For the city's data team only: the protection mark of this raw value (see :class:`AreaValue`).
     protection: str | None = None
 

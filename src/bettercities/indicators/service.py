@@ -8,12 +8,12 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bettercities.areas.models import Area, City, Crosswalk, CrosswalkEntry, SpatialLevel
 from bettercities.areas.service import valid_at
 from bettercities.core.errors import NotFound
-from bettercities.indicators import writes
+from bettercities.indicators import carried, writes
 from bettercities.indicators.aggregation import combine
 from bettercities.indicators.models import Indicator, Observation, Period
 from bettercities.indicators.periods import PeriodSpec, parse_period
@@ -185,15 +185,29 @@ def level_values(
     """
     at = period.end_date
     # Areas valid at the period's end, plus areas of another boundary version that hold values for
-    # the period (e.g. data carried over to the new areas by a crosswalk).
+    # the period (e.g. data carried over to a new level by a crosswalk) — but not the new areas of a
+    # boundary change within this level whose old areas are on this map: they would overlap them.
     with_data = select(Observation.area_id).where(
         Observation.indicator_id == indicator.id,
         Observation.period_id == period.id,
         Observation.is_current.is_(True),
     )
+    old = aliased(Area)
+    overlapping = (
+        select(CrosswalkEntry.target_area_id)
+        .join(old, old.id == CrosswalkEntry.source_area_id)
+        .where(
+            old.level_id == level.id,
+            or_(old.valid_from.is_(None), old.valid_from <= at),
+            or_(old.valid_to.is_(None), old.valid_to > at),
+        )
+    )
     areas = session.execute(
         select(Area.id, Area.code, Area.name)
-        .where(Area.level_id == level.id, or_(and_(*valid_at(at)), Area.id.in_(with_data)))
+        .where(
+            Area.level_id == level.id,
+            or_(and_(*valid_at(at)), and_(Area.id.in_(with_data), Area.id.not_in(overlapping))),
+        )
         .order_by(Area.code)
     ).all()
     ids = [a.id for a in areas]
@@ -432,7 +446,14 @@ def area_series(
 ) -> Series:
     """The stored time series of ``indicator`` for ``area`` (current revisions)."""
     rows = session.execute(
-        select(Period.code, Observation.value, Observation.suppressed, Observation.provisional, Period.id)
+        select(
+            Period.code,
+            Observation.value,
+            Observation.suppressed,
+            Observation.provisional,
+            Period.id,
+            Observation.estimated,
+        )
         .join(Period, Period.id == Observation.period_id)
         .where(
             Observation.area_id == area.id,
@@ -442,7 +463,10 @@ def area_series(
         .order_by(Period.end_date)
     ).all()
     points = [
-        SeriesPoint(period=r[0], value=r[1], suppressed=bool(r[2]), provisional=bool(r[3])) for r in rows
+        SeriesPoint(
+            period=r[0], value=r[1], suppressed=bool(r[2]), provisional=bool(r[3]), estimated=bool(r[5])
+        )
+        for r in rows
     ]
     marks = protection.marks(session, area.city_id)
     points = protection.protect_points(
@@ -498,7 +522,54 @@ def carry_over(
     gets a value only when every old area overlapping it has one. With ``store=True`` the
     carried values are written as *estimated* observations of the new areas (a new revision
     where a value already exists), so maps and series can use them across the boundary change.
+
+    Disclosure control (:mod:`.carried`): for the public and the city's members a carried value is
+    withheld when any of its inputs (the indicator's cell, for shares and means also the weight's cell,
+    at any old area it comes from) is withheld or perturbed; the data team sees it marked ``secondary``.
     """
+    values, ids = _carried(session, crosswalk, indicator, period)
+    if not values:
+        return []
+    marks = protection.marks(session, crosswalk.city_id)  # before the store: of the old areas' data
+    if store:
+        _store_carried(session, crosswalk.city_id, indicator, period, ids, values)
+    sources = carried.sources_of(session, crosswalk.city_id)
+    deps = carried.inputs(session, indicator)
+    protected: list[AreaValue] = []
+    for item in values:
+        if not carried.withheld_input(marks, deps, period.id, sources.get(ids[item.area_code], [])):
+            protected.append(item)
+        elif audience == Audience.INTERNAL:
+            protected.append(item.model_copy(update={"protection": "secondary"}))
+        else:
+            blank = {"value": None, "numerator": None, "denominator": None, "suppressed": True}
+            protected.append(item.model_copy(update=blank))
+    hidden = withheld(session, crosswalk.city_id, indicator.id, audience=audience)
+    return publish_values(protected, audience=audience, withheld=hidden)
+
+
+def store_carried(session: Session, crosswalk: Crosswalk, period: Period, codes: Sequence[str]) -> int:
+    """Carry the values of every indicator of ``codes`` in ``period`` over ``crosswalk`` and store them as
+    estimated observations of the new areas (one check of the writes first: nothing is stored when any is
+    refused); returns the number of values stored. No publication: the reads protect stored values."""
+    plans = []
+    for code in codes:
+        indicator = get_indicator(session, code)
+        values, ids = _carried(session, crosswalk, indicator, period)
+        plans.append((indicator, values, ids))
+    present = [(i.id, v.value) for i, values, _ in plans for v in values if v.value is not None]
+    writes.check_write(session, crosswalk.city_id, [p[0] for p in present], [p[1] for p in present],
+                       source="carry-over")  # fmt: skip
+    for indicator, values, ids in plans:
+        _store_carried(session, crosswalk.city_id, indicator, period, ids, values, checked=True)
+    return len(present)
+
+
+def _carried(
+    session: Session, crosswalk: Crosswalk, indicator: Indicator, period: Period
+) -> tuple[list[AreaValue], dict[str, int]]:
+    """The raw carried values of ``indicator`` in ``period`` (every new area, ``None`` where an old area
+    lacks a value) and the new areas' ids by code."""
     entries = session.execute(
         select(CrosswalkEntry.source_area_id, CrosswalkEntry.target_area_id, CrosswalkEntry.weight).where(
             CrosswalkEntry.crosswalk_id == crosswalk.id
@@ -506,7 +577,7 @@ def carry_over(
     ).all()
     links = pd.DataFrame(entries, columns=["source", "target", "weight"])
     if links.empty:
-        return []
+        return [], {}
     data = _current_frame(session, indicator, period, links["source"].unique().tolist())
     data = _with_base(session, indicator, data.rename(columns={"area_id": "source"}), period=period)
     method = "sum" if indicator.aggregation == "sum" else indicator.aggregation
@@ -528,10 +599,7 @@ def carry_over(
                 estimated=True,
             )
         )
-    if store:
-        _store_carried(session, crosswalk.city_id, indicator, period, {t.code: t.id for t in targets}, values)
-    hidden = withheld(session, crosswalk.city_id, indicator.id, audience=audience)
-    return publish_values(values, audience=audience, withheld=hidden)
+    return values, {t.code: t.id for t in targets}
 
 
 def _store_carried(
@@ -541,9 +609,12 @@ def _store_carried(
     period: Period,
     ids: dict[str, int],
     values: list[AreaValue],
+    *,
+    checked: bool = False,
 ) -> None:
-    stored = [item.value for item in values if item.value is not None]
-    writes.check_write(session, city_id, [indicator.id] * len(stored), stored, source="carry-over")
+    if not checked:
+        stored = [item.value for item in values if item.value is not None]
+        writes.check_write(session, city_id, [indicator.id] * len(stored), stored, source="carry-over")
     for item in values:
         if item.value is None:
             continue

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from bettercities.areas.models import Area, City, SpatialLevel
 from bettercities.indicators.models import Indicator, Observation, Period
-from bettercities.privacy import queries
+from bettercities.privacy import carried, queries
 from bettercities.privacy.schemas import (
     Mark,
     Method,
@@ -233,13 +233,15 @@ def compute(session: Session, city_id: int, *, version: tuple[int, int] | None =
         if any(r.method == Method.CELL_KEY for r in rules.values()):
             secret = queries.city_secret(session, city_id)
         declared = _relations(session, city_id)
+        sources, inputs = carried.links(session, city_id, indicators)  # values carried by crosswalks
         known: dict[tuple[int, tuple[int, ...]], Any] = {}  # relations shared by periods of the same cells
         for period_id, period_code, end in sorted(periods, key=lambda p: p[2]):
-            period = _Period(
-                period_id, period_code, end, by_period[period_id], areas, ranks, indicators, rules, secret
-            )
+            table_rows, carried_rows = carried.split(by_period[period_id], sources, areas, end)
+            period = _Period(period_id, period_code, end, table_rows, areas, ranks, indicators, rules, secret)
             period.known = known
-            period.run(marks, quantity_reports, period_reports, declared)
+            if table_rows:
+                period.run(marks, quantity_reports, period_reports, declared)
+            carried.mark(marks, carried_rows, sources, inputs, period_id)
     return Protection(
         version=version if version is not None else data_version(session),
         marks=marks,
