@@ -12,12 +12,13 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from bettercities.access.policy import Permission, audience_for, can
+from bettercities.analysis.index import results as index_results
 from bettercities.analysis.priority import queries, service
 from bettercities.analysis.priority.queries import PriorityQuery
 from bettercities.analysis.priority.schemas import PRESETS, PriorityResult, PrioritySetOut, PrioritySetRequest
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
-from bettercities.core.errors import Conflict, InvalidInput
+from bettercities.core.errors import Conflict, InvalidInput, NotFound
 from bettercities.figures.priority import priority_map
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
@@ -91,10 +92,17 @@ def render_priority(
     error: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
-    """The priority page; with ``error`` (and the posted ``form``), after a refused save."""
+    """The priority page; with ``error`` (and the posted ``form``), after a refused save. A city without an
+    index run (which the rule reads) gets the page with an explanation of what to do, not a 404."""
     _ = gettext_for(lang).gettext
-    result = query.run(reader, slug)
     city = areas.get_city(reader.session, slug)
+    latest = next(iter(index_results.list_runs(reader.session, slug)), None)
+    try:
+        result: PriorityResult | None = query.run(reader, slug)
+    except NotFound as missing:
+        if missing.kind != "index run":
+            raise
+        result = None
     page = PageContext(request, lang, query.params())
     principal = page.principal
     own = audience_for(principal, city.id)
@@ -110,18 +118,23 @@ def render_priority(
         city=city,
         presets=PRESETS,
         sets=queries.visible_sets(reader, slug),
-        can_save=can(principal, Permission.ANALYSE, city.id),
+        can_save=result is not None and can(principal, Permission.ANALYSE, city.id),
         audiences=choices,
         own_audience=own.value,
         form=form or {},
         error=error,
+        rule=result.rule if result is not None else PRESETS.get(query.rule),
+        latest_run=latest,
+        fitting_rule=queries.fitting_preset(latest.method) if latest is not None else None,
         figures=priority_figures(
             reader,
             city,
             result,
             page,
             title=_("Priority areas: {rule}").format(rule=result.rule.title or result.rule.name),
-        ),
+        )
+        if result is not None
+        else {},
     )
 
 
