@@ -68,7 +68,7 @@ def city_links(
     links: list[CityLink] = []
 
     def add(key: str, group: str, href: str, detail: str | None = None) -> None:
-        links.append(CityLink(key=key, group=group, href=href, detail=detail))  # type: ignore[arg-type]
+        links.append(CityLink(key=key, group=group, href=href, detail=detail))
 
     # every run is listed to everyone (its classes published for the viewer's audience on its page)
     latest = next(iter(results.list_runs(reader.session, city.slug)), None)
