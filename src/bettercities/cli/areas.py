@@ -1,16 +1,30 @@
-"""``bettercities city``: add and list cities and their spatial levels."""
+"""``bettercities city``: add and list cities and their spatial levels; ``bettercities crosswalk``: crosswalks
+between boundary versions."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
+from bettercities.areas import queries
 from bettercities.areas import service as areas
-from bettercities.areas.schemas import CitySpec, LevelSpec
-from bettercities.cli.common import DatabaseUrlOption, WorkspaceOption, console, fail, open_workspace
+from bettercities.areas.crosswalks import import_crosswalk
+from bettercities.areas.schemas import CitySpec, LevelSpec, WeightBasis
+from bettercities.cli.common import (
+    DatabaseUrlOption,
+    WorkspaceOption,
+    console,
+    fail,
+    open_workspace,
+    session_of,
+)
 from bettercities.core.errors import BettercitiesError
+from bettercities.indicators.crosswalks import carried_view
+from bettercities.publication import Audience
 
 app = typer.Typer(help="Cities and their spatial levels.", no_args_is_help=True)
 
@@ -90,5 +104,153 @@ def add_level(
     console.print(f"Level {code!r} ready in {city!r}.")
 
 
+# -- crosswalks: `bettercities crosswalk …` -----------------------------------------------------------------
+
+crosswalk_app = typer.Typer(
+    help="Crosswalks between boundary versions: import a relationship file, list, show, carry values over.",
+    no_args_is_help=True,
+)
+CityOption = Annotated[str, typer.Option("--city", help="City slug.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+@crosswalk_app.command("import")
+def crosswalk_import(
+    city: CityOption,
+    code: Annotated[str, typer.Option("--code", help="Code of the new crosswalk, e.g. lor-2021.")],
+    file: Annotated[
+        Path,
+        typer.Option("--file", help="Relationship file (.csv or .xlsx): old area, new area, weight per row."),
+    ],
+    source_level: Annotated[str, typer.Option("--source-level", help="Level of the old areas.")],
+    target_level: Annotated[str, typer.Option("--target-level", help="Level of the new areas.")],
+    source_at: Annotated[
+        datetime | None,
+        typer.Option("--source-at", formats=["%Y-%m-%d"], help="A day the old areas are valid (YYYY-MM-DD)."),
+    ] = None,
+    target_at: Annotated[
+        datetime | None,
+        typer.Option("--target-at", formats=["%Y-%m-%d"], help="A day the new areas are valid (YYYY-MM-DD)."),
+    ] = None,
+    weight_basis: Annotated[
+        WeightBasis, typer.Option("--weight-basis", help="What the weights measure.")
+    ] = WeightBasis.POPULATION,
+    description: Annotated[str | None, typer.Option("--description", help="What the crosswalk is.")] = None,
+    source_column: Annotated[
+        str | None, typer.Option("--source-column", help="Column of the old area ids (default: source/old).")
+    ] = None,
+    target_column: Annotated[
+        str | None, typer.Option("--target-column", help="Column of the new area ids (default: target/new).")
+    ] = None,
+    weight_column: Annotated[
+        str | None, typer.Option("--weight-column", help="Column of the weights (default: weight).")
+    ] = None,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Import a relationship file as a crosswalk; every problem is listed with file, row and column, and
+    nothing is stored unless the whole file is right (exit code 2)."""
+    with session_of(workspace, database_url, write=True) as session:
+        links = import_crosswalk(
+            session,
+            city,
+            code,
+            file,
+            source_level=source_level,
+            target_level=target_level,
+            source_at=source_at.date() if source_at else None,
+            target_at=target_at.date() if target_at else None,
+            weight_basis=weight_basis,
+            description=description,
+            source_column=source_column,
+            target_column=target_column,
+            weight_column=weight_column,
+        )
+    console.print(f"Crosswalk {code!r} of {city!r} stored: {links} links from {file.name}.", highlight=False)
+
+
+@crosswalk_app.command("list")
+def crosswalk_list(
+    city: CityOption,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """List the crosswalks of a city."""
+    with session_of(workspace, database_url) as session:
+        found = queries.crosswalks(session, city)
+    if as_json:
+        console.print_json(data=[c.model_dump(mode="json") for c in found])
+        return
+    if not found:
+        console.print(f"No crosswalks in {city!r}: import one with `bettercities crosswalk import`.")
+    for c in found:
+        console.print(
+            f"{c.code}\t{c.source_level} -> {c.target_level}\t{c.sources} old, {c.targets} new areas"
+            f"\t{c.weight_basis}\t{c.description or ''}",
+            highlight=False,
+        )
+
+
+@crosswalk_app.command("show")
+def crosswalk_show(
+    code: Annotated[str, typer.Argument(help="Crosswalk code.")],
+    city: CityOption,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Show a crosswalk: its levels and every link (old area, new area, weight)."""
+    with session_of(workspace, database_url) as session:
+        detail = queries.crosswalk_detail(session, city, code)
+    if as_json:
+        console.print_json(data=detail.model_dump(mode="json"))
+        return
+    console.print(
+        f"{detail.code}: {detail.source_level} -> {detail.target_level}, weights by {detail.weight_basis}"
+        + (f"; new areas from {detail.target_valid_from}" if detail.target_valid_from else ""),
+        highlight=False,
+    )
+    for link in detail.links:
+        console.print(
+            f"{link.source_code}\t{link.source_name}\t{link.target_code}\t{link.target_name}\t{link.weight:g}",
+            highlight=False,
+        )
+
+
+@crosswalk_app.command("carry")
+def crosswalk_carry(
+    code: Annotated[str, typer.Argument(help="Crosswalk code.")],
+    city: CityOption,
+    indicator: Annotated[str, typer.Option("--indicator", help="Indicator code.")],
+    period: Annotated[str, typer.Option("--period", help="Period, e.g. 2024.")],
+    store: Annotated[
+        bool,
+        typer.Option("--store", help="Store the carried values as estimated observations of the new areas."),
+    ] = False,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Carry an indicator's values of one period from the old areas to the new ones (estimates); with
+    --store, keep them as estimated observations. Shows the raw values (the command line is the data team's);
+    the public sees a carried value withheld when any value it comes from is withheld."""
+    with session_of(workspace, database_url, write=store) as session:
+        view = carried_view(session, city, code, indicator, period, audience=Audience.INTERNAL, store=store)
+    if as_json:
+        console.print_json(data=view.model_dump(mode="json"))
+        return
+    console.print(
+        f"{view.indicator.code} {view.period.code}: {len(view.sources)} old areas -> "
+        f"{len(view.targets)} new areas (estimated{', stored' if view.stored else ''})",
+        highlight=False,
+    )
+    for value in view.targets:
+        shown = "–" if value.value is None else f"{value.value:g}"
+        mark = f"\t{value.protection}" if value.protection else ""
+        console.print(f"{value.area_code}\t{value.area_name}\t{shown}\testimated{mark}", highlight=False)
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="city")
+    root.add_typer(crosswalk_app, name="crosswalk")

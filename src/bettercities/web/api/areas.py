@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from bettercities.areas import service as areas
-from bettercities.areas.queries import area_detail
-from bettercities.areas.schemas import AreaDetail, AreaOut, CityOut, LevelOut
-from bettercities.web.deps import SessionDep
+from bettercities.areas.queries import area_detail, crosswalk_detail, crosswalks
+from bettercities.areas.schemas import AreaDetail, AreaOut, CityOut, CrosswalkDetail, CrosswalkOut, LevelOut
+from bettercities.indicators.crosswalks import CarriedView, carried_view
+from bettercities.web.deps import ReaderDep, SessionDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.pagination import Page, PageDep
 
@@ -56,3 +57,51 @@ def get_area(
     geometry: Annotated[bool, Query(description="Include the GeoJSON geometry.")] = False,
 ) -> AreaDetail:
     return area_detail(session, slug, code, level=level, geometry=geometry)
+
+
+# -- crosswalks between boundary versions -------------------------------------------------------------------
+
+
+@router.get(
+    "/{slug}/crosswalks", response_model=Page[CrosswalkOut], summary="Crosswalks between boundary versions"
+)
+def list_crosswalks(request: Request, slug: str, session: SessionDep, pages: PageDep) -> Page[CrosswalkOut]:
+    return pages.slice(request, crosswalks(session, slug))
+
+
+@router.get(
+    "/{slug}/crosswalks/{code}",
+    response_model=CrosswalkDetail,
+    summary="One crosswalk with every link (old area, new area, weight)",
+)
+def get_crosswalk(slug: str, code: str, session: SessionDep) -> CrosswalkDetail:
+    return crosswalk_detail(session, slug, code)
+
+
+@router.get(
+    "/{slug}/crosswalks/{code}/values",
+    response_model=CarriedView,
+    summary="Values on the old areas and carried to the new areas (estimated)",
+    description=(
+        "The values of an indicator in a period reported on the crosswalk's old areas and carried to its new "
+        "areas by the weights (flag `estimated`). A carried value is withheld when any value it is computed "
+        "from (the indicator's, for shares and means also the weight's, at any old area) is withheld."
+    ),
+)
+def crosswalk_values(
+    slug: str,
+    code: str,
+    reader: ReaderDep,
+    indicator: Annotated[str, Query(max_length=80, description="Indicator code.")],
+    period: Annotated[str, Query(max_length=40, description="Period code, e.g. 2024.")],
+) -> CarriedView:
+    city = areas.get_city(reader.session, slug)
+    return carried_view(
+        reader.session,
+        slug,
+        code,
+        indicator,
+        period,
+        audience=reader.audience(city.id),
+        networks=reader.networks(city.id),
+    )

@@ -4,10 +4,14 @@ beside the city's, rank, trend, neighbours, locator)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from bettercities.views import crosswalks as crosswalk_views
 from bettercities.views import service as views
+from bettercities.views.crosswalks import CrosswalkListView, CrosswalkPageView
 from bettercities.views.schemas import AreaView, CityView, HomeView
 from bettercities.web import figures
 from bettercities.web.deps import Lang, ReaderDep, StateDep, TemplatesDep, permalink_state
@@ -99,4 +103,78 @@ def area_page(
         view=view,
         locator_svg=figures.locator(reader, view, page),
         sparklines=sparklines,
+    )
+
+
+# -- crosswalks between boundary versions (views/crosswalks.py) -------------------------------------------
+
+
+@router.get(
+    "/cities/{slug}/crosswalks.json",
+    response_model=CrosswalkListView,
+    summary="Crosswalks of a city (JSON twin)",
+    responses=PROBLEM_RESPONSES,
+)
+def crosswalks_json(slug: str, reader: ReaderDep) -> CrosswalkListView:
+    return crosswalk_views.crosswalk_list_view(reader, slug)
+
+
+@router.get(
+    "/cities/{slug}/crosswalks",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    responses=PROBLEM_RESPONSES,
+)
+def crosswalks_page(
+    request: Request, slug: str, reader: ReaderDep, templates: TemplatesDep, lang: Lang
+) -> HTMLResponse:
+    view = crosswalk_views.crosswalk_list_view(reader, slug)
+    return templates.render(request, "areas/crosswalks.html", lang=lang, view=view)
+
+
+CrosswalkIndicator = Annotated[
+    str | None, Query(max_length=80, description="Indicator code; default: the first with data.")
+]
+CrosswalkPeriod = Annotated[str | None, Query(max_length=40, description="Period code; default: the latest.")]
+
+
+@router.get(
+    "/cities/{slug}/crosswalks/{code}.json",
+    response_model=CrosswalkPageView,
+    summary="One crosswalk with old and carried values (JSON twin)",
+    responses=PROBLEM_RESPONSES,
+)
+def crosswalk_json(
+    slug: str,
+    code: str,
+    reader: ReaderDep,
+    indicator: CrosswalkIndicator = None,
+    period: CrosswalkPeriod = None,
+) -> CrosswalkPageView:
+    return crosswalk_views.crosswalk_page_view(reader, slug, code, indicator=indicator, period=period)
+
+
+@router.get(
+    "/cities/{slug}/crosswalks/{code}",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    responses=PROBLEM_RESPONSES,
+)
+def crosswalk_page(
+    request: Request,
+    slug: str,
+    code: str,
+    reader: ReaderDep,
+    templates: TemplatesDep,
+    lang: Lang,
+    indicator: CrosswalkIndicator = None,
+    period: CrosswalkPeriod = None,
+) -> HTMLResponse:
+    view = crosswalk_views.crosswalk_page_view(reader, slug, code, indicator=indicator, period=period)
+    return templates.render(
+        request,
+        "areas/crosswalk.html",
+        lang=lang,
+        state={"indicator": view.indicator, "period": view.period},
+        view=view,
     )
