@@ -372,6 +372,7 @@ WRITES: dict[str, Callable[[World], Call]] = {
     "catalog add": _catalog_add,
     "catalog submit": _catalog_step("submit"),
     "catalog approve": _catalog_step("approve", A.SUBMIT),
+    "catalog four-eyes": lambda w: Call(["catalog", "four-eyes", CITY_A, "--off"]),
     "catalog publish": _catalog_step("publish", A.SUBMIT, A.APPROVE),
     "catalog unlock": _catalog_step("unlock", A.SUBMIT, A.APPROVE, A.PUBLISH),
     "city add": _city_add,

@@ -137,6 +137,13 @@ def _api_dataset_step(world: World) -> Expect:
     return Expect(response)
 
 
+def _api_catalog_settings(world: World) -> Expect:
+    response = world.api.put(
+        f"/api/cities/{CITY_A}/catalog/settings", headers=world.bearer(), json={"four_eyes": False}
+    )
+    return Expect(response)
+
+
 def _api_flag(world: World) -> Expect:
     response = world.api.post(
         f"/api/cities/{CITY_A}/quality/outliers/{world.open_flag()}",
@@ -277,6 +284,7 @@ WRITES: dict[tuple[str, str], Callable[[World], Expect]] = {
     ("POST", "/cities/{slug}/import"): _page_import,
     ("POST", "/api/cities/{slug}/datasets/{code}/observations"): _api_observations,
     ("POST", "/api/cities/{slug}/datasets/{code}/{action}"): _api_dataset_step,
+    ("PUT", "/api/cities/{slug}/catalog/settings"): _api_catalog_settings,
     ("POST", "/api/cities/{slug}/quality/outliers/{flag_id}"): _api_flag,
     ("POST", "/cities/{slug}/quality/outliers/{flag_id}"): _page_flag,
     ("POST", "/api/me/tokens"): _api_issue_token,

@@ -167,6 +167,14 @@ def observations(
         Layout, typer.Option(help="wide: one column per indicator; long: one row per observation.")
     ] = Layout.WIDE,
     id_column: Annotated[str, typer.Option(help="Column holding the area id.")] = "id",
+    pad_ids: Annotated[
+        bool,
+        typer.Option(
+            "--pad-ids",
+            help="Pad numeric area ids that lost their leading zeros (an Excel number column shown as "
+            "00000000) to the level's id width.",
+        ),
+    ] = False,
     period: Annotated[
         str | None, typer.Option(help="Period of every value, e.g. 2020, 2020-H1 or 2018-12-31.")
     ] = None,
@@ -236,6 +244,7 @@ def observations(
             level=level,
             layout=layout,
             id_column=id_column,
+            pad_ids=pad_ids,
             period=period,
             period_column=period_column,
             indicator_column=indicator_column,

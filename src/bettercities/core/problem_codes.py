@@ -97,6 +97,8 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "Urban Audit: a value without a reference year is left out"),
         # areas
         _entry("invalid-id", ERROR, "Invalid id", "an area id longer than 60 characters"),
+        _entry("id-padded", WARNING, "Id padded",
+               "numeric area ids were padded with leading zeros to the level's id width (`--pad-ids`)"),
         _entry("id-fixed", WARNING, "Id fixed", "an id was replaced by `--fix-id` (recorded for provenance)"),
         _entry("invalid-geometry", ERROR, "Invalid geometry",
                "not a (repairable) polygon in WGS84 longitude/latitude"),

@@ -58,6 +58,10 @@ class ObservationImportOptions(ReadOptions):
     level: str
     layout: Layout = Layout.WIDE
     id_column: str = "id"
+    pad_ids: bool = Field(
+        default=False,
+        description="Pad numeric area ids that lost their leading zeros (Excel) to the level's id width.",
+    )
     period: str | None = Field(default=None, description="Period of every value (wide layout).")
     period_column: str | None = None
     indicator_column: str = "indicator"

@@ -187,10 +187,12 @@ def import_observations(
             areas=_area_lookup(session, spatial_level),
             level=options.level,
             na_values=options.na_values,
+            pad_ids=options.pad_ids,
         )
         report = validated.report
         if not report.ok:
-            raise InvalidInput(f"{name}: {_errors(report)}; nothing imported", report)
+            hint = f" ({validated.hint})" if validated.hint else ""
+            raise InvalidInput(f"{name}: {_errors(report)}{hint}; nothing imported", report)
         writes.check_write(  # locked data, the indicators' rules: the check of every observation write
             session,
             city.id,

@@ -6,12 +6,17 @@ valid at the period (``unknown-area``), indicators (``unknown-indicator``), numb
 (``out-of-range``), shares (``numerator-exceeds-denominator``, ``inconsistent-value``) and rows
 without a value (``empty-value``). All codes: :data:`bettercities.core.problem_codes.PROBLEM_CODES`.
 
+Area ids that lost their leading zeros (an Excel column of numbers shown as ``00000000``): with ``pad_ids`` a
+numeric id shorter than the level's id width (:func:`id_width`) that is no area as it is, is looked up
+padded with zeros (one ``id-padded`` warning says how many); without it, when most unknown ids would match
+padded, :attr:`Validated.hint` says so and each such ``unknown-area`` problem names the padded id.
+
 Everything is computed on whole arrays; Python only runs per *problem listed*.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,9 +65,24 @@ class Validated:
     indicators: list[str]
     empty: int
     report: Report
+    #: why the file is refused, when there is a likely single cause (ids that lost their leading zeros)
+    hint: str | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+def id_width(codes: Iterable[str]) -> int | None:
+    """The width of a level's ids when all of them are digits of one length (8 for Berlin's planning areas,
+    ``01011101``), else ``None``: only then can a number that lost its leading zeros be padded back."""
+    lengths = {len(code) if code.isdigit() else -1 for code in codes}
+    width = next(iter(lengths)) if len(lengths) == 1 else -1
+    return width if width > 1 else None
+
+
+def padded(code: str, width: int) -> str:
+    """``code`` with leading zeros up to ``width`` when it is a shorter number, else ``code``."""
+    return code.zfill(width) if code.isdigit() and len(code) < width else code
 
 
 def _lookup(table: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:
@@ -112,8 +132,12 @@ def validate(
     areas: AreaLookup,
     level: str,
     na_values: Sequence[str] = (),
+    pad_ids: bool = False,
 ) -> Validated:
-    """Check every entry of ``long``; return what can be stored and the report."""
+    """Check every entry of ``long``; return what can be stored and the report.
+
+    ``pad_ids``: look an unknown numeric area id up again padded with zeros to the level's id width.
+    """
     n = len(long)
     rows = long.rows
     found = Findings(long.file, rows, long.columns)
@@ -191,22 +215,59 @@ def validate(
     area_code = long.area.codes
     # One row per period, one column per area code; two extra rows and columns of -1 answer the
     # codes -1 and -2 (empty, not given), so that one fancy index maps every entry.
-    table = np.full((len(periods) + 2, len(long.area.uniques) + 2), -1, dtype=np.int64)
+    uniques = long.area.uniques
+    table = np.full((len(periods) + 2, len(uniques) + 2), -1, dtype=np.int64)
+    zeros: dict[int, str] = {}  # unique id -> the known id it is with leading zeros
+    widths: set[int] = set()
     for p, spec in enumerate(periods):
         valid_areas = areas(spec)
-        table[p, : len(long.area.uniques)] = [valid_areas.get(code, -1) for code in long.area.uniques]
+        ids = [valid_areas.get(code, -1) for code in uniques]
+        missing = [k for k, found_id in enumerate(ids) if found_id < 0]
+        width = id_width(valid_areas) if missing else None
+        for k in missing if width else ():
+            alternative = padded(uniques[k], width or 0)
+            if alternative != uniques[k] and alternative in valid_areas:
+                zeros[k] = alternative
+                widths.add(width or 0)
+                if pad_ids:
+                    ids[k] = valid_areas[alternative]
+        table[p, : len(uniques)] = ids
     area_id = table[period, area_code]
     both = (area_code >= 0) & (period >= 0)
+    unknown_area = all_entries[both & (area_id < 0)]
+    hint = None
+    if pad_ids and zeros:
+        examples = ", ".join(f"{uniques[k]!r} -> {zeros[k]!r}" for k in sorted(zeros)[:3])
+        message = f"{len(zeros)} area ids padded with leading zeros to {_digits(widths)} digits ({examples})"
+        found.extend(
+            [Problem(code="id-padded", severity=Severity.WARNING, file=long.file, column=long.area_column,
+                     message=message)]
+        )  # fmt: skip
+    elif zeros:
+        unknown_ids = set(np.unique(area_code[unknown_area]).tolist())
+        matching = len(unknown_ids & set(zeros))
+        if 2 * matching > len(unknown_ids):
+            they = "they match" if matching == len(unknown_ids) else f"{matching} of them match"
+            hint = (
+                f"{len(unknown_ids)} unknown areas; {they} known areas when padded with leading zeros to "
+                f"{_digits(widths)} digits: use --pad-ids"
+            )
+
+    def unknown_message(i: int) -> str:
+        text = (
+            f"no area {uniques[area_code[i]]!r} in level {level!r} "
+            f"valid on {periods[period[i]].end_date.isoformat()}"
+        )
+        alternative = zeros.get(int(area_code[i]))
+        return f"{text}; with its leading zeros it is {alternative!r} (--pad-ids)" if alternative else text
+
     found.add(
         "unknown-area",
-        all_entries[both & (area_id < 0)],
+        unknown_area,
         per_row=True,
         column=long.area_column,
-        value=lambda i: long.area.uniques[area_code[i]],
-        message=lambda i: (
-            f"no area {long.area.uniques[area_code[i]]!r} in level {level!r} "
-            f"valid on {periods[period[i]].end_date.isoformat()}"
-        ),
+        value=lambda i: uniques[area_code[i]],
+        message=unknown_message,
     )
     found.add(
         "missing-value",
@@ -387,7 +448,12 @@ def validate(
         indicators=used,
         empty=int(empty.sum()),
         report=found.report(),
+        hint=hint,
     )
+
+
+def _digits(widths: set[int]) -> str:
+    return " or ".join(str(w) for w in sorted(widths))
 
 
 def _bound(value: float) -> str:

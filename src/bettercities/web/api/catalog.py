@@ -101,6 +101,9 @@ def write_observations(
     layout: Annotated[str, Form(pattern="^(wide|long)$")] = "wide",
     period: Annotated[str | None, Form()] = None,
     id_column: Annotated[str, Form()] = "id",
+    pad_ids: Annotated[
+        bool, Form(description="Pad numeric area ids that lost their leading zeros to the level's id width.")
+    ] = False,
 ) -> ImportResult:
     from bettercities.ingest.schemas import ObservationImportOptions
     from bettercities.ingest.service import import_observations
@@ -116,7 +119,12 @@ def write_observations(
             slug,
             path,
             ObservationImportOptions.checked(
-                file.filename or path.name, level=level, layout=layout, period=period, id_column=id_column
+                file.filename or path.name,
+                level=level,
+                layout=layout,
+                period=period,
+                id_column=id_column,
+                pad_ids=pad_ids,
             ),
             user=principal.name,
             file_name=file.filename,

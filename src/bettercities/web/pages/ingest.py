@@ -96,6 +96,7 @@ async def import_upload(
     level_name_de: Annotated[str, Form()] = "",
     level_name_en: Annotated[str, Form()] = "",
     mapping: Annotated[str, Form()] = "",
+    pad_ids: Annotated[bool, Form()] = False,
 ) -> Response:
     form = _form(session, slug, settings)
     content = await file.read(settings.upload_limit_mb * 1024 * 1024 + 1)
@@ -118,7 +119,7 @@ async def import_upload(
             ) if kind == JobKind.AREAS else None,
             observations=ObservationImportOptions.checked(
                 name, level=level, layout=layout, period=period or None, id_column=id_column or "id",
-                mapping=parsed,
+                mapping=parsed, pad_ids=pad_ids,
             ) if kind == JobKind.OBSERVATIONS else None,
         )  # fmt: skip
     except InvalidInput as error:
