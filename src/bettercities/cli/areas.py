@@ -254,3 +254,50 @@ def crosswalk_carry(
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="city")
     root.add_typer(crosswalk_app, name="crosswalk")
+
+
+# -- comparison of areas: `bettercities city compare …` ----------------------------------------------------
+
+
+@app.command("compare")
+def compare_areas(
+    city: Annotated[str, typer.Argument(help="City slug.")],
+    area: Annotated[
+        list[str],
+        typer.Argument(help="2 to 6 areas as LEVEL:CODE or CODE, e.g. planning_area:0101 district:01."),
+    ],
+    indicator: Annotated[
+        str | None, typer.Option(help="Indicator of the series; default: the first with a direction.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Compare areas side by side: every indicator's published value in its latest period, the difference
+    to the first area and the city-wide value (as the public sees them: withheld values are left out)."""
+    from bettercities.publication import Audience
+    from bettercities.views.compare import CompareState, compare_view
+    from bettercities.views.reader import Reader
+
+    with session_of(workspace, database_url) as session:
+        view = compare_view(
+            Reader(session, audience=Audience.PUBLIC), city, CompareState(areas=area, indicator=indicator)
+        )
+    if as_json:
+        console.print_json(data=view.model_dump(mode="json"))
+        return
+    console.print("\t".join(["indicator", "period", *(a.key for a in view.areas), "city"]), highlight=False)
+
+    def shown(value: float | None, suppressed: bool, decimals: int) -> str:
+        return "withheld" if suppressed else "–" if value is None else f"{value:.{decimals}f}"
+
+    for row in view.rows:
+        decimals = row.indicator.decimals
+        cells = []
+        for cell in row.values:
+            text = shown(cell.value, cell.suppressed, decimals)
+            if cell.difference is not None:
+                text += f" ({cell.difference:+.{decimals}f})"
+            cells.append(text)
+        city_cell = shown(row.city.value, row.city.suppressed, decimals) if row.city else "–"
+        console.print("\t".join([row.indicator.code, row.period or "–", *cells, city_cell]), highlight=False)

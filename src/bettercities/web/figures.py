@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from bettercities.figures import change
+from bettercities.figures import lines as lines_figure
 from bettercities.figures import svg as draw
 from bettercities.figures.schemas import MapArea
 from bettercities.indicators.schemas import IndicatorOut
+from bettercities.views.change import ChangeView
+from bettercities.views.compare import CompareView
 from bettercities.views.reader import Reader
 from bettercities.views.schemas import AreaIndicatorRow, AreaView, CityView, IndicatorView
 from bettercities.web.i18n import gettext_for
@@ -117,3 +121,82 @@ def locator(reader: Reader, view: AreaView, page: PageContext) -> Markup:
     own = reader.shapes(view.city.id, view.level.id, None)
     title = _("Location of {area} in {city}").format(area=view.area.name, city=view.city.name)
     return svg(draw.locator(outlines, own.paths.get(view.area.code), title=title))
+
+
+# -- the change map and the comparison chart (views/change.py, views/compare.py) ---------------------------
+
+
+def change_figures(reader: Reader, view: ChangeView, page: PageContext) -> dict[str, Markup]:
+    """The change map of a change view (every area links to its profile) and its legend, which says what
+    an increase means for the indicator (better or worse)."""
+    _ = gettext_for(page.lang).gettext
+    indicator = view.indicator
+    shapes = reader.shapes(view.city.id, view.level.id, view.to_period.code)
+    rows = {row.area_code: row for row in view.rows}
+    unit = view.unit if view.unit != "pp" else _("pp")
+    why: dict[str, change.Mark] = {"withheld": "withheld", "new": "not_in_both", "ended": "not_in_both"}
+    marks = {r.area_code: why.get(r.status.value, "no_data") for r in view.rows if r.class_index is None}
+
+    def hover(code: str) -> str:
+        row = rows.get(code)
+        if row is None:
+            return f"{code}: {_('no data')}"
+        if row.class_index is None or row.absolute is None:
+            reason = {
+                "withheld": _("withheld"),
+                "new": _("not in both periods"),
+                "ended": _("not in both periods"),
+            }.get(row.status.value, _("no data"))
+            return f"{row.area_name}: {reason}"
+        return f"{row.area_name}: {page.unit(page.signed(row.absolute, indicator.decimals), unit)}"
+
+    def href(code: str) -> str:
+        profile = page.url(f"/cities/{view.city.slug}/areas/{code}", level=view.level.code)
+        return f"{profile}#ind-{indicator.code}"
+
+    texts = change.ChangeTexts(
+        title=_("Change of {indicator} by {level}, {start} to {end}").format(
+            indicator=page.name(indicator),
+            level=page.name(view.level),
+            start=view.from_period.code,
+            end=view.to_period.code,
+        ),
+        legend_title=_("Change"),
+        increase=_("increase"),
+        decrease=_("decrease"),
+        unchanged=_("unchanged"),
+        better=_("better"),
+        worse=_("worse"),
+        withheld=_("withheld"),
+        no_data=_("no data"),
+        not_in_both=_("not in both periods"),
+    )
+    counts: dict[change.Mark, int] = {"withheld": 0, "no_data": 0, "not_in_both": 0}
+    for mark in marks.values():
+        counts[mark] += 1
+    return {
+        "map": svg(change.change_map(shapes, {c: r.class_index for c, r in rows.items()}, marks, view.scale,
+                                     title=texts.title, hover=hover, href=href)),
+        "legend": svg(change.change_legend(view.scale, texts, fmt=_formatter(page, indicator), unit=unit,
+                                           marks=counts)),
+    }  # fmt: skip
+
+
+def compare_chart(view: CompareView, page: PageContext) -> Markup:
+    """The series of the comparison's indicator, one line per area and the city's dashed."""
+    _ = gettext_for(page.lang).gettext
+    if view.indicator is None:
+        return Markup("")
+    name = page.name(view.indicator)
+    labelled = [(area.name, series) for area, series in zip(view.areas, view.series, strict=True)]
+    reference = (view.city.name, view.city_series) if view.city_series is not None else None
+    lines = lines_figure.lines_for(labelled, reference=reference)
+    title = _("{indicator} over time: {areas}").format(
+        indicator=name, areas=", ".join(area.name for area in view.areas)
+    )
+    description = _(
+        "One line per area, the city dashed; gaps where a value is missing or withheld. The table below the "
+        "chart lists the same values."
+    )
+    fmt = _formatter(page, view.indicator)
+    return svg(lines_figure.series_chart(lines, fmt=fmt, title=title, description=description))

@@ -24,8 +24,14 @@ STATIC = Path(__file__).with_name("static")
 
 
 def query_string(params: Mapping[str, object]) -> str:
-    """``?a=1&b=2`` of the parameters that are set (``None`` and ``""`` are left out)."""
-    items = [(k, str(v)) for k, v in params.items() if v is not None and v != ""]
+    """``?a=1&b=2`` of the parameters that are set (``None`` and ``""`` are left out); a list repeats its
+    parameter (``?area=01&area=02``)."""
+    items = [
+        (k, str(one))
+        for k, v in params.items()
+        for one in (v if isinstance(v, list | tuple) else [v])
+        if one is not None and one != ""
+    ]
     return f"?{urlencode(items)}" if items else ""
 
 

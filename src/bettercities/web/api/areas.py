@@ -10,6 +10,8 @@ from bettercities.areas import service as areas
 from bettercities.areas.queries import area_detail, crosswalk_detail, crosswalks
 from bettercities.areas.schemas import AreaDetail, AreaOut, CityOut, CrosswalkDetail, CrosswalkOut, LevelOut
 from bettercities.indicators.crosswalks import CarriedView, carried_view
+from bettercities.views import compare
+from bettercities.views.compare import CompareState, CompareView
 from bettercities.web.deps import ReaderDep, SessionDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.pagination import Page, PageDep
@@ -105,3 +107,27 @@ def crosswalk_values(
         audience=reader.audience(city.id),
         networks=reader.networks(city.id),
     )
+
+
+@router.get(
+    "/{slug}/compare",
+    response_model=CompareView,
+    summary="Compare areas",
+    description=(
+        "Two to six areas (of any levels, as LEVEL:CODE or CODE) side by side: every indicator's "
+        "published value in its latest period, the difference to the first area and the city-wide value, "
+        "and the series of one indicator for every area. Withheld values have no value and yield no "
+        "difference."
+    ),
+)
+def compare_areas(
+    slug: str,
+    reader: ReaderDep,
+    area: Annotated[list[str], Query(description="Areas as LEVEL:CODE or CODE, repeated (2 to 6).")],
+    indicator: Annotated[
+        str | None,
+        Query(max_length=80, description="Indicator of the series; default: the first with a direction."),
+    ] = None,
+) -> CompareView:
+    state = CompareState(areas=[a[:200] for a in area], indicator=indicator)
+    return compare.compare_view(reader, slug, state)

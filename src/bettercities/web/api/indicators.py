@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query, Request
 
 from bettercities.indicators import service as indicators
 from bettercities.indicators.schemas import AreaValue, IndicatorOut, Series
+from bettercities.views import change as changes
 from bettercities.views import service as views
-from bettercities.web.deps import ReaderDep, SessionDep
+from bettercities.views.change import ChangeState, ChangeView
+from bettercities.web.deps import Lang, ReaderDep, SessionDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.pagination import Page, PageDep
 
@@ -57,3 +59,32 @@ def series(
     level: Annotated[str | None, Query(description="Level of the area, when codes repeat.")] = None,
 ) -> Series:
     return views.series_view(reader, slug, indicator, area_code=area, level=level)
+
+
+@router.get(
+    "/cities/{slug}/indicators/{code}/change",
+    response_model=ChangeView,
+    summary="Change of an indicator between two periods, per area",
+    description=(
+        "Absolute change (percentage points for shares in %) and relative change (percent of the first "
+        "value) of the published values of every area of a level, classed on a diverging scale centred on "
+        "0. An area whose value is withheld in either period has status `withheld` and no change; areas on "
+        "the map of only one period are `new` or `ended`."
+    ),
+)
+def change(
+    slug: str,
+    code: str,
+    reader: ReaderDep,
+    lang: Lang,
+    start: Annotated[
+        str | None,
+        Query(alias="from", max_length=80, description="First period; default: the oldest with data."),
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", max_length=80, description="Second period; default: the latest.")
+    ] = None,
+    level: Annotated[str | None, Query(max_length=80, description="Level code; default: the finest.")] = None,
+) -> ChangeView:
+    state = ChangeState(lang=lang, indicator=code, from_period=start, to_period=end, level=level)
+    return changes.change_view(reader, slug, code, state)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from bettercities.views import compare
 from bettercities.views import crosswalks as crosswalk_views
 from bettercities.views import service as views
+from bettercities.views.compare import CompareState, CompareView
 from bettercities.views.crosswalks import CrosswalkListView, CrosswalkPageView
 from bettercities.views.schemas import AreaView, CityView, HomeView
 from bettercities.web import figures
@@ -103,6 +105,69 @@ def area_page(
         view=view,
         locator_svg=figures.locator(reader, view, page),
         sparklines=sparklines,
+    )
+
+
+# -- the comparison of areas (views/compare.py) ----------------------------------------------------------
+
+
+def compare_state(
+    lang: Lang,
+    area: Annotated[
+        list[str] | None,
+        Query(description="Areas to compare as LEVEL:CODE or CODE, repeated (2 to 6), e.g. district:01."),
+    ] = None,
+    indicator: Annotated[
+        str | None,
+        Query(max_length=80, description="Indicator of the chart; default: the first with a direction."),
+    ] = None,
+) -> CompareState:
+    return CompareState(lang=lang, areas=[a[:200] for a in area or []], indicator=indicator)
+
+
+CompareStateDep = Annotated[CompareState, Depends(compare_state)]
+
+
+@router.get(
+    "/cities/{slug}/compare.json",
+    response_model=CompareView,
+    summary="Comparison of areas (JSON twin)",
+    responses=PROBLEM_RESPONSES,
+)
+def compare_json(slug: str, reader: ReaderDep, state: CompareStateDep) -> CompareView:
+    return compare.compare_view(reader, slug, state)
+
+
+@router.get(
+    "/cities/{slug}/compare",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    responses=PROBLEM_RESPONSES,
+)
+def compare_page(
+    request: Request, slug: str, reader: ReaderDep, state: CompareStateDep, templates: TemplatesDep
+) -> HTMLResponse:
+    form = compare.compare_form(reader, slug)
+    view, notice = None, None
+    if len(set(state.areas)) < compare.MIN_AREAS:
+        notice = "choose"  # no areas yet (or one): the form, with a hint, not an error
+    elif len(set(state.areas)) > compare.MAX_AREAS:
+        notice = "too-many"
+    else:
+        view = compare.compare_view(reader, slug, state)
+    page = PageContext(request, state.lang)
+    chart = view.state.indicator if view else None
+    return templates.render(
+        request,
+        "areas/compare.html",
+        lang=state.lang,
+        state={"area": view.state.areas if view else state.areas, "indicator": chart},
+        form=form,
+        view=view,
+        notice=notice,
+        chosen=state.areas,
+        limits=(compare.MIN_AREAS, compare.MAX_AREAS),
+        chart_svg=figures.compare_chart(view, page) if view else None,
     )
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from bettercities.core.errors import InvalidInput
+from bettercities.views import change
 from bettercities.views import service as views
+from bettercities.views.change import ChangeState, ChangeView
 from bettercities.views.schemas import IndicatorView
 from bettercities.web import figures
-from bettercities.web.deps import ReaderDep, StateDep, TemplatesDep, permalink_state
+from bettercities.web.deps import Lang, ReaderDep, StateDep, TemplatesDep, permalink_state
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.templating import PageContext
 
@@ -41,4 +46,60 @@ def indicator_page(
         histogram_svg=figures.histogram(view, page),
         legend_svg=figures.legend(view, page),
         chart_svg=figures.city_chart(view, page),
+    )
+
+
+# -- the change map between two periods (views/change.py) ------------------------------------------------
+
+
+def change_state(
+    code: str,
+    lang: Lang,
+    start: Annotated[
+        str | None,
+        Query(alias="from", max_length=80, description="First period; default: the oldest with data."),
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", max_length=80, description="Second period; default: the latest.")
+    ] = None,
+    level: Annotated[str | None, Query(max_length=80, description="Level code; default: the finest.")] = None,
+) -> ChangeState:
+    return ChangeState(lang=lang, indicator=code, from_period=start, to_period=end, level=level)
+
+
+ChangeStateDep = Annotated[ChangeState, Depends(change_state)]
+
+
+@router.get(
+    "/cities/{slug}/indicators/{code}/change.json",
+    response_model=ChangeView,
+    summary="Change map between two periods (JSON twin)",
+)
+def change_json(slug: str, code: str, reader: ReaderDep, state: ChangeStateDep) -> ChangeView:
+    return change.change_view(reader, slug, code, state)
+
+
+@router.get("/cities/{slug}/indicators/{code}/change", response_class=HTMLResponse, include_in_schema=False)
+def change_page(
+    request: Request, slug: str, code: str, reader: ReaderDep, state: ChangeStateDep, templates: TemplatesDep
+) -> HTMLResponse:
+    notice: str | None = None
+    try:
+        view = change.change_view(reader, slug, code, state)
+    except InvalidInput:
+        # periods in the wrong order: the form again, with the default periods and a message
+        fixed = state.model_copy(update={"from_period": None, "to_period": None})
+        view = change.change_view(reader, slug, code, fixed)
+        notice = "order"
+    page = PageContext(request, state.lang)
+    return templates.render(
+        request,
+        "indicators/change.html",
+        lang=state.lang,
+        state={"from": view.state.from_period, "to": view.state.to_period, "level": view.state.level},
+        view=view,
+        notice=notice,
+        chosen={"from": state.from_period, "to": state.to_period},
+        figures=figures.change_figures(reader, view, page),
+        status_code=422 if notice else 200,
     )
