@@ -42,6 +42,16 @@ from tests.ingest.conftest import LEVEL as BLOCK
 from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019, cli
 
 STEWARD = Actor("steward", 3, "api", "req-42")
+#: The indicators of the MSS 2019 (status s1, s3, s4; dynamics d1, d3, d4), as the preset and the official
+#: method description (Senatsverwaltung für Stadtentwicklung und Wohnen Berlin, MSS 2019) name them
+MSS_2019_INDICATORS = [
+    "s1_percentage_unemployed",
+    "s3_percentage_transfer_payments_recipients",
+    "s4_percentage_transfer_payments_recipients_below_15_years",
+    "d1_percentage_unemployed",
+    "d3_percentage_transfer_payments_recipients",
+    "d4_percentage_transfer_payments_recipients_below_15_years",
+]
 
 
 def entries_after(ws: Workspace, last_id: int) -> list[AuditEntryOut]:
@@ -88,8 +98,19 @@ def test_every_write_path_leaves_specific_entries(
 
     with acting_as(STEWARD):
         # index run and priority set
-        with writes(ws, "index_run", "index_run_area", actor="steward"), ws.database.session() as session:
+        with writes(ws, "index_run", actor="steward") as found, ws.database.session() as session:
             run = run_index(session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD)
+        # one entry for the run (issue 12), not one per area row: its id, indicator set and area rows
+        with ws.database.reader() as session:
+            area_rows = session.scalar(
+                text("SELECT count(*) FROM index_run_area WHERE run_id = :r"), {"r": run.id}
+            )
+        [entry] = found
+        assert (entry.action, entry.entity, entry.entity_key) == ("insert", "index_run", str(run.id))
+        assert entry.after and entry.after["index_run_area"] == area_rows == 447
+        # the input set: the six index indicators and the population (the preset's population_column)
+        assert sorted(entry.after["indicators"]) == sorted([*MSS_2019_INDICATORS, "inhabitants"])
+        assert entry.summary.startswith(f"index run {run.id} ") and "447 areas" in entry.summary
         with writes(ws, "priority_set", "priority_set_area"), ws.database.session() as session:
             rule = load_rule("mss-low-status-negative-dynamics")
             priority.save_set(session, evaluate(session, "berlin", rule), "focus", user="s")

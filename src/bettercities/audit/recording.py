@@ -6,6 +6,9 @@ version (:func:`bettercities.storage.versioning.track`), through the session hoo
 
 * ORM flushes (``session.add`` / attribute changes / ``session.delete``): one entry per inserted, updated or
   deleted row of a data table, with the values before and after (changed columns only for an update).
+  Rows that a domain declares part of a parent row (:func:`group_rows`: an index run's area rows) are no
+  entries of their own: inserted in the unit of work that inserted their parent, they are counted in the
+  parent's entry (one entry per index run, not 447); inserted later, one ``bulk-insert`` entry per parent.
 * ORM-enabled DML (``session.execute(insert/update/delete(...))``): one ``bulk-…`` entry per table and
   statement shape in a unit of work, with the row count and the statement's criteria; the chunks of one
   operation (e.g. 500 ``UPDATE … WHERE id IN (…)``) are one entry.
@@ -24,7 +27,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -44,7 +48,8 @@ from bettercities.storage.base import utcnow
 _PENDING = "bettercities.audit.pending"  # entries (dicts) waiting for the commit, in order
 _BULK = "bettercities.audit.bulk"  # aggregation key -> entry in _PENDING
 _SEEN = "bettercities.audit.seen"  # these hooks saw a data write in this unit of work
-_MARKS = "bettercities.audit.marks"  # savepoint -> length of _PENDING when it began
+_MARKS = "bettercities.audit.marks"  # savepoint -> length of _PENDING and the parents' counts when it began
+_PARENTS = "bettercities.audit.parents"  # (table, primary key) -> insert entry of a grouping parent row
 
 #: Column names whose values are never stored (substrings, case-insensitive).
 REDACTED = ("password", "token_hash", "secret")
@@ -149,20 +154,82 @@ def _is_data(table: str | None) -> bool:
     return table is not None and table not in versioning.BOOKKEEPING_TABLES
 
 
+# -- row groups --------------------------------------------------------------------------------------------
+
+#: A parent row's values (as stored, not made JSON-ready) and its child rows per table -> the entry's summary
+#: and what to add to its ``after`` (e.g. the indicators of an index run).
+Describe = Callable[[Mapping[str, Any], Mapping[str, int]], tuple[str, Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
+class RowGroup:
+    """Rows of a child table that are part of a row of ``parent`` (``key``: the child's column holding it)."""
+
+    parent: str
+    key: str
+    describe: Describe | None = None
+
+
+_GROUPS: dict[str, RowGroup] = {}
+
+
+def group_rows(child: str, *, parent: str, key: str, describe: Describe | None = None) -> None:
+    """Record the rows of table ``child`` as part of their ``parent`` row (whose primary key ``key`` holds).
+
+    Inserted in the unit of work that inserted the parent, they are counted in the parent's insert entry
+    (``after[child]`` = the number of rows; ``describe`` writes its summary, and more of ``after``, from the
+    parent's stored values and those counts); inserted later, they are one ``bulk-insert`` entry per parent.
+    Updates and deletes of child rows stay one entry per row. A domain registers its groups when the module
+    that writes them loads.
+    """
+    _GROUPS[child] = RowGroup(parent=parent, key=key, describe=describe)
+
+
+def _parents(session: Session) -> dict[tuple[str, str], dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = session.info.setdefault(_PARENTS, {})
+    return found
+
+
+def _grouped(session: Session, table: str, obj: Any) -> None:
+    """Count an inserted child row into its parent's entry, else into the parent's bulk entry."""
+    group = _GROUPS[table]
+    parent_key = obj._sa_instance_state.dict.get(group.key)
+    session.info[_SEEN] = True
+    parent = _parents(session).get((group.parent, str(parent_key)))
+    if parent is not None:
+        children: dict[str, int] = parent.setdefault("_children", {})
+        children[table] = children.get(table, 0) + 1
+        return
+    entry = _bulk(session, ("bulk-insert", table, group.key, parent_key), "bulk-insert", table, 1)
+    entry["_criteria"] = entry["_literal"] = f"{table}.{group.key} = {parent_key}"
+    entry["_statements"] = 1
+    entry["reference"] = f"{group.parent} {parent_key}"
+
+
 # -- ORM flushes -------------------------------------------------------------------------------------------
 
 
 def _after_flush(session: Session, _context: Any) -> None:
     # History is still the pre-flush one here, and new rows already have their primary keys.
+    children: list[tuple[str, Any]] = []
+    parent_tables = {group.parent for group in _GROUPS.values()}
     for kind, objects in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objects:
             table = getattr(obj, "__tablename__", None)
             if not _is_data(table):
                 continue
+            if kind == "insert" and table in _GROUPS:
+                children.append((str(table), obj))  # after the parents of this flush have their entries
+                continue
             session.info[_SEEN] = True
             entry = _row_entry(kind, table, obj)
             if entry is not None:
                 add(session, entry)
+                if kind == "insert" and table in parent_tables:
+                    entry["_raw"] = dict(obj._sa_instance_state.dict)
+                    _parents(session)[(str(table), str(entry["entity_key"]))] = entry
+    for table, obj in children:
+        _grouped(session, table, obj)
 
 
 def _row_entry(kind: str, table: str | None, obj: Any) -> dict[str, Any] | None:
@@ -340,6 +407,14 @@ def _finish(entry: dict[str, Any]) -> dict[str, Any]:
     if entry.pop("_statements", 0) == 1 and literal:
         criteria = literal  # one statement: its own values; several: the shape they share
     references = entry.pop("_references", None)
+    raw = entry.pop("_raw", None)
+    children = entry.pop("_children", None)
+    if children:
+        entry["after"] = {**(entry["after"] or {}), **children}
+        describe = next((_GROUPS[t].describe for t in children if _GROUPS[t].describe), None)
+        if describe is not None and raw is not None:
+            entry["summary"], more = describe(raw, children)
+            entry["after"].update(values(more.items()))
     if rows is not None:
         verb = {"bulk-insert": "into", "bulk-update": "of", "bulk-delete": "from"}[entry["action"]]
         where = f" where {criteria}" if criteria else ""
@@ -353,13 +428,14 @@ def _finish(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _clear(session: Session) -> None:
-    for key in (_PENDING, _BULK, _SEEN, _MARKS):
+    for key in (_PENDING, _BULK, _SEEN, _MARKS, _PARENTS):
         session.info.pop(key, None)
 
 
 def _after_transaction_create(session: Session, transaction: SessionTransaction) -> None:
     if transaction.nested:
-        session.info.setdefault(_MARKS, {})[id(transaction)] = len(session.info.get(_PENDING) or [])
+        counts = {key: dict(e.get("_children", {})) for key, e in _parents(session).items()}
+        session.info.setdefault(_MARKS, {})[id(transaction)] = (len(session.info.get(_PENDING) or []), counts)
 
 
 def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
@@ -370,8 +446,13 @@ def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None
     mark = session.info.get(_MARKS, {}).pop(id(previous), None)
     pending = session.info.get(_PENDING)
     if mark is not None and pending is not None:
-        del pending[mark:]
+        length, counts = mark
+        del pending[length:]
         session.info[_BULK] = {e["_key"]: e for e in pending if "_key" in e}
+        parents = {(e["entity"], str(e["entity_key"])): e for e in pending if "_raw" in e}
+        for key, entry in parents.items():  # child rows counted since the savepoint began are gone too
+            entry["_children"] = counts.get(key, {})
+        session.info[_PARENTS] = parents
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
@@ -390,4 +471,16 @@ def track(sessions: sessionmaker[Session]) -> None:
     event.listen(sessions, "after_transaction_end", _after_transaction_end)
 
 
-__all__ = ["GENERIC", "REDACTED", "add", "jsonable", "new_entry", "record_bulk_insert", "track", "values"]
+__all__ = [
+    "GENERIC",
+    "REDACTED",
+    "Describe",
+    "RowGroup",
+    "add",
+    "group_rows",
+    "jsonable",
+    "new_entry",
+    "record_bulk_insert",
+    "track",
+    "values",
+]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -35,6 +35,7 @@ from bettercities.analysis.index.schemas import (
 from bettercities.analysis.index.service import compute_index
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
+from bettercities.audit import recording as audit
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.core.problems import Report
 from bettercities.core.timestamps import UtcDateTime
@@ -147,6 +148,26 @@ def store_result(
     )
     session.flush()
     return run
+
+
+def _audit_entry(run: Mapping[str, Any], rows: Mapping[str, int]) -> tuple[str, dict[str, Any]]:
+    """The one audit entry of a stored run (not one per area row): its id, the indicator set and the areas."""
+    try:
+        codes = [str(i["code"]) for i in json.loads(run.get("inputs") or "{}").get("indicators", [])]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        codes = []
+    areas_stored = rows.get(IndexRunArea.__tablename__, 0)
+    summary = (
+        f"index run {run.get('id')} {run.get('name')!r} stored ({run.get('method')}, "
+        f"{run.get('level_code')}, {run.get('period_code')}): {areas_stored} areas, "
+        f"indicators {', '.join(codes) or '-'}"
+    )
+    return summary, {"indicators": codes}
+
+
+audit.group_rows(
+    IndexRunArea.__tablename__, parent=IndexRun.__tablename__, key="run_id", describe=_audit_entry
+)
 
 
 def run_index(
