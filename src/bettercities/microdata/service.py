@@ -241,20 +241,25 @@ def _hierarchy(session: Session, city: City, spec: Spec, at: Any) -> Hierarchy:
             Area.city_id == city.id, *areas.valid_at(at)
         )
     ).all()
-    by_id = {r.id: r for r in rows}
+    parent_of: dict[int, int | None] = {}
+    code_of: dict[int, tuple[str, str]] = {}  # area id -> (level code, area code)
+    for area_id, code, level_id, parent_id in rows:
+        parent_of[area_id] = parent_id
+        code_of[area_id] = (levels[level_id].code, code)
     out: list[tuple[str, str, str]] = []
-    for row in rows:
-        if row.level_id != level.id:
+    for area_id, code, level_id, _ in rows:
+        if level_id != level.id:
             continue
-        node: Any = row
+        node: int | None = area_id
         seen: set[int] = set()
-        while node is not None and node.id not in seen:
-            seen.add(node.id)
-            out.append((row.code, levels[node.level_id].code, node.code))
-            node = by_id.get(node.parent_id) if node.parent_id is not None else None
+        while node is not None and node in code_of and node not in seen:
+            seen.add(node)
+            out.append((code, *code_of[node]))
+            node = parent_of[node]
+    present = {level_code for _, level_code, _ in out}  # the levels the ancestor table reaches
     ordered = [lv.code for lv in sorted(levels.values(), key=lambda lv: -lv.rank) if lv.rank <= level.rank]
     frame = pd.DataFrame(out, columns=["leaf", "level", "area"]).astype(str)
-    return Hierarchy(levels=[c for c in ordered if c in set(frame["level"])] or [level.code], ancestors=frame)
+    return Hierarchy(levels=[c for c in ordered if c in present] or [level.code], ancestors=frame)
 
 
 def privacy_thresholds(session: Session, city: City, indicators: list[Indicator]) -> dict[str, int]:

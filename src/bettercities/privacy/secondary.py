@@ -80,7 +80,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from bettercities.privacy import audit
-from bettercities.privacy.tables import LinearTable, Relation
+from bettercities.privacy.tables import LinearTable, Relation, Relations
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def protect(
 
     Examples
     --------
-    >>> from bettercities.privacy.tables import LinearTable, Relation
+    >>> from bettercities.privacy.tables import LinearTable, Relation, Relations
     >>> t = LinearTable(keys=("district", "a", "b", "c"), values=np.array([17.0, 2.0, 5.0, 10.0]),
     ...                 cost=np.array([100.0, 2.0, 5.0, 10.0]), relations=(Relation(0, (1, 2, 3)),))
     >>> result = protect(t, np.array([False, True, False, False]), 3.0)
@@ -220,6 +220,8 @@ def canonical_relations(relations: Iterable[Relation]) -> tuple[Relation, ...]:
 
 
 def _relations_canonical(table: LinearTable) -> bool:
+    if isinstance(table.relations, Relations):
+        return _arrays_canonical(table.relations)
     previous: tuple[int, tuple[int, ...]] | None = None
     for relation in table.relations:
         parts = relation.parts
@@ -229,6 +231,25 @@ def _relations_canonical(table: LinearTable) -> bool:
         if previous is not None and not previous < current:
             return False
         previous = current
+    return True
+
+
+def _arrays_canonical(relations: Relations) -> bool:
+    """:func:`_relations_canonical` for relations held as arrays (no Python object per relation)."""
+    totals, indptr, parts = relations.totals, relations.indptr, relations.parts
+    step = np.diff(parts)
+    within = np.ones(step.size, dtype=np.bool_)
+    within[indptr[1:-1][(indptr[1:-1] > 0) & (indptr[1:-1] < parts.size)] - 1] = False
+    if np.any(step[within] <= 0):
+        return False  # parts not strictly ascending within a relation
+    rising = np.diff(totals)
+    if np.any(rising < 0):
+        return False
+    for r in np.flatnonzero(rising == 0).tolist():  # equal totals: the parts decide
+        first = tuple(parts[indptr[r] : indptr[r + 1]].tolist())
+        second = tuple(parts[indptr[r + 1] : indptr[r + 2]].tolist())
+        if not first < second:
+            return False
     return True
 
 
