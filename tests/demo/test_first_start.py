@@ -120,8 +120,8 @@ def test_the_city_page_links_every_analysis_the_visitor_may_open(
         view = city_view(Reader(session, principal=principal), "auenstedt", ViewState(lang="en"))
     links = {link.key: link for link in view.links}
     assert set(links) - TEAM == {
-        "index-run", "index-runs", "spatial", "typology", "priority",
-        "catalog", "inventory", "responsibilities", "privacy",
+        "index-run", "index-runs", "spatial", "typology", "priority", "change", "compare",
+        "catalog", "inventory", "responsibilities", "privacy", "crosswalks",
     }  # fmt: skip
     assert set(links) & TEAM == team
     assert links["index-run"].href == f"/cities/auenstedt/index-runs/{run.id}"

@@ -82,12 +82,16 @@ def city_links(
         add("typology", "analyses", _href(f"{base}/typology", indicator=typology, period=period, level=level))
     rule = fitting_preset(latest.method) if latest is not None else None
     add("priority", "analyses", _href(f"{base}/priority", rule=rule))
+    # the change of the shown indicator (the page's default periods: the oldest and the latest)
+    add("change", "analyses", _href(f"{base}/indicators/{quote(indicator, safe='')}/change", level=level))
+    add("compare", "analyses", f"{base}/compare")
     # goals: their link goes here once the goals domain exists
 
     add("catalog", "data", f"{base}/catalog")
     add("inventory", "data", f"{base}/inventory")
     add("responsibilities", "data", f"{base}/responsibilities")
     add("privacy", "data", f"{base}/privacy")
+    add("crosswalks", "data", f"{base}/crosswalks")
 
     principal = reader.principal
     if can(principal, Permission.VIEW_SUPPRESSED, city.id):
