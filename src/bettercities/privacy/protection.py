@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import starmap
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -361,16 +362,19 @@ class _Period:
         """Values of ``column`` at every area (stored where the level has data, else the sum of the next
         finer level when complete) and the city (the sum of the coarsest level)."""
         stored = self.stored[indicator_id]
+        read = attrgetter(column)
+        isfinite = math.isfinite
         out: dict[int | None, float] = {}
         for level in reversed(self.tree.levels):
             at_level = self.tree.by_level[level]
-            held = [a for a in at_level if a in stored]
-            for area in at_level:
-                if held:
-                    x = getattr(stored[area], column) if area in stored else None
-                    if x is not None and math.isfinite(x):
+            if any(a in stored for a in at_level):  # the level has data: its stored values
+                for area in at_level:
+                    row = stored.get(area)
+                    x = None if row is None else read(row)
+                    if x is not None and isfinite(x):
                         out[area] = float(x)
-                    continue
+                continue
+            for area in at_level:
                 kids = self.tree.children.get(area, [])
                 if kids and all(k in out for k in kids):
                     out[area] = sum(out[k] for k in kids)
@@ -408,7 +412,7 @@ class _Period:
                     continue  # not a count: nothing to protect by counts
                 known = quantities.get(name)
                 if known is not None and any(
-                    k in known and not _close(known[k], v) for k, v in values.items()
+                    k in known and known[k] != v and not _close(known[k], v) for k, v in values.items()
                 ):
                     name = f"{indicator.code}:{column}"
                     known = None
