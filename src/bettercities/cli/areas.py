@@ -286,7 +286,8 @@ def compare_areas(
     if as_json:
         console.print_json(data=view.model_dump(mode="json"))
         return
-    console.print("\t".join(["indicator", "period", *(a.key for a in view.areas), "city"]), highlight=False)
+    header = ["indicator", "period", *(a.key for a in view.areas), "city"]
+    console.print("\t".join(header), highlight=False, soft_wrap=True)
 
     def shown(value: float | None, suppressed: bool, decimals: int) -> str:
         return "withheld" if suppressed else "–" if value is None else f"{value:.{decimals}f}"
@@ -300,4 +301,5 @@ def compare_areas(
                 text += f" ({cell.difference:+.{decimals}f})"
             cells.append(text)
         city_cell = shown(row.city.value, row.city.suppressed, decimals) if row.city else "–"
-        console.print("\t".join([row.indicator.code, row.period or "–", *cells, city_cell]), highlight=False)
+        line = [row.indicator.code, row.period or "–", *cells, city_cell]
+        console.print("\t".join(line), highlight=False, soft_wrap=True)

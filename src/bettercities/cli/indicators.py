@@ -86,6 +86,7 @@ def change(
         f"{view.summary.withheld} withheld, {view.summary.no_data} no data, "
         f"{view.summary.new + view.summary.ended} not in both periods",
         highlight=False,
+        soft_wrap=True,
     )
 
     def shown(value: float | None) -> str:
@@ -100,6 +101,7 @@ def change(
         console.print(
             f"{row.area_code}\t{row.area_name}\t{shown(row.from_value)}\t{shown(row.to_value)}\t{delta}",
             highlight=False,
+            soft_wrap=True,
         )
 
 
