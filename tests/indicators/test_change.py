@@ -101,11 +101,11 @@ def test_diverging_scale_is_centred_and_polarity_flips_the_legend() -> None:
     assert better.classes[-1].colour == "#2166ac" and better.classes[-1].meaning == "better"
     assert better.classes[0].meaning == "worse"
     assert diverging_scale(values, polarity="neutral").classes[-1].meaning is None
-    legend = change_legend(worse, TEXTS, fmt=lambda v: f"{v:g}")
+    legend = change_legend(worse, TEXTS, fmt=lambda v: f"{v:+g}")
     first = re.search(r'data-direction="increase" data-meaning="(\w+)".*?<text[^>]*>([^<]*)<', legend)
     assert first and first.group(1) == "worse" and first.group(2) == "increase +2 … +3 · worse"
-    flipped = change_legend(better, TEXTS, fmt=lambda v: f"{v:g}")
-    assert "increase +2 … +3 · better" in flipped and "decrease −" not in flipped
+    flipped = change_legend(better, TEXTS, fmt=lambda v: f"{v:+g}")
+    assert "increase +2 … +3 · better" in flipped and "decrease -3 … -2 · worse" in flipped
 
 
 # -- on a stored city --------------------------------------------------------------------------------------

@@ -202,17 +202,17 @@ def change_legend(
     texts: ChangeTexts,
     *,
     fmt: Formatter,
-    unit: str = "",
     marks: Mapping[Mark, int] | None = None,
     id_prefix: str = "change-legend",
 ) -> str:
     """The classes from the largest increase (top) to the largest decrease, each with its meaning for the
-    indicator's polarity (better / worse), and the marks of areas without a change (with counts)."""
+    indicator's polarity (better / worse), and the marks of areas without a change (with counts).
+
+    ``fmt`` writes a change with its sign and unit in the reader's language (``+2,5 Pp.``)."""
     marks = {k: v for k, v in (marks or {}).items() if v}
     row_h, swatch, width = 24, 18, 360
     rows = len(scale.classes) + len(marks)
     height = 30 + row_h * rows
-    suffix = f" {unit}" if unit and unit != "%" else unit
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="legend change-legend" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
@@ -223,9 +223,6 @@ def change_legend(
         f"{escape(texts.legend_title)}</text>",
     ]
 
-    def signed(value: float) -> str:
-        return ("+" if value > 0 else "") + fmt(value)
-
     y = 30
     for cls in reversed(scale.classes):
         if cls.direction == "none":
@@ -233,7 +230,7 @@ def change_legend(
         else:
             word = texts.increase if cls.direction == "increase" else texts.decrease
             meaning = {"better": texts.better, "worse": texts.worse}.get(cls.meaning or "")
-            span = f"{signed(cls.lower)} … {signed(cls.upper)}{suffix}"
+            span = f"{fmt(cls.lower)} … {fmt(cls.upper)}"
             label = f"{word} {span}" + (f" · {meaning}" if meaning else "")
         parts.append(
             f'<g class="legend-class" data-direction="{cls.direction}" data-meaning="{cls.meaning or ""}">'

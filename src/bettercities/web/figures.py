@@ -171,14 +171,16 @@ def change_figures(reader: Reader, view: ChangeView, page: PageContext) -> dict[
         no_data=_("no data"),
         not_in_both=_("not in both periods"),
     )
+    def signed(value: float) -> str:
+        return page.unit(page.signed(value, indicator.decimals), unit)
+
     counts: dict[change.Mark, int] = {"withheld": 0, "no_data": 0, "not_in_both": 0}
     for mark in marks.values():
         counts[mark] += 1
     return {
         "map": svg(change.change_map(shapes, {c: r.class_index for c, r in rows.items()}, marks, view.scale,
                                      title=texts.title, hover=hover, href=href)),
-        "legend": svg(change.change_legend(view.scale, texts, fmt=_formatter(page, indicator), unit=unit,
-                                           marks=counts)),
+        "legend": svg(change.change_legend(view.scale, texts, fmt=signed, marks=counts)),
     }  # fmt: skip
 
 
