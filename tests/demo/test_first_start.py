@@ -165,3 +165,24 @@ def test_empty_states_say_what_to_do(client: TestClient) -> None:
     assert "bettercities index run --city leerstadt" in runs.text
     # the JSON twin keeps its answer: there is no index run to read
     assert client.get("/cities/leerstadt/priority.json").status_code == 404
+
+
+def test_a_handler_may_pass_the_breadcrumbs() -> None:
+    from starlette.requests import Request
+
+    from bettercities.web.templating import PageContext, Templates
+
+    env = Templates().envs["de"]
+    request = Request({"type": "http", "method": "GET", "path": "/x", "query_string": b"", "headers": []})
+    child = env.from_string('{% extends "base.html" %}{% block content %}<h1>x</h1>{% endblock %}')
+    page = PageContext(request, "de")
+    html = child.render(page=page, request=request, breadcrumbs=[("Städte", "/cities?lang=de"), ("x", None)])
+    start = html.index('<nav class="breadcrumbs')
+    trail = html[start : html.index("</nav>", start)]
+    assert 'aria-label="Brotkrümelnavigation"' in trail  # the label in the page's language
+    assert '<li><a href="/cities?lang=de">Städte</a></li>' in trail
+    assert '<li aria-current="page">x</li>' in trail
+    # without the value, no trail
+    assert '<nav class="breadcrumbs' not in env.from_string('{% extends "base.html" %}').render(
+        page=page, request=request
+    )
