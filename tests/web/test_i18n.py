@@ -71,3 +71,5 @@ def test_number_formatting() -> None:
     assert formatting.with_unit("12,5", "%", "de") == "12,5\u202f%"
     assert formatting.with_unit("12.5", "%", "en") == "12.5%"
     assert formatting.with_unit("40", "years", "en") == "40 years"
+    assert formatting.with_unit("40", "years", "de") == "40 Jahre"  # the unit vocabulary (web/vocabularies)
+    assert formatting.with_unit("40", "Meter", "de") == "40 Meter"  # a unit it does not know: as it is

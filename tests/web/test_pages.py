@@ -34,7 +34,7 @@ def test_city_map_has_one_path_per_area_and_a_legend(client: TestClient, city: B
     assert set(fills(page.text)) == set(city.areas["planning_area"])
     assert page.text.count('<path class="area"') == 8
     assert page.text.count('class="legend-class"') == 5
-    assert "<title>Planungsraum 0101: 1.010 persons (2022)</title>" in page.text
+    assert "<title>Planungsraum 0101: 1.010 Personen (2022)</title>" in page.text
     assert 'href="/cities/testville/areas/0101?level=planning_area&amp;lang=de#ind-inhabitants"' in page.text
     district = client.get("/cities/testville", params={"indicator": "inhabitants", "level": "district"})
     assert set(fills(district.text)) == {"01", "02"}
@@ -103,7 +103,7 @@ def test_language_negotiation(client: TestClient) -> None:
 
 def test_german_numbers(client: TestClient) -> None:
     page = client.get("/cities/testville?indicator=inhabitants&period=2022&lang=de")
-    assert "1.010 persons" in page.text
+    assert "1.010 Personen" in page.text
     english = client.get("/cities/testville?indicator=inhabitants&period=2022&lang=en")
     assert "1,010 persons" in english.text
 
@@ -161,9 +161,11 @@ def test_unknown_pages_are_404(client: TestClient, url: str) -> None:
     assert twin.status_code == 404 and twin.json()["status"] == 404
 
 
-def test_bad_page_parameters_are_422(client: TestClient) -> None:
-    assert client.get("/cities/testville", params={"k": 12}).status_code == 422
-    assert client.get("/cities/testville", params={"classes": "random"}).status_code == 422
+def test_bad_page_parameters_are_422_for_the_twin_and_a_message_on_the_page(client: TestClient) -> None:
+    """Issue 12: a page shows itself without the refused parameter and says why (test_page_errors.py)."""
+    assert client.get("/cities/testville", params={"k": 12}).status_code == 200
+    assert client.get("/cities/testville", params={"classes": "random"}).status_code == 200
+    assert client.get("/cities/testville.json", params={"k": 12}).status_code == 422
     assert client.get("/cities/testville.json", params={"period": "someday"}).status_code == 422
 
 

@@ -155,6 +155,18 @@ def permalink_state(state: ViewState, *keys: str) -> dict[str, object]:
 
 
 Lang = Annotated[str, Depends(language)]
+
+
+def level_names(
+    slug: str, session: Annotated[Session, Depends(get_session)], lang: Annotated[str, Depends(language)]
+) -> dict[str, str]:
+    """For routes with a ``{slug}`` path parameter: the names of the city's levels in the request's language
+    by code, for pages that name a level by its code (404: no city)."""
+    city = areas.get_city(session, slug)
+    return {level.code: level.name(lang) for level in areas.list_levels(session, city)}
+
+
+LevelNames = Annotated[dict[str, str], Depends(level_names)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -245,8 +257,7 @@ DbId = Annotated[int, annotated_types.Interval(ge=1, le=2**63 - 1)]
 # The limits (permutations, neighbours, types) bound what anyone may ask of the server.
 
 
-def spatial_query(
-    indicator: Annotated[str, Query(max_length=80, description="Indicator code.")],
+def spatial_options(
     period: Annotated[
         str | None, Query(max_length=80, description="Period code; default: the latest.")
     ] = None,
@@ -259,17 +270,34 @@ def spatial_query(
     permutations: Annotated[int, Query(ge=99, le=9999, description="Random permutations.")] = 999,
     seed: Annotated[int, Query(ge=0, le=MAX_SEED, description="Random seed (reproducible p-values).")] = 1,
     alpha: Annotated[float, Query(gt=0, lt=0.5, description="Significance level.")] = 0.05,
+) -> dict[str, object]:
+    """The parameters of a spatial analysis but its indicator (``InvalidInput`` for bad weights)."""
+    spec = WeightsSpec.of(weights, k=k, threshold=threshold)
+    return {
+        "period": period, "level": level, "weights": spec, "permutations": permutations, "seed": seed,
+        "alpha": alpha,
+    }  # fmt: skip
+
+
+SpatialOptions = Annotated[dict[str, object], Depends(spatial_options)]
+
+
+def spatial_query(
+    indicator: Annotated[str, Query(max_length=80, description="Indicator code.")], options: SpatialOptions
 ) -> SpatialQuery:
     """The parameters of a spatial analysis (``InvalidInput`` for bad weights)."""
-    spec = WeightsSpec.of(weights, k=k, threshold=threshold)
-    return _typed(
-        SpatialQuery, indicator=indicator, period=period, level=level, weights=spec,
-        permutations=permutations, seed=seed, alpha=alpha,
-    )  # fmt: skip
+    return _typed(SpatialQuery, indicator=indicator, **options)
 
 
-def typology_query(
-    indicator: Annotated[list[str], Query(description="Indicator codes (repeat the parameter).")],
+def spatial_page_query(
+    options: SpatialOptions,
+    indicator: Annotated[str | None, Query(max_length=80, description="Indicator code.")] = None,
+) -> SpatialQuery | None:
+    """Those of the spatial page: without an indicator (``None``) the page shows its form and asks for one."""
+    return None if not indicator else _typed(SpatialQuery, indicator=indicator, **options)
+
+
+def typology_options(
     period: Annotated[
         str | None, Query(max_length=80, description="Period code; default: the latest.")
     ] = None,
@@ -279,11 +307,30 @@ def typology_query(
         ClusterMethod.KMEANS
     ),
     seed: Annotated[int, Query(ge=0, le=MAX_SEED, description="Random seed of k-means.")] = 1,
+) -> dict[str, object]:
+    """The parameters of a typology but its indicators."""
+    return {"period": period, "level": level, "k": k, "method": method, "seed": seed}
+
+
+TypologyOptions = Annotated[dict[str, object], Depends(typology_options)]
+
+
+def typology_query(
+    indicator: Annotated[list[str], Query(description="Indicator codes (repeat the parameter).")],
+    options: TypologyOptions,
 ) -> TypologyQuery:
     """The parameters of a typology."""
-    return _typed(
-        TypologyQuery, indicators=indicator, period=period, level=level, k=k, method=method, seed=seed
-    )
+    return _typed(TypologyQuery, indicators=indicator, **options)
+
+
+def typology_page_query(
+    options: TypologyOptions,
+    indicator: Annotated[
+        list[str] | None, Query(description="Indicator codes (repeat the parameter).")
+    ] = None,
+) -> TypologyQuery | None:
+    """Those of the typology page: without indicators (``None``) the page shows its form and asks for some."""
+    return None if not indicator else _typed(TypologyQuery, indicators=indicator, **options)
 
 
 def priority_query(
@@ -317,6 +364,9 @@ def _typed(model: type[Q], **params: object) -> Q:
 
 SpatialQueryDep = Annotated[SpatialQuery, Depends(spatial_query)]
 TypologyQueryDep = Annotated[TypologyQuery, Depends(typology_query)]
+#: The same for the pages: a page without its indicator(s) shows its form and a message (not a 422).
+SpatialPageQueryDep = Annotated[SpatialQuery | None, Depends(spatial_page_query)]
+TypologyPageQueryDep = Annotated[TypologyQuery | None, Depends(typology_page_query)]
 PriorityQueryDep = Annotated[PriorityQuery, Depends(priority_query)]
 
 #: Parameters of the index run pages and their API twins.

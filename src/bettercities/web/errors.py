@@ -1,7 +1,11 @@
 """Errors as RFC 9457 problem documents (API and JSON twins) or as HTML pages (pages).
 
 * :class:`~bettercities.core.errors.NotFound` (unknown city, area, indicator, period, level) → 404;
-* bad parameters (validation, a period in no known notation, refused input) → 422;
+* bad parameters (validation, a period in no known notation, refused input) → 422 for the API and the
+  JSON twins; a *page* whose query parameters are refused is shown again without them (their defaults), with
+  a message per refused parameter in the visitor's language above its content (:func:`page_without`), so
+  the visitor keeps the page and its form; what cannot be dropped (a path parameter, a required parameter)
+  is a 422 page naming each problem in the visitor's language;
 * :class:`~bettercities.core.errors.Forbidden` → 401 for the anonymous visitor (pages link to the sign-in
   page with ``next=``), 403 for a signed-in user without the permission or a request without its CSRF token;
 * any other exception (a bug) → 500 with a request id, logged with its traceback under that id; the response
@@ -15,17 +19,19 @@ import traceback
 import uuid
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from bettercities.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bettercities.indicators.periods import PeriodError
 from bettercities.web import security
-from bettercities.web.i18n import LANGUAGES, negotiate
+from bettercities.web.i18n import LANGUAGES, gettext_for, negotiate
 
 log = logging.getLogger(__name__)
 
@@ -65,23 +71,151 @@ def wants_json(request: Request) -> bool:
     return path.startswith("/api/") or path.endswith(".json")
 
 
+def request_language(request: Request) -> str:
+    """The language of ``request`` (as :func:`bettercities.web.deps.language` negotiates it)."""
+    query = request.query_params.get("lang")
+    return negotiate(
+        query if query in LANGUAGES else None,
+        request.cookies.get("lang"),
+        request.headers.get("accept-language"),
+        request.app.state.settings.default_language,
+    )
+
+
 def _respond(request: Request, problem: ProblemOut, **context: Any) -> Response:
     if wants_json(request):
         return JSONResponse(
             problem.model_dump(exclude_none=True), status_code=problem.status, media_type=PROBLEM_JSON
         )
     templates = request.app.state.templates
-    settings = request.app.state.settings
-    query = request.query_params.get("lang")
-    lang = negotiate(
-        query if query in LANGUAGES else None,
-        request.cookies.get("lang"),
-        request.headers.get("accept-language"),
-        settings.default_language,
-    )
     return templates.render(
-        request, "errors/error.html", lang=lang, status_code=problem.status, problem=problem, **context
+        request,
+        "errors/error.html",
+        lang=request_language(request),
+        status_code=problem.status,
+        problem=problem,
+        **context,
     )
+
+
+# -- pages with refused query parameters: shown again without them, with a message ---------------------------
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalogs; it is translated where it is shown."""
+    return message
+
+
+#: What a page's query parameters are called in messages (others by their name).
+PARAMETER_NAMES = {
+    "indicator": N_("Indicator"),
+    "period": N_("Period"),
+    "level": N_("Spatial level"),
+    "classes": N_("Class breaks"),
+    "k": N_("Number of classes, types or neighbours"),
+    "weights": N_("Spatial weights"),
+    "threshold": N_("Distance band"),
+    "permutations": N_("Permutations"),
+    "seed": N_("Random seed"),
+    "alpha": N_("Significance level"),
+    "method": N_("Method"),
+    "rule": N_("Rule"),
+    "view": N_("View"),
+    "part": N_("Index part"),
+    "distance": N_("Distance to a threshold"),
+    "before": N_("Earlier run"),
+    "after": N_("Later run"),
+    "page": N_("Page"),
+    "page_size": N_("Entries per page"),
+    "since": N_("From"),
+    "until": N_("Until"),
+    "status": N_("Status"),
+    "theme": N_("Theme"),
+    "state": N_("State"),
+    "access_rights": N_("Access"),
+    "frequency": N_("Frequency"),
+}
+
+#: Messages by pydantic error type; ``{name}`` the parameter, ``{value}`` what was sent, ``{limit}`` a bound.
+_MESSAGES = {
+    "missing": N_("{name}: please choose a value."),
+    "greater_than": N_("{name}: “{value}” is too small (more than {limit} is needed)."),
+    "greater_than_equal": N_("{name}: “{value}” is too small (at least {limit})."),
+    "less_than": N_("{name}: “{value}” is too large (less than {limit} is needed)."),
+    "less_than_equal": N_("{name}: “{value}” is too large (at most {limit})."),
+    "int_parsing": N_("{name}: “{value}” is not a whole number."),
+    "float_parsing": N_("{name}: “{value}” is not a number."),
+    "enum": N_("{name}: “{value}” is not one of {limit}."),
+    "string_too_long": N_("{name}: “{value}” is too long (at most {limit} characters)."),
+}
+_INVALID = N_("{name}: “{value}” is not valid.")
+_LIMITS = ("gt", "ge", "lt", "le", "expected", "max_length")
+
+
+def parameter_message(error: dict[str, Any], lang: str) -> str:
+    """A refused parameter (an entry of a validation error) in words of ``lang``."""
+    _ = gettext_for(lang).gettext
+    loc = [str(part) for part in error.get("loc", ())]
+    name = loc[1] if len(loc) > 1 and loc[0] in ("query", "path") else ".".join(loc)
+    context = error.get("ctx") or {}
+    limit = next((context[key] for key in _LIMITS if key in context), "")
+    value = str(error.get("input", ""))
+    value = value if len(value) <= 40 else value[:40] + "…"
+    template = _MESSAGES.get(str(error.get("type")), _INVALID)
+    return _(template).format(
+        name=_(PARAMETER_NAMES[name]) if name in PARAMETER_NAMES else name, value=value, limit=limit
+    )
+
+
+def add_notice(request: Request, message: str) -> None:
+    """Show ``message`` above the content of the page ``request`` renders (``errors/_notices.html``)."""
+    request.state.page_notices = [*page_notices(request), message]
+
+
+def page_notices(request: Request) -> list[str]:
+    """The messages :func:`add_notice` left for the page of ``request``."""
+    return list(getattr(request.state, "page_notices", None) or [])
+
+
+class _PageAgain(Response):
+    """The page of a request once more, through the app's router, with another query string."""
+
+    def __init__(self, router: Any, scope: Scope) -> None:
+        super().__init__()
+        self.router = router
+        self.again = scope
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.router(self.again, receive, send)
+
+
+def page_without(request: Request, errors: list[dict[str, Any]]) -> Response | None:
+    """The page of ``request`` without the query parameters ``errors`` refuse, with a message for each;
+    ``None`` when the request is not for a page (the API and JSON twins answer 422), when a refused
+    parameter is not in the query string (a path parameter, a missing required parameter), or when the page
+    refused its parameters once already."""
+    if (
+        wants_json(request)
+        or request.method not in ("GET", "HEAD")
+        or getattr(request.state, "page_again", False)
+    ):
+        return None
+    sent = request.query_params
+    places = [tuple(e.get("loc", ())) for e in errors]
+    if not places or any(len(loc) < 2 or loc[0] != "query" for loc in places):
+        return None
+    refused = {str(loc[1]) for loc in places}
+    if not refused <= set(sent.keys()):
+        return None
+    lang = request_language(request)
+    _ = gettext_for(lang).gettext
+    for error in errors:
+        add_notice(request, parameter_message(error, lang) + " " + _("The page shows the default instead."))
+    request.state.page_again = True
+    kept = [(key, value) for key, value in sent.multi_items() if key not in refused]
+    scope = {k: v for k, v in request.scope.items() if k not in ("fastapi", "route", "endpoint")}
+    scope["query_string"] = urlencode(kept).encode("latin-1")
+    return _PageAgain(request.app.router, scope)
 
 
 def install(app: FastAPI) -> None:
@@ -125,14 +259,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation(request: Request, error: RequestValidationError) -> Response:
+        again = page_without(request, list(error.errors()))
+        if again is not None:
+            return again
         errors = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in error.errors()
         ]
         detail = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in errors)
-        return _respond(
-            request, ProblemOut(title="Invalid parameter", status=422, detail=detail, errors=errors)
-        )
+        problem = ProblemOut(title="Invalid parameter", status=422, detail=detail, errors=errors)
+        if wants_json(request):
+            return _respond(request, problem)
+        # the page names each problem in the visitor's language instead of pydantic's English detail
+        lang = request_language(request)
+        messages = [parameter_message(e, lang) for e in error.errors()]
+        return _respond(request, problem.model_copy(update={"detail": None}), messages=messages)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> Response:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from bettercities.web.vocabularies import label
+
 _GERMAN = str.maketrans({",": ".", ".": ","})
 
 
@@ -28,9 +30,10 @@ def signed(value: float | None, decimals: int = 1, lang: str = "en") -> str:
 
 
 def with_unit(text: str, unit: str, lang: str = "en") -> str:
-    """``12,5 %`` in German (DIN 5008), ``12.5%`` in English; other units after a space."""
+    """``12,5 %`` in German (DIN 5008), ``12.5%`` in English; other units after a space, in ``lang`` when
+    the ``unit`` vocabulary knows them (``3 Personen``)."""
     if not unit or text == "–":
         return text
     if unit == "%":
         return f"{text}\u202f%" if lang == "de" else f"{text}%"
-    return f"{text} {unit}"
+    return f"{text} {label(unit, 'unit', lang)}"

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from bettercities import __version__
 from bettercities.access.policy import ANONYMOUS, Principal
-from bettercities.web import auth, formatting
+from bettercities.web import auth, formatting, vocabularies
 from bettercities.web.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, gettext_for
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -127,6 +127,7 @@ class Templates:
             static=static_url,
             version=__version__,
         )
+        env.filters["label"] = vocabularies.label_filter(lang)  # codes shown as labels: web/vocabularies.py
         return env
 
     def render(

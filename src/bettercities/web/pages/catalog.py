@@ -22,7 +22,7 @@ from bettercities.catalog.schemas import (
     Theme,
 )
 from bettercities.catalog.stewardship import stewardship
-from bettercities.web.deps import AudienceDep, Lang, SessionDep, TemplatesDep
+from bettercities.web.deps import AudienceDep, Lang, LevelNames, SessionDep, TemplatesDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
@@ -71,9 +71,10 @@ def dataset_page(
     audience: AudienceDep,
     lang: Lang,
     templates: TemplatesDep,
+    levels: LevelNames,
 ) -> HTMLResponse:
     view = catalog.dataset_view(session, slug, code, audience=audience)
-    return templates.render(request, "catalog/dataset.html", lang=lang, view=view)
+    return templates.render(request, "catalog/dataset.html", lang=lang, view=view, level_names=levels)
 
 
 @router.get(
@@ -91,9 +92,10 @@ def inventory_page(
     audience: AudienceDep,
     lang: Lang,
     templates: TemplatesDep,
+    levels: LevelNames,
 ) -> HTMLResponse:
     view = inventory(session, slug, audience=audience)
-    return templates.render(request, "catalog/inventory.html", lang=lang, view=view)
+    return templates.render(request, "catalog/inventory.html", lang=lang, view=view, level_names=levels)
 
 
 @router.get(

@@ -12,8 +12,16 @@ from bettercities.areas import service as areas
 from bettercities.figures import spatial as figures
 from bettercities.indicators import service as indicators
 from bettercities.views.reader import Reader
-from bettercities.web.deps import Lang, ReaderDep, SpatialQueryDep, TemplatesDep, TypologyQueryDep
-from bettercities.web.errors import PROBLEM_RESPONSES
+from bettercities.web.deps import (
+    Lang,
+    ReaderDep,
+    SpatialPageQueryDep,
+    SpatialQueryDep,
+    TemplatesDep,
+    TypologyPageQueryDep,
+    TypologyQueryDep,
+)
+from bettercities.web.errors import PROBLEM_RESPONSES, add_notice
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import PageContext, svg
 
@@ -66,11 +74,27 @@ def spatial_page(
     request: Request,
     slug: str,
     reader: ReaderDep,
-    query: SpatialQueryDep,
+    query: SpatialPageQueryDep,
     lang: Lang,
     templates: TemplatesDep,
 ) -> HTMLResponse:
     session = reader.session
+    if query is None:
+        city = areas.get_city(session, slug)
+        add_notice(request, gettext_for(lang).gettext("Choose an indicator to see where its values cluster."))
+        return templates.render(
+            request,
+            "spatial/lisa.html",
+            lang=lang,
+            result=None,
+            city=city,
+            indicator=None,
+            options={
+                "indicators": indicators.list_indicators(session, city),
+                "periods": indicators.list_periods(session, city),
+                "levels": areas.list_levels(session, city),
+            },
+        )
     city, indicator, _period, level = spatial_service.resolve(
         session, slug, query.indicator, period=query.period, level=query.level
     )
@@ -147,11 +171,24 @@ def typology_page(
     request: Request,
     slug: str,
     reader: ReaderDep,
-    query: TypologyQueryDep,
+    query: TypologyPageQueryDep,
     lang: Lang,
     templates: TemplatesDep,
 ) -> HTMLResponse:
     session = reader.session
+    if query is None:
+        city = areas.get_city(session, slug)
+        add_notice(request, gettext_for(lang).gettext("Choose the indicators to group the areas by."))
+        available = indicators.list_indicators(session, city)
+        return templates.render(
+            request,
+            "spatial/typology.html",
+            lang=lang,
+            result=None,
+            city=city,
+            names={},
+            options={"indicators": available, "levels": areas.list_levels(session, city)},
+        )
     city, _indicator, _period, level = spatial_service.resolve(
         session, slug, query.indicators[0], period=query.period, level=query.level
     )
