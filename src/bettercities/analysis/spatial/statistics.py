@@ -7,7 +7,6 @@ returns typed results. esda and libpysal are imported lazily (they are heavy).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -32,6 +31,14 @@ if TYPE_CHECKING:
     from libpysal.weights import W
 
 QUADRANTS: dict[int, Literal["HH", "LH", "LL", "HL"]] = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
+
+#: The alternative hypothesis of the local statistics' conditional permutation test (esda's ``alternative``).
+#: ``directed``: the tail of the reference distribution is the one the observed statistic lies in, and
+#: ``p = (min(M, R - M) + 1) / (R + 1)`` with ``M`` the R simulated values at or above it. That is GeoDa's
+#: pseudo p-value for LISA and Gi*, and esda's behaviour before its announced change of default; esda's
+#: ``two-sided`` would roughly double every p-value (a cluster at ``directed`` p < 0.05 is one at
+#: ``two-sided`` p < 0.10). Set explicitly so that an esda release cannot change the maps silently.
+ALTERNATIVE = "directed"
 
 
 @dataclass
@@ -221,6 +228,27 @@ def w_binary(w: W) -> W:
     return copy
 
 
+def _pseudo_p(
+    z: npt.NDArray[np.float64],
+    w: W,
+    observed: npt.NDArray[np.float64],
+    stat_func: Any,
+    scaling: float | None,
+    permutations: int,
+    seed: int | None,
+) -> npt.NDArray[np.float64]:
+    """Conditional permutation pseudo p-values of local statistics ``observed`` (:data:`ALTERNATIVE`)."""
+    from esda.crand import crand
+
+    if not permutations:
+        return np.full(len(observed), np.nan)
+    p_sim, _ = crand(
+        z, w, observed, permutations, False, n_jobs=1, stat_func=stat_func, scaling=scaling, seed=seed,
+        island_weight=0, alternative=ALTERNATIVE,
+    )  # fmt: skip
+    return np.asarray(p_sim, dtype=np.float64)
+
+
 def local_statistics(
     y: npt.NDArray[np.float64],
     w: W,
@@ -233,10 +261,13 @@ def local_statistics(
 ) -> list[LocalArea]:
     r"""LISA (Anselin 1995) and Getis-Ord :math:`G_i^*` (Getis & Ord 1992; Ord & Getis 1995) per area.
 
-    LISA: :math:`I_i = z_i \sum_j w_{ij} z_j / m_2`, conditional permutation pseudo p-values
-    (:class:`esda.Moran_Local`); an area is in cluster HH/LL/HL/LH when ``p_sim < alpha``, else
-    ``ns``. Gi*: standardised :math:`G_i^*` with the area itself among its neighbours
-    (:class:`esda.G_Local` with ``star=True``); hot when significant and ``z > 0``.
+    LISA: :math:`I_i = z_i \sum_j w_{ij} z_j / m_2` (:class:`esda.Moran_Local`); an area is in cluster
+    HH/LL/HL/LH when ``p_sim < alpha``, else ``ns``. Gi*: standardised :math:`G_i^*` with the area itself
+    among its neighbours (:class:`esda.G_Local` with ``star=True``); hot when significant and ``z > 0``.
+    Both ``p_sim`` are conditional permutation pseudo p-values (:func:`esda.crand.crand`, the routine the
+    two classes call) with the :data:`ALTERNATIVE` hypothesis set explicitly: with :math:`M` of the
+    :math:`R` simulated statistics of area :math:`i` at or above the observed one,
+    :math:`p_i = (\min(M, R - M) + 1) / (R + 1)` (GeoDa's pseudo p-value).
 
     Examples
     --------
@@ -248,23 +279,22 @@ def local_statistics(
     ['LL', 'LL', 'HL']
     """
     import esda
+    from esda.getisord import _g_local_star_crand
+    from esda.moran import _moran_local_crand
 
-    gi = None
-    with warnings.catch_warnings():
-        # esda announces a future change of the default alternative; we keep GeoDa's folded p-values.
-        warnings.filterwarnings("ignore", message="The alternative hypothesis", category=DeprecationWarning)
-        lisa = esda.Moran_Local(
-            y, w, transformation=w.transform, permutations=permutations, seed=seed, n_jobs=1
-        )
-        if gi_star:
-            # star=1.0: the area itself counts as a neighbour with weight 1 before row standardisation.
-            gi = esda.G_Local(
-                y, w_binary(w), transform="R", star=1.0, permutations=permutations, seed=seed, n_jobs=1
-            )
+    # The statistics from the classes (without their permutations: esda 2.9's classes take no
+    # ``alternative``), the inference from the same routine they call, with the same arguments and seed.
+    lisa = esda.Moran_Local(y, w, transformation=w.transform, permutations=0, n_jobs=1)
+    lisa_p = _pseudo_p(lisa.z, lisa.w, lisa.Is, _moran_local_crand, None, permutations, seed)
+    gi = gi_p = None
+    if gi_star:
+        # star=1.0: the area itself counts as a neighbour with weight 1 before row standardisation.
+        gi = esda.G_Local(y, w_binary(w), transform="R", star=1.0, permutations=0, n_jobs=1)
+        gi_p = _pseudo_p(y, gi.w, gi.Gs, _g_local_star_crand, float(y.sum()), permutations, seed)
     areas = []
     for i, area_id in enumerate(ids):
         quadrant = QUADRANTS[int(lisa.q[i])]
-        p = float(lisa.p_sim[i])
+        p = float(lisa_p[i])
         area = LocalArea(
             area_id=area_id,
             value=float(y[i]),
@@ -273,8 +303,8 @@ def local_statistics(
             p_sim=p,
             cluster=quadrant if p < alpha else "ns",
         )
-        if gi is not None:
-            z, gp = float(gi.Zs[i]), float(gi.p_sim[i])
+        if gi is not None and gi_p is not None:
+            z, gp = float(gi.Zs[i]), float(gi_p[i])
             area.gi_star_z, area.gi_star_p_sim = z, gp
             area.hotspot = ("hot" if z > 0 else "cold") if gp < alpha else "ns"
         areas.append(area)
