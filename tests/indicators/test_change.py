@@ -4,6 +4,7 @@ API and CLI agree."""
 
 from __future__ import annotations
 
+import doctest
 import json
 import re
 from collections.abc import Iterator
@@ -284,3 +285,11 @@ def test_the_indicator_page_links_to_the_change_map(world: tuple[Workspace, Test
     page = client.get("/cities/testville/indicators/unemployment", params={"lang": "en"}).text
     link = re.search(r'href="(/cities/testville/indicators/unemployment/change[^"]*)"', page)
     assert link and client.get(link.group(1).replace("&amp;", "&")).status_code == 200
+
+
+def test_docstring_examples() -> None:
+    from bettercities.figures import change as figure
+    from bettercities.indicators import change
+
+    for module in (change, figure):
+        assert doctest.testmod(module).failed == 0
