@@ -129,13 +129,21 @@ def test_form_when_areas_are_missing(world: tuple[Workspace, TestClient]) -> Non
     empty = client.get("/cities/testville/compare", params={"lang": "en"})
     assert empty.status_code == 200 and "Choose at least 2 areas" in empty.text
     assert '<datalist id="area-choices">' in empty.text and 'value="district:02"' in empty.text
-    one = client.get("/cities/testville/compare", params={"area": "0101", "lang": "en"})
+    one = client.get("/cities/testville/compare", params=[("area", "0101"), ("area", ""), ("lang", "en")])
     assert one.status_code == 200 and "Choose at least 2 areas" in one.text and 'value="0101"' in one.text
     many = client.get(
         "/cities/testville/compare", params=[*(("area", f"01{i:02d}") for i in range(1, 8)), ("lang", "de")]
     )
     assert many.status_code == 200 and "Höchstens 6 Gebiete" in many.text
     assert client.get("/cities/testville/compare.json", params={"area": "0101"}).status_code == 422
+    # the form's empty fields are left out; one area written two ways is one area
+    filled = client.get(
+        "/cities/testville/compare",
+        params=[("area", "0101"), ("area", " "), ("area", "0102"), ("lang", "de")],
+    )
+    assert filled.status_code == 200 and "Nebeneinander" in filled.text
+    same = [("area", "0101"), ("area", "planning_area:0101")]
+    assert client.get("/api/cities/testville/compare", params=same).status_code == 422
     assert client.get("/api/cities/testville/compare", params={"area": "0101"}).status_code == 422
     unknown = client.get("/api/cities/testville/compare", params=[("area", "0101"), ("area", "9999")])
     assert unknown.status_code == 404

@@ -127,15 +127,17 @@ def _resolve(reader: Reader, city: City, keys: list[str]) -> list[tuple[Area, Sp
         )
     if len(unique) > MAX_AREAS:
         raise InvalidInput(f"parameter 'area': at most {MAX_AREAS} areas can be compared (got {len(unique)})")
-    found = []
+    found: dict[int, tuple[Area, SpatialLevel]] = {}
     for key in unique:
         level_code, code = parse_area_key(key)
         level = areas.get_level(session, city, level_code) if level_code else None
         area = areas.get_area(session, city, code, level=level)
         area_level = session.get(SpatialLevel, area.level_id)
         assert area_level is not None
-        found.append((area, area_level))
-    return found
+        found.setdefault(area.id, (area, area_level))  # "0101" and "planning_area:0101" are one area
+    if len(found) < MIN_AREAS:
+        raise InvalidInput(f"parameter 'area': choose at least {MIN_AREAS} different areas to compare")
+    return list(found.values())
 
 
 def _chart_indicator(available: list[IndicatorOut], code: str | None, city: City) -> IndicatorOut | None:

@@ -122,7 +122,9 @@ def compare_state(
         Query(max_length=80, description="Indicator of the chart; default: the first with a direction."),
     ] = None,
 ) -> CompareState:
-    return CompareState(lang=lang, areas=[a[:200] for a in area or []], indicator=indicator)
+    # the form sends every field, the empty ones too
+    chosen = list(dict.fromkeys(a.strip()[:200] for a in area or [] if a.strip()))
+    return CompareState(lang=lang, areas=chosen, indicator=indicator)
 
 
 CompareStateDep = Annotated[CompareState, Depends(compare_state)]
@@ -149,9 +151,9 @@ def compare_page(
 ) -> HTMLResponse:
     form = compare.compare_form(reader, slug)
     view, notice = None, None
-    if len(set(state.areas)) < compare.MIN_AREAS:
+    if len(state.areas) < compare.MIN_AREAS:
         notice = "choose"  # no areas yet (or one): the form, with a hint, not an error
-    elif len(set(state.areas)) > compare.MAX_AREAS:
+    elif len(state.areas) > compare.MAX_AREAS:
         notice = "too-many"
     else:
         view = compare.compare_view(reader, slug, state)
