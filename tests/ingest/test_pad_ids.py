@@ -6,6 +6,7 @@ width (8, Berlin's LOR planning areas) and the padding is reported."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -131,3 +132,34 @@ def test_cli_option_and_hint(lor: Workspace, tmp_path: Path) -> None:
     done = runner.invoke(cli, [*args, "--pad-ids"])
     assert done.exit_code == 0, done.output
     assert "4 new" in done.output
+
+
+def test_the_dataset_api_takes_pad_ids(lor: Workspace, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from bettercities.catalog import service as catalog
+    from bettercities.catalog.schemas import DatasetSpec
+    from bettercities.web import create_app
+    from tests.web.conftest import SETTINGS, add_user, issue_token
+
+    with lor.database.session() as session:
+        spec = DatasetSpec(code="ew", title_de="EW", title_en="EW", publisher="B", indicators=["inhabitants"])
+        catalog.add_dataset(session, areas.get_city(session, "berlin"), spec)
+    add_user(lor, "ann", {"berlin": "city_admin"})
+    headers = {"Authorization": f"Bearer {issue_token(lor, 'ann', write=True)}"}
+    content = excel(tmp_path / "lor.xlsx", ROWS).read_bytes()
+    with TestClient(create_app(lor, settings=SETTINGS)) as client:
+
+        def post(**extra: str) -> Any:
+            return client.post(
+                "/api/cities/berlin/datasets/ew/observations",
+                files={"file": ("lor.xlsx", content, "application/octet-stream")},
+                data={"level": "planning_area", "period": "2024", **extra},
+                headers=headers,
+            )
+
+        refused = post()
+        assert refused.status_code == 422 and "use --pad-ids" in refused.json()["detail"]
+        done = post(pad_ids="true")
+        assert done.status_code == 201, done.text
+        assert done.json()["inserted"] == 4
