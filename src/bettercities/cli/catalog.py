@@ -169,7 +169,9 @@ def four_eyes(
         bool | None,
         typer.Option("--on/--off", help="Turn the rule on or off (without: show the current setting)."),
     ] = None,
-    user: UserOption = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Who sets it (default: the system user).")
+    ] = None,
     workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
