@@ -83,6 +83,8 @@ def child(code: str) -> dict[str, Any]:
 
 def prepare_workspace(folder: Path) -> dict[str, int]:
     """The demo city (one year), datasets unlocked, and a level ``block`` of 20 blocks per planning area."""
+    from datetime import date
+
     from sqlalchemy import select
 
     from bettercities.areas import service as areas
@@ -102,7 +104,7 @@ def prepare_workspace(folder: Path) -> dict[str, int]:
                     session, summary.city, dataset.code, "unlock", user="bench", reason="bench"
                 )
         city = areas.get_city(session, summary.city)
-        sizes = city_sizes(session, city, "planning_area", "2024", default=1000)
+        sizes = city_sizes(session, city, "planning_area", "2024", default=1000, at=date(2025, 12, 31))
         level = areas.ensure_level(
             session, city, LevelSpec(code="block", name_de="Block", name_en="Block", parent="planning_area")
         )

@@ -6,6 +6,7 @@ code with bettercities.microdata, so an error in the Ibis translation or the rol
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from bettercities.areas import service as areas
 from bettercities.areas.models import Area, SpatialLevel
 from bettercities.catalog import approval
 from bettercities.catalog.models import Dataset
@@ -58,13 +60,13 @@ def city(workspace: Workspace) -> str:
 
 
 def area_sizes(workspace: Workspace) -> dict[str, int]:
-    """Persons per planning area: 30..300, and three tiny areas of 1, 2 and 3 persons."""
+    """Persons per planning area (today's boundaries): 30..300, and three tiny areas of 1, 2 and 3."""
     with workspace.database.reader() as session:
         codes = sorted(
             session.scalars(
                 select(Area.code)
                 .join(SpatialLevel, SpatialLevel.id == Area.level_id)
-                .where(SpatialLevel.code == "planning_area")
+                .where(SpatialLevel.code == "planning_area", *areas.valid_at(date.today()))
             )
         )
     rng = np.random.default_rng(3)

@@ -13,6 +13,7 @@ Invented data: no real person is described.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -174,12 +175,13 @@ def _chunk(
 
 
 def city_sizes(
-    session: Session, city: City, level: str, period: str | None, *, default: int
+    session: Session, city: City, level: str, period: str | None, *, default: int, at: date | None = None
 ) -> dict[str, int]:
-    """Persons per area of ``level``: the stored ``inhabitants`` of the period (else the latest stored),
-    ``default`` for areas without one."""
+    """Persons per area of ``level`` valid on ``at`` (default today: the current boundaries, so that a
+    register's keys are areas of the period it is aggregated for): the stored ``inhabitants`` of the period
+    (else the latest stored), ``default`` for areas without one."""
     spatial_level = areas.get_level(session, city, level)
-    codes = [a.code for a in areas.areas_of_level(session, spatial_level)]
+    codes = [a.code for a in areas.areas_of_level(session, spatial_level, at=at or date.today())]
     sizes = dict.fromkeys(codes, default)
     query = (
         select(Area.code, Observation.value, Period.code)
@@ -201,5 +203,5 @@ def city_sizes(
     for code, value, period_code in session.execute(query):
         if code not in found or period_code > found[code][0]:
             found[code] = (period_code, float(value or 0))
-    sizes.update({code: round(value) for code, (_, value) in found.items()})
+    sizes.update({code: round(value) for code, (_, value) in found.items() if code in sizes})
     return sizes
