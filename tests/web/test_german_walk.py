@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
@@ -252,3 +253,20 @@ def test_labels_of_codes() -> None:
     assert label("unknown-area", "problem", "de") == "Unbekanntes Gebiet"
     assert label("a city's own theme", "theme", "de") == "a city's own theme"  # no label: shown as it is
     assert label(None, "theme", "de") == "–"
+
+
+def test_the_quality_rule_labels_are_the_shipped_rules() -> None:
+    """The labels of the shipped quality rules are their titles in the rule files (a renamed rule fails)."""
+    import yaml
+
+    import bettercities.quality
+
+    rules = Path(bettercities.quality.__file__).parent / "data" / "rules"
+    shipped = {
+        rule["code"]: rule.get("name")
+        for path in rules.glob("*.yaml")
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]
+    }
+    assert VOCABULARIES["quality_rule"] == {code: shipped[code] for code in VOCABULARIES["quality_rule"]}
+    german = label("warmest-above-coldest", "quality_rule", "de")
+    assert german == "Der wärmste Monat ist wärmer als der kälteste"

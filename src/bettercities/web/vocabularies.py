@@ -175,6 +175,16 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "via": {"web": N_("web page"), "api": N_("API"), "cli": N_("command line"), "library": N_("library")},
     # the actor of writes outside a request or command (audit/context.LIBRARY); users go by their names
     "actor": {"library": N_("library")},
+    # the titles of the shipped quality rules (quality/data/rules/*.yaml), by rule code
+    "quality_rule": {
+        "unemployment-pct-range": N_("Unemployment rate between 0 and 100 %"),
+        "activity-rate-range": N_("Activity rate between 0 and 100 %"),
+        "poverty-pct-range": N_("At-risk-of-poverty rate between 0 and 100 %"),
+        "homeownership-pct-range": N_("Home ownership between 0 and 100 %"),
+        "noise-55-covers-65": N_("Population above 55 dB(A) includes those above 65 dB(A)"),
+        "warmest-above-coldest": N_("The warmest month is warmer than the coldest"),
+        "sunshine-hours-per-day": N_("Daily hours of sunshine between 0 and 24"),
+    },
     # the titles of the preset priority rules (analysis/priority/schemas.py)
     "priority_rule": {
         "mss-low-status-negative-dynamics": N_("Status low or very low with negative dynamics (MSS)"),
