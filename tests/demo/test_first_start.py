@@ -160,6 +160,14 @@ def test_empty_states_say_what_to_do(client: TestClient) -> None:
         page = client.get(f"/cities/leerstadt/priority?lang={lang}")
         assert page.status_code == 200  # was a 404
         assert words in page.text and "bettercities index run --city leerstadt" in page.text
+    # the page of a city without data says what to do and links the pages it has (was a 404)
+    city = client.get("/cities/leerstadt?lang=en")
+    assert city.status_code == 200 and 'id="city-empty"' in city.text
+    assert "bettercities import areas AREAS.geojson --city leerstadt" in city.text
+    for key in ("index-runs", "priority", "catalog", "privacy"):
+        assert f'data-link="{key}"' in city.text
+    assert 'data-link="spatial"' not in city.text  # nothing to cluster yet
+    assert client.get("/cities/leerstadt.json").status_code == 404  # the JSON twin: no indicator with data
     runs = client.get("/cities/leerstadt/index-runs?lang=en")
     assert runs.status_code == 200 and 'id="no-runs"' in runs.text
     assert "bettercities index run --city leerstadt" in runs.text

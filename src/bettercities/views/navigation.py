@@ -58,12 +58,13 @@ def city_links(
     city: City,
     *,
     indicators: list[IndicatorOut],
-    indicator: str,
-    period: str,
-    level: str,
+    indicator: str | None,
+    period: str | None,
+    level: str | None,
 ) -> list[CityLink]:
     """The links of city ``city``'s page for the reader's principal; the spatial and typology pages open on
-    the ``indicator``, ``period`` and ``level`` the map shows."""
+    the ``indicator``, ``period`` and ``level`` the map shows (``None``: a city without data, whose page links
+    no analysis that needs data)."""
     base = f"/cities/{quote(city.slug, safe='')}"
     links: list[CityLink] = []
 
@@ -75,16 +76,19 @@ def city_links(
     if latest is not None:
         add("index-run", "analyses", f"{base}/index-runs/{latest.id}", latest.name)
     add("index-runs", "analyses", f"{base}/index-runs")
-    add("spatial", "analyses", _href(f"{base}/spatial", indicator=indicator, period=period, level=level))
-    index_inputs = _run_indicators(reader.session, latest.id) if latest is not None else []
-    typology = _typology_indicators(indicators, index_inputs, indicator)
-    if len(typology) >= 2:
-        add("typology", "analyses", _href(f"{base}/typology", indicator=typology, period=period, level=level))
+    if indicator is not None:
+        add("spatial", "analyses", _href(f"{base}/spatial", indicator=indicator, period=period, level=level))
+        index_inputs = _run_indicators(reader.session, latest.id) if latest is not None else []
+        typology = _typology_indicators(indicators, index_inputs, indicator)
+        if len(typology) >= 2:
+            typology_href = _href(f"{base}/typology", indicator=typology, period=period, level=level)
+            add("typology", "analyses", typology_href)
     rule = fitting_preset(latest.method) if latest is not None else None
     add("priority", "analyses", _href(f"{base}/priority", rule=rule))
-    # the change of the shown indicator (the page's default periods: the oldest and the latest)
-    add("change", "analyses", _href(f"{base}/indicators/{quote(indicator, safe='')}/change", level=level))
-    add("compare", "analyses", f"{base}/compare")
+    if indicator is not None:
+        # the change of the shown indicator (the page's default periods: the oldest and the latest)
+        add("change", "analyses", _href(f"{base}/indicators/{quote(indicator, safe='')}/change", level=level))
+        add("compare", "analyses", f"{base}/compare")
     # goals: their link goes here once the goals domain exists
 
     add("catalog", "data", f"{base}/catalog")

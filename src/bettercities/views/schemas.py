@@ -89,6 +89,14 @@ class CityView(BaseModel):
     )
 
 
+class CityStartView(BaseModel):
+    """The page of a city without published data yet: what it holds and the pages the viewer may open."""
+
+    city: CityOut
+    levels: list[LevelOut]
+    links: list[CityLink]
+
+
 class RankedValue(AreaValue):
     """An area's value with its rank (1 = highest value) among the areas with a published value."""
 

@@ -27,6 +27,7 @@ from bettercities.views.schemas import (
     AreaIndicatorRow,
     AreaRef,
     AreaView,
+    CityStartView,
     CityView,
     HomeView,
     IndicatorView,
@@ -202,6 +203,17 @@ def city_view(reader: Reader, slug: str, state: ViewState) -> CityView:
         links=city_links(
             reader, city, indicators=available, indicator=indicator.code, period=period.code, level=level.code
         ),
+    )
+
+
+def city_start_view(reader: Reader, slug: str) -> CityStartView:
+    """The page of a city with no indicator data the viewer may see yet (a new city): its levels and links."""
+    session = reader.session
+    city = areas.get_city(session, slug)
+    return CityStartView(
+        city=areas.city_out(session, city),
+        levels=reader.levels(city),
+        links=city_links(reader, city, indicators=[], indicator=None, period=None, level=None),
     )
 
 

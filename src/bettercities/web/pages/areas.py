@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from bettercities.core.errors import NotFound
 from bettercities.views import compare
 from bettercities.views import crosswalks as crosswalk_views
 from bettercities.views import service as views
@@ -61,7 +62,14 @@ def city_json(slug: str, reader: ReaderDep, state: StateDep) -> CityView:
 def city_page(
     request: Request, slug: str, reader: ReaderDep, state: StateDep, templates: TemplatesDep
 ) -> HTMLResponse:
-    view = views.city_view(reader, slug, state)
+    try:
+        view = views.city_view(reader, slug, state)
+    except NotFound as missing:
+        if missing.kind != "indicator with data":
+            raise
+        # a new city (or one whose data the viewer may not see yet): what to do, and the pages it has
+        start = views.city_start_view(reader, slug)
+        return templates.render(request, "areas/city_empty.html", lang=state.lang, view=start)
     page = PageContext(request, state.lang)
     return templates.render(
         request,
