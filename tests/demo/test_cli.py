@@ -16,7 +16,7 @@ def test_demo_without_serving_then_api(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["demo", "--workspace", str(tmp_path / "demo"), "--no-serve"])
     assert result.exit_code == 0, result.output
-    assert "Built demo city 'auenstedt': 522 areas, 15 indicators, 12 periods" in result.output
+    assert "Built demo city 'auenstedt': 524 areas, 15 indicators, 12 periods" in result.output
     again = runner.invoke(app, ["demo", "--workspace", str(tmp_path / "demo"), "--no-serve"])
     assert again.exit_code == 0 and "Found demo city 'auenstedt'" in again.output
 

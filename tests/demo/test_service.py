@@ -15,8 +15,15 @@ def test_build_demo_loads_everything_once(workspace: Workspace) -> None:
     summary = build_demo(workspace, seed=7, n_planning_areas=400, first_year=2015, last_year=2024)
     demo = generate_demo_city(seed=7, n_planning_areas=400, first_year=2015, last_year=2024)
     assert summary.built
-    assert summary.areas == len(demo.areas)
-    assert summary.observations == len(demo.observations)
+    # the demo's boundary change (demo/boundary.py) splits the planning area with the most inhabitants in the
+    # latest period into two new ones and stores that period's values carried to both as estimates
+    obs = demo.observations
+    latest = obs[(obs["period_code"] == "2024") & obs["value"].notna()]
+    people = latest[latest["indicator_code"] == "inhabitants"]
+    split = people.sort_values(["value", "area_code"], ascending=[False, True])["area_code"].iloc[0]
+    carried = 2 * int((latest["area_code"] == split).sum())
+    assert summary.areas == len(demo.areas) + 2
+    assert summary.observations == len(demo.observations) + carried
     assert summary.periods == 10
     again = build_demo(workspace, seed=7, n_planning_areas=400, first_year=2015, last_year=2024)
     assert not again.built
@@ -25,7 +32,7 @@ def test_build_demo_loads_everything_once(workspace: Workspace) -> None:
     with workspace.database.reader() as session:
         city = areas.get_city(session, summary.city)
         levels = {lv.code: lv.area_count for lv in areas.list_levels(session, city)}
-        assert levels["planning_area"] == 400
+        assert levels["planning_area"] == 400 + 2  # every boundary version: the old area and its two halves
         # The city's population is the sum over planning areas, computed independently here.
         inhabitants = demo.observations[demo.observations["indicator_code"] == "inhabitants"]
         expected = inhabitants.groupby("period_code")["value"].sum()

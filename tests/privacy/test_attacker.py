@@ -231,6 +231,8 @@ class Published:
     runs: list[dict[str, Any]]
     #: declared relations between quantities: (total, parts)
     relations: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: first day of the areas that have one (a later boundary version is in no earlier period's hierarchy)
+    starts: dict[str, str] = field(default_factory=dict)
 
 
 def _all(client: TestClient, url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
@@ -258,6 +260,7 @@ def gather(
     headers = headers or {}
     found = _all(client, f"/api/cities/{slug}/areas", headers)
     parent = {a["code"]: a["parent_code"] for a in found}
+    starts = {a["code"]: a["valid_from"] for a in found if a["valid_from"]}
     levels = sorted({a["level"] for a in found})
     defs = {i["code"]: i for i in _all(client, "/api/indicators", headers)}
     cells: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -282,7 +285,9 @@ def gather(
     runs = client.get(f"/api/cities/{slug}/index-runs", headers=headers).json()
     privacy = client.get(f"/api/cities/{slug}/privacy", headers=headers).json()
     relations = [(r["total"], list(r["parts"])) for r in privacy["relations"]]
-    return Published(parent=parent, indicators=defs, cells=cells, runs=runs, relations=relations)
+    return Published(
+        parent=parent, indicators=defs, cells=cells, runs=runs, relations=relations, starts=starts
+    )
 
 
 # -- the attacker's linear program ---------------------------------------------------------------------------
@@ -321,9 +326,13 @@ def known_counts(pub: Published) -> dict[tuple[str, str, str], float]:
 
 
 def intervals(
-    pub: Published, period: str, targets: list[tuple[str, str]]
+    pub: Published,
+    period: str,
+    targets: list[tuple[str, str]],
+    extra: list[dict[tuple[str, str], float]] | None = None,
 ) -> dict[tuple[str, str], tuple[float, float]]:
-    """The attacker's feasible [lo, hi] of each (quantity, area) of ``targets`` in ``period``."""
+    """The attacker's feasible [lo, hi] of each (quantity, area) of ``targets`` in ``period``; ``extra``:
+    further relations the attacker knows, each sum coef x (quantity, area) = 0 (e.g. a crosswalk's)."""
     qs = quantities(pub.indicators)
     names = sorted(
         {q for v in qs.values() for q in (v or ())}
@@ -346,7 +355,14 @@ def intervals(
 
     children: dict[str, list[str]] = defaultdict(list)
     for area, up in pub.parent.items():
+        if pub.starts.get(area, "") > f"{period}-12-31":  # periods are years; a later boundary version
+            continue
         children[up if up is not None else CITY].append(area)
+    for coefs in extra or []:
+        linked: dict[int, float] = {}
+        rhs = sum(term(linked, cell, coef) for cell, coef in coefs.items())
+        if linked:
+            eq.append((linked, rhs))
     for q in names:
         for total, parts in children.items():
             row: dict[int, float] = {}

@@ -16,6 +16,7 @@ from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
 from bettercities.demo.analyses import store_analyses
+from bettercities.demo.boundary import add_boundary_change
 from bettercities.demo.catalog import build_catalog, declare_protection
 from bettercities.indicators import service as indicators
 from bettercities.indicators import writes
@@ -204,6 +205,7 @@ def build_demo(
         db.bulk_insert(session, Observation.__table__, _OBSERVATION_COLUMNS, rows)  # type: ignore[arg-type]
         batch.rows = batch.inserted = len(rows)
         batch.finished_at = utcnow()
+        area_ids.update(add_boundary_change(session, city, period=demo.periods[-1]))  # before approval locks
         build_catalog(session, city, first_year=first_year, last_year=last_year)
         declare_protection(session, city)
         store_analyses(session, city, period=demo.periods[-1])
@@ -214,7 +216,7 @@ def build_demo(
             areas=len(area_ids),
             indicators=len(registry),
             periods=len(period_ids),
-            observations=len(rows),
+            observations=indicators.count_observations(session, city),  # generated and carried
         )
 
 

@@ -382,16 +382,31 @@ def city_values(
         .where(Period.id.in_(data["period_id"].unique().tolist()))
         .order_by(Period.end_date)
     ).all()
-    # Links: every area valid at a period's end (or holding data for it) -> that period.
+    # Links: every area valid at a period's end (or holding data for it) -> that period; not the new
+    # areas of a boundary change within the level while their old areas are valid (they would count twice).
     with_data = set(zip(data["area_id"], data["period_id"], strict=True))
+    valid = {a.id: a for a in level_areas}
+
+    def valid_at_end(area: Any, end: date) -> bool:
+        return (area.valid_from is None or area.valid_from <= end) and (
+            area.valid_to is None or area.valid_to > end
+        )
+
+    old_of: dict[int, list[int]] = {}
+    for source, target in session.execute(
+        select(CrosswalkEntry.source_area_id, CrosswalkEntry.target_area_id).where(
+            CrosswalkEntry.source_area_id.in_(area_ids), CrosswalkEntry.target_area_id.in_(area_ids)
+        )
+    ):
+        old_of.setdefault(int(target), []).append(int(source))
     pairs = [
         (area.id, period.id)
         for period in periods
         for area in level_areas
-        if (area.id, period.id) in with_data
+        if valid_at_end(area, period.end_date)
         or (
-            (area.valid_from is None or area.valid_from <= period.end_date)
-            and (area.valid_to is None or area.valid_to > period.end_date)
+            (area.id, period.id) in with_data
+            and not any(valid_at_end(valid[s], period.end_date) for s in old_of.get(area.id, []))
         )
     ]
     links = pd.DataFrame(pairs, columns=["area_id", "period_id"])
