@@ -66,6 +66,16 @@ def test_too_few_permutations_are_replaced_by_the_default(sqlite_client: TestCli
     assert page.status_code == 200
     assert "Permutations: “5” is too small (at least 99)." in notices(page.text)
     assert "999 permutations" in page.text  # the default
+    # a distance band without its threshold: the page falls back to the default weights (queen contiguity)
+    spatial = "/cities/testville/spatial"
+    band = sqlite_client.get(
+        spatial, params={"indicator": "unemployment", "weights": "distance-band", "lang": "de"}
+    )
+    assert band.status_code == 200
+    assert "Räumliche Gewichte: „distance-band“ ist nicht gültig." in notices(band.text)
+    assert re.search(r'<option value="queen"[^>]*selected', band.text) and 'id="moran"' in band.text
+    alpha = sqlite_client.get(spatial, params={"indicator": "unemployment", "alpha": 0.9, "lang": "de"})
+    assert "„0.9“ ist zu groß (es muss weniger als 0,5 sein)" in notices(alpha.text)
 
 
 def test_what_cannot_be_dropped_is_a_422_page_in_the_visitors_language(sqlite_client: TestClient) -> None:

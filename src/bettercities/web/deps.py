@@ -271,8 +271,14 @@ def spatial_options(
     seed: Annotated[int, Query(ge=0, le=MAX_SEED, description="Random seed (reproducible p-values).")] = 1,
     alpha: Annotated[float, Query(gt=0, lt=0.5, description="Significance level.")] = 0.05,
 ) -> dict[str, object]:
-    """The parameters of a spatial analysis but its indicator (``InvalidInput`` for bad weights)."""
-    spec = WeightsSpec.of(weights, k=k, threshold=threshold)
+    """The parameters of a spatial analysis but its indicator; a bad combination of weights (a distance band
+    without a threshold) is a 422 naming ``weights``, so a page shows itself with the default weights."""
+    try:
+        spec = WeightsSpec(kind=weights, k=k, threshold=threshold)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        refused = {"type": first["type"], "loc": ("query", "weights"), "msg": first["msg"], "input": weights}
+        raise RequestValidationError([refused]) from error
     return {
         "period": period, "level": level, "weights": spec, "permutations": permutations, "seed": seed,
         "alpha": alpha,
@@ -285,7 +291,7 @@ SpatialOptions = Annotated[dict[str, object], Depends(spatial_options)]
 def spatial_query(
     indicator: Annotated[str, Query(max_length=80, description="Indicator code.")], options: SpatialOptions
 ) -> SpatialQuery:
-    """The parameters of a spatial analysis (``InvalidInput`` for bad weights)."""
+    """The parameters of a spatial analysis."""
     return _typed(SpatialQuery, indicator=indicator, **options)
 
 

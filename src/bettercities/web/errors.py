@@ -134,6 +134,7 @@ PARAMETER_NAMES = {
     "state": N_("State"),
     "access_rights": N_("Access"),
     "frequency": N_("Frequency"),
+    "lang": N_("Language"),
 }
 
 #: Messages by pydantic error type; ``{name}`` the parameter, ``{value}`` what was sent, ``{limit}`` a bound.
@@ -159,6 +160,8 @@ def parameter_message(error: dict[str, Any], lang: str) -> str:
     name = loc[1] if len(loc) > 1 and loc[0] in ("query", "path") else ".".join(loc)
     context = error.get("ctx") or {}
     limit = next((context[key] for key in _LIMITS if key in context), "")
+    if isinstance(limit, float) and lang == "de":
+        limit = str(limit).replace(".", ",")  # a bound in the reader's notation (0,5)
     value = str(error.get("input", ""))
     value = value if len(value) <= 40 else value[:40] + "…"
     template = _MESSAGES.get(str(error.get("type")), _INVALID)
