@@ -233,3 +233,57 @@ def test_a_record_whose_condition_is_null_is_not_counted(tmp_path: Path) -> None
     ]  # b: a sum over nulls only, filled with 0 on the roll-up
     assert got["all"].tolist() == [3, 1] and got["none"].tolist() == [0, 0]
     con.disconnect()
+
+
+def test_a_refusal_on_a_coarser_level_imports_no_level(
+    ready: tuple[Workspace, str, Path], tmp_path: Path
+) -> None:
+    """Every level is written in one transaction as it is validated: the district level, refused last (its
+    counts exceed the indicator's maximum, the finer levels' do not), takes the written levels back with it,
+    their import batches and audit entries too."""
+    from sqlalchemy import func, select
+
+    from bettercities.audit.models import AuditEntry
+    from bettercities.indicators import service as indicators
+    from bettercities.indicators.models import ImportBatch
+    from bettercities.indicators.schemas import IndicatorSpec
+    from tests.microdata.conftest import area_sizes
+
+    workspace, city, register = ready
+    sizes = area_sizes(workspace)
+    # A count capped above every planning area and region (tests/microdata/conftest: 1..300 persons per
+    # planning area, 60 regions of about one area each) and below the districts (12 of ~5 areas each).
+    cap = 400
+    assert max(sizes.values()) < cap < sum(sizes.values()) / 12
+    with workspace.database.session() as session:
+        indicators.register_indicator(
+            session,
+            IndicatorSpec(code="capped_persons", name_de="c", name_en="c", kind="count", max_value=cap),
+        )
+    spec = write_spec(tmp_path, extra='  - code: capped_persons\n    count: "true"\n')
+
+    def counts() -> tuple[int, int, int]:
+        with workspace.database.reader() as session:
+            return (
+                count_observations(workspace),
+                session.scalar(select(func.count()).select_from(ImportBatch)) or 0,
+                session.scalar(select(func.count()).select_from(AuditEntry)) or 0,
+            )
+
+    before = counts()
+    messages: list[str] = []
+    with pytest.raises(InvalidInput) as caught:
+        aggregate(
+            workspace.database,
+            city,
+            spec,
+            register,
+            PERIOD,
+            progress=lambda m, done, total: messages.append(m),
+        )
+    assert "imported level planning_area" in messages and "imported level district_region" in messages
+    assert "imported level district" not in messages  # written and then rolled back: the first two levels
+    problems = caught.value.report.errors  # type: ignore[union-attr]
+    assert problems and {p.code for p in problems} == {"out-of-range"}
+    assert {p.file for p in problems} == {"register.parquet [spec.yaml, district]"}
+    assert counts() == before, "no observation, import batch or audit entry of any level kept"

@@ -168,6 +168,47 @@ def import_observations(
     new flags join the follow-up queue (``screen_outliers=False`` leaves that to a later
     :func:`bettercities.quality.outliers.screen_and_queue`, e.g. for a bulk load).
     ``progress(done, total)`` is called while rows are written.
+    The import is one transaction of its own; :func:`import_observations_in` is the same import in a
+    caller's session (several files in one transaction).
+    """
+    with db.session() as session:
+        result = import_observations_in(
+            db,
+            session,
+            city_slug,
+            path,
+            options,
+            user=user,
+            file_name=file_name,
+            dry_run=dry_run,
+            screen_outliers=screen_outliers,
+            progress=progress,
+        )
+        if result.batch_id is None:  # a dry run, or nothing to write
+            session.rollback()  # periods created for the comparison are not kept
+        return result
+
+
+def import_observations_in(
+    db: Database,
+    session: Session,
+    city_slug: str,
+    path: Path | str,
+    options: ObservationImportOptions,
+    *,
+    user: str | None = None,
+    file_name: str | None = None,
+    dry_run: bool = False,
+    screen_outliers: bool = True,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """:func:`import_observations` in the caller's ``session``, which it neither commits nor rolls back.
+
+    The caller owns the transaction: on :class:`InvalidInput` (raised before anything but the periods of
+    the file is written) it must roll back; after a dry run, or an import with nothing to write
+    (``batch_id`` ``None``), the session holds at most the periods created for the comparison, which the
+    caller rolls back or keeps. Every file imported in one session is validated against the state the
+    earlier ones left.
     """
     path = Path(path)
     name = file_name or path.name
@@ -178,87 +219,83 @@ def import_observations(
         long = to_long(table, options)
         sha256 = digest.result()
 
-    with db.session() as session:
-        city = areas.get_city(session, city_slug)
-        spatial_level = areas.get_level(session, city, options.level)
-        validated = validate(
-            long,
-            indicators=_rules(session),
-            areas=_area_lookup(session, spatial_level),
-            level=options.level,
-            na_values=options.na_values,
-            pad_ids=options.pad_ids,
+    city = areas.get_city(session, city_slug)
+    spatial_level = areas.get_level(session, city, options.level)
+    validated = validate(
+        long,
+        indicators=_rules(session),
+        areas=_area_lookup(session, spatial_level),
+        level=options.level,
+        na_values=options.na_values,
+        pad_ids=options.pad_ids,
+    )
+    report = validated.report
+    if not report.ok:
+        hint = f" ({validated.hint})" if validated.hint else ""
+        raise InvalidInput(f"{name}: {_errors(report)}{hint}; nothing imported", report)
+    writes.check_write(  # locked data, the indicators' rules: the check of every observation write
+        session,
+        city.id,
+        validated.indicator_id,
+        validated.value,
+        present=~np.isnan(validated.value),  # NaN here: a cell without a value (suppressed)
+        source=name,
+    )
+    period_ids = _period_ids(session, validated.periods)
+    at = _at(name, options)
+    report.extend(quality.check_import(session, city, spatial_level, validated, period_ids, **at))
+    if not report.ok:  # an 'error' rule refuses the import (issue 5)
+        raise InvalidInput(f"{name}: {_errors(report)}; nothing imported", report)
+    current = revisions.current_frame(
+        session,
+        spatial_level.id,
+        np.unique(validated.indicator_id).tolist(),
+        np.unique(period_ids).tolist(),
+    )
+    plan = revisions.plan(validated, period_ids, current)
+    result = ImportResult(
+        batch_id=None,
+        file=name,
+        sha256=sha256,
+        rows=long.data_rows,
+        observations=len(validated),
+        inserted=plan.inserted,
+        revised=plan.revised,
+        unchanged=plan.unchanged,
+        empty=validated.empty,
+        indicators=validated.indicators,
+        periods=sorted(p.code for p in validated.periods),
+        dry_run=dry_run,
+        report=report,
+    )
+    if dry_run or not len(plan.positions):
+        return result
+    # The screening's view after the import: the stored series (read before writing, so nothing
+    # just written is read back) with the file's values laid over.
+    screened = _screened(validated, period_ids, spatial_level)
+    history = (
+        quality_data.observations_frame(
+            session, city, indicator_ids=screened["indicator_ids"], level_ids=screened["level_ids"]
         )
-        report = validated.report
-        if not report.ok:
-            hint = f" ({validated.hint})" if validated.hint else ""
-            raise InvalidInput(f"{name}: {_errors(report)}{hint}; nothing imported", report)
-        writes.check_write(  # locked data, the indicators' rules: the check of every observation write
-            session,
-            city.id,
-            validated.indicator_id,
-            validated.value,
-            present=~np.isnan(validated.value),  # NaN here: a cell without a value (suppressed)
-            source=name,
-        )
-        period_ids = _period_ids(session, validated.periods)
-        at = _at(name, options)
-        report.extend(quality.check_import(session, city, spatial_level, validated, period_ids, **at))
-        if not report.ok:  # an 'error' rule refuses the import (issue 5)
-            raise InvalidInput(f"{name}: {_errors(report)}; nothing imported", report)
-        current = revisions.current_frame(
-            session,
-            spatial_level.id,
-            np.unique(validated.indicator_id).tolist(),
-            np.unique(period_ids).tolist(),
-        )
-        plan = revisions.plan(validated, period_ids, current)
-        result = ImportResult(
-            batch_id=None,
-            file=name,
-            sha256=sha256,
-            rows=long.data_rows,
-            observations=len(validated),
-            inserted=plan.inserted,
-            revised=plan.revised,
-            unchanged=plan.unchanged,
-            empty=validated.empty,
-            indicators=validated.indicators,
-            periods=sorted(p.code for p in validated.periods),
-            dry_run=dry_run,
-            report=report,
-        )
-        if dry_run or not len(plan.positions):
-            session.rollback()  # periods created for the comparison are not kept
-            return result
-        # The screening's view after the import: the stored series (read before writing, so nothing
-        # just written is read back) with the file's values laid over.
-        screened = _screened(validated, period_ids, spatial_level)
-        history = (
-            quality_data.observations_frame(
-                session, city, indicator_ids=screened["indicator_ids"], level_ids=screened["level_ids"]
-            )
-            if screen_outliers
-            else None
-        )
-        batch = _batch(session, city, "observations", name, sha256, user or current_user(), options)
-        try:
-            revisions.write(db, session, validated, period_ids, plan, import_id=batch.id, progress=progress)
-            batch.rows = long.data_rows
-            batch.inserted, batch.revised, batch.unchanged = plan.inserted, plan.revised, plan.unchanged
-            batch.finished_at = datetime.now(UTC)
-            session.flush()
-            if history is not None:
-                incoming = quality_data.incoming_frame(
-                    session, spatial_level, validated, period_ids, file=name
-                )
-                after = quality_data.overlay(history, incoming)
-                report.extend(outliers.screen_and_queue(session, city, frame=after, **screened))
-        except IntegrityError as error:
-            raise Conflict(
-                f"{name}: another import changed the same observations at the same time; try again"
-            ) from error
-        return result.model_copy(update={"batch_id": batch.id})
+        if screen_outliers
+        else None
+    )
+    batch = _batch(session, city, "observations", name, sha256, user or current_user(), options)
+    try:
+        revisions.write(db, session, validated, period_ids, plan, import_id=batch.id, progress=progress)
+        batch.rows = long.data_rows
+        batch.inserted, batch.revised, batch.unchanged = plan.inserted, plan.revised, plan.unchanged
+        batch.finished_at = datetime.now(UTC)
+        session.flush()
+        if history is not None:
+            incoming = quality_data.incoming_frame(session, spatial_level, validated, period_ids, file=name)
+            after = quality_data.overlay(history, incoming)
+            report.extend(outliers.screen_and_queue(session, city, frame=after, **screened))
+    except IntegrityError as error:
+        raise Conflict(
+            f"{name}: another import changed the same observations at the same time; try again"
+        ) from error
+    return result.model_copy(update={"batch_id": batch.id})
 
 
 def _at(name: str, options: ObservationImportOptions) -> dict[str, Any]:
@@ -434,5 +471,6 @@ __all__ = [
     "file_sha256",
     "import_areas",
     "import_observations",
+    "import_observations_in",
     "observation_revisions",
 ]

@@ -16,7 +16,8 @@ Steps:
    period's end) joined in the engine: counts and sums rolled up to every level; medians per area and level;
 5. mean/median cells based on fewer records than the city's privacy threshold are stored ``suppressed``
    (the source knows the record count; counts are imported raw: protection applies at publication);
-6. the import of every level validated first (dry run), then written.
+6. every level imported in one transaction, each validated once as it is written: a refusal on any level
+   rolls it back, so nothing is imported.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from bettercities.core.problems import Problem, Report
 from bettercities.indicators.models import Indicator
 from bettercities.indicators.periods import PeriodError, parse_period
 from bettercities.ingest.schemas import Layout, ObservationImportOptions
-from bettercities.ingest.service import file_sha256, import_observations
+from bettercities.ingest.service import file_sha256, import_observations, import_observations_in
 from bettercities.microdata import conditions
 from bettercities.microdata.engines import SUFFIXES, Engine, open_engine, unsupported
 from bettercities.microdata.schemas import (
@@ -570,7 +571,10 @@ def _import(
     user: str | None,
     report: Progress,
 ) -> None:
-    """Validate every level (dry run), then import them: a refusal on any level imports nothing."""
+    """Import every level in one transaction, each level validated once as it is written: a refusal on any
+    level rolls the transaction back, so nothing is imported. Each level is a unit of work of its own in
+    that transaction (its import batch, audit entries and outlier screening as a single import's); a dry
+    run checks every level against the stored data and writes nothing."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -582,32 +586,39 @@ def _import(
             pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), path)
             files[level] = path
         stem = f"{provenance.data_file} [{Path(provenance.spec).name}"
-        for step in ("check", "import") if not dry_run else ("check",):
-            for done, (level, path) in enumerate(files.items(), start=1):
-                options = provenance.model_copy(update={"level": level})
-                imported = import_observations(
-                    db,
-                    city_slug,
-                    path,
-                    options,
-                    user=user,
-                    file_name=f"{stem}, {level}]",
-                    dry_run=step == "check",
+        common = {"user": user, "dry_run": dry_run}
+
+        def one(level: str, path: Path, session: Session | None) -> None:
+            options = provenance.model_copy(update={"level": level})
+            name = f"{stem}, {level}]"
+            imported = (
+                import_observations(db, city_slug, path, options, file_name=name, **common)
+                if session is None
+                else import_observations_in(db, session, city_slug, path, options, file_name=name, **common)
+            )
+            frame = frames[level]
+            result.levels.append(
+                LevelCount(
+                    level=level,
+                    areas=int(frame["id"].nunique()),
+                    observations=imported.observations,
+                    suppressed=int(frame["suppressed"].sum()),
                 )
-                if step == "import" or dry_run:
-                    frame = frames[level]
-                    result.levels.append(
-                        LevelCount(
-                            level=level,
-                            areas=int(frame["id"].nunique()),
-                            observations=imported.observations,
-                            suppressed=int(frame["suppressed"].sum()),
-                        )
-                    )
-                    result.inserted += imported.inserted
-                    result.revised += imported.revised
-                    result.unchanged += imported.unchanged
-                    result.report.extend(imported.report.problems)
-                    if imported.batch_id is not None:
-                        result.batch_ids.append(imported.batch_id)
-                report(f"{'checked' if step == 'check' else 'imported'} level {level}", done, len(files))
+            )
+            result.inserted += imported.inserted
+            result.revised += imported.revised
+            result.unchanged += imported.unchanged
+            result.report.extend(imported.report.problems)
+            if imported.batch_id is not None:
+                result.batch_ids.append(imported.batch_id)
+
+        if dry_run:  # each level on its own, rolled back
+            for done, (level, path) in enumerate(files.items(), start=1):
+                one(level, path, None)
+                report(f"checked level {level}", done, len(files))
+            return
+        with db.transaction() as connection:
+            for done, (level, path) in enumerate(files.items(), start=1):
+                with db.session(within=connection) as session:
+                    one(level, path, session)
+                report(f"imported level {level}", done, len(files))

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Engine, Table, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -91,9 +91,17 @@ class Database:
 
     # -- sessions ----------------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: committed when the block ends, rolled back on any exception."""
-        session = self._sessions()
+    def session(self, within: Connection | None = None) -> Iterator[Session]:
+        """A unit of work: committed when the block ends, rolled back on any exception.
+
+        ``within`` (from :meth:`transaction`): the unit of work is part of that transaction; its commit
+        records it (audit entries, data version) but commits nothing, its rollback rolls back the whole.
+        """
+        session = (
+            self._sessions()
+            if within is None
+            else self._sessions(bind=within, join_transaction_mode="rollback_only")
+        )
         try:
             yield session
             session.commit()
@@ -102,6 +110,13 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction for several units of work (:meth:`session` ``within`` it): committed when the
+        block ends, rolled back on any exception, so that either all of them are written or none."""
+        with self.engine.begin() as connection:
+            yield connection
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[Session]:
