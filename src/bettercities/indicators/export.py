@@ -99,8 +99,8 @@ def observation_rows(session: Session, spec: ExportFilter) -> list[dict[str, Any
     rows = []
     for r in found:
         v = published[(r[5], r[6], r[7])].get(r[0])
-        if v is None:  # the stored row of an area the level's values do not list: never its raw value
-            v = AreaValue(area_code=r[0], area_name=r[1], value=None, suppressed=True)
+        if v is None:  # an area the level's values do not list (e.g. a new area of a boundary change that
+            continue  # holds values carried to it while its old area is valid): as on the map, not exported
         rows.append(
             {
                 "area_code": r[0],
