@@ -276,6 +276,10 @@ def test_the_pages_list_and_show_the_crosswalk(world: World) -> None:
     assert [v["area_code"] for v in body["carried"]["targets"]] == list(NEW)
     assert world.client.get(f"/cities/{SLUG}/crosswalks/{CODE}").status_code == 200  # defaults, no 422
     assert world.client.get(f"/cities/{SLUG}/crosswalks/nope").status_code == 404
+    profile = world.client.get(f"/cities/{SLUG}/areas/N3.json").json()
+    (row,) = [r for r in profile["rows"] if r["indicator"]["code"] == "inhabitants"]
+    assert (row["period"], row["value"], row["estimated"]) == (PERIOD, 300.0, True)  # XR1P3's 300, carried
+    assert "est." in world.client.get(f"/cities/{SLUG}/areas/N3", params={"lang": "en"}).text
 
 
 def test_estimates_are_stored_once(world: World) -> None:

@@ -278,6 +278,7 @@ def _area_points(
                 value=value.value,
                 suppressed=value.suppressed,
                 provisional=value.provisional,
+                estimated=value.estimated,
             )
         points.append(point)
     return points, tables
@@ -319,7 +320,7 @@ def _area_row(
             "value": latest.value,
             "suppressed": latest.suppressed,
             "provisional": latest.provisional,
-            "estimated": bool(current and current.estimated),
+            "estimated": latest.estimated or bool(current and current.estimated),  # stored or derived
             "city_value": city_value,
             "difference": (
                 latest.value - city_value
