@@ -9,7 +9,8 @@
   (``src/bettercities/microdata/examples/register.yaml``: inhabitants, 8 shares, the mean age) keyed by
   address block (a 4th level of 20 blocks per planning area, mapped by the workspace's area hierarchy), on
   DuckDB: the pass over the records, the roll-up to block -> planning area -> region -> district, the unknown
-  key check, and the validated import of every level into a SQLite workspace (dry run first, then written).
+  key check, and the validated import of every level into a SQLite workspace (one transaction, each
+  level checked as it is written).
 * **Disclosure control**: then ``bettercities.privacy.protection.compute`` for the city (primary and secondary
   suppression of every period and level, as the publication step does once per data version), timed apart.
 * **Baseline**: a bare DuckDB ``GROUP BY`` of the same counts and sums by block over the same Parquet file,

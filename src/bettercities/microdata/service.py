@@ -586,15 +586,14 @@ def _import(
             pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), path)
             files[level] = path
         stem = f"{provenance.data_file} [{Path(provenance.spec).name}"
-        common = {"user": user, "dry_run": dry_run}
 
         def one(level: str, path: Path, session: Session | None) -> None:
             options = provenance.model_copy(update={"level": level})
             name = f"{stem}, {level}]"
             imported = (
-                import_observations(db, city_slug, path, options, file_name=name, **common)
+                import_observations(db, city_slug, path, options, user=user, file_name=name, dry_run=True)
                 if session is None
-                else import_observations_in(db, session, city_slug, path, options, file_name=name, **common)
+                else import_observations_in(db, session, city_slug, path, options, user=user, file_name=name)
             )
             frame = frames[level]
             result.levels.append(
