@@ -32,6 +32,7 @@ from bettercities.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bettercities.indicators.periods import PeriodError
 from bettercities.web import security
 from bettercities.web.i18n import LANGUAGES, gettext_for, negotiate
+from bettercities.web.vocabularies import N_
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +100,6 @@ def _respond(request: Request, problem: ProblemOut, **context: Any) -> Response:
 
 
 # -- pages with refused query parameters: shown again without them, with a message ---------------------------
-
-
-def N_(message: str) -> str:
-    """Marks ``message`` for the catalogs; it is translated where it is shown."""
-    return message
 
 
 #: What a page's query parameters are called in messages (others by their name).
