@@ -5,8 +5,16 @@ asks for one; the JSON twins and the API keep their 422 problem documents."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
+
+from bettercities.core.errors import InvalidInput
+from bettercities.core.problems import Problem, Report
+from bettercities.core.settings import Settings
+from bettercities.storage.workspace import Workspace
+from bettercities.web import create_app
 
 NOTICES = re.compile(r'<div class="note" role="status" data-page-notices>(.*?)</div>', re.S)
 
@@ -89,3 +97,20 @@ def test_what_cannot_be_dropped_is_a_422_page_in_the_visitors_language(sqlite_cl
 def test_a_page_without_bad_parameters_shows_no_message(sqlite_client: TestClient) -> None:
     page = sqlite_client.get("/cities/testville", params={"k": 5})
     assert page.status_code == 200 and "data-page-notices" not in page.text
+
+
+def test_refused_input_names_its_problems_by_label(tmp_path: Path) -> None:
+    """An input refused with a report (``InvalidInput``) lists its problems by the labels of their codes."""
+    workspace = Workspace.init(tmp_path / "workspace")
+    app = create_app(workspace, settings=Settings(default_language="de"))
+
+    @app.get("/refusing-page", response_class=HTMLResponse)
+    def refusing_page() -> HTMLResponse:
+        problem = Problem(code="unknown-area", message="no area '99'", row=7, column="id", value="99")
+        raise InvalidInput("1 problem", Report(problems=[problem]))
+
+    with TestClient(app) as client:
+        page = client.get("/refusing-page")
+    workspace.close()
+    assert page.status_code == 422
+    assert "<li>Unbekanntes Gebiet, Zeile 7, Spalte <code>id</code></li>" in page.text
