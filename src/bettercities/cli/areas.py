@@ -246,7 +246,7 @@ def crosswalk_carry(
         highlight=False,
     )
     for value in view.targets:
-        shown = "–" if value.value is None else f"{value.value:g}"
+        shown = "–" if value.value is None else f"{value.value:.{view.indicator.decimals}f}"
         mark = f"\t{value.protection}" if value.protection else ""
         console.print(f"{value.area_code}\t{value.area_name}\t{shown}\testimated{mark}", highlight=False)
 
