@@ -102,6 +102,7 @@ def test_series(client: TestClient) -> None:
         "value": None,
         "suppressed": True,
         "provisional": False,
+        "estimated": False,
         "protection": None,
     }
     district = client.get(
