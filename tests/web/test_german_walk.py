@@ -177,12 +177,6 @@ def raw_code_patterns() -> dict[str, re.Pattern[str]]:
 
 #: English still shown, outside this test's pages, as (path prefix, string): each with the place to fix it.
 KNOWN: set[tuple[str, str]] = {
-    # the notes of an index run's areas are English text of the library (analysis/index/results.py), shown
-    # in the map's hover text (figures/index.py); they need a code per note to be translated
-    (f"/cities/{SLUG}/index-runs/", "inhabitants"),
-    (f"/cities/{SLUG}/index-runs/", "withheld"),
-    # the map title of the priority page uses the rule's English title (web/pages/priority.py)
-    (f"/cities/{SLUG}/priority", "Status low or very low (latest index run)"),
     # the comparison form's hint writes a level code as an example (templates/areas/compare.html)
     (f"/cities/{SLUG}/compare", "district"),
 }

@@ -29,13 +29,14 @@ def class_map(
     legend_title: str,
     no_data: str,
     area_url: Callable[[str], str],
+    note_text: Callable[[str], str] = str,
 ) -> dict[str, str]:
     """The class map of a run and its legend (keys ``map``, ``legend``); an area without a class shows the
-    run's note on it (or ``no_data``)."""
+    run's note on it (through ``note_text``, e.g. a translation) or ``no_data``."""
     run = found.run
     legend = [draw.Category(c.code, c.label, c.colour, c.count) for c in found.classes]
     labels = {c.code: c.label for c in found.classes}
-    notes = {a.area_id: a.note for a in run.result.areas}
+    notes = {a.area_id: note_text(a.note) for a in run.result.areas if a.note}
 
     def hover(code: str) -> str:
         name = run.names.get(code) or code

@@ -3,6 +3,8 @@ of classes between two runs."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
@@ -144,6 +146,28 @@ def run_json(
     return queries.run_view(reader, run_id, view=view, distance=distance, city=slug)
 
 
+_FEWER = re.compile(r"fewer than (?P<minimum>[\d.,]+) inhabitants \((?P<count>[^)]*)\)")
+
+
+def note_text(note: str, lang: str) -> str:
+    """A stored note of an unscored area (English text of :mod:`bettercities.analysis.index`, parts joined by
+    "; ") in ``lang``; a part the catalog does not know is shown as stored."""
+    _ = gettext_for(lang).gettext
+    parts = []
+    for part in note.split("; "):
+        fewer = _FEWER.fullmatch(part)
+        if part == results.WITHHELD_NOTE:
+            parts.append(_("withheld (a suppressed input value)"))
+        elif fewer:
+            numbers = fewer.groupdict()
+            if lang == "de":  # stored with English separators (1,234.5)
+                numbers = {k: v.translate(str.maketrans(",.", ".,")) for k, v in numbers.items()}
+            parts.append(_("fewer than {minimum} inhabitants ({count})").format(**numbers))
+        else:
+            parts.append(part)
+    return "; ".join(parts)
+
+
 def class_map(reader: Reader, found: RunView, city_id: int, page: PageContext) -> dict[str, Markup]:
     """The class map of a run and its legend."""
     _ = gettext_for(page.lang).gettext
@@ -159,6 +183,7 @@ def class_map(reader: Reader, found: RunView, city_id: int, page: PageContext) -
         legend_title=_("Class"),
         no_data=_("no data"),
         area_url=lambda code: page.url(f"/cities/{run.city}/areas/{code}", level=run.level),
+        note_text=lambda note: note_text(note, page.lang),
     )
     return {name: svg(drawing) for name, drawing in drawn.items()}
 

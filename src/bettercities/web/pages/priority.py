@@ -36,6 +36,7 @@ from bettercities.web.deps import (
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import PageContext, svg
+from bettercities.web.vocabularies import label
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
 
@@ -131,7 +132,9 @@ def render_priority(
             city,
             result,
             page,
-            title=_("Priority areas: {rule}").format(rule=result.rule.title or result.rule.name),
+            title=_("Priority areas: {rule}").format(
+                rule=label(result.rule.name, "priority_rule", lang, result.rule.title or result.rule.name)
+            ),
         )
         if result is not None
         else {},
