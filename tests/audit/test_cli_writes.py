@@ -367,6 +367,39 @@ def _token_revoke(w: World) -> Call:
     return Call(["users", "token", "revoke", name, str(token.info.id)], "token-revoked")
 
 
+def _crosswalk_file(w: World) -> Path:
+    """A relationship file from the planning areas of city A's district 01 to that district (weight 1 each)."""
+    with w.session() as session:
+        city = areas.get_city(session, CITY_A)
+        codes = sorted(areas.area_codes(session, areas.get_level(session, city, "planning_area")))
+    rows = "".join(f"{code},01,1\n" for code in codes if code.startswith("01"))
+    return w.file(w.name("crosswalk") + ".csv", "source,target,weight\n" + rows)
+
+
+def _crosswalk_args(w: World, code: str) -> list[str]:
+    path = _crosswalk_file(w)
+    return ["crosswalk", "import", "--city", CITY_A, "--code", code, "--file", str(path)] + [
+        "--source-level",
+        "planning_area",
+        "--target-level",
+        "district",
+    ]
+
+
+def _crosswalk_carry(w: World) -> Call:
+    code = w.name("cw")
+    out = CliRunner().invoke(cli_app, [*_crosswalk_args(w, code), *w_where(w)])
+    assert out.exit_code == 0, out.output
+    return Call(
+        ["crosswalk", "carry", code, "--city", CITY_A, "--indicator", FREE]
+        + [
+            "--period",
+            PERIOD,
+            "--store",
+        ]
+    )
+
+
 #: Every command that writes -> a valid invocation (after its own preparation) and its named event.
 WRITES: dict[str, Callable[[World], Call]] = {
     "catalog add": _catalog_add,
@@ -377,6 +410,8 @@ WRITES: dict[str, Callable[[World], Call]] = {
     "catalog unlock": _catalog_step("unlock", A.SUBMIT, A.APPROVE, A.PUBLISH),
     "city add": _city_add,
     "city add-level": _city_add_level,
+    "crosswalk import": lambda w: Call(_crosswalk_args(w, w.name("cw"))),
+    "crosswalk carry": _crosswalk_carry,
     "demo": _demo,
     "exchange import": _exchange_import,
     "import areas": _import_areas,
@@ -421,7 +456,10 @@ NOT_WRITING: dict[str, str] = {
     "catalog list": "reads",
     "catalog overdue": "reads",
     "catalog show": "reads",
+    "city compare": "reads",
     "city list": "reads",
+    "crosswalk list": "reads",
+    "crosswalk show": "reads",
     "exchange export": "writes a file",
     "export": "writes a file",
     "index compare": "reads two stored runs",
@@ -430,6 +468,7 @@ NOT_WRITING: dict[str, str] = {
     "index presets": "lists the shipped presets",
     "index runs": "reads",
     "index show": "reads",
+    "indicators change": "reads",
     "indicators list": "reads",
     "init": "creates a workspace and its schema; no data row to audit",
     "microdata generate": "writes a synthetic register file; the database is unchanged",

@@ -8,7 +8,6 @@ reveals a withheld value. The city's data team sees raw values; for them a chang
 is computed but keeps the status ``withheld`` and names the protection in ``protection``.
 
 >>> from bettercities.indicators.schemas import AreaValue
-from bettercities.indicators.service import level_values
 >>> before = [AreaValue(area_code="01", area_name="A", value=10.0), AreaValue(area_code="02", area_name="B",
 ...     value=None, suppressed=True)]
 >>> after = [AreaValue(area_code="01", area_name="A", value=12.5), AreaValue(area_code="02", area_name="B",
