@@ -48,6 +48,8 @@ from tests.support.served import (
     module_workspace,
 )
 
+pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
+
 CLI_ACTOR = f"cli:{getpass.getuser()}"
 LEVEL = "planning_area"
 PERIOD = "2022"
@@ -368,7 +370,7 @@ def _token_revoke(w: World) -> Call:
 
 
 def _crosswalk_file(w: World) -> Path:
-    """A relationship file from the planning areas of city A's district 01 to that district (weight 1 each)."""
+    """A relationship file: the planning areas of city A's district 01 -> that district (weight 1 each)."""
     with w.session() as session:
         city = areas.get_city(session, CITY_A)
         codes = sorted(areas.area_codes(session, areas.get_level(session, city, "planning_area")))
@@ -378,12 +380,8 @@ def _crosswalk_file(w: World) -> Path:
 
 def _crosswalk_args(w: World, code: str) -> list[str]:
     path = _crosswalk_file(w)
-    return ["crosswalk", "import", "--city", CITY_A, "--code", code, "--file", str(path)] + [
-        "--source-level",
-        "planning_area",
-        "--target-level",
-        "district",
-    ]
+    return ["crosswalk", "import", "--city", CITY_A, "--code", code, "--file", str(path),
+            "--source-level", "planning_area", "--target-level", "district"]  # fmt: skip
 
 
 def _crosswalk_carry(w: World) -> Call:
@@ -391,12 +389,7 @@ def _crosswalk_carry(w: World) -> Call:
     out = CliRunner().invoke(cli_app, [*_crosswalk_args(w, code), *w_where(w)])
     assert out.exit_code == 0, out.output
     return Call(
-        ["crosswalk", "carry", code, "--city", CITY_A, "--indicator", FREE]
-        + [
-            "--period",
-            PERIOD,
-            "--store",
-        ]
+        ["crosswalk", "carry", code, "--city", CITY_A, "--indicator", FREE, "--period", PERIOD, "--store"]
     )
 
 

@@ -19,7 +19,7 @@ from tests.support.net import ServerThread
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # slow: scheduled first (tests/conftest.py)
 
 CITY = "Auenstedt an der Spree"
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from bettercities.cli.main import app
 from bettercities.storage.workspace import Workspace
 from bettercities.web.app import create_app
+
+pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
 
 
 def test_demo_without_serving_then_api(tmp_path: Path) -> None:

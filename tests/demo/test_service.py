@@ -10,6 +10,8 @@ from bettercities.demo.service import build_demo
 from bettercities.indicators import service as indicators
 from bettercities.storage.workspace import Workspace
 
+pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
+
 
 def test_build_demo_loads_everything_once(workspace: Workspace) -> None:
     summary = build_demo(workspace, seed=7, n_planning_areas=400, first_year=2015, last_year=2024)

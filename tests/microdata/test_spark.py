@@ -10,10 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from bettercities.microdata.service import aggregate
 from bettercities.storage.workspace import Workspace
 from tests.microdata.conftest import PERIOD, build_city, stored, write_register, write_spec
+
+pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
 
 
 def test_spark_equals_duckdb(sqlite_workspace: Workspace, tmp_path: Path) -> None:

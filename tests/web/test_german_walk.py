@@ -38,6 +38,8 @@ from bettercities.web.i18n import LOCALE_DIR
 from bettercities.web.vocabularies import VOCABULARIES, label
 from tests.web.conftest import add_user, sign_in
 
+pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
+
 SLUG = "auenstedt"
 START = ["/", f"/cities/{SLUG}"]
 #: Elements whose text the visitor does not read as prose: scripts, styles, identifiers in ``<code>`` and
