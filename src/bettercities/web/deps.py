@@ -29,6 +29,7 @@ from bettercities.figures.classes import DEFAULT_CLASSES, MAX_CLASSES, MIN_CLASS
 from bettercities.publication import Audience
 from bettercities.quality.schemas import DiffQuery, QueueFilter
 from bettercities.storage.workspace import Workspace
+from bettercities.views.change import ChangeState
 from bettercities.views.reader import Reader
 from bettercities.views.schemas import ViewState
 from bettercities.web.i18n import COOKIE, negotiate
@@ -387,3 +388,24 @@ Crosswalk = Annotated[
 ThresholdDistance = Annotated[
     float, Query(gt=0, le=2, description="Distance to a class threshold that counts as near.")
 ]
+
+
+# -- the change map between two periods (views/change.py): pages, JSON twin and API --------------------
+
+
+def change_state(
+    code: str,
+    lang: Lang,
+    start: Annotated[
+        str | None,
+        Query(alias="from", max_length=80, description="First period; default: the oldest with data."),
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", max_length=80, description="Second period; default: the latest.")
+    ] = None,
+    level: Annotated[str | None, Query(max_length=80, description="Level code; default: the finest.")] = None,
+) -> ChangeState:
+    return ChangeState(lang=lang, indicator=code, from_period=start, to_period=end, level=level)
+
+
+ChangeStateDep = Annotated[ChangeState, Depends(change_state)]

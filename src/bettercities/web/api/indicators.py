@@ -10,8 +10,8 @@ from bettercities.indicators import service as indicators
 from bettercities.indicators.schemas import AreaValue, IndicatorOut, Series
 from bettercities.views import change as changes
 from bettercities.views import service as views
-from bettercities.views.change import ChangeState, ChangeView
-from bettercities.web.deps import Lang, ReaderDep, SessionDep
+from bettercities.views.change import ChangeView
+from bettercities.web.deps import ChangeStateDep, ReaderDep, SessionDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.pagination import Page, PageDep
 
@@ -72,19 +72,5 @@ def series(
         "the map of only one period are `new` or `ended`."
     ),
 )
-def change(
-    slug: str,
-    code: str,
-    reader: ReaderDep,
-    lang: Lang,
-    start: Annotated[
-        str | None,
-        Query(alias="from", max_length=80, description="First period; default: the oldest with data."),
-    ] = None,
-    end: Annotated[
-        str | None, Query(alias="to", max_length=80, description="Second period; default: the latest.")
-    ] = None,
-    level: Annotated[str | None, Query(max_length=80, description="Level code; default: the finest.")] = None,
-) -> ChangeView:
-    state = ChangeState(lang=lang, indicator=code, from_period=start, to_period=end, level=level)
+def change(slug: str, code: str, reader: ReaderDep, state: ChangeStateDep) -> ChangeView:
     return changes.change_view(reader, slug, code, state)

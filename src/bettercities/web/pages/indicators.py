@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from bettercities.core.errors import InvalidInput
 from bettercities.views import change
 from bettercities.views import service as views
-from bettercities.views.change import ChangeState, ChangeView
+from bettercities.views.change import ChangeView
 from bettercities.views.schemas import IndicatorView
 from bettercities.web import figures
-from bettercities.web.deps import Lang, ReaderDep, StateDep, TemplatesDep, permalink_state
+from bettercities.web.deps import ChangeStateDep, ReaderDep, StateDep, TemplatesDep, permalink_state
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.templating import PageContext
 
@@ -50,24 +48,6 @@ def indicator_page(
 
 
 # -- the change map between two periods (views/change.py) ------------------------------------------------
-
-
-def change_state(
-    code: str,
-    lang: Lang,
-    start: Annotated[
-        str | None,
-        Query(alias="from", max_length=80, description="First period; default: the oldest with data."),
-    ] = None,
-    end: Annotated[
-        str | None, Query(alias="to", max_length=80, description="Second period; default: the latest.")
-    ] = None,
-    level: Annotated[str | None, Query(max_length=80, description="Level code; default: the finest.")] = None,
-) -> ChangeState:
-    return ChangeState(lang=lang, indicator=code, from_period=start, to_period=end, level=level)
-
-
-ChangeStateDep = Annotated[ChangeState, Depends(change_state)]
 
 
 @router.get(
