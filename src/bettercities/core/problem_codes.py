@@ -141,5 +141,17 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "a dataset was approved while outlier flags on its indicators were open (recorded)"),
         # web
         _entry("import-failed", ERROR, "Import failed", "an import started from the web failed"),
+        # action plans (docs/plans.md)
+        _entry("unknown-goal", ERROR, "Unknown goal",
+               "a goal linked to an objective or an action is not a goal of the plan's city"),
+        _entry("invalid-timeline", ERROR, "Invalid timeline",
+               "an end date (a plan's period, an action's timeline) before its start"),
+        _entry("negative-budget", ERROR, "Negative budget", "an action's budget is below zero"),
+        _entry("invalid-choice", ERROR, "Invalid choice",
+               "a status, likelihood or impact that is not one of its allowed values"),
+        _entry("invalid-text", ERROR, "Invalid text",
+               "a title or text that is empty, too long, or holds a control character"),
+        _entry("invalid-plan", ERROR, "Invalid plan entry",
+               "another field of a plan, objective, action or risk (or of a plan's YAML file) is invalid"),
     ]
 )  # fmt: skip
