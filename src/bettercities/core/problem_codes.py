@@ -155,7 +155,8 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "another field of a plan, objective, action or risk (or of a plan's YAML file) is invalid"),
         # consultation rounds (docs/consultations.md)
         _entry("unknown-item", ERROR, "Unknown item",
-               "a consultation item, or the priority area, goal, action or comment it names, does not exist or is not public"),
+               "a consultation item, or the priority area, goal, action or comment it names, does not exist "
+               "or is not public"),
         _entry("invalid-ballot", ERROR, "Invalid ballot",
                "a ballot names unknown items, repeats or skips a rank, or gives more dots than allowed"),
     ]
