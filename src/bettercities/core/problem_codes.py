@@ -159,5 +159,20 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "or is not public"),
         _entry("invalid-ballot", ERROR, "Invalid ballot",
                "a ballot names unknown items, repeats or skips a rank, or gives more dots than allowed"),
+        # goals (docs/goals.md)
+        _entry("unknown-level", ERROR, "Unknown level", "the city has no spatial level of that code"),
+        _entry("unknown-priority-set", ERROR, "Unknown priority set",
+               "the city has no saved priority set of that name (that the caller may see)"),
+        _entry("mixed-levels", ERROR, "Mixed levels", "the areas of a goal belong to more than one level"),
+        _entry("no-baseline-data", ERROR, "No baseline data",
+               "the indicator has no value in every chosen area (in the baseline period, or in any period)"),
+        _entry("invalid-target", ERROR, "Invalid target",
+               "a goal needs exactly one of a target value and a target change"),
+        _entry("deadline-before-baseline", ERROR, "Deadline before baseline",
+               "a goal's deadline is not after the end of its baseline period"),
+        _entry("target-wrong-side", WARNING, "Target on the wrong side",
+               "the target does not improve on the baseline for the indicator's polarity (the goal is set)"),
+        _entry("target-undetectable", WARNING, "Target not detectable",
+               "the target change is smaller than the change detectable from year-to-year variation"),
     ]
 )  # fmt: skip
