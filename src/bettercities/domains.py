@@ -144,6 +144,7 @@ DOMAINS: tuple[Domain, ...] = (
         note="no tables, schemas or service module: each format is one module (excel, frictionless, sdmx,"
         " urban_audit) that reads through ingest and writes through the export registry",
     ),
+    Domain("consultations", api=True, pages=True),
 )
 
 #: Commands that are not a domain: the workspace, serving, the demo, backups and exports.
