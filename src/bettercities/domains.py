@@ -137,6 +137,7 @@ DOMAINS: tuple[Domain, ...] = (
         note="the service is split by concern: users.py, roles.py, sessions.py, tokens.py",
     ),
     Domain("networks", publication_rules="service"),
+    Domain("goals", api=True),
     Domain(
         "exchange",
         models=False,
@@ -144,6 +145,7 @@ DOMAINS: tuple[Domain, ...] = (
         note="no tables, schemas or service module: each format is one module (excel, frictionless, sdmx,"
         " urban_audit) that reads through ingest and writes through the export registry",
     ),
+    Domain("plans", api=True, pages=True),
     Domain("consultations", api=True, pages=True),
 )
 

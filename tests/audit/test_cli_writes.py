@@ -393,6 +393,37 @@ def _crosswalk_carry(w: World) -> Call:
     )
 
 
+def _goal(w: World, **extra: Any) -> int:
+    """A goal of city A set through the library (a population goal on the free indicator, or extra)."""
+    from datetime import date
+
+    from bettercities.goals import service as goals
+    from bettercities.goals.schemas import AreaSelection, GoalIn
+
+    fields: dict[str, Any] = {
+        "title": w.name("goal"), "indicator": FREE, "target_change": -1.0, "deadline": date(2030, 12, 31),
+        "owner_unit": "Youth office", "areas": AreaSelection(kind="areas", value=w.area_codes()[0]),
+    } | extra  # fmt: skip
+    with w.session() as session:
+        return goals.add_goal(session, CITY_A, GoalIn(**fields), actor="test").id
+
+
+def _goals_add(w: World) -> Call:
+    return Call(
+        ["goals", "add", "--city", CITY_A, "--indicator", FREE, "--areas", f"level:{LEVEL}", "--target", "1",
+         "--deadline", "2030-12-31", "--owner", "Youth office"]
+    )  # fmt: skip
+
+
+def _goals_measure_record(w: World) -> Call:
+    goal = _goal(
+        w, indicator=w.name("measure"), kind="performance", performance_kind="how_much",
+        measure_name="Counselling sessions", baseline_value=10.0, baseline_period="2022",
+    )  # fmt: skip
+    args = ["goals", "measure", "record", "--city", CITY_A, str(goal), "--period", "2023", "--value", "12"]
+    return Call(args)
+
+
 #: Every command that writes -> a valid invocation (after its own preparation) and its named event.
 WRITES: dict[str, Callable[[World], Call]] = {
     "catalog add": _catalog_add,
@@ -407,6 +438,9 @@ WRITES: dict[str, Callable[[World], Call]] = {
     "crosswalk carry": _crosswalk_carry,
     "demo": _demo,
     "exchange import": _exchange_import,
+    "goals add": _goals_add,
+    "goals measure record": _goals_measure_record,
+    "goals remove": lambda w: Call(["goals", "remove", "--city", CITY_A, str(_goal(w))]),
     "import areas": _import_areas,
     "import observations": _import_observations,
     "index run": _index_run,
@@ -455,6 +489,8 @@ NOT_WRITING: dict[str, str] = {
     "crosswalk show": "reads",
     "exchange export": "writes a file",
     "export": "writes a file",
+    "goals list": "reads",
+    "goals show": "reads",
     "index compare": "reads two stored runs",
     "index compute": "computes from a file into a file; no workspace",
     "index export": "writes a file",

@@ -30,6 +30,7 @@ class Goal(Base):
     measure_polarity: Mapped[str | None] = mapped_column(String(20))
     selection_kind: Mapped[str] = mapped_column(String(20), doc="areas, level or priority_set")
     selection_value: Mapped[str] = mapped_column(Text, doc="What was given: codes, a level or a set name.")
+    level_code: Mapped[str | None] = mapped_column(String(60), doc="The level of the goal's areas.")
     baseline_period: Mapped[str] = mapped_column(String(20))
     baseline_value: Mapped[float] = mapped_column(Float, doc="The group's value at the baseline period.")
     baseline_revision: Mapped[int | None] = mapped_column(Integer)

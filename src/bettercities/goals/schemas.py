@@ -172,7 +172,9 @@ class AreaProgress(BaseModel):
     baseline: Baseline
     latest: Latest | None = None
     expected: float | None = Field(default=None, description="Trajectory value at the latest period.")
-    target: float
+    target: float | None = Field(
+        description="The area's target (None where withheld: it may reveal the baseline)."
+    )
     status: GoalStatus | None = Field(description="None where withheld.")
     withheld: bool = Field(default=False, description="The viewer's audience may not see this area's values.")
 
@@ -188,7 +190,8 @@ class GoalOut(BaseModel):
     kind: GoalKind
     performance_kind: PerformanceKind | None = None
     indicator: str
-    indicator_name: str
+    indicator_name: str = Field(description="The indicator's (or measure's) name in English.")
+    indicator_name_de: str = Field(description="The indicator's (or measure's) name in German.")
     unit: str
     polarity: Polarity
     areas: AreaSelection
@@ -211,7 +214,10 @@ class GoalOut(BaseModel):
         default=None, description="The group's trajectory value at the latest period."
     )
     status: GoalStatus | None = Field(description="The group's status; None where withheld.")
-    withheld: bool = Field(default=False, description="The group value is withheld from the viewer.")
+    withheld: bool = Field(
+        default=False,
+        description="The group's status is withheld: a value it needs is withheld from the viewer.",
+    )
     detectable_change: float | None = Field(
         default=None,
         description="Smallest change distinguishable from year-to-year noise (None: too few years).",

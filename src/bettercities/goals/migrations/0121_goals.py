@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("measure_polarity", sa.String(20), nullable=True),
         sa.Column("selection_kind", sa.String(20), nullable=False),
         sa.Column("selection_value", sa.Text(), nullable=False),
+        sa.Column("level_code", sa.String(60), nullable=True),
         sa.Column("baseline_period", sa.String(20), nullable=False),
         sa.Column("baseline_value", sa.Float(), nullable=False),
         sa.Column("baseline_revision", sa.Integer(), nullable=True),

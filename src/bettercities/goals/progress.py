@@ -1,0 +1,467 @@
+"""A goal's values as a viewer may see them: per area and for the group, read only through the publication
+step (:func:`bettercities.indicators.service.level_values` publishes every value for the viewer's audience),
+and the status computed from them (:mod:`bettercities.goals.status`). Nothing here writes.
+
+**The group value** is the indicator's own aggregation over the goal's areas
+(:func:`bettercities.indicators.aggregation.combine`, as the indicators domain rolls areas up): a share by its
+numerators and denominators (``ratio``), a mean weighted by the denominator or, without one, by the weight
+indicator (inhabitants), a count by its sum; an indicator without aggregation has a group value only for a
+single area. It has a value only when every area has one.
+
+**Withheld values never leak.** An area whose published value is withheld from the viewer (suppressed,
+protected, or on an indicator the audience may not see) is ``withheld`` with no numbers. For every audience
+but the city's data team, the group value of a period is withheld when any input is withheld *or perturbed*
+(the rule :mod:`bettercities.privacy.carried` applies to carried values: a published derived value is a
+function of published, unperturbed values only), the weight indicator's cells included.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bettercities.analysis.priority.models import PrioritySet
+from bettercities.areas.models import Area, City, SpatialLevel
+from bettercities.core.errors import NotFound
+from bettercities.goals import status as kernel
+from bettercities.goals.models import Goal, GoalArea, GoalMeasureValue, GoalPrioritySet
+from bettercities.goals.schemas import (
+    AreaProgress,
+    AreaSelection,
+    Baseline,
+    GoalKind,
+    GoalOut,
+    GoalSeries,
+    GoalStatus,
+    Latest,
+    PerformanceKind,
+    SelectionKind,
+    SeriesPoint,
+)
+from bettercities.indicators import carried
+from bettercities.indicators import service as indicators
+from bettercities.indicators.aggregation import combine
+from bettercities.indicators.models import Indicator, Period
+from bettercities.indicators.periods import parse_period
+from bettercities.indicators.schemas import AreaValue, Polarity
+from bettercities.publication import Audience, protection, withheld
+from bettercities.publication.viewer import Viewer
+
+T = TypeVar("T")
+
+__all__ = ["FixedViewer", "GroupValue", "Scope", "goal_out", "goal_series", "group_value", "scope_of"]
+
+
+@dataclass
+class FixedViewer:
+    """A :class:`~bettercities.publication.viewer.Viewer` fixed to one audience, without a memo (the
+    service's answer to the writer, the CLI's reads)."""
+
+    session: Session
+    fixed: Audience
+    budget: int | None = None
+
+    def audience(self, city_id: int) -> Audience:
+        return self.fixed
+
+    def networks(self, city_id: int) -> frozenset[int]:
+        return frozenset()
+
+    def memo(self, key: tuple[Hashable, ...], compute: Callable[[], T], *, city_id: int | None = None) -> T:
+        return compute()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The indicator, level and areas a goal's values are read for."""
+
+    city: City
+    indicator: Indicator
+    level: SpatialLevel
+    codes: tuple[str, ...]
+    area_ids: tuple[int, ...]  # every boundary version of the codes (protection marks key on ids)
+
+
+@dataclass(frozen=True)
+class GroupValue:
+    """The group's value in one period for a viewer: a value, withheld, or neither (incomplete data)."""
+
+    value: float | None
+    withheld: bool
+    revision: int | None
+
+
+def scope_of(
+    session: Session, city: City, indicator: Indicator, level: SpatialLevel, codes: Sequence[str]
+) -> Scope:
+    ids = session.scalars(
+        select(Area.id).where(Area.level_id == level.id, Area.code.in_(list(codes))).order_by(Area.id)
+    ).all()
+    return Scope(city, indicator, level, tuple(codes), tuple(ids))
+
+
+def _values(viewer: Viewer, scope: Scope, indicator: Indicator, period: Period) -> dict[str, AreaValue]:
+    """Published values of ``indicator`` in ``period`` for every area of the scope's level, by code."""
+    city_id = scope.city.id
+
+    def compute() -> dict[str, AreaValue]:
+        values, _ = indicators.level_values(
+            viewer.session, indicator, period, scope.level,
+            audience=viewer.audience(city_id), networks=viewer.networks(city_id),
+        )  # fmt: skip
+        return {v.area_code: v for v in values}
+
+    return viewer.memo(("goals.values", indicator.id, period.id, scope.level.id), compute, city_id=city_id)
+
+
+def is_withheld(value: AreaValue | None, audience: Audience) -> bool:
+    """Whether a published value is withheld from ``audience`` (the data team sees every value)."""
+    return audience != Audience.INTERNAL and value is not None and value.suppressed and value.value is None
+
+
+def _weight(session: Session, indicator: Indicator) -> Indicator | None:
+    code = indicator.weight_code or indicators.DEFAULT_WEIGHT
+    return session.scalar(select(Indicator).where(Indicator.code == code))
+
+
+def group_value(viewer: Viewer, scope: Scope, period: Period) -> GroupValue:
+    """The group's value in ``period`` as the viewer may see it (module docs)."""
+    session, indicator = viewer.session, scope.indicator
+    audience = viewer.audience(scope.city.id)
+    values = _values(viewer, scope, indicator, period)
+    cells = [values.get(code) for code in scope.codes]
+    if any(is_withheld(cell, audience) for cell in cells):
+        return GroupValue(None, True, None)
+    if audience != Audience.INTERNAL and len(scope.codes) > 1:
+        marks = protection.marks(session, scope.city.id)
+        if carried.withheld_input(marks, carried.inputs(session, indicator), period.id, scope.area_ids):
+            return GroupValue(None, True, None)
+    if any(cell is None or cell.value is None for cell in cells):
+        return GroupValue(None, False, None)
+    present = [cell for cell in cells if cell is not None]
+    revision = max(cell.revision for cell in present)
+    if len(present) == 1:
+        return GroupValue(present[0].value, False, revision)
+    if indicator.aggregation == "none":
+        return GroupValue(None, False, None)
+    data = pd.DataFrame(
+        {
+            "source": range(len(present)),
+            "value": [c.value for c in present],
+            "numerator": [c.numerator for c in present],
+            "denominator": [c.denominator for c in present],
+        },
+        dtype=float,
+    ).astype({"source": int})
+    base = data["denominator"].copy()
+    if indicator.aggregation in {"weighted_mean", "ratio"} and base.isna().any():
+        weight = _weight(session, indicator)
+        if weight is not None:
+            weights = _values(viewer, scope, weight, period)
+            if any(is_withheld(weights.get(code), audience) for code in scope.codes):
+                return GroupValue(None, True, None)
+            own = [weights.get(code) for code in scope.codes]
+            base = base.fillna(pd.Series([w.value if w else None for w in own], dtype=float))
+    data["base"] = base
+    links = pd.DataFrame({"source": range(len(present)), "target": 0, "weight": 1.0})
+    result = combine(links, data, method=indicator.aggregation, factor=indicator.factor)
+    row = result.loc[0]
+    if not bool(row["complete"]) or pd.isna(row["value"]):
+        return GroupValue(None, False, None)
+    return GroupValue(float(row["value"]), False, revision)
+
+
+def periods_of(viewer: Viewer, city: City, indicator: Indicator) -> list[Period]:
+    """Periods with current observations of ``indicator`` in the city, oldest first."""
+
+    def compute() -> list[Period]:
+        codes = [p.code for p in indicators.list_periods(viewer.session, city, indicator)]
+        rows = viewer.session.scalars(select(Period).where(Period.code.in_(codes))).all()
+        return sorted(rows, key=lambda p: (p.end_date, p.start_date))
+
+    return viewer.memo(("goals.periods", indicator.id), compute, city_id=city.id)
+
+
+def _area_target(goal: Goal, baseline: float) -> float:
+    return baseline + goal.target_change if goal.target_change is not None else goal.target_value
+
+
+def _polarity(goal: Goal, indicator: Indicator | None) -> Polarity:
+    if indicator is not None:
+        return Polarity(indicator.polarity)
+    return Polarity(goal.measure_polarity or Polarity.NEUTRAL)
+
+
+def _common(session: Session, goal: Goal, city: City, indicator: Indicator | None) -> dict[str, Any]:
+    sets = (
+        session.execute(select(GoalPrioritySet.set_id).where(GoalPrioritySet.goal_id == goal.id))
+        .scalars()
+        .all()
+    )
+    names = session.scalars(
+        select(PrioritySet.name).where(PrioritySet.id.in_(sets)).order_by(PrioritySet.name)
+    ).all()
+    codes = session.scalars(
+        select(GoalArea.area_code).where(GoalArea.goal_id == goal.id).order_by(GoalArea.area_code)
+    ).all()
+    return {
+        "id": goal.id,
+        "city": city.slug,
+        "title": goal.title,
+        "kind": GoalKind(goal.kind),
+        "performance_kind": PerformanceKind(goal.performance_kind) if goal.performance_kind else None,
+        "indicator": indicator.code if indicator is not None else goal.measure_code or "",
+        "indicator_name": indicator.name_en if indicator is not None else goal.measure_name or "",
+        "indicator_name_de": indicator.name_de if indicator is not None else goal.measure_name or "",
+        "unit": indicator.unit if indicator is not None else goal.measure_unit or "",
+        "polarity": _polarity(goal, indicator),
+        "areas": AreaSelection(kind=SelectionKind(goal.selection_kind), value=goal.selection_value),
+        "area_codes": list(codes),
+        "target_value": goal.target_value,
+        "target_change": goal.target_change,
+        "deadline": goal.deadline,
+        "owner_unit": goal.owner_unit,
+        "owner_person": goal.owner_person,
+        "rationale": goal.rationale,
+        "themes": json.loads(goal.themes or "[]"),
+        "priority_sets": list(names),
+        "detectability_warning": goal.detectability_warning,
+        "polarity_warning": goal.polarity_warning,
+        "created_at": goal.created_at,
+        "created_by": goal.created_by,
+    }
+
+
+def _period(session: Session, code: str) -> Period:
+    return indicators.get_period(session, code)
+
+
+def goal_out(viewer: Viewer, goal: Goal, city: City) -> GoalOut:
+    """The goal as the viewer may see it, its status computed from the data (:class:`NotFound` when the
+    viewer may not see its indicator at all)."""
+    if goal.kind == GoalKind.PERFORMANCE:
+        return _performance_out(viewer, goal, city)
+    session = viewer.session
+    indicator = session.get(Indicator, goal.indicator_id)
+    if indicator is None or withheld(
+        session, city.id, indicator.id, audience=viewer.audience(city.id), networks=viewer.networks(city.id)
+    ):
+        raise NotFound("goal", f"{city.slug}/{goal.id}")
+    level = session.scalar(
+        select(SpatialLevel).where(SpatialLevel.city_id == city.id, SpatialLevel.code == goal.level_code)
+    )
+    if level is None:
+        raise NotFound("level", goal.level_code)
+    rows = session.scalars(
+        select(GoalArea).where(GoalArea.goal_id == goal.id).order_by(GoalArea.area_code)
+    ).all()
+    scope = scope_of(session, city, indicator, level, [r.area_code for r in rows])
+    audience = viewer.audience(city.id)
+    base_period = _period(session, goal.baseline_period)
+    later = [p for p in periods_of(viewer, city, indicator) if p.end_date > base_period.end_date]
+    polarity = Polarity(indicator.polarity)
+    start = base_period.end_date
+
+    # per area
+    base_values = _values(viewer, scope, indicator, base_period)
+    per_area: list[AreaProgress] = []
+    for row in rows:
+        cell = base_values.get(row.area_code)
+        name = cell.area_name if cell is not None else row.area_code
+        hidden = is_withheld(cell, audience)
+        latest: Latest | None = None
+        if not hidden and row.baseline_value is not None:
+            for period in reversed(later):
+                value = _values(viewer, scope, indicator, period).get(row.area_code)
+                if is_withheld(value, audience):
+                    hidden = True
+                    break
+                if value is not None and value.value is not None:
+                    latest = Latest(value=value.value, period=period.code)
+                    latest_end = period.end_date
+                    break
+        if hidden:
+            per_area.append(
+                AreaProgress(
+                    area=row.area_code, name=name,
+                    baseline=Baseline(value=None, period=goal.baseline_period, revision=None),
+                    target=None, status=None, withheld=True,
+                )
+            )  # fmt: skip
+            continue
+        baseline = Baseline(
+            value=row.baseline_value, period=goal.baseline_period, revision=row.baseline_revision
+        )
+        if row.baseline_value is None:
+            per_area.append(
+                AreaProgress(area=row.area_code, name=name, baseline=baseline, target=None, status=None)
+            )
+            continue
+        target = _area_target(goal, row.baseline_value)
+        expected = (
+            kernel.trajectory(row.baseline_value, target, start, goal.deadline, latest_end)
+            if latest
+            else None
+        )
+        direction = kernel.direction(polarity, row.baseline_value, target)
+        per_area.append(
+            AreaProgress(
+                area=row.area_code, name=name, baseline=baseline, latest=latest, expected=expected,
+                target=target, withheld=False,
+                status=kernel.status(
+                    latest=latest.value if latest else None, expected=expected, target=target,
+                    direction=direction,
+                ),
+            )
+        )  # fmt: skip
+
+    # the group: the baseline is shown where its period's group value may be; the status where the latest may
+    common = _common(session, goal, city, indicator)
+    baseline_hidden = group_value(viewer, scope, base_period).withheld
+    status_hidden = baseline_hidden
+    group_latest: Latest | None = None
+    group_expected: float | None = None
+    if not baseline_hidden:
+        for period in reversed(later):
+            found = group_value(viewer, scope, period)
+            if found.withheld:
+                status_hidden = True
+                break
+            if found.value is not None:
+                group_latest = Latest(value=found.value, period=period.code)
+                group_expected = kernel.trajectory(
+                    goal.baseline_value, goal.target_value, start, goal.deadline, period.end_date
+                )
+                break
+    if baseline_hidden:
+        # the change as set would give the baseline back from the target: only the target is shown
+        common["target_change"] = None
+        baseline = Baseline(value=None, period=goal.baseline_period, revision=None)
+    else:
+        baseline = Baseline(
+            value=goal.baseline_value, period=goal.baseline_period, revision=goal.baseline_revision
+        )
+    if status_hidden:
+        return GoalOut(
+            **common,
+            baseline=baseline, status=None, withheld=True,
+            detectable_change=None if baseline_hidden else goal.detectable_change, per_area=per_area,
+        )  # fmt: skip
+    direction = kernel.direction(polarity, goal.baseline_value, goal.target_value)
+    return GoalOut(
+        **common,
+        baseline=baseline, latest=group_latest, expected=group_expected,
+        status=kernel.status(
+            latest=group_latest.value if group_latest else None, expected=group_expected,
+            target=goal.target_value, direction=direction,
+        ),
+        withheld=False, detectable_change=goal.detectable_change, per_area=per_area,
+    )  # fmt: skip
+
+
+def _end(code: str) -> date:
+    return parse_period(code).end_date
+
+
+def measure_values(session: Session, goal: Goal) -> list[GoalMeasureValue]:
+    """The recorded values of a performance measure, oldest period first."""
+    rows = session.scalars(select(GoalMeasureValue).where(GoalMeasureValue.goal_id == goal.id)).all()
+    return sorted(rows, key=lambda r: _end(r.period_code))
+
+
+def _performance_out(viewer: Viewer, goal: Goal, city: City) -> GoalOut:
+    """A performance measure: its values are the programme's records, public like the goal itself."""
+    start = _end(goal.baseline_period)
+    later = [r for r in measure_values(viewer.session, goal) if _end(r.period_code) > start]
+    latest = Latest(value=later[-1].value, period=later[-1].period_code) if later else None
+    expected = (
+        kernel.trajectory(
+            goal.baseline_value, goal.target_value, start, goal.deadline, _end(later[-1].period_code)
+        )
+        if later
+        else None
+    )
+    polarity = Polarity(goal.measure_polarity or Polarity.NEUTRAL)
+    direction = kernel.direction(polarity, goal.baseline_value, goal.target_value)
+    return GoalOut(
+        **_common(viewer.session, goal, city, None),
+        baseline=Baseline(value=goal.baseline_value, period=goal.baseline_period, revision=None),
+        latest=latest, expected=expected,
+        status=kernel.status(
+            latest=latest.value if latest else None, expected=expected, target=goal.target_value,
+            direction=direction,
+        ),
+        withheld=False, detectable_change=goal.detectable_change, per_area=[],
+    )  # fmt: skip
+
+
+def goal_series(viewer: Viewer, goal: Goal, city: City) -> GoalSeries:
+    """The chart of a goal: the group's value per period (None where withheld or incomplete), the trajectory
+    from the baseline period on, the target, and the city's published value for comparison."""
+    out = goal_out(viewer, goal, city)  # raises NotFound for an invisible goal
+    start = _end(goal.baseline_period)
+    points: list[SeriesPoint] = []
+
+    def line(end: date) -> float | None:
+        if end < start or out.baseline.value is None:
+            return None
+        return kernel.trajectory(goal.baseline_value, goal.target_value, start, goal.deadline, end)
+
+    if goal.kind == GoalKind.PERFORMANCE:
+        for row in measure_values(viewer.session, goal):
+            end = _end(row.period_code)
+            points.append(
+                SeriesPoint(
+                    period=row.period_code,
+                    end_date=end,
+                    value=row.value,
+                    trajectory=line(end),
+                    target=goal.target_value,
+                )
+            )
+    else:
+        session = viewer.session
+        indicator = session.get(Indicator, goal.indicator_id)
+        assert indicator is not None  # goal_out found it
+        level = session.scalar(
+            select(SpatialLevel).where(SpatialLevel.city_id == city.id, SpatialLevel.code == goal.level_code)
+        )
+        assert level is not None
+        scope = scope_of(session, city, indicator, level, out.area_codes)
+        total = viewer.memo(
+            ("goals.city", indicator.id),
+            lambda: indicators.city_values(
+                session, city, indicator, audience=viewer.audience(city.id), networks=viewer.networks(city.id)
+            ),
+            city_id=city.id,
+        )
+        city_by_period = {p.period: p.value for p in total.points}
+        for period in periods_of(viewer, city, indicator):
+            found = group_value(viewer, scope, period)
+            points.append(
+                SeriesPoint(
+                    period=period.code, end_date=period.end_date,
+                    value=found.value,
+                    trajectory=line(period.end_date), target=goal.target_value,
+                    city_total=city_by_period.get(period.code),
+                )
+            )  # fmt: skip
+    return GoalSeries(
+        goal_id=goal.id, indicator=out.indicator, unit=out.unit, baseline=out.baseline,
+        target_value=goal.target_value, deadline=goal.deadline, points=points,
+    )  # fmt: skip
+
+
+def counts(goals: Sequence[GoalOut]) -> dict[str, int]:
+    """Goals per status (a withheld group status counts as ``withheld``), every status present."""
+    found = {s.value: 0 for s in GoalStatus} | {"withheld": 0}
+    for goal in goals:
+        found[goal.status.value if goal.status is not None else "withheld"] += 1
+    return found
