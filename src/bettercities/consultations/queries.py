@@ -205,7 +205,8 @@ def protect_breakdown(counts: dict[str | None, int], threshold: int) -> list[Bre
     >>> [(r.group, r.participants) for r in protect_breakdown({"a": 5, "b": 2, "c": 4}, 3)]
     [('a', 5), ('b', None), ('c', None)]
     """
-    withheld = {g for g, n in counts.items() if 0 < n < threshold}
+    small = {g for g, n in counts.items() if 0 < n < threshold}
+    withheld = set(small)
     if len(withheld) == 1:
         shown = sorted((n, str(g)) for g, n in counts.items() if g not in withheld and n > 0)
         if shown:
@@ -213,7 +214,12 @@ def protect_breakdown(counts: dict[str | None, int], threshold: int) -> list[Bre
             withheld.add(smallest)
     order = sorted(counts, key=lambda g: (g is None, g or ""))
     return [
-        BreakdownRow(group=g, participants=None if g in withheld else counts[g], withheld=g in withheld)
+        BreakdownRow(
+            group=g,
+            participants=None if g in withheld else counts[g],
+            withheld=g in withheld,
+            small=g in small,
+        )
         for g in order
     ]
 

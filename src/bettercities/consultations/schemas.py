@@ -240,10 +240,11 @@ class ItemResult(BaseModel):
 
 class BreakdownRow(BaseModel):
     group: str | None = Field(description="Stakeholder group; None: participants without one.")
-    participants: int | None = Field(
-        description="None: withheld (fewer than the threshold, or to protect one)."
-    )
+    participants: int | None = Field(description="None: withheld.")
     withheld: bool
+    small: bool = Field(
+        default=False, description="Withheld for having 1 to threshold - 1 participants ('fewer than N')."
+    )
 
 
 class RoundResults(BaseModel):

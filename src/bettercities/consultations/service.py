@@ -353,12 +353,18 @@ def invitation_out(session: Session, row: ConsultationInvitation) -> InvitationO
 
 
 def invite(
-    session: Session, slug: str, round_id: int, data: InvitationIn, *, actor: str | None = None
+    session: Session,
+    slug: str,
+    round_id: int,
+    data: InvitationIn,
+    *,
+    actor: str | None = None,
+    now: datetime | None = None,
 ) -> IssuedInvitation:
     """A single-use invitation link (returned this once) or an invited account."""
     city, row = get_round(session, slug, round_id)
     group = check_text(data.group, "group", limit=100, lines=False) if data.group else None
-    if status_of(row) == RoundStatus.CLOSED:
+    if status_of(row, now) == RoundStatus.CLOSED:
         raise Conflict("the round is closed; nobody can be invited to it any more")
     token: str | None = None
     if data.username:
