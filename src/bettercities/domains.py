@@ -137,7 +137,7 @@ DOMAINS: tuple[Domain, ...] = (
         note="the service is split by concern: users.py, roles.py, sessions.py, tokens.py",
     ),
     Domain("networks", publication_rules="service"),
-    Domain("goals", api=True),
+    Domain("goals", api=True, pages=True),
     Domain(
         "exchange",
         models=False,

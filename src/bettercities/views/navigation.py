@@ -89,7 +89,9 @@ def city_links(
         # the change of the shown indicator (the page's default periods: the oldest and the latest)
         add("change", "analyses", _href(f"{base}/indicators/{quote(indicator, safe='')}/change", level=level))
         add("compare", "analyses", f"{base}/compare")
-    # goals: their link goes here once the goals domain exists
+    # goals and their scorecard: every visitor (each sees the goals on data the audience may see)
+    add("goals", "analyses", f"{base}/goals")
+    add("scorecard", "analyses", f"{base}/scorecard")
 
     add("catalog", "data", f"{base}/catalog")
     add("inventory", "data", f"{base}/inventory")
