@@ -424,6 +424,54 @@ def _goals_measure_record(w: World) -> Call:
     return Call(args)
 
 
+def _plan(w: World) -> tuple[int, int, int]:
+    """A plan of city A with one objective and one action, through the library: (plan, objective, action)."""
+    from datetime import date
+
+    from bettercities.plans import service as plans
+    from bettercities.plans.schemas import ActionIn, ObjectiveIn, PlanIn
+
+    with w.session() as session:
+        plan = PlanIn(title=w.name("plan"), period_from=date(2026, 1, 1), period_to=date(2027, 12, 31))
+        plan_id = plans.add_plan(session, CITY_A, plan, user="test")
+        objective = plans.add_objective(session, CITY_A, plan_id, ObjectiveIn(title="Objective"))
+        action = plans.add_action(session, CITY_A, objective, ActionIn(title="Action"), user="test")
+    return plan_id, objective, action
+
+
+def _plans_add(w: World) -> Call:
+    period = ["--from", "2026-01-01", "--to", "2026-12-31"]
+    return Call(["plans", "add", "--city", CITY_A, "--title", w.name("plan"), *period])
+
+
+def _plans_risk_add(w: World) -> Call:
+    levels = ["--likelihood", "low", "--impact", "high"]
+    return Call(["plans", "risk", "add", str(_plan(w)[0]), "--city", CITY_A, "--description", "R", *levels])
+
+
+def _plans_import(w: World) -> Call:
+    text = (
+        f"title: {w.name('plan')}\nperiod_from: 2026-01-01\nperiod_to: 2026-12-31\nobjectives:\n"
+        "  - title: O\n    actions:\n      - {title: A, budget: 100, funding_source: ERDF}\n"
+    )
+    return Call(["plans", "import", str(w.file(w.name("plan") + ".yaml", text)), "--city", CITY_A])
+
+
+def _plans_link(command: str) -> Callable[[World], Call]:
+    def call(w: World) -> Call:
+        action = _plan(w)[2]
+        if command == "unlink":
+            from bettercities.plans import service as plans
+            from bettercities.plans.schemas import LinkIn
+
+            with w.session() as session:
+                plans.link(session, CITY_A, LinkIn(areas=[w.area_codes()[0]]), action_id=action)
+        area = w.area_codes()[0]
+        return Call(["plans", command, "--city", CITY_A, "--action", str(action), "--area", area])
+
+    return call
+
+
 #: Every command that writes -> a valid invocation (after its own preparation) and its named event.
 WRITES: dict[str, Callable[[World], Call]] = {
     "catalog add": _catalog_add,
@@ -450,6 +498,27 @@ WRITES: dict[str, Callable[[World], Call]] = {
     "networks leave": _networks_leave,
     "networks share": _networks_share,
     "networks unshare": _networks_unshare,
+    "plans action add": lambda w: Call(
+        ["plans", "action", "add", str(_plan(w)[1]), "--city", CITY_A, "--title", "New", "--budget", "10"]
+    ),
+    "plans action status": lambda w: Call(
+        ["plans", "action", "status", str(_plan(w)[2]), "--city", CITY_A, "--status", "done"]
+    ),
+    "plans action update": lambda w: Call(
+        ["plans", "action", "update", str(_plan(w)[2]), "--city", CITY_A, "--end", "2026-06-30"]
+    ),
+    "plans add": _plans_add,
+    "plans import": _plans_import,
+    "plans link": _plans_link("link"),
+    "plans objective add": lambda w: Call(
+        ["plans", "objective", "add", str(_plan(w)[0]), "--city", CITY_A, "--title", "More"]
+    ),
+    "plans remove": lambda w: Call(["plans", "remove", "plan", str(_plan(w)[0]), "--city", CITY_A]),
+    "plans risk add": _plans_risk_add,
+    "plans unlink": _plans_link("unlink"),
+    "plans update": lambda w: Call(
+        ["plans", "update", str(_plan(w)[0]), "--city", CITY_A, "--status", "adopted"]
+    ),
     "priority evaluate": _priority_evaluate,
     "microdata aggregate": _microdata_aggregate,
     "privacy set": _privacy_set,
@@ -502,6 +571,8 @@ NOT_WRITING: dict[str, str] = {
     "init": "creates a workspace and its schema; no data row to audit",
     "microdata generate": "writes a synthetic register file; the database is unchanged",
     "networks list": "reads",
+    "plans list": "reads",
+    "plans show": "reads",
     "priority sets": "reads (or writes a file)",
     "privacy ptable": "reads",
     "privacy relation list": "reads",
