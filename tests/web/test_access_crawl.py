@@ -95,6 +95,9 @@ PATH_VALUES: dict[str, Callable[[str, Ids], list[str]]] = {
     "fmt": lambda path, ids: ["ttl", "jsonld", "rdf", "nt"],
     "period": lambda path, ids: ids.data.periods,
     "level": lambda path, ids: ["district", "planning_area"],
+    # the served cities hold no plans: every plan or action id answers 404, with nothing to leak
+    "plan_id": lambda path, ids: ["1"],
+    "action_id": lambda path, ids: ["1"],
 }
 
 #: Query parameter name -> values to try (each alone, on top of ``indicator=<marker>`` where accepted).
