@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 from sqlalchemy import select
@@ -61,8 +61,8 @@ __all__ = ["FixedViewer", "GroupValue", "Scope", "goal_out", "goal_series", "gro
 
 @dataclass
 class FixedViewer:
-    """A :class:`~bettercities.publication.viewer.Viewer` fixed to one audience, without a memo (the
-    service's answer to the writer, the CLI's reads)."""
+    """A :class:`~bettercities.publication.viewer.Viewer` fixed to one audience with a memo for its own
+    lifetime (the service's answer to the writer, the CLI's reads): use one per unit of work."""
 
     session: Session
     fixed: Audience
@@ -74,8 +74,13 @@ class FixedViewer:
     def networks(self, city_id: int) -> frozenset[int]:
         return frozenset()
 
+    cache: dict[tuple[Hashable, ...], Any] = field(default_factory=dict)
+
     def memo(self, key: tuple[Hashable, ...], compute: Callable[[], T], *, city_id: int | None = None) -> T:
-        return compute()
+        # within one unit of work (one command, one write): the data do not change under it
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return cast(T, self.cache[key])
 
 
 @dataclass(frozen=True)
@@ -133,60 +138,88 @@ def _weight(session: Session, indicator: Indicator) -> Indicator | None:
 
 def group_value(viewer: Viewer, scope: Scope, period: Period) -> GroupValue:
     """The group's value in ``period`` as the viewer may see it (module docs)."""
+    return group_values(viewer, scope).get(period.id, GroupValue(None, False, None))
+
+
+def group_values(viewer: Viewer, scope: Scope) -> dict[int, GroupValue]:
+    """The group's value in every period with data, by period id, as the viewer may see it: one
+    :func:`~bettercities.indicators.aggregation.combine` over all periods (memoised per data version)."""
+    key = ("goals.group", scope.indicator.id, scope.level.id, scope.codes)
+    return viewer.memo(key, lambda: _group_values(viewer, scope), city_id=scope.city.id)
+
+
+def _group_values(viewer: Viewer, scope: Scope) -> dict[int, GroupValue]:
     session, indicator = viewer.session, scope.indicator
     audience = viewer.audience(scope.city.id)
-    values = _values(viewer, scope, indicator, period)
-    cells = [values.get(code) for code in scope.codes]
-    if any(is_withheld(cell, audience) for cell in cells):
-        return GroupValue(None, True, None)
-    if audience != Audience.INTERNAL and len(scope.codes) > 1:
-        marks = protection.marks(session, scope.city.id)
-        if carried.withheld_input(marks, carried.inputs(session, indicator), period.id, scope.area_ids):
-            return GroupValue(None, True, None)
-    if any(cell is None or cell.value is None for cell in cells):
-        return GroupValue(None, False, None)
-    present = [cell for cell in cells if cell is not None]
-    revision = max(cell.revision for cell in present)
-    if len(present) == 1:
-        return GroupValue(present[0].value, False, revision)
-    if indicator.aggregation == "none":
-        return GroupValue(None, False, None)
-    data = pd.DataFrame(
-        {
-            "source": range(len(present)),
-            "value": [c.value for c in present],
-            "numerator": [c.numerator for c in present],
-            "denominator": [c.denominator for c in present],
-        },
-        dtype=float,
-    ).astype({"source": int})
-    base = data["denominator"].copy()
-    if indicator.aggregation in {"weighted_mean", "ratio"} and base.isna().any():
-        weight = _weight(session, indicator)
-        if weight is not None:
+    marks = protection.marks(session, scope.city.id) if audience != Audience.INTERNAL else {}
+    inputs = carried.inputs(session, indicator)
+    weight = _weight(session, indicator) if indicator.aggregation in {"weighted_mean", "ratio"} else None
+    found: dict[int, GroupValue] = {}
+    rows: list[dict[str, Any]] = []
+    revisions: dict[int, int] = {}
+    for period in periods_of(viewer, scope.city, indicator):
+        values = _values(viewer, scope, indicator, period)
+        cells = [values.get(code) for code in scope.codes]
+        if any(is_withheld(cell, audience) for cell in cells) or (
+            len(scope.codes) > 1 and carried.withheld_input(marks, inputs, period.id, scope.area_ids)
+        ):
+            found[period.id] = GroupValue(None, True, None)
+            continue
+        present = [cell for cell in cells if cell is not None and cell.value is not None]
+        if len(present) < len(cells):
+            found[period.id] = GroupValue(None, False, None)  # an area without a value: no group value
+            continue
+        revisions[period.id] = max(cell.revision for cell in present)
+        if len(present) == 1:
+            found[period.id] = GroupValue(present[0].value, False, revisions[period.id])
+            continue
+        if indicator.aggregation == "none":
+            found[period.id] = GroupValue(None, False, None)
+            continue
+        bases: list[float | None] = [cell.denominator for cell in present]
+        if weight is not None and any(b is None for b in bases):
             weights = _values(viewer, scope, weight, period)
             if any(is_withheld(weights.get(code), audience) for code in scope.codes):
-                return GroupValue(None, True, None)
+                found[period.id] = GroupValue(None, True, None)
+                continue
             own = [weights.get(code) for code in scope.codes]
-            base = base.fillna(pd.Series([w.value if w else None for w in own], dtype=float))
-    data["base"] = base
-    links = pd.DataFrame({"source": range(len(present)), "target": 0, "weight": 1.0})
-    result = combine(links, data, method=indicator.aggregation, factor=indicator.factor)
-    row = result.loc[0]
-    if not bool(row["complete"]) or pd.isna(row["value"]):
-        return GroupValue(None, False, None)
-    return GroupValue(float(row["value"]), False, revision)
+            bases = [
+                b if b is not None else (w.value if w else None) for b, w in zip(bases, own, strict=True)
+            ]
+        rows += [
+            {"target": period.id, "value": c.value, "numerator": c.numerator, "denominator": c.denominator,
+             "base": b}
+            for c, b in zip(present, bases, strict=True)
+        ]  # fmt: skip
+    if rows:
+        data = pd.DataFrame(rows).astype(
+            {"value": float, "numerator": float, "denominator": float, "base": float}
+        )
+        data["source"] = range(len(data))
+        links = data[["source", "target"]].assign(weight=1.0)
+        result = combine(
+            links, data.drop(columns="target"), method=indicator.aggregation, factor=indicator.factor
+        )
+        for period_id, row in result.iterrows():
+            ok = bool(row["complete"]) and not pd.isna(row["value"])
+            found[int(period_id)] = GroupValue(  # type: ignore[call-overload]
+                float(row["value"]) if ok else None,
+                False,
+                revisions[int(period_id)] if ok else None,  # type: ignore[call-overload]
+            )
+    return found
 
 
 def periods_of(viewer: Viewer, city: City, indicator: Indicator) -> list[Period]:
-    """Periods with current observations of ``indicator`` in the city, oldest first."""
-
-    def compute() -> list[Period]:
-        codes = [p.code for p in indicators.list_periods(viewer.session, city, indicator)]
-        rows = viewer.session.scalars(select(Period).where(Period.code.in_(codes))).all()
-        return sorted(rows, key=lambda p: (p.end_date, p.start_date))
-
-    return viewer.memo(("goals.periods", indicator.id), compute, city_id=city.id)
+    """Periods with current observations of ``indicator`` in the city, oldest first (the codes are
+    memoised; the rows belong to the viewer's session)."""
+    codes = viewer.memo(
+        ("goals.periods", indicator.id),
+        lambda: tuple(p.code for p in indicators.list_periods(viewer.session, city, indicator)),
+        city_id=city.id,
+    )
+    rows = viewer.session.scalars(select(Period).where(Period.code.in_(codes))).all()
+    return sorted(rows, key=lambda p: (p.end_date, p.start_date))
 
 
 def _area_target(goal: Goal, baseline: float) -> float:
