@@ -242,7 +242,13 @@ def consultations_results(
                  f"ties: {results.ties}"]  # fmt: skip
         lines += [f"{r.rank}\t{r.score}\t{r.title}" + ("\t(tied)" if r.tied else "") for r in results.items]
         for row in results.breakdown:
-            shown = str(row.participants) if not row.withheld else f"fewer than {results.threshold}"
+            shown = (
+                f"fewer than {results.threshold}"
+                if row.small
+                else "withheld"
+                if row.withheld
+                else str(row.participants)
+            )
             lines.append(f"group {row.group or '(none)'}\t{shown}")
         text = "\n".join(lines) + "\n"
     else:
