@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import import_module
 from typing import TypeVar
 
@@ -115,6 +115,11 @@ def status_of(row: ConsultationRound, now: datetime | None = None) -> RoundStatu
     return RoundStatus.CLOSED
 
 
+def _utc(moment_: datetime | None) -> datetime | None:
+    """``moment_`` in UTC: SQLite keeps no offset, so times are stored as UTC whatever zone they came in."""
+    return moment_.astimezone(UTC) if moment_ is not None else None
+
+
 def refuse(column: str | None, code: str, message: str, *, value: str | None = None) -> InvalidInput:
     """The refusal of an input, with its problem (code from the catalogue) naming the field."""
     problem = Problem(code=code, message=message, column=column, value=value)
@@ -164,8 +169,8 @@ def add_round(session: Session, slug: str, data: RoundIn, *, actor: str | None =
         dots=data.dots,
         dot_cap=data.dot_cap if data.dot_cap is not None else data.dots,
         proposals=data.proposals,
-        opens_at=data.opens_at,
-        closes_at=data.closes_at,
+        opens_at=_utc(data.opens_at),
+        closes_at=_utc(data.closes_at),
         created_by=actor,
     )
     session.add(row)
@@ -308,8 +313,8 @@ def open_round(
         raise InvalidInput(f"the closing time {until.isoformat()} is not in the future")
     if len(_items(session, row.id)) < 2:
         raise Conflict("a round needs at least two items before it opens")
-    row.opens_at = at
-    row.closes_at = until
+    row.opens_at = _utc(at)
+    row.closes_at = _utc(until)
     session.flush()
     return row
 
@@ -323,7 +328,7 @@ def close_round(
     status = status_of(row, at)
     if status != RoundStatus.OPEN:
         raise Conflict(f"the round is {status.value}; only an open round can be closed")
-    row.closes_at = at
+    row.closes_at = _utc(at)
     session.flush()
     return row
 
@@ -390,7 +395,7 @@ def invite(
             prefix=token[:8],
             label=label,
             stakeholder_group=group,
-            expires_at=data.expires_at,
+            expires_at=_utc(data.expires_at),
             created_by=actor,
         )
     session.add(invitation)
