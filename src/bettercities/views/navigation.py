@@ -92,6 +92,8 @@ def city_links(
     # goals and their scorecard: every visitor (each sees the goals on data the audience may see)
     add("goals", "analyses", f"{base}/goals")
     add("scorecard", "analyses", f"{base}/scorecard")
+    # action plans: every visitor (a plan that is not public is listed only for the city's members)
+    add("plans", "analyses", f"{base}/plans")
 
     add("catalog", "data", f"{base}/catalog")
     add("inventory", "data", f"{base}/inventory")
