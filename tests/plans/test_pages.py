@@ -84,8 +84,8 @@ def test_the_plan_page_in_german_and_english(anonymous: TestClient, served: Serv
     assert "155,000.50 EUR" in english and "By funding source" in english and "adopted" in english
     # the action table and the timeline name every action with its status
     rows = dict(re.findall(r'<tr data-action="(\d+)" data-status="(\w+)"', english))
-    assert rows == {str(served.built.actions[k]): s for k, s in
-                    [("A1", "planned"), ("A2", "in_progress"), ("A3", "done"), ("A4", "dropped"), ("A5", "delayed")]}  # fmt: skip
+    statuses = {"A1": "planned", "A2": "in_progress", "A3": "done", "A4": "dropped", "A5": "delayed"}
+    assert rows == {str(served.built.actions[key]): status for key, status in statuses.items()}
     svg = english[english.index('<svg xmlns="http://www.w3.org/2000/svg" class="chart timeline"') :]
     svg = svg[: svg.index("</svg>")]
     assert 'role="img"' in svg and "<title>Timeline of the actions</title>" in svg
