@@ -135,7 +135,7 @@ def text(response: object) -> str:
 
 def _public_reader(served: Served) -> Iterator[Reader]:
     with served.workspace.database.reader() as session:
-        yield Reader(session, None, principal=ANONYMOUS)
+        yield Reader(session, served.client.app.state.caches, principal=ANONYMOUS)
 
 
 def test_the_goal_page_shows_baseline_target_status_and_owner(anonymous: TestClient, served: Served) -> None:
