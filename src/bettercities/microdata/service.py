@@ -234,7 +234,11 @@ def _spec_problem(spec: Spec, item: IndicatorSpec, code: str, message: str, valu
 
 
 def _hierarchy(session: Session, city: City, spec: Spec, at: Any) -> Hierarchy:
-    """The finest level's areas valid at ``at`` and every area containing them (the ancestor table)."""
+    """The finest level's areas valid at ``at`` and every area containing them (the ancestor table).
+
+    Built column-wise: the finest areas' rows, then one join per level up the parent links (a city has a
+    handful of levels, its finest level tens of thousands of areas), stopping at a parent not valid at
+    ``at`` and at a cycle."""
     level = areas.get_level(session, city, spec.area.level)
     levels: dict[int, SpatialLevel] = {lv.id: lv for lv in city.levels}
     rows = session.execute(
@@ -242,25 +246,46 @@ def _hierarchy(session: Session, city: City, spec: Spec, at: Any) -> Hierarchy:
             Area.city_id == city.id, *areas.valid_at(at)
         )
     ).all()
-    parent_of: dict[int, int | None] = {}
-    code_of: dict[int, tuple[str, str]] = {}  # area id -> (level code, area code)
-    for area_id, code, level_id, parent_id in rows:
-        parent_of[area_id] = parent_id
-        code_of[area_id] = (levels[level_id].code, code)
-    out: list[tuple[str, str, str]] = []
-    for area_id, code, level_id, _ in rows:
-        if level_id != level.id:
-            continue
-        node: int | None = area_id
-        seen: set[int] = set()
-        while node is not None and node in code_of and node not in seen:
-            seen.add(node)
-            out.append((code, *code_of[node]))
-            node = parent_of[node]
-    present = {level_code for _, level_code, _ in out}  # the levels the ancestor table reaches
+    table = pd.DataFrame(rows, columns=["id", "code", "level_id", "parent_id"])
+    table["level"] = table["level_id"].map({i: lv.code for i, lv in levels.items()})
+    by_id = table.set_index("id")
+    leaves = table[table["level_id"] == level.id]
+    leaf = leaves["code"].astype(str).to_numpy()
+    node = leaves["id"].to_numpy()
+    first = np.arange(len(node))  # position of each chain's leaf
+    seen: list[np.ndarray] = []
+    parts: list[pd.DataFrame] = []
+    while node.size:
+        found = by_id.reindex(node)
+        present = found["code"].notna().to_numpy().copy()  # a parent not valid at ``at`` ends its chain
+        if seen:
+            present &= ~np.any(np.stack([s[first] == node for s in seen]), axis=0)  # a cycle ends it too
+        node, first, found = node[present], first[present], found[present]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "order": first,
+                    "leaf": leaf[first],
+                    "level": found["level"].to_numpy(),
+                    "area": found["code"].astype(str).to_numpy(),
+                }
+            )
+        )
+        visited = np.full(len(leaf), -1, dtype=np.int64)
+        visited[first] = node
+        seen.append(visited)
+        parent = found["parent_id"].to_numpy()
+        keep = ~pd.isna(parent)
+        node, first = parent[keep].astype(np.int64), first[keep]
+    frame = (
+        pd.concat(parts, ignore_index=True).sort_values("order", kind="stable")
+        if parts
+        else pd.DataFrame(columns=["order", "leaf", "level", "area"])
+    )
+    frame = frame.drop(columns="order").reset_index(drop=True).astype(str)
+    present_levels = set(frame["level"])  # the levels the ancestor table reaches
     ordered = [lv.code for lv in sorted(levels.values(), key=lambda lv: -lv.rank) if lv.rank <= level.rank]
-    frame = pd.DataFrame(out, columns=["leaf", "level", "area"]).astype(str)
-    return Hierarchy(levels=[c for c in ordered if c in present] or [level.code], ancestors=frame)
+    return Hierarchy(levels=[c for c in ordered if c in present_levels] or [level.code], ancestors=frame)
 
 
 def privacy_thresholds(session: Session, city: City, indicators: list[Indicator]) -> dict[str, int]:
@@ -375,13 +400,19 @@ def _compute(
     report(f"{total} records aggregated to {len(leaves)} areas of {spec.area.level}", total, total)
     _check_keys(backend, spec, records, leaves, hierarchy, path)
 
-    ancestors = ibis.memtable(hierarchy.ancestors)
-    # The per-area result is small: it goes back to the engine as a table rather than being recomputed.
-    by_leaf = ibis.memtable(leaves.drop(columns="_records"))
-    joined = ancestors.left_join(by_leaf, ancestors["leaf"] == by_leaf["_leaf"])
-    sums = {name: joined[name].sum().fill_null(0) for name in metrics if name != "_records"}
-    rolled = joined.group_by(["level", "area"]).aggregate(**sums).execute()
+    # The per-area result is small and already here: rolled up to every level in this process (a join
+    # with the ancestor table and a sum), whatever the engine; areas without records get 0.
+    names = [name for name in metrics if name != "_records"]
+    joined = hierarchy.ancestors.merge(
+        leaves[["_leaf", *names]], left_on="leaf", right_on="_leaf", how="left", sort=False
+    )
+    rolled = (
+        joined.groupby(["level", "area"], sort=True)[names].sum(min_count=0).reset_index()
+        if names
+        else hierarchy.ancestors[["level", "area"]].drop_duplicates().sort_values(["level", "area"])
+    )
     rolled = rolled.assign(**{column: rolled[name] for column, name in aliases.items()})
+    ancestors = ibis.memtable(hierarchy.ancestors)
     for item in medians:
         column = records[item.median]
         values = (

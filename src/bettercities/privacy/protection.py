@@ -30,7 +30,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import starmap
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -201,7 +200,7 @@ def compute(session: Session, city_id: int, *, version: tuple[int, int] | None =
                 )
                 .join(Area, Area.id == Observation.area_id)
                 .where(Area.city_id == city_id, Observation.is_current.is_(True))
-            ),
+            ).fetchall(),  # one fetch of every row (iterating a result fetches row by row)
         )
     )
     marks: dict[CellKey, Mark] = {}
@@ -362,22 +361,27 @@ class _Period:
         """Values of ``column`` at every area (stored where the level has data, else the sum of the next
         finer level when complete) and the city (the sum of the coarsest level)."""
         stored = self.stored[indicator_id]
-        read = attrgetter(column)
+        position = _Row._fields.index(column)
         isfinite = math.isfinite
+        level_of = self.tree.level_of
+        data_levels = {level_of[a] for a in stored}  # every stored area is in the period's tree
+        children = self.tree.children
         out: dict[int | None, float] = {}
         for level in reversed(self.tree.levels):
             at_level = self.tree.by_level[level]
-            if any(a in stored for a in at_level):  # the level has data: its stored values
+            if level in data_levels:  # the level has data: its stored values
+                get = stored.get
                 for area in at_level:
-                    row = stored.get(area)
-                    x = None if row is None else read(row)
-                    if x is not None and isfinite(x):
-                        out[area] = float(x)
+                    row = get(area)
+                    if row is not None:
+                        x = row[position]
+                        if x is not None and isfinite(x):
+                            out[area] = float(x)
                 continue
             for area in at_level:
-                kids = self.tree.children.get(area, [])
+                kids = children.get(area)
                 if kids and all(k in out for k in kids):
-                    out[area] = sum(out[k] for k in kids)
+                    out[area] = sum([out[k] for k in kids])
         top = self.tree.by_level[self.tree.levels[0]]
         if len(top) > 1 and all(a in out for a in top):
             out[None] = sum(out[a] for a in top)
