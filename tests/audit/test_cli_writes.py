@@ -472,6 +472,48 @@ def _plans_link(command: str) -> Callable[[World], Call]:
     return call
 
 
+def _consultation(w: World, *, opened: bool = False, comment: bool = False) -> tuple[int, int]:
+    """A round of city A with two proposals, through the library (opened; with a comment): (round, item)."""
+    from datetime import timedelta
+
+    from bettercities.access.policy import Principal
+    from bettercities.consultations import service as consultations
+    from bettercities.consultations.schemas import CommentIn, InvitationIn, ItemIn, ItemKind, RoundIn
+
+    with w.session() as session:
+        row = consultations.add_round(session, CITY_A, RoundIn(title=w.name("round"), question="Which?"))
+        items = [
+            consultations.add_item(session, CITY_A, row.id, ItemIn(kind=ItemKind.PROPOSAL, title=t)).id
+            for t in ("A", "B")
+        ]
+        if opened or comment:
+            closes = datetime.now(UTC) + timedelta(days=1)
+            consultations.open_round(session, CITY_A, row.id, closes_at=closes)
+        if comment:
+            link = consultations.invite(session, CITY_A, row.id, InvitationIn(label="Partner")).token
+            said = CommentIn(item=items[0], body="Hm", invitation=link)
+            consultations.add_comment(session, CITY_A, row.id, said, principal=Principal())
+        return row.id, items[0]
+
+
+def _consultations_item_add(w: World) -> Call:
+    round_id = str(_consultation(w)[0])
+    return Call(["consultations", "item", "add", "--city", CITY_A, round_id, "--kind=proposal", "--title=C"])
+
+
+def _consultations_moderate(w: World) -> Call:
+    from bettercities.consultations.models import ConsultationComment
+
+    round_id, _ = _consultation(w, comment=True)
+    with w.workspace.database.reader() as session:
+        comment = session.scalar(
+            select(ConsultationComment.id).where(ConsultationComment.round_id == round_id)
+        )
+    args = ["consultations", "moderate", "--city", CITY_A, str(round_id), "--comment", str(comment)]
+    args += ["--reason", "R"]
+    return Call(args, "consultation-moderation")
+
+
 #: Every command that writes -> a valid invocation (after its own preparation) and its named event.
 WRITES: dict[str, Callable[[World], Call]] = {
     "catalog add": _catalog_add,
@@ -481,6 +523,21 @@ WRITES: dict[str, Callable[[World], Call]] = {
     "catalog publish": _catalog_step("publish", A.SUBMIT, A.APPROVE),
     "catalog unlock": _catalog_step("unlock", A.SUBMIT, A.APPROVE, A.PUBLISH),
     "city add": _city_add,
+    "consultations add": lambda w: Call(
+        ["consultations", "add", "--city", CITY_A, "--title", w.name("round"), "--question", "Which?"]
+    ),
+    "consultations close": lambda w: Call(
+        ["consultations", "close", "--city", CITY_A, str(_consultation(w, opened=True)[0])]
+    ),
+    "consultations invite": lambda w: Call(
+        ["consultations", "invite", "--city", CITY_A, str(_consultation(w)[0]), "--label", "Partner"],
+        "consultation-invitation",
+    ),
+    "consultations item add": _consultations_item_add,
+    "consultations moderate": _consultations_moderate,
+    "consultations open": lambda w: Call(
+        ["consultations", "open", "--city", CITY_A, str(_consultation(w)[0]), "--closes", "2099-01-01T00:00Z"]
+    ),
     "city add-level": _city_add_level,
     "crosswalk import": lambda w: Call(_crosswalk_args(w, w.name("cw"))),
     "crosswalk carry": _crosswalk_carry,
@@ -554,6 +611,9 @@ NOT_WRITING: dict[str, str] = {
     "catalog show": "reads",
     "city compare": "reads",
     "city list": "reads",
+    "consultations list": "reads",
+    "consultations results": "reads (or writes a file)",
+    "consultations show": "reads",
     "crosswalk list": "reads",
     "crosswalk show": "reads",
     "exchange export": "writes a file",
