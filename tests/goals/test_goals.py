@@ -42,6 +42,15 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     workspace.close()
 
 
+@pytest.fixture(autouse=True)
+def one_test_s_goals(ws: Workspace) -> Iterator[None]:
+    """Each test sees its own goals only (listings stay as short as the test needs)."""
+    yield
+    with ws.database.session() as session:
+        for goal_id in session.scalars(select(Goal.id)).all():
+            service.remove_goal(session, SLUG, goal_id)
+
+
 def goal_in(**fields: Any) -> GoalIn:
     base: dict[str, Any] = {
         "title": "Less poverty",

@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from bettercities.analysis.index.results import run_index
 from bettercities.analysis.index.schemas import CompositeConfig
@@ -82,6 +84,7 @@ class ServedCities:
     run_ids: dict[str, int]
     flag_ids: dict[str, int]
     priority_sets: dict[str, list[str]] = field(default_factory=dict)
+    goal_ids: dict[str, list[str]] = field(default_factory=dict)  # a public goal each; A's on the marker too
 
 
 def _dataset(
@@ -110,6 +113,7 @@ def build_two_cities(ws: Workspace) -> ServedCities:
     built_b = build_city(ws, slug=CITY_B, name="Betaville", origin=(11.5, 48.1))
     run_ids: dict[str, int] = {}
     flag_ids: dict[str, int] = {}
+    goal_ids: dict[str, list[str]] = {}
     with ws.database.session() as session:
         indicators.register_indicator(session, MARKER_SPEC)
         marker_id = session.scalar(select(Indicator.id).where(Indicator.code == MARKER_INDICATOR))
@@ -200,6 +204,7 @@ def build_two_cities(ws: Workspace) -> ServedCities:
             session.add(flag)
             session.flush()
             flag_ids[slug] = flag.id
+            goal_ids[slug] = [str(g) for g in _goals(session, slug)]
     with ws.database.reader() as session:
         indicator_codes = [i.code for i in indicators.list_indicators(session)]
     return ServedCities(
@@ -215,7 +220,28 @@ def build_two_cities(ws: Workspace) -> ServedCities:
         run_ids=run_ids,
         flag_ids=flag_ids,
         priority_sets={CITY_A: [PRIORITY_SET], CITY_B: [PRIORITY_SET]},
+        goal_ids=goal_ids,
     )
+
+
+def _goals(session: Session, slug: str) -> list[int]:
+    """A goal on unemployment in the city's priority set and, in city A, one on the marker indicator (in its
+    restricted dataset: the public must not see that goal at all)."""
+    from bettercities.goals import service as goals
+    from bettercities.goals.schemas import AreaSelection, GoalIn
+
+    wanted = [("unemployment", AreaSelection(kind="priority_set", value=PRIORITY_SET))]
+    if slug == CITY_A:
+        wanted.append((MARKER_INDICATOR, AreaSelection(kind="level", value="planning_area")))
+    return [
+        goals.add_goal(
+            session, slug,
+            GoalIn(title=f"{code} goal", indicator=code, areas=selection, target_change=-1.0,
+                   deadline=date(2030, 12, 31), owner_unit="Fixture office"),
+            actor="fixture",
+        ).id
+        for code, selection in wanted
+    ]  # fmt: skip
 
 
 #: Password of every user `add_user` creates (long enough for the accounts' password rule).

@@ -98,6 +98,7 @@ PATH_VALUES: dict[str, Callable[[str, Ids], list[str]]] = {
     # the served cities hold no plans: every plan or action id answers 404, with nothing to leak
     "plan_id": lambda path, ids: ["1"],
     "action_id": lambda path, ids: ["1"],
+    "goal_id": lambda path, ids: ids.union(ids.data.goal_ids),
 }
 
 #: Query parameter name -> values to try (each alone, on top of ``indicator=<marker>`` where accepted).

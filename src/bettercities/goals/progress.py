@@ -136,19 +136,21 @@ def _weight(session: Session, indicator: Indicator) -> Indicator | None:
     return session.scalar(select(Indicator).where(Indicator.code == code))
 
 
-def group_value(viewer: Viewer, scope: Scope, period: Period) -> GroupValue:
-    """The group's value in ``period`` as the viewer may see it (module docs)."""
-    return group_values(viewer, scope).get(period.id, GroupValue(None, False, None))
+def group_value(viewer: Viewer, scope: Scope, period: Period, *, since: date | None = None) -> GroupValue:
+    """The group's value in ``period`` as the viewer may see it (module docs); ``since`` as
+    :func:`group_values`."""
+    return group_values(viewer, scope, since=since).get(period.id, GroupValue(None, False, None))
 
 
-def group_values(viewer: Viewer, scope: Scope) -> dict[int, GroupValue]:
-    """The group's value in every period with data, by period id, as the viewer may see it: one
-    :func:`~bettercities.indicators.aggregation.combine` over all periods (memoised per data version)."""
-    key = ("goals.group", scope.indicator.id, scope.level.id, scope.codes)
-    return viewer.memo(key, lambda: _group_values(viewer, scope), city_id=scope.city.id)
+def group_values(viewer: Viewer, scope: Scope, *, since: date | None = None) -> dict[int, GroupValue]:
+    """The group's value in every period with data (ending on or after ``since``), by period id, as the viewer
+    may see it: one :func:`~bettercities.indicators.aggregation.combine` over those periods (memoised per
+    data version). A goal's status needs the periods from its baseline on only."""
+    key = ("goals.group", scope.indicator.id, scope.level.id, scope.codes, since)
+    return viewer.memo(key, lambda: _group_values(viewer, scope, since), city_id=scope.city.id)
 
 
-def _group_values(viewer: Viewer, scope: Scope) -> dict[int, GroupValue]:
+def _group_values(viewer: Viewer, scope: Scope, since: date | None) -> dict[int, GroupValue]:
     session, indicator = viewer.session, scope.indicator
     audience = viewer.audience(scope.city.id)
     marks = protection.marks(session, scope.city.id) if audience != Audience.INTERNAL else {}
@@ -158,6 +160,8 @@ def _group_values(viewer: Viewer, scope: Scope) -> dict[int, GroupValue]:
     rows: list[dict[str, Any]] = []
     revisions: dict[int, int] = {}
     for period in periods_of(viewer, scope.city, indicator):
+        if since is not None and period.end_date < since:
+            continue
         values = _values(viewer, scope, indicator, period)
         cells = [values.get(code) for code in scope.codes]
         if any(is_withheld(cell, audience) for cell in cells) or (
@@ -357,13 +361,13 @@ def goal_out(viewer: Viewer, goal: Goal, city: City) -> GoalOut:
 
     # the group: the baseline is shown where its period's group value may be; the status where the latest may
     common = _common(session, goal, city, indicator)
-    baseline_hidden = group_value(viewer, scope, base_period).withheld
+    baseline_hidden = group_value(viewer, scope, base_period, since=start).withheld
     status_hidden = baseline_hidden
     group_latest: Latest | None = None
     group_expected: float | None = None
     if not baseline_hidden:
         for period in reversed(later):
-            found = group_value(viewer, scope, period)
+            found = group_value(viewer, scope, period, since=start)
             if found.withheld:
                 status_hidden = True
                 break

@@ -430,6 +430,9 @@ def remove_goal(session: Session, city: str | City, goal_id: int) -> None:
     for model in (GoalArea, GoalPrioritySet, GoalMeasureValue):
         for row in session.scalars(select(model).where(model.goal_id == goal.id)).all():
             session.delete(row)
+    # the rows first: the tables know no relationship, so the unit of work would not order them before the
+    # goal, whose deletion the database cascades to them
+    session.flush()
     session.delete(goal)
     session.flush()
 
