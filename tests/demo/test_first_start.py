@@ -121,7 +121,8 @@ def test_the_city_page_links_every_analysis_the_visitor_may_open(
     links = {link.key: link for link in view.links}
     assert set(links) - TEAM == {
         "index-run", "index-runs", "spatial", "typology", "priority", "change", "compare",
-        "goals", "scorecard", "plans", "catalog", "inventory", "responsibilities", "privacy", "crosswalks",
+        "goals", "scorecard", "plans", "consultations", "catalog", "inventory", "responsibilities", "privacy",
+        "crosswalks",
     }  # fmt: skip
     assert set(links) & TEAM == team
     assert links["index-run"].href == f"/cities/auenstedt/index-runs/{run.id}"

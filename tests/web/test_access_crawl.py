@@ -99,6 +99,10 @@ PATH_VALUES: dict[str, Callable[[str, Ids], list[str]]] = {
     "plan_id": lambda path, ids: ["1"],
     "action_id": lambda path, ids: ["1"],
     "goal_id": lambda path, ids: ids.union(ids.data.goal_ids),
+    # the served cities hold no consultation round: a round id answers 404; an invitation token is random
+    # (32 bytes) and stored as its hash, so a well-formed guess answers 404 too
+    "round_id": lambda path, ids: ["1"],
+    "token": lambda path, ids: ["bcc_" + "A" * 43],
 }
 
 #: Query parameter name -> values to try (each alone, on top of ``indicator=<marker>`` where accepted).

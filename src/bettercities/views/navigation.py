@@ -94,6 +94,8 @@ def city_links(
     add("scorecard", "analyses", f"{base}/scorecard")
     # action plans: every visitor (a plan that is not public is listed only for the city's members)
     add("plans", "analyses", f"{base}/plans")
+    # consultation rounds: every visitor (drafts are listed only for who may edit the city)
+    add("consultations", "analyses", f"{base}/consultations")
 
     add("catalog", "data", f"{base}/catalog")
     add("inventory", "data", f"{base}/inventory")
