@@ -37,7 +37,7 @@ from bettercities.web.deps import NEEDS_EDIT, DbId, Lang, PrincipalDep, ReaderDe
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import svg
-from bettercities.web.vocabularies import N_
+from bettercities.web.vocabularies import N_, label
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
 
@@ -54,7 +54,11 @@ ACTION_STATUS = {
     ActionStatus.DELAYED: N_("delayed"),
     ActionStatus.DROPPED: N_("dropped"),
 }
-RISK_LEVEL = {RiskLevel.LOW: N_("low"), RiskLevel.MEDIUM: N_("medium"), RiskLevel.HIGH: N_("high")}
+RISK_LEVEL = {
+    RiskLevel.LOW: N_("risk level: low"),
+    RiskLevel.MEDIUM: N_("risk level: medium"),
+    RiskLevel.HIGH: N_("risk level: high"),
+}
 GOAL_STATUS = {
     "achieved": N_("achieved"),
     "on_track": N_("on track"),
@@ -139,10 +143,16 @@ def plans_page(
     return render_list(request, slug, reader, lang, templates)
 
 
-def _messages(error: InvalidInput) -> list[str]:
+def _messages(error: InvalidInput, lang: str) -> list[str]:
+    """Each problem of a refusal: its code's label in ``lang``, the field, the library's English detail."""
     if error.report is None or not error.report.problems:
         return [str(error)]
-    return [f"{p.column}: {p.message}" if p.column else p.message for p in error.report.problems]
+    return [
+        f"{label(p.code, 'problem', lang)} ({p.column}): {p.message}"
+        if p.column
+        else f"{label(p.code, 'problem', lang)}: {p.message}"
+        for p in error.report.problems
+    ]
 
 
 @router.post("/cities/{slug}/plans", include_in_schema=False, response_model=None, dependencies=NEEDS_EDIT)
@@ -170,7 +180,14 @@ def plan_add(
             plan_id = service.add_plan(session, slug, plan, user=principal.name)
     except InvalidInput as error:
         return render_list(
-            request, slug, reader, lang, templates, form=form, problems=_messages(error), status_code=422
+            request,
+            slug,
+            reader,
+            lang,
+            templates,
+            form=form,
+            problems=_messages(error, lang),
+            status_code=422,
         )
     return RedirectResponse(f"/cities/{slug}/plans/{plan_id}?lang={lang}", status_code=303)
 
@@ -287,7 +304,7 @@ def _write(
     except InvalidInput as error:
         return render_plan(
             request, slug, plan_id, reader, lang, templates,
-            form=form, problems=_messages(error), failed=failed, status_code=422,
+            form=form, problems=_messages(error, lang), failed=failed, status_code=422,
         )  # fmt: skip
     return RedirectResponse(f"/cities/{slug}/plans/{plan_id}?lang={lang}", status_code=303)
 
