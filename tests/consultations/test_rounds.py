@@ -93,6 +93,54 @@ def test_items_take_their_title_from_the_public_priority_set_and_unknown_keys_ar
             queries.visible_round(session, world.resident, "testville", round_id)
 
 
+def test_goal_and_action_items_are_checked_through_their_domains_as_the_public_sees_them(
+    world: World,
+) -> None:
+    from datetime import date
+
+    from bettercities.goals import service as goals
+    from bettercities.goals.schemas import AreaSelection, GoalIn
+    from bettercities.plans import service as plans
+    from bettercities.plans.schemas import ActionIn, ObjectiveIn, PlanIn
+
+    with world.workspace.database.session() as session:
+        goal = goals.add_goal(
+            session, "testville",
+            GoalIn(title="Weniger Arbeitslosigkeit", indicator="unemployment", target_change=-1.0,
+                   deadline=date(2030, 12, 31), owner_unit="Jobcenter",
+                   areas=AreaSelection(kind="priority_set", value=SET)),
+            actor="stew",
+        ).id  # fmt: skip
+        actions = {}
+        for public in (True, False):
+            plan = PlanIn(title=f"Plan {public}", period_from=date(2026, 1, 1), period_to=date(2027, 12, 31),
+                          public=public)  # fmt: skip
+            objective = plans.add_objective(session, "testville", plans.add_plan(session, "testville", plan),
+                                            ObjectiveIn(title="O"))  # fmt: skip
+            actions[public] = plans.add_action(
+                session, "testville", objective, ActionIn(title=f"Action {public}")
+            )
+        row = service.add_round(session, "testville", RoundIn(title="Goals", question="Q?"), actor="stew")
+        added = service.add_item(session, "testville", row.id, ItemIn(kind=ItemKind.GOAL, key=str(goal)))
+        assert added.title == "Weniger Arbeitslosigkeit"
+        action = service.add_item(
+            session, "testville", row.id, ItemIn(kind=ItemKind.ACTION, key=str(actions[True]))
+        )
+        assert action.title == "Action True"
+        round_id = row.id
+    for kind, key, words in [
+        (ItemKind.GOAL, "99999", "no public goal 99999"),
+        (ItemKind.GOAL, "abc", "its id"),
+        (
+            ItemKind.ACTION,
+            str(actions[False]),
+            f"no public action {actions[False]}",
+        ),  # of a members-only plan
+    ]:
+        with pytest.raises(InvalidInput, match=words), world.workspace.database.session() as session:
+            service.add_item(session, "testville", round_id, ItemIn(kind=kind, key=key))
+
+
 def test_times_need_a_zone_and_a_round_opens_only_with_items(world: World) -> None:
     with pytest.raises(ValueError, match="timezone"):
         RoundIn(title="T", question="Q", opens_at="2026-05-01T09:00", closes_at="2026-05-02T09:00")  # type: ignore[arg-type]

@@ -51,6 +51,10 @@ def site(built: Site) -> Round:
     return Round(built, built.app, round_id, items, built.world)
 
 
+def _client_of(built: Site) -> TestClient:
+    return TestClient(built.app)  # type: ignore[arg-type]
+
+
 def _client(site: Round, user: str | None = None) -> TestClient:
     client = TestClient(site.app)  # type: ignore[arg-type]
     if user:
@@ -84,6 +88,31 @@ def test_the_round_page_shows_items_beside_their_data_and_asks_to_sign_in(site: 
     assert twin["ballots"] is None  # not before closing, for the public
     german = client.get(f"/cities/testville/consultations/{site.round_id}?lang=de")
     assert "Anmelden" in german.text and "Rangfolge (Borda-Zählung)" in german.text
+
+
+def test_a_goal_item_shows_the_goal_status_beside_it(built: Site) -> None:
+    from datetime import UTC, date, datetime, timedelta
+
+    from bettercities.consultations import service
+    from bettercities.consultations.schemas import ItemIn, ItemKind, RoundIn
+    from bettercities.goals import service as goals
+    from bettercities.goals.schemas import AreaSelection, GoalIn
+
+    ws = built.world.workspace
+    with ws.database.session() as session:
+        goal = goals.add_goal(
+            session, "testville",
+            GoalIn(title="Mehr Grün", indicator="green_space", target_change=1.0, deadline=date(2030, 12, 31),
+                   owner_unit="Grünflächenamt", areas=AreaSelection(kind="priority_set", value=SET)),
+            actor="stew",
+        )  # fmt: skip
+        row = service.add_round(session, "testville", RoundIn(title="Ziele", question="Welches zuerst?"))
+        service.add_item(session, "testville", row.id, ItemIn(kind=ItemKind.GOAL, key=str(goal.id)))
+        service.add_item(session, "testville", row.id, ItemIn(kind=ItemKind.PROPOSAL, title="Etwas anderes"))
+        service.open_round(session, "testville", row.id, closes_at=datetime.now(UTC) + timedelta(days=1))
+        round_id = row.id
+    page = _client_of(built).get(f"/cities/testville/consultations/{round_id}?lang=en").text
+    assert f'data-goal-status="{goal.status.value}"' in page and f"/cities/testville/goals/{goal.id}" in page
 
 
 def test_an_invitation_link_votes_once_and_comments_without_an_account(site: Round) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import import_module
 from typing import TypeVar
 
 from sqlalchemy import func, select
@@ -55,6 +54,8 @@ from bettercities.consultations.schemas import (
 from bettercities.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bettercities.core.problems import Problem, Report
 from bettercities.core.timestamps import as_utc
+from bettercities.goals import queries as goals
+from bettercities.plans import queries as plans
 from bettercities.publication import Audience
 
 __all__ = [
@@ -225,8 +226,7 @@ def _source_title(session: Session, slug: str, kind: ItemKind, key: str) -> str:
 
 
 def _planned_title(session: Session, slug: str, kind: ItemKind, key: str) -> str:
-    """A goal's or an action's title, read as the public sees it through the goals' / plans' queries (their
-    modules are imported by name: the goals and plans domains are being built beside this one)."""
+    """A goal's or an action's title, read as the public sees it through the goals' / plans' queries."""
     if not key.isdigit():
         raise refuse(
             "key", "unknown-item", f"a {kind.value} item's key is its id (a number), not {key!r}", value=key
@@ -234,16 +234,10 @@ def _planned_title(session: Session, slug: str, kind: ItemKind, key: str) -> str
     viewer = PublicViewer(session)
     try:
         if kind == ItemKind.GOAL:
-            goals = import_module("bettercities.goals.queries")
-            return str(goals.visible_goal(viewer, slug, int(key)).title)
-        plans = import_module("bettercities.plans.queries")
-        return str(plans.visible_action(viewer, slug, int(key)).title)
+            return goals.visible_goal(viewer, slug, int(key)).title
+        return plans.visible_action(viewer, slug, int(key)).title
     except NotFound:
         raise refuse("key", "unknown-item", f"no public {kind.value} {key} in {slug}", value=key) from None
-    except (ImportError, AttributeError):
-        raise InvalidInput(
-            f"{kind.value} items need the {kind.value}s domain's queries, which are not installed"
-        ) from None
 
 
 def add_item(

@@ -9,7 +9,6 @@ latest indicator values (the area profile's reader), a goal's status (the goals'
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import import_module
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -31,6 +30,8 @@ from bettercities.consultations.schemas import (
     RoundStatus,
 )
 from bettercities.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bettercities.goals import queries as goals
+from bettercities.plans import queries as plans
 from bettercities.views import service as views
 from bettercities.views.reader import Reader
 from bettercities.views.schemas import ViewState
@@ -62,12 +63,21 @@ def _item_context(reader: Reader, slug: str, shown: RoundOut, lang: str) -> dict
             }
         elif item.kind == ItemKind.GOAL:
             try:
-                goal = import_module("bettercities.goals.queries").visible_goal(reader, slug, int(item.key))
-            except (ImportError, AttributeError, NotFound):
+                goal = goals.visible_goal(reader, slug, int(item.key))
+            except NotFound:
                 continue
             context[item.id] = {
                 "href": f"/cities/{slug}/goals/{item.key}?lang={lang}",
-                "status": str(goal.status),
+                "status": goal.status.value if goal.status else None,
+            }
+        elif item.kind == ItemKind.ACTION:
+            try:
+                action = plans.visible_action(reader, slug, int(item.key))
+            except NotFound:
+                continue
+            context[item.id] = {
+                "href": f"/cities/{slug}/plans/{action.plan_id}?lang={lang}",
+                "action": action,
             }
     return context
 
