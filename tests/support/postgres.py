@@ -218,6 +218,29 @@ class PostgresServer:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         return self.url(name)
 
+    def clone_database(self, name: str, *, template: str) -> str:
+        """Create database ``name`` as a copy of database ``template`` (PostgreSQL's ``CREATE DATABASE …
+        TEMPLATE``: a file-level copy, ~0.06 s against ~0.8 s for creating and migrating a new one) and
+        return its SQLAlchemy URL. Nobody may be connected to ``template`` meanwhile."""
+        import psycopg
+        from psycopg import sql
+
+        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)
+        )
+        # A client that has just closed its connection to the template may still have a server process
+        # winding down for a few milliseconds; the server then refuses with "being accessed by other users".
+        for attempt in range(50):
+            try:
+                with self.connect() as conn:
+                    conn.execute(statement)
+                break
+            except psycopg.errors.ObjectInUse:
+                if attempt == 49:
+                    raise
+                time.sleep(0.02)
+        return self.url(name)
+
     def drop_database(self, name: str) -> None:
         """Drop database ``name``, disconnecting whoever is still connected to it."""
         from psycopg import sql
