@@ -10,7 +10,7 @@ computed when read: budget totals, overdue actions, the status of each linked go
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Self, TypeVar
@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Problem, Report
+from bettercities.core.timestamps import UtcDateTime
 
 __all__ = [
     "FUNDING_SUGGESTIONS",
@@ -336,7 +337,7 @@ class StatusChangeOut(_Out):
     to_status: ActionStatus
     note: str | None
     changed_by: str | None
-    changed_at: datetime
+    changed_at: UtcDateTime
 
 
 class ActionOut(_Out):
@@ -427,7 +428,7 @@ class PlanSummary(_Out):
     owner_unit: str | None
     public: bool
     created_by: str | None
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class PlanOut(PlanSummary):
