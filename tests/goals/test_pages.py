@@ -339,3 +339,12 @@ def test_a_refused_goal_shows_the_form_again_with_the_reasons(steward: TestClien
         assert reason in errors.lower(), (extra, errors)
         assert 'value="Too early"' in again.text  # the form keeps what was typed
     assert _count(served) == before
+
+
+def test_the_form_needs_its_csrf_token(steward: TestClient, served: Served) -> None:
+    before = _count(served)
+    del steward.headers["X-CSRF-Token"]  # sign_in sent it on every request, as the page's script would
+    data = {"title": "No token", "priority_set": served.priority_set, "indicator": "unemployment",
+            "target_value": "3", "deadline": "2028-12-31", "owner_unit": "Jugendamt"}  # fmt: skip
+    assert steward.post(f"/cities/{SLUG}/goals", data=data, follow_redirects=False).status_code == 403
+    assert _count(served) == before
