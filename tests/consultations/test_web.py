@@ -216,6 +216,36 @@ def test_results_after_closing_with_csv_and_json(site: Round) -> None:
     assert late.status_code == 409 and "no longer possible" in late.json()["detail"]
 
 
+def test_a_steward_sets_up_a_round_with_the_page_forms(built: Site) -> None:
+    steward = TestClient(built.app)  # type: ignore[arg-type]
+    sign_in(steward, "stew")
+    base = "/cities/testville/consultations"
+    naive = steward.post(f"{base}?lang=en", data={"title": "T", "question": "Q", "opens": "2030-01-01T09:00",
+                                                  "closes": "2030-01-02T09:00+01:00"})  # fmt: skip
+    assert naive.status_code == 422 and "give the time zone" in naive.text
+    created = steward.post(f"{base}?lang=en", data={"title": "Spielplätze", "question": "Wo zuerst?"},
+                           follow_redirects=False)  # fmt: skip
+    assert created.status_code == 303
+    url = created.headers["location"].split("?")[0]
+    assert 'id="steward-panel"' in steward.get(f"{url}?lang=en").text
+    for code in ("0201", "0203"):
+        added = steward.post(f"{url}/items", data={"kind": "priority_area", "key": f"{SET}/{code}"},
+                             follow_redirects=False)  # fmt: skip
+        assert added.status_code == 303
+    unknown = steward.post(f"{url}/items?lang=en", data={"kind": "priority_area", "key": f"{SET}/0102"})
+    assert unknown.status_code == 422 and "not in the priority set" in unknown.text
+    opened = steward.post(f"{url}/open", data={"closes": "2099-01-01T00:00+00:00"}, follow_redirects=False)
+    assert opened.status_code == 303
+    invited = steward.post(f"{url}/invitations?lang=en", data={"label": "Kita Süd", "group": "Kitas"})
+    assert invited.status_code == 201 and invited.headers["Cache-Control"] == "private, no-store"
+    link = re.search(r'id="invitation-link">([^<]+)<', invited.text).group(1)  # type: ignore[union-attr]
+    assert "/consultations/invitations/bcc_" in link and link not in steward.get(url).text  # shown once
+    guest = TestClient(built.app)  # type: ignore[arg-type]
+    assert guest.get(link.split("testserver", 1)[-1]).status_code == 200
+    assert guest.post(f"{url}/close").status_code == 401  # not a steward
+    assert steward.post(f"{url}/close", follow_redirects=False).status_code == 303
+
+
 def test_the_cli_round_trip(site: Round) -> None:
     ws = site.world.workspace
     base = ["--workspace", str(ws.path)]

@@ -9,10 +9,13 @@ latest indicator values (the area profile's reader), a goal's status (the goals'
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from bettercities.access.policy import Permission, can
 from bettercities.analysis.priority import queries as priority
@@ -22,9 +25,12 @@ from bettercities.consultations import queries, service
 from bettercities.consultations.schemas import (
     BallotIn,
     CommentIn,
+    InvitationIn,
+    ItemIn,
     ItemKind,
     ModerationIn,
     ProposalIn,
+    RoundIn,
     RoundOut,
     RoundResults,
     RoundStatus,
@@ -111,6 +117,7 @@ def _render_round(
     invitation: str | None = None,
     label: str | None = None,
     used: bool = False,
+    issued: str | None = None,
     error: str = "",
     notice: str = "",
     form: dict[str, str] | None = None,
@@ -142,9 +149,11 @@ def _render_round(
         comments=queries.flatten(shown.comments),
         error=error,
         notice=notice,
+        issued=issued,
         form=form or {},
+        sets=priority.visible_sets(reader, city.slug) if editor and not invitation else [],
     )
-    if invitation:
+    if invitation or issued:
         response.headers["Referrer-Policy"] = "no-referrer"  # the link is the holder's key
         response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -162,19 +171,29 @@ def rounds_json(slug: str, session: SessionDep, principal: PrincipalDep) -> list
     return queries.visible_rounds(session, principal, slug)
 
 
-@router.get("/cities/{slug}/consultations", response_class=HTMLResponse, include_in_schema=False)
-def rounds_page(
-    request: Request, slug: str, reader: ReaderDep, lang: Lang, templates: TemplatesDep
-) -> HTMLResponse:
+def _render_list(
+    request: Request, reader: Reader, templates: TemplatesDep, lang: str, slug: str, *, error: str = "",
+    form: dict[str, str] | None = None, status_code: int = 200,
+) -> HTMLResponse:  # fmt: skip
     city = areas.get_city(reader.session, slug)
     return templates.render(
         request,
         "consultations/list.html",
         lang=lang,
+        status_code=status_code,
         city=city,
         rounds=queries.visible_rounds(reader.session, reader.principal, slug),
         editor=can(reader.principal, Permission.EDIT, city.id),
+        error=error,
+        form=form or {},
     )
+
+
+@router.get("/cities/{slug}/consultations", response_class=HTMLResponse, include_in_schema=False)
+def rounds_page(
+    request: Request, slug: str, reader: ReaderDep, lang: Lang, templates: TemplatesDep
+) -> HTMLResponse:
+    return _render_list(request, reader, templates, lang, slug)
 
 
 # -- a round -------------------------------------------------------------------------------------------------
@@ -198,6 +217,45 @@ def round_page(
     return _render_round(request, reader, templates, lang, shown, notice=notice)
 
 
+#: Forms of the city's stewards on a round's page (permission ``edit``).
+STEWARD_FORMS = ("items", "open", "close", "invitations", "moderation")
+
+
+def _when(form: dict[str, str], name: str) -> datetime | None:
+    """A form's time field: ISO 8601 with its time zone (a time without one is refused: whose 9 o'clock?)."""
+    text = form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{name}: not a time: {text!r} (e.g. 2026-06-30T18:00+02:00)") from None
+    if value.tzinfo is None:
+        raise InvalidInput(f"{name}: give the time zone, e.g. {text}+02:00")
+    return value
+
+
+def _steward(session: Session, slug: str, round_id: int, action: str, form: dict[str, str]) -> str | None:
+    """A steward's form on the round page; the path of a new invitation link (shown once), else None."""
+    if action == "items":
+        data = ItemIn.model_validate(
+            {
+                "kind": form.get("kind", ""),
+                "key": form.get("key", "").strip(),
+                "title": form.get("title") or None,
+            }
+        )
+        service.add_item(session, slug, round_id, data)
+    elif action == "open":
+        service.open_round(session, slug, round_id, closes_at=_when(form, "closes"))
+    elif action == "close":
+        service.close_round(session, slug, round_id)
+    elif action == "invitations":
+        invitation = InvitationIn(label=form.get("label", ""), group=form.get("group", "").strip() or None)
+        return service.invite(session, slug, round_id, invitation, actor=current_actor().name).path
+    return None
+
+
 def _act(
     request: Request,
     reader: Reader,
@@ -215,6 +273,7 @@ def _act(
     else the round page again with the message (409 for a round that is not open or a second vote, 422 for
     refused input, 403 for who may not)."""
     principal = reader.principal
+    issued: str | None = None
     try:
         with workspace.database.session() as session:
             if action == "ballot":
@@ -238,10 +297,15 @@ def _act(
                     title=title, description=form.get("description") or None, invitation=invitation
                 )
                 service.propose(session, slug, round_id, proposal, principal=principal)
-            elif action == "moderation":
+            elif action in STEWARD_FORMS:
                 city = areas.get_city(session, slug)
                 if not can(principal, Permission.EDIT, city.id):
-                    raise Forbidden(f"{principal.name} may not moderate here (needs the permission 'edit')")
+                    raise Forbidden(
+                        f"{principal.name} may not {action} here (needs the permission 'edit')",
+                        anonymous=principal.anonymous,
+                    )
+                issued = _steward(session, slug, round_id, action, form)
+            if action == "moderation":
                 target = form.get("comment", "") or form.get("item", "")
                 if not target.isdigit():
                     raise InvalidInput("choose the comment or proposal to moderate")
@@ -272,6 +336,12 @@ def _act(
         return _render_round(
             request, reader, templates, lang, shown, invitation=invitation, label=label, used=used,
             error=str(error), form=form, status_code=422,
+        )  # fmt: skip
+    if issued:  # the link is shown this once: on this answer, never again
+        shown, _, _ = _shown(reader, slug, round_id, None)
+        return _render_round(
+            request, reader, templates, lang, shown, issued=str(request.base_url).rstrip("/") + issued,
+            notice="invitation", status_code=201,
         )  # fmt: skip
     base = (
         INVITATION_PATH.format(token=invitation) if invitation else f"/cities/{slug}/consultations/{round_id}"
@@ -326,6 +396,10 @@ ROUND_FORMS = (
     ("comment", "comments"),
     ("proposal", "proposals"),
     ("moderation", "moderation"),
+    ("items", "items"),
+    ("open", "open"),
+    ("close", "close"),
+    ("invitations", "invitations"),
 )
 for _action, _path in ROUND_FORMS:
     router.add_api_route(
@@ -343,6 +417,46 @@ for _action, _path in ROUND_FORMS[:3]:
         include_in_schema=False,
         response_model=None,
     )
+
+
+@router.post("/cities/{slug}/consultations", include_in_schema=False, response_model=None)
+def create_round(
+    request: Request,
+    slug: str,
+    reader: ReaderDep,
+    lang: Lang,
+    templates: TemplatesDep,
+    workspace: WorkspaceDep,
+    form: FormDep,
+) -> Response:
+    """The list page's "new round" form (stewards): 303 to the new round's page, else the list again with the
+    message (422)."""
+    city = areas.get_city(reader.session, slug)
+    if not can(reader.principal, Permission.EDIT, city.id):
+        raise Forbidden(f"{reader.principal.name} may not create rounds here (needs the permission 'edit')",
+                        anonymous=reader.principal.anonymous)  # fmt: skip
+    try:
+        data = RoundIn.model_validate(
+            {
+                "title": form.get("title", ""), "question": form.get("question", ""),
+                "audience": form.get("audience", "public"), "method": form.get("method", "ranking"),
+                "dots": form.get("dots") or None, "dot_cap": form.get("dot_cap") or None,
+                "proposals": form.get("proposals") == "on",
+                "opens_at": _when(form, "opens"), "closes_at": _when(form, "closes"),
+            }
+        )  # fmt: skip
+        with workspace.database.session() as session:
+            round_id = service.add_round(session, slug, data, actor=current_actor().name).id
+    except (InvalidInput, ValidationError) as error:
+        message = (
+            "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}".removeprefix(": ") for e in error.errors()
+            )
+            if isinstance(error, ValidationError)
+            else str(error)
+        )
+        return _render_list(request, reader, templates, lang, slug, error=message, form=form, status_code=422)
+    return RedirectResponse(f"/cities/{slug}/consultations/{round_id}?lang={lang}", status_code=303)
 
 
 # -- invitation landing page ---------------------------------------------------------------------------------
