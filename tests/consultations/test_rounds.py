@@ -8,11 +8,13 @@ Clock: rounds open an hour before :data:`NOW` for a week; operations pass ``now`
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from bettercities.access.policy import TokenScope
 from bettercities.audit.models import AuditEntry
 from bettercities.consultations import queries, service
 from bettercities.consultations.models import (
@@ -202,6 +204,11 @@ def test_a_ranking_ballot_and_its_refusals(world: World) -> None:
             now=NOW,
         )
     assert _count(world, ConsultationBallot) == ballots + 1
+    read_only = replace(world.steward, scope=TokenScope(write=False))
+    with pytest.raises(Forbidden, match="read-only API token"), world.workspace.database.session() as session:
+        service.cast_ballot(
+            session, "testville", round_id, BallotIn(votes={a: 1, b: 2, c: 3}), principal=read_only, now=NOW
+        )
     anonymous = service.Principal()
     with pytest.raises(Forbidden, match="sign in"), world.workspace.database.session() as session:
         service.cast_ballot(

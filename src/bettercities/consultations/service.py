@@ -470,6 +470,8 @@ def participant(
         return Participant(invitation.label, invitation=invitation, group=invitation.stakeholder_group)
     if principal.anonymous or principal.user_id is None:
         raise Forbidden("sign in, or use your invitation link, to take part", anonymous=True)
+    if principal.scope is not None and not principal.scope.write:
+        raise Forbidden("a read-only API token cannot take part in a round (use a write token or sign in)")
     invited = session.scalar(
         select(ConsultationInvitation).where(
             ConsultationInvitation.round_id == row.id, ConsultationInvitation.user_id == principal.user_id
