@@ -78,7 +78,13 @@ def child(code: str) -> dict[str, Any]:
         raise RuntimeError(f"child failed ({process.returncode}):\n{code}\n{output}")
     lines = [line for line in output.splitlines() if line.startswith("{")]
     result: dict[str, Any] = json.loads(lines[-1]) if lines else {}
-    result.update(wall_s=round(seconds, 2), peak_mb=round(usage.ru_maxrss / 1024, 1))
+    result.update(
+        wall_s=round(seconds, 2),
+        peak_mb=round(usage.ru_maxrss / 1024, 1),
+        # CPU seconds of the whole child (imports included): less sensitive than wall time to other
+        # processes on a shared machine, reported beside it
+        cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
+    )
     return result
 
 
@@ -231,6 +237,8 @@ def _run(folder: Path, records: int, pandas_records: int) -> dict:
         ),
         "utf-8",
     )
+    load = os.getloadavg()[0]  # a busy machine shows here (2 cores: above ~1 others are running)
+    print(f"load average before the timed runs: {load:.2f}", flush=True)
     bare = _bare(data)
     ours = _ours(folder, data, spec)
     bare_again = _bare(data)  # bracket ours: both see the same load on a shared machine
@@ -238,13 +246,14 @@ def _run(folder: Path, records: int, pandas_records: int) -> dict:
     ratio = ours["seconds"] / bare_s
     print(
         f"bare DuckDB GROUP BY (19 aggregates by block): {bare_s:.2f} s, {bare['groups']} groups "
-        f"(peak {max(bare['peak_mb'], bare_again['peak_mb'])} MB)",
+        f"(peak {max(bare['peak_mb'], bare_again['peak_mb'])} MB; child CPU {bare['cpu_s']} and "
+        f"{bare_again['cpu_s']} s)",
         flush=True,
     )
     print(
         f"ours (10 indicators, 4 levels, validated import of {ours['inserted']} observations): "
         f"{ours['seconds']:.2f} s = {ratio:.2f} x the bare GROUP BY "
-        f"(target <= 1.5 x; peak {ours['peak_mb']} MB)",
+        f"(target <= 1.5 x; peak {ours['peak_mb']} MB; child CPU {ours['cpu_s']} s with protection)",
         flush=True,
     )
     if pandas_records == records:
@@ -283,6 +292,9 @@ def _run(folder: Path, records: int, pandas_records: int) -> dict:
         "ours_peak_mb": ours["peak_mb"],
         "bare_duckdb_s": round(bare_s, 2),
         "bare_duckdb_peak_mb": max(bare["peak_mb"], bare_again["peak_mb"]),
+        "ours_child_cpu_s": ours["cpu_s"],
+        "bare_child_cpu_s": min(bare["cpu_s"], bare_again["cpu_s"]),
+        "load_before": round(load, 2),
         "ratio_to_bare": round(ratio, 3),
         "ours_engine_s": round(ours["engine_s"], 2),
         "protect_s": round(ours["protect_s"], 2),

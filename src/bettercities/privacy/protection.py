@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from cachetools import LRUCache, cached
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bettercities.areas.models import Area, City, SpatialLevel
@@ -85,7 +85,7 @@ class _Row(NamedTuple):
     value: float | None
     numerator: float | None
     denominator: float | None
-    suppressed: bool
+    suppressed: bool | int  # 0/1 as SQLite stores it: read for its truth only
 
 
 class _AreaRow(NamedTuple):
@@ -196,7 +196,8 @@ def compute(session: Session, city_id: int, *, version: tuple[int, int] | None =
                     Observation.value,
                     Observation.numerator,
                     Observation.denominator,
-                    Observation.suppressed,
+                    # read for its truth only: as stored (0/1 on SQLite), without a conversion per row
+                    type_coerce(Observation.suppressed, Integer),
                 )
                 .join(Area, Area.id == Observation.area_id)
                 .where(Area.city_id == city_id, Observation.is_current.is_(True))
