@@ -477,6 +477,7 @@ def _consultation(w: World, *, opened: bool = False, comment: bool = False) -> t
     from datetime import timedelta
 
     from bettercities.access.policy import Principal
+    from bettercities.consultations import participation
     from bettercities.consultations import service as consultations
     from bettercities.consultations.schemas import CommentIn, InvitationIn, ItemIn, ItemKind, RoundIn
 
@@ -490,9 +491,9 @@ def _consultation(w: World, *, opened: bool = False, comment: bool = False) -> t
             closes = datetime.now(UTC) + timedelta(days=1)
             consultations.open_round(session, CITY_A, row.id, closes_at=closes)
         if comment:
-            link = consultations.invite(session, CITY_A, row.id, InvitationIn(label="Partner")).token
+            link = participation.invite(session, CITY_A, row.id, InvitationIn(label="Partner")).token
             said = CommentIn(item=items[0], body="Hm", invitation=link)
-            consultations.add_comment(session, CITY_A, row.id, said, principal=Principal())
+            participation.add_comment(session, CITY_A, row.id, said, principal=Principal())
         return row.id, items[0]
 
 

@@ -14,9 +14,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bettercities.access.policy import TokenScope
+from bettercities.access.keys import digest
+from bettercities.access.policy import Principal, TokenScope
 from bettercities.audit.models import AuditEntry
-from bettercities.consultations import queries, service
+from bettercities.consultations import participation, queries, service
 from bettercities.consultations.models import (
     ConsultationBallot,
     ConsultationComment,
@@ -55,7 +56,7 @@ def _count(world: World, model: type) -> int:
 
 def _invite(world: World, round_id: int, label: str, group: str | None = None, **extra: object) -> str:
     with world.workspace.database.session() as session:
-        issued = service.invite(
+        issued = participation.invite(
             session, "testville", round_id, InvitationIn(label=label, group=group, **extra), actor="stew"
         )  # type: ignore[arg-type]
     assert issued.token is not None and issued.path == f"/consultations/invitations/{issued.token}"
@@ -177,13 +178,13 @@ def test_a_ranking_ballot_and_its_refusals(world: World) -> None:
             pytest.raises(InvalidInput, match=words.replace("[", r"\[")) as refused,
             world.workspace.database.session() as session,
         ):
-            service.cast_ballot(
+            participation.cast_ballot(
                 session, "testville", round_id, BallotIn(votes=votes), principal=world.resident, now=NOW
             )
         assert refused.value.report is not None and refused.value.report.problems[0].code == "invalid-ballot"
     assert _count(world, ConsultationBallot) == ballots  # nothing written
     with world.workspace.database.session() as session:
-        service.cast_ballot(
+        participation.cast_ballot(
             session,
             "testville",
             round_id,
@@ -195,7 +196,7 @@ def test_a_ranking_ballot_and_its_refusals(world: World) -> None:
         pytest.raises(Conflict, match="voted in this round already"),
         world.workspace.database.session() as session,
     ):
-        service.cast_ballot(
+        participation.cast_ballot(
             session,
             "testville",
             round_id,
@@ -206,12 +207,12 @@ def test_a_ranking_ballot_and_its_refusals(world: World) -> None:
     assert _count(world, ConsultationBallot) == ballots + 1
     read_only = replace(world.steward, scope=TokenScope(write=False))
     with pytest.raises(Forbidden, match="read-only API token"), world.workspace.database.session() as session:
-        service.cast_ballot(
+        participation.cast_ballot(
             session, "testville", round_id, BallotIn(votes={a: 1, b: 2, c: 3}), principal=read_only, now=NOW
         )
-    anonymous = service.Principal()
+    anonymous = Principal()
     with pytest.raises(Forbidden, match="sign in"), world.workspace.database.session() as session:
-        service.cast_ballot(
+        participation.cast_ballot(
             session, "testville", round_id, BallotIn(votes={a: 1, b: 2, c: 3}), principal=anonymous, now=NOW
         )
     # closed: refused with the closing time; not yet open: with the opening time
@@ -219,7 +220,7 @@ def test_a_ranking_ballot_and_its_refusals(world: World) -> None:
         pytest.raises(Conflict, match=r"closed on .* voting is no longer possible"),
         world.workspace.database.session() as session,
     ):
-        service.cast_ballot(
+        participation.cast_ballot(
             session,
             "testville",
             round_id,
@@ -228,7 +229,7 @@ def test_a_ranking_ballot_and_its_refusals(world: World) -> None:
             now=LATER,
         )
     with pytest.raises(Conflict, match="opens on"), world.workspace.database.session() as session:
-        service.cast_ballot(session, "testville", round_id, BallotIn(votes={a: 1, b: 2, c: 3}),
+        participation.cast_ballot(session, "testville", round_id, BallotIn(votes={a: 1, b: 2, c: 3}),
                             principal=world.steward, now=NOW - timedelta(days=1))  # fmt: skip
     assert _count(world, ConsultationBallot) == ballots + 1
 
@@ -242,11 +243,11 @@ def test_dot_voting_limits(world: World) -> None:
         ({a: -1, b: 3}, "negative"),
     ]:
         with pytest.raises(InvalidInput, match=words), world.workspace.database.session() as session:
-            service.cast_ballot(
+            participation.cast_ballot(
                 session, "testville", round_id, BallotIn(votes=votes), principal=world.resident, now=NOW
             )
     with world.workspace.database.session() as session:
-        service.cast_ballot(
+        participation.cast_ballot(
             session,
             "testville",
             round_id,
@@ -254,7 +255,7 @@ def test_dot_voting_limits(world: World) -> None:
             principal=world.resident,
             now=NOW,
         )
-        service.cast_ballot(
+        participation.cast_ballot(
             session, "testville", round_id, BallotIn(votes={b: 3, c: 1}), principal=world.steward, now=NOW
         )
         results = queries.visible_results(session, world.steward, "testville", round_id, now=NOW)
@@ -276,7 +277,7 @@ def test_comments_threads_limits_and_moderation(world: World) -> None:
             pytest.raises(InvalidInput, match=words) as refused,
             world.workspace.database.session() as session,
         ):
-            service.add_comment(
+            participation.add_comment(
                 session,
                 "testville",
                 round_id,
@@ -287,7 +288,7 @@ def test_comments_threads_limits_and_moderation(world: World) -> None:
         assert refused.value.report is not None and refused.value.report.problems[0].code == "invalid-text"
     assert _count(world, ConsultationComment) == comments
     with world.workspace.database.session() as session:
-        first = service.add_comment(
+        first = participation.add_comment(
             session,
             "testville",
             round_id,
@@ -295,7 +296,7 @@ def test_comments_threads_limits_and_moderation(world: World) -> None:
             principal=world.resident,
             now=NOW,
         ).id
-        reply = service.add_comment(
+        reply = participation.add_comment(
             session,
             "testville",
             round_id,
@@ -307,7 +308,7 @@ def test_comments_threads_limits_and_moderation(world: World) -> None:
         pytest.raises(InvalidInput, match="not a comment on item"),
         world.workspace.database.session() as session,
     ):
-        service.add_comment(
+        participation.add_comment(
             session,
             "testville",
             round_id,
@@ -316,7 +317,7 @@ def test_comments_threads_limits_and_moderation(world: World) -> None:
             now=NOW,
         )
     with world.workspace.database.session() as session:
-        service.moderate(
+        participation.moderate(
             session,
             "testville",
             round_id,
@@ -325,7 +326,7 @@ def test_comments_threads_limits_and_moderation(world: World) -> None:
             actor="stew",
         )
     with pytest.raises(Conflict, match="hidden already"), world.workspace.database.session() as session:
-        service.moderate(
+        participation.moderate(
             session, "testville", round_id, comment=first, decision=ModerationIn(reason="again"), actor="stew"
         )
     with world.workspace.database.reader() as session:
@@ -356,14 +357,14 @@ def test_invitations_are_single_use_and_store_only_a_hash(world: World) -> None:
             select(ConsultationInvitation).where(ConsultationInvitation.round_id == round_id)
         )
         assert stored is not None and stored.token_hash != token and token not in (stored.prefix or "") + "x"
-        assert stored.token_hash == service.digest(token)
+        assert stored.token_hash == digest(token)
         entries = session.scalars(
             select(AuditEntry).where(AuditEntry.entity == "consultation_invitation")
         ).all()
         assert entries and all(token not in str(e.after) + str(e.summary) for e in entries)
     # the resident is not invited to an invited round
     with pytest.raises(Forbidden, match="not invited"), world.workspace.database.session() as session:
-        service.cast_ballot(
+        participation.cast_ballot(
             session,
             "testville",
             round_id,
@@ -371,11 +372,11 @@ def test_invitations_are_single_use_and_store_only_a_hash(world: World) -> None:
             principal=world.resident,
             now=NOW,
         )
-    anonymous = service.Principal()
+    anonymous = Principal()
     vote = BallotIn(votes={a: 1, b: 3, c: 2}, invitation=token)
     with world.workspace.database.session() as session:
-        service.cast_ballot(session, "testville", round_id, vote, principal=anonymous, now=NOW)
-        service.add_comment(
+        participation.cast_ballot(session, "testville", round_id, vote, principal=anonymous, now=NOW)
+        participation.add_comment(
             session,
             "testville",
             round_id,
@@ -387,15 +388,15 @@ def test_invitations_are_single_use_and_store_only_a_hash(world: World) -> None:
         pytest.raises(Conflict, match="invitation has been used"),
         world.workspace.database.session() as session,
     ):
-        service.cast_ballot(session, "testville", round_id, vote, principal=anonymous, now=NOW)
+        participation.cast_ballot(session, "testville", round_id, vote, principal=anonymous, now=NOW)
     for bad, error in [(token[:-2] + "xx", NotFound), ("bcc_" + "A" * 43, NotFound), ("guess", NotFound)]:
         with pytest.raises(error), world.workspace.database.session() as session:
             wrong = BallotIn(votes={a: 1, b: 2, c: 3}, invitation=bad)
-            service.cast_ballot(session, "testville", round_id, wrong, principal=anonymous, now=NOW)
+            participation.cast_ballot(session, "testville", round_id, wrong, principal=anonymous, now=NOW)
     expired = _invite(world, round_id, "Spät", expires_at=NOW - timedelta(minutes=1))
     with pytest.raises(Conflict, match="expired"), world.workspace.database.session() as session:
         late = BallotIn(votes={a: 1, b: 2, c: 3}, invitation=expired)
-        service.cast_ballot(session, "testville", round_id, late, principal=anonymous, now=NOW)
+        participation.cast_ballot(session, "testville", round_id, late, principal=anonymous, now=NOW)
     with world.workspace.database.reader() as session:
         comment = session.scalar(select(ConsultationComment).where(ConsultationComment.round_id == round_id))
         assert comment is not None and comment.author == "Jugendhilfeträger Nord" and comment.user_id is None
@@ -405,7 +406,7 @@ def test_invitations_are_single_use_and_store_only_a_hash(world: World) -> None:
 
 def test_results_are_public_after_closing_with_small_groups_withheld(world: World) -> None:
     round_id, (a, b, c) = open_round(world.workspace, proposals=True)
-    anonymous = service.Principal()
+    anonymous = Principal()
     # 4 ballots of group "Schulen", 1 of "Kitas", 1 of the resident's account (no group)
     rankings = [
         {a: 1, b: 2, c: 3},
@@ -417,10 +418,10 @@ def test_results_are_public_after_closing_with_small_groups_withheld(world: Worl
     groups = ["Schulen"] * 4 + ["Kitas"]
     with world.workspace.database.session() as session:
         for ranks, group in zip(rankings, groups, strict=True):
-            token = service.invite(
+            token = participation.invite(
                 session, "testville", round_id, InvitationIn(label=f"{group} x", group=group)
             ).token
-            service.cast_ballot(
+            participation.cast_ballot(
                 session,
                 "testville",
                 round_id,
@@ -428,7 +429,7 @@ def test_results_are_public_after_closing_with_small_groups_withheld(world: Worl
                 principal=anonymous,
                 now=NOW,
             )
-        service.cast_ballot(
+        participation.cast_ballot(
             session,
             "testville",
             round_id,
@@ -436,7 +437,7 @@ def test_results_are_public_after_closing_with_small_groups_withheld(world: Worl
             principal=world.resident,
             now=NOW,
         )
-        proposed = service.propose(
+        proposed = participation.propose(
             session, "testville", round_id, ProposalIn(title="Neue Bank"), principal=world.resident, now=NOW
         )
     with world.workspace.database.reader() as session:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from bettercities.access.policy import Principal
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import CitySpec
-from bettercities.consultations import queries, service
+from bettercities.consultations import participation, queries, service
 from bettercities.consultations.models import ConsultationBallot
 from bettercities.consultations.schemas import BallotIn, CommentIn, InvitationIn, ItemIn, ItemKind, RoundIn
 from bettercities.core.errors import Conflict
@@ -50,7 +50,7 @@ def _round(ws: Workspace) -> tuple[int, list[int], str]:
             ).id
             for t in ("Park", "Markt")
         ]
-        token = service.invite(
+        token = participation.invite(
             session, "smalltown", row.id, InvitationIn(label="Verein", group="Vereine")
         ).token
         assert token is not None
@@ -61,12 +61,12 @@ def test_one_ballot_per_invitation_and_account_is_a_constraint(workspace: Worksp
     round_id, (a, b), token = _round(workspace)
     guest = Principal()
     with workspace.database.session() as session:
-        first = service.cast_ballot(
+        first = participation.cast_ballot(
             session, "smalltown", round_id, BallotIn(votes={a: 1, b: 2}, invitation=token), principal=guest
         )
         invitation_id = first.invitation_id
     with pytest.raises(Conflict), workspace.database.session() as session:
-        service.cast_ballot(
+        participation.cast_ballot(
             session, "smalltown", round_id, BallotIn(votes={a: 2, b: 1}, invitation=token), principal=guest
         )
     # past the service's check: the database refuses a second ballot of the invitation ...
@@ -82,14 +82,14 @@ def test_one_ballot_per_invitation_and_account_is_a_constraint(workspace: Worksp
 def test_a_round_trips_with_its_times_votes_and_comments(workspace: Workspace) -> None:
     round_id, (a, b), token = _round(workspace)
     with workspace.database.session() as session:
-        service.cast_ballot(
+        participation.cast_ballot(
             session,
             "smalltown",
             round_id,
             BallotIn(votes={a: 2, b: 1}, invitation=token),
             principal=Principal(),
         )
-        service.add_comment(
+        participation.add_comment(
             session,
             "smalltown",
             round_id,

@@ -110,11 +110,11 @@ def consultations_show(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """A round with its items, invitations and comments."""
-    from bettercities.consultations import queries, service
+    from bettercities.consultations import participation, queries
 
     with session_of(workspace, database_url) as session:
         shown = queries.visible_round(session, _cli_principal(), city, round_id)
-        invitations = service.list_invitations(session, city, round_id)
+        invitations = participation.list_invitations(session, city, round_id)
     typer.echo(f"{shown.title} [{shown.status.value}; {shown.method.value}; {shown.audience.value}]")
     typer.echo(shown.question)
     typer.echo(f"opens {shown.opens_at or '-'}  closes {shown.closes_at or '-'}  ballots {shown.ballots}")
@@ -173,7 +173,7 @@ def consultations_invite(
     """Invite an account, or create a single-use invitation link (printed once: only its hash is kept)."""
     from pydantic import ValidationError
 
-    from bettercities.consultations import service
+    from bettercities.consultations import participation
     from bettercities.consultations.schemas import InvitationIn
 
     try:
@@ -181,7 +181,7 @@ def consultations_invite(
     except ValidationError as error:
         fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()), code=2)
     with session_of(workspace, database_url, write=True) as session:
-        issued = service.invite(session, city, round_id, data, actor=_actor())
+        issued = participation.invite(session, city, round_id, data, actor=_actor())
     if issued.path:
         typer.echo(f"{base_url.rstrip('/')}{issued.path}")
         console.print("the link is shown this once; only its hash is stored", highlight=False)
@@ -273,7 +273,7 @@ def consultations_moderate(
     """Hide a comment, or approve or reject a proposal, with a reason (audited; nothing is deleted)."""
     from pydantic import ValidationError
 
-    from bettercities.consultations import service
+    from bettercities.consultations import participation
     from bettercities.consultations.schemas import ModerationIn
 
     try:
@@ -281,7 +281,7 @@ def consultations_moderate(
     except ValidationError as error:
         fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()), code=2)
     with session_of(workspace, database_url, write=True) as session:
-        service.moderate(
+        participation.moderate(
             session, city, round_id, comment=comment, item=proposal, decision=data, actor=_actor()
         )
     console.print(f"{decision}: done", highlight=False)

@@ -25,7 +25,7 @@ from bettercities.access.keys import moment
 from bettercities.access.policy import Permission, Principal, can
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
-from bettercities.consultations import service
+from bettercities.consultations import participation, service
 from bettercities.consultations.models import (
     ConsultationBallot,
     ConsultationComment,
@@ -186,7 +186,7 @@ def invitation_round(
     session: Session, token: str, *, now: datetime | None = None
 ) -> tuple[RoundOut, str, bool]:
     """The round of an invitation link, the invitation's label and whether it has been used to vote."""
-    invitation = service.invitation_by_token(session, token, now=now)
+    invitation = participation.invitation_by_token(session, token, now=now)
     row = session.get(ConsultationRound, invitation.round_id)
     assert row is not None
     if row.opens_at is None:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Response
 
 from bettercities.access.policy import Permission
 from bettercities.audit.context import current_actor
-from bettercities.consultations import queries, service
+from bettercities.consultations import participation, queries, service
 from bettercities.consultations.schemas import (
     BallotIn,
     CommentIn,
@@ -90,7 +90,7 @@ def close_round(slug: str, round_id: int, workspace: WorkspaceDep) -> RoundOut:
     "/{round_id}/invitations", response_model=list[InvitationOut], summary="Invitations", dependencies=EDIT
 )
 def invitations(slug: str, round_id: int, session: SessionDep) -> list[InvitationOut]:
-    return service.list_invitations(session, slug, round_id)
+    return participation.list_invitations(session, slug, round_id)
 
 
 @router.post(
@@ -103,7 +103,7 @@ def invitations(slug: str, round_id: int, session: SessionDep) -> list[Invitatio
 )
 def invite(slug: str, round_id: int, body: InvitationIn, workspace: WorkspaceDep) -> IssuedInvitation:
     with workspace.database.session() as session:
-        return service.invite(session, slug, round_id, body, actor=current_actor().name)
+        return participation.invite(session, slug, round_id, body, actor=current_actor().name)
 
 
 @router.post(
@@ -120,7 +120,7 @@ def ballot(
     slug: str, round_id: int, body: BallotIn, workspace: WorkspaceDep, principal: PrincipalDep
 ) -> dict[str, int]:
     with workspace.database.session() as session:
-        cast = service.cast_ballot(session, slug, round_id, body, principal=principal)
+        cast = participation.cast_ballot(session, slug, round_id, body, principal=principal)
         return {"ballot": cast.id, "round": round_id}
 
 
@@ -129,7 +129,7 @@ def comment(
     slug: str, round_id: int, body: CommentIn, workspace: WorkspaceDep, principal: PrincipalDep
 ) -> CommentOut:
     with workspace.database.session() as session:
-        row = service.add_comment(session, slug, round_id, body, principal=principal)
+        row = participation.add_comment(session, slug, round_id, body, principal=principal)
         return CommentOut(
             id=row.id, item=row.item_id, parent=row.parent_id, author=row.author, body=row.body,
             created_at=row.created_at, hidden=False, hidden_reason=None,
@@ -146,7 +146,7 @@ def proposal(
     slug: str, round_id: int, body: ProposalIn, workspace: WorkspaceDep, principal: PrincipalDep
 ) -> ItemOut:
     with workspace.database.session() as session:
-        return service.propose(session, slug, round_id, body, principal=principal)
+        return participation.propose(session, slug, round_id, body, principal=principal)
 
 
 @router.post(
@@ -159,7 +159,7 @@ def hide_comment(
     slug: str, round_id: int, comment_id: int, body: ModerationIn, workspace: WorkspaceDep
 ) -> Response:
     with workspace.database.session() as session:
-        service.moderate(
+        participation.moderate(
             session, slug, round_id, comment=comment_id, decision=body, actor=current_actor().name
         )
     return Response(status_code=204)
@@ -175,7 +175,9 @@ def decide_proposal(
     slug: str, round_id: int, item_id: int, body: ModerationIn, workspace: WorkspaceDep
 ) -> Response:
     with workspace.database.session() as session:
-        service.moderate(session, slug, round_id, item=item_id, decision=body, actor=current_actor().name)
+        participation.moderate(
+            session, slug, round_id, item=item_id, decision=body, actor=current_actor().name
+        )
     return Response(status_code=204)
 
 

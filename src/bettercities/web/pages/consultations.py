@@ -21,7 +21,7 @@ from bettercities.access.policy import Permission, can
 from bettercities.analysis.priority import queries as priority
 from bettercities.areas import service as areas
 from bettercities.audit.context import current_actor
-from bettercities.consultations import queries, service
+from bettercities.consultations import participation, queries, service
 from bettercities.consultations.schemas import (
     BallotIn,
     CommentIn,
@@ -252,7 +252,7 @@ def _steward(session: Session, slug: str, round_id: int, action: str, form: dict
         service.close_round(session, slug, round_id)
     elif action == "invitations":
         invitation = InvitationIn(label=form.get("label", ""), group=form.get("group", "").strip() or None)
-        return service.invite(session, slug, round_id, invitation, actor=current_actor().name).path
+        return participation.invite(session, slug, round_id, invitation, actor=current_actor().name).path
     return None
 
 
@@ -279,7 +279,7 @@ def _act(
             if action == "ballot":
                 row = service.get_round(session, slug, round_id)[1]
                 votes = _ballot_votes(form, row.method)
-                service.cast_ballot(
+                participation.cast_ballot(
                     session, slug, round_id, BallotIn(votes=votes, invitation=invitation), principal=principal
                 )
             elif action == "comment":
@@ -290,13 +290,13 @@ def _act(
                     item=int(item), parent=int(parent) if parent else None, body=form.get("body", ""),
                     invitation=invitation,
                 )  # fmt: skip
-                service.add_comment(session, slug, round_id, data, principal=principal)
+                participation.add_comment(session, slug, round_id, data, principal=principal)
             elif action == "proposal":
                 title = service.check_text(form.get("title", ""), "title", limit=200, lines=False)
                 proposal = ProposalIn(
                     title=title, description=form.get("description") or None, invitation=invitation
                 )
-                service.propose(session, slug, round_id, proposal, principal=principal)
+                participation.propose(session, slug, round_id, proposal, principal=principal)
             elif action in STEWARD_FORMS:
                 city = areas.get_city(session, slug)
                 if not can(principal, Permission.EDIT, city.id):
@@ -316,7 +316,7 @@ def _act(
                     }
                 )
                 service.check_text(form.get("reason", ""), "reason", limit=500)
-                service.moderate(
+                participation.moderate(
                     session, slug, round_id,
                     comment=int(target) if form.get("comment") else None,
                     item=None if form.get("comment") else int(target),
