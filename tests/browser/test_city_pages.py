@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.support.browser import launch
+from tests.support.demos import built_demo
 from tests.support.net import ServerThread
 
 pytestmark = pytest.mark.browser
@@ -30,10 +30,7 @@ CLICKABLE = """() => {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    from bettercities.demo.service import build_demo
-
-    workspace = Workspace.init(Path(tmp_path_factory.mktemp("browser")) / "demo")
-    build_demo(workspace, seed=2026)
+    workspace, _ = built_demo(tmp_path_factory, Path(tmp_path_factory.mktemp("browser")) / "demo", seed=2026)
     with ServerThread(create_app(workspace, warm=True), timeout=60) as running:
         yield running
     workspace.close()

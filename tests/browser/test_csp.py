@@ -10,9 +10,9 @@ import pytest
 from fastapi.responses import HTMLResponse
 
 from bettercities import access as accounts
-from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.support.browser import launch
+from tests.support.demos import built_demo
 from tests.support.net import ServerThread
 from tests.web.conftest import PASSWORD
 
@@ -30,10 +30,7 @@ PROBE = '<!doctype html><p style="color: red">probe</p><script>document.title = 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    from bettercities.demo.service import build_demo
-
-    workspace = Workspace.init(Path(tmp_path_factory.mktemp("csp")) / "demo")
-    build_demo(workspace, seed=2026)
+    workspace, _ = built_demo(tmp_path_factory, Path(tmp_path_factory.mktemp("csp")) / "demo", seed=2026)
     with workspace.database.session() as session:
         accounts.create_user(session, "stella", PASSWORD)
         accounts.grant(session, "stella", "auenstedt", "steward")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bettercities.demo.service import build_demo
 from bettercities.storage.workspace import Workspace
+from tests.support.demos import built_demo
 
 STANDARDS = Path(__file__).resolve().parents[1] / "data" / "dcat-ap"
 SEMIC = STANDARDS / "semic-dcat-ap-3.0.1"
@@ -47,7 +47,12 @@ def standards() -> Path:
 @pytest.fixture(scope="module")
 def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     """The demo city with its catalogue (fewer areas and years than the full demo; same catalogue)."""
-    ws = Workspace.init(tmp_path_factory.mktemp("demo") / "workspace")
-    build_demo(ws, n_planning_areas=60, first_year=2021, last_year=2024)
+    ws, _ = built_demo(
+        tmp_path_factory,
+        tmp_path_factory.mktemp("demo") / "workspace",
+        n_planning_areas=60,
+        first_year=2021,
+        last_year=2024,
+    )
     yield ws
     ws.close()

@@ -16,10 +16,10 @@ from bettercities.catalog.schemas import InventoryStatus
 from bettercities.catalog.stewardship import stewardship
 from bettercities.cli.main import app as cli
 from bettercities.demo.generator import _CITY_SLUG as DEMO
-from bettercities.demo.service import build_demo
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
+from tests.support import demos
 from tests.web.conftest import SETTINGS
 
 
@@ -92,9 +92,11 @@ def test_stewardship_overdue_and_reminders(demo_workspace: Workspace) -> None:
     assert {r.dataset: r.overdue for r in view.reminders} == {"housing": True}
 
 
-def test_cli(tmp_path: Path) -> None:
-    demo_workspace = Workspace.init(tmp_path / "workspace")  # its own: this test changes the catalogue
-    build_demo(demo_workspace, n_planning_areas=60, first_year=2023, last_year=2024)
+def test_cli(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # its own copy: this test changes the catalogue
+    demo_workspace, _ = demos.built_demo(
+        tmp_path_factory, tmp_path / "workspace", n_planning_areas=60, first_year=2023, last_year=2024
+    )
     demo_workspace.close()
     runner = CliRunner()
     options = ["--workspace", str(demo_workspace.path)]

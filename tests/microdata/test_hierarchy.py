@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area
-from bettercities.demo.service import build_demo
 from bettercities.microdata.schemas import load_spec
 from bettercities.microdata.service import _hierarchy
 from bettercities.storage.workspace import Workspace
+from tests.support.demos import built_demo
 
 SPEC = Path(__file__).parents[2] / "src/bettercities/microdata/examples/register.yaml"
 
@@ -45,8 +45,10 @@ def walk(session: Session, slug: str, level: str, at: date) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, str]:
-    workspace = Workspace.init(tmp_path_factory.mktemp("hierarchy") / "workspace")
-    summary = build_demo(workspace, seed=3, n_planning_areas=60, first_year=2024, last_year=2024)
+    folder = tmp_path_factory.mktemp("hierarchy") / "workspace"
+    workspace, summary = built_demo(
+        tmp_path_factory, folder, seed=3, n_planning_areas=60, first_year=2024, last_year=2024
+    )
     return workspace, summary.city
 
 

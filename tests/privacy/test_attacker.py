@@ -47,13 +47,13 @@ from bettercities.analysis.index.results import run_index
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
 from bettercities.core.settings import Settings
-from bettercities.demo.service import build_demo
 from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Observation
 from bettercities.indicators.periods import parse_period
 from bettercities.indicators.schemas import IndicatorSpec
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
+from tests.support.demos import built_demo
 from tests.web.conftest import add_user, issue_token
 
 THRESHOLD = 3  # the default minimum frequency (docs/privacy.md)
@@ -625,8 +625,11 @@ def test_attacker_on_a_generated_city(tmp_path: Path) -> None:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str], TestClient, str]]:
     """A small demo city (``bettercities.demo``: 60 planning areas, one year, to keep the test quick) with its
     rules and relations, served; and an analyst's token."""
-    ws = Workspace.init(tmp_path_factory.mktemp("demo") / "ws")
-    slug = build_demo(ws, seed=7, n_planning_areas=60, first_year=2024, last_year=2024).city
+    folder = tmp_path_factory.mktemp("demo") / "ws"
+    ws, summary = built_demo(
+        tmp_path_factory, folder, seed=7, n_planning_areas=60, first_year=2024, last_year=2024
+    )
+    slug = summary.city
     add_user(ws, "ana", {slug: Role.ANALYST})
     token = issue_token(ws, "ana")
     with TestClient(create_app(ws, settings=SETTINGS)) as client:

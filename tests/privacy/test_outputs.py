@@ -21,11 +21,11 @@ from openpyxl import load_workbook
 
 from bettercities.areas import service as areas
 from bettercities.core.exports import ExportRequest, export
-from bettercities.demo.service import build_demo
 from bettercities.exchange.sdmx import message_rows, read_message
 from bettercities.indicators import service as indicators
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
+from tests.support.demos import built_demo
 
 THRESHOLD = 3
 
@@ -35,8 +35,10 @@ Marks = dict[tuple[str, str, str], tuple[float | None, float | None, float | Non
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, str]]:
-    ws = Workspace.init(tmp_path_factory.mktemp("outputs") / "ws")
-    summary = build_demo(ws, seed=7, n_planning_areas=60, first_year=2023, last_year=2024)
+    folder = tmp_path_factory.mktemp("outputs") / "ws"
+    ws, summary = built_demo(
+        tmp_path_factory, folder, seed=7, n_planning_areas=60, first_year=2023, last_year=2024
+    )
     yield ws, summary.city
     ws.close()
 

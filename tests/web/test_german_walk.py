@@ -31,11 +31,10 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from bettercities.core.settings import Settings
-from bettercities.demo.service import build_demo
-from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from bettercities.web.i18n import LOCALE_DIR
 from bettercities.web.vocabularies import VOCABULARIES, label
+from tests.support.demos import built_demo
 from tests.web.conftest import add_user, sign_in
 
 pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
@@ -127,8 +126,8 @@ def walk(client: TestClient, app: FastAPI) -> Walk:
 
 @pytest.fixture(scope="module")
 def walks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Walk]]:
-    workspace = Workspace.init(tmp_path_factory.mktemp("german-walk") / "workspace")
-    build_demo(workspace, n_planning_areas=60, first_year=2023, last_year=2024)
+    folder = tmp_path_factory.mktemp("german-walk") / "workspace"
+    workspace, _ = built_demo(tmp_path_factory, folder, n_planning_areas=60, first_year=2023, last_year=2024)
     add_user(workspace, "chefin", {SLUG: "city_admin"}, platform_admin=True)
     app = create_app(workspace, settings=Settings(default_language="de"))
     found = {}
