@@ -8,9 +8,9 @@ status is derived from them.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -61,11 +61,14 @@ VISIBLE, PENDING, REJECTED = "visible", "pending", "rejected"
 
 @dataclass(frozen=True)
 class PublicViewer:
-    """A :class:`~bettercities.publication.viewer.Viewer` of what the public sees, without caches: items are
-    checked against it, as anyone may take part in a round through a link."""
+    """A :class:`~bettercities.publication.viewer.Viewer` of what the public sees, without shared caches:
+    items are checked against it, as anyone may take part in a round through a link. Its memo lives as long
+    as the viewer (one item's check): a goal's check reads a period's published values once, not once per
+    area (a goal on 61 areas took seconds)."""
 
     session: Session
     budget: int | None = None
+    cache: dict[tuple[Hashable, ...], Any] = field(default_factory=dict, compare=False)
 
     def audience(self, city_id: int) -> Audience:
         return Audience.PUBLIC
@@ -74,7 +77,10 @@ class PublicViewer:
         return frozenset()
 
     def memo(self, key: tuple[Hashable, ...], compute: Callable[[], T], *, city_id: int | None = None) -> T:
-        return compute()
+        # within one check the data do not change under it
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return cast(T, self.cache[key])
 
 
 def status_of(row: ConsultationRound, now: datetime | None = None) -> RoundStatus:
