@@ -18,6 +18,7 @@ from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
 from bettercities.demo.analyses import store_analyses
 from bettercities.demo.boundary import add_boundary_change
 from bettercities.demo.catalog import build_catalog, declare_protection
+from bettercities.demo.engagement import add_engagement
 from bettercities.indicators import service as indicators
 from bettercities.indicators import writes
 from bettercities.indicators.models import ImportBatch, Observation
@@ -208,7 +209,10 @@ def build_demo(
         area_ids.update(add_boundary_change(session, city, period=demo.periods[-1]))  # before approval locks
         build_catalog(session, city, first_year=first_year, last_year=last_year)
         declare_protection(session, city)
-        store_analyses(session, city, period=demo.periods[-1])
+        stored = store_analyses(session, city, period=demo.periods[-1])
+        add_engagement(
+            session, city, set_name=stored.priority_set, first_year=first_year, last_year=last_year, seed=seed
+        )
         step("done", 4, 4)
         return DemoSummary(
             city=info.slug,
