@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/scorecard.py                  # builds the city in a temporary workspace
     .venv/bin/python benchmarks/scorecard.py --requests 300 --goals 200 --areas 500
+    .venv/bin/python benchmarks/scorecard.py --workspace W    # build into W once, measure W on later runs
+    .venv/bin/python benchmarks/scorecard.py --bare           # also time the bare uncached query (slow)
 
 The city is built through the library: 20 districts of 25 planning areas each (500), three indicators (a
 share with numerators and denominators, a count, a weighted value) over seven years (2018-2024) with noise,
@@ -16,9 +18,11 @@ publication step, templates, one SVG chart per goal), timed from call to complet
   (``requests`` times, p50/p95) — as the anonymous visitor and in German; ``scorecard-en`` the same in
   English; ``scorecard.json`` its JSON twin;
 * baselines: ``city`` — the city page (``/cities/{slug}``), the project's reference page with its own target
-  of p95 < 100 ms — and ``bare query`` — :func:`bettercities.goals.queries.scorecard` plus every goal's
-  :func:`~bettercities.goals.queries.goal_series` called directly on a reader without caches (what one
-  uncached request must compute; ``repeat`` is served from the per-data-version memo of these values).
+  of p95 < 100 ms — and, with ``--bare``, ``bare query`` — :func:`bettercities.goals.queries.scorecard` plus
+  every goal's :func:`~bettercities.goals.queries.goal_series` called directly on a reader without caches
+  (what one request must compute with no cache at all; ``repeat`` is served from the per-data-version memo
+  of these values, ``cold`` fills it through the app's caches). At 200 goals the bare query takes many
+  minutes (the goals' reads combine each goal's areas period by period), so it is off by default.
 
 Target: scorecard ``repeat`` p95 < 100 ms.
 """
@@ -26,8 +30,8 @@ Target: scorecard ``repeat`` p95 < 100 ms.
 from __future__ import annotations
 
 import argparse
+import json
 import random
-import statistics
 import tempfile
 import time
 from datetime import date
@@ -194,21 +198,37 @@ def bare_query(workspace: Any) -> float:
         return (time.perf_counter() - started) * 1000
 
 
-def run(requests: int = 100, *, goals: int = 200, areas: int = 500, bare_repeats: int = 1) -> dict[str, Any]:
-    """Build the city, measure the pages; returns the figures and whether the target is met."""
+def run(
+    requests: int = 100,
+    *,
+    goals: int = 200,
+    areas: int = 500,
+    bare: bool = False,
+    workspace_path: Path | None = None,
+) -> dict[str, Any]:
+    """Build the city (or open the one built into ``workspace_path`` before), measure the pages; returns the
+    figures and whether the target is met."""
     from fastapi.testclient import TestClient
 
     from bettercities.storage.workspace import Workspace
     from bettercities.web.app import create_app
 
     with tempfile.TemporaryDirectory(prefix="bettercities-scorecard-") as tmp:
-        workspace = Workspace.init(Path(tmp) / "scorecard")
-        built = build_city(workspace, areas_count=areas, goals=goals)
-        print(
-            f"city built in {built['build_s']:.1f} s ({built['areas']} areas, {built['observations']} "
-            f"observations); {built['goals']} goals set in {built['goals_s']:.1f} s"
-        )
-        bare = [bare_query(workspace) for _ in range(bare_repeats)]
+        folder = workspace_path or Path(tmp) / "scorecard"
+        done = folder / "scorecard-city.json"  # written once the city and every goal are in
+        if done.exists():
+            workspace = Workspace.open(folder)
+            built = json.loads(done.read_text(encoding="utf-8"))
+            print(f"measuring the city built before in {folder}")
+        else:
+            workspace = Workspace.init(folder)
+            built = build_city(workspace, areas_count=areas, goals=goals)
+            done.write_text(json.dumps(built), encoding="utf-8")
+            print(
+                f"city built in {built['build_s']:.1f} s ({built['areas']} areas, {built['observations']} "
+                f"observations); {built['goals']} goals set in {built['goals_s']:.1f} s"
+            )
+        bare_ms = [bare_query(workspace)] if bare else []
         app = create_app(workspace)
         urls = {
             "scorecard": f"/cities/{SLUG}/scorecard?lang=de",
@@ -230,11 +250,7 @@ def run(requests: int = 100, *, goals: int = 200, areas: int = 500, bare_repeats
         "goals": goals,
         "areas": built["areas"],
         "page_kb": round(size_kb),
-        "bare_query_ms": {
-            "n": len(bare),
-            "median_ms": round(statistics.median(bare), 1),
-            "max_ms": round(max(bare), 1),
-        },
+        "bare_query_ms": round(bare_ms[0], 1) if bare_ms else None,
         "pages": {name: {"cold_ms": round(cold[name], 1), "repeat": _stats(repeat[name])} for name in urls},
     }
     results["target_met"] = all(
@@ -257,11 +273,8 @@ def _print(results: dict[str, Any]) -> None:
         print(
             f"{name:<15} {row['cold_ms']:>9.1f} {r['p50_ms']:>9.1f} {r['p95_ms']:>9.1f} {r['max_ms']:>9.1f}"
         )
-    bare = results["bare_query_ms"]
-    print(
-        f"{'bare query':<15} {'':>9} {bare['median_ms']:>9.1f} {'':>9} {bare['max_ms']:>9.1f}"
-        f"  (median of {bare['n']})"
-    )
+    if results["bare_query_ms"] is not None:
+        print(f"{'bare query':<15} {results['bare_query_ms']:>9.1f}  (uncached, once)")
     city = results["pages"]["city"]["repeat"]["p95_ms"]
     card = results["pages"]["scorecard"]["repeat"]["p95_ms"]
     print(f"scorecard p95 / city page p95: {card / city:.2f}")
@@ -276,8 +289,13 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--goals", type=int, default=200)
     parser.add_argument("--areas", type=int, default=500)
+    parser.add_argument("--workspace", type=Path, help="build the city into this folder once and reuse it")
+    parser.add_argument("--bare", action="store_true", help="also time the bare uncached query (minutes)")
     args = parser.parse_args()
-    return 0 if run(args.requests, goals=args.goals, areas=args.areas)["target_met"] else 1
+    outcome = run(
+        args.requests, goals=args.goals, areas=args.areas, bare=args.bare, workspace_path=args.workspace
+    )
+    return 0 if outcome["target_met"] else 1
 
 
 if __name__ == "__main__":

@@ -158,3 +158,14 @@ def test_the_compact_chart_keeps_title_and_description() -> None:
     svg = goal_chart(_series(20.0), fmt=str, words=WORDS, compact=True, width=220, height=64, id_prefix="g7")
     assert 'aria-labelledby="g7-title g7-desc"' in svg and '<desc id="g7-desc">D</desc>' in svg
     assert "chart-legend" not in svg  # the scorecard says it in words beside the chart
+
+
+def test_the_scorecard_is_compressed_once_and_reads_the_same(anonymous: TestClient) -> None:
+    for url in (f"/cities/{SLUG}/scorecard?lang=en", f"/cities/{SLUG}/scorecard.json"):
+        plain = anonymous.get(url, headers={"Accept-Encoding": "identity"})
+        packed = anonymous.get(url, headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in plain.headers and packed.headers["content-encoding"] == "gzip"
+        assert packed.content == plain.content  # httpx decodes the gzip body
+    anonymous.cookies.clear()  # the ?lang=en above left its cookie, which comes before Accept-Language
+    german = anonymous.get(f"/cities/{SLUG}/scorecard", headers={"Accept-Language": "de"}).text
+    assert "Zielbilanz" in german  # the language is part of the memo's key, not only the query string
