@@ -160,3 +160,32 @@ def test_the_pages_show_the_demo_s_goals_plan_and_round(client: TestClient, path
     else:
         for goal in client.get("/api/cities/auenstedt/goals").json():
             assert goal["title"] in page.text
+
+
+HUGE = "99999999999999999999"  # beyond 64 bits: SQLite's driver raised OverflowError (a 500)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", f"/api/cities/auenstedt/goals/{HUGE}"),
+        ("GET", f"/api/cities/auenstedt/goals/{HUGE}/series"),
+        ("DELETE", f"/api/cities/auenstedt/goals/{HUGE}"),
+        ("GET", f"/api/cities/auenstedt/plans/{HUGE}"),
+        ("GET", f"/api/cities/auenstedt/plans/actions/{HUGE}"),
+        ("GET", f"/api/cities/auenstedt/consultations/{HUGE}"),
+        ("GET", f"/api/cities/auenstedt/consultations/{HUGE}/results"),
+        ("POST", f"/api/cities/auenstedt/consultations/1/comments/{HUGE}/moderation"),
+        ("POST", f"/api/cities/auenstedt/consultations/1/items/{HUGE}/moderation"),
+        ("GET", f"/cities/auenstedt/goals/{HUGE}"),
+        ("GET", f"/cities/auenstedt/plans/{HUGE}"),
+        ("GET", f"/cities/auenstedt/consultations/{HUGE}"),
+        ("GET", f"/cities/auenstedt/consultations/{HUGE}/results"),
+        ("POST", f"/cities/auenstedt/consultations/{HUGE}/comments"),
+    ],
+)
+def test_an_id_beyond_64_bits_is_refused_not_a_500(client: TestClient, method: str, path: str) -> None:
+    answer = client.request(method, path)
+    assert answer.status_code in (401, 403, 404, 422), (path, answer.status_code)
+    if method == "GET":
+        assert answer.status_code == 422

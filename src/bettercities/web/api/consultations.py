@@ -32,7 +32,7 @@ from bettercities.consultations.schemas import (
     RoundResults,
 )
 from bettercities.storage.workspace import Workspace
-from bettercities.web.deps import PrincipalDep, SessionDep, get_workspace, requires
+from bettercities.web.deps import DbId, PrincipalDep, SessionDep, get_workspace, requires
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(
@@ -56,7 +56,7 @@ def create_round(slug: str, body: RoundIn, workspace: WorkspaceDep) -> RoundOut:
 
 
 @router.get("/{round_id}", response_model=RoundOut, summary="One round with its items and comments")
-def one_round(slug: str, round_id: int, session: SessionDep, principal: PrincipalDep) -> RoundOut:
+def one_round(slug: str, round_id: DbId, session: SessionDep, principal: PrincipalDep) -> RoundOut:
     return queries.visible_round(session, principal, slug, round_id)
 
 
@@ -67,20 +67,20 @@ def one_round(slug: str, round_id: int, session: SessionDep, principal: Principa
     summary="Put an item to a round",
     dependencies=EDIT,
 )
-def add_item(slug: str, round_id: int, body: ItemIn, workspace: WorkspaceDep) -> ItemOut:
+def add_item(slug: str, round_id: DbId, body: ItemIn, workspace: WorkspaceDep) -> ItemOut:
     with workspace.database.session() as session:
         return service.add_item(session, slug, round_id, body)
 
 
 @router.post("/{round_id}/open", response_model=RoundOut, summary="Open a round now", dependencies=EDIT)
-def open_round(slug: str, round_id: int, workspace: WorkspaceDep) -> RoundOut:
+def open_round(slug: str, round_id: DbId, workspace: WorkspaceDep) -> RoundOut:
     with workspace.database.session() as session:
         row = service.open_round(session, slug, round_id)
         return queries.round_out(session, row, editor=True)
 
 
 @router.post("/{round_id}/close", response_model=RoundOut, summary="Close a round now", dependencies=EDIT)
-def close_round(slug: str, round_id: int, workspace: WorkspaceDep) -> RoundOut:
+def close_round(slug: str, round_id: DbId, workspace: WorkspaceDep) -> RoundOut:
     with workspace.database.session() as session:
         row = service.close_round(session, slug, round_id)
         return queries.round_out(session, row, editor=True)
@@ -89,7 +89,7 @@ def close_round(slug: str, round_id: int, workspace: WorkspaceDep) -> RoundOut:
 @router.get(
     "/{round_id}/invitations", response_model=list[InvitationOut], summary="Invitations", dependencies=EDIT
 )
-def invitations(slug: str, round_id: int, session: SessionDep) -> list[InvitationOut]:
+def invitations(slug: str, round_id: DbId, session: SessionDep) -> list[InvitationOut]:
     return participation.list_invitations(session, slug, round_id)
 
 
@@ -101,7 +101,7 @@ def invitations(slug: str, round_id: int, session: SessionDep) -> list[Invitatio
     description="The link's token is in the answer this once; only its SHA-256 is stored.",
     dependencies=EDIT,
 )
-def invite(slug: str, round_id: int, body: InvitationIn, workspace: WorkspaceDep) -> IssuedInvitation:
+def invite(slug: str, round_id: DbId, body: InvitationIn, workspace: WorkspaceDep) -> IssuedInvitation:
     with workspace.database.session() as session:
         return participation.invite(session, slug, round_id, body, actor=current_actor().name)
 
@@ -117,7 +117,7 @@ def invite(slug: str, round_id: int, body: InvitationIn, workspace: WorkspaceDep
     ),
 )
 def ballot(
-    slug: str, round_id: int, body: BallotIn, workspace: WorkspaceDep, principal: PrincipalDep
+    slug: str, round_id: DbId, body: BallotIn, workspace: WorkspaceDep, principal: PrincipalDep
 ) -> dict[str, int]:
     with workspace.database.session() as session:
         cast = participation.cast_ballot(session, slug, round_id, body, principal=principal)
@@ -126,7 +126,7 @@ def ballot(
 
 @router.post("/{round_id}/comments", response_model=CommentOut, status_code=201, summary="Comment on an item")
 def comment(
-    slug: str, round_id: int, body: CommentIn, workspace: WorkspaceDep, principal: PrincipalDep
+    slug: str, round_id: DbId, body: CommentIn, workspace: WorkspaceDep, principal: PrincipalDep
 ) -> CommentOut:
     with workspace.database.session() as session:
         row = participation.add_comment(session, slug, round_id, body, principal=principal)
@@ -143,7 +143,7 @@ def comment(
     summary="Propose an item (shown once a steward approved it)",
 )
 def proposal(
-    slug: str, round_id: int, body: ProposalIn, workspace: WorkspaceDep, principal: PrincipalDep
+    slug: str, round_id: DbId, body: ProposalIn, workspace: WorkspaceDep, principal: PrincipalDep
 ) -> ItemOut:
     with workspace.database.session() as session:
         return participation.propose(session, slug, round_id, body, principal=principal)
@@ -156,7 +156,7 @@ def proposal(
     dependencies=EDIT,
 )
 def hide_comment(
-    slug: str, round_id: int, comment_id: int, body: ModerationIn, workspace: WorkspaceDep
+    slug: str, round_id: DbId, comment_id: DbId, body: ModerationIn, workspace: WorkspaceDep
 ) -> Response:
     with workspace.database.session() as session:
         participation.moderate(
@@ -172,7 +172,7 @@ def hide_comment(
     dependencies=EDIT,
 )
 def decide_proposal(
-    slug: str, round_id: int, item_id: int, body: ModerationIn, workspace: WorkspaceDep
+    slug: str, round_id: DbId, item_id: DbId, body: ModerationIn, workspace: WorkspaceDep
 ) -> Response:
     with workspace.database.session() as session:
         participation.moderate(
@@ -187,12 +187,12 @@ def decide_proposal(
     summary="Results: ranking with its method, participants by group (small groups withheld), comments",
     description="To stewards live; to everyone once the round has closed (403 before).",
 )
-def results(slug: str, round_id: int, session: SessionDep, principal: PrincipalDep) -> RoundResults:
+def results(slug: str, round_id: DbId, session: SessionDep, principal: PrincipalDep) -> RoundResults:
     return queries.visible_results(session, principal, slug, round_id)
 
 
 @router.get("/{round_id}/results.csv", summary="Results as CSV", response_class=Response)
-def results_csv(slug: str, round_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+def results_csv(slug: str, round_id: DbId, session: SessionDep, principal: PrincipalDep) -> Response:
     text = queries.results_csv(queries.visible_results(session, principal, slug, round_id))
     return Response(
         text,

@@ -11,7 +11,7 @@ from bettercities.access.policy import Permission, audience_for
 from bettercities.goals import queries, service
 from bettercities.goals.schemas import GoalIn, GoalOut, GoalSeries, MeasureValueIn, MeasureValueOut
 from bettercities.storage.workspace import Workspace
-from bettercities.web.deps import PrincipalDep, ReaderDep, city_with, get_workspace, requires
+from bettercities.web.deps import DbId, PrincipalDep, ReaderDep, city_with, get_workspace, requires
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api", tags=["goals"], responses=PROBLEM_RESPONSES)
@@ -36,7 +36,7 @@ def goals(slug: str, reader: ReaderDep) -> list[GoalOut]:
 
 
 @router.get("/cities/{slug}/goals/{goal_id}", response_model=GoalOut, summary="One goal with its status")
-def goal(slug: str, goal_id: int, reader: ReaderDep) -> GoalOut:
+def goal(slug: str, goal_id: DbId, reader: ReaderDep) -> GoalOut:
     return queries.visible_goal(reader, slug, goal_id)
 
 
@@ -45,7 +45,7 @@ def goal(slug: str, goal_id: int, reader: ReaderDep) -> GoalOut:
     response_model=GoalSeries,
     summary="A goal's chart data: group values, trajectory, target, city total",
 )
-def goal_series(slug: str, goal_id: int, reader: ReaderDep) -> GoalSeries:
+def goal_series(slug: str, goal_id: DbId, reader: ReaderDep) -> GoalSeries:
     return queries.goal_series(reader, slug, goal_id)
 
 
@@ -76,7 +76,7 @@ def add_goal(slug: str, body: GoalIn, workspace: WorkspaceDep, principal: Princi
     summary="Remove a goal",
     dependencies=[Depends(requires(Permission.EDIT))],
 )
-def remove_goal(slug: str, goal_id: int, workspace: WorkspaceDep, principal: PrincipalDep) -> Response:
+def remove_goal(slug: str, goal_id: DbId, workspace: WorkspaceDep, principal: PrincipalDep) -> Response:
     with workspace.database.session() as session:
         city = city_with(session, principal, slug, Permission.EDIT)
         service.remove_goal(session, city, goal_id)
@@ -92,7 +92,7 @@ def remove_goal(slug: str, goal_id: int, workspace: WorkspaceDep, principal: Pri
     dependencies=[Depends(requires(Permission.EDIT))],
 )
 def record_measure(
-    slug: str, goal_id: int, body: MeasureValueIn, workspace: WorkspaceDep, principal: PrincipalDep
+    slug: str, goal_id: DbId, body: MeasureValueIn, workspace: WorkspaceDep, principal: PrincipalDep
 ) -> MeasureValueOut:
     with workspace.database.session() as session:
         city = city_with(session, principal, slug, Permission.EDIT)

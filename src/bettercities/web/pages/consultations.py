@@ -41,7 +41,7 @@ from bettercities.plans import queries as plans
 from bettercities.views import service as views
 from bettercities.views.reader import Reader
 from bettercities.views.schemas import ViewState
-from bettercities.web.deps import Lang, PrincipalDep, ReaderDep, SessionDep, TemplatesDep, WorkspaceDep
+from bettercities.web.deps import DbId, Lang, PrincipalDep, ReaderDep, SessionDep, TemplatesDep, WorkspaceDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
@@ -204,13 +204,13 @@ def rounds_page(
     response_model=RoundOut,
     summary="Consultation round page (JSON twin)",
 )
-def round_json(slug: str, round_id: int, session: SessionDep, principal: PrincipalDep) -> RoundOut:
+def round_json(slug: str, round_id: DbId, session: SessionDep, principal: PrincipalDep) -> RoundOut:
     return queries.visible_round(session, principal, slug, round_id)
 
 
 @router.get("/cities/{slug}/consultations/{round_id}", response_class=HTMLResponse, include_in_schema=False)
 def round_page(
-    request: Request, slug: str, round_id: int, reader: ReaderDep, lang: Lang, templates: TemplatesDep
+    request: Request, slug: str, round_id: DbId, reader: ReaderDep, lang: Lang, templates: TemplatesDep
 ) -> HTMLResponse:
     shown = queries.visible_round(reader.session, reader.principal, slug, round_id)
     notice = request.query_params.get("done", "")
@@ -368,7 +368,7 @@ FormDep = Annotated[dict[str, str], Depends(form_fields)]
 
 def _round_action(action: str) -> Callable[..., Response]:
     def handler(
-        request: Request, slug: str, round_id: int, reader: ReaderDep, lang: Lang, templates: TemplatesDep,
+        request: Request, slug: str, round_id: DbId, reader: ReaderDep, lang: Lang, templates: TemplatesDep,
         workspace: WorkspaceDep, form: FormDep,
     ) -> Response:  # fmt: skip
         return _act(request, reader, templates, lang, workspace, slug, round_id, action, form)
@@ -481,14 +481,14 @@ def invitation_page(
     response_model=RoundResults,
     summary="Consultation results page (JSON twin)",
 )
-def results_json(slug: str, round_id: int, session: SessionDep, principal: PrincipalDep) -> RoundResults:
+def results_json(slug: str, round_id: DbId, session: SessionDep, principal: PrincipalDep) -> RoundResults:
     return queries.visible_results(session, principal, slug, round_id)
 
 
 @router.get(
     "/cities/{slug}/consultations/{round_id}/results.csv", response_class=Response, include_in_schema=False
 )
-def results_csv(slug: str, round_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+def results_csv(slug: str, round_id: DbId, session: SessionDep, principal: PrincipalDep) -> Response:
     text = queries.results_csv(queries.visible_results(session, principal, slug, round_id))
     return Response(
         text,
@@ -501,7 +501,7 @@ def results_csv(slug: str, round_id: int, session: SessionDep, principal: Princi
     "/cities/{slug}/consultations/{round_id}/results", response_class=HTMLResponse, include_in_schema=False
 )
 def results_page(
-    request: Request, slug: str, round_id: int, reader: ReaderDep, lang: Lang, templates: TemplatesDep
+    request: Request, slug: str, round_id: DbId, reader: ReaderDep, lang: Lang, templates: TemplatesDep
 ) -> HTMLResponse:
     results = queries.visible_results(reader.session, reader.principal, slug, round_id)
     city = areas.get_city(reader.session, slug)
