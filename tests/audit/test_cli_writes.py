@@ -153,7 +153,10 @@ def _city_add_level(w: World) -> Call:
 
 
 def _demo(w: World) -> Call:
-    return Call(["demo", "--no-serve"])
+    # a small demo: the full one (450 areas, 12 years) is tests/demo/test_cli.py's
+    return Call(
+        ["demo", "--no-serve", "--planning-areas", "60", "--first-year", "2023", "--last-year", "2024"]
+    )
 
 
 def _exchange_import(w: World) -> Call:

@@ -51,3 +51,16 @@ def test_help_everywhere() -> None:
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0, (command, result.output)
         assert "Usage" in result.output
+
+
+def test_a_smaller_demo_and_a_refused_year_range(tmp_path: Path) -> None:
+    runner = CliRunner()
+    where = ["--workspace", str(tmp_path / "demo"), "--no-serve"]
+    small = ["--planning-areas", "60", "--first-year", "2023", "--last-year", "2024"]
+    result = runner.invoke(app, ["demo", *where, *small])
+    assert result.exit_code == 0, result.output
+    assert "Built demo city 'auenstedt'" in result.output and "2 periods" in result.output
+    backwards = runner.invoke(app, ["demo", "--workspace", str(tmp_path / "other"), "--no-serve",
+                                    "--first-year", "2024", "--last-year", "2023"])  # fmt: skip
+    assert backwards.exit_code != 0 and "--first-year 2024 is after --last-year 2023" in backwards.output
+    assert not (tmp_path / "other").exists()

@@ -22,13 +22,24 @@ def demo(
     seed: Annotated[
         int, typer.Option(help="Seed of the generator; the same seed gives the same city.")
     ] = 2026,
+    planning_areas: Annotated[
+        int,
+        typer.Option(min=60, max=2000, help="Number of planning areas, at least 60 (fewer build faster)."),
+    ] = 450,
+    first_year: Annotated[int, typer.Option(min=2000, max=2100, help="First year of data.")] = 2013,
+    last_year: Annotated[int, typer.Option(min=2000, max=2100, help="Last year of data.")] = 2024,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the web app afterwards.")] = True,
     host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default 8000).")] = None,
 ) -> None:
-    """Build a realistic synthetic city (450 planning areas, 12 years, 14 indicators) and serve it."""
+    """Build a realistic synthetic city (by default 450 planning areas, 12 years, 15 indicators) and serve it.
+
+    A second run on the same workspace builds nothing and only reports what is there.
+    """
     from bettercities.demo.service import build_demo
 
+    if first_year > last_year:
+        fail(f"--first-year {first_year} is after --last-year {last_year}")
     path, url = resolve(workspace, database_url)
     try:
         ws = Workspace.init(path, database_url=url)
@@ -38,7 +49,14 @@ def demo(
             def progress(label: str, done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total, description=f"Demo city: {label}")
 
-            summary = build_demo(ws, seed=seed, progress=progress)
+            summary = build_demo(
+                ws,
+                seed=seed,
+                n_planning_areas=planning_areas,
+                first_year=first_year,
+                last_year=last_year,
+                progress=progress,
+            )
     except BettercitiesError as error:
         fail(str(error))
     verb = "Built" if summary.built else "Found"
