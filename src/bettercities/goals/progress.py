@@ -13,6 +13,14 @@ protected, or on an indicator the audience may not see) is ``withheld`` with no 
 but the city's data team, the group value of a period is withheld when any input is withheld *or perturbed*
 (the rule :mod:`bettercities.privacy.carried` applies to carried values: a published derived value is a
 function of published, unperturbed values only), the weight indicator's cells included.
+
+**One read per request.** Every public function wraps its viewer in a request (:class:`Request`) whose memo
+sits in front of the viewer's own: each (indicator, period, level) is read once with
+:func:`~bettercities.indicators.service.level_values` for all goals of a request, the group values of all
+goals on one indicator are combined with one :func:`~bettercities.indicators.aggregation.combine`
+(:func:`groups_of`; source = area row, target = goal), and each goal is worked out once (its chart reuses its
+:func:`goal_out`). Across requests only plain data are memoised (values, group values, goals as read), never
+rows of the session.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import json
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any, TypeVar, cast
 
 import pandas as pd
@@ -56,7 +65,19 @@ from bettercities.publication.viewer import Viewer
 
 T = TypeVar("T")
 
-__all__ = ["FixedViewer", "GroupValue", "Scope", "goal_out", "goal_series", "group_value", "scope_of"]
+__all__ = [
+    "FixedViewer",
+    "GroupValue",
+    "Request",
+    "Scope",
+    "goal_out",
+    "goal_outs",
+    "goal_series",
+    "group_value",
+    "groups_of",
+    "scope_of",
+    "series_of",
+]
 
 
 @dataclass
@@ -81,6 +102,48 @@ class FixedViewer:
         if key not in self.cache:
             self.cache[key] = compute()
         return cast(T, self.cache[key])
+
+
+@dataclass
+class Request:
+    """A :class:`~bettercities.publication.viewer.Viewer` for one unit of reading (a request, a command): its
+    memo sits in front of the viewer's (what was read once is not read again in this unit, even by a viewer
+    without caches), and it keeps rows of the session (periods, levels) for this unit only."""
+
+    viewer: Viewer
+    local: dict[tuple[Hashable, ...], Any] = field(default_factory=dict)
+
+    @property
+    def session(self) -> Session:
+        return self.viewer.session
+
+    @property
+    def budget(self) -> int | None:
+        return self.viewer.budget
+
+    def audience(self, city_id: int) -> Audience:
+        return self.viewer.audience(city_id)
+
+    def networks(self, city_id: int) -> frozenset[int]:
+        return self.viewer.networks(city_id)
+
+    def memo(self, key: tuple[Hashable, ...], compute: Callable[[], T], *, city_id: int | None = None) -> T:
+        """Plain data: memoised by the viewer (across requests where it can) and here."""
+        if key not in self.local:
+            self.local[key] = self.viewer.memo(key, compute, city_id=city_id)
+        return cast(T, self.local[key])
+
+    def rows(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+        """Rows of the session: memoised for this unit only."""
+        key = ("rows", *key)
+        if key not in self.local:
+            self.local[key] = compute()
+        return cast(T, self.local[key])
+
+
+def request_of(viewer: Viewer) -> Request:
+    """``viewer`` as a :class:`Request` (itself when it is one)."""
+    return viewer if isinstance(viewer, Request) else Request(viewer)
 
 
 @dataclass(frozen=True)
@@ -113,7 +176,8 @@ def scope_of(
 
 
 def _values(viewer: Viewer, scope: Scope, indicator: Indicator, period: Period) -> dict[str, AreaValue]:
-    """Published values of ``indicator`` in ``period`` for every area of the scope's level, by code."""
+    """Published values of ``indicator`` in ``period`` for every area of the scope's level, by code (one
+    :func:`~bettercities.indicators.service.level_values` per indicator, period and level and request)."""
     city_id = scope.city.id
 
     def compute() -> dict[str, AreaValue]:
@@ -144,86 +208,148 @@ def group_value(viewer: Viewer, scope: Scope, period: Period, *, since: date | N
 
 def group_values(viewer: Viewer, scope: Scope, *, since: date | None = None) -> dict[int, GroupValue]:
     """The group's value in every period with data (ending on or after ``since``), by period id, as the viewer
-    may see it: one :func:`~bettercities.indicators.aggregation.combine` over those periods (memoised per
-    data version). A goal's status needs the periods from its baseline on only."""
-    key = ("goals.group", scope.indicator.id, scope.level.id, scope.codes, since)
-    return viewer.memo(key, lambda: _group_values(viewer, scope, since), city_id=scope.city.id)
+    may see it (memoised per data version; :func:`groups_of` computes many groups at once). A goal's status
+    needs the periods from its baseline on only."""
+    request = request_of(viewer)
+    found = groups_of(request, [scope])[0]
+    if since is None:
+        return found
+    wanted = {p.id for p in periods_of(request, scope.city, scope.indicator) if p.end_date >= since}
+    return {period_id: value for period_id, value in found.items() if period_id in wanted}
 
 
-def _group_values(viewer: Viewer, scope: Scope, since: date | None) -> dict[int, GroupValue]:
-    session, indicator = viewer.session, scope.indicator
-    audience = viewer.audience(scope.city.id)
-    marks = protection.marks(session, scope.city.id) if audience != Audience.INTERNAL else {}
-    inputs = carried.inputs(session, indicator)
-    weight = _weight(session, indicator) if indicator.aggregation in {"weighted_mean", "ratio"} else None
-    found: dict[int, GroupValue] = {}
-    rows: list[dict[str, Any]] = []
-    revisions: dict[int, int] = {}
-    for period in periods_of(viewer, scope.city, indicator):
-        if since is not None and period.end_date < since:
-            continue
-        values = _values(viewer, scope, indicator, period)
-        cells = [values.get(code) for code in scope.codes]
-        if any(is_withheld(cell, audience) for cell in cells) or (
-            len(scope.codes) > 1 and carried.withheld_input(marks, inputs, period.id, scope.area_ids)
-        ):
-            found[period.id] = GroupValue(None, True, None)
-            continue
-        present = [cell for cell in cells if cell is not None and cell.value is not None]
-        if len(present) < len(cells):
-            found[period.id] = GroupValue(None, False, None)  # an area without a value: no group value
-            continue
-        revisions[period.id] = max(cell.revision for cell in present)
-        if len(present) == 1:
-            found[period.id] = GroupValue(present[0].value, False, revisions[period.id])
-            continue
-        if indicator.aggregation == "none":
-            found[period.id] = GroupValue(None, False, None)
-            continue
-        bases: list[float | None] = [cell.denominator for cell in present]
-        if weight is not None and any(b is None for b in bases):
-            weights = _values(viewer, scope, weight, period)
-            if any(is_withheld(weights.get(code), audience) for code in scope.codes):
-                found[period.id] = GroupValue(None, True, None)
-                continue
-            own = [weights.get(code) for code in scope.codes]
-            bases = [
-                b if b is not None else (w.value if w else None) for b, w in zip(bases, own, strict=True)
-            ]
-        rows += [
-            {"target": period.id, "value": c.value, "numerator": c.numerator, "denominator": c.denominator,
-             "base": b}
-            for c, b in zip(present, bases, strict=True)
-        ]  # fmt: skip
-    if rows:
-        data = pd.DataFrame(rows).astype(
-            {"value": float, "numerator": float, "denominator": float, "base": float}
+def _group_key(scope: Scope) -> tuple[Hashable, ...]:
+    return ("goals.group", scope.indicator.id, scope.level.id, scope.codes)
+
+
+def groups_of(viewer: Viewer, scopes: Sequence[Scope]) -> list[dict[int, GroupValue]]:
+    """The group values (by period id, every period with data) of each scope, in the order given: those this
+    request has not worked out yet are computed together (:func:`_combine_groups`), memoised as one set per
+    data version and kept per scope for the request."""
+    request = request_of(viewer)
+    missing: dict[tuple[Hashable, ...], Scope] = {}
+    for scope in scopes:
+        key = _group_key(scope)
+        if key not in request.local:
+            missing.setdefault(key, scope)
+    by_city: dict[int, list[tuple[tuple[Hashable, ...], Scope]]] = {}
+    for key, scope in missing.items():
+        by_city.setdefault(scope.city.id, []).append((key, scope))
+    for city_id, members in by_city.items():
+        keys = tuple(key for key, _ in members)
+        computed = request.viewer.memo(
+            ("goals.groups", keys),
+            partial(_combine_groups, request, [scope for _, scope in members]),
+            city_id=city_id,
         )
-        data["source"] = range(len(data))
-        links = data[["source", "target"]].assign(weight=1.0)
-        result = combine(
-            links, data.drop(columns="target"), method=indicator.aggregation, factor=indicator.factor
+        for key, found in zip(keys, computed, strict=True):
+            request.local[key] = found
+    return [cast(dict[int, GroupValue], request.local[_group_key(scope)]) for scope in scopes]
+
+
+def _combine_groups(request: Request, scopes: Sequence[Scope]) -> list[dict[int, GroupValue]]:
+    """The group values of ``scopes`` (of one city): per indicator, the published values of each period read
+    once and one :func:`~bettercities.indicators.aggregation.combine` over every group and period that has
+    values to aggregate (``links``: source = a row of an area's value, target = a (group, period) pair; the
+    rows of one target in the order of the group's areas, so each sum is the one a single group gives)."""
+    session = request.session
+    found: list[dict[int, GroupValue]] = [{} for _ in scopes]
+    by_indicator: dict[int, list[int]] = {}
+    for index, scope in enumerate(scopes):
+        by_indicator.setdefault(scope.indicator.id, []).append(index)
+    for members in by_indicator.values():
+        city, indicator = scopes[members[0]].city, scopes[members[0]].indicator
+        audience = request.audience(city.id)
+        marks = (
+            request.rows(("goals.marks", city.id), partial(protection.marks, session, city.id))
+            if audience != Audience.INTERNAL
+            else {}
         )
-        for period_id, row in result.iterrows():
-            ok = bool(row["complete"]) and not pd.isna(row["value"])
-            found[int(period_id)] = GroupValue(  # type: ignore[call-overload]
-                float(row["value"]) if ok else None,
-                False,
-                revisions[int(period_id)] if ok else None,  # type: ignore[call-overload]
+        inputs = carried.inputs(session, indicator)
+        weight = _weight(session, indicator) if indicator.aggregation in {"weighted_mean", "ratio"} else None
+        periods = periods_of(request, city, indicator)
+        rows: list[dict[str, Any]] = []
+        cells_of: list[tuple[int, int]] = []  # combine's target -> (group index, period id)
+        revisions: dict[int, int] = {}  # by target
+        for period in periods:
+            for index in members:
+                scope = scopes[index]
+                values = _values(request, scope, indicator, period)
+                cells = [values.get(code) for code in scope.codes]
+                if any(is_withheld(cell, audience) for cell in cells) or (
+                    len(scope.codes) > 1
+                    and bool(marks)
+                    and carried.withheld_input(marks, inputs, period.id, scope.area_ids)
+                ):
+                    found[index][period.id] = GroupValue(None, True, None)
+                    continue
+                present = [cell for cell in cells if cell is not None and cell.value is not None]
+                if len(present) < len(cells):
+                    found[index][period.id] = GroupValue(None, False, None)  # an area without a value
+                    continue
+                revision = max(cell.revision for cell in present)
+                if len(present) == 1:
+                    found[index][period.id] = GroupValue(present[0].value, False, revision)
+                    continue
+                if indicator.aggregation == "none":
+                    found[index][period.id] = GroupValue(None, False, None)
+                    continue
+                bases: list[float | None] = [cell.denominator for cell in present]
+                if weight is not None and any(b is None for b in bases):
+                    weights = _values(request, scope, weight, period)
+                    if any(is_withheld(weights.get(code), audience) for code in scope.codes):
+                        found[index][period.id] = GroupValue(None, True, None)
+                        continue
+                    own = [weights.get(code) for code in scope.codes]
+                    bases = [
+                        b if b is not None else (w.value if w else None)
+                        for b, w in zip(bases, own, strict=True)
+                    ]
+                target = len(cells_of)
+                cells_of.append((index, period.id))
+                revisions[target] = revision
+                rows += [
+                    {"target": target, "value": c.value, "numerator": c.numerator,
+                     "denominator": c.denominator, "base": b}
+                    for c, b in zip(present, bases, strict=True)
+                ]  # fmt: skip
+        if rows:
+            data = pd.DataFrame(rows).astype(
+                {"value": float, "numerator": float, "denominator": float, "base": float}
             )
+            data["source"] = range(len(data))
+            links = data[["source", "target"]].assign(weight=1.0)
+            result = combine(
+                links, data.drop(columns="target"), method=indicator.aggregation, factor=indicator.factor
+            )
+            for key, row in result.iterrows():
+                ok = bool(row["complete"]) and not pd.isna(row["value"])
+                index, period_id = cells_of[cast(int, key)]
+                found[index][period_id] = GroupValue(
+                    float(row["value"]) if ok else None, False, revisions[cast(int, key)] if ok else None
+                )
+        for index in members:  # oldest period first
+            found[index] = {p.id: found[index][p.id] for p in periods if p.id in found[index]}
     return found
 
 
 def periods_of(viewer: Viewer, city: City, indicator: Indicator) -> list[Period]:
     """Periods with current observations of ``indicator`` in the city, oldest first (the codes are
-    memoised; the rows belong to the viewer's session)."""
-    codes = viewer.memo(
+    memoised; the rows belong to the viewer's session and are kept for the request)."""
+    request = request_of(viewer)
+    codes = request.memo(
         ("goals.periods", indicator.id),
-        lambda: tuple(p.code for p in indicators.list_periods(viewer.session, city, indicator)),
+        lambda: tuple(p.code for p in indicators.list_periods(request.session, city, indicator)),
         city_id=city.id,
     )
-    rows = viewer.session.scalars(select(Period).where(Period.code.in_(codes))).all()
-    return sorted(rows, key=lambda p: (p.end_date, p.start_date))
+    rows = request.rows(
+        ("goals.periods", codes),
+        lambda: sorted(
+            request.session.scalars(select(Period).where(Period.code.in_(codes))).all(),
+            key=lambda p: (p.end_date, p.start_date),
+        ),
+    )
+    return list(rows)
 
 
 def _area_target(goal: Goal, baseline: float) -> float:
@@ -280,28 +406,93 @@ def _period(session: Session, code: str) -> Period:
     return indicators.get_period(session, code)
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What a population goal is read for (rows of the request's session)."""
+
+    indicator: Indicator
+    rows: tuple[GoalArea, ...]
+    scope: Scope
+    base_period: Period
+
+
+def _prepare(request: Request, goal: Goal, city: City) -> _Prepared:
+    """A population goal's indicator, areas and baseline period (:class:`NotFound` when the viewer may not see
+    its indicator at all), kept for the request."""
+
+    def compute() -> _Prepared:
+        session = request.session
+        indicator = session.get(Indicator, goal.indicator_id)
+        if indicator is None or request.memo(
+            ("goals.withheld", indicator.id),
+            lambda: withheld(
+                session, city.id, indicator.id,
+                audience=request.audience(city.id), networks=request.networks(city.id),
+            ),
+            city_id=city.id,
+        ):  # fmt: skip
+            raise NotFound("goal", f"{city.slug}/{goal.id}")
+        level = request.rows(
+            ("goals.level", city.id, goal.level_code),
+            lambda: session.scalar(
+                select(SpatialLevel).where(
+                    SpatialLevel.city_id == city.id, SpatialLevel.code == goal.level_code
+                )
+            ),
+        )
+        if level is None:
+            raise NotFound("level", goal.level_code)
+        rows = session.scalars(
+            select(GoalArea).where(GoalArea.goal_id == goal.id).order_by(GoalArea.area_code)
+        ).all()
+        scope = scope_of(session, city, indicator, level, [r.area_code for r in rows])
+        base_period = request.rows(
+            ("goals.period", goal.baseline_period), lambda: _period(session, goal.baseline_period)
+        )
+        return _Prepared(indicator, tuple(rows), scope, base_period)
+
+    return request.rows(("goals.prepared", goal.id), compute)
+
+
 def goal_out(viewer: Viewer, goal: Goal, city: City) -> GoalOut:
     """The goal as the viewer may see it, its status computed from the data (:class:`NotFound` when the
-    viewer may not see its indicator at all)."""
+    viewer may not see its indicator at all); worked out once per request and memoised per data version."""
+    request = request_of(viewer)
     if goal.kind == GoalKind.PERFORMANCE:
-        return _performance_out(viewer, goal, city)
-    session = viewer.session
-    indicator = session.get(Indicator, goal.indicator_id)
-    if indicator is None or withheld(
-        session, city.id, indicator.id, audience=viewer.audience(city.id), networks=viewer.networks(city.id)
-    ):
-        raise NotFound("goal", f"{city.slug}/{goal.id}")
-    level = session.scalar(
-        select(SpatialLevel).where(SpatialLevel.city_id == city.id, SpatialLevel.code == goal.level_code)
+        return request.memo(
+            ("goals.out", goal.id), lambda: _performance_out(request, goal, city), city_id=city.id
+        )
+    prepared = _prepare(request, goal, city)
+    return request.memo(
+        ("goals.out", goal.id), lambda: _population_out(request, goal, city, prepared), city_id=city.id
     )
-    if level is None:
-        raise NotFound("level", goal.level_code)
-    rows = session.scalars(
-        select(GoalArea).where(GoalArea.goal_id == goal.id).order_by(GoalArea.area_code)
-    ).all()
-    scope = scope_of(session, city, indicator, level, [r.area_code for r in rows])
+
+
+def goal_outs(viewer: Viewer, goals: Sequence[Goal], city: City) -> dict[int, GoalOut]:
+    """The goals the viewer may see (the others left out), by id in the order given: the group values of all
+    of them computed together (:func:`groups_of`) before each goal is worked out."""
+    request = request_of(viewer)
+    visible: list[Goal] = []
+    scopes: list[Scope] = []
+    for goal in goals:
+        if goal.kind == GoalKind.PERFORMANCE:
+            visible.append(goal)
+            continue
+        try:
+            scopes.append(_prepare(request, goal, city).scope)
+        except NotFound:
+            continue  # on an indicator the viewer's audience may not see
+        visible.append(goal)
+    groups_of(request, scopes)
+    return {goal.id: goal_out(request, goal, city) for goal in visible}
+
+
+def _population_out(request: Request, goal: Goal, city: City, prepared: _Prepared) -> GoalOut:
+    """A population goal from its indicator's published values (module docs)."""
+    viewer, session = request, request.session
+    indicator, rows, scope = prepared.indicator, prepared.rows, prepared.scope
     audience = viewer.audience(city.id)
-    base_period = _period(session, goal.baseline_period)
+    base_period = prepared.base_period
     later = [p for p in periods_of(viewer, city, indicator) if p.end_date > base_period.end_date]
     polarity = Polarity(indicator.polarity)
     start = base_period.end_date
@@ -441,7 +632,21 @@ def _performance_out(viewer: Viewer, goal: Goal, city: City) -> GoalOut:
 
 def goal_series(viewer: Viewer, goal: Goal, city: City) -> GoalSeries:
     """The chart of a goal: the group's value per period (None where withheld or incomplete), the trajectory
-    from the baseline period on, the target, and the city's published value for comparison."""
+    from the baseline period on, the target, and the city's published value for comparison (the goal is
+    worked out once per request: its :func:`goal_out` is reused)."""
+    request = request_of(viewer)
+    return request.memo(("goals.series", goal.id), lambda: _series(request, goal, city), city_id=city.id)
+
+
+def series_of(viewer: Viewer, goals: Sequence[Goal], city: City) -> dict[int, GoalSeries]:
+    """The charts of the goals the viewer may see (the others left out), by id, from one pass over all of
+    them (:func:`goal_outs`)."""
+    request = request_of(viewer)
+    visible = goal_outs(request, goals, city)
+    return {goal.id: goal_series(request, goal, city) for goal in goals if goal.id in visible}
+
+
+def _series(viewer: Request, goal: Goal, city: City) -> GoalSeries:
     out = goal_out(viewer, goal, city)  # raises NotFound for an invisible goal
     start = _end(goal.baseline_period)
     points: list[SeriesPoint] = []
@@ -465,13 +670,8 @@ def goal_series(viewer: Viewer, goal: Goal, city: City) -> GoalSeries:
             )
     else:
         session = viewer.session
-        indicator = session.get(Indicator, goal.indicator_id)
-        assert indicator is not None  # goal_out found it
-        level = session.scalar(
-            select(SpatialLevel).where(SpatialLevel.city_id == city.id, SpatialLevel.code == goal.level_code)
-        )
-        assert level is not None
-        scope = scope_of(session, city, indicator, level, out.area_codes)
+        prepared = _prepare(viewer, goal, city)  # goal_out's
+        indicator, scope = prepared.indicator, prepared.scope
         total = viewer.memo(
             ("goals.city", indicator.id),
             lambda: indicators.city_values(

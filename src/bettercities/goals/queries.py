@@ -15,20 +15,15 @@ from bettercities.goals.schemas import GoalOut, GoalSeries, Scorecard
 from bettercities.publication.viewer import Viewer
 from bettercities.storage.versioning import current_version
 
-__all__ = ["goal_series", "scorecard", "visible_goal", "visible_goals"]
+__all__ = ["goal_series", "scorecard", "scorecard_series", "visible_goal", "visible_goals"]
 
 
 def visible_goals(viewer: Viewer, slug: str) -> list[GoalOut]:
-    """The city's goals the viewer may see, oldest first, each with its status."""
+    """The city's goals the viewer may see, oldest first, each with its status (the group values of all of
+    them computed together, :func:`bettercities.goals.progress.goal_outs`)."""
     city = areas.get_city(viewer.session, slug)
     goals = viewer.session.scalars(select(Goal).where(Goal.city_id == city.id).order_by(Goal.id)).all()
-    found: list[GoalOut] = []
-    for goal in goals:
-        try:
-            found.append(progress.goal_out(viewer, goal, city))
-        except NotFound:
-            continue  # on an indicator the viewer's audience may not see
-    return found
+    return list(progress.goal_outs(viewer, goals, city).values())
 
 
 def visible_goal(viewer: Viewer, slug: str, goal_id: int) -> GoalOut:
@@ -61,3 +56,12 @@ def scorecard(viewer: Viewer, slug: str) -> Scorecard:
         counts=progress.counts(goals),
         data_version=int(version),
     )
+
+
+def scorecard_series(viewer: Viewer, slug: str) -> dict[int, GoalSeries]:
+    """The chart series of every goal the viewer may see, by goal id, from one pass over all of them (what the
+    scorecard draws beside :func:`scorecard`; on the same viewer the goals are not worked out again where its
+    memo keeps them)."""
+    city = areas.get_city(viewer.session, slug)
+    goals = viewer.session.scalars(select(Goal).where(Goal.city_id == city.id).order_by(Goal.id)).all()
+    return progress.series_of(viewer, goals, city)

@@ -275,7 +275,7 @@ def scorecard_with_series(reader: Reader, slug: str) -> tuple[Scorecard, dict[in
 
     def compute() -> tuple[Scorecard, dict[int, GoalSeries]]:
         card = queries.scorecard(reader, slug)
-        return card, {goal.id: queries.goal_series(reader, slug, goal.id) for goal in card.goals}
+        return card, queries.scorecard_series(reader, slug)
 
     return reader.memo(("goals-scorecard", city.id), compute, city_id=city.id)
 
