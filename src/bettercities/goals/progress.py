@@ -362,7 +362,10 @@ def _polarity(goal: Goal, indicator: Indicator | None) -> Polarity:
     return Polarity(goal.measure_polarity or Polarity.NEUTRAL)
 
 
-def _common(session: Session, goal: Goal, city: City, indicator: Indicator | None) -> dict[str, Any]:
+def _common(
+    session: Session, goal: Goal, city: City, indicator: Indicator | None, codes: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The goal's own fields (``codes``: its area codes in order, when the caller has read them)."""
     sets = (
         session.execute(select(GoalPrioritySet.set_id).where(GoalPrioritySet.goal_id == goal.id))
         .scalars()
@@ -371,9 +374,10 @@ def _common(session: Session, goal: Goal, city: City, indicator: Indicator | Non
     names = session.scalars(
         select(PrioritySet.name).where(PrioritySet.id.in_(sets)).order_by(PrioritySet.name)
     ).all()
-    codes = session.scalars(
-        select(GoalArea.area_code).where(GoalArea.goal_id == goal.id).order_by(GoalArea.area_code)
-    ).all()
+    if codes is None:
+        codes = session.scalars(
+            select(GoalArea.area_code).where(GoalArea.goal_id == goal.id).order_by(GoalArea.area_code)
+        ).all()
     return {
         "id": goal.id,
         "city": city.slug,
@@ -499,6 +503,7 @@ def _population_out(request: Request, goal: Goal, city: City, prepared: _Prepare
 
     # per area
     base_values = _values(viewer, scope, indicator, base_period)
+    newest_first = [(period, _values(viewer, scope, indicator, period)) for period in reversed(later)]
     per_area: list[AreaProgress] = []
     for row in rows:
         cell = base_values.get(row.area_code)
@@ -506,8 +511,8 @@ def _population_out(request: Request, goal: Goal, city: City, prepared: _Prepare
         hidden = is_withheld(cell, audience)
         latest: Latest | None = None
         if not hidden and row.baseline_value is not None:
-            for period in reversed(later):
-                value = _values(viewer, scope, indicator, period).get(row.area_code)
+            for period, values in newest_first:
+                value = values.get(row.area_code)
                 if is_withheld(value, audience):
                     hidden = True
                     break
@@ -551,7 +556,7 @@ def _population_out(request: Request, goal: Goal, city: City, prepared: _Prepare
         )  # fmt: skip
 
     # the group: the baseline is shown where its period's group value may be; the status where the latest may
-    common = _common(session, goal, city, indicator)
+    common = _common(session, goal, city, indicator, [r.area_code for r in rows])
     baseline_hidden = group_value(viewer, scope, base_period, since=start).withheld
     status_hidden = baseline_hidden
     group_latest: Latest | None = None
