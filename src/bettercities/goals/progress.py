@@ -420,6 +420,14 @@ class _Prepared:
     base_period: Period
 
 
+def _area_ids(session: Session, level: SpatialLevel) -> dict[str, list[int]]:
+    """Area code -> the ids of every boundary version of it on ``level``."""
+    found: dict[str, list[int]] = {}
+    for code, area_id in session.execute(select(Area.code, Area.id).where(Area.level_id == level.id)):
+        found.setdefault(code, []).append(int(area_id))
+    return found
+
+
 def _prepare(request: Request, goal: Goal, city: City) -> _Prepared:
     """A population goal's indicator, areas and baseline period (:class:`NotFound` when the viewer may not see
     its indicator at all), kept for the request."""
@@ -446,10 +454,16 @@ def _prepare(request: Request, goal: Goal, city: City) -> _Prepared:
         )
         if level is None:
             raise NotFound("level", goal.level_code)
-        rows = session.scalars(
-            select(GoalArea).where(GoalArea.goal_id == goal.id).order_by(GoalArea.area_code)
-        ).all()
-        scope = scope_of(session, city, indicator, level, [r.area_code for r in rows])
+        rows = request.rows(
+            ("goals.areas", goal.id),
+            lambda: session.scalars(
+                select(GoalArea).where(GoalArea.goal_id == goal.id).order_by(GoalArea.area_code)
+            ).all(),
+        )
+        codes = [r.area_code for r in rows]
+        ids_of = request.rows(("goals.area-ids", level.id), partial(_area_ids, session, level))
+        ids = sorted(i for code in set(codes) for i in ids_of.get(code, ()))  # as scope_of reads them
+        scope = Scope(city, indicator, level, tuple(codes), tuple(ids))
         base_period = request.rows(
             ("goals.period", goal.baseline_period), lambda: _period(session, goal.baseline_period)
         )
@@ -478,6 +492,14 @@ def goal_outs(viewer: Viewer, goals: Sequence[Goal], city: City) -> dict[int, Go
     request = request_of(viewer)
     visible: list[Goal] = []
     scopes: list[Scope] = []
+    ids = [goal.id for goal in goals if goal.kind != GoalKind.PERFORMANCE]
+    by_goal: dict[int, list[GoalArea]] = {goal_id: [] for goal_id in ids}
+    for row in request.session.scalars(
+        select(GoalArea).where(GoalArea.goal_id.in_(ids)).order_by(GoalArea.goal_id, GoalArea.area_code)
+    ):
+        by_goal[row.goal_id].append(row)
+    for goal_id, rows in by_goal.items():  # one read of every goal's areas
+        request.rows(("goals.areas", goal_id), partial(tuple, rows))
     for goal in goals:
         if goal.kind == GoalKind.PERFORMANCE:
             visible.append(goal)
