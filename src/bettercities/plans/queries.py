@@ -188,6 +188,7 @@ def _linked_goal(viewer: Viewer, slug: str, goal_id: int) -> LinkedGoal:
         title=goal.title,
         status=goal.status.value if goal.status is not None else None,
         indicator=goal.indicator_name,
+        indicator_de=goal.indicator_name_de,
         deadline=goal.deadline,
     )
 

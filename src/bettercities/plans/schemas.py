@@ -390,7 +390,8 @@ class LinkedGoal(_Out):
     visible: bool
     title: str | None = None
     status: str | None = None
-    indicator: str | None = None
+    indicator: str | None = Field(default=None, description="The indicator's name in English.")
+    indicator_de: str | None = Field(default=None, description="The indicator's name in German.")
     deadline: date | None = None
 
 
