@@ -154,9 +154,9 @@ def test_the_pages_show_the_demo_s_goals_plan_and_round(client: TestClient, path
     page = client.get(path)
     assert page.status_code == 200
     if "plans" in path:
-        assert "Integrated action plan for the priority areas" in page.text
+        assert "Integrierter Handlungsplan für die Fördergebiete" in page.text
     elif "consultations" in path:
-        assert f"Priorities for the low-status planning areas {LAST + 1}" in page.text
+        assert f"Prioritäten für die Fördergebiete {LAST + 1}" in page.text
     else:
         for goal in client.get("/api/cities/auenstedt/goals").json():
             assert goal["title"] in page.text

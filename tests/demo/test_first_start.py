@@ -151,7 +151,7 @@ def test_the_goals_plan_and_round_pages_have_content_on_the_first_start(client: 
     for path, content in (
         ("/cities/auenstedt/scorecard", [g["title"] for g in goals]),
         ("/cities/auenstedt/goals", [g["title"] for g in goals]),
-        ("/cities/auenstedt/plans", ["Integrated action plan for the priority areas"]),
+        ("/cities/auenstedt/plans", ["Integrierter Handlungsplan für die Fördergebiete"]),
         ("/cities/auenstedt/consultations", [rounds[0]["title"]]),
         (results, [rounds[0]["title"], *(i["title"] for i in rounds[0]["items"])]),
     ):

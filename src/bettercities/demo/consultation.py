@@ -44,16 +44,16 @@ from bettercities.publication import Audience
 USER = "bettercities demo"
 ZONE = ZoneInfo("Europe/Berlin")
 #: Stakeholder groups invited through links.
-GROUPS = ("Residents' councils", "Schools and day-care", "Social services", "Housing associations")
+GROUPS = ("Quartiersräte", "Schulen und Kitas", "Soziale Dienste", "Wohnungsunternehmen")
 PER_GROUP = 3
 #: Priority areas put to the round beside the goals (the set's first, by code).
 AREAS = 2
 #: Comments on the items: (item index, text); the second answers the first.
 COMMENTS = (
-    (0, "This is what parents in our area talk about most. Please start with the schools."),
-    (0, "Agreed, and the day-care centres need the same advice hours."),
-    (1, "Good to see the target written down; who checks it every year?"),
-    (-1, "The neighbourhood centre here closed in spring; a new place for meetings would help everyone."),
+    (0, "Darüber reden die Eltern bei uns am meisten. Bitte mit den Schulen anfangen."),
+    (0, "Einverstanden, und die Kitas brauchen dieselben Sprechstunden."),
+    (1, "Gut, dass das Ziel aufgeschrieben ist. Wer prüft es jedes Jahr?"),
+    (-1, "Das Stadtteilzentrum hier hat im Frühjahr geschlossen; ein neuer Treffpunkt würde allen helfen."),
 )
 
 
@@ -76,9 +76,9 @@ def add_round(
         session,
         slug,
         RoundIn(
-            title=f"Priorities for the low-status planning areas {year}",
-            question="Which of these goals and areas should the city take on first? Rank them, and tell us "
-            "why in a comment.",
+            title=f"Prioritäten für die Fördergebiete {year}",
+            question="Welche dieser Ziele und Gebiete soll die Stadt zuerst angehen? Bringen Sie sie in eine "
+            "Reihenfolge und sagen Sie uns in einem Kommentar, warum.",
             audience=RoundAudience.INVITED,
             method=Method.RANKING,
         ),

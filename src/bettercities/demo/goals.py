@@ -68,12 +68,14 @@ PREFERENCE = (
     "residential_mobility",
     "residential_duration_5y",
 )
+#: Units as a German title writes them (others are left out of titles).
+UNITS = {"%": "%", "per 100 inhabitants": "je 100 Einwohnerinnen und Einwohner"}
 #: Who owns a goal on an indicator (by its theme; child poverty the youth office).
 OWNERS = {
-    "child_poverty": "Jugendamt (Youth Office)",
+    "child_poverty": "Jugendamt",
     "labour": "Jobcenter Auenstedt",
-    "poverty": "Sozialamt (Social Welfare Office)",
-    "demography": "Jugendamt (Youth Office)",
+    "poverty": "Sozialamt",
+    "demography": "Jugendamt",
     "housing": "Amt für Stadtentwicklung und Wohnen",
 }
 
@@ -120,7 +122,7 @@ def _selections(session: Session, city: City, set_name: str) -> list[Selection]:
             AreaSelection(kind=SelectionKind.PRIORITY_SET, value=set_name),
             level,
             tuple(sorted({a.area_id for a in found.areas})),
-            "in the low-status planning areas",
+            "in den Planungsräumen mit niedrigem Status",
         )
     ]
     district = session.scalar(
@@ -129,7 +131,9 @@ def _selections(session: Session, city: City, set_name: str) -> list[Selection]:
     if district is not None:
         codes = tuple(a.code for a in areas.areas_of_level(session, district))
         chosen.append(
-            Selection(AreaSelection(kind=SelectionKind.LEVEL, value=CITY_LEVEL), district, codes, "city-wide")
+            Selection(
+                AreaSelection(kind=SelectionKind.LEVEL, value=CITY_LEVEL), district, codes, "gesamtstädtisch"
+            )
         )
     return [s for s in chosen if s.codes]
 
@@ -219,22 +223,30 @@ def _distinct(candidates: list[Candidate]) -> list[Candidate]:
     return list(first.values())
 
 
+def _number(value: float, unit: str) -> str:
+    """A value as a German text writes it (decimal comma) with its unit in German."""
+    shown = f"{round(value, 2):g}".replace(".", ",")
+    return f"{shown} {UNITS[unit]}" if UNITS.get(unit) else shown
+
+
 def _title(candidate: Candidate, target: float, deadline: date) -> str:
-    verb = "down to" if candidate.direction < 0 else "up to"
-    shown = f"{round(target, 2):g} {candidate.indicator.unit}"
-    return f"{candidate.indicator.name_en} {candidate.selection.label} {verb} {shown} by {deadline.year}"
+    verb = "senken" if candidate.direction < 0 else "steigern"
+    indicator, where = candidate.indicator, candidate.selection.label
+    return f"{indicator.name_de} {where} bis {deadline.year} auf {_number(target, indicator.unit)} {verb}"
 
 
 def _rationale(candidate: Candidate, set_name: str) -> str:
     indicator = candidate.indicator
     where = (
-        f"in the planning areas of low or very low social status ({set_name}), the city's priority areas,"
+        f"in den Planungsräumen mit niedrigem oder sehr niedrigem sozialem Status ({set_name}), den "
+        "Fördergebieten der Stadt,"
         if candidate.selection.areas.kind is SelectionKind.PRIORITY_SET
-        else "in the whole city"
+        else "in der ganzen Stadt"
     )
     return (
-        f"{indicator.name_en} {where} was {candidate.baseline:.2f} {indicator.unit} in {candidate.period} "
-        f"and {candidate.latest:.2f} {indicator.unit} in the latest year."
+        f"{indicator.name_de} {where} lag {candidate.period} bei "
+        f"{_number(candidate.baseline, indicator.unit)} und im letzten Jahr bei "
+        f"{_number(candidate.latest, indicator.unit)}."
     )
 
 

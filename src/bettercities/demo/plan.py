@@ -32,6 +32,7 @@ from bettercities.plans.schemas import (
 
 USER = "bettercities demo"
 OWNER = "Amt für Stadtentwicklung und Wohnen"
+#: The demo's texts are German, as its planners would write them (the German pages show them as they are).
 #: Areas an action works in: at most this many of the priority set's (in code order).
 ACTION_AREAS = 6
 
@@ -39,34 +40,33 @@ ACTION_AREAS = 6
 #: funding source.
 _ACTIONS: dict[str, tuple[tuple[str, str, str, tuple[str, ...], str, str], ...]] = {
     "labour": (
-        ("Neighbourhood job coaching", "Job coaches with open consultation hours in the neighbourhood "
-         "centres of the priority areas.", "Jobcenter Auenstedt", ("Neighbourhood centres", "Chamber of "
-         "Crafts"), "480000", "ESF+"),
-        ("Training vouchers for the long-term unemployed", "Vocational training with childcare, for people "
-         "out of work for a year or longer.", "Jobcenter Auenstedt", ("Adult education centre",),
-         "350000", "national programme"),
+        ("Jobcoaching im Quartier", "Jobcoaches mit offenen Sprechstunden in den Stadtteilzentren der "
+         "Fördergebiete.", "Jobcenter Auenstedt", ("Stadtteilzentren", "Handwerkskammer"), "480000", "ESF+"),
+        ("Bildungsgutscheine für Langzeitarbeitslose", "Berufliche Weiterbildung mit Kinderbetreuung für "
+         "Menschen, die ein Jahr oder länger arbeitslos sind.", "Jobcenter Auenstedt", ("Volkshochschule",),
+         "350000", "Bundesprogramm"),
     ),
     "poverty": (
-        ("Benefits advice in schools and day-care centres", "Advisers help families claim the benefits they "
-         "are entitled to (Bildung und Teilhabe, child supplement).", "Jugendamt (Youth Office)",
-         ("Primary schools", "Day-care providers"), "260000", "municipal"),
-        ("Free lunch and holiday programme", "A warm lunch in every primary school of the priority areas and "
-         "a holiday programme for children of benefit households.", "Schulamt (School Office)",
-         ("Sports clubs", "Youth welfare organisations"), "410000", "foundation"),
+        ("Leistungsberatung in Schulen und Kitas", "Beraterinnen und Berater helfen Familien, die Leistungen "
+         "zu beantragen, die ihnen zustehen (Bildung und Teilhabe, Kinderzuschlag).", "Jugendamt",
+         ("Grundschulen", "Kita-Träger"), "260000", "Haushalt der Stadt"),
+        ("Mittagessen und Ferienprogramm", "Ein warmes Mittagessen in jeder Grundschule der Fördergebiete "
+         "und ein Ferienprogramm für Kinder aus Familien im Leistungsbezug.", "Schulamt",
+         ("Sportvereine", "Träger der Jugendhilfe"), "410000", "Stiftung"),
     ),
     "demography": (
-        ("Network for single parents", "Drop-in counselling, emergency childcare and peer groups for single "
-         "parents.", "Jugendamt (Youth Office)", ("Family centres",), "190000", "ESF+"),
-        ("Longer day-care opening hours", "Day-care centres open from 6 to 20 h for parents in shift work.",
-         "Jugendamt (Youth Office)", ("Day-care providers",), "620000", "regional programme"),
+        ("Netzwerk für Alleinerziehende", "Offene Beratung, Notfallbetreuung und Gesprächsgruppen für "
+         "Alleinerziehende.", "Jugendamt", ("Familienzentren",), "190000", "ESF+"),
+        ("Längere Kita-Öffnungszeiten", "Kitas öffnen von 6 bis 20 Uhr für Eltern im Schichtdienst.",
+         "Jugendamt", ("Kita-Träger",), "620000", "Landesprogramm"),
     ),
     "housing": (
-        ("Neighbourhood management", "A neighbourhood office with tenant advice, a residents' fund and "
-         "local events.", "Amt für Stadtentwicklung und Wohnen", ("Housing associations", "Residents' "
-         "councils"), "540000", "national programme"),
-        ("Modernisation with rent caps", "Energy modernisation of the municipal housing stock with rents "
-         "capped for ten years.", "Amt für Stadtentwicklung und Wohnen", ("Municipal housing company",),
-         "2400000", "ERDF"),
+        ("Quartiersmanagement", "Ein Quartiersbüro mit Mieterberatung, Quartiersfonds und "
+         "Nachbarschaftsfesten.", "Amt für Stadtentwicklung und Wohnen",
+         ("Wohnungsbaugenossenschaften", "Quartiersräte"), "540000", "Bundesprogramm Sozialer Zusammenhalt"),
+        ("Modernisierung mit Mietobergrenzen", "Energetische Modernisierung der städtischen Wohnungen, die "
+         "Mieten zehn Jahre lang gedeckelt.", "Amt für Stadtentwicklung und Wohnen",
+         ("Städtische Wohnungsbaugesellschaft",), "2400000", "EFRE"),
     ),
 }  # fmt: skip
 #: The themes of the demo's status index (unemployment, transfer benefits, child poverty).
@@ -75,10 +75,10 @@ _DEFAULT_THEMES = ("labour", "poverty")
 
 def _objective_title(goal: GoalOut | None, theme: str) -> str:
     if goal is None:
-        return {"labour": "More people in work", "poverty": "Fewer children and families in poverty"}.get(
-            theme, "Stable neighbourhoods"
+        return {"labour": "Mehr Menschen in Arbeit", "poverty": "Weniger Kinder und Familien in Armut"}.get(
+            theme, "Stabile Nachbarschaften"
         )
-    return f"{goal.indicator_name}: reach {goal.target_value:g} {goal.unit} by {goal.deadline.year}"
+    return f"Ziel: {goal.title}"
 
 
 def add_plan(
@@ -99,9 +99,10 @@ def add_plan(
         session,
         slug,
         PlanIn(
-            title=f"Integrated action plan for the priority areas {start.year}–{end.year}",
-            summary=f"How the city works towards its goals in the planning areas of low or very low social "
-            f"status (priority set {set_name}): objectives, actions with their budgets and funding, risks.",
+            title=f"Integrierter Handlungsplan für die Fördergebiete {start.year}–{end.year}",
+            summary="Wie die Stadt ihre Ziele in den Planungsräumen mit niedrigem oder sehr niedrigem "
+            f"sozialem Status erreichen will (Gebietsauswahl {set_name}): Handlungsziele, Maßnahmen mit "
+            "Budget und Finanzierung, Risiken.",
             period_from=start,
             period_to=end,
             status=PlanStatus.ADOPTED,
@@ -142,8 +143,8 @@ def add_plan(
                     start=begins,
                     end=date(end.year - 1 + index, 12, 31),
                     milestones=[
-                        MilestoneIn(title="Start in the first areas", due=begins),
-                        MilestoneIn(title="Interim evaluation", due=date(begins.year + 1, 9, 30)),
+                        MilestoneIn(title="Start in den ersten Gebieten", due=begins),
+                        MilestoneIn(title="Zwischenbewertung", due=date(begins.year + 1, 9, 30)),
                     ],
                     budget=Decimal(budget),
                     currency="EUR",
@@ -156,15 +157,15 @@ def add_plan(
             )
             first_action = first_action or action
     risks = [
-        RiskIn(description="Staff for the neighbourhood offices cannot be recruited in time.",
+        RiskIn(description="Personal für die Quartiersbüros lässt sich nicht rechtzeitig gewinnen.",
                likelihood=RiskLevel.MEDIUM, impact=RiskLevel.HIGH,
-               mitigation="Shared posts with the youth welfare organisations; start in fewer areas first."),
-        RiskIn(description="Co-funding from the EU programmes is approved later than planned.",
+               mitigation="Gemeinsame Stellen mit den Trägern der Jugendhilfe; zuerst in weniger Gebieten."),
+        RiskIn(description="Die Kofinanzierung aus den EU-Programmen wird später bewilligt als geplant.",
                likelihood=RiskLevel.LOW, impact=RiskLevel.HIGH,
-               mitigation="Municipal bridge funding for the first year (council decision)."),
-        RiskIn(description="Families in the priority areas are not reached by the offers.",
+               mitigation="Zwischenfinanzierung aus dem Haushalt der Stadt im ersten Jahr (Ratsbeschluss)."),
+        RiskIn(description="Die Angebote erreichen die Familien in den Fördergebieten nicht.",
                likelihood=RiskLevel.MEDIUM, impact=RiskLevel.MEDIUM,
-               mitigation="Outreach through schools and day-care centres; materials in several languages.",
+               mitigation="Aufsuchende Arbeit über Schulen und Kitas; Material in mehreren Sprachen.",
                action_id=first_action),
     ]  # fmt: skip
     for risk in risks:
