@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
@@ -32,7 +32,7 @@ from bettercities.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bettercities.indicators.periods import PeriodError
 from bettercities.web import security
 from bettercities.web.i18n import LANGUAGES, gettext_for, negotiate
-from bettercities.web.vocabularies import N_
+from bettercities.web.vocabularies import N_, label
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +164,25 @@ def parameter_message(error: dict[str, Any], lang: str) -> str:
     return _(template).format(
         name=_(PARAMETER_NAMES[name]) if name in PARAMETER_NAMES else name, value=value, limit=limit
     )
+
+
+def form_messages(error: InvalidInput | ValidationError, lang: str) -> list[str]:
+    """The reasons a form was refused, one per problem, in words of ``lang`` where the catalogue has them.
+
+    A problem of the library's report reads "<its code's label> (<field>): <the library's detail>"; a refused
+    field of a typed input (a pydantic error) reads as a refused parameter (:func:`parameter_message`).
+    """
+    if isinstance(error, ValidationError):
+        return [parameter_message({**e, "loc": ("body", *e["loc"])}, lang) for e in error.errors()]
+    report = error.report
+    if report is None or not report.problems:
+        return [str(error)]
+    return [
+        f"{label(p.code, 'problem', lang)} ({p.column}): {p.message}"
+        if p.column
+        else f"{label(p.code, 'problem', lang)}: {p.message}"
+        for p in report.problems
+    ]
 
 
 def add_notice(request: Request, message: str) -> None:

@@ -28,10 +28,9 @@ from bettercities.goals.schemas import GoalIn, GoalOut, GoalSeries, GoalStatus, 
 from bettercities.views.reader import Reader
 from bettercities.web import security
 from bettercities.web.deps import DbId, Lang, PrincipalDep, ReaderDep, TemplatesDep, WorkspaceDep, city_with
-from bettercities.web.errors import PROBLEM_RESPONSES, parameter_message
+from bettercities.web.errors import PROBLEM_RESPONSES, form_messages
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import PageContext, Templates, svg
-from bettercities.web.vocabularies import label
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
 
@@ -189,16 +188,6 @@ def _number(text: str) -> float | None:
     if "," in text:
         text = text.replace(".", "").replace(",", ".")
     return float(text)
-
-
-def form_messages(error: InvalidInput | ValidationError, lang: str) -> list[str]:
-    """The reasons a goal was refused, in words of ``lang`` where the catalogue has them."""
-    if isinstance(error, ValidationError):
-        return [parameter_message({**e, "loc": ("body", *e["loc"])}, lang) for e in error.errors()]
-    report = error.report
-    if report is None or not report.problems:
-        return [str(error)]
-    return [f"{label(p.code, 'problem', lang)}: {p.message}" for p in report.problems]
 
 
 @router.post("/cities/{slug}/goals", include_in_schema=False, response_model=None)

@@ -34,10 +34,10 @@ from bettercities.plans.schemas import (
 )
 from bettercities.views.reader import Reader
 from bettercities.web.deps import NEEDS_EDIT, DbId, Lang, PrincipalDep, ReaderDep, TemplatesDep, WorkspaceDep
-from bettercities.web.errors import PROBLEM_RESPONSES
+from bettercities.web.errors import PROBLEM_RESPONSES, form_messages
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import svg
-from bettercities.web.vocabularies import N_, label
+from bettercities.web.vocabularies import N_
 
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
 
@@ -143,18 +143,6 @@ def plans_page(
     return render_list(request, slug, reader, lang, templates)
 
 
-def _messages(error: InvalidInput, lang: str) -> list[str]:
-    """Each problem of a refusal: its code's label in ``lang``, the field, the library's English detail."""
-    if error.report is None or not error.report.problems:
-        return [str(error)]
-    return [
-        f"{label(p.code, 'problem', lang)} ({p.column}): {p.message}"
-        if p.column
-        else f"{label(p.code, 'problem', lang)}: {p.message}"
-        for p in error.report.problems
-    ]
-
-
 @router.post("/cities/{slug}/plans", include_in_schema=False, response_model=None, dependencies=NEEDS_EDIT)
 def plan_add(
     request: Request,
@@ -186,7 +174,7 @@ def plan_add(
             lang,
             templates,
             form=form,
-            problems=_messages(error, lang),
+            problems=form_messages(error, lang),
             status_code=422,
         )
     return RedirectResponse(f"/cities/{slug}/plans/{plan_id}?lang={lang}", status_code=303)
@@ -304,7 +292,7 @@ def _write(
     except InvalidInput as error:
         return render_plan(
             request, slug, plan_id, reader, lang, templates,
-            form=form, problems=_messages(error, lang), failed=failed, status_code=422,
+            form=form, problems=form_messages(error, lang), failed=failed, status_code=422,
         )  # fmt: skip
     return RedirectResponse(f"/cities/{slug}/plans/{plan_id}?lang={lang}", status_code=303)
 
