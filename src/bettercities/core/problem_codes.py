@@ -174,5 +174,34 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "the target does not improve on the baseline for the indicator's polarity (the goal is set)"),
         _entry("target-undetectable", WARNING, "Target not detectable",
                "the target change is smaller than the change detectable from year-to-year variation"),
+        # impact evaluation (docs/impact.md)
+        _entry("impact-missing-column", ERROR, "Missing panel column",
+               "a column the evaluation needs (unit, time, outcome, treatment, cohort, covariate) is not in "
+               "the panel"),
+        _entry("impact-not-numeric", ERROR, "Not numeric",
+               "a time, outcome, treatment, cohort or covariate value of the panel is not a number (or a "
+               "treatment is not 0/1)"),
+        _entry("impact-missing-value", ERROR, "Missing panel value",
+               "a unit, time, outcome, treatment or covariate cell of the panel is empty"),
+        _entry("impact-duplicate-row", ERROR, "Duplicate unit-period row",
+               "the panel holds more than one row for the same unit and period"),
+        _entry("impact-no-treated", ERROR, "No treated unit",
+               "no unit of the panel receives the measure (or the named treated unit is not in it)"),
+        _entry("impact-no-untreated", ERROR, "No untreated unit",
+               "every unit of the panel receives the measure: the design needs comparison units"),
+        _entry("impact-treatment-after-end", ERROR, "Treatment after the end",
+               "the measure starts after the last period of the panel, so there is nothing after it to "
+               "compare"),
+        _entry("impact-too-few-pre-periods", ERROR, "Too few pre-periods",
+               "the panel has fewer periods before the measure starts than the design needs"),
+        _entry("impact-invalid-spec", ERROR, "Invalid evaluation options",
+               "an option the design needs is missing or contradicts another (e.g. no treatment start)"),
+        _entry("impact-design-unavailable", ERROR, "Design unavailable",
+               "the design is not registered or a library it needs is not installed"),
+        _entry("impact-estimation-failed", ERROR, "Estimation failed",
+               "the design could not be estimated from this panel (e.g. the treatment is collinear with the "
+               "fixed effects)"),
+        _entry("impact-unbalanced-panel", WARNING, "Unbalanced panel",
+               "some units lack some periods; the design uses the rows there are"),
     ]
 )  # fmt: skip
