@@ -26,6 +26,7 @@ __all__ = [
     "GroupTime",
     "PlaceboResult",
     "SeriesPoint",
+    "Term",
     "Verdict",
 ]
 
@@ -95,6 +96,18 @@ class EventTimePoint(BaseModel):
     se: float | None
     ci_low: float | None
     ci_high: float | None
+
+
+class Term(BaseModel):
+    """One coefficient of a design's model that a reader may want besides the headline estimate (its: the
+    level change and the slope change; did: the group and period differences)."""
+
+    name: str
+    estimate: float
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None = None
 
 
 class GroupTime(BaseModel):
@@ -167,6 +180,8 @@ class Diagnostics(BaseModel):
     has_comparison: bool = True
     #: its: Durbin-Watson statistic of the residuals; other designs: None
     durbin_watson: float | None = None
+    #: further coefficients of the model (its: level and slope change)
+    terms: list[Term] = Field(default_factory=list)
     #: plain-language diagnostics
     notes: list[str] = Field(default_factory=list)
 

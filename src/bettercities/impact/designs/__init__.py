@@ -6,10 +6,13 @@ A design is a function in its own module (``did.py``, ``twfe.py``, ``its.py``, `
 
     def run(frame: pandas.DataFrame, spec: EstimateSpec) -> DesignOutput
 
-``frame`` is the long panel (one row per unit and period) *after* :func:`bettercities.impact.panel.validate`
-found no error: the spec's columns exist, ``spec.time`` and ``spec.outcome`` (and treatment, cohort,
-covariates) are numeric without missing values, no unit-period row is duplicated, treated and untreated units
-exist as the design needs them and there are enough pre-periods. The design must not modify ``frame``
+``frame`` is the clean long panel (one row per unit and period) that :func:`bettercities.impact.panel.prepare`
+returns when it found no error: only the spec's columns, sorted by unit and time; ``spec.unit`` as text,
+``spec.time`` as int64, outcome and covariates as float64, treatment as 0.0/1.0, cohort as whole floats with
+0 = never treated; no missing values, no duplicated unit-period row; treated and untreated units exist as the
+design needs them and there are enough pre-periods (``panel.MIN_PRE_PERIODS``).
+:func:`bettercities.impact.panel.treatment_of` gives the treated units and their first treated period.
+The design must not modify ``frame``
 (copy first). It returns a :class:`~bettercities.impact.schemas.DesignOutput` — the estimate, its standard
 error, interval (at level ``1 - spec.alpha``) and p-value, the method in plain English words, the library
 and version that computed it, assumptions, warnings, :class:`~bettercities.impact.schemas.Diagnostics` and
@@ -89,7 +92,7 @@ def estimate(frame: pd.DataFrame, spec: EstimateSpec, source: str = "<panel>") -
     invalid for the design or the design cannot run (``source`` names the panel in the problems).
     """
     from bettercities.impact.evidence import label
-    from bettercities.impact.panel import validate
+    from bettercities.impact.panel import prepare
     from bettercities.impact.verdict import verdict
 
     function = DESIGNS.get(spec.design)
@@ -102,10 +105,10 @@ def estimate(frame: pd.DataFrame, spec: EstimateSpec, source: str = "<panel>") -
             value=spec.design.value,
         )
         raise InvalidInput(problem.message, Report(source=source, problems=[problem]))
-    report = validate(frame, spec, source=source)
+    clean, report = prepare(frame, spec, source=source)
     if not report.ok:
         raise InvalidInput(f"{source}: the panel cannot be used for {spec.design.value}", report)
-    output = function(frame, spec)
+    output = function(clean, spec)
     warnings = list(output.warnings)
     if spec.selected_on_outcome:
         warnings.append(RTM_WARNING)
