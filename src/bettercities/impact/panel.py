@@ -343,11 +343,11 @@ def _design_checks(clean: pd.DataFrame, spec: EstimateSpec, source: str, report:
         refuse("impact-no-treated", f"the treated unit {spec.treated_unit!r} is not in the panel",
                spec.unit, spec.treated_unit)  # fmt: skip
         return
-    if not info.starts:
-        refuse("impact-no-treated", "no unit of the panel is treated", spec.treatment or spec.cohort)
-        return
     if spec.design == Design.ITS:
         _its_checks(clean, spec, info, refuse)
+        return
+    if not info.starts:
+        refuse("impact-no-treated", "no unit of the panel is treated", spec.treatment or spec.cohort)
         return
     if not info.untreated:
         if not (spec.design == Design.STAGGERED_DID and spec.control_group.value == "not-yet-treated"):
