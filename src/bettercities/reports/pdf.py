@@ -1,9 +1,10 @@
 """HTML to PDF with WeasyPrint: a tagged PDF (PDF/UA-1) in the document's language, without the network.
 
-WeasyPrint is imported on first use (it loads Pango through cffi, ~0.3 s): importing the reports costs
-nothing until a PDF is asked for, and a machine without it gets :class:`PdfUnavailable` with what to install
-instead of an ImportError from deep inside. The document's language is the ``lang`` of its ``<html>`` element
-(PDF/UA asks for it; the reports' templates always set it) and its title is the ``<title>``.
+WeasyPrint is imported on first use (it loads Pango through cffi, a second or more): importing the reports
+costs nothing until a PDF is asked for, and a machine without it gets :class:`PdfUnavailable` with what to
+install instead of an ImportError from deep inside. The document's language is the ``lang`` of its
+``<html>`` element (PDF/UA asks for it; the reports' templates always set it) and its title is the
+``<title>``.
 
 Only the package's own files and ``data:`` URLs are fetched (:class:`LocalOnlyFetcher`): a report never
 reaches out to a server while it is rendered, whatever its HTML links to; links stay links in the PDF.
