@@ -16,12 +16,14 @@ import pytest
 
 from bettercities.storage.workspace import Workspace
 from tests.support import cli as _cli
+from tests.support import hashing as _hashing
 from tests.support.postgres import PostgresServer
 
 OPEN_DATA = Path(__file__).resolve().parent / "data"
 _database_numbers = itertools.count(1)
 
 _cli.install()  # CliRunner builds the bettercities command tree once, not on every invoke
+_hashing.install()  # argon2id with the cheapest parameters in every test (tests/support/hashing.py)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

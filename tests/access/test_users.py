@@ -15,9 +15,9 @@ from bettercities.access.policy import Role
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
 from bettercities.storage.workspace import Workspace
 from tests.access.conftest import PASSWORD
+from tests.support.hashing import PRODUCTION_HASHER
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-PRODUCTION_HASHER = passwords.hasher  # before the cheap_hashing fixture replaces it
 
 
 def _add(ws: Workspace, name: str = "anna", **kwargs: object) -> None:
