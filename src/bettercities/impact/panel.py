@@ -336,39 +336,39 @@ def _design_checks(clean: pd.DataFrame, spec: EstimateSpec, source: str, report:
     info = treatment_of(clean, spec)
     first, last = info.periods[0], info.periods[-1]
 
-    def refuse(code: str, message: str, column: str | None = None, value: str | None = None) -> None:
+    def flag(code: str, message: str, column: str | None = None, value: str | None = None) -> None:
         report.add(Problem(code=code, message=message, file=source, column=column, value=value))
 
     if spec.treated_unit is not None and spec.treated_unit not in info.units:
-        refuse("impact-no-treated", f"the treated unit {spec.treated_unit!r} is not in the panel",
+        flag("impact-no-treated", f"the treated unit {spec.treated_unit!r} is not in the panel",
                spec.unit, spec.treated_unit)  # fmt: skip
         return
     if spec.design == Design.ITS:
-        _its_checks(clean, spec, info, refuse)
+        _its_checks(clean, spec, info, flag)
         return
     if not info.starts:
-        refuse("impact-no-treated", "no unit of the panel is treated", spec.treatment or spec.cohort)
+        flag("impact-no-treated", "no unit of the panel is treated", spec.treatment or spec.cohort)
         return
     if not info.untreated:
         if not (spec.design == Design.STAGGERED_DID and spec.control_group.value == "not-yet-treated"):
-            refuse("impact-no-untreated",
+            flag("impact-no-untreated",
                    f"every unit of the panel is treated; {spec.design.value} needs units without the measure "
                    "to compare with" + (" (or use --control-group not-yet-treated)"
                                         if spec.design == Design.STAGGERED_DID else ""),
                    spec.treatment or spec.cohort or spec.unit)  # fmt: skip
         elif len(set(info.starts.values())) < 2:
-            refuse("impact-no-untreated", "every unit is treated in the same period, so no unit is "
+            flag("impact-no-untreated", "every unit is treated in the same period, so no unit is "
                    "not yet treated to compare with", spec.cohort)  # fmt: skip
     if spec.design in (Design.DID, Design.TWFE) and spec.treatment:
         _switching_off(clean, spec, info, report, source)
     if spec.design == Design.DID and len(set(info.starts.values())) > 1:
-        refuse("impact-invalid-spec",
+        flag("impact-invalid-spec",
                "the treated units start in different periods ("
                + ", ".join(str(s) for s in sorted(set(info.starts.values())))
                + "); use twfe or staggered-did for staggered adoption", spec.treatment)  # fmt: skip
     after = sorted(u for u, s in info.starts.items() if s > last)
     for unit in after[:MAX_PER_COLUMN]:
-        refuse("impact-treatment-after-end",
+        flag("impact-treatment-after-end",
                f"unit {unit!r} is treated from period {info.starts[unit]}, after the last period of the "
                f"panel ({last})", spec.cohort or spec.treatment or "treatment_start", unit)  # fmt: skip
     minimum = MIN_PRE_PERIODS[spec.design]
@@ -378,7 +378,7 @@ def _design_checks(clean: pd.DataFrame, spec: EstimateSpec, source: str, report:
     )
     for unit in few[:MAX_PER_COLUMN]:
         before = sum(p < info.starts[unit] for p in info.periods)
-        refuse("impact-too-few-pre-periods",
+        flag("impact-too-few-pre-periods",
                f"unit {unit!r} is treated from period {info.starts[unit]}, with {before} period(s) before it "
                f"(the panel starts in {first}); {spec.design.value} needs at least {minimum}",
                spec.cohort or spec.treatment or "treatment_start", unit)  # fmt: skip
