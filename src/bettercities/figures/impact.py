@@ -102,7 +102,8 @@ def _x_labels(times: Sequence[int], x: object, *, bottom: float) -> list[str]:
             shown.pop()
         shown.append(times[-1])
     return [
-        f'<text x="{x(t):.1f}" y="{bottom}" text-anchor="middle" font-size="12" fill="{MUTED}">{t}</text>'
+        f'<text x="{x(t):.1f}" y="{bottom}" text-anchor="middle" font-size="12" fill="{MUTED}">'
+        f"{str(t).replace('-', '−')}</text>"  # a real minus sign before the periods before the start
         for t in shown
     ]
 

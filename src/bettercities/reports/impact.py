@@ -168,7 +168,7 @@ def evidence_levels(_: Gettext) -> dict[int, str]:
     Growth, 2016)."""
     return {
         1: _("Correlation only: no comparison over time or between groups"),
-        2: _("Before and after, or with and without the measure, but not both"),
+        2: _("Before and after, or with and without the measure, without a credible comparison of both"),
         3: _("Before and after, with a comparison group"),
         4: _("Comparison with quasi-random assignment"),
         5: _("Random assignment"),
