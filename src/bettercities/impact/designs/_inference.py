@@ -113,14 +113,16 @@ def cluster_ols(
     n, k = len(y), x.shape[1]
     if clusters < 2:
         raise _failed("cluster-robust standard errors need at least two units", source)
-    if np.linalg.matrix_rank(x.to_numpy()) < k:
+    matrix = x.to_numpy()
+    # rank from the k x k cross-product: an SVD of the n x k matrix costs seconds on large panels
+    if k and np.linalg.matrix_rank(matrix.T @ matrix) < k:
         raise _failed(
             "the treatment cannot be told apart from the unit and period effects (it is collinear with "
             "them); check that treated and untreated units are observed both before and after the start",
             source,
         )
-    result = sm.OLS(y, x.to_numpy()).fit(
-        cov_type="cluster", cov_kwds={"groups": codes, "use_correction": False}
+    result = sm.OLS(y, matrix).fit(
+        method="qr", cov_type="cluster", cov_kwds={"groups": codes, "use_correction": False}
     )
     big_k = k + absorbed
     if n - big_k <= 0:
