@@ -147,6 +147,13 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain("plans", api=True, pages=True),
     Domain("consultations", api=True, pages=True),
+    Domain(
+        "impact",
+        api=True,
+        pages=True,
+        note="register_schemas.py holds the register's inputs and results (schemas.py: the designs' typed"
+        " results); evaluation.py builds a run's panel and stores the run; designs/ one module per design",
+    ),
 )
 
 #: Commands that are not a domain: the workspace, serving, the demo, backups and exports.

@@ -161,8 +161,9 @@ def build_panel(
             if wanted and code not in wanted and code not in treated:
                 continue
             seen.add(code)
-            if value.value is None or value.suppressed or code in perturbed:
-                left_out += value.value is not None or value.suppressed or code in perturbed
+            hidden = audience != Audience.INTERNAL and (value.suppressed or code in perturbed)
+            if value.value is None or hidden:
+                left_out += hidden
                 continue
             cells[(code, period.code)] = float(value.value)
     comparison = sorted((wanted or seen) - set(treated))
