@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from bettercities.impact.schemas import (
+    Aggregation,
     Design,
     Diagnostics,
     EstimateResult,
     EstimateSpec,
     EventTimePoint,
+    GroupTime,
     PlaceboResult,
     SeriesPoint,
     Verdict,
@@ -159,4 +161,28 @@ def report_context() -> ImpactReportContext:
         data_url="https://example.org/data/impact-1.csv",
         report_url="https://example.org/impact/1",
         generated=date(2026, 12, 3),
+    )
+
+
+def staggered_result() -> EstimateResult:
+    """A staggered-adoption result: group-time effects and their four aggregations."""
+    base = did_result()
+    group_time = [
+        GroupTime(group=g, time=t, att=-1.0, se=0.3, ci_low=-1.6, ci_high=-0.4)
+        for g in (2016, 2018)
+        for t in range(2013, 2024)
+    ]
+    points = [{"key": 2016, "estimate": -1.0, "se": 0.3, "ci_low": -1.6, "ci_high": -0.4}]
+    aggregations = {
+        kind: Aggregation(kind=kind, estimate=-1.2, se=0.3, ci_low=-1.8, ci_high=-0.6, points=points * n)
+        for kind, n in (("simple", 0), ("group", 2), ("dynamic", 8), ("calendar", 8))
+    }
+    spec = base.spec.model_copy(update={"design": Design.STAGGERED_DID, "cohort": "first_treated"})
+    return base.model_copy(
+        update={
+            "design": Design.STAGGERED_DID,
+            "spec": spec,
+            "group_time": group_time,
+            "aggregations": aggregations,
+        }
     )

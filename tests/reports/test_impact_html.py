@@ -20,7 +20,7 @@ from bettercities.reports.impact import (
     result_card_html,
     result_card_json,
 )
-from tests.reports.results import did_result, report_context, synthetic_result
+from tests.reports.results import did_result, report_context, staggered_result, synthetic_result
 from tests.reports.test_i18n import used_messages
 
 SECTIONS = [
@@ -196,3 +196,15 @@ def test_result_card(lang: str) -> None:
         -0.3,
         0.95,
     )
+
+
+def test_staggered_result_lists_its_aggregations() -> None:
+    html = impact_report_body(staggered_result(), report_context(), "en")
+    rows = re.findall(r'<tr data-kind="(\w+)"><th scope="row">([^<]+)</th><td>([^<]+)</td>', html)
+    assert [(kind, value) for kind, _, value in rows] == [
+        ("simple", "−1.2"), ("group", "−1.2"), ("dynamic", "−1.2"), ("calendar", "−1.2"),
+    ]  # fmt: skip
+    assert "Computed from 22 group-time effects" in html
+    assert "Staggered difference in differences (Callaway &amp; Sant’Anna)" in html
+    german = visible_text(impact_report_body(staggered_result(), report_context(), "de"))
+    assert "Nach Zeit seit dem Start" in german and "Berechnet aus 22 Gruppen-Zeit-Wirkungen" in german

@@ -163,6 +163,16 @@ def design_explanations(_: Gettext) -> dict[Design, str]:
     }
 
 
+def aggregation_names(_: Gettext) -> dict[str, str]:
+    """The aggregations of group-time effects (Callaway & Sant'Anna 2021, section 3)."""
+    return {
+        "simple": _("All groups and periods after the start"),
+        "group": _("By group (period of the start)"),
+        "dynamic": _("By time since the start"),
+        "calendar": _("By calendar period"),
+    }
+
+
 def evidence_levels(_: Gettext) -> dict[int, str]:
     """The Maryland Scientific Methods Scale (Sherman et al. 1997; What Works Centre for Local Economic
     Growth, 2016)."""
@@ -349,6 +359,7 @@ def _context(result: EstimateResult, context: ImpactReportContext, lang: str) ->
         "design_name": design_names(_)[result.design],
         "design_explanation": design_explanations(_)[result.design],
         "evidence_name": evidence_levels(_)[result.evidence_level],
+        "aggregation_names": aggregation_names(_),
         "figures": {k: documents.svg(v) for k, v in _figures(result, context, lang, _).items()},
         "treatment_start": _treatment_start(result),
     }
