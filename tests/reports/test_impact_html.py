@@ -17,6 +17,7 @@ from bettercities.reports.impact import (
     PlanStatus,
     impact_report_body,
     impact_report_html,
+    result_card_document,
     result_card_html,
     result_card_json,
 )
@@ -208,3 +209,11 @@ def test_staggered_result_lists_its_aggregations() -> None:
     assert "Staggered difference in differences (Callaway &amp; Sant’Anna)" in html
     german = visible_text(impact_report_body(staggered_result(), report_context(), "de"))
     assert "Nach Zeit seit dem Start" in german and "Berechnet aus 22 Gruppen-Zeit-Wirkungen" in german
+
+
+def test_result_card_document() -> None:
+    page = result_card_document(did_result(), report_context(), "de", stylesheet_href="/static/r.css")
+    assert page.startswith("<!doctype html>") and '<html lang="de">' in page
+    assert '<link rel="stylesheet" href="/static/r.css">' in page and "<style>" not in page
+    assert "<title>Street work in Nordstadt · Demostadt · bettercities</title>" in page
+    assert page.count('<article class="bc-result-card') == 1

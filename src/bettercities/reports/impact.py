@@ -36,6 +36,7 @@ __all__ = [
     "impact_report_body",
     "impact_report_html",
     "impact_report_pdf",
+    "result_card_document",
     "result_card_html",
     "result_card_json",
 ]
@@ -403,6 +404,24 @@ def result_card_html(result: EstimateResult, context: ImpactReportContext, langu
     with its interval and the evidence level, linking to the full report and the data (the page that frames
     it links :func:`bettercities.reports.html.stylesheet`)."""
     return documents.render("impact/card.html", language, **_context(result, context, language))
+
+
+def result_card_document(
+    result: EstimateResult,
+    context: ImpactReportContext,
+    language: str,
+    *,
+    stylesheet_href: str | None = None,
+) -> str:
+    """The result card as a whole HTML document (the page other sites frame): the stylesheet inline, or
+    linked when ``stylesheet_href`` is given (the web app's Content-Security-Policy allows no inline styles).
+    """
+    return documents.render(
+        "impact/card_page.html",
+        language,
+        stylesheet_href=stylesheet_href,
+        **_context(result, context, language),
+    )
 
 
 def result_card_json(result: EstimateResult, context: ImpactReportContext, language: str) -> dict[str, Any]:
