@@ -38,7 +38,7 @@ def test_estimate_is_the_four_means_formula(panel: pd.DataFrame) -> None:
     assert result.diagnostics.pre_trend_p is not None  # two pre-periods: one lead tested
     assert [p.event_time for p in result.diagnostics.event_study] == [-2, -1, 0, 1, 2]
     # few clusters are flagged
-    assert any("Few units" in w for w in result.warnings)
+    assert any("Few treated or untreated areas" in w for w in result.warnings)
 
 
 def test_standard_error_is_cluster_robust_by_hand(panel: pd.DataFrame) -> None:

@@ -56,7 +56,7 @@ def test_published_estimate(result: EstimateResult) -> None:
     assert result.verdict == Verdict.WORSE  # fewer registrations, and more is better
     assert result.diagnostics.n_units == 27 and result.diagnostics.n_treated == 1
     assert result.diagnostics.n_pre_periods == 3 and result.diagnostics.n_post_periods == 3
-    assert any("Few units (1 treated" in w for w in result.warnings)
+    assert any("Few treated or untreated areas" in w for w in result.warnings)
 
 
 def test_standard_error_against_a_dummy_regression(organ: pd.DataFrame, result: EstimateResult) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from bettercities.impact.schemas import Design, Diagnostics
 
-__all__ = ["GOOD_FIT", "ITS_MIN_PRE", "PRE_TREND_ALPHA", "good_fit", "label"]
+__all__ = ["GOOD_FIT", "ITS_MIN_PRE", "PRE_TREND_ALPHA", "good_fit", "label", "reasons"]
 
 #: p-value of the joint pre-trend test below which parallel trends count as rejected
 PRE_TREND_ALPHA = 0.10
@@ -39,7 +39,8 @@ _NOT_RANDOM = (
 
 def label(design: Design, diagnostics: Diagnostics, *, selected_on_outcome: bool = False) -> tuple[int, str]:
     """The Maryland SMS level (1-5) of a run of ``design`` with ``diagnostics`` and the reason in plain
-    English."""
+    English: fixed sentences without numbers (the numbers are in the diagnostics), so that the catalogue
+    translates them (:func:`reasons` lists every one)."""
     level, reason = _base(design, diagnostics)
     if selected_on_outcome and level > 1:
         level -= 1
@@ -48,6 +49,28 @@ def label(design: Design, diagnostics: Diagnostics, *, selected_on_outcome: bool
             " (regression to the mean)."
         )
     return level, f"{reason} {_NOT_RANDOM}"
+
+
+def reasons() -> list[str]:
+    """Every reason :func:`label` can give (for the translation catalogue and its test)."""
+    its = Diagnostics(
+        n_units=1, n_periods=9, n_treated=1, n_pre_periods=8, n_post_periods=1, has_comparison=False
+    )
+    cases = [
+        (Design.ITS, its),
+        (Design.ITS, its.model_copy(update={"n_pre_periods": 1})),
+        (Design.SYNTHETIC_CONTROL, its.model_copy(update={"has_comparison": True, "n_units": 3})),
+        (
+            Design.SYNTHETIC_CONTROL,
+            its.model_copy(update={"pre_rmspe": 0.0, "pre_outcome_sd": 1.0, "placebo_p": 0.5}),
+        ),
+        (Design.DID, its.model_copy(update={"has_comparison": True, "n_units": 3})),
+        (Design.DID, its.model_copy(update={"has_comparison": True, "n_units": 3, "pre_trend_p": 0.01})),
+        (Design.DID, its.model_copy(update={"has_comparison": True, "n_units": 3, "pre_trend_p": 0.5})),
+    ]
+    return sorted(
+        {label(design, d, selected_on_outcome=rtm)[1] for design, d in cases for rtm in (False, True)}
+    )
 
 
 def good_fit(pre_rmspe: float | None, pre_outcome_sd: float | None) -> bool:
@@ -64,38 +87,36 @@ def _base(design: Design, d: Diagnostics) -> tuple[int, str]:
     if design == Design.ITS and not (d.has_comparison and d.n_units > d.n_treated):
         if d.n_pre_periods < ITS_MIN_PRE:
             return 1, (
-                f"Level 1: a time series of the treated area(s) alone with only {d.n_pre_periods} periods "
-                f"before the start (fewer than {ITS_MIN_PRE}), so the trend without the measure is poorly "
-                "known."
+                "A time series of the treated areas alone with fewer than 8 periods before the "
+                "start, so the trend without the measure is poorly known."
             )
         return 2, (
-            f"Level 2: an interrupted time series with {d.n_pre_periods} periods before the start, but "
-            "without comparison areas, so anything else that changed at the same time would look like an "
-            "effect."
+            "An interrupted time series without comparison areas, so anything else that changed "
+            "at the same time would look like an effect."
         )
     if design == Design.SYNTHETIC_CONTROL:
         good = d.placebo_p is not None and good_fit(d.pre_rmspe, d.pre_outcome_sd)
         if good:
             return 3, (
-                "Level 3: a synthetic comparison built from untreated areas tracks the treated area closely "
+                "A synthetic comparison built from untreated areas tracks the treated area closely "
                 "before the start, and the placebo test across donor areas is reported."
             )
         return 2, (
-            "Level 2: a synthetic comparison from untreated areas, but its fit before the start is poor or "
+            "A synthetic comparison from untreated areas, but its fit before the start is poor or "
             "no placebo test was run, so the comparison may not show what would have happened."
         )
     if d.pre_trend_p is None:
         return 2, (
-            "Level 2: treated areas compared with untreated ones before and after, but there is no test of "
+            "Treated areas compared with untreated ones before and after, but there is no test of "
             "parallel trends before the start (too few periods before it)."
         )
     if d.pre_trend_p < PRE_TREND_ALPHA:
         return 2, (
-            f"Level 2: treated areas compared with untreated ones, but their trends before the start differ "
-            f"(pre-trend test p = {d.pre_trend_p:.3f} < {PRE_TREND_ALPHA:.2f}), so the comparison is "
-            "doubtful."
+            "Treated areas compared with untreated ones, but their trends before the start differ "
+            "(the pre-trend test rejects parallel trends at the 10 % level), so the comparison is doubtful."
         )
     return 3, (
-        f"Level 3: treated areas compared with untreated ones before and after, and their trends before the "
-        f"start do not differ detectably (pre-trend test p = {d.pre_trend_p:.3f} >= {PRE_TREND_ALPHA:.2f})."
+        "Treated areas compared with untreated ones before and after, and their trends before the "
+        "start do not differ detectably (the pre-trend test does not reject parallel trends at the 10 % "
+        "level)."
     )

@@ -180,6 +180,8 @@ class Diagnostics(BaseModel):
     has_comparison: bool = True
     #: its: Durbin-Watson statistic of the residuals; other designs: None
     durbin_watson: float | None = None
+    #: its: lags of the Newey-West standard errors
+    hac_lags: int | None = None
     #: further coefficients of the model (its: level and slope change)
     terms: list[Term] = Field(default_factory=list)
     #: plain-language diagnostics

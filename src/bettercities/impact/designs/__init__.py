@@ -41,7 +41,7 @@ from bettercities.impact.schemas import Design, DesignOutput, EstimateResult, Es
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DESIGNS", "DesignFunction", "estimate", "lazy"]
+__all__ = ["DESIGNS", "DesignFunction", "estimate", "lazy", "messages"]
 
 DesignFunction = Callable[["pd.DataFrame", EstimateSpec], DesignOutput]
 
@@ -85,6 +85,23 @@ DESIGNS: dict[Design, DesignFunction] = {
 }
 
 
+def messages() -> list[str]:
+    """Every fixed English text that did, twfe, its and :func:`estimate` put into a result (method,
+    assumptions, warnings, notes, term names, evidence reasons): the translation catalogue holds each (a test
+    checks)."""
+    from bettercities.impact import evidence
+    from bettercities.impact.designs import _inference, did, its, twfe
+
+    found = {RTM_WARNING, UNBALANCED_WARNING, *evidence.reasons()}
+    for module in (_inference, did, its, twfe):
+        for name, value in vars(module).items():
+            if name.isupper() and isinstance(value, str):
+                found.add(value)
+            elif name.isupper() and isinstance(value, list):
+                found.update(v for v in value if isinstance(v, str))
+    return sorted(found)
+
+
 def estimate(frame: pd.DataFrame, spec: EstimateSpec, source: str = "<panel>") -> EstimateResult:
     """Validate ``frame`` for ``spec``, run the registered design and add verdict and evidence label.
 
@@ -119,7 +136,7 @@ def estimate(frame: pd.DataFrame, spec: EstimateSpec, source: str = "<panel>") -
             **fields,
             "design": spec.design,
             "spec": spec,
-            "warnings": warnings + [p.message for p in report.warnings],
+            "warnings": warnings + [UNBALANCED_WARNING for p in report.warnings[:1]],
             "verdict": verdict(output.estimate, output.ci_low, output.ci_high, spec.polarity),
             "evidence_level": level,
             "evidence_reason": reason,
@@ -127,6 +144,8 @@ def estimate(frame: pd.DataFrame, spec: EstimateSpec, source: str = "<panel>") -
     )
 
 
+#: The panel's warning (impact-unbalanced-panel) in a result, without numbers (translated by the catalogue).
+UNBALANCED_WARNING = "Some units lack some periods (an unbalanced panel); the design uses the rows there are."
 #: Added to every result whose treated areas were chosen by the outcome indicator itself.
 RTM_WARNING = (
     "The treated areas were chosen because of their values on this indicator. Areas picked for unusually "

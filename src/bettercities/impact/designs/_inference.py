@@ -33,6 +33,21 @@ if TYPE_CHECKING:
     from bettercities.impact.schemas import EstimateSpec, EventTimePoint
 
 
+# Fixed sentences (no numbers: those are in the typed fields), so that the catalogue translates them.
+PRE_TREND_REJECTED = (
+    "The joint test that the event-study coefficients before the start are all zero rejects parallel "
+    "pre-trends at the 10 % level."
+)
+PRE_TREND_KEPT = (
+    "The joint test that the event-study coefficients before the start are all zero does not reject parallel "
+    "pre-trends at the 10 % level."
+)
+NO_PRE_TREND_TEST = "No pre-trend test: the treated units have only one period before the start."
+FEW_CLUSTERS_WARNING = (
+    "Few treated or untreated areas (fewer than 5): standard errors clustered by area are unreliable with so "
+    "few, so the interval may be too narrow."
+)
+
 #: alternating projections stop when no value moves by more than this (relative to the column's scale)
 TOLERANCE = 1e-12
 MAX_ITERATIONS = 1000
@@ -185,14 +200,9 @@ def event_study(
             )
     leads = [f"e{e}" for e in times if e <= -2 and f"e{e}" in keep]
     if not leads:
-        return points, None, "No pre-trend test: the treated units have only one period before the start."
+        return points, None, NO_PRE_TREND_TEST
     p = fit.wald_p(leads)
-    verdict = "rejected" if p < 0.10 else "not rejected"
-    note = (
-        f"Joint test that the {len(leads)} event-study coefficients before the start are zero: p = {p:.3f} "
-        f"(parallel pre-trends {verdict} at the 10 % level)."
-    )
-    return points, p, note
+    return points, p, PRE_TREND_REJECTED if p < 0.10 else PRE_TREND_KEPT
 
 
 #: fewer treated (or untreated) clusters than this: the cluster-robust interval is flagged
@@ -203,10 +213,7 @@ def few_clusters(treated: int, untreated: int) -> str | None:
     """The warning for too few treated or untreated units (Conley & Taber 2011; MacKinnon & Webb 2017)."""
     if treated >= FEW_CLUSTERS and untreated >= FEW_CLUSTERS:
         return None
-    return (
-        f"Few units ({treated} treated, {untreated} untreated): standard errors clustered by area are "
-        "unreliable with fewer than 5 treated or untreated areas, so the interval may be too narrow."
-    )
+    return FEW_CLUSTERS_WARNING
 
 
 def treated_series(

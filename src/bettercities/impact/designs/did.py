@@ -40,6 +40,17 @@ if TYPE_CHECKING:
 
 __all__ = ["run"]
 
+POOLED_NOTE = (
+    "All periods before the start and all periods from the start on are pooled into before and after."
+)
+TWO_PERIODS_NOTE = "No pre-trend test: the panel has one period before and one after the start."
+TERM_GROUP = "difference treated - comparison before the start"
+TERM_AFTER = "change of the comparison areas after the start"
+METHOD = (
+    "Difference-in-differences: the change in the treated areas from before to after the start, "
+    "minus the change in the comparison areas over the same time (ordinary least squares, standard "
+    "errors clustered by area)."
+)
 ASSUMPTIONS = [
     "Parallel trends: without the measure, the treated and the comparison areas would have changed by the "
     "same amount.",
@@ -70,8 +81,7 @@ def run(frame: pd.DataFrame, spec: EstimateSpec) -> DesignOutput:
     estimate = fit.estimate("did")
     se, low, high, p = fit.interval("did", spec.alpha)
     terms = []
-    for name, label in (("group", "difference treated - comparison before the start"),
-                        ("after", "change of the comparison areas after the start")):  # fmt: skip
+    for name, label in (("group", TERM_GROUP), ("after", TERM_AFTER)):
         t_se, t_low, t_high, t_p = fit.interval(name, spec.alpha)
         terms.append(
             Term(name=label, estimate=fit.estimate(name), se=t_se, ci_low=t_low, ci_high=t_high, p_value=t_p)
@@ -79,16 +89,13 @@ def run(frame: pd.DataFrame, spec: EstimateSpec) -> DesignOutput:
 
     pre = [t for t in info.periods if t < start]
     post = [t for t in info.periods if t >= start]
-    notes = [
-        f"{len(info.treated)} treated and {len(info.untreated)} comparison units; {len(pre)} period(s) "
-        f"before and {len(post)} from the start ({start}) pooled into before and after.",
-    ]
+    notes = [POOLED_NOTE]
     event_study: list[EventTimePoint] = []
     pre_p: float | None = None
     if len(info.periods) > 2:
         event_study, pre_p, pre_note = inf.event_study(frame, spec, info.starts)
     else:
-        pre_note = "No pre-trend test: the panel has one period before and one after the start."
+        pre_note = TWO_PERIODS_NOTE
     warnings = [w for w in [inf.few_clusters(len(info.treated), len(info.untreated))] if w]
     series = [
         SeriesPoint(time=t, observed=y, counterfactual=c, ci_low=lo, ci_high=hi, treated=on)
@@ -100,11 +107,7 @@ def run(frame: pd.DataFrame, spec: EstimateSpec) -> DesignOutput:
         ci_low=low,
         ci_high=high,
         p_value=p,
-        method=(
-            "Difference-in-differences: the change in the treated areas from before to after the start, "
-            "minus the change in the comparison areas over the same time (ordinary least squares, standard "
-            "errors clustered by area)."
-        ),
+        method=METHOD,
         library=inf.library(),
         assumptions=list(ASSUMPTIONS),
         warnings=warnings,

@@ -36,6 +36,24 @@ if TYPE_CHECKING:
 
 __all__ = ["hac_lags", "run"]
 
+ONE_POST_NOTE = "Only one period after the start: the change of slope cannot be estimated, only the level."
+SEASONAL_NOTE = "Seasonal terms are included (one per position in the cycle)."
+GAPS_NOTE = "The series has gaps (missing periods); the trend is fitted over the periods there are."
+OTHERS_NOTE = "The other units of the panel are not used; did or twfe compare with them."
+AUTOCORRELATION_NOTE = (
+    "The residuals are autocorrelated (Durbin-Watson statistic far from 2); the Newey-West errors allow for "
+    "it, but a short series may still give too narrow an interval."
+)
+SHORT_PRE_WARNING = "Fewer than 8 periods before the start: the trend without the measure is poorly known."
+TERM_LEVEL = "level change at the start"
+TERM_SLOPE = "change of the trend per period after the start"
+TERM_TREND = "trend per period before the start"
+METHOD = (
+    "Interrupted time series: a straight line (with seasonal terms where asked) is fitted to the "
+    "periods before the start and carried forward as the estimate without the measure; the effect is "
+    "the average gap between the observed values and that line after the start, with the change in "
+    "level and in trend (standard errors robust to autocorrelation, Newey-West)."
+)
 ASSUMPTIONS = [
     "Without the measure, the trend before the start would have continued (the counterfactual is the "
     "pre-period line carried forward).",
@@ -132,49 +150,33 @@ def run(frame: pd.DataFrame, spec: EstimateSpec) -> DesignOutput:
             )
         )
 
-    terms = [term("level", "level change at the start"), term("trend", "trend per period before the start")]
-    notes = [
-        f"Interrupted time series of {unit!r}: {n - n_post} periods before and {n_post} from the start "
-        f"({start}); "
-        f"Newey-West standard errors with {lags} lag(s)."
-    ]
+    terms = [term("level", TERM_LEVEL), term("trend", TERM_TREND)]
+    notes: list[str] = []
     if "slope" in x.columns:
-        terms.insert(1, term("slope", "change of the trend per period after the start"))
+        terms.insert(1, term("slope", TERM_SLOPE))
     else:
-        notes.append(
-            "Only one period after the start: the change of slope cannot be estimated, only the level."
-        )
+        notes.append(ONE_POST_NOTE)
     if spec.seasonality:
-        notes.append(f"Seasonal terms for a cycle of {spec.seasonality} periods.")
+        notes.append(SEASONAL_NOTE)
     gaps = np.diff(times)
     if len(gaps) and gaps.max() > 1:
-        notes.append("The series has gaps (missing periods); the trend is fitted over the periods there are.")
+        notes.append(GAPS_NOTE)
     others = len(info.units) - 1
     if others:
-        notes.append(f"The other {others} unit(s) of the panel are not used; did or twfe compare with them.")
+        notes.append(OTHERS_NOTE)
     dw = float(durbin_watson(np.asarray(fit.resid)))
     if dw < 1.5 or dw > 2.5:
-        notes.append(
-            f"The residuals are autocorrelated (Durbin-Watson {dw:.2f}); the Newey-West errors allow for it, "
-            "but a short series may still give too narrow an interval."
-        )
+        notes.append(AUTOCORRELATION_NOTE)
     warnings = []
     if n - n_post < 8:
-        warnings.append(
-            f"Only {n - n_post} periods before the start: the trend without the measure is poorly known."
-        )
+        warnings.append(SHORT_PRE_WARNING)
     return DesignOutput(
         estimate=estimate,
         se=se,
         ci_low=estimate - q * se,
         ci_high=estimate + q * se,
         p_value=p_value,
-        method=(
-            "Interrupted time series: a straight line (with seasonal terms where asked) is fitted to the "
-            "periods before the start and carried forward as the estimate without the measure; the effect is "
-            "the average gap between the observed values and that line after the start, with the change in "
-            "level and in trend (standard errors robust to autocorrelation, Newey-West)."
-        ),
+        method=METHOD,
         library=library(),
         assumptions=list(ASSUMPTIONS),
         warnings=warnings,
@@ -186,6 +188,7 @@ def run(frame: pd.DataFrame, spec: EstimateSpec) -> DesignOutput:
             n_post_periods=n_post,
             has_comparison=False,
             durbin_watson=dw,
+            hac_lags=lags,
             terms=terms,
             notes=notes,
         ),

@@ -30,6 +30,17 @@ if TYPE_CHECKING:
 
 __all__ = ["run"]
 
+FE_NOTE = "Each area's own level and each period's change common to all areas are removed."
+STAGGERED_WARNING = (
+    "The treated areas started in different periods. Two-way fixed effects then also "
+    "compares later-treated with already-treated areas and can be biased when the effect grows or "
+    "shrinks over time (Goodman-Bacon 2021); compare with the staggered-did design."
+)
+METHOD = (
+    "Two-way fixed effects: a regression of the indicator on the measure that removes each area's "
+    "own level and each period's change common to all areas; standard errors clustered by area. An "
+    "event study shows the difference period by period before and after the start."
+)
 ASSUMPTIONS = [
     "Parallel trends: without the measure, treated and untreated areas would have followed the same trend "
     "(differences between areas that stay constant and changes common to all areas are removed).",
@@ -58,16 +69,9 @@ def run(frame: pd.DataFrame, spec: EstimateSpec) -> DesignOutput:
     cohorts = sorted(set(info.starts.values()))
     warnings = []
     if len(cohorts) > 1:
-        warnings.append(
-            f"The treated areas started in {len(cohorts)} different periods. Two-way fixed effects then also "
-            "compares later-treated with already-treated areas and can be biased when the effect grows or "
-            "shrinks over time (Goodman-Bacon 2021); compare with the staggered-did design."
-        )
+        warnings.append(STAGGERED_WARNING)
     warnings += [w for w in [inf.few_clusters(len(info.treated), len(info.untreated))] if w]
-    notes = [
-        f"{len(info.treated)} treated and {len(info.untreated)} untreated units over {len(info.periods)} "
-        f"periods; area and period effects removed; {fit.n} rows.",
-    ]
+    notes = [FE_NOTE]
     series = [
         SeriesPoint(time=t, observed=y, counterfactual=c, ci_low=lo, ci_high=hi, treated=on)
         for t, y, c, lo, hi, on in inf.treated_series(frame, spec, info.starts, estimate, low, high)
@@ -78,11 +82,7 @@ def run(frame: pd.DataFrame, spec: EstimateSpec) -> DesignOutput:
         ci_low=low,
         ci_high=high,
         p_value=p,
-        method=(
-            "Two-way fixed effects: a regression of the indicator on the measure that removes each area's "
-            "own level and each period's change common to all areas; standard errors clustered by area. An "
-            "event study shows the difference period by period before and after the start."
-        ),
+        method=METHOD,
         library=inf.library(),
         assumptions=list(ASSUMPTIONS),
         warnings=warnings,
