@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from httpx import Response
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from bettercities.access.policy import Principal
 from bettercities.areas import service as areas
 from bettercities.audit import queries as audit
 from bettercities.audit.models import AuditEntry
@@ -29,7 +31,14 @@ from bettercities.catalog import approval
 from bettercities.catalog import service as catalog
 from bettercities.catalog.schemas import State
 from bettercities.cli.main import app as cli_app
+from bettercities.consultations import participation
+from bettercities.consultations import service as consultations
+from bettercities.consultations.schemas import CommentIn, InvitationIn, ItemIn, ItemKind, ProposalIn, RoundIn
 from bettercities.core.settings import Settings
+from bettercities.goals import service as goals
+from bettercities.goals.schemas import AreaSelection, GoalIn
+from bettercities.plans import service as plans
+from bettercities.plans.schemas import ActionIn, ObjectiveIn, PlanIn, RiskIn
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.support.flags import open_flag
@@ -38,6 +47,7 @@ from tests.support.served import (
     CITY_A,
     CITY_B,
     PASSWORD,
+    PRIORITY_SET,
     PUBLIC_DATASET,
     add_user,
     build_two_cities,
@@ -61,6 +71,10 @@ class World:
     page: TestClient
     api: TestClient
     token: str
+
+    def guest(self) -> TestClient:
+        """A client without an account or cookie (an invitation link's holder)."""
+        return TestClient(self.app)  # type: ignore[arg-type]
 
     def bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
@@ -279,6 +293,432 @@ def _page_privacy_remove(world: World) -> Expect:
     return Expect(response)
 
 
+# -- goals, plans and consultations: the objects each write needs are made through the library ------------
+
+
+def _goal(world: World) -> int:
+    """A new performance measure of city A (no data read: its baseline is given)."""
+    with world.workspace.database.session() as session:
+        goal = goals.add_goal(
+            session, CITY_A,
+            GoalIn(title="Counselling sessions", indicator="audit_sessions", kind="performance",
+                   performance_kind="how_much", measure_name="Counselling", unit="sessions",
+                   polarity="higher_is_better", baseline_value=100.0, baseline_period="2022",
+                   target_value=200.0, deadline=date(2030, 12, 31), owner_unit="Audit office",
+                   areas=AreaSelection(kind="level", value="planning_area")),
+            actor="library",
+        )  # fmt: skip
+        return goal.id
+
+
+def _api_goal_add(world: World) -> Expect:
+    body = {
+        "title": "Less unemployment", "indicator": FREE, "target_change": -1.0, "deadline": "2030-12-31",
+        "owner_unit": "Audit office", "areas": {"kind": "level", "value": "planning_area"},
+    }  # fmt: skip
+    response = world.api.post(f"/api/cities/{CITY_A}/goals", headers=world.bearer(), json=body)
+    return Expect(response)
+
+
+def _api_goal_remove(world: World) -> Expect:
+    response = world.api.delete(f"/api/cities/{CITY_A}/goals/{_goal(world)}", headers=world.bearer())
+    return Expect(response)
+
+
+def _api_goal_measure(world: World) -> Expect:
+    response = world.api.post(
+        f"/api/cities/{CITY_A}/goals/{_goal(world)}/measures",
+        headers=world.bearer(),
+        json={"period": "2023", "value": 150.0},
+    )
+    return Expect(response)
+
+
+def _page_goal_add(world: World) -> Expect:
+    form = {
+        "csrf_token": world.csrf(), "title": "Less unemployment (page)", "indicator": FREE,
+        "priority_set": PRIORITY_SET, "target_change": "-1", "deadline": "2030-12-31",
+        "owner_unit": "Audit office",
+    }  # fmt: skip
+    response = world.page.post(f"/cities/{CITY_A}/goals", data=form, follow_redirects=False)
+    return Expect(response)
+
+
+@dataclass(frozen=True)
+class PlanIds:
+    plan: int
+    objective: int
+    action: int
+    risk: int
+
+
+def _plan(world: World, *, goal: int | None = None) -> PlanIds:
+    """A new plan of city A: an objective (serving ``goal``, when given), an action in area 0101, a risk."""
+    served = [goal] if goal is not None else []
+    with world.workspace.database.session() as session:
+        plan = plans.add_plan(
+            session, CITY_A, PlanIn(title="Audited plan", period_from=date(2026, 1, 1),
+                                    period_to=date(2030, 12, 31)), user="library",
+        )  # fmt: skip
+        objective = plans.add_objective(
+            session, CITY_A, plan, ObjectiveIn(title="Fewer unemployed", goals=served)
+        )
+        action = plans.add_action(
+            session, CITY_A, objective, ActionIn(title="Job fair", areas=["0101"]), user="library"
+        )
+        risk = plans.add_risk(
+            session, CITY_A, plan, RiskIn(description="No hall", likelihood="low", impact="high")
+        )
+        return PlanIds(plan, objective, action, risk)
+
+
+PLANS = f"/api/cities/{CITY_A}/plans"
+
+
+def _api_plan_add(world: World) -> Expect:
+    body = {"title": "Plan via api", "period_from": "2026-01-01", "period_to": "2030-12-31"}
+    return Expect(world.api.post(PLANS, headers=world.bearer(), json=body))
+
+
+def _api_plan_update(world: World) -> Expect:
+    plan = _plan(world).plan
+    return Expect(world.api.patch(f"{PLANS}/{plan}", headers=world.bearer(), json={"title": "Renamed"}))
+
+
+def _api_plan_remove(world: World) -> Expect:
+    return Expect(world.api.delete(f"{PLANS}/{_plan(world).plan}", headers=world.bearer()))
+
+
+def _api_objective_add(world: World) -> Expect:
+    plan = _plan(world).plan
+    return Expect(
+        world.api.post(f"{PLANS}/{plan}/objectives", headers=world.bearer(), json={"title": "More"})
+    )
+
+
+def _api_risk_add(world: World) -> Expect:
+    body = {"description": "Rain", "likelihood": "medium", "impact": "low"}
+    return Expect(world.api.post(f"{PLANS}/{_plan(world).plan}/risks", headers=world.bearer(), json=body))
+
+
+def _api_objective_update(world: World) -> Expect:
+    objective = _plan(world).objective
+    response = world.api.patch(
+        f"{PLANS}/objectives/{objective}", headers=world.bearer(), json={"title": "Renamed"}
+    )
+    return Expect(response)
+
+
+def _api_objective_remove(world: World) -> Expect:
+    return Expect(world.api.delete(f"{PLANS}/objectives/{_plan(world).objective}", headers=world.bearer()))
+
+
+def _api_action_add(world: World) -> Expect:
+    objective = _plan(world).objective
+    response = world.api.post(
+        f"{PLANS}/objectives/{objective}/actions", headers=world.bearer(), json={"title": "Second fair"}
+    )
+    return Expect(response)
+
+
+def _api_objective_link(world: World) -> Expect:
+    objective = _plan(world).objective
+    response = world.api.post(
+        f"{PLANS}/objectives/{objective}/links",
+        headers=world.bearer(),
+        json={"goals": [_goal(world)]},  # a measure: its status is read without the city's data
+    )
+    return Expect(response)
+
+
+def _api_objective_unlink(world: World) -> Expect:
+    goal = _goal(world)
+    response = world.api.delete(
+        f"{PLANS}/objectives/{_plan(world, goal=goal).objective}/links",
+        headers=world.bearer(),
+        params={"goal": goal},
+    )
+    return Expect(response)
+
+
+def _api_action_update(world: World) -> Expect:
+    action = _plan(world).action
+    response = world.api.patch(
+        f"{PLANS}/actions/{action}", headers=world.bearer(), json={"budget": "1500.00"}
+    )
+    return Expect(response)
+
+
+def _api_action_remove(world: World) -> Expect:
+    return Expect(world.api.delete(f"{PLANS}/actions/{_plan(world).action}", headers=world.bearer()))
+
+
+def _api_action_status(world: World) -> Expect:
+    response = world.api.post(
+        f"{PLANS}/actions/{_plan(world).action}/status",
+        headers=world.bearer(),
+        json={"status": "in_progress", "note": "started"},
+    )
+    return Expect(response)
+
+
+def _api_action_link(world: World) -> Expect:
+    response = world.api.post(
+        f"{PLANS}/actions/{_plan(world).action}/links",
+        headers=world.bearer(),
+        json={"areas": ["0102"]},
+    )
+    return Expect(response)
+
+
+def _api_action_unlink(world: World) -> Expect:
+    response = world.api.delete(
+        f"{PLANS}/actions/{_plan(world).action}/links", headers=world.bearer(), params={"area": "0101"}
+    )
+    return Expect(response)
+
+
+def _api_risk_remove(world: World) -> Expect:
+    return Expect(world.api.delete(f"{PLANS}/risks/{_plan(world).risk}", headers=world.bearer()))
+
+
+def _page_plan_add(world: World) -> Expect:
+    form = {"csrf_token": world.csrf(), "title": "Plan via page", "period_from": "2026-01-01",
+            "period_to": "2030-12-31"}  # fmt: skip
+    return Expect(world.page.post(f"/cities/{CITY_A}/plans", data=form, follow_redirects=False))
+
+
+def _page_plan_form(world: World, path: str, form: dict[str, str], ids: PlanIds | None = None) -> Expect:
+    """A form of a new plan's page (``path`` is formatted with the plan's ids)."""
+    ids = ids or _plan(world)
+    response = world.page.post(
+        f"/cities/{CITY_A}/plans/{ids.plan}/" + path.format(**vars(ids)),
+        data={"csrf_token": world.csrf(), **{k: v.format(**vars(ids)) for k, v in form.items()}},
+        follow_redirects=False,
+    )
+    return Expect(response)
+
+
+def _page_objective_add(world: World) -> Expect:
+    return _page_plan_form(world, "objectives", {"title": "More parks"})
+
+
+def _page_action_add(world: World) -> Expect:
+    return _page_plan_form(world, "actions", {"objective": "{objective}", "title": "Plant trees"})
+
+
+def _page_action_status(world: World) -> Expect:
+    return _page_plan_form(world, "actions/{action}/status", {"status": "delayed", "note": "no hall"})
+
+
+def _page_risk_add(world: World) -> Expect:
+    form = {"description": "Strike", "likelihood": "high", "impact": "medium", "action": "{action}"}
+    return _page_plan_form(world, "risks", form)
+
+
+ROUNDS = f"/api/cities/{CITY_A}/consultations"
+
+
+@dataclass(frozen=True)
+class RoundIds:
+    round: int
+    items: list[int]
+
+
+def _round(world: World, *, state: str = "open", proposals: bool = False) -> RoundIds:
+    """A new public ranking round of city A with two proposal items; ``state``: draft, scheduled (both times
+    stored, the opening tomorrow) or open (until next week)."""
+    now = datetime.now(UTC)
+    times = {"opens_at": now + timedelta(days=1), "closes_at": now + timedelta(days=8)}
+    with world.workspace.database.session() as session:
+        row = consultations.add_round(
+            session, CITY_A,
+            RoundIn(title="Audited round", question="Which first?", proposals=proposals,
+                    **(times if state == "scheduled" else {})),
+            actor="library",
+        )  # fmt: skip
+        items = [
+            consultations.add_item(session, CITY_A, row.id, ItemIn(kind=ItemKind.PROPOSAL, title=title)).id
+            for title in ("Benches", "Lights")
+        ]
+        if state == "open":
+            consultations.open_round(session, CITY_A, row.id, closes_at=now + timedelta(days=7))
+        return RoundIds(row.id, items)
+
+
+def _link(world: World, round_id: int) -> str:
+    """A new invitation link's token for the round."""
+    with world.workspace.database.session() as session:
+        issued = participation.invite(session, CITY_A, round_id, InvitationIn(label="Guest"), actor="library")
+    assert issued.token is not None
+    return issued.token
+
+
+def _comment(world: World, ids: RoundIds) -> int:
+    """A comment on the round's first item from an invitation link."""
+    token = _link(world, ids.round)
+    with world.workspace.database.session() as session:
+        comment = CommentIn(item=ids.items[0], body="Too dark here", invitation=token)
+        return participation.add_comment(session, CITY_A, ids.round, comment, principal=Principal()).id
+
+
+def _proposal(world: World, ids: RoundIds) -> int:
+    """A pending proposal to the round (which takes proposals) from an invitation link."""
+    token = _link(world, ids.round)
+    with world.workspace.database.session() as session:
+        proposal = ProposalIn(title="A fountain", invitation=token)
+        return participation.propose(session, CITY_A, ids.round, proposal, principal=Principal()).id
+
+
+def _api_round_add(world: World) -> Expect:
+    body = {"title": "Round via api", "question": "Where first?", "method": "dot", "dots": 3}
+    return Expect(world.api.post(ROUNDS, headers=world.bearer(), json=body))
+
+
+def _api_round_item(world: World) -> Expect:
+    round_id = _round(world, state="draft").round
+    body = {"kind": "proposal", "title": "Playground"}
+    return Expect(world.api.post(f"{ROUNDS}/{round_id}/items", headers=world.bearer(), json=body))
+
+
+def _api_round_open(world: World) -> Expect:
+    round_id = _round(world, state="scheduled").round
+    return Expect(world.api.post(f"{ROUNDS}/{round_id}/open", headers=world.bearer()))
+
+
+def _api_round_close(world: World) -> Expect:
+    return Expect(world.api.post(f"{ROUNDS}/{_round(world).round}/close", headers=world.bearer()))
+
+
+def _api_round_invite(world: World) -> Expect:
+    body = {"label": "Youth council", "group": "youth"}
+    response = world.api.post(
+        f"{ROUNDS}/{_round(world).round}/invitations", headers=world.bearer(), json=body
+    )
+    return Expect(response, action="consultation-invitation")
+
+
+def _api_ballot(world: World) -> Expect:
+    ids = _round(world)
+    votes = {str(ids.items[0]): 2, str(ids.items[1]): 1}
+    response = world.api.post(f"{ROUNDS}/{ids.round}/ballots", headers=world.bearer(), json={"votes": votes})
+    return Expect(response)
+
+
+def _api_comment(world: World) -> Expect:
+    ids = _round(world)
+    body = {"item": ids.items[1], "body": "Yes, please"}
+    return Expect(world.api.post(f"{ROUNDS}/{ids.round}/comments", headers=world.bearer(), json=body))
+
+
+def _api_proposal(world: World) -> Expect:
+    round_id = _round(world, proposals=True).round
+    body = {"title": "A skate park"}
+    return Expect(world.api.post(f"{ROUNDS}/{round_id}/proposals", headers=world.bearer(), json=body))
+
+
+def _api_hide_comment(world: World) -> Expect:
+    ids = _round(world)
+    response = world.api.post(
+        f"{ROUNDS}/{ids.round}/comments/{_comment(world, ids)}/moderation",
+        headers=world.bearer(),
+        json={"reason": "off topic"},
+    )
+    return Expect(response, action="consultation-moderation")
+
+
+def _api_decide_proposal(world: World) -> Expect:
+    ids = _round(world, proposals=True)
+    response = world.api.post(
+        f"{ROUNDS}/{ids.round}/items/{_proposal(world, ids)}/moderation",
+        headers=world.bearer(),
+        json={"reason": "fits the question", "decision": "approve"},
+    )
+    return Expect(response, action="consultation-moderation")
+
+
+def _page_round_add(world: World) -> Expect:
+    form = {"csrf_token": world.csrf(), "title": "Round via page", "question": "Which first?"}
+    return Expect(world.page.post(f"/cities/{CITY_A}/consultations", data=form, follow_redirects=False))
+
+
+def _page_round_form(world: World, ids: RoundIds, path: str, form: dict[str, str]) -> Expect:
+    response = world.page.post(
+        f"/cities/{CITY_A}/consultations/{ids.round}/{path}",
+        data={"csrf_token": world.csrf(), **form},
+        follow_redirects=False,
+    )
+    return Expect(response)
+
+
+def _page_ballot(world: World) -> Expect:
+    ids = _round(world)
+    return _page_round_form(world, ids, "ballot", {f"rank-{ids.items[0]}": "1", f"rank-{ids.items[1]}": "2"})
+
+
+def _page_comment(world: World) -> Expect:
+    ids = _round(world)
+    return _page_round_form(world, ids, "comments", {"item": str(ids.items[0]), "body": "Agreed"})
+
+
+def _page_proposal(world: World) -> Expect:
+    return _page_round_form(world, _round(world, proposals=True), "proposals", {"title": "Bike racks"})
+
+
+def _page_moderation(world: World) -> Expect:
+    ids = _round(world)
+    form = {"comment": str(_comment(world, ids)), "reason": "Off topic"}
+    expected = _page_round_form(world, ids, "moderation", form)
+    return Expect(expected.response, action="consultation-moderation")
+
+
+def _page_round_item(world: World) -> Expect:
+    return _page_round_form(
+        world, _round(world, state="draft"), "items", {"kind": "proposal", "title": "Trees"}
+    )
+
+
+def _page_round_open(world: World) -> Expect:
+    closes = (datetime.now(UTC) + timedelta(days=7)).isoformat(timespec="minutes")
+    return _page_round_form(world, _round(world, state="draft"), "open", {"closes": closes})
+
+
+def _page_round_close(world: World) -> Expect:
+    return _page_round_form(world, _round(world), "close", {})
+
+
+def _page_round_invite(world: World) -> Expect:
+    expected = _page_round_form(world, _round(world), "invitations", {"label": "Tenants", "group": "tenants"})
+    return Expect(expected.response, action="consultation-invitation")
+
+
+#: Who the log names for an invitation link's holder: they have no account, the request is anonymous.
+LINK_HOLDER = "anonymous"
+
+
+def _link_form(
+    world: World, path: str, form: Callable[[RoundIds], dict[str, str]], *, proposals: bool = False
+) -> Expect:
+    """A form of the invitation landing page, posted by the link's holder (no account, no cookie)."""
+    ids = _round(world, proposals=proposals)
+    response = world.guest().post(
+        f"/consultations/invitations/{_link(world, ids.round)}/{path}", data=form(ids), follow_redirects=False
+    )
+    return Expect(response, actor=LINK_HOLDER)
+
+
+def _link_ballot(world: World) -> Expect:
+    return _link_form(world, "ballot", lambda ids: {f"rank-{ids.items[0]}": "2", f"rank-{ids.items[1]}": "1"})
+
+
+def _link_comment(world: World) -> Expect:
+    return _link_form(world, "comments", lambda ids: {"item": str(ids.items[1]), "body": "Needs light"})
+
+
+def _link_proposal(world: World) -> Expect:
+    return _link_form(world, "proposals", lambda ids: {"title": "Wider paths"}, proposals=True)
+
+
 #: Every write route: (method, path) -> a valid request that writes, and what it must leave in the log.
 WRITES: dict[tuple[str, str], Callable[[World], Expect]] = {
     ("POST", "/cities/{slug}/import"): _page_import,
@@ -300,6 +740,56 @@ WRITES: dict[tuple[str, str], Callable[[World], Expect]] = {
     ("DELETE", "/api/cities/{slug}/privacy/rules"): _api_privacy_remove,
     ("POST", "/cities/{slug}/privacy/rules"): _page_privacy_set,
     ("POST", "/cities/{slug}/privacy/rules/remove"): _page_privacy_remove,
+    ("POST", "/api/cities/{slug}/goals"): _api_goal_add,
+    ("DELETE", "/api/cities/{slug}/goals/{goal_id}"): _api_goal_remove,
+    ("POST", "/api/cities/{slug}/goals/{goal_id}/measures"): _api_goal_measure,
+    ("POST", "/cities/{slug}/goals"): _page_goal_add,
+    ("POST", "/api/cities/{slug}/plans"): _api_plan_add,
+    ("PATCH", "/api/cities/{slug}/plans/{plan_id}"): _api_plan_update,
+    ("DELETE", "/api/cities/{slug}/plans/{plan_id}"): _api_plan_remove,
+    ("POST", "/api/cities/{slug}/plans/{plan_id}/objectives"): _api_objective_add,
+    ("POST", "/api/cities/{slug}/plans/{plan_id}/risks"): _api_risk_add,
+    ("PATCH", "/api/cities/{slug}/plans/objectives/{objective_id}"): _api_objective_update,
+    ("DELETE", "/api/cities/{slug}/plans/objectives/{objective_id}"): _api_objective_remove,
+    ("POST", "/api/cities/{slug}/plans/objectives/{objective_id}/actions"): _api_action_add,
+    ("POST", "/api/cities/{slug}/plans/objectives/{objective_id}/links"): _api_objective_link,
+    ("DELETE", "/api/cities/{slug}/plans/objectives/{objective_id}/links"): _api_objective_unlink,
+    ("PATCH", "/api/cities/{slug}/plans/actions/{action_id}"): _api_action_update,
+    ("DELETE", "/api/cities/{slug}/plans/actions/{action_id}"): _api_action_remove,
+    ("POST", "/api/cities/{slug}/plans/actions/{action_id}/status"): _api_action_status,
+    ("POST", "/api/cities/{slug}/plans/actions/{action_id}/links"): _api_action_link,
+    ("DELETE", "/api/cities/{slug}/plans/actions/{action_id}/links"): _api_action_unlink,
+    ("DELETE", "/api/cities/{slug}/plans/risks/{risk_id}"): _api_risk_remove,
+    ("POST", "/cities/{slug}/plans"): _page_plan_add,
+    ("POST", "/cities/{slug}/plans/{plan_id}/objectives"): _page_objective_add,
+    ("POST", "/cities/{slug}/plans/{plan_id}/actions"): _page_action_add,
+    ("POST", "/cities/{slug}/plans/{plan_id}/actions/{action_id}/status"): _page_action_status,
+    ("POST", "/cities/{slug}/plans/{plan_id}/risks"): _page_risk_add,
+    ("POST", "/api/cities/{slug}/consultations"): _api_round_add,
+    ("POST", "/api/cities/{slug}/consultations/{round_id}/items"): _api_round_item,
+    ("POST", "/api/cities/{slug}/consultations/{round_id}/open"): _api_round_open,
+    ("POST", "/api/cities/{slug}/consultations/{round_id}/close"): _api_round_close,
+    ("POST", "/api/cities/{slug}/consultations/{round_id}/invitations"): _api_round_invite,
+    ("POST", "/api/cities/{slug}/consultations/{round_id}/ballots"): _api_ballot,
+    ("POST", "/api/cities/{slug}/consultations/{round_id}/comments"): _api_comment,
+    ("POST", "/api/cities/{slug}/consultations/{round_id}/proposals"): _api_proposal,
+    (
+        "POST",
+        "/api/cities/{slug}/consultations/{round_id}/comments/{comment_id}/moderation",
+    ): _api_hide_comment,
+    ("POST", "/api/cities/{slug}/consultations/{round_id}/items/{item_id}/moderation"): _api_decide_proposal,
+    ("POST", "/cities/{slug}/consultations"): _page_round_add,
+    ("POST", "/cities/{slug}/consultations/{round_id}/ballot"): _page_ballot,
+    ("POST", "/cities/{slug}/consultations/{round_id}/comments"): _page_comment,
+    ("POST", "/cities/{slug}/consultations/{round_id}/proposals"): _page_proposal,
+    ("POST", "/cities/{slug}/consultations/{round_id}/moderation"): _page_moderation,
+    ("POST", "/cities/{slug}/consultations/{round_id}/items"): _page_round_item,
+    ("POST", "/cities/{slug}/consultations/{round_id}/open"): _page_round_open,
+    ("POST", "/cities/{slug}/consultations/{round_id}/close"): _page_round_close,
+    ("POST", "/cities/{slug}/consultations/{round_id}/invitations"): _page_round_invite,
+    ("POST", "/consultations/invitations/{token}/ballot"): _link_ballot,
+    ("POST", "/consultations/invitations/{token}/comments"): _link_comment,
+    ("POST", "/consultations/invitations/{token}/proposals"): _link_proposal,
 }
 
 #: POST routes that change nothing, and why.
