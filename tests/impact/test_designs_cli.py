@@ -113,3 +113,17 @@ def test_no_untreated_units_and_bad_options(tmp_path: Path) -> None:
     code, output = _run([*base, "--design", "did", "--treatment", "d", "--data", str(tmp_path / "none.csv")])
     assert code == 2 and "unreadable-file" in output
     assert not out.exists()
+
+
+def test_registered_under_the_bettercities_command(organ_csv: Path, tmp_path: Path) -> None:
+    from bettercities.cli.main import app as root
+
+    out = tmp_path / "RESULT.json"
+    result = CliRunner().invoke(
+        root,
+        ["impact", "estimate", "--design", "twfe", "--data", str(organ_csv), "--unit", "State", "--time",
+         "Quarter_Num", "--outcome", "Rate", "--treated-unit", "California", "--treatment-start", "4",
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["verdict"] == "decrease"  # no polarity given

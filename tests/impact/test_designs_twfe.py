@@ -118,3 +118,29 @@ def test_staggered_adoption_and_unbalanced_panel() -> None:
     x = np.column_stack([frame["d"].to_numpy(float), np.ones(len(frame)), units, periods])
     beta, *_ = np.linalg.lstsq(x, frame["y"].to_numpy(), rcond=None)
     assert res.estimate == pytest.approx(beta[0], abs=1e-8)
+
+
+def test_covariates_enter_the_regression() -> None:
+    """A time-varying covariate: the within estimate equals the dummy regression with the covariate."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for i, unit in enumerate("abcdefgh"):
+        for t in range(1, 7):
+            x = rng.normal()
+            d = unit in "abc" and t >= 4
+            rows.append({"u": unit, "t": t, "x": x, "y": i + 0.2 * t + 0.8 * x + 1.0 * d + rng.normal(0, 0.1),
+                         "d": int(d)})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    for design in ("twfe", "did"):
+        spec = EstimateSpec(design=design, unit="u", time="t", outcome="y", treatment="d", covariates=["x"])
+        res = estimate(frame, spec)
+        assert 0.8 < res.estimate < 1.2
+    units = pd.get_dummies(frame["u"], drop_first=True, dtype=float).to_numpy()
+    periods = pd.get_dummies(frame["t"], drop_first=True, dtype=float).to_numpy()
+    x = np.column_stack(
+        [frame["d"].to_numpy(float), frame["x"].to_numpy(), np.ones(len(frame)), units, periods]
+    )
+    beta, *_ = np.linalg.lstsq(x, frame["y"].to_numpy(), rcond=None)
+    twfe = estimate(frame, EstimateSpec(design="twfe", unit="u", time="t", outcome="y", treatment="d",
+                                        covariates=["x"]))  # fmt: skip
+    assert twfe.estimate == pytest.approx(beta[0], abs=1e-10)
