@@ -427,6 +427,36 @@ def _goals_measure_record(w: World) -> Call:
     return Call(args)
 
 
+def _intervention(w: World, *, planned: bool = False) -> int:
+    """An intervention of city A on two planning areas from 2022 (with a DiD plan on the free indicator)."""
+    from bettercities.impact import service as impact
+    from bettercities.impact.register_schemas import InterventionIn, PlanIn
+
+    codes = w.area_codes()[:2]
+    item = InterventionIn.model_validate(
+        {"name": w.name("intervention"), "areas": {"kind": "areas", "value": ",".join(codes)},
+         "start_period": "2022", "responsible_unit": "Youth office"}
+    )  # fmt: skip
+    with w.session() as session:
+        found = impact.add_intervention(session, CITY_A, item, actor="test")
+        if planned:
+            impact.register_plan(session, CITY_A, found, PlanIn(indicator=FREE, design="did"), actor="test")
+    return found
+
+
+def _impact_intervention_add(w: World) -> Call:
+    codes = ",".join(w.area_codes()[:2])
+    return Call(
+        ["impact", "intervention", "add", "--city", CITY_A, "--name", w.name("intervention"), "--areas",
+         f"areas:{codes}", "--start", "2022", "--unit", "Youth office", "--budget", "1000"]
+    )  # fmt: skip
+
+
+def _impact_plan_register(w: World) -> Call:
+    args = ["impact", "plan", "register", "--city", CITY_A, str(_intervention(w)), "--indicator", FREE]
+    return Call([*args, "--design", "did"])
+
+
 def _plan(w: World) -> tuple[int, int, int]:
     """A plan of city A with one objective and one action, through the library: (plan, objective, action)."""
     from datetime import date
@@ -547,6 +577,14 @@ WRITES: dict[str, Callable[[World], Call]] = {
     "crosswalk carry": _crosswalk_carry,
     "demo": _demo,
     "exchange import": _exchange_import,
+    "impact intervention add": _impact_intervention_add,
+    "impact intervention remove": lambda w: Call(
+        ["impact", "intervention", "remove", "--city", CITY_A, str(_intervention(w))]
+    ),
+    "impact plan register": _impact_plan_register,
+    "impact run add": lambda w: Call(
+        ["impact", "run", "add", "--city", CITY_A, str(_intervention(w, planned=True))]
+    ),
     "goals add": _goals_add,
     "goals measure record": _goals_measure_record,
     "goals remove": lambda w: Call(["goals", "remove", "--city", CITY_A, str(_goal(w))]),
@@ -624,6 +662,10 @@ NOT_WRITING: dict[str, str] = {
     "export": "writes a file",
     "goals list": "reads",
     "goals show": "reads",
+    "impact estimate": "estimates on a panel file into a file; no workspace",
+    "impact intervention list": "reads",
+    "impact intervention show": "reads",
+    "impact run show": "reads (or writes the run's panel to a file)",
     "index compare": "reads two stored runs",
     "index compute": "computes from a file into a file; no workspace",
     "index export": "writes a file",

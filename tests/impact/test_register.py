@@ -168,7 +168,7 @@ def test_plan_versions_are_locked_and_take_their_defaults(ws: Workspace) -> None
     assert second.design is Design.TWFE and second.comparison == ["D08", "D09", "D10"]
     with ws.database.session() as session:
         actions = session.scalars(
-            select(AuditEntry.action).where(AuditEntry.entity == "impact_evaluation_plan")
+            select(AuditEntry.action).where(AuditEntry.entity == "evaluation_plan")
         ).all()
     assert actions.count("insert") >= 2 and "update" not in actions  # a version is never changed
 

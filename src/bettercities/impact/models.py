@@ -26,7 +26,7 @@ from bettercities.storage.base import Base, utcnow
 class Intervention(Base):
     """A measure of a city in some of its areas over a time: what, where, when, with what money, by whom."""
 
-    __tablename__ = "impact_intervention"
+    __tablename__ = "intervention"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
@@ -53,13 +53,13 @@ class Intervention(Base):
 class InterventionArea(Base):
     """One treated area of an intervention (by its code at the intervention's level)."""
 
-    __tablename__ = "impact_intervention_area"
-    __table_args__ = (UniqueConstraint("intervention_id", "area_code", name="uq_impact_intervention_area"),)
+    __tablename__ = "intervention_area"
+    __table_args__ = (UniqueConstraint("intervention_id", "area_code", name="uq_intervention_area"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
     intervention_id: Mapped[int] = mapped_column(
-        ForeignKey("impact_intervention.id", ondelete="CASCADE"), index=True
+        ForeignKey("intervention.id", ondelete="CASCADE"), index=True
     )
     area_code: Mapped[str] = mapped_column(String(60))
 
@@ -67,15 +67,13 @@ class InterventionArea(Base):
 class InterventionIndicator(Base):
     """An indicator an intervention means to change."""
 
-    __tablename__ = "impact_intervention_indicator"
-    __table_args__ = (
-        UniqueConstraint("intervention_id", "indicator_id", name="uq_impact_intervention_indicator"),
-    )
+    __tablename__ = "intervention_indicator"
+    __table_args__ = (UniqueConstraint("intervention_id", "indicator_id", name="uq_intervention_indicator"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
     intervention_id: Mapped[int] = mapped_column(
-        ForeignKey("impact_intervention.id", ondelete="CASCADE"), index=True
+        ForeignKey("intervention.id", ondelete="CASCADE"), index=True
     )
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"), index=True)
 
@@ -83,13 +81,13 @@ class InterventionIndicator(Base):
 class InterventionGoal(Base):
     """A goal of the city an intervention serves."""
 
-    __tablename__ = "impact_intervention_goal"
-    __table_args__ = (UniqueConstraint("intervention_id", "goal_id", name="uq_impact_intervention_goal"),)
+    __tablename__ = "intervention_goal"
+    __table_args__ = (UniqueConstraint("intervention_id", "goal_id", name="uq_intervention_goal"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
     intervention_id: Mapped[int] = mapped_column(
-        ForeignKey("impact_intervention.id", ondelete="CASCADE"), index=True
+        ForeignKey("intervention.id", ondelete="CASCADE"), index=True
     )
     goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), index=True)
 
@@ -98,13 +96,13 @@ class EvaluationPlan(Base):
     """One version of an intervention's evaluation plan, registered before the results: locked once stored
     (a change is the next version)."""
 
-    __tablename__ = "impact_evaluation_plan"
-    __table_args__ = (UniqueConstraint("intervention_id", "version", name="uq_impact_evaluation_plan"),)
+    __tablename__ = "evaluation_plan"
+    __table_args__ = (UniqueConstraint("intervention_id", "version", name="uq_evaluation_plan"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
     intervention_id: Mapped[int] = mapped_column(
-        ForeignKey("impact_intervention.id", ondelete="CASCADE"), index=True
+        ForeignKey("intervention.id", ondelete="CASCADE"), index=True
     )
     version: Mapped[int] = mapped_column(Integer)
     indicator_id: Mapped[int] = mapped_column(
@@ -129,15 +127,15 @@ class EvaluationRun(Base):
     """One evaluation of an intervention: the stored result, the plan version in force and whether the run
     followed it, the data version and audience it read, and the panel it estimated on (CSV)."""
 
-    __tablename__ = "impact_evaluation_run"
+    __tablename__ = "evaluation_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
     intervention_id: Mapped[int] = mapped_column(
-        ForeignKey("impact_intervention.id", ondelete="CASCADE"), index=True
+        ForeignKey("intervention.id", ondelete="CASCADE"), index=True
     )
     plan_id: Mapped[int | None] = mapped_column(
-        ForeignKey("impact_evaluation_plan.id", ondelete="SET NULL"), index=True
+        ForeignKey("evaluation_plan.id", ondelete="SET NULL"), index=True
     )
     plan_version: Mapped[int | None] = mapped_column(Integer)
     followed_plan: Mapped[bool] = mapped_column(Boolean)

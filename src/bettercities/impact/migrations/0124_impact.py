@@ -15,9 +15,9 @@ down_revision = "0121"  # goal links reference goal.id (0121 follows 0004a: prio
 branch_labels = None
 depends_on = None
 
-INTERVENTION = "impact_intervention"
-PLAN = "impact_evaluation_plan"
-RUN = "impact_evaluation_run"
+INTERVENTION = "intervention"
+PLAN = "evaluation_plan"
+RUN = "evaluation_run"
 
 
 def _city(table: str) -> list[sa.Column[int] | sa.ForeignKeyConstraint]:
@@ -72,17 +72,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=f"pk_{INTERVENTION}"),
     )
     op.create_table(
-        "impact_intervention_area",
+        "intervention_area",
         sa.Column("id", sa.Integer(), nullable=False),
-        *_city("impact_intervention_area"),
+        *_city("intervention_area"),
         sa.Column("intervention_id", sa.Integer(), nullable=False),
         sa.Column("area_code", sa.String(60), nullable=False),
-        _fk("impact_intervention_area", "intervention_id", INTERVENTION),
-        sa.PrimaryKeyConstraint("id", name="pk_impact_intervention_area"),
-        sa.UniqueConstraint("intervention_id", "area_code", name="uq_impact_intervention_area"),
+        _fk("intervention_area", "intervention_id", INTERVENTION),
+        sa.PrimaryKeyConstraint("id", name="pk_intervention_area"),
+        sa.UniqueConstraint("intervention_id", "area_code", name="uq_intervention_area"),
     )
-    _link("impact_intervention_indicator", "indicator_id", "indicator", "uq_impact_intervention_indicator")
-    _link("impact_intervention_goal", "goal_id", "goal", "uq_impact_intervention_goal")
+    _link("intervention_indicator", "indicator_id", "indicator", "uq_intervention_indicator")
+    _link("intervention_goal", "goal_id", "goal", "uq_intervention_goal")
     op.create_table(
         PLAN,
         sa.Column("id", sa.Integer(), nullable=False),
@@ -104,7 +104,7 @@ def upgrade() -> None:
         _fk(PLAN, "intervention_id", INTERVENTION),
         _fk(PLAN, "indicator_id", "indicator"),
         sa.PrimaryKeyConstraint("id", name=f"pk_{PLAN}"),
-        sa.UniqueConstraint("intervention_id", "version", name="uq_impact_evaluation_plan"),
+        sa.UniqueConstraint("intervention_id", "version", name="uq_evaluation_plan"),
     )
     op.create_table(
         RUN,
@@ -140,9 +140,9 @@ def upgrade() -> None:
 #: The indexed columns of each table (as the models declare them).
 INDEXES = {
     INTERVENTION: ["city_id", "priority_set_id"],
-    "impact_intervention_area": ["city_id", "intervention_id"],
-    "impact_intervention_indicator": ["city_id", "intervention_id", "indicator_id"],
-    "impact_intervention_goal": ["city_id", "intervention_id", "goal_id"],
+    "intervention_area": ["city_id", "intervention_id"],
+    "intervention_indicator": ["city_id", "intervention_id", "indicator_id"],
+    "intervention_goal": ["city_id", "intervention_id", "goal_id"],
     PLAN: ["city_id", "intervention_id", "indicator_id"],
     RUN: ["city_id", "intervention_id", "plan_id", "indicator_id"],
 }
@@ -152,9 +152,9 @@ def downgrade() -> None:
     for table in (
         RUN,
         PLAN,
-        "impact_intervention_goal",
-        "impact_intervention_indicator",
-        "impact_intervention_area",
+        "intervention_goal",
+        "intervention_indicator",
+        "intervention_area",
         INTERVENTION,
     ):
         op.drop_table(table)
