@@ -161,6 +161,7 @@ def test_spec_problems() -> None:
     staggered.loc[staggered.unit == "u1", "d"] = [0, 1, 1, 1]
     assert _codes(staggered, _spec()) == ["impact-invalid-spec"]  # did needs one start
     assert _codes(staggered, _spec("twfe")) == []
+    assert _codes(_panel(), _spec(outcome="d")) == ["impact-invalid-spec"]  # one column, two roles
     switching = _panel()
     switching.loc[3, "d"] = 0  # u0 treated in period 3, not in 4
     assert _codes(switching, _spec()) == ["impact-invalid-spec"]

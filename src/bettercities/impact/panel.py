@@ -247,6 +247,10 @@ def _spec_problems(spec: EstimateSpec) -> list[tuple[str, str]]:
             )
     elif spec.design == Design.ITS and spec.treatment_start is None and not spec.treatment:
         problems.append(("its needs the treatment start (first period with the measure)", "treatment_start"))
+    named = [c for c in (spec.unit, spec.time, spec.outcome, spec.treatment, spec.cohort) if c]
+    twice = sorted({c for c in named + spec.covariates if (named + spec.covariates).count(c) > 1})
+    for column in twice:
+        problems.append((f"the column {column!r} is given for more than one role", column))
     if spec.seasonality is not None and spec.design != Design.ITS:
         problems.append(("seasonality is an option of its only", "seasonality"))
     return problems
