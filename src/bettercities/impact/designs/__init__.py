@@ -79,8 +79,8 @@ DESIGNS: dict[Design, DesignFunction] = {
     Design.TWFE: lazy("twfe", install="pip install statsmodels"),
     Design.ITS: lazy("its", install="pip install statsmodels"),
     # --- E2: staggered-did and synthetic-control go here (one line each) ---
-    # Design.STAGGERED_DID: lazy("staggered", install="pip install …"),
-    # Design.SYNTHETIC_CONTROL: lazy("synthetic", install="pip install …"),
+    Design.STAGGERED_DID: lazy("staggered", install="pip install 'diff-diff>=3.13,<3.14'"),
+    Design.SYNTHETIC_CONTROL: lazy("synthetic", install="pip install 'pysyncon>=1.7,<1.8'"),
     # --- end E2 ---
 }
 
