@@ -143,26 +143,28 @@ def run_evaluation(
 
 
 @router.get(
-    f"{BASE}/{{intervention_id}}/evaluations/{{run_id}}",
+    f"{BASE}/{{intervention_id}}/evaluations/{{evaluation_id}}",
     response_model=RunOut,
     summary="One evaluation run with its result",
 )
-def run(slug: str, intervention_id: DbId, run_id: DbId, reader: ReaderDep) -> RunOut:
-    return queries.visible_run(reader, slug, intervention_id, run_id)
+def run(slug: str, intervention_id: DbId, evaluation_id: DbId, reader: ReaderDep) -> RunOut:
+    return queries.visible_run(reader, slug, intervention_id, evaluation_id)
 
 
 @router.get(
-    f"{BASE}/{{intervention_id}}/evaluations/{{run_id}}/panel.csv",
+    f"{BASE}/{{intervention_id}}/evaluations/{{evaluation_id}}/panel.csv",
     response_class=Response,
     summary="The panel an evaluation run estimated on (CSV)",
     responses={200: {"content": {"text/csv": {}}, "description": "unit, period, time, outcome, treated, …"}},
 )
-def run_panel(slug: str, intervention_id: DbId, run_id: DbId, reader: ReaderDep) -> Response:
-    body = queries.run_csv(reader, slug, intervention_id, run_id)
+def run_panel(slug: str, intervention_id: DbId, evaluation_id: DbId, reader: ReaderDep) -> Response:
+    body = queries.run_csv(reader, slug, intervention_id, evaluation_id)
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{_filename(slug, intervention_id, run_id)}"'},
+        headers={
+            "content-disposition": f'attachment; filename="{_filename(slug, intervention_id, evaluation_id)}"'
+        },
     )
 
 

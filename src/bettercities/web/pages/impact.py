@@ -44,7 +44,7 @@ from bettercities.web.templating import PageContext, svg
 router = APIRouter(tags=["pages"], responses=PROBLEM_RESPONSES)
 
 BASE = "/cities/{slug}/interventions"
-RUN = BASE + "/{intervention_id}/evaluations/{run_id}"
+RUN = BASE + "/{intervention_id}/evaluations/{evaluation_id}"
 
 
 def kind_labels(lang: str) -> dict[str, str]:
@@ -452,8 +452,8 @@ def _chart(run: RunOut, page: PageContext, decimals: int) -> Markup | None:
 
 
 @router.get(f"{RUN}.json", response_model=RunOut, summary="Evaluation run page (JSON twin)")
-def run_json(slug: str, intervention_id: DbId, run_id: DbId, reader: ReaderDep) -> RunOut:
-    return queries.visible_run(reader, slug, intervention_id, run_id)
+def run_json(slug: str, intervention_id: DbId, evaluation_id: DbId, reader: ReaderDep) -> RunOut:
+    return queries.visible_run(reader, slug, intervention_id, evaluation_id)
 
 
 @router.get(RUN, response_class=HTMLResponse, include_in_schema=False)
@@ -461,17 +461,17 @@ def run_page(
     request: Request,
     slug: str,
     intervention_id: DbId,
-    run_id: DbId,
+    evaluation_id: DbId,
     reader: ReaderDep,
     lang: Lang,
     templates: TemplatesDep,
 ) -> HTMLResponse:
     city = _city(reader, slug)
-    run = queries.visible_run(reader, slug, intervention_id, run_id)
+    run = queries.visible_run(reader, slug, intervention_id, evaluation_id)
     page = PageContext(request, lang)
     decimals = next((i.decimals for i in reader.indicators(city) if i.code == run.settings.indicator), 2)
     body = _report_body(reader, run, request, lang)
-    path = f"/cities/{slug}/interventions/{intervention_id}/evaluations/{run_id}"
+    path = f"/cities/{slug}/interventions/{intervention_id}/evaluations/{evaluation_id}"
     return templates.render(
         request,
         "impact/run.html",
@@ -497,12 +497,12 @@ def report_css() -> Response:
 
 @router.get(f"{RUN}/report.html", response_class=HTMLResponse, include_in_schema=False)
 def run_report_html(
-    request: Request, slug: str, intervention_id: DbId, run_id: DbId, reader: ReaderDep, lang: Lang
+    request: Request, slug: str, intervention_id: DbId, evaluation_id: DbId, reader: ReaderDep, lang: Lang
 ) -> HTMLResponse:
     """The report as a document of its own (for printing and saving)."""
     from bettercities.reports.impact import impact_report_html
 
-    run = queries.visible_run(reader, slug, intervention_id, run_id)
+    run = queries.visible_run(reader, slug, intervention_id, evaluation_id)
     html = impact_report_html(
         run.result, report_context(reader, run, request, lang), lang, stylesheet_href="/impact/report.css"
     )
@@ -511,12 +511,12 @@ def run_report_html(
 
 @router.get(f"{RUN}/report.pdf", include_in_schema=False)
 def run_report_pdf(
-    request: Request, slug: str, intervention_id: DbId, run_id: DbId, reader: ReaderDep, lang: Lang
+    request: Request, slug: str, intervention_id: DbId, evaluation_id: DbId, reader: ReaderDep, lang: Lang
 ) -> Response:
     """The report as a tagged PDF."""
     from bettercities.reports.impact import impact_report_pdf
 
-    run = queries.visible_run(reader, slug, intervention_id, run_id)
+    run = queries.visible_run(reader, slug, intervention_id, evaluation_id)
     city = _city(reader, slug)
     key = ("impact-report-pdf", run.id, lang)
     pdf = reader.memo(
@@ -524,7 +524,7 @@ def run_report_pdf(
         lambda: impact_report_pdf(run.result, report_context(reader, run, request, lang), lang),
         city_id=city.id,
     )
-    name = f"{slug}-intervention-{intervention_id}-evaluation-{run_id}-{lang}.pdf"
+    name = f"{slug}-intervention-{intervention_id}-evaluation-{evaluation_id}-{lang}.pdf"
     return Response(
         pdf, media_type="application/pdf", headers={"content-disposition": f'inline; filename="{name}"'}
     )
@@ -541,11 +541,11 @@ class ResultCard(BaseModel):
     f"{RUN}/card.json", response_model=ResultCard, summary="Embeddable result card of an evaluation (JSON)"
 )
 def run_card_json(
-    request: Request, slug: str, intervention_id: DbId, run_id: DbId, reader: ReaderDep, lang: Lang
+    request: Request, slug: str, intervention_id: DbId, evaluation_id: DbId, reader: ReaderDep, lang: Lang
 ) -> ResultCard:
     from bettercities.reports.impact import result_card_json
 
-    run = queries.visible_run(reader, slug, intervention_id, run_id)
+    run = queries.visible_run(reader, slug, intervention_id, evaluation_id)
     return ResultCard(
         run=run.id, card=result_card_json(run.result, report_context(reader, run, request, lang), lang)
     )
@@ -556,7 +556,7 @@ def run_card(
     request: Request,
     slug: str,
     intervention_id: DbId,
-    run_id: DbId,
+    evaluation_id: DbId,
     reader: ReaderDep,
     lang: Lang,
     templates: TemplatesDep,
@@ -566,7 +566,7 @@ def run_card(
     from bettercities.reports.impact import result_card_html
 
     city = _city(reader, slug)
-    run = queries.visible_run(reader, slug, intervention_id, run_id)
+    run = queries.visible_run(reader, slug, intervention_id, evaluation_id)
     base = str(request.base_url).rstrip("/")
     snippet = Markup(result_card_html(run.result, report_context(reader, run, request, lang), lang))
     response = templates.render(
