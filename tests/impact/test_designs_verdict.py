@@ -36,6 +36,14 @@ def test_verdict(interval: tuple[float, float | None, float | None], polarity: P
     assert verdict(*interval, polarity) == expected
 
 
+def test_a_p_value_at_or_above_alpha_is_no_detectable_change() -> None:
+    """A placebo interval that excludes zero does not outvote a permutation p-value that cannot reject."""
+    assert verdict(*DOWN, Polarity.HIGHER_IS_BETTER, p_value=0.44) == Verdict.NO_DETECTABLE_CHANGE
+    assert verdict(*DOWN, Polarity.HIGHER_IS_BETTER, p_value=0.05, alpha=0.05) == Verdict.NO_DETECTABLE_CHANGE
+    assert verdict(*DOWN, Polarity.HIGHER_IS_BETTER, p_value=0.049) == Verdict.WORSE
+    assert verdict(*DOWN, Polarity.HIGHER_IS_BETTER, p_value=0.09, alpha=0.10) == Verdict.WORSE
+
+
 def _diag(**fields: object) -> Diagnostics:
     base: dict[str, object] = {"n_units": 20, "n_periods": 10, "n_treated": 5, "n_pre_periods": 5,
                                "n_post_periods": 5}  # fmt: skip

@@ -137,7 +137,14 @@ def estimate(frame: pd.DataFrame, spec: EstimateSpec, source: str = "<panel>") -
             "design": spec.design,
             "spec": spec,
             "warnings": warnings + [UNBALANCED_WARNING for p in report.warnings[:1]],
-            "verdict": verdict(output.estimate, output.ci_low, output.ci_high, spec.polarity),
+            "verdict": verdict(
+                output.estimate,
+                output.ci_low,
+                output.ci_high,
+                spec.polarity,
+                p_value=output.p_value,
+                alpha=spec.alpha,
+            ),
             "evidence_level": level,
             "evidence_reason": reason,
         }
