@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bettercities.impact.designs import estimate
 from bettercities.impact.schemas import EstimateResult, EstimateSpec, Verdict
@@ -144,3 +146,34 @@ def test_covariates_enter_the_regression() -> None:
     twfe = estimate(frame, EstimateSpec(design="twfe", unit="u", time="t", outcome="y", treatment="d",
                                         covariates=["x"]))  # fmt: skip
     assert twfe.estimate == pytest.approx(beta[0], abs=1e-10)
+
+
+@pytest.fixture(scope="module")
+def small_panel() -> pd.DataFrame:
+    rng = np.random.default_rng(21)
+    rows = [
+        {"u": u, "t": t, "y": rng.normal(), "d": int(u < 3 and t >= 3)} for u in range(8) for t in range(1, 6)
+    ]
+    return pd.DataFrame(rows)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    scale=st.floats(0.01, 100.0),
+    shift=st.floats(-1e3, 1e3),
+    unit_shifts=st.lists(st.floats(-50.0, 50.0), min_size=8, max_size=8),
+)
+def test_twfe_is_equivariant(
+    small_panel: pd.DataFrame, scale: float, shift: float, unit_shifts: list[float]
+) -> None:
+    """Rescaling the outcome rescales estimate and SE; constants added per unit (absorbed by unit effects)
+    or overall changes neither."""
+    spec = EstimateSpec(design="twfe", unit="u", time="t", outcome="y", treatment="d")
+    base = estimate(small_panel, spec)
+    moved = small_panel.assign(
+        y=scale * small_panel["y"] + shift + small_panel["u"].map(dict(enumerate(unit_shifts)))
+    )
+    other = estimate(moved, spec)
+    assert other.estimate == pytest.approx(scale * base.estimate, rel=1e-6, abs=1e-9)
+    assert other.se == pytest.approx(scale * base.se, rel=1e-6)
+    assert other.verdict == base.verdict
