@@ -3,6 +3,8 @@ and the organ-donation panel of causaldata."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -96,3 +98,13 @@ def test_organ_donations_did(organ: pd.DataFrame) -> None:
     # the book's event study shows a lead different from zero: parallel pre-trends are doubtful -> level 2
     assert result.diagnostics.pre_trend_p is not None and result.diagnostics.pre_trend_p < 0.10
     assert result.evidence_level == 2
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("design", ["did", "twfe"])
+def test_a_constant_outcome_is_no_detectable_change(design: str) -> None:
+    frame = pd.DataFrame({"u": list("aabbcc"), "t": [1, 2] * 3, "y": [1.0] * 6, "d": [0, 1, 0, 0, 0, 0]})
+    result = estimate(frame, EstimateSpec(design=design, unit="u", time="t", outcome="y", treatment="d"))
+    assert result.estimate == pytest.approx(0.0, abs=1e-12)
+    assert result.verdict == Verdict.NO_DETECTABLE_CHANGE
+    json.loads(result.model_dump_json())  # no NaN in RESULT.json

@@ -66,18 +66,18 @@ class Fit:
 
     def se(self, name: str) -> float:
         i = self.names.index(name)
-        return float(np.sqrt(self.cov[i, i]))
+        return float(np.sqrt(max(self.cov[i, i], 0.0)))  # rounding can leave -1e-35
 
     def estimate(self, name: str) -> float:
         return float(self.params[self.names.index(name)])
 
-    def interval(self, name: str, alpha: float) -> tuple[float, float, float, float]:
-        """(se, ci_low, ci_high, two-sided p-value) of one coefficient."""
+    def interval(self, name: str, alpha: float) -> tuple[float, float, float, float | None]:
+        """(se, ci_low, ci_high, two-sided p-value) of one coefficient; no p-value when the SE is 0."""
         from scipy import stats
 
         b, se = self.estimate(name), self.se(name)
         q = float(stats.t.ppf(1 - alpha / 2, self.df))
-        p = float(2 * stats.t.sf(abs(b / se), self.df)) if se > 0 else float("nan")
+        p = float(2 * stats.t.sf(abs(b / se), self.df)) if se > 0 else None
         return se, b - q * se, b + q * se, p
 
     def wald_p(self, names: list[str]) -> float:
