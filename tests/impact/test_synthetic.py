@@ -65,14 +65,14 @@ def _spec(**options: object) -> EstimateSpec:
     )
 
 
-@pytest.mark.slow
 def test_r_synth_example_weights(basque: pd.DataFrame) -> None:
     """Cataluña 0.851, Madrid 0.149 (R Synth ``example(synth)``; Abadie & Gardeazabal 2003, table 1 note).
 
     Tolerance 0.005: R prints the weights to three decimals and finds V with its own optimiser (optimx,
     BFGS from two starting points); the nested search over V is not convex, so a different optimiser
-    (pysyncon's Nelder-Mead from equal V) lands on a slightly different V with the same donors; we obtain
-    0.8508 / 0.1492. pysyncon's own test of this example allows 0.025.
+    (pysyncon's Nelder-Mead from equal V, the weights for each V by non-negative least squares) lands on
+    a slightly different V with the same donors; we obtain 0.8508 / 0.1492. pysyncon's own test of this
+    example allows 0.025.
     """
     covariates = [c for c in basque.columns if c not in ("regionname", "year", "gdpcap")]
     result = estimate(basque, _spec(covariates=covariates, placebos=False))

@@ -36,6 +36,7 @@ periods. *Journal of Econometrics* 225(2), 200-230.
 from __future__ import annotations
 
 import warnings as _warnings
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -178,28 +179,35 @@ def _results(
         for (g, t), d in sorted(fit.group_time_effects.items())
         if np.isfinite(d["effect"])
     ]
-    return cells, aggregations(fit, alpha), *_event_study(fit, alpha)
+    es = fit.aggregate("event_study")
+    return cells, aggregations(fit, alpha, es), *_event_study(es, alpha)
 
 
-def aggregations(fit: Any, alpha: float) -> dict[str, Aggregation]:
-    """The simple, group, dynamic and calendar aggregations of a fitted ``CallawaySantAnnaResults``."""
+def aggregations(fit: Any, alpha: float, es: Any = None) -> dict[str, Aggregation]:
+    """The simple, group, dynamic and calendar aggregations of a fitted ``CallawaySantAnnaResults`` (``es``:
+    its event study, when already aggregated)."""
     simple = Aggregation(
         kind="simple", estimate=float(fit.overall_att), **_interval(fit.overall_att, fit.overall_se, alpha)
     )
     return {
         "simple": simple,
         "group": _group(fit, alpha),
-        "dynamic": _dynamic(fit, alpha),
+        "dynamic": _dynamic(es if es is not None else fit.aggregate("event_study"), alpha),
         "calendar": _calendar(fit, alpha),
     }
 
 
-def _interval(estimate: float, se: float | None, alpha: float) -> dict[str, float | None]:
+@lru_cache(maxsize=8)
+def _z(alpha: float) -> float:
     from scipy import stats
 
+    return float(stats.norm.ppf(1 - alpha / 2))
+
+
+def _interval(estimate: float, se: float | None, alpha: float) -> dict[str, float | None]:
     if se is None or not np.isfinite(se) or not np.isfinite(estimate):
         return {"se": None, "ci_low": None, "ci_high": None}
-    z = float(stats.norm.ppf(1 - alpha / 2))
+    z = _z(alpha)
     return {"se": float(se), "ci_low": float(estimate - z * se), "ci_high": float(estimate + z * se)}
 
 
@@ -297,10 +305,9 @@ def _weights_if(cohorts: np.ndarray, groups: list[Any], pg: np.ndarray, thetas: 
     return np.asarray(((if1 - if2) @ thetas) / n)
 
 
-def _dynamic(fit: Any, alpha: float) -> Aggregation:
+def _dynamic(es: Any, alpha: float) -> Aggregation:
     """Per event time the size-weighted mean of its cells (``diff-diff``'s event study); overall the mean
     over event times >= 0 with the event-time covariance."""
-    es = fit.aggregate("event_study")
     table = es.to_dataframe()
     table = table[~table["is_reference"].astype(bool) & np.isfinite(table["att"])]
     points = [_point(int(r.event_time), float(r.att), float(r.se), alpha) for r in table.itertuples()]
@@ -341,11 +348,10 @@ def _calendar(fit: Any, alpha: float) -> Aggregation:
     )
 
 
-def _event_study(fit: Any, alpha: float) -> tuple[list[EventTimePoint], float | None]:
+def _event_study(es: Any, alpha: float) -> tuple[list[EventTimePoint], float | None]:
     """Event-time effects for the diagnostics and the joint Wald test of those before the start."""
     from scipy import stats
 
-    es = fit.aggregate("event_study")
     table = es.to_dataframe()
     table = table[np.isfinite(table["att"])]
     points = []
