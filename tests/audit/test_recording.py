@@ -259,3 +259,18 @@ def test_migration_matches_the_model(workspace: Workspace) -> None:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     ours = [d for d in diff if "audit_entry" in repr(d)]
     assert ours == []
+
+
+def test_a_row_without_a_city_finds_it_through_its_foreign_keys() -> None:
+    """The path each table's rows take to their city (the audit entry names it; docs/audit.md)."""
+    import bettercities.storage.models  # noqa: F401  (every domain's tables)
+    from bettercities.audit.recording import city_path
+
+    assert city_path("plan_action") == ()  # a city_id of its own
+    assert city_path("observation") == (("observation", "area_id", "area", "id"),)  # not via indicator
+    assert city_path("consultation_vote") == (
+        ("consultation_vote", "ballot_id", "consultation_ballot", "id"),
+        ("consultation_ballot", "round_id", "consultation_round", "id"),
+    )
+    assert city_path("api_token") is None  # never through an account
+    assert city_path("network_membership") is None

@@ -855,6 +855,11 @@ def test_a_write_leaves_an_entry_naming_the_user(world: World, route: tuple[str,
     )
     if expected.action is not None:
         assert expected.action in {e.action for e in mine}, [e.action for e in mine]
+    if "{slug}" in route[1] or route[1].startswith("/consultations/invitations/"):
+        # a write to a city's data is in that city's log (its admins read /cities/{slug}/audit), also when
+        # the row has no city of its own (a ballot, a vote, a goal's measure value: through its parent)
+        elsewhere = [(e.action, e.entity, e.city) for e in mine if e.city != CITY_A]
+        assert not elsewhere, f"{route}: entries not in {CITY_A}'s log: {elsewhere}"
 
 
 def test_a_failed_sign_in_is_recorded(world: World) -> None:

@@ -20,6 +20,12 @@ version (:func:`bettercities.storage.versioning.track`), through the session hoo
 
 Entries are buffered on the session and inserted just before the commit, in the same transaction: a write
 rolled back leaves no entry, a committed write always has one.
+
+Every entry about a city's data names the city, so that its admins find it in the city's log: a row with a
+``city_id`` names its own; a row without one (a ballot, a vote, a goal's area, an observation) names the city
+that its foreign keys lead to (:func:`city_path`: the first foreign key, in column order, whose table has a
+``city_id`` or leads to one, never through the accounts' tables), looked up when the entries are written; a
+bulk update or delete names the one city of the rows it matches (looked up before the statement runs).
 """
 
 from __future__ import annotations
@@ -152,6 +158,103 @@ def _bulk(session: Session, key: tuple[Any, ...], action: str, table: str, rows:
 
 def _is_data(table: str | None) -> bool:
     return table is not None and table not in versioning.BOOKKEEPING_TABLES
+
+
+# -- the city of a row -------------------------------------------------------------------------------------
+
+#: Tables a path to a city never goes through: an account is no city's (a user's tokens are nobody's city).
+NO_CITY_THROUGH = frozenset({"app_user"})
+#: One step of a path to a city: (table, its foreign-key column, the referenced table, its referenced column).
+Step = tuple[str, str, str, str]
+_paths: dict[str, tuple[Step, ...] | None] = {}
+
+
+def city_path(name: str) -> tuple[Step, ...] | None:
+    """How a row of table ``name`` finds its city.
+
+    ``()`` when the table has a ``city_id``; else the steps from it to a table with one, through the first
+    foreign key (in column order) that leads there; ``None`` when none does (an account, a network, an
+    indicator).
+    """
+    if name in _paths:
+        return _paths[name]
+    _paths[name] = None  # while searching: a cycle of foreign keys leads nowhere
+    table = AuditEntry.metadata.tables.get(name)
+    found: tuple[Step, ...] | None = None
+    if table is not None and "city_id" in table.c:
+        found = ()
+    elif table is not None and name not in NO_CITY_THROUGH:
+        for column in table.c:
+            for key in sorted(column.foreign_keys, key=lambda k: k.target_fullname):
+                target = key.column.table.name
+                if target == name or target in NO_CITY_THROUGH:
+                    continue
+                rest = city_path(target)
+                if rest is not None:
+                    found = ((name, column.name, target, key.column.name), *rest)
+                    break
+            if found is not None:
+                break
+    _paths[name] = found
+    return found
+
+
+def _city_through(connection: Any, path: tuple[Step, ...], value: Any) -> int | None:
+    """The city reached from ``value`` (of the path's first foreign key): one query per step."""
+    tables = AuditEntry.metadata.tables
+    for index, (_, _, target, referenced) in enumerate(path):
+        if value is None:
+            return None
+        parent = tables[target]
+        wanted = parent.c.city_id if index + 1 == len(path) else parent.c[path[index + 1][1]]
+        value = connection.execute(select(wanted).where(parent.c[referenced] == value).limit(1)).scalar()
+    return value if isinstance(value, int) else None
+
+
+_MISSING = object()
+
+
+def _find_city(connection: Any, entry: dict[str, Any], memo: dict[tuple[Any, ...], int | None]) -> int | None:
+    """The city of a row entry without one, through its table's :func:`city_path` (``memo``: the cities
+    found for (path, value) in this commit: a goal's 500 areas are one lookup)."""
+    name = entry.get("entity")
+    path = city_path(name) if isinstance(name, str) else None
+    if not path or entry["action"] not in ("insert", "update", "delete"):
+        return None
+    table = AuditEntry.metadata.tables[path[0][0]]
+    column = path[0][1]
+    value = _MISSING
+    for side in ("after", "before"):
+        found = (entry.get(side) or {}).get(column, _MISSING)
+        if found is not _MISSING:
+            value = found
+            break
+    if value is _MISSING:  # an update that did not change the foreign key: read it from the row
+        keys = list(table.primary_key.columns)
+        if len(keys) != 1 or entry.get("entity_key") in (None, ""):
+            return None
+        try:
+            key = keys[0].type.python_type(entry["entity_key"])
+        except (NotImplementedError, TypeError, ValueError):
+            return None
+        value = connection.execute(select(table.c[column]).where(keys[0] == key)).scalar()
+    if (path, value) not in memo:
+        memo[path, value] = _city_through(connection, path, value)
+    return memo[path, value]
+
+
+def _bulk_city(session: Session, table_name: str, where: Any) -> int | None:
+    """The one city of the rows a bulk update or delete matches (``None`` when none or several)."""
+    path = city_path(table_name)
+    if path is None:
+        return None
+    table = AuditEntry.metadata.tables[table_name]
+    connection = session.connection()
+    if not path:
+        found = connection.execute(select(table.c.city_id).where(where).distinct().limit(2)).scalars().all()
+        return found[0] if len(found) == 1 and isinstance(found[0], int) else None
+    keys = connection.execute(select(table.c[path[0][1]]).where(where).distinct().limit(2)).scalars().all()
+    return _city_through(connection, path, keys[0]) if len(keys) == 1 else None
 
 
 # -- row groups --------------------------------------------------------------------------------------------
@@ -298,6 +401,14 @@ def _on_execute(state: ORMExecuteState) -> Any:
     many = params if isinstance(params, list) else None
     key = (action, table, criteria, tuple(sorted((k, repr(v)) for k, v in assigned.items())))
     result = None
+    city_id = None
+    if (
+        many is None
+        and where is not None
+        and not state.is_insert
+        and key not in (state.session.info.get(_BULK) or {})
+    ):
+        city_id = _bulk_city(state.session, table or "", where)  # before the rows are changed or gone
     if many is not None:
         rows = len(many)
     else:
@@ -315,6 +426,8 @@ def _on_execute(state: ORMExecuteState) -> Any:
         cities = {row.get("city_id") for row in many if isinstance(row, Mapping)}
         if len(cities) == 1 and isinstance(next(iter(cities)), int):
             entry["city_id"] = next(iter(cities))
+    elif city_id is not None:
+        entry["city_id"] = city_id
     return result
 
 
@@ -378,6 +491,11 @@ def _before_commit(session: Session) -> None:
 
 def _write(session: Session, pending: list[dict[str, Any]]) -> None:
     # A unit of work about one city (an import) lends it to its entries without a city (observations).
+    connection = session.connection()
+    memo: dict[tuple[Any, ...], int | None] = {}
+    for entry in pending:
+        if entry["city_id"] is None:
+            entry["city_id"] = _find_city(connection, entry, memo)
     cities = {entry["city_id"] for entry in pending if entry["city_id"] is not None}
     only = next(iter(cities)) if len(cities) == 1 else None
     rows = []
@@ -385,7 +503,6 @@ def _write(session: Session, pending: list[dict[str, Any]]) -> None:
         if only is not None and entry["city_id"] is None and entry["entity"] is not None:
             entry["city_id"] = only
         rows.append(_finish(entry))
-    connection = session.connection()
     wanted = {row["city_id"] for row in rows if row["city_id"] is not None and row["city"] is None}
     if wanted:
         from bettercities.areas.models import City
@@ -477,6 +594,7 @@ __all__ = [
     "Describe",
     "RowGroup",
     "add",
+    "city_path",
     "group_rows",
     "jsonable",
     "new_entry",
