@@ -184,8 +184,8 @@ def run(
     print(
         f"synthetic control, {sc['donors']} donors x {sc['pre_periods']} pre-periods (one fit): ours "
         f"{sc['fit_ours_s']:.2f} s, pysyncon Synth.fit (default solver, same V) {sc['fit_library_s']:.2f} s "
-        f"-> {sc['fit_ratio']:.2f}x (per round {sc['fit_paired_ratios'][0]:.2f}-"
-        f"{sc['fit_paired_ratios'][-1]:.2f}x); effect {sc['estimate']:.3f} vs {sc['library_estimate']:.3f}, "
+        f"-> {sc['fit_ratio']:.3g}x (per round {sc['fit_paired_ratios'][0]:.3g}-"
+        f"{sc['fit_paired_ratios'][-1]:.3g}x); effect {sc['estimate']:.3f} vs {sc['library_estimate']:.3f}, "
         f"pre-RMSPE {sc['pre_rmspe']:.4f} vs {sc['library_pre_rmspe']:.4f}"
     )
     print(
