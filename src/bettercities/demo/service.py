@@ -19,6 +19,7 @@ from bettercities.demo.analyses import store_analyses
 from bettercities.demo.boundary import add_boundary_change
 from bettercities.demo.catalog import build_catalog, declare_protection
 from bettercities.demo.engagement import add_engagement
+from bettercities.demo.impact import add_intervention
 from bettercities.indicators import service as indicators
 from bettercities.indicators import writes
 from bettercities.indicators.models import ImportBatch, Observation
@@ -212,6 +213,9 @@ def build_demo(
         stored = store_analyses(session, city, period=demo.periods[-1])
         add_engagement(
             session, city, set_name=stored.priority_set, first_year=first_year, last_year=last_year, seed=seed
+        )
+        add_intervention(
+            session, city, set_name=stored.priority_set, first_year=first_year, last_year=last_year
         )
         step("done", 4, 4)
         return DemoSummary(
