@@ -59,7 +59,15 @@ if TYPE_CHECKING:
 
     from bettercities.impact.schemas import EstimateSpec
 
-__all__ = ["ASSUMPTIONS", "METHOD", "aggregations", "run"]
+__all__ = [
+    "ASSUMPTIONS",
+    "COHORTS_NOTE",
+    "METHOD",
+    "NO_PRE_TREND_NOTE",
+    "PRE_TREND_NOTE",
+    "aggregations",
+    "run",
+]
 
 ASSUMPTIONS = [
     "Parallel trends: without the measure, each group of areas that started in the same period would have "
@@ -75,6 +83,13 @@ METHOD = (
     "with the change in the comparison areas; these group-time effects are then averaged, weighted by "
     "group size. Standard errors from influence functions."
 )
+
+COHORTS_NOTE = (
+    "Each group of areas that started in the same period is compared with the comparison areas separately; "
+    "the group-time effects are listed with the result."
+)
+PRE_TREND_NOTE = "Joint test that the effects before the start (event time < 0) are all zero."
+NO_PRE_TREND_NOTE = "No pre-trend test: no group of areas has two or more periods before its start."
 
 _CONTROL = {ControlGroup.NEVER_TREATED: "never_treated", ControlGroup.NOT_YET_TREATED: "not_yet_treated"}
 
@@ -129,17 +144,8 @@ def run(frame: pd.DataFrame, spec: EstimateSpec) -> DesignOutput:
     first_start = min(info.starts.values())
     pre = [t for t in info.periods if t < first_start]
     post = [t for t in info.periods if t >= first_start]
-    cohorts = sorted(set(info.starts.values()))
-    notes = [
-        f"{len(info.treated)} treated units in {len(cohorts)} cohort(s) (first treated in "
-        f"{', '.join(map(str, cohorts))}) compared with the {spec.control_group.value} units; "
-        f"{len(cells)} group-time effects.",
-    ]
-    pre_note = (
-        "Joint test that the effects before the start (event time < 0) are all zero."
-        if pre_p is not None
-        else "No pre-trend test: no cohort has two or more periods before its start."
-    )
+    notes = [COHORTS_NOTE]
+    pre_note = PRE_TREND_NOTE if pre_p is not None else NO_PRE_TREND_NOTE
     return DesignOutput(
         estimate=simple.estimate,
         se=simple.se,

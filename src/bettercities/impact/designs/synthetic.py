@@ -46,7 +46,16 @@ if TYPE_CHECKING:
 
     from bettercities.impact.schemas import EstimateSpec
 
-__all__ = ["ASSUMPTIONS", "METHOD", "Fit", "fit_weights", "run"]
+__all__ = [
+    "ASSUMPTIONS",
+    "DROPPED_WARNING",
+    "FEW_PLACEBOS_NOTE",
+    "METHOD",
+    "NO_PLACEBO_WARNING",
+    "Fit",
+    "fit_weights",
+    "run",
+]
 
 ASSUMPTIONS = [
     "A weighted mix of the donor areas follows the path the treated area would have taken without the "
@@ -62,6 +71,13 @@ METHOD = (
     "gap from the start on. Significance from placebo runs in which each donor area is treated as if it "
     "had had the measure."
 )
+
+FEW_PLACEBOS_NOTE = (
+    "There are too few donor areas for the placebo test to reach the chosen significance level: even the "
+    "most extreme result would not be significant."
+)
+DROPPED_WARNING = "Donor areas that lack some periods were left out (they have no weight)."
+NO_PLACEBO_WARNING = "No placebo test was run, so the estimate has no interval."
 
 
 def library() -> str:
@@ -214,11 +230,7 @@ def run(frame: pd.DataFrame, spec: EstimateSpec) -> DesignOutput:
             placebo_effects.append(fit.effect)
 
     se = low = high = p = None
-    notes = [
-        f"{len(donors)} donor units; {int(pre.sum())} periods before the start ({start}) and "
-        f"{int((~pre).sum())} from it.",
-        f"Pre-period RMSPE {main.pre_rmspe:.4g}, post-period RMSPE {main.post_rmspe:.4g}.",
-    ]
+    notes: list[str] = []
     if placebos:
         ratios = np.array([pl.ratio for pl in placebos])
         p = float((1 + np.sum(ratios >= main.ratio)) / (1 + len(ratios)))
@@ -227,18 +239,12 @@ def run(frame: pd.DataFrame, spec: EstimateSpec) -> DesignOutput:
         low = float(main.effect - np.quantile(effects, 1 - spec.alpha / 2))
         high = float(main.effect - np.quantile(effects, spec.alpha / 2))
         if len(placebos) + 1 < 1 / spec.alpha:
-            notes.append(
-                f"With {len(placebos)} placebos the smallest possible placebo p-value is "
-                f"{1 / (1 + len(placebos)):.3f}, above {spec.alpha:g}: the test cannot reject at this level."
-            )
+            notes.append(FEW_PLACEBOS_NOTE)
     warnings = []
     if dropped:
-        warnings.append(
-            f"{len(dropped)} donor unit(s) left out because they lack some periods: {', '.join(dropped[:10])}"
-            + (" …" if len(dropped) > 10 else "")
-        )
+        warnings.append(DROPPED_WARNING)
     if not placebos:
-        warnings.append("No placebo test was run, so the estimate has no interval.")
+        warnings.append(NO_PLACEBO_WARNING)
     treated_sd = float(np.std(outcome.loc[pre, treated].to_numpy(), ddof=0))
     observed = outcome[treated].to_numpy()
     series = [
