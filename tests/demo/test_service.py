@@ -13,9 +13,14 @@ from bettercities.storage.workspace import Workspace
 pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
 
 
+#: Planning areas of this test's demo: every part of the build at a third of the default size (450), on both
+#: backends (the benchmarks and the browser tests load the full size).
+AREAS = 150
+
+
 def test_build_demo_loads_everything_once(workspace: Workspace) -> None:
-    summary = build_demo(workspace, seed=7, n_planning_areas=400, first_year=2015, last_year=2024)
-    demo = generate_demo_city(seed=7, n_planning_areas=400, first_year=2015, last_year=2024)
+    summary = build_demo(workspace, seed=7, n_planning_areas=AREAS, first_year=2015, last_year=2024)
+    demo = generate_demo_city(seed=7, n_planning_areas=AREAS, first_year=2015, last_year=2024)
     assert summary.built
     # the demo's boundary change (demo/boundary.py) splits the planning area with the most inhabitants in the
     # latest period into two new ones and stores that period's values carried to both as estimates
@@ -27,14 +32,14 @@ def test_build_demo_loads_everything_once(workspace: Workspace) -> None:
     assert summary.areas == len(demo.areas) + 2
     assert summary.observations == len(demo.observations) + carried
     assert summary.periods == 10
-    again = build_demo(workspace, seed=7, n_planning_areas=400, first_year=2015, last_year=2024)
+    again = build_demo(workspace, seed=7, n_planning_areas=AREAS, first_year=2015, last_year=2024)
     assert not again.built
     assert again.observations == summary.observations
 
     with workspace.database.reader() as session:
         city = areas.get_city(session, summary.city)
         levels = {lv.code: lv.area_count for lv in areas.list_levels(session, city)}
-        assert levels["planning_area"] == 400 + 2  # every boundary version: the old area and its two halves
+        assert levels["planning_area"] == AREAS + 2  # every boundary version: the old area and its two halves
         # The city's population is the sum over planning areas, computed independently here.
         inhabitants = demo.observations[demo.observations["indicator_code"] == "inhabitants"]
         expected = inhabitants.groupby("period_code")["value"].sum()
