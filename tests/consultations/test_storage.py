@@ -14,8 +14,16 @@ from bettercities.access.policy import Principal
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import CitySpec
 from bettercities.consultations import participation, queries, service
-from bettercities.consultations.models import ConsultationBallot
-from bettercities.consultations.schemas import BallotIn, CommentIn, InvitationIn, ItemIn, ItemKind, RoundIn
+from bettercities.consultations.models import ConsultationBallot, ConsultationItem
+from bettercities.consultations.schemas import (
+    BallotIn,
+    CommentIn,
+    InvitationIn,
+    ItemIn,
+    ItemKind,
+    ProposalIn,
+    RoundIn,
+)
 from bettercities.core.errors import Conflict
 from bettercities.storage.workspace import Workspace
 from tests.support.served import module_workspace
@@ -108,3 +116,47 @@ def test_a_round_trips_with_its_times_votes_and_comments(workspace: Workspace) -
     )
     assert [(r.item, r.score) for r in results.items] == [(b, 1), (a, 0)]
     assert [(g.group, g.small) for g in results.breakdown] == [("Vereine", True)]
+
+
+def test_a_proposal_keeps_the_invitation_or_account_it_came_from(workspace: Workspace) -> None:
+    with workspace.database.session() as session:
+        opens = NOW - timedelta(hours=1)
+        row = service.add_round(
+            session,
+            "smalltown",
+            RoundIn(title="Ideen", question="Was fehlt?", opens_at=opens, closes_at=NOW + timedelta(days=1),
+                    proposals=True),
+        )  # fmt: skip
+        token = participation.invite(session, "smalltown", row.id, InvitationIn(label="Kita")).token
+        invitation_id = participation.invitation_by_token(session, token or "").id
+        by_link = participation.propose(
+            session,
+            "smalltown",
+            row.id,
+            ProposalIn(title="Spielplatz", invitation=token),
+            principal=Principal(),
+        )
+        by_hand = service.add_item(
+            session,
+            "smalltown",
+            row.id,
+            ItemIn(kind=ItemKind.PROPOSAL, title="Bank"),
+            now=opens - timedelta(minutes=1),
+        )
+    with workspace.database.reader() as session:
+        stored = session.get(ConsultationItem, by_link.id)
+        assert stored is not None and stored.status == "pending"
+        assert (stored.invitation_id, stored.user_id) == (invitation_id, None)
+        put = session.get(ConsultationItem, by_hand.id)  # the steward's item: from nobody
+        assert put is not None and (put.invitation_id, put.user_id) == (None, None)
+
+
+def test_the_migrations_create_the_tables_the_models_declare(workspace: Workspace) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from bettercities.storage.models import metadata
+
+    with workspace.database.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    assert [d for d in diff if "consultation" in repr(d)] == []

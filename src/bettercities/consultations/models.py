@@ -62,6 +62,15 @@ class ConsultationItem(Base):
     )
     moderation_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # where a proposal came from (as for ballots and comments), so that moderation and limits can tell;
+    # an item the steward put to the round has neither
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), doc="The account that proposed it."
+    )
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultation_invitation.id", ondelete="SET NULL"),
+        doc="The invitation link it was proposed through.",
+    )
 
 
 class ConsultationInvitation(Base):

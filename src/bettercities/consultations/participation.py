@@ -394,7 +394,7 @@ def propose(
 ) -> ItemOut:
     """An item proposed by a participant: pending until a steward approves it."""
     _, row = get_round(session, slug, round_id)
-    participant(session, row, principal, proposal.invitation, now=now)
+    who = participant(session, row, principal, proposal.invitation, now=now)
     _require_open(row, now, "proposing")
     if not row.proposals:
         raise Conflict("this round takes no proposals")
@@ -411,6 +411,8 @@ def propose(
         description=description,
         position=position,
         status=PENDING,
+        user_id=who.user_id,
+        invitation_id=who.invitation.id if who.invitation else None,
     )
     session.add(item)
     session.flush()
