@@ -122,8 +122,8 @@ def test_the_city_page_links_every_analysis_the_visitor_may_open(
     links = {link.key: link for link in view.links}
     assert set(links) - TEAM == {
         "index-run", "index-runs", "spatial", "typology", "priority", "change", "compare",
-        "goals", "scorecard", "plans", "consultations", "catalog", "inventory", "responsibilities", "privacy",
-        "crosswalks",
+        "goals", "scorecard", "plans", "consultations", "interventions", "catalog", "inventory",
+        "responsibilities", "privacy", "crosswalks",
     }  # fmt: skip
     assert set(links) & TEAM == team
     assert links["index-run"].href == f"/cities/auenstedt/index-runs/{run.id}"
@@ -153,6 +153,7 @@ def test_the_goals_plan_and_round_pages_have_content_on_the_first_start(client: 
         ("/cities/auenstedt/goals", [g["title"] for g in goals]),
         ("/cities/auenstedt/plans", ["Integrierter Handlungsplan für die Fördergebiete"]),
         ("/cities/auenstedt/consultations", [rounds[0]["title"]]),
+        ("/cities/auenstedt/interventions", ["Quartiersmanagement in den Gebieten mit niedrigem Status"]),
         (results, [rounds[0]["title"], *(i["title"] for i in rounds[0]["items"])]),
     ):
         page = client.get(f"{path}?lang=en")

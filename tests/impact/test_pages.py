@@ -146,3 +146,28 @@ def test_unknown_ids_answer_404_and_huge_ones_422(anonymous: TestClient, evaluat
     assert anonymous.get(f"{PAGES}/{evaluated['item']}/evaluations/99999").status_code == 404
     assert anonymous.get(f"{PAGES}/{2**64}").status_code == 422
     assert re.search(r"\d", str(evaluated["run"]))
+
+
+def test_a_departure_from_the_plan_is_said_in_the_reader_s_language(
+    served: Any, anonymous: TestClient, evaluated: dict[str, int]
+) -> None:
+    from bettercities.impact import evaluation
+    from bettercities.impact.register_schemas import RunIn
+
+    with served.workspace.database.session() as session:
+        run_id = evaluation.evaluate(
+            session, SLUG, evaluated["item"], RunIn(design="twfe", comparison=["D09", "D10"]), actor="t"
+        )
+    url = f"{PAGES}/{evaluated['item']}/evaluations/{run_id}"
+    de = text(anonymous.get(f"{url}?lang=de"))
+    assert "Diese Evaluation ist dem vor ihr registrierten Plan nicht gefolgt." in de
+    assert "Design: im Plan Differenz-von-Differenzen, in der Evaluation Zwei-Wege-Fixed-Effects" in de
+    assert (
+        "Vergleichsgebiete: im Plan die übrigen Gebiete der Ebene, in der Evaluation 2 Vergleichsgebiete"
+        in de
+    )
+    en = text(anonymous.get(f"{url}?lang=en"))
+    assert "design: planned difference in differences, run with two-way fixed effects" in en
+    first = text(anonymous.get(f"{PAGES}/{evaluated['item']}/evaluations/{evaluated['run']}?lang=de"))
+    assert "Ausgelassen, weil in einem Zeitraum ein verwendbarer Wert fehlt: D02." in first
+    assert "zurückgehaltene oder geschützte Werte wurden nicht verwendet: 1." in first

@@ -38,7 +38,7 @@ from bettercities.core.problems import Problem, Report
 from bettercities.impact import service
 from bettercities.impact.designs import estimate
 from bettercities.impact.models import EvaluationPlan, EvaluationRun, Intervention, InterventionArea
-from bettercities.impact.register_schemas import RunIn, RunSettings
+from bettercities.impact.register_schemas import Departure, RunIn, RunSettings
 from bettercities.impact.schemas import Design, EstimateResult, EstimateSpec
 from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator, Period
@@ -51,8 +51,10 @@ __all__ = [
     "TREATED_UNIT",
     "Panel",
     "build_panel",
+    "describe",
     "differences",
     "evaluate",
+    "notes",
     "panel_of_run",
     "selected_on_outcome",
     "settings_for",
@@ -90,7 +92,10 @@ class Panel:
     treated: list[str]
     comparison: list[str]
     start_time: int
-    notes: list[str] = field(default_factory=list)
+    #: cells withheld from (or protected for) the run's audience, not used
+    withheld: int = 0
+    #: areas left out for lacking a usable value in some period
+    left_out: list[str] = field(default_factory=list)
 
     def csv(self) -> str:
         return str(self.frame[COLUMNS].to_csv(index=False, lineterminator="\n"))
@@ -167,20 +172,8 @@ def build_panel(
                 continue
             cells[(code, period.code)] = float(value.value)
     comparison = sorted((wanted or seen) - set(treated))
-    notes: list[str] = []
-    if left_out:
-        notes.append(
-            f"Values withheld from or protected for the {audience.value} audience were not used: {left_out}."
-        )
     codes = [*treated, *comparison]
     complete = [c for c in codes if all((c, p.code) in cells for p in periods)]
-    dropped = [c for c in codes if c not in complete]
-    if dropped:
-        notes.append(
-            f"Left out for lacking a usable value in some period: {', '.join(dropped[:20])}"
-            + (f" and {len(dropped) - 20} more" if len(dropped) > 20 else "")
-            + "."
-        )
     records: list[dict[str, Any]] = []
     for code in complete:
         is_treated = code in treated
@@ -203,7 +196,8 @@ def build_panel(
         treated=[c for c in treated if c in complete],
         comparison=[c for c in comparison if c in complete],
         start_time=start,
-        notes=notes,
+        withheld=left_out,
+        left_out=[c for c in codes if c not in complete],
     )
 
 
@@ -333,28 +327,50 @@ COMPARED = {
 }
 
 
-def differences(session: Session, plan: EvaluationPlan | None, settings: RunSettings) -> list[str]:
-    """How ``settings`` depart from ``plan`` (empty: the run followed it)."""
+def differences(session: Session, plan: EvaluationPlan | None, settings: RunSettings) -> list[Departure]:
+    """How ``settings`` depart from ``plan`` (empty: the run followed it); without a plan, the one departure
+    ``plan``."""
     if plan is None:
-        return ["no evaluation plan was registered before this run"]
+        return [Departure(setting="plan")]
     planned = settings_for(session, plan, RunIn())
     found = []
-    for name, words in COMPARED.items():
+    for name in COMPARED:
         before, now = getattr(planned, name), getattr(settings, name)
         if before != now:
-            if name == "comparison":
-                found.append(f"{words}: planned {_areas(before)}, run with {_areas(now)}")
-            else:
-                found.append(f"{words}: planned {_text(before)}, run with {_text(now)}")
+            found.append(Departure(setting=name, planned=_value(before), run=_value(now)))
     return found
 
 
-def _areas(codes: list[str]) -> str:
-    return f"{len(codes)} areas" if codes else "the other areas of the level"
+def _value(value: Any) -> str | None:
+    if isinstance(value, list):
+        return ",".join(value)
+    return None if value is None else str(getattr(value, "value", value))
 
 
-def _text(value: Any) -> str:
-    return "open" if value is None else str(getattr(value, "value", value))
+def describe(departure: Departure) -> str:
+    """A departure from the plan in plain English (the pages say it in the reader's language)."""
+    if departure.setting == "plan":
+        return "no evaluation plan was registered before this run"
+
+    def text(value: str | None) -> str:
+        if departure.setting == "comparison":
+            return f"{len(value.split(','))} areas" if value else "the other areas of the level"
+        return "open" if value is None else value
+
+    return f"{COMPARED[departure.setting]}: planned {text(departure.planned)}, run with {text(departure.run)}"
+
+
+def notes(withheld: int, left_out: list[str], audience: str) -> list[str]:
+    """How a panel was built, in plain English: withheld cells not used, areas left out."""
+    found = []
+    if withheld:
+        found.append(
+            f"Values withheld from or protected for the {audience} audience were not used: {withheld}."
+        )
+    if left_out:
+        more = f" and {len(left_out) - 20} more" if len(left_out) > 20 else ""
+        found.append(f"Left out for lacking a usable value in some period: {', '.join(left_out[:20])}{more}.")
+    return found
 
 
 def evaluate(
@@ -397,7 +413,7 @@ def evaluate(
         plan_id=plan.id if plan is not None else None,
         plan_version=plan.version if plan is not None else None,
         followed_plan=not departures,
-        differences=json.dumps(departures),
+        differences=json.dumps([d.model_dump() for d in departures]),
         indicator_id=indicator.id,
         design=settings.design.value,
         settings=json.dumps(
@@ -405,7 +421,8 @@ def evaluate(
                 **settings.model_dump(mode="json"),
                 "treated": panel.treated,
                 "comparison_areas": panel.comparison,
-                "notes": panel.notes,
+                "withheld": panel.withheld,
+                "left_out": panel.left_out,
             }
         ),
         audience=audience.value,

@@ -21,7 +21,7 @@ from bettercities.areas.models import City
 from bettercities.core.errors import NotFound
 from bettercities.goals.models import Goal
 from bettercities.goals.schemas import AreaSelection
-from bettercities.impact import service
+from bettercities.impact import evaluation, service
 from bettercities.impact.models import (
     EvaluationPlan,
     EvaluationRun,
@@ -31,6 +31,7 @@ from bettercities.impact.models import (
     InterventionIndicator,
 )
 from bettercities.impact.register_schemas import (
+    Departure,
     GoalRef,
     IndicatorRef,
     InterventionOut,
@@ -170,6 +171,7 @@ def visible_run(viewer: Viewer, slug: str, intervention_id: int, run_id: int) ->
     indicator = session.get(Indicator, run.indicator_id)
     assert intervention is not None and indicator is not None
     settings = json.loads(run.settings)
+    departures = [Departure.model_validate(d) for d in json.loads(run.differences)]
     return RunOut(
         id=run.id,
         city=city.slug,
@@ -177,7 +179,8 @@ def visible_run(viewer: Viewer, slug: str, intervention_id: int, run_id: int) ->
         intervention=intervention.name,
         plan_version=run.plan_version,
         followed_plan=run.followed_plan,
-        differences=json.loads(run.differences),
+        differences=[evaluation.describe(d) for d in departures],
+        departures=departures,
         settings=RunSettings.model_validate(settings),
         indicator_name=indicator.name_en,
         indicator_name_de=indicator.name_de,
@@ -186,7 +189,9 @@ def visible_run(viewer: Viewer, slug: str, intervention_id: int, run_id: int) ->
         data_version=run.data_version,
         treated_areas=settings.get("treated", []),
         comparison_areas=settings.get("comparison_areas", []),
-        notes=settings.get("notes", []),
+        withheld_cells=settings.get("withheld", 0),
+        left_out_areas=settings.get("left_out", []),
+        notes=evaluation.notes(settings.get("withheld", 0), settings.get("left_out", []), run.audience),
         result=EstimateResult.model_validate_json(run.result),
         created_by=run.created_by,
         created_at=run.created_at,

@@ -17,6 +17,7 @@ from bettercities.impact.schemas import ControlGroup, Design, EstimateResult, Ve
 
 __all__ = [
     "AreaSelection",
+    "Departure",
     "GoalRef",
     "IndicatorRef",
     "InterventionIn",
@@ -197,6 +198,17 @@ class RunIn(BaseModel):
     alpha: float | None = Field(default=None, gt=0, lt=0.5)
 
 
+class Departure(BaseModel):
+    """A setting in which a run departed from the plan registered before it: what was planned and what was
+    run (``setting`` "plan": no plan was registered before the run)."""
+
+    setting: str = Field(
+        description="indicator, design, pre_start, pre_end, post_start, post_end, comparison, …"
+    )
+    planned: str | None = None
+    run: str | None = None
+
+
 class RunOut(BaseModel):
     """A stored evaluation run: the result, what was run, the plan version in force before the run and
     whether the run followed it (with the differences), the data version and audience it read."""
@@ -207,7 +219,8 @@ class RunOut(BaseModel):
     intervention: str
     plan_version: int | None
     followed_plan: bool
-    differences: list[str]
+    differences: list[str] = Field(description="The departures from the plan in plain English.")
+    departures: list[Departure] = Field(default_factory=list)
     settings: RunSettings
     indicator_name: str
     indicator_name_de: str | None = None
@@ -216,7 +229,11 @@ class RunOut(BaseModel):
     data_version: int
     treated_areas: list[str]
     comparison_areas: list[str]
-    notes: list[str] = Field(default_factory=list, description="How the panel was built (left-out areas).")
+    withheld_cells: int = Field(default=0, description="Cells withheld from the run's audience, not used.")
+    left_out_areas: list[str] = Field(
+        default_factory=list, description="Areas left out for lacking a usable value in some period."
+    )
+    notes: list[str] = Field(default_factory=list, description="How the panel was built, in plain English.")
     result: EstimateResult
     created_by: str | None
     created_at: UtcDateTime

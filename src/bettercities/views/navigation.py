@@ -96,6 +96,8 @@ def city_links(
     add("plans", "analyses", f"{base}/plans")
     # consultation rounds: every visitor (drafts are listed only for who may edit the city)
     add("consultations", "analyses", f"{base}/consultations")
+    # interventions and their evaluations: every visitor (a run is listed for the audience it was read for)
+    add("interventions", "analyses", f"{base}/interventions")
 
     add("catalog", "data", f"{base}/catalog")
     add("inventory", "data", f"{base}/inventory")

@@ -80,6 +80,44 @@ def verdict_labels(lang: str) -> dict[str, str]:
     }
 
 
+def departure_words(run: RunOut, lang: str) -> list[str]:
+    """How a run departed from its plan, in the reader's language."""
+    _ = gettext_for(lang).gettext
+    settings = {
+        "indicator": _("outcome"), "design": _("design"), "pre_start": _("start of the pre-period"),
+        "pre_end": _("end of the pre-period"), "post_start": _("start of the post-period"),
+        "post_end": _("end of the post-period"), "comparison": _("comparison areas"),
+        "control_group": _("control group"), "alpha": _("confidence level"),
+    }  # fmt: skip
+    designs = design_labels(lang)
+
+    def text(setting: str, value: str | None) -> str:
+        if setting == "comparison":
+            count = len(value.split(",")) if value else 0
+            return (
+                _("{count} comparison areas").format(count=count)
+                if count
+                else _("the other areas of the level")
+            )
+        if setting == "design" and value in designs:
+            return designs[value]
+        return _("open") if value is None else value
+
+    found = []
+    for departure in run.departures:
+        if departure.setting == "plan":
+            found.append(_("no evaluation plan was registered before this run"))
+            continue
+        found.append(
+            _("{setting}: planned {planned}, run with {run}").format(
+                setting=settings.get(departure.setting, departure.setting),
+                planned=text(departure.setting, departure.planned),
+                run=text(departure.setting, departure.run),
+            )
+        )
+    return found
+
+
 def _city(reader: Reader, slug: str) -> City:
     return areas.get_city(reader.session, slug)
 
@@ -402,7 +440,7 @@ def report_context(reader: Reader, run: RunOut, request: Request, lang: str) -> 
             followed=run.followed_plan,
             version=run.plan_version,
             registered=registered,
-            differences=run.differences,
+            differences=departure_words(run, lang),
         ),
         data_url=f"{base}/api{path}/panel.csv",
         report_url=f"{base}{path}?lang={lang}",
@@ -481,6 +519,7 @@ def run_page(
         body=body,
         figure=None if body is not None else _chart(run, page, decimals),
         decimals=decimals,
+        departures=departure_words(run, lang),
         path=path,
         card_url=str(request.base_url).rstrip("/") + f"{path}/card?lang={lang}",
         **_words(lang),
