@@ -8,9 +8,12 @@ The city and goals are those of ``tests/goals/test_pages.py`` (one module-scoped
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,6 +27,7 @@ from bettercities.views.reader import Reader
 from bettercities.web.templating import static_url
 from tests.goals.test_pages import SLUG, Served, text
 from tests.goals.test_pages import served as served
+from tests.web.citybuilder import SECRET_VALUE
 from tests.web.conftest import sign_in
 
 
@@ -169,3 +173,50 @@ def test_the_scorecard_is_compressed_once_and_reads_the_same(anonymous: TestClie
     anonymous.cookies.clear()  # the ?lang=en above left its cookie, which comes before Accept-Language
     german = anonymous.get(f"/cities/{SLUG}/scorecard", headers={"Accept-Language": "de"}).text
     assert "Zielbilanz" in german  # the language is part of the memo's key, not only the query string
+
+
+# -- the scorecard as PDF ----------------------------------------------------------------------------------
+
+POPPLER = shutil.which("pdftotext") is not None
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    """The PDF's text (poppler's pdftotext), with the narrow no-break spaces of numbers as plain spaces."""
+    path = tmp_path / "scorecard.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return out.replace("\u202f", " ").replace("\xa0", " ")
+
+
+@pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext) missing: scripts/install-system-deps")
+@pytest.mark.parametrize(
+    ("lang", "title", "status"),
+    [("de", "Zielbilanz Testville", "nicht auf Kurs"), ("en", "Scorecard of Testville", "off track")],
+)
+def test_the_scorecard_as_pdf_shows_the_public_goals_only(
+    anonymous: TestClient, served: Served, tmp_path: Path, lang: str, title: str, status: str
+) -> None:
+    page = anonymous.get(f"/cities/{SLUG}/scorecard?lang={lang}").text
+    assert f'href="/cities/{SLUG}/scorecard.pdf?lang={lang}"' in page  # the page offers it
+    response = anonymous.get(f"/cities/{SLUG}/scorecard.pdf?lang={lang}")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    shown = pdf_text(response.content, tmp_path)
+    assert title in shown and status in shown
+    assert "Weniger Arbeitslose" in shown and "Arbeitslose 0101/0102" in shown
+    assert "Mehr Grün" not in shown  # a goal on a restricted indicator: not on the public scorecard
+    secret = f"{SECRET_VALUE:.3f}"  # the suppressed cell (77.777) in either notation, nor a rounding of it
+    for withheld in (secret, secret.replace(".", ","), "77,8", "77.8"):
+        assert withheld not in shown
+
+
+@pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext) missing: scripts/install-system-deps")
+def test_a_member_s_scorecard_pdf_holds_the_restricted_goal(served: Served, tmp_path: Path) -> None:
+    with TestClient(served.client.app) as client:
+        sign_in(client, "member")
+        shown = pdf_text(client.get(f"/cities/{SLUG}/scorecard.pdf?lang=de").content, tmp_path)
+    assert "Mehr Grün" in shown
+
+
+def test_an_unknown_city_has_no_scorecard_pdf(anonymous: TestClient) -> None:
+    assert anonymous.get("/cities/nowhere/scorecard.pdf").status_code == 404

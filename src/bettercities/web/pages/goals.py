@@ -10,6 +10,7 @@ a goal on an indicator the audience may not see is not there at all) and draws w
 from __future__ import annotations
 
 import gzip
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -325,6 +326,14 @@ def scorecard_body(reader: Reader, city: City, page: PageContext, templates: Tem
     return reader.memo(("goals-scorecard-html", city.id, page.lang), compute, city_id=city.id)
 
 
+#: The scorecard's lead (the page and the PDF say the same; the template has the same text for the catalogue).
+SCORECARD_LEAD = (
+    "Every goal of the city you may see, with its status computed from the data: achieved, on track or "
+    "off track against the straight trajectory from the baseline to the target, or no new data since the "
+    "baseline."
+)
+
+
 @router.get("/cities/{slug}/scorecard", response_class=HTMLResponse, include_in_schema=False)
 def scorecard_page(
     request: Request, slug: str, reader: ReaderDep, lang: Lang, templates: TemplatesDep
@@ -338,6 +347,39 @@ def scorecard_page(
     # the public's page is the same for every visitor of this address (language and query string)
     return gzipped(
         request, response, reader, ("goals-scorecard-page", city.id, lang, request.url.query), city.id
+    )
+
+
+@router.get("/cities/{slug}/scorecard.pdf", include_in_schema=False)
+def scorecard_pdf(
+    request: Request, slug: str, reader: ReaderDep, lang: Lang, templates: TemplatesDep
+) -> Response:
+    """The scorecard as a tagged PDF: the body the page shows to this viewer (:func:`scorecard_body`, so a
+    goal the viewer may not see is not in it), under the page's title and lead, rendered once per data
+    version, audience, language and day."""
+    from bettercities.reports.goals import scorecard_pdf as render_scorecard
+
+    city = _city(reader, slug)
+    page = PageContext(request, lang)
+    _ = gettext_for(lang).gettext
+    body = scorecard_body(reader, city, page, templates)
+    site_url = str(request.url_for("scorecard_page", slug=slug)) + f"?lang={lang}"
+    today = date.today()
+
+    def compute() -> bytes:
+        return render_scorecard(
+            str(body),
+            title=_("Scorecard of {city}").format(city=city.name),
+            language=lang,
+            generated=today,
+            lead=_(SCORECARD_LEAD),
+            site_url=site_url,
+        )
+
+    pdf = reader.memo(("goals-scorecard-pdf", city.id, lang, today, site_url), compute, city_id=city.id)
+    name = f"{slug}-scorecard-{lang}.pdf"
+    return Response(
+        pdf, media_type="application/pdf", headers={"content-disposition": f'inline; filename="{name}"'}
     )
 
 
