@@ -151,6 +151,7 @@ def test_a_proposal_keeps_the_invitation_or_account_it_came_from(workspace: Work
         assert put is not None and (put.invitation_id, put.user_id) == (None, None)
 
 
+@pytest.mark.filterwarnings("ignore:Did not recognize type:sqlalchemy.exc.SAWarning")  # PostGIS geometry
 def test_the_migrations_create_the_tables_the_models_declare(workspace: Workspace) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext

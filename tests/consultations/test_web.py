@@ -286,3 +286,27 @@ def test_the_cli_round_trip(site: Round) -> None:
     assert "closed" in run("consultations", "list", "--city", "testville")
     table = run("consultations", "results", "--city", "testville", round_id)
     assert "0 ballots" in table and "sum of the dots" in table
+
+
+def test_a_refused_api_body_answers_the_problem_codes_and_a_link_s_proposal_keeps_it(site: Round) -> None:
+    """A body the model refuses answers "Invalid input" with the consultations' codes per field (not
+    pydantic's "Invalid parameter"); a proposal sent with an invitation link keeps that invitation."""
+    from bettercities.consultations.models import ConsultationItem
+    from bettercities.consultations.participation import invitation_by_token
+
+    steward = _client(site, "stew")
+    api = f"/api/cities/testville/consultations/{site.round_id}"
+    path = _link(site, steward, "Quartiersrat")
+    token = path.rsplit("/", 1)[1]
+    guest = _client(site)
+    refused = guest.post(f"{api}/proposals", json={"title": "x" * 201, "invitation": token})
+    assert refused.status_code == 422 and refused.json()["title"] == "Invalid input"
+    assert [(e["code"], e["column"]) for e in refused.json()["errors"]] == [("invalid-text", "title")]
+    shape = guest.post(f"{api}/ballots", json={"votes": "all", "invitation": token})
+    assert [e["code"] for e in shape.json()["errors"]] == ["invalid-ballot"]
+    sent = guest.post(f"{api}/proposals", json={"title": "Trinkbrunnen", "invitation": token})
+    assert sent.status_code == 201, sent.text
+    with site.world.workspace.database.reader() as session:
+        stored = session.get(ConsultationItem, sent.json()["id"])
+        assert stored is not None and stored.invitation_id == invitation_by_token(session, token).id
+        assert stored.user_id is None and stored.status == "pending"

@@ -238,11 +238,29 @@ def test_writes_need_a_steward_and_a_csrf_token(
     created = steward.post(f"/api/cities/{SLUG}/plans", json=body)
     assert created.status_code == 201 and created.json()["public"] is False
     refused = steward.post(f"/api/cities/{SLUG}/plans", json={**body, "period_to": "2025-01-01"})
-    assert refused.status_code == 422 and "invalid_timeline" in refused.text
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "invalid-timeline"
     unknown = steward.post(f"/api/cities/{SLUG}/plans/{created.json()['id']}/objectives",
                            json={"title": "O", "goals": [999999]})  # fmt: skip
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["code"] == "unknown-goal"
     assert steward.delete(f"/api/cities/{SLUG}/plans/{created.json()['id']}").status_code == 204
+
+
+def test_a_refused_api_body_answers_the_plans_problem_codes(steward: TestClient) -> None:
+    """The body the model refuses answers like the pages and the CLI: "Invalid input" with a coded problem
+    per field (not pydantic's "Invalid parameter" with its error types); nothing written."""
+    before = len(steward.get(f"/api/cities/{SLUG}/plans").json())
+    body = {"title": "x" * 201, "period_from": "2026-01-01", "period_to": "2026-12-31", "extra": 1}
+    refused = steward.post(f"/api/cities/{SLUG}/plans", json=body)
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["title"] == "Invalid input"
+    assert [(e["code"], e["column"]) for e in problem["errors"]] == [
+        ("invalid-text", "title"), ("invalid-plan", "extra"),
+    ]  # fmt: skip
+    assert "title: String should have at most 200 characters" in problem["detail"]
+    assert len(steward.get(f"/api/cities/{SLUG}/plans").json()) == before
+    # a refused path parameter is still a parameter's problem
+    assert steward.get(f"/api/cities/{SLUG}/plans/abc").json()["title"] == "Invalid parameter"
 
 
 def test_the_city_page_links_the_plans(anonymous: TestClient) -> None:

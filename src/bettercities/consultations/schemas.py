@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
@@ -30,7 +31,26 @@ __all__ = [
     "RoundOut",
     "RoundResults",
     "RoundStatus",
+    "problem_code",
 ]
+
+#: Problem code of a refused field, by the pydantic error type (other fields: ``invalid-round``).
+_CODES = {
+    "string_too_long": "invalid-text",
+    "string_too_short": "invalid-text",
+    "string_type": "invalid-text",
+    "enum": "invalid-choice",
+    "literal_error": "invalid-choice",
+}
+
+
+def problem_code(detail: Any) -> str:
+    """The problem code of a refused field (pydantic's error detail, ``loc`` from the model's root): the
+    same codes the service gives for texts and ballots."""
+    if tuple(detail.get("loc", ()))[:1] == ("votes",):
+        return "invalid-ballot"
+    return _CODES.get(str(detail.get("type")), "invalid-round")
+
 
 #: Longest comment (characters); longer ones are refused, not cut.
 MAX_COMMENT = 2000

@@ -159,6 +159,9 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "or is not public"),
         _entry("invalid-ballot", ERROR, "Invalid ballot",
                "a ballot names unknown items, repeats or skips a rank, or gives more dots than allowed"),
+        _entry("invalid-round", ERROR, "Invalid consultation entry",
+               "another field of a consultation round, item, invitation, ballot, comment, proposal or "
+               "moderation is invalid (e.g. dots out of range, a time without a time zone)"),
         # goals (docs/goals.md)
         _entry("unknown-level", ERROR, "Unknown level", "the city has no spatial level of that code"),
         _entry("unknown-priority-set", ERROR, "Unknown priority set",

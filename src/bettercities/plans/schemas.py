@@ -48,6 +48,7 @@ __all__ = [
     "RiskOut",
     "StatusChangeIn",
     "StatusChangeOut",
+    "problem_code",
     "read",
 ]
 
@@ -272,7 +273,8 @@ _CODES = {
 }
 
 
-def _code(detail: Any) -> str:
+def problem_code(detail: Any) -> str:
+    """The problem code of a refused field (pydantic's error detail, ``loc`` from the model's root)."""
     kind = str(detail.get("type"))
     if kind in _CODES:
         return _CODES[kind]
@@ -289,7 +291,7 @@ def problems_of(error: ValidationError, *, what: str, row: int | None = None) ->
         given = detail.get("input")
         problems.append(
             Problem(
-                code=_code(detail),
+                code=problem_code(detail),
                 message=f"{what}: {detail['msg']}",
                 file=None,
                 row=row,

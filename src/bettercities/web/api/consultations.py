@@ -30,13 +30,19 @@ from bettercities.consultations.schemas import (
     RoundIn,
     RoundOut,
     RoundResults,
+    problem_code,
 )
 from bettercities.storage.workspace import Workspace
 from bettercities.web.deps import DbId, PrincipalDep, SessionDep, get_workspace, requires
-from bettercities.web.errors import PROBLEM_RESPONSES
+from bettercities.web.errors import PROBLEM_RESPONSES, coded_body_route
 
+#: A refused body answers with the consultations' problem codes (invalid-text, invalid-ballot …), as the
+#: service does for the checks it makes itself
 router = APIRouter(
-    prefix="/api/cities/{slug}/consultations", tags=["consultations"], responses=PROBLEM_RESPONSES
+    prefix="/api/cities/{slug}/consultations",
+    tags=["consultations"],
+    responses=PROBLEM_RESPONSES,
+    route_class=coded_body_route(problem_code),
 )
 
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]

@@ -29,13 +29,21 @@ from bettercities.plans.schemas import (
     PlanUpdate,
     RiskIn,
     StatusChangeIn,
+    problem_code,
     read,
 )
 from bettercities.views.reader import Reader
 from bettercities.web.deps import NEEDS_EDIT, DbId, PrincipalDep, ReaderDep, WorkspaceDep
-from bettercities.web.errors import PROBLEM_RESPONSES
+from bettercities.web.errors import PROBLEM_RESPONSES, coded_body_route
 
-router = APIRouter(prefix="/api/cities/{slug}/plans", tags=["plans"], responses=PROBLEM_RESPONSES)
+#: A refused body answers with the plans' problem codes (invalid-text, invalid-timeline, negative-budget …),
+#: as the pages and the CLI do
+router = APIRouter(
+    prefix="/api/cities/{slug}/plans",
+    tags=["plans"],
+    responses=PROBLEM_RESPONSES,
+    route_class=coded_body_route(problem_code),
+)
 
 EDIT = "Needs the permission `edit` in the city (stewards, city admins). Answers with the whole plan."
 
