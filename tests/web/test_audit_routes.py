@@ -792,6 +792,81 @@ WRITES: dict[tuple[str, str], Callable[[World], Expect]] = {
     ("POST", "/consultations/invitations/{token}/proposals"): _link_proposal,
 }
 
+# -- the impact register (issue 14): an intervention on two planning areas of city A from 2022 -------------
+
+INTERVENTIONS = f"/api/cities/{CITY_A}/interventions"
+
+
+def _intervention(world: World, *, planned: bool = False) -> int:
+    """A new intervention of city A through the library (with a DiD plan of the free indicator)."""
+    from bettercities.impact import service as impact
+    from bettercities.impact.register_schemas import InterventionIn, PlanIn
+
+    with world.workspace.database.session() as session:
+        level = areas.get_level(session, areas.get_city(session, CITY_A), "planning_area")
+        codes = sorted(areas.area_codes(session, level))[:2]
+        item = InterventionIn.model_validate(
+            {"name": "Neighbourhood management", "areas": {"kind": "areas", "value": ",".join(codes)},
+             "start_period": "2022", "responsible_unit": "Audit office"}
+        )  # fmt: skip
+        found = impact.add_intervention(session, CITY_A, item, actor="library")
+        if planned:
+            plan = PlanIn(indicator=FREE, design="did")
+            impact.register_plan(session, CITY_A, found, plan, actor="library")
+        return found
+
+
+def _api_intervention_add(world: World) -> Expect:
+    body = {"name": "Youth work", "kind": "youth_work",
+            "areas": {"kind": "priority_set", "value": PRIORITY_SET},
+            "start_period": "2022", "responsible_unit": "Audit office"}  # fmt: skip
+    return Expect(world.api.post(INTERVENTIONS, headers=world.bearer(), json=body))
+
+
+def _api_intervention_remove(world: World) -> Expect:
+    return Expect(world.api.delete(f"{INTERVENTIONS}/{_intervention(world)}", headers=world.bearer()))
+
+
+def _api_intervention_plan(world: World) -> Expect:
+    path = f"{INTERVENTIONS}/{_intervention(world)}/plans"
+    return Expect(world.api.post(path, headers=world.bearer(), json={"indicator": FREE, "design": "did"}))
+
+
+def _api_intervention_run(world: World) -> Expect:
+    path = f"{INTERVENTIONS}/{_intervention(world, planned=True)}/evaluations"
+    return Expect(world.api.post(path, headers=world.bearer(), json={}))
+
+
+def _page_intervention_add(world: World) -> Expect:
+    form = {"csrf_token": world.csrf(), "name": "Youth work (page)", "kind": "youth_work",
+            "priority_set": PRIORITY_SET, "start_period": "2022",
+            "responsible_unit": "Audit office"}  # fmt: skip
+    return Expect(world.page.post(f"/cities/{CITY_A}/interventions", data=form, follow_redirects=False))
+
+
+def _page_intervention_plan(world: World) -> Expect:
+    form = {"csrf_token": world.csrf(), "indicator": FREE, "design": "did"}
+    path = f"/cities/{CITY_A}/interventions/{_intervention(world)}/plans"
+    return Expect(world.page.post(path, data=form, follow_redirects=False))
+
+
+def _page_intervention_run(world: World) -> Expect:
+    path = f"/cities/{CITY_A}/interventions/{_intervention(world, planned=True)}/evaluations"
+    return Expect(world.page.post(path, data={"csrf_token": world.csrf()}, follow_redirects=False))
+
+
+WRITES.update(
+    {
+        ("POST", "/api/cities/{slug}/interventions"): _api_intervention_add,
+        ("DELETE", "/api/cities/{slug}/interventions/{intervention_id}"): _api_intervention_remove,
+        ("POST", "/api/cities/{slug}/interventions/{intervention_id}/plans"): _api_intervention_plan,
+        ("POST", "/api/cities/{slug}/interventions/{intervention_id}/evaluations"): _api_intervention_run,
+        ("POST", "/cities/{slug}/interventions"): _page_intervention_add,
+        ("POST", "/cities/{slug}/interventions/{intervention_id}/plans"): _page_intervention_plan,
+        ("POST", "/cities/{slug}/interventions/{intervention_id}/evaluations"): _page_intervention_run,
+    }
+)
+
 #: POST routes that change nothing, and why.
 NOT_WRITING: dict[tuple[str, str], str] = {
     ("POST", "/api/cities/{slug}/priority"): "evaluates a rule sent in the body; stores nothing (GET-like)",
