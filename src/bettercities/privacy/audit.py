@@ -60,12 +60,39 @@ def components(table: LinearTable, withheld: npt.ArrayLike) -> list[Component]:
     _, labels = connected_components(graph, directed=False)
     cell_labels = labels[:k]
     relation_labels = labels[k:]
+    # grouped by one sort each (a scan of all cells per component made this quadratic in the number of
+    # components, which tables with many small cells have by the thousand); cells and relations stay
+    # ascending within a component (stable sorts of ascending arrays)
     order = np.argsort(cell_labels, kind="stable")
-    result = []
-    for label in np.unique(cell_labels):
-        members = cells[order[cell_labels[order] == label]]
-        result.append(Component(cells=np.sort(members), relations=active[relation_labels == label]))
-    return result
+    sorted_labels = cell_labels[order]
+    unique, starts = np.unique(sorted_labels, return_index=True)
+    stops = np.append(starts[1:], k)
+    relation_order = np.argsort(relation_labels, kind="stable")
+    sorted_relation_labels = relation_labels[relation_order]
+    relation_starts = np.searchsorted(sorted_relation_labels, unique, side="left")
+    relation_stops = np.searchsorted(sorted_relation_labels, unique, side="right")
+    members = cells[order]
+    linked = active[relation_order]
+    return [
+        Component(cells=members[a:b], relations=linked[c:d])
+        for a, b, c, d in zip(
+            starts.tolist(), stops.tolist(), relation_starts.tolist(), relation_stops.tolist(), strict=True
+        )
+    ]
+
+
+def row_entries(matrix: sparse.csr_array, rows: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+    """The stored entries of some rows of a CSR matrix: (position in ``rows``, column, value) of each, read
+    from the index arrays directly (fancy indexing a scipy matrix costs time in its column count)."""
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[np.asarray(rows) + 1] - starts
+    total = int(lengths.sum())
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+    return (
+        np.repeat(np.arange(lengths.size), lengths),
+        matrix.indices[offsets].astype(np.intp),
+        matrix.data[offsets],
+    )
 
 
 def intervals(
@@ -102,7 +129,7 @@ def intervals(
     wanted = mask.copy() if cells is None else _wanted(table, mask, cells)
     lo = np.full(len(table), np.nan)
     hi = np.full(len(table), np.nan)
-    by_lp: list[_Problem] = []
+    by_lp: list[Problem] = []
     for problem in _problems(table, mask, wanted):
         if not problem.closed_form:
             by_lp.append(problem)
@@ -150,7 +177,7 @@ def exposed(
     need = np.broadcast_to(np.asarray(width, dtype=np.float64), (len(table),)) - TOLERANCE
     result = set(np.flatnonzero(primary_mask & ~mask).tolist())
     wanted = primary_mask & mask
-    by_lp: list[_Problem] = []
+    by_lp: list[Problem] = []
     for component in components(table, mask):
         if not wanted[component.cells].any():
             continue
@@ -158,7 +185,7 @@ def exposed(
         if cache is not None and key in cache:
             result.update(cache[key])
             continue
-        problem = _Problem(table, component, mask)
+        problem = Problem(table, component, mask)
         if not problem.closed_form:
             by_lp.append(problem)
             continue
@@ -179,7 +206,7 @@ def exposed(
 
 
 def _exposed_by_lp(
-    problems: list[_Problem], values: FloatArray, need: FloatArray, wanted: BoolArray
+    problems: list[Problem], values: FloatArray, need: FloatArray, wanted: BoolArray
 ) -> list[list[int]]:
     """Exposed cells of components that need linear programs, all components batched together.
 
@@ -274,7 +301,7 @@ class _Batch:
     separable objective over them solves each at once (saving scipy's per-call overhead, which dominates
     programs this small)."""
 
-    def __init__(self, problems: list[_Problem]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         sizes = np.array([p.cells.size for p in problems])
         heights = np.array([p.a_eq.shape[0] for p in problems])
         self.col_start = np.concatenate([[0], np.cumsum(sizes)])
@@ -305,15 +332,24 @@ class _Unbounded(Exception):
     """The program has no finite optimum."""
 
 
-class _Problem:
+class Problem:
     """The linear program of one component."""
 
     def __init__(self, table: LinearTable, component: Component, mask: BoolArray) -> None:
+        # built from the component's own relations only: work in their entries, never in the table's size
+        # (a table with many small cells has thousands of components per audit)
         self.cells = component.cells
-        rows = table.matrix[component.relations]
-        published = np.where(mask, 0.0, table.values)
-        self.a_eq = rows[:, self.cells].toarray()
-        self.b_eq = -(rows @ published)
+        row, column, data = row_entries(table.matrix, component.relations)
+        position = np.minimum(np.searchsorted(self.cells, column), max(self.cells.size - 1, 0))
+        inside = self.cells[position] == column if self.cells.size else np.zeros(column.size, np.bool_)
+        self.a_eq = np.zeros((component.relations.size, self.cells.size))
+        np.add.at(self.a_eq, (row[inside], position[inside]), data[inside])
+        published = ~mask[column]  # withheld cells of these relations all belong to the component
+        self.b_eq = -np.bincount(
+            row[published],
+            weights=data[published] * table.values[column[published]],
+            minlength=component.relations.size,
+        ).astype(np.float64)
         self.bounds = np.column_stack([table.lower_bounds[self.cells], table.upper_bounds[self.cells]])
 
     @property
@@ -348,10 +384,10 @@ class _Problem:
         return lo, hi
 
 
-def _problems(table: LinearTable, mask: BoolArray, wanted: BoolArray) -> Iterator[_Problem]:
+def _problems(table: LinearTable, mask: BoolArray, wanted: BoolArray) -> Iterator[Problem]:
     for component in components(table, mask):
         if wanted[component.cells].any():
-            yield _Problem(table, component, mask)
+            yield Problem(table, component, mask)
 
 
 def _mask(table: LinearTable, cells: npt.ArrayLike) -> BoolArray:
