@@ -9,6 +9,7 @@ regression-to-the-mean flag for areas chosen by the outcome, and the stored resu
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -316,3 +317,65 @@ def test_removing_an_intervention_removes_its_plans_runs_and_areas(ws: Workspace
             assert session.scalar(select(func.count()).select_from(model)) == 0
         with pytest.raises(NotFound):
             service.remove_intervention(session, SLUG, item)
+
+
+def test_the_cli_registers_plans_runs_and_shows(ws: Workspace, tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from bettercities.cli.main import app as cli_app
+
+    runner, where = CliRunner(), ["--workspace", str(ws.path)]
+
+    def cli(*args: str) -> Any:
+        result = runner.invoke(cli_app, [*args, *where])
+        assert result.exit_code == 0, result.output
+        return result
+
+    added = json.loads(
+        cli("impact", "intervention", "add", "--city", SLUG, "--name", "Jugendarbeit", "--areas", "D01,D03",
+            "--start", "2020", "--unit", "Jugendamt", "--kind", "youth_work", "--budget", "12500.5",
+            "--indicator", "jobless", "--json").stdout
+    )  # fmt: skip
+    assert added["area_codes"] == ["D01", "D03"] and added["budget_cents"] == 1_250_050
+    item = str(added["id"])
+    planned = cli(
+        "impact", "plan", "register", "--city", SLUG, item, "--indicator", "jobless", "--design", "did"
+    )
+    assert "plan version 1 registered (jobless, did, pre 2016–2019, post 2020–open)" in planned.stdout
+    run = cli("impact", "run", "add", "--city", SLUG, item)
+    assert "better" in run.stdout and "followed plan version 1" in run.stdout
+    shown = json.loads(
+        cli("impact", "intervention", "show", "--city", SLUG, item, "--public", "--json").stdout
+    )
+    run_id = str(shown["runs"][0]["id"])
+    panel = tmp_path / "panel.csv"
+    cli("impact", "run", "show", "--city", SLUG, item, run_id, "--public", "--panel", str(panel))
+    assert panel.read_text(encoding="utf-8").startswith("unit,period,time,outcome,treated,treatment,cohort")
+    listed = json.loads(cli("impact", "intervention", "list", "--city", SLUG, "--json").stdout)
+    assert [i["name"] for i in listed] == ["Jugendarbeit"] and listed[0]["runs"][0]["verdict"] == "better"
+    refused = runner.invoke(
+        cli_app,
+        [
+            "impact",
+            "plan",
+            "register",
+            "--city",
+            SLUG,
+            item,
+            "--indicator",
+            "jobless",
+            "--design",
+            "x",
+            *where,
+        ],
+    )
+    assert refused.exit_code == 2 and "design" in refused.output
+    bad = runner.invoke(
+        cli_app, ["impact", "run", "add", "--city", SLUG, item, "--comparison", "D01", *where]
+    )
+    assert (
+        bad.exit_code != 0
+        and "comparison areas must not be treated" in bad.output
+        and "Traceback" not in bad.output
+    )
+    cli("impact", "intervention", "remove", "--city", SLUG, item)
