@@ -98,3 +98,36 @@ def test_a_demo_of_one_year_has_no_intervention(demo: Workspace) -> None:
         city = areas.get_city(session, "auenstedt")
         assert add_intervention(session, city, set_name="x", first_year=2024, last_year=2024) is None
         assert add_intervention(session, city, set_name="x", first_year=2023, last_year=2024) is None  # built
+
+
+def test_no_protected_or_suppressed_cell_is_in_the_public_panel(demo: Workspace) -> None:
+    """The demo declares disclosure control (withheld and perturbed cells): none of them, and no suppressed
+    observation, is among the cells the public run estimated on."""
+    import io
+
+    import pandas as pd
+
+    from bettercities.areas.models import Area
+    from bettercities.indicators.models import Observation, Period
+    from bettercities.publication import protection
+
+    slug, _, run_id = _run(demo)
+    with demo.database.reader() as session:
+        city = areas.get_city(session, slug)
+        stored = session.get(EvaluationRun, run_id)
+        assert stored is not None
+        panel = pd.read_csv(io.StringIO(stored.panel), dtype={"unit": str, "period": str})
+        marks = protection.marks(session, city.id)
+        ids = {c: i for i, c in session.execute(select(Area.id, Area.code).where(Area.city_id == city.id))}
+        periods = {c: i for i, c in session.execute(select(Period.id, Period.code))}
+        suppressed = set(
+            session.execute(
+                select(Observation.area_id, Observation.period_id).where(
+                    Observation.indicator_id == stored.indicator_id, Observation.suppressed.is_(True)
+                )
+            ).all()
+        )
+        marked = {(area, period) for (ind, period, area) in marks if ind == stored.indicator_id}
+    assert marked, "the demo protects some cells of the outcome (else this test shows nothing)"
+    used = {(ids[u], periods[p]) for u, p in zip(panel["unit"], panel["period"], strict=True)}
+    assert not used & marked and not used & suppressed
