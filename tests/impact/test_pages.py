@@ -171,3 +171,19 @@ def test_a_departure_from_the_plan_is_said_in_the_reader_s_language(
     first = text(anonymous.get(f"{PAGES}/{evaluated['item']}/evaluations/{evaluated['run']}?lang=de"))
     assert "Ausgelassen, weil in einem Zeitraum ein verwendbarer Wert fehlt: D02." in first
     assert "zurückgehaltene oder geschützte Werte wurden nicht verwendet: 1." in first
+
+
+@pytest.mark.parametrize(
+    ("typed", "euros"),
+    [
+        ("1.500", 1500.0),
+        ("1.500.000,50", 1_500_000.5),
+        ("1,500.50", 1500.5),
+        ("1500,50", 1500.5),
+        ("99.5", 99.5),
+    ],
+)
+def test_a_budget_is_read_as_german_or_english_writes_it(typed: str, euros: float) -> None:
+    from bettercities.web.pages.impact import _number
+
+    assert _number(typed) == euros

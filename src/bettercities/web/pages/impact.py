@@ -11,6 +11,7 @@ of the data than the viewer's does not exist for it). The report and the card ar
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -127,12 +128,19 @@ def _words(lang: str) -> dict[str, Any]:
 
 
 def _number(text: str) -> float | None:
-    """A number as typed in a form field, German (``1.500,50``) or English (``1500.50``); None when empty."""
-    text = text.strip().replace("\u2009", "").replace(" ", "")
+    """An amount as typed in a form field, German (``1.500,50``) or English (``1,500.50``); None when empty.
+    Dots between groups of three digits without a decimal comma (``1.500.000``) group thousands."""
+    text = text.strip().replace("\u2009", "").replace("\u202f", "").replace(" ", "")
     if not text:
         return None
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+        text = text.replace(".", "")
+    elif "," in text and "." in text and text.index(".") < text.index(","):
+        text = text.replace(".", "").replace(",", ".")  # German: 1.500,50
+    elif "," in text and re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
+        text = text.replace(",", "")  # English: 1,500.50
+    elif "," in text:
+        text = text.replace(",", ".")  # German: 1500,50
     return float(text)
 
 
