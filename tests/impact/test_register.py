@@ -293,7 +293,7 @@ def test_areas_chosen_by_the_outcome_carry_the_regression_to_the_mean_warning(ws
     assert results[chosen].evidence_level <= results[explicit].evidence_level
 
 
-@pytest.mark.parametrize("design", ["did", "twfe", "its"])
+@pytest.mark.parametrize("design", ["did", "twfe", "its", "staggered-did", "synthetic-control"])
 def test_the_stored_result_equals_a_fresh_estimate(ws: Workspace, design: str) -> None:
     item = add(ws, areas=AreaSelection(kind="areas", value="D01,D03"))
     plan(ws, item, design=design)
