@@ -438,25 +438,31 @@ def _solve(
         upper.append(np.array([np.inf]))
         height += 1
 
-    # protection capacity of every primary cell in every relation that contains it
-    matrix = table.matrix
-    for p in np.flatnonzero(primary):
-        need = widths[p] - table.values[p]
-        if need <= audit.TOLERANCE:
-            continue
-        for relation in by_cell.indices[by_cell.indptr[p] : by_cell.indptr[p + 1]]:
-            start, stop = matrix.indptr[relation], matrix.indptr[relation + 1]
-            members = matrix.indices[start:stop]
-            coefficients = matrix.data[start:stop]
-            a_p = abs(coefficients[members == p][0])
-            others = members != p
-            capacity = np.abs(coefficients[others]) * np.maximum(table.values[members[others]], 0.0) / a_p
-            available = float(capacity.sum())
-            entries = [
-                (int(column[j]), float(c)) for j, c in zip(members[others], capacity, strict=True) if c > 0
-            ]
-            if entries and available > 0:
-                add(entries, min(need, available) * (1 - 1e-9))
+    # protection capacity of every primary cell in every relation that contains it: one row per (cell,
+    # relation) pair, in the order of the cells and of their relations, built for all pairs at once (a
+    # loop per primary cell cost a fifth of a city's protection)
+    needs = widths - table.values
+    sensitive = np.flatnonzero(primary & (needs > audit.TOLERANCE))
+    pair, relation_of_pair, _ = audit.row_entries(by_cell, sensitive)
+    cell_of_pair = sensitive[pair]
+    entry_pair, member, coefficient = audit.row_entries(table.matrix, relation_of_pair)
+    is_self = member == cell_of_pair[entry_pair]
+    a_p = np.zeros(relation_of_pair.size)
+    a_p[entry_pair[is_self]] = np.abs(coefficient[is_self])
+    other = ~is_self
+    entry_pair, member = entry_pair[other], member[other]
+    capacity = np.abs(coefficient[other]) * np.maximum(table.values[member], 0.0) / a_p[entry_pair]
+    available = np.bincount(entry_pair, weights=capacity, minlength=relation_of_pair.size)
+    positive = capacity > 0
+    used = (np.bincount(entry_pair[positive], minlength=relation_of_pair.size) > 0) & (available > 0)
+    row_of_pair = np.cumsum(used) - 1 + height
+    taken = positive & used[entry_pair]
+    rows.append(row_of_pair[entry_pair[taken]])
+    cols.append(column[member[taken]])
+    data.append(capacity[taken])
+    lower.append(np.minimum(needs[cell_of_pair[used]], available[used]) * (1 - 1e-9))
+    upper.append(np.full(int(used.sum()), np.inf))
+    height += int(used.sum())
 
     for cut_cells, coefficients, rhs in cuts:
         add([(int(column[j]), float(c)) for j, c in zip(cut_cells, coefficients, strict=True)], rhs)
