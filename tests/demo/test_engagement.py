@@ -189,3 +189,39 @@ def test_an_id_beyond_64_bits_is_refused_not_a_500(client: TestClient, method: s
     assert answer.status_code in (401, 403, 404, 422), (path, answer.status_code)
     if method == "GET":
         assert answer.status_code == 422
+
+
+def test_a_goal_on_a_level_whose_boundaries_changed_has_a_baseline(demo: Workspace) -> None:
+    """The demo splits its most populous planning area after its last year (demo/boundary.py): a goal on the
+    whole level is on the areas the baseline was measured in (the old area, not its halves), and its group
+    baseline is the level's value then, computed here from the stored values of those areas."""
+    from datetime import date
+
+    from bettercities.goals import service as goals
+    from bettercities.goals.schemas import AreaSelection, GoalIn, SelectionKind
+
+    goal_in = GoalIn(
+        title="Weniger Arbeitslosigkeit in allen Planungsräumen",
+        indicator="unemployment",
+        areas=AreaSelection(kind=SelectionKind.LEVEL, value="planning_area"),
+        target_change=-1.0,
+        deadline=date(2030, 12, 31),
+        owner_unit="Jobcenter",
+    )
+    with demo.database.session() as session:
+        goal = goals.add_goal(session, "auenstedt", goal_in, actor="test")
+        city = areas.get_city(session, "auenstedt")
+        level = areas.get_level(session, city, "planning_area")
+        then = {a.code for a in areas.areas_of_level(session, level, at=date(LAST, 12, 31))}
+        now = {a.code for a in areas.areas_of_level(session, level, at=date.today())}
+        goals.remove_goal(session, city, goal.id)
+    assert then != now  # the split is after the baseline: today's areas would have no value in any period
+    assert goal.baseline.period == str(LAST)
+    assert set(goal.area_codes) == then
+    # the level's unemployment then, by hand from the generator: unemployed / population 15-65 over its areas
+    generated = generate_demo_city(**PARAMS).observations
+    wanted = (generated["indicator_code"] == "unemployment") & (generated["period_code"] == str(LAST))
+    rows = generated[wanted]
+    rows = rows[rows["area_code"].isin(then)]
+    assert len(rows) == len(then)
+    assert goal.baseline.value == pytest.approx(100 * rows["numerator"].sum() / rows["denominator"].sum())

@@ -168,6 +168,23 @@ def _resolve(session: Session, city: City, selection: AreaSelection, audience: A
     return found
 
 
+def _level_codes(
+    session: Session, level: SpatialLevel, periods: list[Period], wanted: str | None
+) -> list[str]:
+    """The codes of ``level``'s areas at the end of the wanted baseline period, else of the latest period
+    (a level's areas change with boundary versions: the goal is on the areas its baseline was measured in)."""
+    at: date | None = None
+    if wanted is not None:
+        try:
+            code = parse_period(wanted).code
+        except PeriodError:
+            code = None
+        at = next((p.end_date for p in periods if p.code == code), None)
+    elif periods:
+        at = periods[-1].end_date
+    return sorted(a.code for a in areas.areas_of_level(session, level, at=at or date.today()))
+
+
 # -- baseline and detectability ----------------------------------------------------------------------------
 
 
@@ -276,9 +293,29 @@ def add_goal(
                          value=goal_in.indicator)
             )  # fmt: skip
         elif selected.level is not None and selected.codes:
-            scope = progress.scope_of(session, city, indicator, selected.level, selected.codes)
             periods = progress.periods_of(viewer, city, indicator)
+            if goal_in.areas.kind is SelectionKind.LEVEL:
+                # a level's areas as they were in the baseline period (today's may have split since)
+                selected.codes = _level_codes(session, selected.level, periods, goal_in.baseline_period)
+            scope = progress.scope_of(session, city, indicator, selected.level, selected.codes)
             base_period, found, problem = _baseline(viewer, scope, periods, goal_in.baseline_period)
+            if (
+                problem is not None
+                and goal_in.areas.kind is SelectionKind.LEVEL
+                and not goal_in.baseline_period
+            ):
+                # the latest period may have no value in the level's areas of its time: try earlier ones,
+                # each with the level's areas of that period
+                for period in reversed(periods):
+                    codes = sorted(
+                        a.code for a in areas.areas_of_level(session, selected.level, at=period.end_date)
+                    )
+                    candidate = progress.scope_of(session, city, indicator, selected.level, codes)
+                    measured = progress.group_value(viewer, candidate, period)
+                    if measured.value is not None:
+                        selected.codes, scope = codes, candidate
+                        base_period, found, problem = period, measured, None
+                        break
             if problem is not None:
                 problems.append(problem)
             else:
