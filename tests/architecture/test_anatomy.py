@@ -99,6 +99,14 @@ def test_domain_tests_and_docs(domain: Domain) -> None:
     assert (ROOT / "docs" / f"{domain.name}.md").is_file(), f"{domain.name}: no docs/{domain.name}.md"
 
 
+def test_every_test_folder_is_a_package() -> None:
+    """A test folder without ``__init__.py`` imports its modules by their bare names: two ``test_pages.py``
+    in such folders collide and the whole run stops with "import file mismatch" (it did, for goals/impact)."""
+    folders = {path.parent for path in (ROOT / "tests").rglob("test_*.py")}
+    bare = sorted(str(f.relative_to(ROOT)) for f in folders if not (f / "__init__.py").is_file())
+    assert not bare, f"test folders without __init__.py: {bare}"
+
+
 def test_no_stray_faces() -> None:
     """A module under cli/, web/api/ or web/pages/ is a manifest domain's face or listed as none."""
     faces = {module for d in domains.DOMAINS for module in (*d.router_modules, d.cli_module) if module}
