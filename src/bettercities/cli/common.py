@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
@@ -94,6 +95,19 @@ def session_of(workspace: Path | None, database_url: str | None, *, write: bool 
     ws = open_workspace(workspace, database_url)
     with refusals(ws), ws.database.session() if write else ws.database.reader() as session:
         yield session
+
+
+def comma_list(text: str | None) -> list[str]:
+    """The items of a comma-separated option (``--covariates a,b``), stripped, empty ones left out."""
+    return [item.strip() for item in text.split(",") if item.strip()] if text else []
+
+
+def validation_messages(error: ValidationError) -> str:
+    """The messages of a refused typed input (``field: message; …``), without pydantic's URLs."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else str(e["msg"])
+        for e in error.errors(include_url=False)
+    )
 
 
 def fail_invalid(error: InvalidInput) -> NoReturn:

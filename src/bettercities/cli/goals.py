@@ -15,7 +15,15 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from bettercities.cli.common import DatabaseUrlOption, WorkspaceOption, console, err_console, fail, session_of
+from bettercities.cli.common import (
+    DatabaseUrlOption,
+    WorkspaceOption,
+    console,
+    err_console,
+    fail,
+    session_of,
+    validation_messages,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -31,13 +39,6 @@ CityOption = Annotated[str, typer.Option("--city", help="City slug.")]
 GoalArgument = Annotated[int, typer.Argument(help="The goal's id.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 PublicOption = Annotated[bool, typer.Option("--public", help="As the public sees the data.")]
-
-
-def _invalid(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else str(e["msg"])
-        for e in error.errors(include_url=False)
-    )
 
 
 def _number(value: float | None) -> str:
@@ -175,7 +176,7 @@ def add_command(
                 }
             )
         except ValidationError as error:
-            fail(_invalid(error), code=2)
+            fail(validation_messages(error), code=2)
         goal = service.add_goal(session, found, goal_in, actor=current_actor().name)
     if as_json:
         console.print_json(goal.model_dump_json())
@@ -275,7 +276,7 @@ def measure_record_command(
     try:
         value_in = MeasureValueIn(period=period, value=value, note=note)
     except ValidationError as error:
-        fail(_invalid(error), code=2)
+        fail(validation_messages(error), code=2)
     with session_of(workspace, database_url, write=True) as session:
         recorded = service.record_measure(session, city, goal_id, value_in, actor=current_actor().name)
     if as_json:

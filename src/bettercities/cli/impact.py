@@ -14,7 +14,16 @@ from typing import Annotated, Any
 
 import typer
 
-from bettercities.cli.common import DatabaseUrlOption, WorkspaceOption, console, err_console, fail, session_of
+from bettercities.cli.common import (
+    DatabaseUrlOption,
+    WorkspaceOption,
+    comma_list,
+    console,
+    err_console,
+    fail,
+    session_of,
+    validation_messages,
+)
 
 app = typer.Typer(help="Impact evaluation: designs, interventions, plans and runs.", no_args_is_help=True)
 
@@ -27,10 +36,6 @@ __all__ = ["register"]
 
 
 # -- estimate a design on a panel file (E1) ------------------------------------------------------------
-
-
-def _columns(text: str | None) -> list[str]:
-    return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
 @app.command("estimate")
@@ -96,7 +101,7 @@ def estimate_command(
             {
                 "design": design, "unit": unit, "time": time, "outcome": outcome, "treatment": treatment,
                 "cohort": cohort, "treated_unit": treated_unit, "treatment_start": treatment_start,
-                "covariates": _columns(covariates), "control_group": control_group,
+                "covariates": comma_list(covariates), "control_group": control_group,
                 "seasonality": seasonality, "alpha": alpha, "polarity": polarity,
                 "placebos": not no_placebos, "selected_on_outcome": selected_on_outcome,
             }
@@ -151,22 +156,11 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JS
 PublicOption = Annotated[bool, typer.Option("--public", help="As the public sees the data.")]
 
 
-def _pydantic_problems(error: Any) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else str(e["msg"])
-        for e in error.errors(include_url=False)
-    )
-
-
 def _viewer(session: Any, public: bool) -> Any:
     from bettercities.goals.progress import FixedViewer
     from bettercities.publication import Audience
 
     return FixedViewer(session, Audience.PUBLIC if public else Audience.INTERNAL)
-
-
-def _codes(text: str | None) -> list[str]:
-    return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
 def _print_intervention(item: Any) -> None:
@@ -255,7 +249,7 @@ def intervention_add_command(
                 }
             )  # fmt: skip
         except ValidationError as error:
-            fail(_pydantic_problems(error), code=2)
+            fail(validation_messages(error), code=2)
         added = service.add_intervention(session, found, item, actor=current_actor().name)
         out = queries.visible_intervention(_viewer(session, False), city, added)
     if as_json:
@@ -369,13 +363,13 @@ def plan_register_command(
     try:
         plan = PlanIn.model_validate(
             {
-                "indicator": indicator, "design": design, "comparison": _codes(comparison),
+                "indicator": indicator, "design": design, "comparison": comma_list(comparison),
                 "pre_start": pre_start, "pre_end": pre_end, "post_start": post_start, "post_end": post_end,
                 "control_group": control_group, "alpha": alpha, "analysis": analysis,
             }
         )  # fmt: skip
     except ValidationError as error:
-        fail(_pydantic_problems(error), code=2)
+        fail(validation_messages(error), code=2)
     with session_of(workspace, database_url, write=True) as session:
         out = service.register_plan(session, city, intervention_id, plan, actor=current_actor().name)
     if as_json:
@@ -451,12 +445,12 @@ def run_add_command(
         given = RunIn.model_validate(
             {
                 "indicator": indicator, "design": design,
-                "comparison": _codes(comparison) if comparison is not None else None,
+                "comparison": comma_list(comparison) if comparison is not None else None,
                 "pre_start": pre_start, "pre_end": pre_end, "post_start": post_start, "post_end": post_end,
             }
         )  # fmt: skip
     except ValidationError as error:
-        fail(_pydantic_problems(error), code=2)
+        fail(validation_messages(error), code=2)
     audience = Audience.INTERNAL if internal else Audience.PUBLIC
     with session_of(workspace, database_url, write=True) as session:
         run_id = evaluation.evaluate(

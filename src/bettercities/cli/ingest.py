@@ -14,6 +14,7 @@ from rich.text import Text
 from bettercities.cli.common import (
     DatabaseUrlOption,
     WorkspaceOption,
+    comma_list,
     console,
     err_console,
     open_workspace,
@@ -47,10 +48,6 @@ def _pairs(items: list[str], option: str) -> dict[str, str]:
     except InvalidInput as error:
         bad = error.report.problems[0].value if error.report else None
         raise typer.BadParameter(f"expected SOURCE=TARGET, got {bad!r}", param_hint=option) from None
-
-
-def _names(text: str | None) -> list[str]:
-    return [name.strip() for name in text.split(",") if name.strip()] if text else []
 
 
 def _print_warnings(report: Report) -> None:
@@ -255,12 +252,12 @@ def observations(
             estimated_column=estimated_column,
             suppressed_column=suppressed_column,
             mapping=mapping,
-            ignore=_names(ignore_columns),
+            ignore=comma_list(ignore_columns),
             delimiter=delimiter,
             decimal=decimal,
             encoding=encoding,
             sheet=sheet,
-            na_values=_names(na_values),
+            na_values=comma_list(na_values),
         )
         result = import_observations(
             ws.database, city, file, options, user=user, dry_run=dry_run, progress=progress

@@ -15,6 +15,7 @@ from bettercities.cli.common import (
     console,
     fail,
     session_of,
+    validation_messages,
 )
 
 app = typer.Typer(
@@ -144,18 +145,10 @@ def set_command(
             js=js,
         )
     except ValidationError as error:
-        fail(_invalid(error), code=2)
+        fail(validation_messages(error), code=2)
     with session_of(workspace, database_url, write=True) as session:
         rule = service.set_rule(session, areas.get_city(session, city), spec)
     console.print(f"{city}: {_describe(rule)}", highlight=False, soft_wrap=True)
-
-
-def _invalid(error: ValidationError) -> str:
-    """The messages of a refused rule or relation, without pydantic's URLs."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else str(e["msg"])
-        for e in error.errors(include_url=False)
-    )
 
 
 @app.command("remove")
@@ -266,7 +259,7 @@ def relation_add(
     try:
         spec = RelationSpec(total=total, parts=parts)
     except ValidationError as error:
-        fail(_invalid(error), code=2)
+        fail(validation_messages(error), code=2)
     with session_of(workspace, database_url, write=True) as session:
         relation = service.add_relation(session, areas.get_city(session, city), spec)
     console.print(
