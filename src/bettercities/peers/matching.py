@@ -236,9 +236,9 @@ class PeerIndex:
                 rest.append(rows)
         self.groups = groups
         self.rest = np.sort(np.concatenate(rest)) if rest else np.empty(0, np.int64)
-        self._group_of = np.full(self.z.shape[0], -1, np.int64)
-        for number, group in enumerate(groups):
-            self._group_of[group.rows] = number
+        # the tree on a group's own columns serves every query that has them all (most queries)
+        for group in groups:
+            self._tree(group, group.columns)
 
     def __len__(self) -> int:
         return int(self.z.shape[0])
