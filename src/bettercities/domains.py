@@ -154,6 +154,13 @@ DOMAINS: tuple[Domain, ...] = (
         note="register_schemas.py holds the register's inputs and results (schemas.py: the designs' typed"
         " results); evaluation.py builds a run's panel and stores the run; designs/ one module per design",
     ),
+    Domain(
+        "registry",
+        api=True,
+        pages=True,
+        note="merge.py builds one city per real city from the source files; benchmark.py compares cities;"
+        " build.py writes the shipped data/ files",
+    ),
 )
 
 #: Commands that are not a domain: the workspace, serving, the demo, backups and exports.

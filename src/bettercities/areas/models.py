@@ -33,6 +33,7 @@ class City(Base):
     urau_code: Mapped[str | None] = mapped_column(String(20), doc="Urban Audit city code, e.g. DE001C.")
     nuts3_code: Mapped[str | None] = mapped_column(String(10))
     ags: Mapped[str | None] = mapped_column(String(12), doc="German Amtlicher Gemeindeschlüssel.")
+    geonames_id: Mapped[int | None] = mapped_column(Integer, unique=True, doc="GeoNames id (registry).")
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     population: Mapped[int | None] = mapped_column(Integer)
