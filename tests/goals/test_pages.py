@@ -348,3 +348,60 @@ def test_the_form_needs_its_csrf_token(steward: TestClient, served: Served) -> N
             "target_value": "3", "deadline": "2028-12-31", "owner_unit": "Jugendamt"}  # fmt: skip
     assert steward.post(f"/cities/{SLUG}/goals", data=data, follow_redirects=False).status_code == 403
     assert _count(served) == before
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "target"),
+    [
+        ("de", "0,125", 0.125),
+        ("en", "0.125", 0.125),
+        ("de", "0,5", 0.5),
+        ("en", "0.5", 0.5),
+        ("de", "12", 12.0),
+    ],
+)
+def test_a_target_is_read_with_one_decimal_comma_or_point(
+    steward: TestClient, served: Served, lang: str, typed: str, target: float
+) -> None:
+    """A target is a general number: 0.125 stays 0.125 (no thousands read into it), 0,5 is a half."""
+    form = steward.get(f"/cities/{SLUG}/goals?lang={lang}").text
+    posted = steward.post(
+        f"/cities/{SLUG}/goals?lang={lang}",
+        data={"csrf_token": csrf_of(form), "title": f"Ziel {typed}", "priority_set": served.priority_set,
+              "indicator": "unemployment", "target_value": typed, "deadline": "2028-12-31",
+              "owner_unit": "Jugendamt"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert posted.status_code == 303, posted.text[:2000]
+    goal_id = int(re.search(r"/goals/(\d+)", posted.headers["location"]).group(1))  # type: ignore[union-attr]
+    assert steward.get(f"/cities/{SLUG}/goals/{goal_id}.json").json()["target_value"] == target
+    assert steward.delete(f"/api/cities/{SLUG}/goals/{goal_id}").status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("lang", "field", "typed", "words"),
+    [
+        ("en", "target_value", "1,500.50", "reads differently in German and English"),
+        ("en", "target_change", "-1,500", "reads differently in German and English"),
+        ("de", "target_value", "1.500", "liest sich auf Deutsch und Englisch verschieden"),
+        ("de", "target_value", "1.500,5", "liest sich auf Deutsch und Englisch verschieden"),
+        ("de", "target_value", "1.500.000", "liest sich auf Deutsch und Englisch verschieden"),
+        ("de", "target_value", "drei", "ist keine Zahl"),
+    ],
+)
+def test_a_target_with_mixed_or_grouping_separators_is_refused_not_guessed(
+    steward: TestClient, served: Served, lang: str, field: str, typed: str, words: str
+) -> None:
+    """1,500.50 was read as 1.5005 and 1.500 as 1.5: the writer is asked to write the number plainly."""
+    before = _count(served)
+    form = steward.get(f"/cities/{SLUG}/goals?lang={lang}").text
+    data = {"csrf_token": csrf_of(form), "title": "Mehrdeutig", "priority_set": served.priority_set,
+            "indicator": "unemployment", "deadline": "2028-12-31", "owner_unit": "Jugendamt",
+            field: typed}  # fmt: skip
+    again = steward.post(f"/cities/{SLUG}/goals?lang={lang}", data=data, follow_redirects=False)
+    assert again.status_code == 422
+    start = again.text.index('id="goal-errors"')
+    errors = text(again)[start : again.text.index("</div>", start)]
+    assert words in errors and field in errors, errors
+    assert f'value="{typed}"' in again.text  # the form keeps what was typed
+    assert _count(served) == before

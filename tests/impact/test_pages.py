@@ -174,16 +174,24 @@ def test_a_departure_from_the_plan_is_said_in_the_reader_s_language(
 
 
 @pytest.mark.parametrize(
-    ("typed", "euros"),
+    ("lang", "typed", "cents"),
     [
-        ("1.500", 1500.0),
-        ("1.500.000,50", 1_500_000.5),
-        ("1,500.50", 1500.5),
-        ("1500,50", 1500.5),
-        ("99.5", 99.5),
+        ("de", "1.500", 150_000),  # German thousands: 1500 EUR, not 1.5
+        ("de", "1.500.000,50", 150_000_050),
+        ("de", "1500,50", 150_050),
+        ("en", "1,500.50", 150_050),
+        ("en", "1,500", 150_000),
+        ("en", "99.5", 9_950),
     ],
 )
-def test_a_budget_is_read_as_german_or_english_writes_it(typed: str, euros: float) -> None:
-    from bettercities.web.pages.impact import _number
-
-    assert _number(typed) == euros
+def test_the_form_reads_a_budget_as_german_or_english_writes_it(
+    steward: TestClient, lang: str, typed: str, cents: int
+) -> None:
+    """The register form's budget through web.formatting.parse_amount: what is stored in cents."""
+    page = steward.get(f"{PAGES}?lang={lang}")
+    form = {"csrf_token": csrf_of(page.text), "name": f"Budget {lang} {typed}", "areas": "D01",
+            "start_period": "2020", "responsible_unit": "Kämmerei", "budget": typed}  # fmt: skip
+    added = steward.post(f"{PAGES}?lang={lang}", data=form, follow_redirects=False)
+    assert added.status_code == 303, added.text
+    item = added.headers["location"].split("/")[-1].split("?")[0]
+    assert steward.get(f"/api{PAGES}/{item}").json()["budget_cents"] == cents

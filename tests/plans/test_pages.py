@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -201,6 +202,35 @@ def test_stewards_add_objectives_and_actions_through_the_forms(steward: TestClie
     assert fest["budget"] == "1500.25" and fest["partners"] == ["Kiezverein", "Schule"]
     assert json["figures"]["budget_total"][0]["amount"] == "156500.75"  # 155,000.50 + 1,500.25
     steward.delete(f"/api/cities/{SLUG}/plans/actions/{fest['id']}")
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "amount"),
+    [
+        ("de", "1.500", "1500"),  # German thousands: 1500 EUR (it was read as 1.5)
+        ("de", "1.500,25", "1500.25"),
+        ("en", "1,500.50", "1500.50"),
+        ("en", "1500.5", "1500.5"),
+    ],
+)
+def test_the_action_form_reads_a_budget_as_german_or_english_writes_it(
+    steward: TestClient, served: Served, lang: str, typed: str, amount: str
+) -> None:
+    """The action form's budget through web.formatting.parse_amount, as the impact register's form."""
+    plan = served.built.plans["internal"]
+    objective = served.built.objectives["O3"]
+    token = csrf_of(steward.get(f"/cities/{SLUG}/plans/{plan}?lang={lang}").text)
+    title = f"Budget {lang} {typed}"
+    added = steward.post(
+        f"/cities/{SLUG}/plans/{plan}/actions?lang={lang}",
+        data={"csrf_token": token, "objective": str(objective), "title": title, "budget": typed},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303, added.text[:2000]
+    json = steward.get(f"/cities/{SLUG}/plans/{plan}.json").json()
+    action = next(a for o in json["objectives"] for a in o["actions"] if a["title"] == title)
+    assert Decimal(action["budget"]) == Decimal(amount)
+    assert steward.delete(f"/api/cities/{SLUG}/plans/actions/{action['id']}").status_code == 204
 
 
 def test_a_status_change_from_the_page_goes_into_the_history(steward: TestClient, served: Served) -> None:

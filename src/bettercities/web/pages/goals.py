@@ -10,6 +10,7 @@ a goal on an indicator the audience may not see is not there at all) and draws w
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import date
 from typing import Annotated
 
@@ -181,13 +182,28 @@ def goals_page(
     return render_list(request, slug, reader, lang, templates)
 
 
+class _Ambiguous(ValueError):
+    """A number whose separators German and English read differently (``1.500``, ``1,500.50``)."""
+
+
 def _number(text: str) -> float | None:
-    """A number as typed in a form field, German (``31,4``) or English (``31.4``); ``None`` when empty."""
-    text = text.strip().replace("\u2009", "").replace(" ", "")
+    """A number as typed in a form field, German (``31,4``) or English (``31.4``); ``None`` when empty.
+
+    Targets and changes are general numbers (a share of 0.125), not amounts: one decimal comma or point is
+    read as the decimal separator; what German and English read differently is refused, not guessed
+    (:class:`_Ambiguous`): both separators (``1,500.50``, ``1.500,5``), a separator used twice (``1.500.000``)
+    and one separator before exactly three digits after a non-zero whole part (``1.500``: 1500 or 1.5?).
+    ``0.125`` stays 0.125. :class:`ValueError` for what is no number at all."""
+    text = text.strip().replace("\u2009", "").replace("\u202f", "").replace(" ", "").replace("\u2212", "-")
     if not text:
         return None
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
+    separators = text.count(",") + text.count(".")
+    grouped = separators > 1 or re.fullmatch(r"[+-]?[1-9]\d{0,2}[.,]\d{3}", text)
+    if grouped and re.fullmatch(r"[+-]?\d[\d.,]*", text):
+        raise _Ambiguous(text)
+    text = text.replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+        raise ValueError(text)
     return float(text)
 
 
@@ -225,6 +241,13 @@ def goal_add(
         for name in ("target_value", "target_change"):
             try:
                 numbers[name] = _number(form[name])
+            except _Ambiguous:
+                raise InvalidInput(
+                    _(
+                        "{name}: “{value}” reads differently in German and English; write it without "
+                        "thousands separators, with at most one decimal comma or point (1500 or 0,125)."
+                    ).format(name=name, value=form[name])
+                ) from None
             except ValueError:
                 raise InvalidInput(
                     _("{name}: “{value}” is not a number.").format(name=name, value=form[name])

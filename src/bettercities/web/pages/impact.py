@@ -11,7 +11,6 @@ of the data than the viewer's does not exist for it). The report and the card ar
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -39,6 +38,7 @@ from bettercities.views.reader import Reader
 from bettercities.web import security
 from bettercities.web.deps import DbId, Lang, PrincipalDep, ReaderDep, TemplatesDep, WorkspaceDep, city_with
 from bettercities.web.errors import PROBLEM_RESPONSES, form_messages
+from bettercities.web.formatting import parse_amount
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import PageContext, svg
 
@@ -127,23 +127,6 @@ def _words(lang: str) -> dict[str, Any]:
     return {"kinds": kind_labels(lang), "designs": design_labels(lang), "verdicts": verdict_labels(lang)}
 
 
-def _number(text: str) -> float | None:
-    """An amount as typed in a form field, German (``1.500,50``) or English (``1,500.50``); None when empty.
-    Dots between groups of three digits without a decimal comma (``1.500.000``) group thousands."""
-    text = text.strip().replace("\u2009", "").replace("\u202f", "").replace(" ", "")
-    if not text:
-        return None
-    if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
-        text = text.replace(".", "")
-    elif "," in text and "." in text and text.index(".") < text.index(","):
-        text = text.replace(".", "").replace(",", ".")  # German: 1.500,50
-    elif "," in text and re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
-        text = text.replace(",", "")  # English: 1,500.50
-    elif "," in text:
-        text = text.replace(",", ".")  # German: 1500,50
-    return float(text)
-
-
 def _codes(text: str) -> list[str]:
     return [c.strip() for c in text.replace(";", ",").replace("\n", ",").split(",") if c.strip()]
 
@@ -224,7 +207,7 @@ def intervention_add(
         city_with(check, principal, slug, Permission.EDIT)
     try:
         try:
-            euros = _number(budget)
+            euros = parse_amount(budget)
         except ValueError:
             raise InvalidInput(
                 _("{name}: “{value}” is not a number.").format(name="budget", value=budget)

@@ -35,6 +35,7 @@ from bettercities.plans.schemas import (
 from bettercities.views.reader import Reader
 from bettercities.web.deps import NEEDS_EDIT, DbId, Lang, PrincipalDep, ReaderDep, TemplatesDep, WorkspaceDep
 from bettercities.web.errors import PROBLEM_RESPONSES, form_messages
+from bettercities.web.formatting import parse_amount
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import svg
 from bettercities.web.vocabularies import N_
@@ -97,6 +98,15 @@ def _list_values(text: str) -> list[str]:
 def _ids(text: str) -> list[Any]:
     """Goal ids from a form field (``3, 7``); what is not a number is passed on for the schema to refuse."""
     return [int(v) if v.isdigit() else v for v in _list_values(text)]
+
+
+def _amount(text: str) -> Any:
+    """A budget as typed, German (``1.500,25``) or English (``1,500.25``); what is not a number is passed on
+    as typed for the schema to refuse with its problem code."""
+    try:
+        return parse_amount(text)
+    except ValueError:
+        return text.strip()
 
 
 # -- the list of plans ---------------------------------------------------------------------------------------
@@ -344,7 +354,7 @@ class _ActionForm(BaseModel):
         data: dict[str, Any] = {
             "title": self.title, "description": self.description, "responsible_unit": self.responsible_unit,
             "partners": _list_values(self.partners), "start": self.start or None, "end": self.end or None,
-            "budget": self.budget.replace(" ", "").replace(",", ".") or None,
+            "budget": _amount(self.budget),
             "currency": self.currency or "EUR", "funding_source": self.funding_source, "status": self.status,
             "goals": _ids(self.goals), "areas": _list_values(self.areas),
         }  # fmt: skip
