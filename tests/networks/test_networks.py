@@ -162,12 +162,14 @@ def test_withheld_from_the_public_unless_shared_with_the_viewers_network(
 
 
 def test_migrations_match_the_models(world: dict[str, int], workspace: Workspace) -> None:
-    """The tables of 0008 and 0009 as migrated have the models' columns, unique constraints and indexes."""
+    """The tables of 0008, 0009 and 0132 as migrated have the models' columns, unique constraints, indexes."""
     from bettercities.storage.models import metadata
 
     tables = (
         "network",
-        "network_city",
+        "programme",
+        "network_organisation",
+        "network_member",
         "network_dataset_share",
         "app_user",
         "city_membership",

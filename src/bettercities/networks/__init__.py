@@ -1,29 +1,64 @@
-"""City networks: cities join and leave networks, and share catalogued datasets with them."""
+"""City networks: programmes and their networks, memberships of cities and organisations with history (valid
+time and recorded time), datasets shared with a network, participation analytics."""
 
-from bettercities.networks.schemas import NetworkCityOut, NetworkOut, ShareOut
+from bettercities.networks.schemas import (
+    MemberIn,
+    MembershipChange,
+    MembershipOut,
+    NetworkCityOut,
+    NetworkOut,
+    ProgrammeIn,
+    ProgrammeOut,
+    ShareOut,
+)
 from bettercities.networks.service import (
     add_city,
+    add_membership,
+    change_membership,
+    city_memberships,
     city_networks,
     create_network,
+    create_programme,
+    end_membership,
     get_network,
+    history,
     list_networks,
+    list_programmes,
+    members_on,
+    programme_members,
     remove_city,
     share_dataset,
     shared_indicator_ids,
+    tandem_links,
     unshare_dataset,
 )
 
 __all__ = [
+    "MemberIn",
+    "MembershipChange",
+    "MembershipOut",
     "NetworkCityOut",
     "NetworkOut",
+    "ProgrammeIn",
+    "ProgrammeOut",
     "ShareOut",
     "add_city",
+    "add_membership",
+    "change_membership",
+    "city_memberships",
     "city_networks",
     "create_network",
+    "create_programme",
+    "end_membership",
     "get_network",
+    "history",
     "list_networks",
+    "list_programmes",
+    "members_on",
+    "programme_members",
     "remove_city",
     "share_dataset",
     "shared_indicator_ids",
+    "tandem_links",
     "unshare_dataset",
 ]
