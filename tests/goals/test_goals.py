@@ -424,3 +424,28 @@ def test_parse_selection(ws: Workspace) -> None:
         assert parse("A,B") == AreaSelection(kind="areas", value="A,B")
         assert parse("set:green") == AreaSelection(kind="priority_set", value="green")
         assert parse("areas:district") == AreaSelection(kind="areas", value="district")
+
+
+def test_resolve_areas_names_the_selection_s_areas_or_its_problem(ws: Workspace) -> None:
+    """The public area selection goals and the impact register share (one level, district, areas A-C)."""
+    from bettercities.areas import service as areas
+
+    with ws.database.reader() as session:
+        city = areas.get_city(session, SLUG)
+
+        def resolve(kind: str, value: str) -> service.ResolvedAreas:
+            selection = AreaSelection(kind=kind, value=value)
+            return service.resolve_areas(session, city, selection, audience=Audience.PUBLIC)
+
+        level = resolve("level", "district")
+        assert level.level is not None and level.level.code == "district"
+        assert level.codes == ["A", "B", "C"] and level.problems == []
+        chosen = resolve("areas", " C, A ")
+        assert chosen.codes == ["A", "C"] and chosen.level is not None and chosen.set_ids == []
+        for kind, value, code in (
+            ("areas", "A,Z", "unknown-area"),
+            ("level", "county", "unknown-level"),
+            ("priority_set", "nothing", "unknown-priority-set"),
+        ):
+            refused = resolve(kind, value)
+            assert [(p.code, p.column) for p in refused.problems] == [(code, "areas")] and refused.codes == []

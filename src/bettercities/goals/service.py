@@ -43,11 +43,13 @@ from bettercities.publication import Audience, withheld
 
 __all__ = [
     "GoalUpdate",
+    "ResolvedAreas",
     "add_goal",
     "get_goal_row",
     "parse_selection",
     "record_measure",
     "remove_goal",
+    "resolve_areas",
     "update_goal",
 ]
 
@@ -108,16 +110,27 @@ def parse_selection(session: Session, city: City, text: str) -> AreaSelection:
 
 
 @dataclass
-class _Areas:
+class ResolvedAreas:
+    """The areas a selection names: their level, codes, the priority set they came from, problems."""
+
     level: SpatialLevel | None = None
     codes: list[str] = field(default_factory=list)
     set_ids: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
-def _resolve(session: Session, city: City, selection: AreaSelection, audience: Audience) -> _Areas:
-    """The level and area codes of a selection (with problems instead of exceptions)."""
-    found = _Areas()
+def resolve_areas(
+    session: Session, city: City, selection: AreaSelection, *, audience: Audience
+) -> ResolvedAreas:
+    """The level and area codes ``selection`` names in ``city``, with problems instead of exceptions.
+
+    A level: its areas valid today (a goal on a level then takes those of its baseline period). A priority
+    set: its areas and level, the set as ``audience`` may see it (its id in ``set_ids``). Area codes: those
+    codes, which must exist and belong to one level. What cannot be resolved is a problem in ``problems``
+    (``unknown-level``, ``unknown-priority-set``, ``unknown-area``, ``mixed-levels``; column ``areas``) and
+    the codes stay empty; nothing is written. Goals and the impact register's interventions select their
+    areas with it."""
+    found = ResolvedAreas()
     if selection.kind is SelectionKind.LEVEL:
         level = session.scalar(
             select(SpatialLevel).where(SpatialLevel.city_id == city.id, SpatialLevel.code == selection.value)
@@ -264,7 +277,7 @@ def add_goal(
             )
         )
     viewer = progress.FixedViewer(session, audience)
-    selected = _resolve(session, city, goal_in.areas, audience)
+    selected = resolve_areas(session, city, goal_in.areas, audience=audience)
     problems += selected.problems
     set_ids = list(selected.set_ids)
     for name in goal_in.priority_sets:

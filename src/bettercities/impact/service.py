@@ -21,7 +21,7 @@ from bettercities.areas.models import Area, City, SpatialLevel
 from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.core.problems import Problem, Report, Severity
 from bettercities.goals.models import Goal
-from bettercities.goals.service import _resolve as resolve_selection
+from bettercities.goals.service import resolve_areas
 from bettercities.impact.models import (
     EvaluationPlan,
     EvaluationRun,
@@ -116,7 +116,7 @@ def add_intervention(
             _problem("invalid-period", f"the end {end.code} is before the start {start.code}",
                      column="end_period", value=end.code)
         )  # fmt: skip
-    selected = resolve_selection(session, city, item.areas, audience)
+    selected = resolve_areas(session, city, item.areas, audience=audience)
     problems += [p.model_copy(update={"file": SOURCE}) for p in selected.problems]
     found_indicators: list[Indicator] = []
     for code in dict.fromkeys(item.indicators):
