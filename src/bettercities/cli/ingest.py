@@ -1,4 +1,5 @@
-"""``bettercities import``: areas from geodata files, observations from CSV and Excel tables."""
+"""``bettercities import``: areas from geodata files, observations from CSV and Excel tables; memberships of
+city networks (the command is the networks domain's, :func:`bettercities.cli.networks.import_memberships`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from bettercities.cli.common import (
     open_workspace,
     refusals,
 )
+from bettercities.cli.networks import import_memberships
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Report
 from bettercities.ingest.schemas import (
@@ -278,6 +280,10 @@ def observations(
         console.print(f"Nothing changed: {counts}; no batch recorded.", highlight=False, soft_wrap=True)
     else:
         console.print(f"Imported (batch {result.batch_id}): {counts}.", highlight=False, soft_wrap=True)
+
+
+# the networks domain's import of programmes, networks and memberships (its command lives with its domain)
+app.command("memberships")(import_memberships)
 
 
 def register(root: typer.Typer) -> None:

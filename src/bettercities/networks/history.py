@@ -9,6 +9,7 @@ listed it and a later one does not, and when it ended is not known.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from itertools import combinations
@@ -58,6 +59,16 @@ def valid_on(on: date) -> ColumnElement[bool]:
 
 
 _OrgCity = aliased(City)
+
+
+def name_order(name: str) -> str:
+    """A name's sort key: case-folded, accents stripped (Mértola between Longford and Murcia)."""
+    text = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _by_role_and_name(m: MembershipOut) -> tuple[bool, str]:
+    return (m.role != "lead partner", name_order(m.member))
 
 
 def _rows(session: Session, query: Select) -> list[MembershipOut]:
@@ -135,7 +146,7 @@ def members_on(
     when = current() if recorded is None else as_recorded(recorded)
     query = _query().where(Membership.network_id == network.id, when, valid_on(on))
     members = _rows(session, _ordered(query))
-    return sorted(members, key=lambda m: (m.role != "lead partner", m.member.casefold()))
+    return sorted(members, key=_by_role_and_name)
 
 
 def history(session: Session, network_slug: str) -> list[MembershipOut]:
@@ -152,7 +163,7 @@ def current_members(session: Session, network_slug: str) -> list[MembershipOut]:
     """The current version of every membership of the network (any date, any status)."""
     network = get_network(session, network_slug)
     query = _query().where(Membership.network_id == network.id, current())
-    return sorted(_rows(session, query), key=lambda m: (m.role != "lead partner", m.member.casefold()))
+    return sorted(_rows(session, query), key=_by_role_and_name)
 
 
 def city_memberships(session: Session, city_id: int) -> list[MembershipOut]:

@@ -211,6 +211,7 @@ class MembershipImportResult(BaseModel):
     networks_created: list[str]
     memberships_added: int
     memberships_unchanged: int
+    memberships_changed: int = 0  # changed or (``withdraw_missing``) withdrawn
     organisations_created: list[str]
     matched: list[ImportRow]
     dry_run: bool

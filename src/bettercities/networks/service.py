@@ -326,8 +326,8 @@ def change_membership(
         "status": change.status.value if change.status else old.status,
         "start": start,
         "end": end,
-        "source": change.source if change.source is not None else old.source,
-        "note": change.note if change.note is not None else old.note,
+        "source": (change.source if change.source is not None else old.source) or None,
+        "note": (change.note if change.note is not None else old.note) or None,
     }
     if all(getattr(old, key) == value for key, value in fields.items()):
         raise InvalidInput(f"the change of membership {membership_id} changes nothing")
