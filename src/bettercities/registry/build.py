@@ -89,7 +89,8 @@ def build(source: Path, target: Path = DATA, *, min_population: int = 5000) -> B
     index = merging.Index()
     merging.merge(index, ua, kind="local", source=sources.URBAN_AUDIT_SOURCE)
     gn_sorted = sorted(gn, key=lambda r: (-(r.population or 0), r.geonames_id or 0))
-    result = merging.merge(index, gn_sorted, kind="geonames", source=sources.GEONAMES_SOURCE, districts=True)
+    areas = {r.nuts3_code: r.area_km2 for r in regions if r.area_km2}
+    result = merging.merge(index, gn_sorted, kind="geonames", source=sources.GEONAMES_SOURCE, districts=areas)
 
     cities = sorted(index.all, key=lambda r: (-(r.population or 0), r.country, r.name, r.geonames_id or 0))
     target.mkdir(parents=True, exist_ok=True)

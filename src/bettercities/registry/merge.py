@@ -5,13 +5,18 @@ imports (``service``), which first read the stored cities into records. The rule
 
 1. **Identifiers**: same Urban Audit code, or same GeoNames id -> the same city.
 2. **Name**: same country, the name's key (:func:`~bettercities.registry.names.name_key`) equals the other's
-   name or an alias, and the points are at most :data:`MAX_KM` apart -> the same city.
+   name or an alias, and the points are at most :data:`MAX_KM` apart (or four times the radius of an Urban
+   Audit city's area, at most 50 km: its point is a label point) -> the same city.
 3. **Place**: GeoNames often names a city in English ("Munich" for München): same country, the nearest city
    within :data:`MAX_KM` that has no conflicting identifier, and populations within a factor of
-   :data:`POPULATION_FACTOR` of each other -> the same city; the other name is kept as an alias.
+   :data:`POPULATION_FACTOR` of each other -> the same city; the other name is kept as an alias. An Urban
+   Audit city still without a GeoNames place takes the most populous one within its radius (at least 5 km):
+   its Urban Audit population may be a greater city's (Athina 2.6 million, Athens 0.66 million).
 4. **Districts**: a GeoNames place inside an Urban Audit city (closer to its point than the radius of a
-   circle of the city's area) that has at most a third of the city's population and is in the same NUTS-3
-   region (when known) is a district of that city ("Berlin Köpenick"); it creates no city.
+   circle of the city's area) that has at most a third of the city's population and is named after the city
+   ("Berlin Köpenick", "Hamburg-Nord") or lies in the city's NUTS-3 region when that region is the city
+   (Berlin, Hamburg, Wien: the city covers at least half of it) is a district of that city; it creates no
+   city. (Districts of cities inside a larger region, Madrid's or Barcelona's, are not recognised.)
 5. **Successions**: a municipality formed by a merger or renamed (Geestland, 2015: Langen + Bad Bederkesa)
    takes the place of its predecessor's GeoNames entry; the old names become aliases ("former", "member").
 """
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bettercities.registry.names import base_slug, name_key
@@ -31,6 +36,8 @@ __all__ = [
     "Index",
     "MergeResult",
     "Rec",
+    "absorb",
+    "match",
     "Succession",
     "apply_successions",
     "distance_km",
@@ -39,12 +46,13 @@ __all__ = [
 ]
 
 MAX_KM = 15.0
+NAME_MAX_KM = 50.0
 POPULATION_FACTOR = 2.0
 DISTRICT_SHARE = 1 / 3
 _CELL = 0.5  # degrees; 0.5 deg of longitude is > 15 km up to 73 deg N
 
 
-@dataclass
+@dataclass(eq=False)  # identity: two records are the same city only when the merge says so
 class Rec:
     """A city as the merge sees it: identifiers, place, population and other names."""
 
@@ -65,12 +73,12 @@ class Rec:
     slug: str | None = None
     changed: bool = False
 
-    def keys(self) -> set[str]:
+    def name_keys(self) -> set[str]:
         return {name_key(self.name)} | {name_key(a[0]) for a in self.aliases}
 
     def add_alias(self, name: str, kind: str, source: str) -> bool:
         key = name_key(name)
-        if not key or key in self.keys():
+        if not key or key in self.name_keys():
             return False
         self.aliases.append((name, kind, source))
         self.changed = True
@@ -133,7 +141,7 @@ class Index:
                 self.ua_by_country[rec.country].append(rec)
         if rec.geonames_id is not None:
             self.by_geonames.setdefault(rec.geonames_id, rec)
-        for key in rec:
+        for key in rec.name_keys():
             bucket = self.by_key[(rec.country, key)]
             if rec not in bucket:
                 bucket.append(rec)
@@ -164,20 +172,28 @@ def _conflicts(a: Rec, b: Rec) -> bool:
     )
 
 
+def _name_km(a: Rec, b: Rec) -> float:
+    """How far apart two places of the same name may be: :data:`MAX_KM`, or twice the radius of an Urban
+    Audit city's area, at most :data:`NAME_MAX_KM` (its point is the label point of the whole municipality:
+    Jyväskylä's is 31 km from the town's, Stavanger's 35 km)."""
+    area = max(a.area_km2 or 0.0, b.area_km2 or 0.0)
+    return max(MAX_KM, min(NAME_MAX_KM, 4 * math.sqrt(area / math.pi)))
+
+
 def _plausible(a: int | None, b: int | None) -> bool:
     if not a or not b:
         return False
     return 1 / POPULATION_FACTOR <= a / b <= POPULATION_FACTOR
 
 
-def match(index: Index, rec: Rec) -> Rec | None:
+def match(index: Index, rec: Rec, *, by_place: bool = True) -> Rec | None:
     """The stored city ``rec`` is (rules 1-3), or ``None``."""
     if rec.urau_code and rec.urau_code in index.by_urau:
         return index.by_urau[rec.urau_code]
     if rec.geonames_id is not None and rec.geonames_id in index.by_geonames:
         return index.by_geonames[rec.geonames_id]
     candidates = []
-    for key in rec:
+    for key in rec.name_keys():
         candidates.extend(index.by_key.get((rec.country, key), ()))
     placed = rec.lat is not None and rec.lon is not None
     best: tuple[float, Rec] | None = None
@@ -190,25 +206,50 @@ def match(index: Index, rec: Rec) -> Rec | None:
             continue
         assert rec.lat is not None and rec.lon is not None
         d = distance_km(rec.lat, rec.lon, other.lat, other.lon)
-        if d <= MAX_KM and (best is None or d < best[0]):
+        if d <= _name_km(rec, other) and (best is None or d < best[0]):
             best = (d, other)
     if best is not None:
         return best[1]
-    if placed:
+    if placed and by_place:
         assert rec.lat is not None and rec.lon is not None
-        for _d, other in index.near(rec.country, rec.lat, rec.lon):
+        for d, other in index.near(rec.country, rec.lat, rec.lon):
             if _conflicts(rec, other):
                 continue
             # only across the two sources: an Urban Audit city and a GeoNames town
             if (rec.urau_code is None) == (other.urau_code is None):
                 continue
+            ua = other if other.urau_code else rec
+            place = rec if ua is other else other
+            radius = math.sqrt(ua.area_km2 / math.pi) if ua.area_km2 else MAX_KM
+            if d > max(radius, 5.0):
+                continue
             if _plausible(rec.population, other.population):
+                return other
+            if (
+                ua.geonames_id is None
+                and place.population
+                and (ua.population is None or ua.population / 5 <= place.population <= ua.population)
+            ):
+                # the most populous place within the city's radius (GeoNames comes largest first): the
+                # city itself, whose Urban Audit population is that of a greater city (Athina, Napoli)
                 return other
     return None
 
 
-def district_of(index: Index, rec: Rec) -> Rec | None:
-    """The Urban Audit city ``rec`` (a GeoNames place) is a district of (rule 4), or ``None``."""
+def _contains_name(place: str, city: str) -> bool:
+    words, name = name_key(place).split(), name_key(city).split()
+    return (
+        bool(name)
+        and len(words) > len(name)
+        and any(words[i : i + len(name)] == name for i in range(len(words) - len(name) + 1))
+    )
+
+
+def district_of(index: Index, rec: Rec, region_areas: Mapping[str, float]) -> Rec | None:
+    """The Urban Audit city ``rec`` (a GeoNames place) is a district of (rule 4), or ``None``: within the
+    city's radius, at most a third of its population, and either named after it ("Hamburg-Nord", "Paris 15
+    Vaugirard") or in the city's NUTS-3 region when that region is the city (Berlin, Wien, Bucureşti: the
+    city's area is at least half the region's)."""
     if rec.urau_code or rec.lat is None or rec.lon is None:
         return None
     for city in index.ua_by_country.get(rec.country, ()):
@@ -218,15 +259,19 @@ def district_of(index: Index, rec: Rec) -> Rec | None:
             continue
         if rec.population and city.population and rec.population > city.population * DISTRICT_SHARE:
             continue
-        if rec.nuts3_code and city.nuts3_code and rec.nuts3_code != city.nuts3_code:
-            continue
-        return city
+        if _contains_name(rec.name, city.name):
+            return city
+        region = region_areas.get(city.nuts3_code or "")
+        if rec.nuts3_code and rec.nuts3_code == city.nuts3_code and region and city.area_km2 >= region / 2:
+            return city
     return None
 
 
-def _absorb(target: Rec, rec: Rec, kind: str, source: str) -> None:
+def absorb(target: Rec, rec: Rec, kind: str, source: str) -> None:
     """Fill ``target``'s missing identifiers and values from ``rec``; keep ``rec``'s name as an alias."""
-    for attr in ("urau_code", "geonames_id", "nuts3_code", "lau_code", "area_km2", "lat", "lon"):
+    if target.area_km2 is None:
+        target.area_km2 = rec.area_km2  # not stored on a city: no change to write
+    for attr in ("urau_code", "geonames_id", "nuts3_code", "lau_code", "lat", "lon"):
         if getattr(target, attr) is None and getattr(rec, attr) is not None:
             setattr(target, attr, getattr(rec, attr))
             target.changed = True
@@ -248,14 +293,23 @@ def merge(
 
     ``kind`` is the alias kind an incoming record's differing name is kept as ("geonames", "local")."""
     result = MergeResult()
-    for rec in incoming:
+    pending = []
+    for rec in incoming:  # pass 1: identifiers and names, so that a neighbour cannot take a city by place
+        target = match(index, rec, by_place=False)
+        if target is None:
+            pending.append(rec)
+            continue
+        absorb(target, rec, kind, source)
+        index.reindex(target)
+        result.merged.append((target, rec))
+    for rec in pending:  # pass 2: place, districts, new cities
         target = match(index, rec)
         if target is not None:
-            _absorb(target, rec, kind, source)
+            absorb(target, rec, kind, source)
             index.reindex(target)
             result.merged.append((target, rec))
             continue
-        city = district_of(index, rec) if districts else None
+        city = district_of(index, rec, districts) if districts is not None else None
         if city is not None:
             result.districts.append((city, rec))
             continue

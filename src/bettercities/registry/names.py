@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["ISO_TO_EUROSTAT", "base_slug", "city_slug", "eurostat_country", "name_key"]
 
@@ -47,10 +48,13 @@ def eurostat_country(code: str) -> str:
 
 
 def _ascii(text: str) -> str:
+    if text.isascii():
+        return text
     text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
     return "".join(ch for ch in text if not unicodedata.combining(ch)).encode("ascii", "ignore").decode()
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """The key a name is matched on: case-folded, accents stripped (ä -> a), punctuation collapsed to one
     space. ``name_key("Frankfurt am Main") == "frankfurt am main"``, ``name_key("München") == "munchen"``."""

@@ -12,7 +12,7 @@ import gzip
 import io
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -323,14 +323,52 @@ _CITY_FIELDS = (
 )
 
 
+def _premerged(index: Index, incoming: Sequence[Rec], source: str) -> merging.MergeResult:
+    """The merge of records that are merged already (the shipped registry): by identifier; a stored city
+    without registry identifiers (a demo's, a test's) is matched against them by name and place."""
+    result = merging.MergeResult()
+    pending = []
+    for rec in incoming:
+        target = index.by_urau.get(rec.urau_code) if rec.urau_code else None
+        if target is None and rec.geonames_id is not None:
+            target = index.by_geonames.get(rec.geonames_id)
+        if target is None:
+            pending.append(rec)
+            continue
+        merging.absorb(target, rec, "local", source)
+        result.merged.append((target, rec))
+    loose = [r for r in index.all if r.urau_code is None and r.geonames_id is None]
+    claimed: set[int] = set()
+    if loose and pending:
+        shipped = Index(pending)
+        for stored in loose:
+            hit = merging.match(shipped, stored)
+            if hit is not None and id(hit) not in claimed:
+                claimed.add(id(hit))
+                merging.absorb(stored, hit, "local", source)
+                result.merged.append((stored, hit))
+    result.created = [r for r in pending if id(r) not in claimed]
+    return result
+
+
 def write_cities(
-    session: Session, incoming: Sequence[Rec], *, kind: str, source: str, districts: bool = False
+    session: Session,
+    incoming: Sequence[Rec],
+    *,
+    kind: str,
+    source: str,
+    districts: Mapping[str, float] | None = None,
+    premerged: bool = False,
 ) -> RegistryImportSummary:
     """Merge ``incoming`` into the stored cities and write the result (new cities, filled identifiers, new
-    aliases; every city's own name is an alias of kind ``local`` so that :func:`find_city` finds it)."""
+    aliases; every city's own name is an alias of kind ``local`` so that :func:`find_city` finds it).
+    ``premerged``: the records are one per city already (the shipped file): matched by identifier."""
     started = time.perf_counter()
     index, slugs, stored_keys = _stored(session)
-    result = merging.merge(index, incoming, kind=kind, source=source, districts=districts)
+    if premerged:
+        result = _premerged(index, incoming, source)
+    else:
+        result = merging.merge(index, incoming, kind=kind, source=source, districts=districts)
     summary = RegistryImportSummary(source=source, read=len(incoming), skipped=len(result.districts))
     created = sorted(result.created, key=lambda r: (-(r.population or 0), r.name))
     rows = []
@@ -338,16 +376,20 @@ def write_cities(
         rec.slug = merging.unique_slug(rec.name, rec.country, rec.geonames_id, slugs)
         rows.append({"slug": rec.slug, **{f: getattr(rec, f) for f in _CITY_FIELDS}})
     if rows:
-        ids = session.scalars(insert(City).returning(City.id, sort_by_parameter_order=True), rows).all()
-        for rec, new_id in zip(created, ids, strict=True):
-            rec.id = new_id
+        session.execute(insert(City.__table__), rows)
+        ids = dict(session.execute(select(City.slug, City.id)).tuples().all())
+        for rec in created:
+            assert rec.slug is not None
+            rec.id = ids[rec.slug]
     summary.created = len(created)
-    merged_targets = {id(t): t for t, _ in result.merged if t.id is not None and t not in created}
+    created_ids = {id(r) for r in created}
+    merged_targets = {id(t): t for t, _ in result.merged if t.id is not None and id(t) not in created_ids}
     summary.merged = len(result.merged)
-    updates = []
-    for target in merged_targets.values():
-        if target.changed:
-            updates.append({"id": target.id, **{f: getattr(target, f) for f in _CITY_FIELDS if f != "name"}})
+    updates = [
+        {"id": t.id, **{f: getattr(t, f) for f in _CITY_FIELDS if f != "name"}}
+        for t in merged_targets.values()
+        if t.changed
+    ]
     if updates:
         session.execute(update(City), updates)
     summary.updated = len(updates)
@@ -369,7 +411,7 @@ def write_cities(
                     }
                 )
     if alias_rows:
-        session.execute(insert(RegistryAlias), alias_rows)
+        session.execute(insert(RegistryAlias.__table__), alias_rows)
     summary.aliases = len(alias_rows)
     session.flush()
     summary.seconds = round(time.perf_counter() - started, 3)
@@ -401,7 +443,7 @@ def write_regions(
                 setattr(old, k, v)
             updated += 1
     if new:
-        session.execute(insert(RegistryRegion), new)
+        session.execute(insert(RegistryRegion.__table__), new)
     session.flush()
     return RegistryImportSummary(source=source, read=len(regions), created=len(new), updated=updated)
 
@@ -436,7 +478,7 @@ def write_statistics(
             old.value = v.value
             updated += 1
     if new:
-        session.execute(insert(CityStatistic), new)
+        session.execute(insert(CityStatistic.__table__), new)
     session.flush()
     return RegistryImportSummary(
         source=source,
@@ -468,7 +510,13 @@ def import_geonames(session: Session, path: Path, *, min_population: int = 5000)
     merging.apply_successions(
         recs, sources.read_successions(_data("successions.csv").decode(), "successions.csv")
     )
-    return write_cities(session, recs, kind="geonames", source=sources.GEONAMES_SOURCE, districts=True)
+    areas = {
+        code: area
+        for code, area in session.execute(select(RegistryRegion.nuts3_code, RegistryRegion.area_km2))
+        if area
+    }
+    recs.sort(key=lambda r: (-(r.population or 0), r.geonames_id or 0))  # largest first (merge rule 3)
+    return write_cities(session, recs, kind="geonames", source=sources.GEONAMES_SOURCE, districts=areas)
 
 
 def import_regions(session: Session, path: Path) -> RegistryImportSummary:
@@ -510,7 +558,7 @@ def load_shipped(session: Session) -> RegistryImportSummary:
     regions = sources.read_shipped_regions(_gz_text("regions.csv.gz"))
     reg = write_regions(session, regions, source=sources.NUTS3_SOURCE)
     recs = sources.read_shipped_cities(_gz_text("cities.csv.gz"))
-    cities = write_cities(session, recs, kind="local", source=sources.SHIPPED_SOURCE)
+    cities = write_cities(session, recs, kind="local", source=sources.SHIPPED_SOURCE, premerged=True)
     values = sources.read_shipped_statistics(_gz_text("statistics.csv.gz"))
     stats = write_statistics(session, values, source=sources.INDICATORS_SOURCE)
     return RegistryImportSummary(

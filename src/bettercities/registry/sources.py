@@ -283,6 +283,23 @@ def _int(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
+def name_variants(name: str) -> list[str]:
+    """Other spellings of an Urban Audit name that GeoNames may use: each part of "Tampere/Tammerfors",
+    the name without its qualifier ("Frankenthal (Pfalz)" -> "Frankenthal"), the article in front
+    ("Puerto de Santa María, El" -> "El Puerto de Santa María")."""
+    out: list[str] = []
+    if "/" in name:
+        out.extend(part.strip() for part in name.split("/") if part.strip())
+    bare = name.split("(")[0].strip()
+    if bare and bare != name:
+        out.append(bare)
+    if ", " in name:
+        head, _, article = name.rpartition(", ")
+        if article and len(article) <= 4:
+            out.append(f"{article} {head}")
+    return [v for v in dict.fromkeys(out) if v != name]
+
+
 def read_urban_audit(data: bytes, file: str) -> list[Rec]:
     """Urban Audit cities: ``urau_code,name,country,nuts3_2021,lon,lat,area_km2,pop,pop_year`` (+ others)."""
     rows = _Rows(
@@ -317,6 +334,8 @@ def read_urban_audit(data: bytes, file: str) -> list[Rec]:
                 population_year=_int(rows.number(row, n, "pop_year", integer=True, low=1900, high=2100)),
             )
         )
+        for variant in name_variants(recs[-1].name):
+            recs[-1].add_alias(variant, "local", URBAN_AUDIT_SOURCE)
     rows.done()
     return recs
 
