@@ -206,5 +206,19 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "fixed effects)"),
         _entry("impact-unbalanced-panel", WARNING, "Unbalanced panel",
                "some units lack some periods; the design uses the rows there are"),
+        # city registry (docs/registry.md)
+        _entry("registry-unreadable-file", ERROR, "Unreadable registry file",
+               "a registry source file is not UTF-8 text, not CSV, or not a GeoJSON FeatureCollection"),
+        _entry("registry-missing-column", ERROR, "Missing registry column",
+               "a column the registry import needs (e.g. urau_code, geonameid, lat, lon) is not in the file"),
+        _entry("registry-missing-value", ERROR, "Missing registry value",
+               "a required cell (a code, a name, a coordinate) is empty"),
+        _entry("registry-not-a-number", ERROR, "Not a number",
+               "a coordinate, population, year or indicator value is not a (whole) number"),
+        _entry("registry-out-of-range", ERROR, "Out of range",
+               "a coordinate, population or year is outside its possible range (or URBN_TYPE is not 1, 2 or "
+               "3)"),
+        _entry("registry-duplicate-row", ERROR, "Duplicate registry row",
+               "the file holds the same Urban Audit code or GeoNames id in more than one row"),
     ]
 )  # fmt: skip
