@@ -112,6 +112,11 @@ def build(source: Path, target: Path = DATA, *, min_population: int = 5000) -> B
     ]
     _write_gz(target / "cities.csv.gz", sources.CITY_COLUMNS, [[_fmt(v) for v in row] for row in rows])
     _write_gz(
+        target / "geonames_nuts3.csv.gz",
+        ("geonameid", "nuts3_code"),
+        sorted([r.geonames_id, r.nuts3_code] for r in gn if r.geonames_id is not None and r.nuts3_code),
+    )
+    _write_gz(
         target / "regions.csv.gz",
         ("nuts3_code", "name", "country", "urban_rural", "population", "area_km2"),
         [

@@ -36,11 +36,11 @@ __all__ = [
     "Index",
     "MergeResult",
     "Rec",
-    "absorb",
-    "match",
     "Succession",
+    "absorb",
     "apply_successions",
     "distance_km",
+    "match",
     "merge",
     "unique_slug",
 ]

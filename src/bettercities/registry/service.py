@@ -8,9 +8,9 @@ written.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
-import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
@@ -254,7 +254,9 @@ def search(
 # -- writing ----------------------------------------------------------------------------------------------
 
 
-def _stored(session: Session) -> tuple[Index, set[str], dict[int, set[str]]]:
+def _stored(
+    session: Session, ua_areas: Mapping[str, float] | None = None
+) -> tuple[Index, set[str], dict[int, set[str]]]:
     """The stored cities as merge records, the slugs taken, and each city's stored alias keys."""
     alias_rows = session.execute(
         select(
@@ -304,6 +306,7 @@ def _stored(session: Session) -> tuple[Index, set[str], dict[int, set[str]]]:
                 geonames_id=row.geonames_id,
                 lau_code=row.lau_code,
                 aliases=list(aliases.get(row.id, [])),
+                area_km2=(ua_areas or {}).get(row.urau_code or ""),
             )
         )
     return Index(recs), slugs, keys
@@ -359,12 +362,13 @@ def write_cities(
     source: str,
     districts: Mapping[str, float] | None = None,
     premerged: bool = False,
+    ua_areas: Mapping[str, float] | None = None,
 ) -> RegistryImportSummary:
     """Merge ``incoming`` into the stored cities and write the result (new cities, filled identifiers, new
     aliases; every city's own name is an alias of kind ``local`` so that :func:`find_city` finds it).
     ``premerged``: the records are one per city already (the shipped file): matched by identifier."""
     started = time.perf_counter()
-    index, slugs, stored_keys = _stored(session)
+    index, slugs, stored_keys = _stored(session, ua_areas)
     if premerged:
         result = _premerged(index, incoming, source)
     else:
@@ -496,7 +500,8 @@ def write_statistics(
 def import_urban_audit(session: Session, path: Path) -> RegistryImportSummary:
     """Import the Urban Audit cities file (``eu_urban_audit_cities_2021.csv``)."""
     recs = sources.read_urban_audit(path.read_bytes(), path.name)
-    return write_cities(session, recs, kind="local", source=sources.URBAN_AUDIT_SOURCE)
+    areas = {r.urau_code: r.area_km2 for r in recs if r.urau_code and r.area_km2}
+    return write_cities(session, recs, kind="local", source=sources.URBAN_AUDIT_SOURCE, ua_areas=areas)
 
 
 def import_geonames(session: Session, path: Path, *, min_population: int = 5000) -> RegistryImportSummary:
@@ -514,9 +519,16 @@ def import_geonames(session: Session, path: Path, *, min_population: int = 5000)
         code: area
         for code, area in session.execute(select(RegistryRegion.nuts3_code, RegistryRegion.area_km2))
         if area
-    }
+    } or {r.nuts3_code: r.area_km2 for r in sources.read_shipped_regions(_gz_text("regions.csv.gz")) if r.area_km2}
     recs.sort(key=lambda r: (-(r.population or 0), r.geonames_id or 0))  # largest first (merge rule 3)
-    return write_cities(session, recs, kind="geonames", source=sources.GEONAMES_SOURCE, districts=areas)
+    return write_cities(
+        session,
+        recs,
+        kind="geonames",
+        source=sources.GEONAMES_SOURCE,
+        districts=areas,
+        ua_areas=shipped_areas(),
+    )
 
 
 def import_regions(session: Session, path: Path) -> RegistryImportSummary:
@@ -541,12 +553,18 @@ def _gz_text(name: str) -> str:
 
 
 def shipped_nuts3() -> dict[int, str]:
-    """GeoNames id -> NUTS-3 code of the shipped registry (point in polygon, see build.py)."""
-    out = {}
-    for rec in sources.read_shipped_cities(_gz_text("cities.csv.gz")):
-        if rec.geonames_id is not None and rec.nuts3_code:
-            out[rec.geonames_id] = rec.nuts3_code
-    return out
+    """GeoNames id -> NUTS-3 code of every GeoNames place >= 5,000 (point in polygon, see build.py)."""
+    text = _gz_text("geonames_nuts3.csv.gz")
+    return {int(row["geonameid"]): row["nuts3_code"] for row in csv.DictReader(io.StringIO(text))}
+
+
+def shipped_areas() -> dict[str, float]:
+    """Urban Audit code -> the city's area in km² (the shipped file; a city row keeps no area)."""
+    return {
+        rec.urau_code: rec.area_km2
+        for rec in sources.read_shipped_cities(_gz_text("cities.csv.gz"))
+        if rec.urau_code and rec.area_km2
+    }
 
 
 def load_shipped(session: Session) -> RegistryImportSummary:
@@ -575,9 +593,5 @@ def load_shipped(session: Session) -> RegistryImportSummary:
 
 def shipped_flags() -> list[dict[str, str]]:
     """The values the validation step flagged when the shipped file was built (``data/flagged.csv``)."""
-    import csv
-
     return list(csv.DictReader(io.StringIO(_data("flagged.csv").decode("utf-8"))))
 
-
-_ = json  # (json is used by sources for aliases)
