@@ -72,7 +72,7 @@ LONLAT_BOX = (-40.0, 28.0, 70.0, 80.0)
 WIDTH = 800.0
 #: Simplification tolerance in frame units (≈ 0.7 px at 800 px).
 TOLERANCE = 0.7
-R_MAX = 16.0
+R_MAX = 18.0
 R_MIN = 3.0
 NO_POPULATION_SIDE = 6.0
 
@@ -288,16 +288,18 @@ def _nice_below(value: float) -> float:
 
 
 def _legend_sizes(populations: Sequence[int]) -> list[int]:
-    """Two or three round populations spanning the map's points, largest first."""
+    """Two or three round populations spanning the map's points, largest first (none so small that its
+    circle would be drawn at the minimum radius, nor far below the smallest city)."""
     if not populations:
         return []
     top, low = max(populations), min(populations)
+    smallest = top * (R_MIN / R_MAX) ** 2
     sizes: list[int] = []
-    for candidate in (top, top / 8, top / 64):
+    for candidate in (top, top / 6, top / 30):
         if candidate < 1:
             break
         value = int(_nice_below(candidate))
-        if sizes and (value >= sizes[-1] or value < low / 2):
+        if sizes and (value >= sizes[-1] or value < low / 2 or value < smallest):
             continue
         sizes.append(value)
     return sizes[:3]

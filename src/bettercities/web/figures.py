@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from markupsafe import Markup
 
-from bettercities.figures import change
+from bettercities.figures import change, europe
 from bettercities.figures import lines as lines_figure
 from bettercities.figures import svg as draw
 from bettercities.figures.schemas import MapArea
@@ -202,3 +204,33 @@ def compare_chart(view: CompareView, page: PageContext) -> Markup:
     )
     fmt = _formatter(page, view.indicator)
     return svg(lines_figure.series_chart(lines, fmt=fmt, title=title, description=description))
+
+
+def europe_map(
+    points: Sequence[europe.EuropePoint],
+    links: Sequence[europe.EuropeLink],
+    page: PageContext,
+    *,
+    title: str,
+    description: str,
+    links_label: str | None = None,
+    groups: Mapping[str, str] | None = None,
+    id_prefix: str = "eu",
+) -> Markup:
+    """The Europe map of ``points`` and ``links`` (figures/europe.py) with the legend's words in the
+    reader's language; ``links_label`` names the lines (default "Linked cities"), ``groups`` labels the
+    group codes. Render ``europe.europe_rows(points, links)`` as a table beside it."""
+    _ = gettext_for(page.lang).gettext
+    words = europe.EuropeWords(
+        title=title,
+        description=description,
+        population=_("Population"),
+        no_population=_("Population not known"),
+        outside=_("Not on the map (outside its area)"),
+        links=links_label or _("Linked cities"),
+        credit=_("Country outlines: Natural Earth (public domain), via world-atlas 2.0.2 (ISC)"),
+        groups=groups or {},
+    )
+    return svg(
+        europe.europe_map(points, links, words=words, id_prefix=id_prefix, fmt=lambda v: page.num(v, 0))
+    )
