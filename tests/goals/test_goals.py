@@ -414,6 +414,33 @@ def test_the_api(ws: Workspace, client: TestClient) -> None:
     assert client.get(f"/api/cities/{SLUG}/goals/{goal['id']}").status_code == 404
 
 
+def test_a_refused_api_body_answers_the_goals_problem_codes(ws: Workspace, client: TestClient) -> None:
+    """A body GoalIn or MeasureValueIn refuses answers "Invalid input" with a goals problem code per field
+    (as plans and consultations do), not pydantic's "Invalid parameter"; nothing written."""
+    admin = _token(ws, "city_admin")
+    body = goal_in().model_dump(mode="json")
+    before = count_goals(ws)
+    for changed, expected in (
+        ({"areas": {"kind": "districts", "value": "A"}}, [("goal-invalid-areas", "areas.kind")]),
+        ({"areas": {"kind": "areas", "value": ""}}, [("goal-invalid-areas", "areas.value")]),
+        ({"title": "x" * 201, "target_value": "viel"}, [("invalid-text", "title"),
+                                                       ("goal-invalid-entry", "target_value")]),
+        ({"kind": "performance"}, [("goal-invalid-measure", None)]),
+        ({"deadline": "someday", "colour": "red"}, [("goal-invalid-entry", "deadline"),
+                                                    ("goal-invalid-entry", "colour")]),
+    ):  # fmt: skip
+        refused = client.post(f"/api/cities/{SLUG}/goals", json=body | changed, headers=admin)
+        assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+        problem = refused.json()
+        assert problem["title"] == "Invalid input", problem
+        assert [(e["code"], e.get("column")) for e in problem["errors"]] == expected, problem
+    assert count_goals(ws) == before
+    measure = client.post(f"/api/cities/{SLUG}/goals/1/measures", json={"period": "2024"}, headers=admin)
+    assert [e["code"] for e in measure.json()["errors"]] == ["goal-invalid-entry"]  # value missing
+    # a refused path parameter is still a parameter's problem
+    assert client.get(f"/api/cities/{SLUG}/goals/abc").json()["title"] == "Invalid parameter"
+
+
 def test_parse_selection(ws: Workspace) -> None:
     with ws.database.reader() as session:
         from bettercities.areas import service as areas

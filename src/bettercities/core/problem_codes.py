@@ -177,6 +177,14 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "the target does not improve on the baseline for the indicator's polarity (the goal is set)"),
         _entry("target-undetectable", WARNING, "Target not detectable",
                "the target change is smaller than the change detectable from year-to-year variation"),
+        _entry("goal-invalid-areas", ERROR, "Invalid area selection",
+               "a goal's area selection is not one of areas, level or priority_set, or has no value"),
+        _entry("goal-invalid-measure", ERROR, "Invalid performance measure",
+               "a performance measure lacks its kind, baseline value or baseline period, or a population "
+               "goal is given them"),
+        _entry("goal-invalid-entry", ERROR, "Invalid goal entry",
+               "another field of a goal or of a measure's value is invalid (e.g. a target that is not a "
+               "number, a deadline that is not a date, an unknown field)"),
         # impact evaluation (docs/impact.md)
         _entry("impact-missing-column", ERROR, "Missing panel column",
                "a column the evaluation needs (unit, time, outcome, treatment, cohort, covariate) is not in "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -32,6 +32,7 @@ __all__ = [
     "Scorecard",
     "SelectionKind",
     "SeriesPoint",
+    "problem_code",
 ]
 
 #: Lengths of free text (title, owner, rationale, themes).
@@ -65,6 +66,32 @@ class PerformanceKind(StrEnum):
     HOW_MUCH = "how_much"  # how much did we do?
     HOW_WELL = "how_well"  # how well did we do it?
     BETTER_OFF = "better_off"  # is anyone better off?
+
+
+#: Free-text fields of a goal and a measure's value: too long or empty is ``invalid-text``, as the service
+#: calls a control character in them.
+_TEXTS = frozenset(
+    {"title", "owner_unit", "owner_person", "rationale", "themes", "measure_name", "unit", "note"}
+)
+#: Fields that describe a performance measure (a wrong one is ``goal-invalid-measure``).
+_MEASURE = frozenset({"performance_kind", "polarity", "baseline_value", "measure_name", "unit"})
+
+
+def problem_code(detail: Any) -> str:
+    """The problem code of a refused field of :class:`GoalIn` or :class:`MeasureValueIn` (pydantic's error
+    detail, ``loc`` from the model's root), for the API's refused bodies: ``goal-invalid-areas`` (the area
+    selection: its ``kind`` or ``value``), ``goal-invalid-measure`` (a performance measure's fields, or
+    their combination with ``kind``), ``invalid-text`` (a text too long or empty, as the service names a
+    control character in it), else ``goal-invalid-entry``."""
+    loc = tuple(detail.get("loc", ()))
+    kind = str(detail.get("type"))
+    if loc[:1] == ("areas",):
+        return "goal-invalid-areas"
+    if loc[:1] and loc[0] in _TEXTS and kind.startswith("string_"):
+        return "invalid-text"
+    if (not loc and kind == "value_error") or (loc[:1] and loc[0] in _MEASURE):
+        return "goal-invalid-measure"  # the model's own check of a measure's fields is on its root
+    return "goal-invalid-entry"
 
 
 class SelectionKind(StrEnum):

@@ -9,12 +9,26 @@ from fastapi import APIRouter, Depends, Response
 
 from bettercities.access.policy import Permission, audience_for
 from bettercities.goals import queries, service
-from bettercities.goals.schemas import GoalIn, GoalOut, GoalSeries, MeasureValueIn, MeasureValueOut
+from bettercities.goals.schemas import (
+    GoalIn,
+    GoalOut,
+    GoalSeries,
+    MeasureValueIn,
+    MeasureValueOut,
+    problem_code,
+)
 from bettercities.storage.workspace import Workspace
 from bettercities.web.deps import DbId, PrincipalDep, ReaderDep, city_with, get_workspace, requires
-from bettercities.web.errors import PROBLEM_RESPONSES
+from bettercities.web.errors import PROBLEM_RESPONSES, coded_body_route
 
-router = APIRouter(prefix="/api", tags=["goals"], responses=PROBLEM_RESPONSES)
+#: A refused body answers "Invalid input" with the goals' problem codes (goal-invalid-areas,
+#: goal-invalid-measure, invalid-text, goal-invalid-entry), as the service's own refusals do
+router = APIRouter(
+    prefix="/api",
+    tags=["goals"],
+    responses=PROBLEM_RESPONSES,
+    route_class=coded_body_route(problem_code),
+)
 
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
 
