@@ -99,6 +99,19 @@ def test_projection_matches_the_published_epsg_example() -> None:
     assert (x[0], y[0]) == (pytest.approx(4_321_000.0, abs=0.001), pytest.approx(3_210_000.0, abs=0.001))
 
 
+def test_the_pipeline_is_epsg_3035() -> None:
+    """The written-out pipeline gives what PROJ's own EPSG:4326 -> EPSG:3035 transformation gives."""
+    from pyproj import Transformer
+
+    epsg = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
+    lon = [-24.5, -9.14, 5.0, 10.0, 13.40, 23.32, 33.04, 31.6, 27.5]
+    lat = [65.5, 38.72, 50.0, 52.0, 52.52, 42.70, 34.68, 62.9, 70.1]
+    x, y = europe.to_laea(lon, lat)
+    ex, ey = epsg.transform(lon, lat)
+    assert x == pytest.approx(list(ex), abs=0.001)
+    assert y == pytest.approx(list(ey), abs=0.001)
+
+
 def test_a_point_is_drawn_where_the_projection_puts_it() -> None:
     # the EPSG example point in the frame by hand: 800 units across the extent's 4 250 000 m
     k = 800 / (6_700_000 - 2_450_000)
