@@ -381,7 +381,7 @@ def write_cities(
         rows.append({"slug": rec.slug, **{f: getattr(rec, f) for f in _CITY_FIELDS}})
     if rows:
         session.execute(insert(City.__table__), rows)
-        ids = dict(session.execute(select(City.slug, City.id)).tuples().all())
+        ids = dict(session.execute(select(City.slug, City.id)).all())
         for rec in created:
             assert rec.slug is not None
             rec.id = ids[rec.slug]
