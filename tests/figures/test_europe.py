@@ -376,3 +376,30 @@ def test_the_pinned_version_is_the_one_the_map_names() -> None:
     assert europe.BOUNDARIES_FILE in script.MEMBERS
     assert f"world-atlas {script.VERSION}" in WORDS.credit
     assert math.isclose(europe.WIDTH, 800.0)
+
+
+# -- the pages' words --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "credit"),
+    [
+        ("de", "Sofia: Einwohner 1.236.000 – Partnerstädte", "Ländergrenzen: Natural Earth (gemeinfrei)"),
+        ("en", "Sofia: Population 1,236,000 – Partner cities", "Country outlines: Natural Earth (public"),
+    ],
+)
+def test_the_pages_words_in_german_and_english(lang: str, label: str, credit: str) -> None:
+    from types import SimpleNamespace
+
+    from bettercities.web import figures as page_figures
+    from bettercities.web import formatting
+
+    page = SimpleNamespace(lang=lang, num=lambda value, decimals: formatting.number(value, decimals, lang))
+    groups = {"partner": "Partnerstädte" if lang == "de" else "Partner cities"}
+    markup = page_figures.europe_map(POINTS, LINKS, page, title="T", description="D.", groups=groups)
+    root = ET.fromstring(str(markup))
+    labels = {e.get("data-key"): e.get("aria-label") for e in classed(root, "point")}
+    assert labels["sofia"] == label
+    assert classed(root, "credit")[0].text.startswith(credit)
+    legend = [e.find(f"{SVG}text").text for e in classed(root, "legend-link")]
+    assert legend == (["Verbundene Städte"] if lang == "de" else ["Linked cities"])

@@ -471,12 +471,13 @@ def europe_map(
             side = NO_POPULATION_SIDE
             mark = (
                 f'<rect x="{x - side / 2:.1f}" y="{y - side / 2:.1f}" width="{side:.0f}" height="{side:.0f}" '
-                f'fill="#ffffff" stroke="{fill}" stroke-width="2"><title>{escape(text)}</title></rect>'
+                f'fill="#ffffff" stroke="{fill}" stroke-width="2" aria-hidden="true">'
+                f"<title>{escape(text)}</title></rect>"
             )
         else:
             mark = (
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius(p.population):.1f}" fill="{fill}" '
-                f'stroke="#ffffff" stroke-width="1"><title>{escape(text)}</title></circle>'
+                f'stroke="#ffffff" stroke-width="1" aria-hidden="true"><title>{escape(text)}</title></circle>'
             )
         data = f'class="point" data-key="{_attr(p.key)}" aria-label="{_attr(text)}"'
         if p.href:
