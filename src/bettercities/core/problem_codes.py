@@ -228,5 +228,34 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "3)"),
         _entry("registry-duplicate-row", ERROR, "Duplicate registry row",
                "the file holds the same Urban Audit code or GeoNames id in more than one row"),
+        # peer matching (docs/peers.md)
+        _entry("peer-unknown-city", ERROR, "Unknown city",
+               "the city to find peers for is neither a city of the platform nor a registry municipality"),
+        _entry("peer-no-profile", WARNING, "No profile",
+               "the city has fewer profile features (indicators, registry attributes) than the minimum "
+               "overlap, so it cannot be compared: no peers"),
+        _entry("peer-overlap-too-small", WARNING, "Overlap too small",
+               "no municipality the constraints allow shares the minimum number of profile features with "
+               "the city"),
+        _entry("peer-invalid-constraint", ERROR, "Invalid constraint",
+               "a size class, language or programme of a peer search that does not exist"),
+        # city networks: the memberships import (docs/networks.md)
+        _entry("network-missing-value", ERROR, "Missing membership value",
+               "a required cell of a memberships file (programme, network, member, country, role) is empty"),
+        _entry("network-invalid-name", ERROR, "Invalid programme or network name",
+               "the programme's or network's name gives no slug of 2 to 80 letters or digits"),
+        _entry("network-invalid-country", ERROR, "Invalid country code",
+               "the country is not a two-letter Eurostat code (EL = Greece, UK)"),
+        _entry("network-unknown-role", ERROR, "Unknown member role",
+               "the role is none of lead partner, partner, observer, peer, applicant, tandem partner, member"),
+        _entry("network-invalid-date", ERROR, "Invalid membership date",
+               "a start or end is not a date (YYYY-MM-DD)"),
+        _entry("network-end-before-start", ERROR, "Membership ends before it starts",
+               "the end of a membership lies before its start"),
+        _entry("network-unmatched-member", WARNING, "Unmatched network member",
+               "no registry city of this name in this country and no known organisation: the member is kept "
+               "as an unmatched organisation, to be linked later"),
+        _entry("network-unlinked-organisation", WARNING, "Organisation without municipality",
+               "the municipality a known organisation belongs to is not in the registry: kept without it"),
     ]
 )  # fmt: skip

@@ -54,6 +54,7 @@ from bettercities.networks.schemas import (
     OrganisationKind,
     ProgrammeIn,
 )
+from bettercities.networks.service import SLUG
 
 COLUMNS = ("programme", "network", "member", "country", "role", "start", "end", "source", "note")
 REQUIRED = ("programme", "network", "member", "country", "role")
@@ -186,6 +187,18 @@ def read_rows(text: str, file: str) -> list[_Row]:
                 report.add(
                     Problem(
                         code="network-missing-value", message="empty", file=file, row=number, column=column
+                    )
+                )
+        for column in ("programme", "network"):
+            if values[column] and not SLUG.fullmatch(slug_of(values[column])):
+                report.add(
+                    Problem(
+                        code="network-invalid-name",
+                        message="the name gives no slug of 2 to 80 letters or digits",
+                        file=file,
+                        row=number,
+                        column=column,
+                        value=values[column],
                     )
                 )
         country = values["country"]
