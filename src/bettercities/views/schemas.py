@@ -11,6 +11,8 @@ from bettercities.core.classify import ClassMethod
 from bettercities.figures.classes import Classification
 from bettercities.figures.schemas import ChoroplethData, HistogramBin
 from bettercities.indicators.schemas import AreaValue, IndicatorOut, PeriodOut, Series, SeriesPoint
+from bettercities.networks.schemas import MembershipOut
+from bettercities.registry.schemas import RegistryCityOut, RegistryPage
 
 
 class ViewState(BaseModel):
@@ -54,6 +56,9 @@ class HomeView(BaseModel):
 
     cities: list[CityOut]
     indicators: int = Field(description="Registered indicators.")
+    registry: RegistryPage | None = Field(
+        None, description="/cities: a page of the city registry for Europe (search, country, size class)."
+    )
 
 
 class CityLink(BaseModel):
@@ -95,6 +100,10 @@ class CityStartView(BaseModel):
     city: CityOut
     levels: list[LevelOut]
     links: list[CityLink]
+    profile: RegistryCityOut | None = Field(
+        None, description="What the city registry knows of the city (identifiers, size, statistics)."
+    )
+    networks: list[MembershipOut] = Field(default_factory=list, description="The city's current memberships.")
 
 
 class RankedValue(AreaValue):

@@ -8,18 +8,19 @@ principal's audience and memoises the expensive parts.
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City, SpatialLevel
-from bettercities.areas.schemas import LevelOut
+from bettercities.areas.schemas import CityOut, CitySpec, LevelOut
 from bettercities.core.errors import NotFound
 from bettercities.figures.classes import Classification, classify
 from bettercities.figures.schemas import ChoroplethData, HistogramBin, MapArea
 from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator, Period
 from bettercities.indicators.schemas import AreaValue, IndicatorOut, PeriodOut, Series, SeriesPoint
+from bettercities.views import registry as registry_views
 from bettercities.views.cache import ValueTable
 from bettercities.views.navigation import city_links
 from bettercities.views.reader import Reader
@@ -152,7 +153,34 @@ def histogram(table: ValueTable, classification: Classification) -> list[Histogr
 def home_view(reader: Reader) -> HomeView:
     """The cities of the workspace and the size of the registry."""
     count = len(indicators.list_indicators(reader.session))
-    return HomeView(cities=areas.list_cities(reader.session), indicators=count)
+    return HomeView(cities=_using_cities(reader.session), indicators=count)
+
+
+def _using_cities(session: Session) -> list[CityOut]:
+    """The cities that use bettercities: those with spatial levels, and those added by hand (not by the
+    city registry, which holds ~18,000 European municipalities: /cities pages through them)."""
+    with_levels = select(SpatialLevel.city_id).distinct()
+    query = (
+        select(City)
+        .where(
+            or_(
+                City.id.in_(with_levels),
+                and_(City.urau_code.is_(None), City.geonames_id.is_(None)),
+            )
+        )
+        .order_by(City.name)
+    )
+    cities = session.scalars(query).all()
+    ids = [c.id for c in cities]
+    counts = dict(
+        session.execute(
+            select(Area.city_id, func.count(Area.id)).where(Area.city_id.in_(ids)).group_by(Area.city_id)
+        ).all()
+    )
+    return [
+        CityOut(id=c.id, area_count=counts.get(c.id, 0), **{n: getattr(c, n) for n in CitySpec.model_fields})
+        for c in cities
+    ]
 
 
 def city_view(reader: Reader, slug: str, state: ViewState) -> CityView:
@@ -214,6 +242,8 @@ def city_start_view(reader: Reader, slug: str) -> CityStartView:
         city=areas.city_out(session, city),
         levels=reader.levels(city),
         links=city_links(reader, city, indicators=[], indicator=None, period=None, level=None),
+        profile=registry_views.profile(session, city),
+        networks=registry_views.city_networks(session, city.id),
     )
 
 

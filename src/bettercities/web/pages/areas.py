@@ -10,8 +10,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from bettercities.core.errors import NotFound
+from bettercities.registry import service as registry
+from bettercities.registry.sources import INDICATORS
 from bettercities.views import compare
 from bettercities.views import crosswalks as crosswalk_views
+from bettercities.views import registry as registry_views
 from bettercities.views import service as views
 from bettercities.views.compare import CompareState, CompareView
 from bettercities.views.crosswalks import CrosswalkListView, CrosswalkPageView
@@ -36,14 +39,57 @@ def home(request: Request, reader: ReaderDep, templates: TemplatesDep, lang: Lan
     return templates.render(request, "areas/home.html", lang=lang, view=views.home_view(reader))
 
 
-@router.get("/cities.json", response_model=HomeView, summary="City list (JSON twin of /cities)")
-def cities_json(reader: ReaderDep) -> HomeView:
-    return views.home_view(reader)
+class RegistryQuery:
+    """The registry search of /cities: ``q`` (name or other name), ``country``, ``size`` (size class) and
+    ``offset`` (paging, 50 a page)."""
+
+    def __init__(
+        self,
+        q: Annotated[str | None, Query(max_length=100)] = None,
+        country: Annotated[str | None, Query(max_length=2)] = None,
+        size: Annotated[str | None, Query(max_length=20)] = None,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    ) -> None:
+        self.q = q or None
+        self.country = (country or "").upper() or None
+        self.size = size or None
+        self.offset = offset
 
 
-@router.get("/cities", response_class=HTMLResponse, include_in_schema=False)
-def cities(request: Request, reader: ReaderDep, templates: TemplatesDep, lang: Lang) -> HTMLResponse:
-    return templates.render(request, "areas/cities.html", lang=lang, view=views.home_view(reader))
+def _cities_view(reader: ReaderDep, query: RegistryQuery) -> HomeView:
+    view = views.home_view(reader)
+    view.registry = registry_views.registry_page(
+        reader.session, q=query.q, country=query.country, size=query.size, offset=query.offset
+    )
+    return view
+
+
+@router.get(
+    "/cities.json",
+    response_model=HomeView,
+    summary="City list and a page of the city registry (JSON twin of /cities)",
+    responses=PROBLEM_RESPONSES,
+)
+def cities_json(reader: ReaderDep, query: Annotated[RegistryQuery, Depends()]) -> HomeView:
+    return _cities_view(reader, query)
+
+
+@router.get("/cities", response_class=HTMLResponse, include_in_schema=False, responses=PROBLEM_RESPONSES)
+def cities(
+    request: Request,
+    reader: ReaderDep,
+    templates: TemplatesDep,
+    lang: Lang,
+    query: Annotated[RegistryQuery, Depends()],
+) -> HTMLResponse:
+    return templates.render(
+        request,
+        "areas/cities.html",
+        lang=lang,
+        view=_cities_view(reader, query),
+        query=query,
+        size_classes=list(registry.SIZE_CLASSES),
+    )
 
 
 @router.get(
@@ -69,7 +115,9 @@ def city_page(
             raise
         # a new city (or one whose data the viewer may not see yet): what to do, and the pages it has
         start = views.city_start_view(reader, slug)
-        return templates.render(request, "areas/city_empty.html", lang=state.lang, view=start)
+        return templates.render(
+            request, "areas/city_empty.html", lang=state.lang, view=start, ua_indicators=INDICATORS
+        )
     page = PageContext(request, state.lang)
     return templates.render(
         request,
