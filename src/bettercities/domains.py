@@ -161,6 +161,15 @@ DOMAINS: tuple[Domain, ...] = (
         note="merge.py builds one city per real city from the source files; benchmark.py compares cities;"
         " build.py writes the shipped data/ files",
     ),
+    Domain(
+        "peers",
+        models=False,
+        api=True,
+        pages=True,
+        note="stores nothing: profiles are read from the registry's tables and the index is rebuilt per data"
+        " version in memory (profiles.py); matching.py is the numeric core, constraints.py and themes.py the"
+        " small tables of languages, programmes and theme words",
+    ),
 )
 
 #: Commands that are not a domain: the workspace, serving, the demo, backups and exports.
