@@ -230,6 +230,23 @@ def test_an_empty_map_still_has_outlines_and_credit() -> None:
     assert not classed(root, "point") and not classed(root, "legend-size")
 
 
+def test_without_groups_or_populations() -> None:
+    points = [
+        europe.EuropePoint("a", "A", 13.4, 52.5, None),
+        europe.EuropePoint("b", "B", 2.35, 48.86, None),
+        europe.EuropePoint("nan", "Nowhere", float("nan"), 50.0, 1000),  # no coordinates: not on the map
+    ]
+    root = ET.fromstring(europe.europe_map(points, [], words=WORDS))
+    marks = [e.find(f"{SVG}rect") for e in classed(root, "point")]
+    assert [m.get("stroke") for m in marks] == [
+        europe.POINT_COLOUR
+    ] * 2  # one colour when there are no groups
+    assert not classed(root, "legend-size") and not classed(root, "legend-group")
+    assert not classed(root, "legend-link")
+    assert len(classed(root, "legend-no-population")) == 1
+    assert root.find(f"{SVG}desc").text.endswith("Not on the map: Nowhere.")
+
+
 def test_output_is_deterministic(svg: str) -> None:
     assert europe.europe_map(POINTS, LINKS, words=WORDS, id_prefix="tandems") == svg
     assert europe.europe_map(list(reversed(POINTS)), LINKS, words=WORDS, id_prefix="tandems") == svg
