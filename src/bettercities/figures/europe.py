@@ -404,6 +404,7 @@ def europe_map(
     """
     _check(points, links)
     fmt = fmt or _default_fmt
+    id_prefix = _attr(id_prefix)
     base = basemap()
     where = _positions(points)
     shown = [p for p in points if where[p.key] is not None]
