@@ -132,7 +132,7 @@ def test_indicators_are_imported_with_their_years(imported: Workspace) -> None:
         berlin = service.find_city(session, "Berlin", "DE")
         assert berlin is not None
         stats = {s.code: (s.year, s.value) for s in service.statistics(session, [berlin.id])}
-        # eurostat_urban_audit_indicators_latest.csv, row DE001C: unemploymentPct 7.89 (2023)? read from the file
+        # the value and year of row DE001C of indicators.csv (a copy of the Eurostat file), read from it
         row = (DATA / "indicators.csv").read_text().splitlines()
         header = row[0].split(",")
         values = dict(zip(header, next(r for r in row if r.startswith("DE001C,")).split(","), strict=False))
@@ -193,7 +193,10 @@ def test_implausible_values_are_flagged_not_imported(tmp_path: Path, sqlite_work
     assert validate_statistic("medianIncome", 1_690_302, 2018) is not None
     assert validate_statistic("medianIncome", 25_549, 2008) is None
     assert validate_statistic("unemploymentPct", 7.1, None) == "no year"
-    text = "urau_code,medianIncome,medianIncome_year,unemploymentPct,unemploymentPct_year\nDE001C,1690302,2018,7.1,2020\n"
+    text = (
+        "urau_code,medianIncome,medianIncome_year,unemploymentPct,unemploymentPct_year\n"
+        "DE001C,1690302,2018,7.1,2020\n"
+    )
     path = tmp_path / "ind.csv"
     path.write_text(text)
     values, flags = read_indicators(path.read_bytes(), "ind.csv")

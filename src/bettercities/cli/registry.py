@@ -208,8 +208,50 @@ def build_command(
     console.print(json.dumps(result.__dict__), highlight=False)
 
 
+def benchmark_command(
+    indicator: Annotated[
+        str, typer.Option("--indicator", help="Urban Audit indicator code, e.g. unemploymentPct.")
+    ],
+    set_key: Annotated[
+        str,
+        typer.Option(
+            "--set",
+            help="network:SLUG, programme:SLUG, size:CLASS or cities:SLUG,SLUG (the cities to compare).",
+        ),
+    ],
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Benchmark an Urban Audit indicator over a set of cities: ranking, median, each city against it."""
+    from bettercities.views import registry as registry_views
+
+    with session_of(workspace, database_url) as session:
+        result = registry_views.benchmark_view(session, indicator, set_key)
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    console.print(f"{result.indicator} · {result.set_label} · median {_num(result.median)}", highlight=False)
+    table = Table("rank", "city", "country", "value", "year", "vs median")
+    for row in result.rows:
+        table.add_row(
+            "" if row.rank is None else str(row.rank),
+            row.name,
+            row.country,
+            _num(row.value),
+            "" if row.year is None else str(row.year),
+            "" if row.vs_median is None else f"{row.vs_median:+.4g}",
+        )
+    console.print(table)
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="registry")
+    root.command("benchmark")(benchmark_command)
 
 
 __all__ = ["register"]

@@ -66,16 +66,17 @@ def benchmark(
     for city in sorted(cities, key=lambda c: (ranks.get(c.id, 10**9), c.name)):
         if city.id not in latest and only_with_values:
             continue
-        year, value = latest.get(city.id, (None, None))
+        point: tuple[int | None, float | None] = latest.get(city.id, (None, None))
+        last_year, last_value = point
         rows_out.append(
             BenchmarkRow(
                 slug=city.slug,
                 name=city.name,
                 country=city.country,
-                value=value,
-                year=year,
+                value=last_value,
+                year=last_year,
                 rank=ranks.get(city.id),
-                vs_median=None if value is None or median is None else value - median,
+                vs_median=None if last_value is None or median is None else last_value - median,
                 lat=city.lat,
                 lon=city.lon,
                 population=city.population,

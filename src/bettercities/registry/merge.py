@@ -192,7 +192,7 @@ def match(index: Index, rec: Rec, *, by_place: bool = True) -> Rec | None:
         return index.by_urau[rec.urau_code]
     if rec.geonames_id is not None and rec.geonames_id in index.by_geonames:
         return index.by_geonames[rec.geonames_id]
-    candidates = []
+    candidates: list[Rec] = []
     for key in rec.name_keys():
         candidates.extend(index.by_key.get((rec.country, key), ()))
     placed = rec.lat is not None and rec.lon is not None
@@ -287,11 +287,17 @@ def absorb(target: Rec, rec: Rec, kind: str, source: str) -> None:
 
 
 def merge(
-    index: Index, incoming: Iterable[Rec], *, kind: str, source: str, districts: bool = False
+    index: Index,
+    incoming: Iterable[Rec],
+    *,
+    kind: str,
+    source: str,
+    districts: Mapping[str, float] | None = None,
 ) -> MergeResult:
     """Merge ``incoming`` into ``index`` (changing its records in place) and say what was created/merged.
 
-    ``kind`` is the alias kind an incoming record's differing name is kept as ("geonames", "local")."""
+    ``kind`` is the alias kind an incoming record's differing name is kept as ("geonames", "local");
+    ``districts`` (NUTS-3 code -> area in km²) turns on rule 4."""
     result = MergeResult()
     pending = []
     for rec in incoming:  # pass 1: identifiers and names, so that a neighbour cannot take a city by place

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 __all__ = [
+    "BenchmarkIndicator",
     "BenchmarkOut",
+    "BenchmarkPage",
     "BenchmarkRow",
     "BenchmarkSeries",
     "CityStatisticOut",
@@ -112,3 +114,19 @@ class BenchmarkOut(BaseModel):
     rows: list[BenchmarkRow]
     series: list[BenchmarkSeries]
     missing: list[str] = Field(default_factory=list, description="Slugs of the set's cities without a value.")
+
+
+class BenchmarkIndicator(BaseModel):
+    code: str
+    name_en: str
+    name_de: str
+    unit: str
+
+
+class BenchmarkPage(BaseModel):
+    """The benchmark page: its indicators and, once an indicator and a set are chosen, the result."""
+
+    indicators: list[BenchmarkIndicator]
+    indicator: str | None = None
+    set: str | None = None
+    result: BenchmarkOut | None = None

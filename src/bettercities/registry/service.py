@@ -15,8 +15,9 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bettercities.areas.models import City, SpatialLevel
@@ -25,8 +26,8 @@ from bettercities.registry import merge as merging
 from bettercities.registry import sources
 from bettercities.registry.merge import Index, Rec
 from bettercities.registry.models import CityStatistic, RegistryAlias, RegistryRegion
+from bettercities.registry.names import base_slug, eurostat_country, name_key
 from bettercities.registry.names import city_slug as city_slug  # re-exported: the contract's name
-from bettercities.registry.names import eurostat_country, name_key
 from bettercities.registry.schemas import (
     CityStatisticOut,
     RegistryAliasOut,
@@ -201,8 +202,9 @@ def search(
     if q and q.strip():
         key = name_key(q)
         alias_ids = select(RegistryAlias.city_id).where(RegistryAlias.key.like(f"{key}%"))
+        slug = base_slug(q)
         query = query.where(
-            or_(City.name.ilike(f"%{q.strip()}%"), City.id.in_(alias_ids), City.slug == q.strip())
+            or_(City.name.ilike(f"%{q.strip()}%"), City.id.in_(alias_ids), City.slug.like(f"{slug}%"))
         )
     if country:
         query = query.where(City.country == eurostat_country(country))
@@ -380,7 +382,7 @@ def write_cities(
         rec.slug = merging.unique_slug(rec.name, rec.country, rec.geonames_id, slugs)
         rows.append({"slug": rec.slug, **{f: getattr(rec, f) for f in _CITY_FIELDS}})
     if rows:
-        session.execute(insert(City.__table__), rows)
+        session.execute(insert(_table(City)), rows)
         ids = dict(session.execute(select(City.slug, City.id)).all())
         for rec in created:
             assert rec.slug is not None
@@ -415,7 +417,7 @@ def write_cities(
                     }
                 )
     if alias_rows:
-        session.execute(insert(RegistryAlias.__table__), alias_rows)
+        session.execute(insert(_table(RegistryAlias)), alias_rows)
     summary.aliases = len(alias_rows)
     session.flush()
     summary.seconds = round(time.perf_counter() - started, 3)
@@ -447,7 +449,7 @@ def write_regions(
                 setattr(old, k, v)
             updated += 1
     if new:
-        session.execute(insert(RegistryRegion.__table__), new)
+        session.execute(insert(_table(RegistryRegion)), new)
     session.flush()
     return RegistryImportSummary(source=source, read=len(regions), created=len(new), updated=updated)
 
@@ -482,7 +484,7 @@ def write_statistics(
             old.value = v.value
             updated += 1
     if new:
-        session.execute(insert(CityStatistic.__table__), new)
+        session.execute(insert(_table(CityStatistic)), new)
     session.flush()
     return RegistryImportSummary(
         source=source,
@@ -519,7 +521,11 @@ def import_geonames(session: Session, path: Path, *, min_population: int = 5000)
         code: area
         for code, area in session.execute(select(RegistryRegion.nuts3_code, RegistryRegion.area_km2))
         if area
-    } or {r.nuts3_code: r.area_km2 for r in sources.read_shipped_regions(_gz_text("regions.csv.gz")) if r.area_km2}
+    } or {
+        r.nuts3_code: r.area_km2
+        for r in sources.read_shipped_regions(_gz_text("regions.csv.gz"))
+        if r.area_km2
+    }
     recs.sort(key=lambda r: (-(r.population or 0), r.geonames_id or 0))  # largest first (merge rule 3)
     return write_cities(
         session,
@@ -542,6 +548,13 @@ def import_indicators(session: Session, path: Path) -> RegistryImportSummary:
     flagged (not imported): see :func:`bettercities.registry.sources.validate_statistic`."""
     values, flags = sources.read_indicators(path.read_bytes(), path.name)
     return write_statistics(session, values, source=sources.INDICATORS_SOURCE, flagged=len(flags))
+
+
+def _table(model: type[Any]) -> Table:
+    """The Core table of a model: a Core insert (executemany) past the ORM's per-row bookkeeping."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def _data(name: str) -> bytes:
@@ -594,4 +607,3 @@ def load_shipped(session: Session) -> RegistryImportSummary:
 def shipped_flags() -> list[dict[str, str]]:
     """The values the validation step flagged when the shipped file was built (``data/flagged.csv``)."""
     return list(csv.DictReader(io.StringIO(_data("flagged.csv").decode("utf-8"))))
-

@@ -580,7 +580,7 @@ def read_shipped_cities(text: str) -> list[Rec]:
                 population=_opt_int(row["population"]),
                 population_year=_opt_int(row["population_year"]),
                 area_km2=_opt_float(row["area_km2"]),
-                aliases=[tuple(a) for a in json.loads(row["aliases"])] if row["aliases"] else [],  # type: ignore[misc]
+                aliases=[tuple(a) for a in json.loads(row["aliases"])] if row["aliases"] else [],
             )
         )
     return recs

@@ -15,9 +15,24 @@ from bettercities.networks import service as memberships
 from bettercities.networks.schemas import MembershipOut
 from bettercities.registry import benchmark as bench
 from bettercities.registry import service as registry
-from bettercities.registry.schemas import BenchmarkOut, RegistryCityOut, RegistryPage
+from bettercities.registry.schemas import (
+    BenchmarkIndicator,
+    BenchmarkOut,
+    BenchmarkPage,
+    RegistryCityOut,
+    RegistryPage,
+)
+from bettercities.registry.sources import INDICATORS
 
-__all__ = ["SET_KINDS", "benchmark_view", "city_networks", "profile", "registry_page", "resolve_set"]
+__all__ = [
+    "SET_KINDS",
+    "benchmark_page",
+    "benchmark_view",
+    "city_networks",
+    "profile",
+    "registry_page",
+    "resolve_set",
+]
 
 SET_KINDS = ("network", "programme", "size", "cities")
 PAGE_SIZE = 50
@@ -98,3 +113,12 @@ def benchmark_view(session: Session, indicator: str, set_key: str) -> BenchmarkO
 
 def uses_bettercities(session: Session, city: City) -> bool:
     return session.scalar(select(SpatialLevel.id).where(SpatialLevel.city_id == city.id).limit(1)) is not None
+
+
+def benchmark_page(session: Session, indicator: str | None, set_key: str | None) -> BenchmarkPage:
+    """The benchmark page's view: the indicators, and the result once an indicator and a set are given."""
+    indicators = [
+        BenchmarkIndicator(code=i.code, name_en=i.en, name_de=i.de, unit=i.unit) for i in INDICATORS.values()
+    ]
+    result = benchmark_view(session, indicator, set_key) if indicator and set_key else None
+    return BenchmarkPage(indicators=indicators, indicator=indicator, set=set_key, result=result)
