@@ -380,6 +380,18 @@ def test_install_boundaries_checks_the_integrity(tmp_path: Path, monkeypatch: py
     assert json.loads((target / "installed.json").read_text())["integrity"] == integrity
     assert script.main([]) == 0 and served["calls"] == 1  # installed: nothing downloaded
 
+    failures = {"left": 1}
+
+    def flaky(url: str, timeout: float) -> _Response:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OSError("connection reset")
+        return urlopen(url, timeout)
+
+    monkeypatch.setattr(script.urllib.request, "urlopen", flaky)
+    monkeypatch.setattr(script.time, "sleep", lambda seconds: None)
+    assert script.main(["--force"]) == 0 and served["calls"] == 2  # one failure, then installed again
+
     served["tarball"] = data + b"tampered"
     with pytest.raises(SystemExit, match="does not match its sha512 integrity"):
         script.main(["--force"])
