@@ -36,6 +36,7 @@ def demo(
 
     A second run on the same workspace builds nothing and only reports what is there.
     """
+    from bettercities.demo.registry import load_registry
     from bettercities.demo.service import build_demo
 
     if first_year > last_year:
@@ -57,12 +58,19 @@ def demo(
                 last_year=last_year,
                 progress=progress,
             )
+            bar.update(task, description="City registry for Europe")
+            loaded = load_registry(ws)
     except BettercitiesError as error:
         fail(str(error))
     verb = "Built" if summary.built else "Found"
     console.print(
         f"{verb} demo city {summary.city!r}: {summary.areas} areas, {summary.indicators} indicators, "
         f"{summary.periods} periods, {summary.observations} observations in {ws.path}",
+        highlight=False,
+    )
+    console.print(
+        f"City registry for Europe: {loaded.created} cities added, {loaded.merged} already there "
+        f"({loaded.seconds:.1f} s)",
         highlight=False,
     )
     console.print(
