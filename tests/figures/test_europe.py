@@ -266,7 +266,7 @@ def test_sixty_points_render_in_a_few_milliseconds() -> None:
         svg = europe.europe_map(points, links, words=WORDS)
         times.append(time.perf_counter() - start)
     assert sorted(times)[2] < 0.05  # measured ≈ 2–3 ms on a shared 2-core machine
-    assert len(svg.encode()) < 150_000  # measured ≈ 84 kB, nearly all of it the outlines
+    assert len(svg.encode()) < 100_000  # measured ≈ 68 kB, nearly all of it the outlines
 
 
 # -- the outlines ------------------------------------------------------------------------------------------
@@ -275,14 +275,24 @@ def test_sixty_points_render_in_a_few_milliseconds() -> None:
 def _polygons(d: str) -> list:
     import shapely
 
-    rings = re.findall(r"M([^MZ]+)Z", d)
     polygons = []
-    for ring in rings:
-        numbers = [float(v) for v in ring.split()]
-        coords = list(zip(numbers[0::2], numbers[1::2], strict=True))
+    for start, steps in _rings(d):
+        coords = [start]
+        for dx, dy in steps:
+            coords.append((coords[-1][0] + dx, coords[-1][1] + dy))
         if len(coords) >= 3:
             polygons.append(shapely.Polygon(coords))
     return polygons
+
+
+def _rings(d: str) -> list[tuple[tuple[float, float], list[tuple[float, float]]]]:
+    """The rings of path data written as ``Mx yl dx dy … z``: the start and the steps."""
+    rings = []
+    for start, steps in re.findall(r"M([^lz]+)l([^z]*)z", d):
+        x, y = (float(v) for v in start.split())
+        numbers = [float(v) for v in steps.split()]
+        rings.append(((x, y), list(zip(numbers[0::2], numbers[1::2], strict=True))))
+    return rings
 
 
 def test_the_outlines_are_europes_and_cut_right() -> None:
@@ -311,9 +321,22 @@ def test_the_outlines_are_europes_and_cut_right() -> None:
     assert country_at(20.0, 73.5) == set()  # Barents Sea
     assert country_at(-15.0, 45.0) == set()  # Atlantic
     for _, d in base.paths:  # every vertex inside the frame
-        numbers = [float(v) for v in re.findall(r"-?\d+\.?\d*", d)]
-        assert min(numbers[0::2]) >= 0 and max(numbers[0::2]) <= europe.WIDTH
-        assert min(numbers[1::2]) >= 0 and max(numbers[1::2]) <= base.height + 0.05
+        for polygon in _polygons(d):
+            x0, y0, x1, y1 = polygon.bounds
+            assert x0 >= -0.05 and x1 <= europe.WIDTH + 0.05 and y0 >= -0.05 and y1 <= base.height + 0.05
+
+
+def test_rings_are_written_relative_without_drift() -> None:
+    import numpy as np
+
+    coords = np.array([[10.04, 20.06], [10.16, 20.14], [10.28, 19.97], [10.04, 20.06]])
+    assert europe._ring(coords) == "M10 20.1l0.2 0 0.1 -0.1z"
+    # walked back, the steps land on every rounded point
+    ((start, steps),) = _rings(europe._ring(coords))
+    x, y = start
+    for (dx, dy), expected in zip(steps, [(10.2, 20.1), (10.3, 20.0)], strict=True):
+        x, y = round(x + dx, 6), round(y + dy, 6)
+        assert (x, y) == expected
 
 
 def test_missing_outlines_give_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

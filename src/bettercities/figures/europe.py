@@ -205,9 +205,17 @@ def _frame(x: float, y: float) -> tuple[float, float]:
 
 
 def _ring(coords: np.ndarray) -> str:
+    """A closed ring as path data: the first point absolute, the others relative (``l``), in tenths of a
+    unit. The steps are taken between the rounded points, so rounding never adds up along a ring."""
     if len(coords) < 4:
         return ""
-    return "M" + " ".join(f"{x:.1f} {y:.1f}" for x, y in coords[:-1]) + "Z"
+    tenths = [(round(x * 10), round(y * 10)) for x, y in coords[:-1]]
+    (x0, y0), steps = tenths[0], []
+    px, py = x0, y0
+    for x, y in tenths[1:]:
+        steps.append(f"{(x - px) / 10:g} {(y - py) / 10:g}")
+        px, py = x, y
+    return f"M{x0 / 10:g} {y0 / 10:g}l{' '.join(steps)}z"
 
 
 def _polygons(geom: object) -> list:
