@@ -136,7 +136,14 @@ DOMAINS: tuple[Domain, ...] = (
         storage_hooks="hooks",
         note="the service is split by concern: users.py, roles.py, sessions.py, tokens.py",
     ),
-    Domain("networks", publication_rules="service"),
+    Domain(
+        "networks",
+        api=True,
+        pages=True,
+        publication_rules="service",
+        note="history.py: memberships in valid and recorded time; importing.py: the memberships import;"
+        " analytics.py: participation rates",
+    ),
     Domain("goals", api=True, pages=True),
     Domain(
         "exchange",

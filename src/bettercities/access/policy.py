@@ -147,6 +147,24 @@ def audience_for(principal: Principal, city_id: int) -> Audience:
     return Audience.PUBLIC
 
 
+def can_coordinate(principal: Principal, network_id: int) -> bool:
+    """Managing a network's memberships: its coordinators and platform admins, not through a read-only
+    token."""
+    if principal.scope is not None and not principal.scope.write:
+        return False
+    return principal.platform_admin or principal.network_roles.get(network_id) == NetworkRole.COORDINATOR
+
+
+def require_coordinator(principal: Principal, network_id: int, *, what: str = "manage this network") -> None:
+    """Raise :class:`Forbidden` (401 for the anonymous visitor, 403 otherwise) unless ``principal`` may
+    manage the network's memberships (:func:`can_coordinate`)."""
+    if can_coordinate(principal, network_id):
+        return
+    if principal.anonymous:
+        raise Forbidden(f"sign in to {what}", anonymous=True)
+    raise Forbidden(f"{principal.name} may not {what} (needs the network role 'coordinator')")
+
+
 def can_administer_platform(principal: Principal) -> bool:
     """Platform-wide administration (users, cities): platform admins, not through a read-only token."""
     return can(principal, Permission.ADMINISTER, None)
@@ -165,6 +183,8 @@ __all__ = [
     "audience_for",
     "can",
     "can_administer_platform",
+    "can_coordinate",
     "require",
+    "require_coordinator",
     "signed_in",
 ]

@@ -15,11 +15,21 @@ from bettercities.networks.models import Network
 from bettercities.networks.schemas import NetworkDetail, ProgrammeDetail
 
 
+def default_day(start: date | None, end: date | None) -> date:
+    """Today, within the network's period: its last day once it has ended, its first before it starts."""
+    today = datetime.now(UTC).date()
+    if end is not None and today > end:
+        return end
+    if start is not None and today < start:
+        return start
+    return today
+
+
 def network_detail(session: Session, slug: str, *, on: date | None = None) -> NetworkDetail:
-    """The network, its members on day ``on`` (default: today) and every recorded version of its
-    memberships; :class:`~bettercities.core.errors.NotFound` for an unknown network."""
+    """The network, its members on day ``on`` (default: :func:`default_day`) and every recorded version of
+    its memberships; :class:`~bettercities.core.errors.NotFound` for an unknown network."""
     network = service.get_network(session, slug)
-    on = on or datetime.now(UTC).date()
+    on = on or default_day(network.start, network.end)
     return NetworkDetail(
         network=service.network_out(session, network),
         on=on,
@@ -37,7 +47,7 @@ def programme_detail(session: Session, slug: str, *, on: date | None = None) -> 
     )
     pairs = tandem_pairs(session, slug)
     ids = {i for (a, b), _ in pairs for i in (a, b)}
-    slugs = dict(session.execute(select(City.id, City.slug).where(City.id.in_(ids)))) if ids else {}
+    slugs = {i: s for i, s in session.execute(select(City.id, City.slug).where(City.id.in_(ids)))}
     return ProgrammeDetail(
         programme=service.programme_out(session, programme),
         networks=[service.network_out(session, n) for n in networks],

@@ -174,6 +174,13 @@ class MembershipChange(BaseModel):
     clear_end: bool = False  # reopen: set ``end`` empty
 
 
+class MembershipEnd(BaseModel):
+    """The end of a membership: its last day as a member, and why."""
+
+    end: date
+    reason: str = Field(min_length=1, max_length=4000)
+
+
 class NetworkDetail(BaseModel):
     """A network's page: the network, its members on a date and its whole recorded history."""
 
