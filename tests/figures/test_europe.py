@@ -345,6 +345,15 @@ def test_missing_outlines_give_a_clear_error(tmp_path: Path, monkeypatch: pytest
         europe.europe_map(POINTS, LINKS, words=WORDS)
 
 
+def test_unreadable_outlines_give_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "world-atlas"
+    folder.mkdir()
+    (folder / europe.BOUNDARIES_FILE).write_text('{"type": "Topology", "objects": {', encoding="utf-8")
+    monkeypatch.setattr(europe, "DATA_DIR", folder)
+    with pytest.raises(europe.BoundariesMissing, match=r"cannot be read .*install-boundaries --force"):
+        europe.europe_map(POINTS, LINKS, words=WORDS)
+
+
 # -- scripts/install-boundaries ----------------------------------------------------------------------------
 
 

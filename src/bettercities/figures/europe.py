@@ -295,7 +295,13 @@ def basemap() -> Basemap:
             "`make bootstrap` (or `python3 scripts/install-boundaries`) once: it installs Natural Earth's "
             "outlines from the npm package world-atlas 2.0.2."
         ) from None
-    return _build_basemap(str(file), stat.st_mtime_ns)
+    try:
+        return _build_basemap(str(file), stat.st_mtime_ns)
+    except (OSError, ValueError, RuntimeError) as error:  # pyogrio's DataSourceError is a RuntimeError
+        raise BoundariesMissing(
+            f"The country outlines of the Europe map ({file}) cannot be read ({error}). Install them again: "
+            "`python3 scripts/install-boundaries --force`."
+        ) from error
 
 
 # -- the map -----------------------------------------------------------------------------------------------
