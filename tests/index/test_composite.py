@@ -107,7 +107,7 @@ def test_minimum_population_and_exclusions_with_notes() -> None:
     notes = {a.area_id: a.note for a in result.areas}
     assert notes == {
         "001": None,
-        "002": "fewer than 300 inhabitants (200)",
+        "002": "few-inhabitants",  # a code; 200 inhabitants is the area's population
         "003": None,
         "004": "excluded by configuration (test)",
     }
@@ -192,4 +192,4 @@ def test_single_index_cli_columns(tmp_path: Path, cli_app: typer.Typer) -> None:
     table = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(table.columns) == ["area_id", "index", "class", "note"]
     assert table["area_id"].tolist() == ["001", "002", "003", "004"]
-    assert table.loc[1].tolist() == ["002", "", "", "fewer than 300 inhabitants (200)"]
+    assert table.loc[1].tolist() == ["002", "", "", "few-inhabitants"]

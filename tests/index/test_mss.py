@@ -110,25 +110,30 @@ def test_cli_reproduces_the_published_classes(
 
 def test_2021_unscored_areas_say_why(mss_2021_input: Path) -> None:
     result = compute_index_file(mss_2021_input, config="berlin-mss-2021", id_column="id")
-    notes = {a.area_id: a.note for a in result.areas if not a.scored}
+    notes = {a.area_id: (a.note, a.population) for a in result.areas if not a.scored}
+    few = "few-inhabitants"  # a code (UnscoredReason): the pages say "fewer than 300 inhabitants (38)"
     assert notes == {
-        "03300515": "fewer than 300 inhabitants (38)",
-        "03400831": "fewer than 300 inhabitants (0)",
-        "04400725": "fewer than 300 inhabitants (110)",
-        "05300838": "fewer than 300 inhabitants (21)",
-        "06200418": "fewer than 300 inhabitants (0)",
-        "10100205": "excluded by configuration (special area Gewerbegebiet Bitterfelder Straße, "
-        "not scored officially)",
+        "03300515": (few, 38),
+        "03400831": (few, 0),
+        "04400725": (few, 110),
+        "05300838": (few, 21),
+        "06200418": (few, 0),
+        "10100205": (
+            "excluded by configuration (special area Gewerbegebiet Bitterfelder Straße, "
+            "not scored officially)",
+            notes["10100205"][1],
+        ),
     }
 
 
 def test_2019_exclusion_list_and_population_minimum(mss_2019_input: Path) -> None:
     result = compute_index_file(mss_2019_input, config="berlin-mss-2019", id_column="id")
     notes = {a.area_id: a.note or "" for a in result.areas if not a.scored}
-    assert notes["01011102"] == "fewer than 300 inhabitants (196)"
+    assert notes["01011102"] == "few-inhabitants"
+    assert next(a.population for a in result.areas if a.area_id == "01011102") == 196
     assert notes["10010203"].startswith("excluded by configuration")
     assert notes["04041239"].startswith("excluded by configuration")
-    assert sum(n.startswith("fewer than 300") for n in notes.values()) == 9
+    assert sum(n == "few-inhabitants" for n in notes.values()) == 9
 
 
 def test_published_counts_and_combined_labels(mss_2019_input: Path, open_data: Path) -> None:

@@ -109,6 +109,22 @@ def test_run_page_shows_the_official_classes(berlin_client: tuple[TestClient, in
     assert "Robustheit" in german and "Statusindex" in german
 
 
+def test_an_unscored_area_s_note_is_said_in_the_reader_s_language(
+    berlin_client: tuple[TestClient, int],
+) -> None:
+    """The run stores codes (few-inhabitants; 01011102 has 196 inhabitants, below the MSS 2019 minimum of
+    300: Senatsverwaltung, MSS 2019 method notes); the map says them in words of the page's language."""
+    client, run_id = berlin_client
+    stored = client.get(f"/cities/berlin/index-runs/{run_id}.json").json()["run"]["result"]["areas"]
+    (area,) = [a for a in stored if a["area_id"] == "01011102"]
+    assert area["note"] == "few-inhabitants" and area["population"] == 196
+    german = client.get(f"/cities/berlin/index-runs/{run_id}?lang=de").text
+    assert "weniger als 300 Einwohnerinnen und Einwohner (196)" in german
+    assert "few-inhabitants" not in german and "fewer than" not in german
+    english = client.get(f"/cities/berlin/index-runs/{run_id}?lang=en").text
+    assert "fewer than 300 inhabitants (196)" in english and "few-inhabitants" not in english
+
+
 def test_json_twins_and_api(berlin_client: tuple[TestClient, int]) -> None:
     client, run_id = berlin_client
     listed = client.get("/cities/berlin/index-runs.json").json()
@@ -255,6 +271,9 @@ def test_withheld_areas_have_no_scores_for_the_public(
     assert client.get(f"/api/cities/testville/index-change?{query}").json()["moves"][area] is None
     page = client.get(f"/cities/testville/index-runs/change?{query}")
     assert page.status_code == 200 and f'data-area="{area}"' not in page.text
+    run_page = client.get(f"/cities/testville/index-runs/{second}?lang=de").text
+    assert "geheim gehalten (ein Eingangswert ist gesperrt)" in run_page
+    assert "withheld (a suppressed" not in run_page and "; withheld" not in run_page
     team = signed_in(Role.STEWARD)
     internal = team.get(f"/cities/testville/index-runs/change.json?{query}").json()["view"]
     assert internal["moves"][area] is not None and internal["change"]["transitions"][0]["classed"] == 8

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 from bettercities.analysis.index.change import ChangeView
 from bettercities.analysis.index.results import RunView, StoredRun
+from bettercities.analysis.index.schemas import AreaScore
 from bettercities.figures import categorical as draw
 from bettercities.figures.shapes import LevelShapes
 
@@ -29,14 +30,14 @@ def class_map(
     legend_title: str,
     no_data: str,
     area_url: Callable[[str], str],
-    note_text: Callable[[str], str] = str,
+    note_text: Callable[[AreaScore], str] = lambda area: area.note or "",
 ) -> dict[str, str]:
     """The class map of a run and its legend (keys ``map``, ``legend``); an area without a class shows the
-    run's note on it (through ``note_text``, e.g. a translation) or ``no_data``."""
+    area's note on it (through ``note_text`` of the area's score: its codes in words) or ``no_data``."""
     run = found.run
     legend = [draw.Category(c.code, c.label, c.colour, c.count) for c in found.classes]
     labels = {c.code: c.label for c in found.classes}
-    notes = {a.area_id: note_text(a.note) for a in run.result.areas if a.note}
+    notes = {a.area_id: note_text(a) for a in run.result.areas if a.note}
 
     def hover(code: str) -> str:
         name = run.names.get(code) or code

@@ -31,6 +31,7 @@ from bettercities.analysis.index.schemas import (
     IndexResult,
     MssAreaScore,
     MssConfig,
+    UnscoredReason,
 )
 from bettercities.analysis.index.service import compute_index
 from bettercities.areas import service as areas
@@ -226,8 +227,8 @@ def run_index(
 #: The key of the public result in a run's stored summary, and the fields kept of it.
 PUBLIC_KEY = "public"
 _PUBLIC_FIELDS = {"areas", "class_counts", "breaks", "report"}
-#: The note of an area whose result is withheld from an audience.
-WITHHELD_NOTE = "withheld (a suppressed input value)"
+#: The note of an area whose result is withheld from an audience (a code: the pages say it in words).
+WITHHELD_NOTE = UnscoredReason.WITHHELD.value
 
 
 def public_result(

@@ -212,13 +212,31 @@ class CompositeConfig(IndexConfigBase):
 # -- results -----------------------------------------------------------------------------------------------
 
 
+class UnscoredReason(StrEnum):
+    """Why an area is not scored, as its note stores it (a code, not words: the pages say it in the reader's
+    language). Parts of a note are joined by ``"; "``; a part that is no code is the configuration's own
+    reason for excluding the area (``exclude``), kept as its author wrote it."""
+
+    FEW_INHABITANTS = (
+        "few-inhabitants"  # fewer than the configuration's min_population (the area's population)
+    )
+    WITHHELD = "withheld"  # an input value is suppressed: withheld from an audience that may not see it
+
+
 class AreaScore(BaseModel):
     """The outcome of an index for one input area (scored or excluded with a note)."""
 
     area_id: str
     population: float | None = None
     scored: bool
-    note: str | None = Field(default=None, description="Why the area is not scored.")
+    note: str | None = Field(
+        default=None,
+        description=(
+            "Why the area is not scored, parts joined by '; ': 'few-inhabitants' (fewer than the "
+            "configuration's min_population; the area's population), 'withheld' (a suppressed input value), "
+            "else the configuration's reason for excluding it."
+        ),
+    )
     components: dict[str, float] = Field(
         default_factory=dict, description="Standardised (and oriented) indicator values."
     )

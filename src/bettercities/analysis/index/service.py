@@ -12,14 +12,16 @@ import pandas as pd
 import bettercities
 from bettercities.analysis.index.config import load_config
 from bettercities.analysis.index.methods import get_method
-from bettercities.analysis.index.schemas import AreaScore, IndexConfigBase, IndexResult, InputInfo
+from bettercities.analysis.index.schemas import (
+    AreaScore,
+    IndexConfigBase,
+    IndexResult,
+    InputInfo,
+    UnscoredReason,
+)
 from bettercities.analysis.index.table import parse_numbers, read_csv_text
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Problem, Report, Severity
-
-
-def _format_count(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
 
 
 def compute_index(
@@ -34,7 +36,8 @@ def compute_index(
     """Compute the index ``config`` describes for every row of ``data`` (one row per area).
 
     ``data`` may hold text or numbers. Areas listed in the configuration's exclusions or with fewer
-    inhabitants than its minimum are kept in the result with empty values and a note. Every data
+    inhabitants than its minimum are kept in the result with empty values and a note (the exclusion's
+    reason; :class:`UnscoredReason` codes for what the library finds: pages translate them). Every data
     problem (missing column, duplicate or empty id, empty or non-numeric cell of an area that is
     to be scored) is collected; if there are errors, :class:`InvalidInput` carries the report and
     nothing is computed, because a single missing area would change every other area's z-scores.
@@ -104,9 +107,7 @@ def compute_index(
                 continue
             inhabitants[position] = float(value)
             if config.min_population and value < config.min_population:
-                notes[position].append(
-                    f"fewer than {config.min_population:g} inhabitants ({_format_count(value)})"
-                )
+                notes[position].append(UnscoredReason.FEW_INHABITANTS.value)
     eligible = pd.Index([p for p, n in enumerate(notes) if not n])
     values = pd.DataFrame(
         {

@@ -3,7 +3,8 @@ of classes between two runs."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -13,9 +14,11 @@ from bettercities.analysis.index import queries, results
 from bettercities.analysis.index.change import ChangeView
 from bettercities.analysis.index.queries import ChangePage, RunList
 from bettercities.analysis.index.results import RunView
+from bettercities.analysis.index.schemas import AreaScore, UnscoredReason
 from bettercities.areas import service as areas
 from bettercities.figures import index as figures
 from bettercities.views.reader import Reader
+from bettercities.web import formatting
 from bettercities.web.deps import (
     Crosswalk,
     DbId,
@@ -146,26 +149,33 @@ def run_json(
     return queries.run_view(reader, run_id, view=view, distance=distance, city=slug)
 
 
-_FEWER = re.compile(r"fewer than (?P<minimum>[\d.,]+) inhabitants \((?P<count>[^)]*)\)")
-
-
-def note_text(note: str, lang: str) -> str:
-    """A stored note of an unscored area (English text of :mod:`bettercities.analysis.index`, parts joined by
-    "; ") in ``lang``; a part the catalog does not know is shown as stored."""
+def note_text(area: AreaScore, config: Mapping[str, Any], lang: str) -> str:
+    """The note of an unscored ``area`` of a run with ``config`` in ``lang``: its codes
+    (:class:`~bettercities.analysis.index.schemas.UnscoredReason`, parts joined by "; ") in words, the
+    fewer-inhabitants one with the configuration's minimum and the area's population in the reader's
+    notation; a part that is no code (the configuration's reason for excluding the area) as written."""
     _ = gettext_for(lang).gettext
     parts = []
-    for part in note.split("; "):
-        fewer = _FEWER.fullmatch(part)
-        if part == results.WITHHELD_NOTE:
+    for part in (area.note or "").split("; "):
+        if part == UnscoredReason.WITHHELD:
             parts.append(_("withheld (a suppressed input value)"))
-        elif fewer:
-            numbers = fewer.groupdict()
-            if lang == "de":  # stored with English separators (1,234.5)
-                numbers = {k: v.translate(str.maketrans(",.", ".,")) for k, v in numbers.items()}
-            parts.append(_("fewer than {minimum} inhabitants ({count})").format(**numbers))
-        else:
+        elif part == UnscoredReason.FEW_INHABITANTS:
+            minimum, count = config.get("min_population"), area.population
+            parts.append(
+                _("fewer than {minimum} inhabitants ({count})").format(
+                    minimum=_count(minimum, lang), count=_count(count, lang)
+                )
+            )
+        elif part:
             parts.append(part)
     return "; ".join(parts)
+
+
+def _count(value: Any, lang: str) -> str:
+    """A number of inhabitants (whole, or with its decimals as stored) in the reader's notation."""
+    if not isinstance(value, int | float):
+        return "–"
+    return formatting.number(value, 0 if float(value).is_integer() else 1, lang)
 
 
 def class_map(reader: Reader, found: RunView, city_id: int, page: PageContext) -> dict[str, Markup]:
@@ -183,7 +193,7 @@ def class_map(reader: Reader, found: RunView, city_id: int, page: PageContext) -
         legend_title=_("Class"),
         no_data=_("no data"),
         area_url=lambda code: page.url(f"/cities/{run.city}/areas/{code}", level=run.level),
-        note_text=lambda note: note_text(note, page.lang),
+        note_text=lambda area: note_text(area, run.result.config, page.lang),
     )
     return {name: svg(drawing) for name, drawing in drawn.items()}
 
