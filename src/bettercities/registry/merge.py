@@ -12,11 +12,11 @@ imports (``service``), which first read the stored cities into records. The rule
    :data:`POPULATION_FACTOR` of each other -> the same city; the other name is kept as an alias. An Urban
    Audit city still without a GeoNames place takes the most populous one within its radius (at least 5 km):
    its Urban Audit population may be a greater city's (Athina 2.6 million, Athens 0.66 million).
-4. **Districts**: a GeoNames place inside an Urban Audit city (closer to its point than the radius of a
-   circle of the city's area) that has at most a third of the city's population and is named after the city
-   ("Berlin Köpenick", "Hamburg-Nord") or lies in the city's NUTS-3 region when that region is the city
-   (Berlin, Hamburg, Wien: the city covers at least half of it) is a district of that city; it creates no
-   city. (Districts of cities inside a larger region, Madrid's or Barcelona's, are not recognised.)
+4. **Districts**: a GeoNames place with at most a third of an Urban Audit city's population that lies in
+   the city's NUTS-3 region when that region is the city (Berlin, Hamburg, Wien: the city covers at least
+   half of it), or inside the city (closer to its point than the radius of a circle of the city's area) and
+   named after it ("Berlin Köpenick", "Hamburg-Nord"), is a district of that city; it creates no city.
+   (Districts of cities inside a larger region, Madrid's or Barcelona's, are not recognised.)
 5. **Successions**: a municipality formed by a merger or renamed (Geestland, 2015: Langen + Bad Bederkesa)
    takes the place of its predecessor's GeoNames entry; the old names become aliases ("former", "member").
 """
@@ -246,23 +246,22 @@ def _contains_name(place: str, city: str) -> bool:
 
 
 def district_of(index: Index, rec: Rec, region_areas: Mapping[str, float]) -> Rec | None:
-    """The Urban Audit city ``rec`` (a GeoNames place) is a district of (rule 4), or ``None``: within the
-    city's radius, at most a third of its population, and either named after it ("Hamburg-Nord", "Paris 15
-    Vaugirard") or in the city's NUTS-3 region when that region is the city (Berlin, Wien, Bucureşti: the
-    city's area is at least half the region's)."""
+    """The Urban Audit city ``rec`` (a GeoNames place) is a district of (rule 4), or ``None``: at most a
+    third of its population, and either in the city's NUTS-3 region when that region is the city (Berlin,
+    Wien, Bucureşti: the city's area is at least half the region's) or within the city's radius and named
+    after it ("Hamburg-Nord", "Paris 15 Vaugirard")."""
     if rec.urau_code or rec.lat is None or rec.lon is None:
         return None
     for city in index.ua_by_country.get(rec.country, ()):
         assert city.lat is not None and city.lon is not None and city.area_km2
-        radius = math.sqrt(city.area_km2 / math.pi)
-        if distance_km(rec.lat, rec.lon, city.lat, city.lon) > radius:
-            continue
         if rec.population and city.population and rec.population > city.population * DISTRICT_SHARE:
             continue
-        if _contains_name(rec.name, city.name):
-            return city
         region = region_areas.get(city.nuts3_code or "")
         if rec.nuts3_code and rec.nuts3_code == city.nuts3_code and region and city.area_km2 >= region / 2:
+            return city  # the region is the city: anywhere in it (Staaken, at Berlin's western edge)
+        radius = math.sqrt(city.area_km2 / math.pi)
+        inside = distance_km(rec.lat, rec.lon, city.lat, city.lon) <= radius
+        if inside and _contains_name(rec.name, city.name):
             return city
     return None
 

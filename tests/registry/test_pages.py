@@ -1,0 +1,139 @@
+"""The registry's faces on the tiny registry (tests/data/registry): /cities with the registry's search and
+paging, the profile of a registry city, the JSON API, /benchmark and its twin, the CLI."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from bettercities.cli.main import app as cli_app
+from bettercities.registry import service
+from bettercities.storage.workspace import Workspace
+from bettercities.web import create_app
+from tests.web.conftest import SETTINGS
+
+DATA = Path(__file__).parents[1] / "data" / "registry"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    ws = Workspace.init(tmp_path_factory.mktemp("registry-pages") / "ws")
+    with ws.database.session() as session:
+        service.import_regions(session, DATA / "nuts3.geojson")
+        service.import_urban_audit(session, DATA / "urban_audit_cities.csv")
+        service.import_geonames(session, DATA / "geonames_cities.csv")
+        service.import_indicators(session, DATA / "indicators.csv")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def client(world: Workspace) -> Iterator[TestClient]:
+    with TestClient(create_app(world, settings=SETTINGS)) as test_client:
+        yield test_client
+
+
+def _file_values(code: str) -> dict[str, float]:
+    with (DATA / "indicators.csv").open(encoding="utf-8") as fh:
+        return {row["urau_code"]: float(row[code]) for row in csv.DictReader(fh) if row[code]}
+
+
+def test_cities_lists_the_registry_paged_and_searchable(client: TestClient) -> None:
+    page = client.get("/cities", params={"lang": "en"})
+    assert page.status_code == 200
+    assert "City registry for Europe" in page.text and 'href="/cities/geestland?lang=en"' in page.text
+    twin = client.get("/cities.json", params={"size": "small-town"}).json()
+    assert {c["slug"] for c in twin["registry"]["cities"]} == {"geestland"}  # 18,863 inhabitants (GeoNames)
+    found = client.get("/cities.json", params={"q": "Munich"}).json()["registry"]["cities"]
+    assert [c["slug"] for c in found] == ["muenchen"]
+    first = client.get("/cities.json", params={"country": "DE"}).json()["registry"]
+    assert (
+        first["total"] == len({c["slug"] for c in first["cities"]}) and first["cities"][0]["slug"] == "berlin"
+    )
+    assert client.get("/cities", params={"size": "huge"}).status_code == 404
+
+
+def test_a_registry_city_without_data_has_a_profile(client: TestClient) -> None:
+    page = client.get("/cities/geestland", params={"lang": "en"})
+    assert page.status_code == 200
+    text = page.text
+    assert "Langen (former name)" in text and "Bad Bederkesa (merged into it)" in text
+    assert "2881276" in text and "DE932" in text and "Small town (under 20,000)" in text
+    assert "No network membership is recorded" in text and "does not use bettercities yet" in text
+    berlin = client.get("/cities/berlin", params={"lang": "de"})
+    assert berlin.status_code == 200 and "Arbeitslosenquote" in berlin.text and "DE001C" in berlin.text
+
+
+def test_the_api(client: TestClient) -> None:
+    listed = client.get("/api/registry/cities", params={"q": "sofia"}).json()
+    assert [c["slug"] for c in listed["cities"]] == ["sofia"]
+    city = client.get("/api/registry/cities/muenchen").json()
+    assert (city["urau_code"], city["geonames_id"], city["size_class"], city["urban_rural"]) == (
+        "DE003C",
+        2867714,
+        "large-city",
+        "1",
+    )
+    assert {"name": "Munich", "kind": "geonames"} in [
+        {"name": a["name"], "kind": a["kind"]} for a in city["aliases"]
+    ]
+    assert client.get("/api/registry/cities/atlantis").status_code == 404
+
+
+def test_benchmark_ranks_against_the_median(client: TestClient) -> None:
+    values = _file_values("unemploymentPct")  # the tiny copy of the Eurostat file
+    codes = {"berlin": "DE001C", "muenchen": "DE003C", "krefeld": "DE087C", "sofia": "BG001C"}
+    result = client.get(
+        "/api/benchmark",
+        params={"indicator": "unemploymentPct", "set": "cities:" + ",".join([*codes, "pirna"])},
+    ).json()
+    median = statistics.median(values[c] for c in codes.values())
+    assert result["median"] == pytest.approx(median)
+    ranked = sorted(codes, key=lambda s: -values[codes[s]])
+    assert [r["slug"] for r in result["rows"][:4]] == ranked
+    assert [r["rank"] for r in result["rows"]] == [1, 2, 3, 4, None]
+    for row in result["rows"][:4]:
+        assert row["vs_median"] == pytest.approx(values[codes[row["slug"]]] - median)
+    assert result["missing"] == ["pirna"]
+    twin = client.get(
+        "/benchmark.json", params={"indicator": "unemploymentPct", "set": "cities:berlin,sofia"}
+    )
+    assert twin.json()["result"]["set_label"] == "Berlin, Sofia"
+    page = client.get(
+        "/benchmark", params={"indicator": "unemploymentPct", "set": "size:large-city", "lang": "en"}
+    )
+    assert page.status_code == 200 and 'id="benchmark-ranking"' in page.text and "München" in page.text
+    assert client.get("/benchmark", params={"lang": "de"}).status_code == 200
+    assert client.get("/api/benchmark", params={"indicator": "nope", "set": "size:city"}).status_code == 404
+    assert (
+        client.get("/api/benchmark", params={"indicator": "medianAge", "set": "galaxy:x"}).status_code == 404
+    )
+
+
+def test_cli(world: Workspace, tmp_path: Path) -> None:
+    runner = CliRunner()
+    where = ["--workspace", str(world.path)]
+    listed = runner.invoke(cli_app, ["registry", "list", "--q", "langen", "--json", *where])
+    assert listed.exit_code == 0, listed.output
+    assert "langen" in listed.output
+    shown = runner.invoke(cli_app, ["registry", "show", "geestland", *where])
+    assert shown.exit_code == 0 and "Langen (former)" in shown.output
+    bench = runner.invoke(
+        cli_app, ["benchmark", "--indicator", "medianAge", "--set", "cities:berlin,sofia", *where]
+    )
+    assert bench.exit_code == 0 and "Berlin" in bench.output
+    bad = tmp_path / "ua.csv"
+    bad.write_text(
+        "urau_code,name,country,nuts3_2021,lon,lat,area_km2,pop,pop_year\nXX1,Nowhere,DE,,200,1,,,\n"
+    )
+    refused = runner.invoke(cli_app, ["registry", "import", "urban-audit", str(bad), *where])
+    assert refused.exit_code == 2
+    assert (
+        "row 2" in refused.output and "'lon'" in refused.output and "registry-out-of-range" in refused.output
+    )
