@@ -36,6 +36,7 @@ def demo(
 
     A second run on the same workspace builds nothing and only reports what is there.
     """
+    from bettercities.demo.networks import load_networks
     from bettercities.demo.registry import load_registry
     from bettercities.demo.service import build_demo
 
@@ -60,6 +61,8 @@ def demo(
             )
             bar.update(task, description="City registry for Europe")
             loaded = load_registry(ws)
+            bar.update(task, description="City networks")
+            networked = load_networks(ws)
     except BettercitiesError as error:
         fail(str(error))
     verb = "Built" if summary.built else "Found"
@@ -73,6 +76,12 @@ def demo(
         f"({loaded.seconds:.1f} s)",
         highlight=False,
     )
+    if networked.built:
+        console.print(
+            f"City networks: {networked.programmes} programmes, {networked.networks} networks and tandems, "
+            f"{networked.memberships} memberships",
+            highlight=False,
+        )
     console.print(
         "Everyone sees the published data; to sign in (restricted data, imports, quality queue, audit log) "
         f"create an account first: bettercities users add NAME --admin --workspace {ws.path}",

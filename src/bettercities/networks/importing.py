@@ -3,7 +3,8 @@
 The file has the columns ``programme, network, member, country, role, start, end, source, note`` (one row per
 membership; header = row 1). Every row is checked before anything is written; a refused file raises
 :class:`~bettercities.core.errors.InvalidInput` with every problem (file, row, column, code) and writes
-nothing. Programmes and networks are created when absent; a re-import changes nothing.
+nothing. Programmes and networks are created when absent (found by their name, else by the slug their
+name gives); a re-import changes nothing.
 
 How a member is matched, in this order:
 
@@ -318,13 +319,15 @@ def import_memberships(
     dry_run: bool = False,
     withdraw_missing: bool = False,
     reason: str | None = None,
+    withdraw_reason: str | None = None,
     finder: CityFinder | None = None,
 ) -> tuple[MembershipImportResult, Report]:
     """Import the memberships of ``text`` (the file's content, named ``file`` in problems and reasons).
 
     Returns what was done (with ``dry_run``: what would be done; nothing is written) and the report of
     warnings (unmatched members). :class:`InvalidInput` with every problem when a row is refused.
-    ``reason`` is recorded with changed and withdrawn memberships (default: the file's name).
+    ``reason`` is recorded with added and changed memberships (default: the file's name), ``withdraw_reason``
+    with withdrawn ones (default: ``reason``).
     """
     finder = finder or default_finder()
     rows = read_rows(text, file)
@@ -361,7 +364,11 @@ def import_memberships(
         )
     for network_name, items in by_network.items():
         first = items[0][0]
-        programme_slug = slug_of(first.programme)
+        # an existing programme or network is found by its name first (it may have a slug of its own)
+        existing_programme = session.scalar(
+            select(Programme.slug).where(Programme.name == first.programme).order_by(Programme.id).limit(1)
+        )
+        programme_slug = existing_programme or slug_of(first.programme)
         absent = session.scalar(select(Programme.id).where(Programme.slug == programme_slug)) is None
         if absent and programme_slug not in result.programmes_created:
             result.programmes_created.append(programme_slug)
@@ -377,8 +384,10 @@ def import_memberships(
                         end=max(ends) if ends else None,
                     ),
                 )
-        network_slug = slug_of(network_name)
-        network = session.scalar(select(Network).where(Network.slug == network_slug))
+        network = session.scalar(
+            select(Network).where(Network.name_en == network_name).order_by(Network.id).limit(1)
+        ) or session.scalar(select(Network).where(Network.slug == slug_of(network_name)))
+        network_slug = network.slug if network is not None else slug_of(network_name)
         if network is None:
             result.networks_created.append(network_slug)
             if not dry_run:
@@ -468,7 +477,7 @@ def import_memberships(
             added = service.add_membership(session, network.slug, spec)
             seen.add(added.id)
         if withdraw_missing and network is not None:
-            changed += _withdraw(session, network, seen, why, dry_run=dry_run)
+            changed += _withdraw(session, network, seen, withdraw_reason or why, dry_run=dry_run)
     result.memberships_changed = changed
     return result, report
 
