@@ -138,3 +138,16 @@ def test_robust_standardise_skips_a_unit_glitch() -> None:
     # MAD of (18,21,23,26,1690.302)k around 23k: |−5, −2, 0, 3, 1667.3|k → median 3000
     assert s.scale[0] == pytest.approx(1.4826 * 3000)
     assert s.z[0, 0] == pytest.approx(-5000 / (1.4826 * 3000))
+
+
+def test_ties_are_ranked_as_brute_force_ranks_them() -> None:
+    # towns of one region and one size: many rows at exactly the same distance from a query
+    rng = np.random.default_rng(5)
+    tied = rng.integers(0, 3, size=(600, 3)).astype(float)
+    index = PeerIndex(tied, min_overlap=3, group_min=64)
+    allowed = rng.random(600) < 0.5
+    for q in range(0, 600, 41):
+        for mask in (None, allowed):
+            got = index.query(q, k=10, allowed=mask).head(10)
+            want = brute_force(tied, q, k=10, min_overlap=3, allowed=mask)
+            assert got.rows.tolist() == want.rows.tolist()

@@ -71,7 +71,8 @@ def _world(session: object) -> None:
     half = session.scalar(select(City).where(City.slug == "city-01"))  # type: ignore[attr-defined]
     add(City(slug="twin", name="Twin", country="FR", nuts3_code=original.nuts3_code,
              population=int(original.population * 1.01)))  # fmt: skip
-    add(City(slug="halfie", name="Halfie", country="DE", nuts3_code=half.nuts3_code, population=half.population))
+    add(City(slug="halfie", name="Halfie", country="DE", nuts3_code=half.nuts3_code,
+             population=half.population))  # fmt: skip
     add(City(slug="bare", name="Bare", country="DE", population=12_000))
     session.flush()  # type: ignore[attr-defined]
     ids = dict(session.execute(select(City.slug, City.id)).all())  # type: ignore[attr-defined]

@@ -31,7 +31,8 @@ The index
 ---------
 Rows are grouped by their missingness pattern. Within a pattern group the overlap with a query is the same
 for every row, so :math:`D` is a monotone function of the Euclidean distance on the overlap's columns: a
-:class:`sklearn.neighbors.NearestNeighbors` (k-d tree) on those columns, built on first use per (group,
+:class:`sklearn.neighbors.KDTree` (the k-d tree behind ``NearestNeighbors(algorithm="kd_tree")``, used
+directly to spare the estimator's per-call input validation) on those columns, built on first use per (group,
 overlap) and kept, gives the group's exact top k. Rows of patterns rarer than ``group_min`` (in the
 registry: the Urban Audit cities, whose indicators are missing in many combinations) are all candidates
 when they share ``min_overlap`` features with the query. The candidates are merged, scored by their
@@ -244,7 +245,7 @@ class PeerIndex:
         return int(self.z.shape[0])
 
     def _tree(self, group: _Group, overlap: Bools) -> object:
-        from sklearn.neighbors import NearestNeighbors
+        from sklearn.neighbors import KDTree
 
         key = np.packbits(overlap).tobytes()
         tree = group.trees.get(key)
@@ -252,7 +253,7 @@ class PeerIndex:
             with self._lock:
                 tree = group.trees.get(key)
                 if tree is None:
-                    tree = NearestNeighbors(algorithm="kd_tree").fit(self.z[group.rows][:, overlap])
+                    tree = KDTree(np.ascontiguousarray(self.z[group.rows][:, overlap]))
                     group.trees[key] = tree
         return tree
 
@@ -272,11 +273,19 @@ class PeerIndex:
         # ask for enough neighbours that k allowed ones are among them; widen until they are
         ask = min(size, max(k + 1, math.ceil((k + 1) * size / available * 1.5)))
         while True:
-            positions = tree.kneighbors(point, n_neighbors=ask, return_distance=False)[0]  # type: ignore[attr-defined]
-            found = positions[ok[positions]]
+            distances, positions = tree.query(point, k=ask)  # type: ignore[attr-defined]
+            keep = ok[positions[0]]
+            found, near = positions[0][keep], distances[0][keep]
             if found.size >= k or ask >= size:
-                return group.rows[found[:k]]
+                break
             ask = min(size, ask * 4)
+        if found.size < k:
+            return group.rows[found]
+        # every row as near as the k-th (ties: towns of one region and size), so that the ranking by D,
+        # then row, is the same as over all rows
+        radius = float(near[k - 1]) * (1 + 1e-9) + 1e-12
+        within = tree.query_radius(point, r=radius)[0]  # type: ignore[attr-defined]
+        return group.rows[np.sort(within[ok[within]])]
 
     def _from_rest(self, query: int, allowed: Bools | None) -> Ints:
         """Rows of rare patterns that share at least ``min_overlap`` features with ``query``."""

@@ -85,8 +85,9 @@ class World:
     ids: np.ndarray
     slugs: list[str]
     names: list[str]
+    #: Eurostat country codes, population (-1: unknown) and size class ("": unknown) per row
     countries: np.ndarray
-    populations: list[int | None]
+    populations: np.ndarray
     size_classes: np.ndarray
     raw: np.ndarray
     z: np.ndarray
@@ -95,9 +96,12 @@ class World:
     #: per city id: theme key -> where it comes from (practices of the city: networks, goals, interventions)
     practices: dict[int, dict[str, list[Practice]]]
     row_of: dict[int, int] = field(default_factory=dict)
+    #: each row's place in the order of the slugs (ties of score are ranked by slug)
+    slug_order: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
     def __post_init__(self) -> None:
         self.row_of = {int(i): r for r, i in enumerate(self.ids)}
+        self.slug_order = np.argsort(np.argsort(np.array(self.slugs, dtype=object), kind="stable"))
 
 
 def _latest_statistics(session: Session) -> dict[tuple[int, str], float]:
@@ -214,28 +218,28 @@ def build_world(session: Session, *, min_overlap: int = 3, version: int | None =
     stats = _latest_statistics(session)
     n = len(cities)
     raw = np.full((n, len(FEATURES)), np.nan)
+    row_of = {city.id: row for row, city in enumerate(cities)}
+    populations = np.array([c.population if c.population else -1 for c in cities], dtype=np.int64)
+    raw[:, COLUMN["population"]] = np.where(populations > 0, populations, np.nan)
     for row, city in enumerate(cities):
-        if city.population:
-            raw[row, COLUMN["population"]] = city.population
         region = regions.get(city.nuts3_code) if city.nuts3_code else None
         if region is not None:
             if region.urban_rural in ("1", "2", "3"):
                 raw[row, COLUMN["urbanRural"]] = float(region.urban_rural)
             if region.population and region.area_km2:
                 raw[row, COLUMN["regionDensity"]] = region.population / region.area_km2
-        for code in STATISTIC_CODES:
-            value = stats.get((city.id, code))
-            if value is not None:
-                raw[row, COLUMN[code]] = value
+    for (city_id, code), value in stats.items():
+        if city_id in row_of:
+            raw[row_of[city_id], COLUMN[code]] = value
     z = robust_standardise(_transform(raw)).z if n else np.empty((0, len(FEATURES)))
     return World(
         version=current_version(session) if version is None else version,
         ids=np.array([c.id for c in cities], dtype=np.int64),
         slugs=[c.slug for c in cities],
         names=[c.name for c in cities],
-        countries=np.array([c.country.upper() for c in cities], dtype=object),
-        populations=[c.population for c in cities],
-        size_classes=np.array([registry.size_class(c.population) for c in cities], dtype=object),
+        countries=np.array([c.country.upper() for c in cities], dtype="<U2"),
+        populations=populations,
+        size_classes=np.array([registry.size_class(c.population) or "" for c in cities], dtype="<U20"),
         raw=raw,
         z=z,
         min_overlap=min_overlap,

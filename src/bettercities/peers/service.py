@@ -90,8 +90,7 @@ def allowed_rows(w: World, row: int, constraints: PeerConstraints) -> np.ndarray
         programme = PROGRAMMES[constraints.programme]
         allowed &= np.isin(w.countries, sorted(programme.countries))
         if programme.min_population is not None:
-            populations = np.array([p if p is not None else -1 for p in w.populations])
-            allowed &= populations >= programme.min_population
+            allowed &= w.populations >= programme.min_population
     allowed[row] = False
     return allowed
 
@@ -172,26 +171,19 @@ def peers(
         practising = profiles.cities_with(w.practices, keys) - {city.id}
         extra = np.array(sorted(w.row_of[i] for i in practising if i in w.row_of), dtype=np.int64)
         matches = w.index.query(row, k=limit, allowed=allowed, extra=extra)
-        scored = []
-        for other, distance, overlap in zip(matches.rows, matches.distances, matches.overlaps, strict=True):
-            other_id = int(w.ids[other])
-            fits = [
-                ThemeFit(
-                    theme=c.theme,
-                    label_en=c.label_en,
-                    label_de=c.label_de,
-                    practices=w.practices.get(other_id, {}).get(c.theme, []),
-                )
-                for c in challenges
-                if c.theme in w.practices.get(other_id, {})
-            ]
-            alike_score = similarity(float(distance))
-            fit = len(fits) / len(challenges) if challenges else 0.0
-            scored.append(
-                (alike_score + THEME_WEIGHT * fit, alike_score, int(other), int(overlap), fits, distance)
-            )
-        scored.sort(key=lambda s: (-s[0], -s[1], w.slugs[s[2]]))
-        for rank, (score, alike_score, other, overlap, fits, distance) in enumerate(scored[:limit], start=1):
+        rows = matches.rows
+        alike_scores = 1.0 / (1.0 + matches.distances)  # similarity(), for every candidate at once
+        fit_of = {
+            w.row_of[i]: sum(1 for c in challenges if c.theme in w.practices[i]) / len(challenges)
+            for i in practising
+            if i in w.row_of
+        }
+        fits = np.array([fit_of.get(int(r), 0.0) for r in rows]) if fit_of else np.zeros(rows.size)
+        scores = alike_scores + THEME_WEIGHT * fits
+        order = np.lexsort((w.slug_order[rows], -alike_scores, -scores))[:limit]
+        for rank, at in enumerate(order, start=1):
+            other = int(rows[at])
+            by_theme = w.practices.get(int(w.ids[other]), {})
             codes, alike = _reasons(w, row, other)
             found.append(
                 Peer(
@@ -199,17 +191,22 @@ def peers(
                     slug=w.slugs[other],
                     name=w.names[other],
                     country=str(w.countries[other]),
-                    population=w.populations[other],
-                    size_class=w.size_classes[other],
-                    score=round(score, 6),
-                    similarity=round(alike_score, 6),
-                    distance=round(float(distance), 6),
-                    overlap=overlap,
+                    population=int(w.populations[other]) if w.populations[other] >= 0 else None,
+                    size_class=str(w.size_classes[other]) or None,
+                    score=round(float(scores[at]), 6),
+                    similarity=round(similarity(float(matches.distances[at])), 6),
+                    distance=round(float(matches.distances[at]), 6),
+                    overlap=int(matches.overlaps[at]),
                     overlap_codes=codes,
                     alike=alike,
-                    themes=fits,
+                    themes=[
+                        ThemeFit(theme=c.theme, label_en=c.label_en, label_de=c.label_de,
+                                 practices=by_theme[c.theme])
+                        for c in challenges
+                        if c.theme in by_theme
+                    ],
                 )
-            )
+            )  # fmt: skip
         if not found and allowed.any():
             problems.append(
                 Problem(
