@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 
 from bettercities import access as accounts
 from bettercities.areas import service as areas
+from bettercities.areas.schemas import CitySpec
 from bettercities.audit import queries as audit
 from bettercities.audit.models import AuditEntry
 from bettercities.audit.schemas import AuditEntryOut
@@ -549,7 +550,46 @@ def _consultations_moderate(w: World) -> Call:
 
 
 #: Every command that writes -> a valid invocation (after its own preparation) and its named event.
+def _registry_import(kind: str) -> Callable[[World], Call]:
+    """One new row of the registry's source file ``kind`` (a made-up country XX, so nothing merges)."""
+
+    def call(w: World) -> Call:
+        n = next(w.names)
+        if kind == "urban-audit":
+            text = (
+                "urau_code,name,country,nuts3_2021,lon,lat,area_km2,pop,pop_year\n"
+                f"XX{n:03d}C,Town {n},XX,,{10 + n / 10},{40 + n / 10},50,60000,2020\n"
+            )
+            path = w.file(f"ua-{n}.csv", text)
+        elif kind == "geonames":
+            text = f"geonameid,name,country,lat,lon,population\n{9_900_000 + n},Town {n},XX,41.5,11.5,7000\n"
+            path = w.file(f"gn-{n}.csv", text)
+        elif kind == "regions":
+            feature = {
+                "type": "Feature",
+                "properties": {"NUTS_ID": f"XX{n:03d}", "NAME_LATN": "R", "URBN_TYPE": "2"},
+            }
+            path = w.file(
+                f"nuts-{n}.geojson", json.dumps({"type": "FeatureCollection", "features": [feature]})
+            )
+        else:
+            code = f"XY{n:03d}C"
+            with w.session() as session:
+                areas.create_city(
+                    session, CitySpec(slug=w.name("ua"), name="U", country="XX", urau_code=code)
+                )
+            path = w.file(f"ind-{n}.csv", f"urau_code,medianAge,medianAge_year\n{code},41.5,2020\n")
+        return Call(["registry", "import", kind, str(path)])
+
+    return call
+
+
 WRITES: dict[str, Callable[[World], Call]] = {
+    "registry import geonames": _registry_import("geonames"),
+    "registry import indicators": _registry_import("indicators"),
+    "registry import regions": _registry_import("regions"),
+    "registry import urban-audit": _registry_import("urban-audit"),
+    "registry load-shipped": lambda w: Call(["registry", "load-shipped"]),
     "catalog add": _catalog_add,
     "catalog submit": _catalog_step("submit"),
     "catalog approve": _catalog_step("approve", A.SUBMIT),
@@ -643,6 +683,10 @@ WRITES: dict[str, Callable[[World], Call]] = {
 
 #: Commands that change nothing in the database, and why.
 NOT_WRITING: dict[str, str] = {
+    "benchmark": "reads (the registry's statistics)",
+    "registry build": "writes the shipped registry files (package data, --target); the database is unchanged",
+    "registry list": "reads",
+    "registry show": "reads",
     "audit export": "reads the log into a file",
     "audit list": "reads the log",
     "backup": "writes a snapshot folder; the database is unchanged",
