@@ -15,6 +15,7 @@ noise, a few missing at random), the rest with the registry attributes only. Pla
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -293,3 +294,20 @@ def test_page_and_json_twin(client: TestClient) -> None:
     assert refused.status_code == 200 and 'id="peer-errors"' in refused.text
     bare = client.get("/cities/bare/peers?lang=de")
     assert bare.status_code == 200 and 'data-problem="peer-no-profile"' in bare.text
+
+
+def test_the_german_page_has_no_english_of_the_catalogue(client: TestClient) -> None:
+    from babel.messages.pofile import read_po
+
+    from bettercities.web.i18n import LOCALE_DIR
+
+    with open(LOCALE_DIR / "de" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle, locale="de")
+    english = [
+        str(m.id) for m in catalog if m.id and isinstance(m.id, str) and m.string and m.string != m.id
+        and len(m.id) > 12 and "{" not in m.id
+    ]  # fmt: skip
+    for url in ("/cities/city-00/peers?lang=de&theme=health", "/cities/bare/peers?lang=de"):
+        text = re.sub(r"<[^>]+>", " ", client.get(url).text)
+        text = re.sub(r"\s+", " ", text)
+        assert [e for e in english if e in text] == []
