@@ -121,6 +121,7 @@ class BenchmarkIndicator(BaseModel):
     name_en: str
     name_de: str
     unit: str
+    unit_de: str
 
 
 class BenchmarkPage(BaseModel):

@@ -52,6 +52,10 @@ class Indicator:
     low: float | None
     high: float | None
 
+    @property
+    def unit_de(self) -> str:
+        return UNITS_DE.get(self.unit, self.unit)
+
 
 #: The Urban Audit indicators of ``eurostat_urban_audit_indicators_latest.csv``, with the range of values
 #: the validation step accepts (docs/registry.md, "Validation"): outside it, a value is flagged, not stored.
@@ -148,6 +152,16 @@ INDICATORS: dict[str, Indicator] = {
             100,
         ),
     )
+}
+
+#: German spelling of the units that are words.
+UNITS_DE = {
+    "count": "Anzahl",
+    "years": "Jahre",
+    "per 1,000": "je 1.000",
+    "h/day": "h/Tag",
+    "mm/year": "mm/Jahr",
+    "EUR/m²/month": "EUR/m²/Monat",
 }
 
 #: Years the validation step accepts.

@@ -118,7 +118,8 @@ def uses_bettercities(session: Session, city: City) -> bool:
 def benchmark_page(session: Session, indicator: str | None, set_key: str | None) -> BenchmarkPage:
     """The benchmark page's view: the indicators, and the result once an indicator and a set are given."""
     indicators = [
-        BenchmarkIndicator(code=i.code, name_en=i.en, name_de=i.de, unit=i.unit) for i in INDICATORS.values()
+        BenchmarkIndicator(code=i.code, name_en=i.en, name_de=i.de, unit=i.unit, unit_de=i.unit_de)
+        for i in INDICATORS.values()
     ]
     result = benchmark_view(session, indicator, set_key) if indicator and set_key else None
     return BenchmarkPage(indicators=indicators, indicator=indicator, set=set_key, result=result)
