@@ -15,7 +15,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,7 @@ from tests.support.served import (
     CITY_A,
     PASSWORD,
     PUBLIC_DATASET,
-    build_two_cities,
-    module_workspace,
+    two_cities_workspace,
 )
 
 pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
@@ -681,6 +680,51 @@ WRITES: dict[str, Callable[[World], Call]] = {
     "users token revoke": _token_revoke,
 }
 
+
+def _member(w: World) -> tuple[str, int]:
+    """A new network with city A as a member; its slug and the membership's id."""
+    slug = w.network()
+    with w.session() as session:
+        added = networks.add_membership(session, slug, networks.MemberIn(city=CITY_A, start=date(2023, 1, 1)))
+    return slug, added.id
+
+
+def _import_memberships(w: World) -> Call:
+    name = w.name("Network")
+    text = (
+        "programme,network,member,country,role,start,end,source,note\n"
+        f"Audit programme,{name},Alphaville,DE,lead partner,2023-06-01,2025-12-31,https://example.org,\n"
+    )
+    return Call(["import", "memberships", str(w.file(f"{name}.csv", text))])
+
+
+WRITES.update(
+    {
+        "import memberships": _import_memberships,
+        "networks programme add": lambda w: Call(
+            ["networks", "programme", "add", w.name("prog"), "--name", "Programme"]
+        ),
+        "networks membership add": lambda w: Call(
+            ["networks", "membership", "add", w.network(), "--city", CITY_A, "--role", "partner"]
+        ),
+        "networks membership change": lambda w: Call(
+            ["networks", "membership", "change", *map(str, _member(w)), "--role", "observer", "--reason", "x"]
+        ),
+        "networks membership end": lambda w: Call(
+            [
+                "networks",
+                "membership",
+                "end",
+                *map(str, _member(w)),
+                "--end",
+                "2024-06-30",
+                "--reason",
+                "left",
+            ]
+        ),
+    }
+)
+
 #: Commands that change nothing in the database, and why.
 NOT_WRITING: dict[str, str] = {
     "benchmark": "reads (the registry's statistics)",
@@ -720,7 +764,13 @@ NOT_WRITING: dict[str, str] = {
     "indicators list": "reads",
     "init": "creates a workspace and its schema; no data row to audit",
     "microdata generate": "writes a synthetic register file; the database is unchanged",
+    "networks history": "reads",
     "networks list": "reads",
+    "networks membership history": "reads",
+    "networks membership list": "reads",
+    "networks participation": "reads",
+    "networks programme list": "reads",
+    "networks show": "reads",
     "plans list": "reads",
     "plans show": "reads",
     "priority sets": "reads (or writes a file)",
@@ -763,8 +813,7 @@ def w_where(w: World) -> list[str]:
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("cli-writes")
-    workspace = module_workspace(request, folder)
-    build_two_cities(workspace)
+    workspace, _ = two_cities_workspace(request, folder)
     yield World(workspace, folder)
     workspace.close()
 

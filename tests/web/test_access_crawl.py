@@ -51,10 +51,9 @@ from tests.support.served import (
     TITLE_MARKER,
     ServedCities,
     add_user,
-    build_two_cities,
     issue_token,
-    module_workspace,
     sign_in,
+    two_cities_workspace,
 )
 
 pytestmark = pytest.mark.slow
@@ -108,6 +107,8 @@ PATH_VALUES: dict[str, Callable[[str, Ids], list[str]]] = {
     # own tests show that a withheld cell never reaches a public run: tests/impact/test_register.py)
     "intervention_id": lambda path, ids: ["1"],
     "evaluation_id": lambda path, ids: ["1"],
+    # network pages are keyed by a network's slug (``slug`` above: a city's slug answers 404 there)
+    "membership_id": lambda path, ids: ["1"],
 }
 
 #: Query parameter name -> values to try (each alone, on top of ``indicator=<marker>`` where accepted).
@@ -246,9 +247,9 @@ def crawl(client: TestClient, targets: list[str], headers: dict[str, str] | None
 def build_crawl(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CrawlResult]:
-    """Build the two cities on the backend ``request.param``, crawl as the four principals, clean up after."""
-    workspace = module_workspace(request, tmp_path_factory.mktemp("crawl"))
-    data = build_two_cities(workspace)
+    """The two cities on the backend ``request.param`` (a copy of the process's template), crawled as the four
+    principals; cleaned up after."""
+    workspace, data = two_cities_workspace(request, tmp_path_factory.mktemp("crawl"))
     add_user(workspace, "viewer-a", {CITY_A: "viewer"})
     add_user(workspace, "steward-b", {CITY_B: "steward"})
     token_b = issue_token(workspace, "steward-b")

@@ -867,6 +867,77 @@ WRITES.update(
     }
 )
 
+_NETWORKS = iter(range(1, 10_000))
+
+
+def _network(world: World, *, member: bool = True) -> tuple[str, int]:
+    """A new network with city A as a member (its membership id, else 0), coordinated by the admin."""
+    from bettercities import access as accounts
+    from bettercities import networks
+
+    slug = f"audit-net-{next(_NETWORKS)}"
+    with world.workspace.database.session() as session:
+        networks.create_network(session, slug, name_de=slug, name_en=slug)
+        accounts.grant_network(session, ADMIN, slug, "coordinator")
+        membership = (
+            networks.add_membership(session, slug, networks.MemberIn(city=CITY_A, start=date(2023, 1, 1))).id
+            if member
+            else 0
+        )
+    return slug, membership
+
+
+def _api_member_add(world: World) -> Expect:
+    slug, _ = _network(world, member=False)
+    body = {"city": CITY_A, "role": "partner", "start": "2024-01-01"}
+    return Expect(world.api.post(f"/api/networks/{slug}/members", headers=world.bearer(), json=body))
+
+
+def _api_member_change(world: World) -> Expect:
+    slug, membership = _network(world)
+    body = {"role": "lead partner", "reason": "elected lead"}
+    path = f"/api/networks/{slug}/members/{membership}"
+    return Expect(world.api.patch(path, headers=world.bearer(), json=body))
+
+
+def _api_member_end(world: World) -> Expect:
+    slug, membership = _network(world)
+    body = {"end": "2024-06-30", "reason": "left"}
+    path = f"/api/networks/{slug}/members/{membership}/end"
+    return Expect(world.api.post(path, headers=world.bearer(), json=body))
+
+
+def _page_member_add(world: World) -> Expect:
+    slug, _ = _network(world, member=False)
+    form = {"csrf_token": world.csrf(), "city": CITY_A, "role": "partner", "start": "2024-01-01"}
+    return Expect(world.page.post(f"/networks/{slug}/members", data=form, follow_redirects=False))
+
+
+def _page_member_change(world: World) -> Expect:
+    slug, membership = _network(world)
+    form = {"csrf_token": world.csrf(), "role": "observer", "reason": "observer from now on"}
+    path = f"/networks/{slug}/members/{membership}/change"
+    return Expect(world.page.post(path, data=form, follow_redirects=False))
+
+
+def _page_member_end(world: World) -> Expect:
+    slug, membership = _network(world)
+    form = {"csrf_token": world.csrf(), "end": "2024-06-30", "reason": "left"}
+    path = f"/networks/{slug}/members/{membership}/end"
+    return Expect(world.page.post(path, data=form, follow_redirects=False))
+
+
+WRITES.update(
+    {
+        ("POST", "/api/networks/{slug}/members"): _api_member_add,
+        ("PATCH", "/api/networks/{slug}/members/{membership_id}"): _api_member_change,
+        ("POST", "/api/networks/{slug}/members/{membership_id}/end"): _api_member_end,
+        ("POST", "/networks/{slug}/members"): _page_member_add,
+        ("POST", "/networks/{slug}/members/{membership_id}/change"): _page_member_change,
+        ("POST", "/networks/{slug}/members/{membership_id}/end"): _page_member_end,
+    }
+)
+
 #: POST routes that change nothing, and why.
 NOT_WRITING: dict[tuple[str, str], str] = {
     ("POST", "/api/cities/{slug}/priority"): "evaluates a rule sent in the body; stores nothing (GET-like)",

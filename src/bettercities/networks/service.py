@@ -307,19 +307,25 @@ def _current_row(session: Session, membership_id: int, network_slug: str | None)
 
 
 def change_membership(
-    session: Session, membership_id: int, change: MembershipChange, *, network_slug: str | None = None
+    session: Session,
+    membership_id: int,
+    change: MembershipChange,
+    *,
+    network_slug: str | None = None,
+    allow_empty: bool = False,
 ) -> MembershipOut:
     """Change a membership: a new version with the changed fields, recorded now by the current actor with
     ``change.reason``; the old version is superseded (kept, never overwritten).
 
     :class:`NotFound` for an unknown membership (or one of another network than ``network_slug``),
     :class:`Conflict` for a superseded version, :class:`InvalidInput` when nothing changes or the
-    membership would end before it starts.
+    membership would end before it starts (``allow_empty``: the day before it starts is allowed, a membership
+    that was never valid, as a city that leaves on the day it joined).
     """
     old = _current_row(session, membership_id, network_slug)
     start = change.start or old.start
     end = None if change.clear_end else (change.end or old.end)
-    if start and end and end < start:
+    if start and end and end < start and not (allow_empty and end == start - ONE_DAY):
         raise InvalidInput(f"membership {membership_id} would end ({end}) before it starts ({start})")
     fields: dict[str, object] = {
         "role": change.role.value if change.role else old.role,
@@ -348,11 +354,21 @@ def change_membership(
 
 
 def end_membership(
-    session: Session, membership_id: int, end: date, *, reason: str, network_slug: str | None = None
+    session: Session,
+    membership_id: int,
+    end: date,
+    *,
+    reason: str,
+    network_slug: str | None = None,
+    allow_empty: bool = False,
 ) -> MembershipOut:
     """End a membership on day ``end`` (its last day as a member): :func:`change_membership`."""
     return change_membership(
-        session, membership_id, MembershipChange(end=end, reason=reason), network_slug=network_slug
+        session,
+        membership_id,
+        MembershipChange(end=end, reason=reason),
+        network_slug=network_slug,
+        allow_empty=allow_empty,
     )
 
 
@@ -386,7 +402,8 @@ def remove_city(
     """End city ``city_slug``'s membership: ``left`` (default: today) is the first day it is no member; the
     history is kept.
 
-    :class:`Conflict` when it is no member; :class:`InvalidInput` when ``left`` is not after the joining date.
+    :class:`Conflict` when it is no member; :class:`InvalidInput` when ``left`` precedes the joining date (on
+    the joining date itself, the membership was never valid).
     """
     network = get_network(session, network_slug)
     city = areas.get_city(session, city_slug)
@@ -394,12 +411,12 @@ def remove_city(
     if row is None:
         raise Conflict(f"city '{city_slug}' is not a member of network '{network_slug}'")
     left = left or _today()
-    if row.start is not None and left <= row.start:
+    if row.start is not None and left < row.start:
         raise InvalidInput(
             f"city '{city_slug}' joined network '{network_slug}' on {row.start}: "
             f"it cannot leave before that ({left})"
         )
-    end_membership(session, row.id, left - ONE_DAY, reason="left the network")
+    end_membership(session, row.id, left - ONE_DAY, reason="left the network", allow_empty=True)
     return network_out(session, network)
 
 
