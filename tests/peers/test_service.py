@@ -242,11 +242,11 @@ def test_the_index_is_built_once_per_data_version(workspace: Workspace) -> None:
     find(workspace, "city-06", country=CountryChoice.OTHER)
     assert profiles.builds() == before
     with workspace.database.session() as session:
-        session.add(CityStatistic(city_id=session.scalar(select(City.id).where(City.slug == "bare")),
+        session.add(CityStatistic(city_id=session.scalar(select(City.id).where(City.slug == "city-59")),
                                   code="medianAge", year=2021, value=40.0, source="test"))  # fmt: skip
-    result = find(workspace, "bare")
+    result = find(workspace, "city-59")
     assert profiles.builds() == before + 1
-    assert result.features == ["population", "medianAge"]
+    assert result.features == ["population", "urbanRural", "regionDensity", "medianAge"]
 
 
 # -- the API, the page and its JSON twin ---------------------------------------------------------------------
@@ -311,3 +311,26 @@ def test_the_german_page_has_no_english_of_the_catalogue(client: TestClient) -> 
         text = re.sub(r"<[^>]+>", " ", client.get(url).text)
         text = re.sub(r"\s+", " ", text)
         assert [e for e in english if e in text] == []
+
+
+def test_cli(workspace: Workspace) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from bettercities.cli.main import app as cli_app
+
+    runner = CliRunner()
+    where = ["--workspace", str(workspace.path)]
+    shown = runner.invoke(cli_app, ["peers", "city-00", "--limit", "3", "--country", "other", *where])
+    assert shown.exit_code == 0, shown.output
+    assert "twin" in shown.output and "City 00 (DE)" in shown.output
+    as_json = runner.invoke(cli_app, ["peers", "city-00", "--limit", "3", "--json", *where])
+    body = json.loads(as_json.output)
+    assert [p["rank"] for p in body["peers"]] == [1, 2, 3] and body["peers"][0]["slug"] == "twin"
+    unknown = runner.invoke(cli_app, ["peers", "atlantis", *where])
+    assert unknown.exit_code == 1 and "peer-unknown-city" in unknown.output
+    refused = runner.invoke(cli_app, ["peers", "city-00", "--size", "huge", *where])
+    assert refused.exit_code == 2 and "peer-invalid-constraint" in refused.output
+    bare = runner.invoke(cli_app, ["peers", "bare", *where])
+    assert bare.exit_code == 0 and "peer-no-profile" in bare.output
