@@ -31,10 +31,12 @@ system-deps:
 demo: bootstrap
 	$(VENV)/bin/bettercities demo --workspace .workspace/demo --host $(HOST) --port $(PORT)
 
+# --no-loadscope-reorder: the files go out in the order tests/conftest.py gives them (slow files first); xdist
+# would otherwise sort them by their number of tests alone.
 # pytest exits 5 when it collects no test (an empty suite, or PYTEST_ARGS deselecting everything). That is
 # handled here, in one place, so `make test` and CI agree on it.
 test: bootstrap system-deps
-	@status=0; $(PY) -m pytest -n $(WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS) || status=$$?; \
+	@status=0; $(PY) -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit 5); not a failure"; status=0; fi; \
 	exit $$status
 
