@@ -6,10 +6,12 @@
     .venv/bin/python benchmarks/run.py import --rows 200000
     .venv/bin/python benchmarks/run.py import-postgres  # into a loopback PostgreSQL (not by default)
     .venv/bin/python benchmarks/run.py microdata --records 10000000  # register -> indicators (not by default)
+    .venv/bin/python benchmarks/run.py peers      # top-10 peer matching among 20,000 municipalities
 
 Targets (foundation issue): observation import at least as fast as pandas read_csv + to_sql on the
 same file, while validating; every page p95 < 100 ms server time on the demo city; the scorecard of 200 goals
-over 500 areas p95 < 100 ms (issue 13).
+over 500 areas p95 < 100 ms (issue 13); top-10 peer matching among 20,000 municipalities p95 < 50 ms
+(issue 15).
 """
 
 from __future__ import annotations
@@ -29,8 +31,17 @@ def main() -> int:
     parser.add_argument(
         "which",
         nargs="*",
-        choices=["import", "import-postgres", "pages", "scorecard", "analysis", "validation", "microdata"],
-        default=["import", "pages", "scorecard", "analysis", "validation"],
+        choices=[
+            "import",
+            "import-postgres",
+            "pages",
+            "scorecard",
+            "analysis",
+            "validation",
+            "microdata",
+            "peers",
+        ],
+        default=["import", "pages", "scorecard", "analysis", "validation", "peers"],
     )
     parser.add_argument(
         "--rows", type=int, default=1_000_000, help="observation rows for the import benchmark"
@@ -84,6 +95,12 @@ def main() -> int:
 
         outcome = microdata.run(records=args.records)
         results["microdata"] = outcome
+        failed |= not outcome.get("target_met", False)
+    if "peers" in args.which:
+        import peers
+
+        outcome = peers.run()
+        results["peers"] = outcome
         failed |= not outcome.get("target_met", False)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
