@@ -13,7 +13,9 @@ route with a path parameter has a real object to show.
 
 from __future__ import annotations
 
+import copy
 import re
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -303,3 +305,43 @@ def module_workspace(request: pytest.FixtureRequest, folder: Path) -> Workspace:
         server = request.getfixturevalue("postgres_server")
         url = server.create_database(f"bc_served_{uuid.uuid4().hex[:12]}", postgis=server.has_postgis())
     return Workspace.init(folder / "workspace", database_url=url)
+
+
+#: backend -> (template workspace folder, its PostgreSQL database or None, what was built), per test process
+_TEMPLATES: dict[str, tuple[Path, str | None, ServedCities]] = {}
+
+
+def two_cities_workspace(
+    request: pytest.FixtureRequest, folder: Path, backend: str | None = None
+) -> tuple[Workspace, ServedCities]:
+    """A new workspace in ``folder`` holding :func:`build_two_cities`'s cities, on ``backend`` (default
+    ``request.param``), and what was built.
+
+    The cities are built once per test process and backend, into a template (a workspace folder and, on
+    PostgreSQL, its database), which every caller gets a copy of: the folder copied, the database cloned
+    with ``CREATE DATABASE … TEMPLATE``. The same database a fresh build makes (the build is deterministic and
+    the copy is a file-level one), for a fraction of the time: six modules each built the cities on each
+    backend. A caller may change its copy freely; the returned :class:`ServedCities` is its own too.
+    """
+    backend = backend or request.param
+    server = request.getfixturevalue("postgres_server") if backend == "postgresql" else None
+    if backend not in _TEMPLATES:
+        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+        base = factory.mktemp(f"two-cities-{backend}") / "workspace"
+        name = url = None
+        if server is not None:
+            name = f"bc_two_cities_{uuid.uuid4().hex[:12]}"
+            url = server.create_database(name, postgis=server.has_postgis())
+        template = Workspace.init(base, database_url=url)
+        try:
+            built = build_two_cities(template)
+        finally:
+            template.close()  # nobody may be connected to a template database while it is cloned
+        _TEMPLATES[backend] = (base, name, built)
+    base, name, built = _TEMPLATES[backend]
+    url = None
+    if server is not None and name is not None:
+        url = server.clone_database(f"bc_served_{uuid.uuid4().hex[:12]}", template=name)
+    path = folder / "workspace"
+    shutil.copytree(base, path)
+    return Workspace(path=path, database_url=url), copy.deepcopy(built)

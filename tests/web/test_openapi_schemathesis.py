@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +25,7 @@ from bettercities.core.settings import Settings
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.support.net import ServerThread
-from tests.support.served import CITY_B, ServedCities, add_user, build_two_cities, issue_token
+from tests.support.served import CITY_B, ServedCities, add_user, issue_token, two_cities_workspace
 
 pytestmark = pytest.mark.slow
 
@@ -60,9 +59,10 @@ def real_values(data: ServedCities, path: str, name: str) -> list[Any] | None:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, ServedCities, Workspace]]:
-    workspace = Workspace.init(Path(tmp_path_factory.mktemp("schemathesis")) / "workspace")
-    data = build_two_cities(workspace)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, ServedCities, Workspace]]:
+    workspace, data = two_cities_workspace(request, tmp_path_factory.mktemp("schemathesis"), "sqlite")
     app = create_app(workspace, settings=Settings(default_language="en", page_size=20, max_page_size=50))
     with ServerThread(app, probe_path="/api/openapi.json") as server:
         yield server.url, data, workspace

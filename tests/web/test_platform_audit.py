@@ -19,10 +19,9 @@ from tests.support.served import (
     CITY_A,
     CITY_B,
     add_user,
-    build_two_cities,
     issue_token,
-    module_workspace,
     sign_in,
+    two_cities_workspace,
 )
 
 ROOT = "root"  # platform admin
@@ -43,8 +42,7 @@ class World:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    workspace = module_workspace(request, tmp_path_factory.mktemp("platform-audit"))
-    build_two_cities(workspace)
+    workspace, _ = two_cities_workspace(request, tmp_path_factory.mktemp("platform-audit"))
     add_user(workspace, ROOT, {}, platform_admin=True)
     add_user(workspace, ADMIN_A, {CITY_A: "city_admin"})
     app = create_app(workspace, settings=Settings(default_language="en", page_size=20, max_page_size=500))

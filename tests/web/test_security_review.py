@@ -45,11 +45,10 @@ from tests.support.served import (
     PUBLIC_DATASET,
     ServedCities,
     add_user,
-    build_two_cities,
     csrf_of,
     issue_token,
-    module_workspace,
     sign_in,
+    two_cities_workspace,
 )
 
 pytestmark = pytest.mark.slow
@@ -78,8 +77,7 @@ class World:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    workspace = module_workspace(request, tmp_path_factory.mktemp("review"))
-    data = build_two_cities(workspace)
+    workspace, data = two_cities_workspace(request, tmp_path_factory.mktemp("review"))
     add_user(workspace, "viewer-a", {CITY_A: "viewer"})
     add_user(workspace, "steward-a", {CITY_A: "steward"})
     add_user(workspace, "steward-b", {CITY_B: "steward"})
