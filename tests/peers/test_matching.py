@@ -151,3 +151,15 @@ def test_ties_are_ranked_as_brute_force_ranks_them() -> None:
             got = index.query(q, k=10, allowed=mask).head(10)
             want = brute_force(tied, q, k=10, min_overlap=3, allowed=mask)
             assert got.rows.tolist() == want.rows.tolist()
+
+
+def test_a_query_may_raise_the_minimum_overlap(z: np.ndarray) -> None:
+    # one index (minimum 2) serves every search: a larger minimum per query equals brute force's
+    index = PeerIndex(z, min_overlap=2, group_min=64)
+    for q in range(0, 3000, 173):
+        for least in (2, 3, 6):
+            got = index.query(q, k=10, min_overlap=least).head(10)
+            want = brute_force(z, q, k=10, min_overlap=least)
+            assert got.rows.tolist() == want.rows.tolist()
+    with pytest.raises(ValueError):
+        index.query(0, k=10, min_overlap=1)

@@ -257,10 +257,10 @@ class PeerIndex:
                     group.trees[key] = tree
         return tree
 
-    def _from_group(self, group: _Group, query: int, k: int, allowed: Bools | None) -> Ints:
+    def _from_group(self, group: _Group, query: int, k: int, allowed: Bools | None, least: int) -> Ints:
         """Rows of ``group`` among the ``k`` nearest to ``query`` on the overlap (the allowed ones only)."""
         overlap = group.columns & self.present[query]
-        if overlap.sum() < self.min_overlap:
+        if overlap.sum() < least:
             return np.empty(0, np.int64)
         ok = np.ones(group.rows.size, bool) if allowed is None else allowed[group.rows]
         ok = ok & (group.rows != query)
@@ -287,8 +287,8 @@ class PeerIndex:
         within = tree.query_radius(point, r=radius)[0]  # type: ignore[attr-defined]
         return group.rows[np.sort(within[ok[within]])]
 
-    def _from_rest(self, query: int, allowed: Bools | None) -> Ints:
-        """Rows of rare patterns that share at least ``min_overlap`` features with ``query``."""
+    def _from_rest(self, query: int, allowed: Bools | None, least: int) -> Ints:
+        """Rows of rare patterns that share at least ``least`` features with ``query``."""
         rows = self.rest
         if allowed is not None:
             rows = rows[allowed[rows]]
@@ -296,16 +296,34 @@ class PeerIndex:
         if rows.size == 0:
             return rows
         n = self.present[rows] @ self.present[query].astype(np.int64)
-        return rows[n >= self.min_overlap]
+        return rows[n >= least]
 
-    def candidates(self, query: int, *, k: int, allowed: Bools | None = None) -> Ints:
+    def candidates(
+        self, query: int, *, k: int, allowed: Bools | None = None, min_overlap: int | None = None
+    ) -> Ints:
         """A superset of the top ``k`` rows of ``query``: each pattern group's k nearest, the rare rows."""
-        parts = [self._from_group(group, query, k, allowed) for group in self.groups]
-        parts.append(self._from_rest(query, allowed))
+        least = self._least(min_overlap)
+        parts = [self._from_group(group, query, k, allowed, least) for group in self.groups]
+        parts.append(self._from_rest(query, allowed, least))
         return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
+    def _least(self, min_overlap: int | None) -> int:
+        """The minimum overlap of a query: the index's own or a larger one (within a pattern group the overlap
+        is the same for every row, so a larger minimum drops whole groups and the result stays exact)."""
+        if min_overlap is None:
+            return self.min_overlap
+        if min_overlap < self.min_overlap:
+            raise ValueError(f"min_overlap {min_overlap} is below the index's {self.min_overlap}")
+        return min_overlap
+
     def query(
-        self, query: int, *, k: int, allowed: Bools | None = None, extra: Ints | None = None
+        self,
+        query: int,
+        *,
+        k: int,
+        allowed: Bools | None = None,
+        extra: Ints | None = None,
+        min_overlap: int | None = None,
     ) -> Matches:
         """Every candidate of row ``query`` (never itself), best first: a superset of the ``k`` best rows
         allowed by ``allowed``; take ``.head(k)`` for the top ``k``.
@@ -313,9 +331,11 @@ class PeerIndex:
         ``extra`` rows are scored as well whatever their rank (the service passes the cities whose practices
         fit the query's themes, so that their bonus can lift them). Each candidate is scored exactly by
         differences over the overlap (the arithmetic of :func:`pair_distance`), so a pair's distance does not
-        depend on the path that found it and is symmetric to the last bit.
+        depend on the path that found it and is symmetric to the last bit. ``min_overlap`` may raise the
+        index's minimum overlap for this query.
         """
-        rows = self.candidates(query, k=k, allowed=allowed)
+        least = self._least(min_overlap)
+        rows = self.candidates(query, k=k, allowed=allowed, min_overlap=least)
         if extra is not None and extra.size:
             more = extra[extra != query]
             if allowed is not None:
@@ -327,5 +347,5 @@ class PeerIndex:
         diff = self.z[rows] - self.z[query]
         n = np.count_nonzero(~np.isnan(diff), axis=1).astype(np.int64)
         s = np.nansum(diff * diff, axis=1)
-        keep = n >= max(self.min_overlap, 1)
+        keep = n >= max(least, 1)
         return _rank(rows[keep], s[keep], n[keep], rows.size)

@@ -37,7 +37,17 @@ from bettercities.registry import service as registry
 from bettercities.registry.models import CityStatistic, RegistryRegion
 from bettercities.storage.versioning import current_version
 
-__all__ = ["FEATURES", "Feature", "World", "build_world", "builds", "cities_with", "clear", "world"]
+__all__ = [
+    "FEATURES",
+    "INDEX_MIN_OVERLAP",
+    "Feature",
+    "World",
+    "build_world",
+    "builds",
+    "cities_with",
+    "clear",
+    "world",
+]
 
 
 @dataclass(frozen=True)
@@ -197,7 +207,13 @@ def _practices(session: Session) -> dict[int, dict[str, list[Practice]]]:
     return dict(practices)
 
 
-def build_world(session: Session, *, min_overlap: int = 3, version: int | None = None) -> World:
+#: The index's minimum overlap: the least a search may ask for (a search raises it per query).
+INDEX_MIN_OVERLAP = 2
+
+
+def build_world(
+    session: Session, *, min_overlap: int = INDEX_MIN_OVERLAP, version: int | None = None
+) -> World:
     """Read every municipality and build its profile, the index and the practices (one pass per table)."""
     cities = session.execute(
         select(City.id, City.slug, City.name, City.country, City.population, City.nuts3_code).order_by(
@@ -248,7 +264,7 @@ def build_world(session: Session, *, min_overlap: int = 3, version: int | None =
     )
 
 
-_cache: LRUCache[tuple[Any, ...], World] = LRUCache(maxsize=8)
+_cache: LRUCache[tuple[Any, ...], World] = LRUCache(maxsize=4)
 _lock = threading.Lock()
 _building: dict[tuple[Any, ...], threading.Lock] = {}
 _counter = {"builds": 0}
@@ -259,11 +275,11 @@ def builds() -> int:
     return _counter["builds"]
 
 
-def world(session: Session, *, min_overlap: int = 3) -> World:
+def world(session: Session) -> World:
     """The :class:`World` at the current data version of the session's database, built on first use and
-    kept (concurrent callers wait for the first one's build)."""
+    kept (concurrent callers wait for the first one's build). One world serves every minimum overlap."""
     version = current_version(session)
-    key = (str(session.get_bind().engine.url), version, min_overlap)
+    key = (str(session.get_bind().engine.url), version)
     with _lock:
         found = _cache.get(key)
         if found is not None:
@@ -273,7 +289,7 @@ def world(session: Session, *, min_overlap: int = 3) -> World:
         with _lock:
             found = _cache.get(key)
         if found is None:
-            found = build_world(session, min_overlap=min_overlap, version=version)
+            found = build_world(session, version=version)
             _counter["builds"] += 1
             with _lock:
                 _cache[key] = found

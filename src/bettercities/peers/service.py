@@ -149,7 +149,7 @@ def peers(
     city = session.scalar(select(City).where(City.slug == city_slug))
     if city is None:
         raise NotFound("city", city_slug)
-    w = profiles.world(session, min_overlap=constraints.min_overlap)
+    w = profiles.world(session)
     row = w.row_of[city.id]
     features = [FEATURES[j].code for j in np.flatnonzero(~np.isnan(w.z[row]))]
     challenges = _challenges(w, city.id, constraints)
@@ -170,7 +170,9 @@ def peers(
         keys = {c.theme for c in challenges}
         practising = profiles.cities_with(w.practices, keys) - {city.id}
         extra = np.array(sorted(w.row_of[i] for i in practising if i in w.row_of), dtype=np.int64)
-        matches = w.index.query(row, k=limit, allowed=allowed, extra=extra)
+        matches = w.index.query(
+            row, k=limit, allowed=allowed, extra=extra, min_overlap=constraints.min_overlap
+        )
         rows = matches.rows
         alike_scores = 1.0 / (1.0 + matches.distances)  # similarity(), for every candidate at once
         fit_of = {
