@@ -163,3 +163,12 @@ def test_a_query_may_raise_the_minimum_overlap(z: np.ndarray) -> None:
             assert got.rows.tolist() == want.rows.tolist()
     with pytest.raises(ValueError):
         index.query(0, k=10, min_overlap=1)
+
+
+def test_the_examples_in_the_docstrings() -> None:
+    import doctest
+
+    from bettercities.peers import matching, themes
+
+    for module in (matching, themes):
+        assert doctest.testmod(module).failed == 0

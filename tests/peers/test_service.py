@@ -10,7 +10,8 @@ noise, a few missing at random), the rest with the registry attributes only. Pla
 * ``halfie``: ``city-01``'s region and population with only half of its indicators.
 * ``bare``: a population and no region: fewer features than the minimum overlap (``peer-no-profile``).
 * a network with theme "One Health" whose member is ``city-30``; ``city-02`` is a member of a network on
-  "Youth work" (its challenge theme, from its networks).
+  "Youth work" (its challenge theme, from its networks); ``city-31`` of "Cities@Heart" (no theme recorded:
+  its name names ``regeneration``); ``city-03`` of a tandem without theme (its name names none).
 """
 
 from __future__ import annotations
@@ -98,7 +99,12 @@ def _world(session: object) -> None:
     add(health)
     add(youth)
     session.flush()  # type: ignore[attr-defined]
-    for network, slug in ((health, "city-30"), (youth, "city-02")):
+    heart = Network(slug="cities-at-heart", name_de="Cities@Heart", name_en="Cities@Heart")  # no theme
+    tandem = Network(slug="tandem", name_de="Tandem City 03 – City 09", name_en="Tandem City 03 – City 09")
+    add(heart)
+    add(tandem)
+    session.flush()  # type: ignore[attr-defined]
+    for network, slug in ((health, "city-30"), (youth, "city-02"), (heart, "city-31"), (tandem, "city-03")):
         add(Membership(network_id=network.id, city_id=ids[slug], role="partner", status="active",
                        start=date(2023, 6, 1), recorded_at=now, recorded_by="test"))  # fmt: skip
 
@@ -334,3 +340,11 @@ def test_cli(workspace: Workspace) -> None:
     assert refused.exit_code == 2 and "peer-invalid-constraint" in refused.output
     bare = runner.invoke(cli_app, ["peers", "bare", *where])
     assert bare.exit_code == 0 and "peer-no-profile" in bare.output
+
+
+def test_a_network_without_theme_counts_by_a_name_that_names_one(workspace: Workspace) -> None:
+    asked = find(workspace, "city-00", limit=70, themes=("Innenstadt",))
+    assert [c.theme for c in asked.challenges] == ["regeneration"]
+    fitting = {p.slug: p for p in asked.peers}["city-31"]
+    assert [(t.theme, t.practices[0].slug) for t in fitting.themes] == [("regeneration", "cities-at-heart")]
+    assert find(workspace, "city-03", limit=1).challenges == []  # "Tandem City 03 – City 09" names no theme

@@ -112,7 +112,7 @@ def robust_standardise(
     --------
     >>> s = robust_standardise(np.array([[1.0], [2.0], [3.0], [1000.0]]))
     >>> [round(float(v), 3) if v == v else None for v in s.z[:, 0]]
-    [-0.674, 0.0, 0.674, None]
+    [-1.012, -0.337, 0.337, None]
     """
     values = np.asarray(values, dtype=np.float64)
     n, p = values.shape

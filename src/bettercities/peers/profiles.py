@@ -146,9 +146,14 @@ def _transform(raw: np.ndarray) -> np.ndarray:
 
 
 def _add(
-    practices: dict[int, dict[str, list[Practice]]], city_id: int, text: str, practice: Practice
+    practices: dict[int, dict[str, list[Practice]]],
+    city_id: int,
+    text: str,
+    practice: Practice,
+    *,
+    known_only: bool = False,
 ) -> None:
-    for key in theming.theme_keys(text):
+    for key in theming.theme_keys(text, known_only=known_only):
         found = practices[city_id].setdefault(key, [])
         if practice not in found:
             found.append(practice)
@@ -156,18 +161,24 @@ def _add(
 
 def _practices(session: Session) -> dict[int, dict[str, list[Practice]]]:
     """What each city does, by theme: networks it is (or was) a member of (itself or through an organisation
-    of it), its goals and interventions with their themes. Goals and interventions on an indicator the public
+    of it) by their theme (without one: by their name, where it names a known theme), its goals and
+    interventions with their themes. Goals and interventions on an indicator the public
     may not see give no theme from that indicator (the result is the same for every viewer)."""
     practices: dict[int, dict[str, list[Practice]]] = defaultdict(dict)
     org_city = dict(session.execute(select(Organisation.id, Organisation.city_id)).all())
     for network_slug, network_name, theme, city_id, org_id in session.execute(
         select(Network.slug, Network.name_en, Network.theme, Membership.city_id, Membership.organisation_id)
         .join(Membership, Membership.network_id == Network.id)
-        .where(Membership.superseded_at.is_(None), Network.theme.is_not(None))
+        .where(Membership.superseded_at.is_(None))
     ):
         member = city_id if city_id is not None else org_city.get(org_id) if org_id is not None else None
-        if member is not None and theme:
-            _add(practices, member, theme, Practice(kind="network", name=network_name, slug=network_slug))
+        if member is None:
+            continue
+        practice = Practice(kind="network", name=network_name, slug=network_slug)
+        if theme:
+            _add(practices, member, theme, practice)
+        else:  # no theme recorded: the network's name, where it names a known theme ("One Health 4 Cities")
+            _add(practices, member, network_name, practice, known_only=True)
     indicator_theme = dict(session.execute(select(Indicator.id, Indicator.theme)).all())
     hidden: dict[int, frozenset[int]] = {}
 

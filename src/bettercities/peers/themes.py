@@ -49,7 +49,7 @@ THEMES: dict[str, Theme] = {
             "economy", "economic", "wirtschaft", "business", "retail")),
         Theme("environment", "environment", "Umwelt", (
             "environment", "umwelt", "climate", "klima", "green", "grun", "air quality", "nature")),
-        Theme("youth", "youth", "Jugend", ("youth", "young people", "jugend", "jugendarbeit")),
+        Theme("youth", "youth", "Jugend", ("youth", "youthwork", "young people", "jugend", "jugendarbeit")),
         Theme("regeneration", "urban regeneration", "Stadterneuerung", (
             "regeneration", "city centre", "city centres", "city center", "heart", "stadterneuerung",
             "innenstadt", "revitalisation", "revitalization", "vacancy", "leerstand")),
@@ -68,8 +68,9 @@ def _contains(text: str, phrase: str) -> bool:
     return f" {phrase} " in f" {text} "
 
 
-def theme_keys(text: str) -> frozenset[str]:
-    """The keys of :data:`THEMES` that ``text`` names, or its own normalised words when it names none.
+def theme_keys(text: str, *, known_only: bool = False) -> frozenset[str]:
+    """The keys of :data:`THEMES` that ``text`` names, or its own normalised words when it names none (not
+    with ``known_only``: a network's name stands in for a missing theme only where it names a known one).
 
     >>> sorted(theme_keys("One Health for cities"))
     ['health']
@@ -77,12 +78,16 @@ def theme_keys(text: str) -> frozenset[str]:
     ['youth']
     >>> sorted(theme_keys("Port cities"))
     ['port cities']
+    >>> sorted(theme_keys("Cities@Heart", known_only=True))
+    ['regeneration']
+    >>> sorted(theme_keys("U.R. Impact", known_only=True))
+    []
     """
     words = normalise(text)
     if not words:
         return frozenset()
     keys = frozenset(t.key for t in THEMES.values() if any(_contains(words, w) for w in t.words))
-    return keys or frozenset({words})
+    return keys or (frozenset() if known_only else frozenset({words}))
 
 
 def label(key: str, lang: str) -> str:
