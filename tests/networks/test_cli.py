@@ -1,6 +1,6 @@
 """``bettercities import memberships`` and ``bettercities networks …`` on a small workspace (SQLite): the
-import reports the unmatched member by row and loads the rest, a dry run writes nothing, a refused file exits 2
-naming row and column with nothing written; show, history and participation read the same data."""
+import reports the unmatched member by row and loads the rest, a dry run writes nothing, a refused file
+exits 2 naming row and column with nothing written; show and participation read the same data."""
 
 from __future__ import annotations
 
