@@ -24,6 +24,7 @@ class City(Base):
     """A municipality whose small-area data the platform holds."""
 
     __tablename__ = "city"
+    __table_args__ = (Index("uq_city_geonames_id", "geonames_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -33,7 +34,10 @@ class City(Base):
     urau_code: Mapped[str | None] = mapped_column(String(20), doc="Urban Audit city code, e.g. DE001C.")
     nuts3_code: Mapped[str | None] = mapped_column(String(10))
     ags: Mapped[str | None] = mapped_column(String(12), doc="German Amtlicher Gemeindeschlüssel.")
-    geonames_id: Mapped[int | None] = mapped_column(Integer, unique=True, doc="GeoNames id (registry).")
+    #: GeoNames id (registry); unique through the index ``uq_city_geonames_id`` (an index, not a table
+    #: constraint, so that migration 0131 adds it without rebuilding ``city`` on SQLite — a rebuild drops the
+    #: old table, and ON DELETE CASCADE would empty every table that references a city)
+    geonames_id: Mapped[int | None] = mapped_column(Integer, doc="GeoNames id (registry).")
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     population: Mapped[int | None] = mapped_column(Integer)

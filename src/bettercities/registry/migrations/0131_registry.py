@@ -25,9 +25,11 @@ def _city_fk(table: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("city") as batch:
-        batch.add_column(sa.Column("geonames_id", sa.Integer(), nullable=True))
-        batch.create_unique_constraint(op.f("uq_city_geonames_id"), ["geonames_id"])
+    # ADD COLUMN and CREATE UNIQUE INDEX, never batch mode: on SQLite a batch rebuild copies ``city``, drops
+    # the old table and renames the copy, and with foreign keys on the DROP deletes every row of every table
+    # that references a city with ON DELETE CASCADE (index runs, observations, ...).
+    op.add_column("city", sa.Column("geonames_id", sa.Integer(), nullable=True))
+    op.create_index(op.f("uq_city_geonames_id"), "city", ["geonames_id"], unique=True)
     op.create_table(
         "registry_region",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -82,6 +84,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_registry_alias_city_id"), table_name="registry_alias")
     op.drop_table("registry_alias")
     op.drop_table("registry_region")
-    with op.batch_alter_table("city") as batch:
-        batch.drop_constraint(op.f("uq_city_geonames_id"), type_="unique")
-        batch.drop_column("geonames_id")
+    op.drop_index(op.f("uq_city_geonames_id"), table_name="city")
+    # a plain DROP COLUMN (SQLite >= 3.35, PostgreSQL): a batch rebuild would cascade as said in upgrade()
+    op.execute("ALTER TABLE city DROP COLUMN geonames_id")
