@@ -50,11 +50,10 @@ from tests.support.served import (
     PRIORITY_SET,
     PUBLIC_DATASET,
     add_user,
-    build_two_cities,
     csrf_of,
     issue_token,
-    module_workspace,
     sign_in,
+    two_cities_workspace,
 )
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -955,8 +954,7 @@ def write_routes(app: object) -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    workspace = module_workspace(request, tmp_path_factory.mktemp("audit-routes"))
-    build_two_cities(workspace)
+    workspace, _ = two_cities_workspace(request, tmp_path_factory.mktemp("audit-routes"))
     add_user(workspace, ADMIN, {CITY_A: "city_admin"})
     add_user(workspace, "viewer-a", {CITY_A: "viewer"})
     add_user(workspace, "admin-b", {CITY_B: "city_admin"})
