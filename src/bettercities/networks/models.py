@@ -49,7 +49,9 @@ class Network(Base):
         ForeignKey("programme.id", ondelete="SET NULL"), index=True
     )
     theme: Mapped[str | None] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20), default="network", doc="network or tandem")
+    kind: Mapped[str] = mapped_column(
+        String(20), default="network", server_default="network", doc="network or tandem"
+    )
     start: Mapped[date | None] = mapped_column(Date)
     end: Mapped[date | None] = mapped_column(Date)
     url: Mapped[str | None] = mapped_column(String(500))

@@ -40,23 +40,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_programme")),
         sa.UniqueConstraint("slug", name=op.f("uq_programme_slug")),
     )
-    with op.batch_alter_table("network") as batch:
-        batch.add_column(sa.Column("programme_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("theme", sa.String(length=200), nullable=True))
-        batch.add_column(sa.Column("kind", sa.String(length=20), nullable=False, server_default="network"))
-        batch.add_column(sa.Column("start", sa.Date(), nullable=True))
-        batch.add_column(sa.Column("end", sa.Date(), nullable=True))
-        batch.add_column(sa.Column("url", sa.String(length=500), nullable=True))
-        batch.create_foreign_key(
-            op.f("fk_network_programme_id_programme"),
-            "programme",
-            ["programme_id"],
-            ["id"],
-            ondelete="SET NULL",
+    # Plain ADD COLUMN, not a batch: on SQLite a batch re-creates ``network``, and dropping the old table
+    # deletes (ON DELETE CASCADE, foreign keys on) every row that refers to it: the memberships still to be
+    # moved, the shared datasets and the users' network roles.
+    if op.get_bind().dialect.name == "sqlite":  # SQLite adds a column's foreign key only inline
+        op.execute(
+            "ALTER TABLE network ADD COLUMN programme_id INTEGER REFERENCES programme (id) ON DELETE SET NULL"
         )
-        batch.create_index(op.f("ix_network_programme_id"), ["programme_id"])
-    with op.batch_alter_table("network") as batch:
-        batch.alter_column("kind", server_default=None)
+    else:
+        op.add_column("network", sa.Column("programme_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            op.f("fk_network_programme_id_programme"), "network", "programme", ["programme_id"], ["id"],
+            ondelete="SET NULL",
+        )  # fmt: skip
+    op.add_column("network", sa.Column("theme", sa.String(length=200), nullable=True))
+    op.add_column(
+        "network", sa.Column("kind", sa.String(length=20), nullable=False, server_default="network")
+    )
+    op.add_column("network", sa.Column("start", sa.Date(), nullable=True))
+    op.add_column("network", sa.Column("end", sa.Date(), nullable=True))
+    op.add_column("network", sa.Column("url", sa.String(length=500), nullable=True))
+    op.create_index(op.f("ix_network_programme_id"), "network", ["programme_id"])
     op.create_table(
         "network_organisation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -223,9 +227,11 @@ def downgrade() -> None:
     op.drop_table("network_member")
     op.drop_index(op.f("ix_network_organisation_city_id"), table_name="network_organisation")
     op.drop_table("network_organisation")
-    with op.batch_alter_table("network") as batch:
-        batch.drop_index(op.f("ix_network_programme_id"))
-        batch.drop_constraint(op.f("fk_network_programme_id_programme"), type_="foreignkey")
+    op.drop_index(op.f("ix_network_programme_id"), table_name="network")
+    if bind.dialect.name != "sqlite":
+        # (SQLite keeps the added columns: dropping them re-creates ``network``, and the cascade would delete
+        # the rows that refer to it; they are nullable or have a default, and the older code ignores them)
+        op.drop_constraint(op.f("fk_network_programme_id_programme"), "network", type_="foreignkey")
         for column in ("url", "end", "start", "kind", "theme", "programme_id"):
-            batch.drop_column(column)
+            op.drop_column("network", column)
     op.drop_table("programme")
