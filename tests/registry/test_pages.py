@@ -4,6 +4,7 @@ paging, the profile of a registry city, the JSON API, /benchmark and its twin, t
 from __future__ import annotations
 
 import csv
+import json
 import statistics
 from collections.abc import Iterator
 from pathlib import Path
@@ -137,3 +138,30 @@ def test_cli(world: Workspace, tmp_path: Path) -> None:
     assert (
         "row 2" in refused.output and "'lon'" in refused.output and "registry-out-of-range" in refused.output
     )
+
+
+def test_every_city_commands_mean_the_cities_using_bettercities(tmp_path: Path) -> None:
+    """`city list` and `privacy rules` without --city work on the cities using bettercities (a city added
+    by hand, or with levels), not on the registry's ~18,000 municipalities; `city list --registry` lists
+    all of them."""
+    from bettercities.areas import service as areas
+    from bettercities.areas.schemas import CitySpec
+
+    ws = Workspace.init(tmp_path / "ws")
+    try:
+        with ws.database.session() as session:
+            service.import_urban_audit(session, DATA / "urban_audit_cities.csv")
+            areas.create_city(session, CitySpec(slug="auenstedt", name="Auenstedt", country="DE"))
+            registry_count = len(areas.list_cities(session))
+        runner = CliRunner()
+        where = ["--workspace", str(ws.path)]
+        listed = runner.invoke(cli_app, ["city", "list", *where])
+        assert listed.exit_code == 0, listed.output
+        assert [line.split()[0] for line in listed.output.splitlines()] == ["auenstedt"]
+        everything = runner.invoke(cli_app, ["city", "list", "--registry", *where])
+        assert len(everything.output.splitlines()) == registry_count > 2
+        rules = runner.invoke(cli_app, ["privacy", "rules", "--json", *where])
+        assert rules.exit_code == 0, rules.output
+        assert list(json.loads(rules.output)) == ["auenstedt"]
+    finally:
+        ws.close()

@@ -70,11 +70,19 @@ def add(
 
 
 @app.command("list")
-def list_(workspace: WorkspaceOption = None, database_url: DatabaseUrlOption = None) -> None:
-    """List the cities of the workspace."""
+def list_(
+    registry: Annotated[
+        bool,
+        typer.Option("--registry", help="Also the city registry's municipalities (~18,000 once loaded)."),
+    ] = False,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """List the cities using bettercities (with levels, or added by hand); --registry lists all."""
     ws = open_workspace(workspace, database_url)
     with ws.database.reader() as session:
-        for city in areas.list_cities(session):
+        cities = areas.list_cities(session) if registry else areas.using_cities(session)
+        for city in cities:
             console.print(
                 f"{city.slug}\t{city.name}\t{city.country}\t{city.area_count} areas", highlight=False
             )

@@ -64,7 +64,9 @@ def _describe(rule: object) -> str:
 
 @app.command("rules")
 def rules_command(
-    city: Annotated[str | None, typer.Option("--city", help="City slug (default: every city).")] = None,
+    city: Annotated[
+        str | None, typer.Option("--city", help="City slug (default: every city using bettercities).")
+    ] = None,
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
@@ -74,7 +76,7 @@ def rules_command(
     from bettercities.privacy import service
 
     with session_of(workspace, database_url) as session:
-        slugs = [city] if city else [c.slug for c in areas.list_cities(session)]
+        slugs = [city] if city else [c.slug for c in areas.using_cities(session)]
         found = {slug: service.list_rules(session, areas.get_city(session, slug)) for slug in slugs}
     if as_json:
         console.print_json(

@@ -8,12 +8,12 @@ principal's audience and memoises the expensive parts.
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City, SpatialLevel
-from bettercities.areas.schemas import CityOut, CitySpec, LevelOut
+from bettercities.areas.schemas import LevelOut
 from bettercities.core.errors import NotFound
 from bettercities.figures.classes import Classification, classify
 from bettercities.figures.schemas import ChoroplethData, HistogramBin, MapArea
@@ -153,34 +153,7 @@ def histogram(table: ValueTable, classification: Classification) -> list[Histogr
 def home_view(reader: Reader) -> HomeView:
     """The cities of the workspace and the size of the registry."""
     count = len(indicators.list_indicators(reader.session))
-    return HomeView(cities=_using_cities(reader.session), indicators=count)
-
-
-def _using_cities(session: Session) -> list[CityOut]:
-    """The cities that use bettercities: those with spatial levels, and those added by hand (not by the
-    city registry, which holds ~18,000 European municipalities: /cities pages through them)."""
-    with_levels = select(SpatialLevel.city_id).distinct()
-    query = (
-        select(City)
-        .where(
-            or_(
-                City.id.in_(with_levels),
-                and_(City.urau_code.is_(None), City.geonames_id.is_(None)),
-            )
-        )
-        .order_by(City.name)
-    )
-    cities = session.scalars(query).all()
-    ids = [c.id for c in cities]
-    counts = dict(
-        session.execute(
-            select(Area.city_id, func.count(Area.id)).where(Area.city_id.in_(ids)).group_by(Area.city_id)
-        ).all()
-    )
-    return [
-        CityOut(id=c.id, area_count=counts.get(c.id, 0), **{n: getattr(c, n) for n in CitySpec.model_fields})
-        for c in cities
-    ]
+    return HomeView(cities=areas.using_cities(reader.session), indicators=count)
 
 
 def city_view(reader: Reader, slug: str, state: ViewState) -> CityView:
