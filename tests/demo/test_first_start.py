@@ -122,7 +122,7 @@ def test_the_city_page_links_every_analysis_the_visitor_may_open(
     links = {link.key: link for link in view.links}
     assert set(links) - TEAM == {
         "index-run", "index-runs", "spatial", "typology", "priority", "change", "compare",
-        "goals", "scorecard", "plans", "consultations", "interventions", "catalog", "inventory",
+        "goals", "scorecard", "plans", "consultations", "interventions", "peers", "catalog", "inventory",
         "responsibilities", "privacy", "crosswalks",
     }  # fmt: skip
     assert set(links) & TEAM == team

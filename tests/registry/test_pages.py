@@ -71,6 +71,14 @@ def test_a_registry_city_without_data_has_a_profile(client: TestClient) -> None:
     assert berlin.status_code == 200 and "Arbeitslosenquote" in berlin.text and "DE001C" in berlin.text
 
 
+def test_the_profile_links_to_the_peers_page_in_both_languages(client: TestClient) -> None:
+    english = client.get("/cities/geestland", params={"lang": "en"}).text
+    assert 'href="/cities/geestland/peers?lang=en" data-link="peers">Peers</a>' in english
+    german = client.get("/cities/geestland", params={"lang": "de"}).text
+    assert 'href="/cities/geestland/peers?lang=de" data-link="peers">Vergleichskommunen</a>' in german
+    assert client.get("/cities/geestland/peers", params={"lang": "de"}).status_code == 200
+
+
 def test_the_api(client: TestClient) -> None:
     listed = client.get("/api/registry/cities", params={"q": "sofia"}).json()
     assert [c["slug"] for c in listed["cities"]] == ["sofia"]
@@ -163,5 +171,38 @@ def test_every_city_commands_mean_the_cities_using_bettercities(tmp_path: Path) 
         rules = runner.invoke(cli_app, ["privacy", "rules", "--json", *where])
         assert rules.exit_code == 0, rules.output
         assert list(json.loads(rules.output)) == ["auenstedt"]
+    finally:
+        ws.close()
+
+
+def test_a_programme_set_after_its_networks_ended(tmp_path: Path) -> None:
+    """The URBACT IV networks ran until 31 December 2025 (tests/data/networks/memberships.csv): benchmarked
+    after that day, a network or programme set is its members on the network's last day, not "members
+    today" (nobody)."""
+    from bettercities.networks import importing
+
+    ws = Workspace.init(tmp_path / "ws")
+    try:
+        with ws.database.session() as session:
+            service.import_urban_audit(session, DATA / "urban_audit_cities.csv")
+            service.import_geonames(session, DATA / "geonames_cities.csv")
+            service.import_indicators(session, DATA / "indicators.csv")
+            memberships = DATA.parent / "networks" / "memberships.csv"
+            importing.import_memberships(session, memberships.read_text(encoding="utf-8"), memberships.name)
+        with TestClient(create_app(ws, settings=SETTINGS)) as client:
+            programmes = client.get("/api/programmes").json()
+            urbact = next(p for p in programmes if p["name"].startswith("URBACT IV"))
+            networks = client.get("/api/networks").json()
+            health = next(n for n in networks if n["name_en"] == "One Health 4 Cities")
+            assert health["end"] == "2025-12-31"
+            by_network = client.get(
+                "/api/benchmark", params={"indicator": "medianAge", "set": f"network:{health['slug']}"}
+            ).json()
+            by_programme = client.get(
+                "/api/benchmark", params={"indicator": "medianAge", "set": f"programme:{urbact['slug']}"}
+            ).json()
+        # München is a partner of One Health 4 Cities in the file and a city of the tiny registry
+        assert "muenchen" in [r["slug"] for r in by_network["rows"]]
+        assert "muenchen" in [r["slug"] for r in by_programme["rows"]]
     finally:
         ws.close()

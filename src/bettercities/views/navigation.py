@@ -98,6 +98,8 @@ def city_links(
     add("consultations", "analyses", f"{base}/consultations")
     # interventions and their evaluations: every visitor (a run is listed for the audience it was read for)
     add("interventions", "analyses", f"{base}/interventions")
+    # peer cities: every city (a registry profile, or only population and region, is enough to compare)
+    add("peers", "analyses", f"{base}/peers")
 
     add("catalog", "data", f"{base}/catalog")
     add("inventory", "data", f"{base}/inventory")
