@@ -69,10 +69,18 @@ def _cities(session: Session, ids: list[int]) -> list[City]:
     return [found[i] for i in dict.fromkeys(ids) if i in found]
 
 
+def _last_day(end: date | None) -> date:
+    """The day a set's members are taken on: today, or the network's last day when it has ended (the URBACT
+    IV networks ended on 31 December 2025: "members today" would be nobody)."""
+    today = date.today()
+    return today if end is None or end >= today else end
+
+
 def resolve_set(session: Session, key: str) -> tuple[list[City], str, bool]:
-    """The cities of a benchmark set ``network:<slug>`` (members today), ``programme:<slug>`` (members of its
-    networks), ``size:<class>`` (every registry city of the class), ``cities:<slug,slug>``; with its label
-    and whether cities without a value are left out (a size class)."""
+    """The cities of a benchmark set: ``network:<slug>`` (members today, or on its last day when it has
+    ended), ``programme:<slug>`` (the members of its networks, each network's the same way), ``size:<class>``
+    (every registry city of the class), ``cities:<slug,slug>``; with its label and whether cities without a
+    value are left out (a size class)."""
     kind, _, value = key.partition(":")
     value = value.strip()
     if kind not in SET_KINDS or not value:
@@ -93,11 +101,16 @@ def resolve_set(session: Session, key: str) -> tuple[list[City], str, bool]:
             query = query.where(City.population < high)
         return list(session.scalars(query)), value, True
     if kind == "network":
-        members = memberships.members_on(session, value, date.today())
-        label = members[0].network_name if members else value
+        network = memberships.get_network(session, value)
+        members = memberships.members_on(session, value, _last_day(network.end))
+        label = network.name_en
     else:
         label = memberships.get_programme(session, value).name
-        members = memberships.programme_members(session, value, date.today())
+        members = [
+            member
+            for network in memberships.list_networks(session, programme=value)
+            for member in memberships.members_on(session, network.slug, _last_day(network.end))
+        ]
     ids = [m.city_id for m in members if m.city_id is not None]
     return _cities(session, ids), label, False
 
