@@ -7,6 +7,7 @@ import csv
 import json
 import statistics
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from bettercities.cli.main import app as cli_app
+from bettercities.networks import service as networks
+from bettercities.networks.schemas import MemberIn, ProgrammeIn
 from bettercities.registry import service
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
@@ -121,8 +124,54 @@ def test_benchmark_ranks_against_the_median(client: TestClient) -> None:
     assert client.get("/benchmark", params={"lang": "de"}).status_code == 200
     assert client.get("/api/benchmark", params={"indicator": "nope", "set": "size:city"}).status_code == 404
     assert (
-        client.get("/api/benchmark", params={"indicator": "medianAge", "set": "galaxy:x"}).status_code == 404
+        client.get("/api/benchmark", params={"indicator": "medianAge", "set": "network:nope"}).status_code
+        == 404
     )
+
+
+@pytest.mark.parametrize("key", ["galaxy:x", "network:", "size:huge", "muenchen,krefeld"])
+def test_a_bad_set_is_refused_with_its_code(client: TestClient, key: str) -> None:
+    refused = client.get("/api/benchmark", params={"indicator": "medianAge", "set": key})
+    assert refused.status_code == 422
+    assert [e["code"] for e in refused.json()["errors"]] == ["registry-invalid-set"]
+    german = client.get("/benchmark", params={"indicator": "medianAge", "set": key, "lang": "de"})
+    assert german.status_code == 422 and "Ungültige Städtegruppe" in german.text
+    assert "Traceback" not in german.text
+
+
+def test_a_network_that_has_ended_is_benchmarked_with_its_members_on_its_last_day(
+    world: Workspace, client: TestClient, tmp_path: Path
+) -> None:
+    """Every network of the demo has ended (URBACT IV in 2025, the tandems in 2024): 'members today' left
+    their benchmarks empty. The members on the network's last day are compared, and the page says so."""
+    end = date(2024, 12, 31)
+    with world.database.session() as session:
+        networks.create_programme(session, ProgrammeIn(slug="review-tandems", name="Tandems", end=end))
+        networks.create_network(
+            session, "review-sofia-krefeld", name_de="Sofia – Krefeld", name_en="Sofia – Krefeld",
+            programme="review-tandems", kind="tandem", start=date(2022, 5, 17), end=end,
+        )  # fmt: skip
+        for city in ("sofia", "krefeld"):
+            networks.add_membership(
+                session, "review-sofia-krefeld", MemberIn(city=city, start=date(2022, 5, 17), end=end)
+            )
+    values = _file_values("unemploymentPct")  # Sofia BG001C, Krefeld DE087C in the copy of Eurostat's file
+    for key in ("network:review-sofia-krefeld", "programme:review-tandems"):
+        result = client.get("/api/benchmark", params={"indicator": "unemploymentPct", "set": key}).json()
+        assert sorted(r["slug"] for r in result["rows"]) == ["krefeld", "sofia"], key
+        assert result["members_on"] == "2024-12-31"
+        assert result["median"] == pytest.approx(statistics.median([values["BG001C"], values["DE087C"]]))
+    german = client.get(
+        "/benchmark",
+        params={"indicator": "unemploymentPct", "set": "network:review-sofia-krefeld", "lang": "de"},
+    )
+    assert "Das Netzwerk ist beendet: seine Mitglieder am 2024-12-31." in german.text
+    cli = CliRunner().invoke(
+        cli_app,
+        ["benchmark", "--indicator", "unemploymentPct", "--set", "network:review-sofia-krefeld",
+         "--workspace", str(world.path)],
+    )  # fmt: skip
+    assert cli.exit_code == 0 and "members on 2024-12-31" in cli.output
 
 
 def test_cli(world: Workspace, tmp_path: Path) -> None:

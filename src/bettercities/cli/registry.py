@@ -231,7 +231,10 @@ def benchmark_command(
     if as_json:
         console.print_json(result.model_dump_json())
         return
-    console.print(f"{result.indicator} · {result.set_label} · median {_num(result.median)}", highlight=False)
+    ended = f" · the network has ended: members on {result.members_on}" if result.members_on else ""
+    console.print(
+        f"{result.indicator} · {result.set_label}{ended} · median {_num(result.median)}", highlight=False
+    )
     table = Table("rank", "city", "country", "value", "year", "vs median")
     for row in result.rows:
         table.add_row(

@@ -228,6 +228,9 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "3)"),
         _entry("registry-duplicate-row", ERROR, "Duplicate registry row",
                "the file holds the same Urban Audit code or GeoNames id in more than one row"),
+        _entry("registry-invalid-set", ERROR, "Invalid benchmark set",
+               "a benchmark set is none of network:SLUG, programme:SLUG, size:CLASS, cities:SLUG,SLUG, or "
+               "names a size class that does not exist"),
         # peer matching (docs/peers.md)
         _entry("peer-unknown-city", ERROR, "Unknown city",
                "the city to find peers for is neither a city of the platform nor a registry municipality"),
@@ -257,16 +260,5 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "as an unmatched organisation, to be linked later"),
         _entry("network-unlinked-organisation", WARNING, "Organisation without municipality",
                "the municipality a known organisation belongs to is not in the registry: kept without it"),
-        # peer matching (docs/peers.md)
-        _entry("peer-unknown-city", ERROR, "Unknown city",
-               "the city to find peers for is neither a city of the platform nor a registry municipality"),
-        _entry("peer-no-profile", WARNING, "No profile",
-               "the city has fewer profile features (indicators, registry attributes) than the minimum "
-               "overlap, so it cannot be compared: no peers"),
-        _entry("peer-overlap-too-small", WARNING, "Overlap too small",
-               "no municipality the constraints allow shares the minimum number of profile features with "
-               "the city"),
-        _entry("peer-invalid-constraint", ERROR, "Invalid constraint",
-               "a size class, language or programme of a peer search that does not exist"),
     ]
 )  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, Field
 
 __all__ = [
@@ -114,6 +116,11 @@ class BenchmarkOut(BaseModel):
     rows: list[BenchmarkRow]
     series: list[BenchmarkSeries]
     missing: list[str] = Field(default_factory=list, description="Slugs of the set's cities without a value.")
+    members_on: date | None = Field(
+        default=None,
+        description="A network or programme that has ended: its members are those on this day, the (latest) "
+        "last day of its networks; None: members today (or a set that is not a network or programme).",
+    )
 
 
 class BenchmarkIndicator(BaseModel):

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bettercities.areas.models import City, SpatialLevel
-from bettercities.core.errors import NotFound
+from bettercities.core.errors import InvalidInput, NotFound
+from bettercities.core.problems import Problem, Report
 from bettercities.networks import service as memberships
 from bettercities.networks.schemas import MembershipOut
 from bettercities.registry import benchmark as bench
@@ -76,52 +77,73 @@ def _last_day(end: date | None) -> date:
     return today if end is None or end >= today else end
 
 
-def resolve_set(session: Session, key: str) -> tuple[list[City], str, bool]:
-    """The cities of a benchmark set: ``network:<slug>`` (members today, or on its last day when it has
-    ended), ``programme:<slug>`` (the members of its networks, each network's the same way), ``size:<class>``
-    (every registry city of the class), ``cities:<slug,slug>``; with its label and whether cities without a
-    value are left out (a size class)."""
+def _invalid_set(key: str, message: str) -> InvalidInput:
+    problem = Problem(code="registry-invalid-set", message=message, column="set", value=key)
+    return InvalidInput(message, Report(source="benchmark", problems=[problem]))
+
+
+def _members_day(end: date | None, today: date) -> date:
+    """The day whose members form a network's set: today, or the last day of a network that has ended
+    (an ended network has no members today, and its benchmark would be empty)."""
+    return end if end is not None and end < today else today
+
+
+def resolve_set(session: Session, key: str) -> tuple[list[City], str, bool, date | None]:
+    """The cities of a benchmark set ``network:<slug>`` (members today; of an ended network, members on its
+    last day), ``programme:<slug>`` (members of its networks, each on the same rule), ``size:<class>`` (every
+    registry city of the class), ``cities:<slug,slug>``; with its label, whether cities without a value are
+    left out (a size class) and the last day of the network(s) when the members are those of an ended one.
+    A key of no known kind, without a value or with an unknown size class is refused
+    (``registry-invalid-set``); an unknown network, programme or city is not found."""
     kind, _, value = key.partition(":")
     value = value.strip()
     if kind not in SET_KINDS or not value:
-        raise NotFound("benchmark set", key)
+        raise _invalid_set(
+            key, f"unknown set {key!r}: use network:SLUG, programme:SLUG, size:CLASS or cities:SLUG,SLUG"
+        )
     if kind == "cities":
         slugs = [s.strip() for s in value.split(",") if s.strip()]
         rows = {c.slug: c for c in session.scalars(select(City).where(City.slug.in_(slugs)))}
         missing = [s for s in slugs if s not in rows]
         if missing:
             raise NotFound("city", ", ".join(missing))
-        return [rows[s] for s in slugs], ", ".join(rows[s].name for s in slugs), False
+        return [rows[s] for s in slugs], ", ".join(rows[s].name for s in slugs), False, None
     if kind == "size":
         if value not in registry.SIZE_CLASSES:
-            raise NotFound("size class", value)
+            raise _invalid_set(
+                key, f"unknown size class {value!r}: use one of {', '.join(registry.SIZE_CLASSES)}"
+            )
         low, high = registry.size_bounds(value)
         query = select(City).where(City.population >= low)
         if high is not None:
             query = query.where(City.population < high)
-        return list(session.scalars(query)), value, True
+        return list(session.scalars(query)), value, True, None
+    today = date.today()
     if kind == "network":
         network = memberships.get_network(session, value)
-        members = memberships.members_on(session, value, _last_day(network.end))
+        networks = [(network.slug, network.end)]
         label = network.name_en
     else:
         label = memberships.get_programme(session, value).name
-        members = [
-            member
-            for network in memberships.list_networks(session, programme=value)
-            for member in memberships.members_on(session, network.slug, _last_day(network.end))
-        ]
-    ids = [m.city_id for m in members if m.city_id is not None]
-    return _cities(session, ids), label, False
+        networks = [(n.slug, n.end) for n in memberships.list_networks(session, programme=value)]
+    ids: list[int] = []
+    ended: list[date] = []
+    for slug, end in networks:
+        day = _members_day(end, today)
+        if day < today:
+            ended.append(day)
+        ids.extend(m.city_id for m in memberships.members_on(session, slug, day) if m.city_id is not None)
+    return _cities(session, ids), label, False, max(ended) if ended else None
 
 
 def benchmark_view(session: Session, indicator: str, set_key: str) -> BenchmarkOut:
     if indicator not in bench.indicator_codes():
         raise NotFound("indicator", indicator)
-    cities, label, only_with_values = resolve_set(session, set_key)
-    return bench.benchmark(
+    cities, label, only_with_values, ended = resolve_set(session, set_key)
+    result = bench.benchmark(
         session, indicator, cities, set_key=set_key, set_label=label, only_with_values=only_with_values
     )
+    return result.model_copy(update={"members_on": ended})
 
 
 def uses_bettercities(session: Session, city: City) -> bool:
