@@ -153,7 +153,9 @@ def test_a_network_that_has_ended_is_benchmarked_with_its_members_on_its_last_da
         )  # fmt: skip
         for city in ("sofia", "krefeld"):
             networks.add_membership(
-                session, "review-sofia-krefeld", MemberIn(city=city, start=date(2022, 5, 17), end=end)
+                session,
+                "review-sofia-krefeld",
+                MemberIn(city=city, role="tandem partner", start=date(2022, 5, 17), end=end),
             )
     values = _file_values("unemploymentPct")  # Sofia BG001C, Krefeld DE087C in the copy of Eurostat's file
     for key in ("network:review-sofia-krefeld", "programme:review-tandems"):
@@ -172,6 +174,9 @@ def test_a_network_that_has_ended_is_benchmarked_with_its_members_on_its_last_da
          "--workspace", str(world.path)],
     )  # fmt: skip
     assert cli.exit_code == 0 and "members on 2024-12-31" in cli.output
+    # the profile lists the membership with its role in the reader's language and its period
+    profile = client.get("/cities/sofia", params={"lang": "de"}).text
+    assert "</a> · Tandempartner · 2022-05-17 – 2024-12-31</li>" in profile
 
 
 def test_cli(world: Workspace, tmp_path: Path) -> None:
