@@ -128,8 +128,23 @@ def warm_up(app: FastAPI) -> None:
     app.state.warm = True
 
 
+def warm_europe_map() -> bool:
+    """Build the Europe map's country outlines (read, projected and simplified once per process: about 1 s
+    with the imports of pyogrio, shapely and pyproj, several seconds on a loaded machine) before the first
+    /benchmark, network or programme page needs them; False (logged) when they are not installed."""
+    from bettercities.figures import europe
+
+    try:
+        europe.basemap()
+    except europe.BoundariesMissing as error:
+        log.warning("the Europe map's outlines are not ready: %s", error)
+        return False
+    return True
+
+
 def keep_warm(app: FastAPI, stop: threading.Event, interval: float = 15.0) -> None:
-    """Warm the caches at start-up, and again whenever the data change or the entries near their expiry."""
+    """Warm the caches at start-up, and again whenever the data change or the entries near their expiry;
+    after the first round, the Europe map's outlines (:func:`warm_europe_map`)."""
     import mapclassify  # noqa: F401 - its import (scipy) takes a second; pay it before the first visitor
 
     from bettercities.views.cache import data_stamp
@@ -137,6 +152,7 @@ def keep_warm(app: FastAPI, stop: threading.Event, interval: float = 15.0) -> No
     caches = app.state.caches
     last_stamp: tuple | None = None
     last_time = 0.0
+    outlines = False
     while True:
         try:
             with app.state.workspace.database.reader() as session:
@@ -146,5 +162,11 @@ def keep_warm(app: FastAPI, stop: threading.Event, interval: float = 15.0) -> No
                 last_stamp, last_time = stamp, time.monotonic()
         except Exception:  # warming is an optimisation; a failure must not take the server down
             log.exception("warming the caches failed")
+        if not outlines:
+            outlines = True
+            try:
+                warm_europe_map()
+            except Exception:
+                log.exception("warming the Europe map's outlines failed")
         if stop.wait(interval):
             return
