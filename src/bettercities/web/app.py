@@ -7,6 +7,7 @@ the page state (indicator, period, level, lang …) lives in the query string of
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import import_module
 from types import ModuleType
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -110,7 +112,31 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router)
     errors.install(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+#: OpenAPI documents by the routes they describe: FastAPI builds one in ~4 s on a quiet machine (pydantic
+#: schemas of ~150 paths), and every app of a process (a test module each) would pay it again for the same
+#: routes.
+_OPENAPI: dict[tuple[Any, ...], dict[str, Any]] = {}
+_OPENAPI_LOCK = threading.Lock()
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The app's OpenAPI document, built once per process for the same title, version and routes."""
+    if app.openapi_schema is None:
+        routes = tuple(
+            (getattr(r, "path", ""), tuple(sorted(getattr(r, "methods", None) or ())), getattr(r, "name", ""))
+            for r in app.routes
+        )
+        key = (app.title, app.version, app.openapi_version, app.description, routes)
+        with _OPENAPI_LOCK:
+            if key not in _OPENAPI:
+                _OPENAPI[key] = FastAPI.openapi(app)
+            # a copy per app: a caller that edits its document (a test, a plug-in) edits only its own
+            app.openapi_schema = copy.deepcopy(_OPENAPI[key])
+    return app.openapi_schema
 
 
 def warm_up(app: FastAPI) -> None:
@@ -168,5 +194,9 @@ def keep_warm(app: FastAPI, stop: threading.Event, interval: float = 15.0) -> No
                 warm_europe_map()
             except Exception:
                 log.exception("warming the Europe map's outlines failed")
+            try:
+                app.openapi()  # /api/docs and /api/openapi.json: ~4 s to build on a quiet machine
+            except Exception:
+                log.exception("building the OpenAPI document failed")
         if stop.wait(interval):
             return
