@@ -172,3 +172,20 @@ def test_the_examples_in_the_docstrings() -> None:
 
     for module in (matching, themes):
         assert doctest.testmod(module).failed == 0
+
+
+def test_a_column_can_be_left_unwinsorised() -> None:
+    """Population (log10) over the registry: median town ~10,800, scaled MAD 0.33, so at ±3 every city above
+    ~107,000 inhabitants was equally large (Krefeld's most 'alike' feature with every big city was its
+    population, difference 0). Its column is not winsorised; the others still are."""
+    from bettercities.peers.profiles import FEATURES, WINSOR
+
+    towns = [[float(round(p)), 1.0 + k % 3] for k, p in enumerate(np.geomspace(5_000, 25_000, 13))]
+    logs = np.log10([*towns, [227_417.0, 2.0], [3_669_491.0, 60.0]])
+    capped = robust_standardise(logs)
+    free = robust_standardise(logs, winsor=[np.inf, 3.0])
+    assert capped.z[-2, 0] == capped.z[-1, 0] == 3.0  # Krefeld and Berlin the same size
+    assert free.z[-1, 0] > free.z[-2, 0] > 3.0
+    assert free.z[-1, 1] == capped.z[-1, 1] == 3.0
+    assert dict(zip([f.code for f in FEATURES], WINSOR, strict=True))["population"] == np.inf
+    assert [w for f, w in zip(FEATURES, WINSOR, strict=True) if f.code != "population"] == [3.0] * 14

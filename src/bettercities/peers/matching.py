@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,13 +97,14 @@ class Standardised:
 
 
 def robust_standardise(
-    values: Floats, *, implausible: float = IMPLAUSIBLE_Z, winsor: float = WINSOR_Z
+    values: Floats, *, implausible: float = IMPLAUSIBLE_Z, winsor: float | Sequence[float] = WINSOR_Z
 ) -> Standardised:
     """Robust z-scores per column: :math:`z = (x - \\text{median}) / (1.4826\\,\\text{MAD})`.
 
     Values beyond ``implausible`` scaled MADs are treated as implausible (skipped, ``NaN``); the rest are
-    winsorised at ``± winsor``. A column whose MAD is zero falls back to its standard deviation; a column
-    with fewer than three values, or no spread at all, becomes all ``NaN`` (it cannot be compared).
+    winsorised at ``± winsor`` (one bound for every column, or one per column; ``inf``: not winsorised). A
+    column whose MAD is zero falls back to its standard deviation; a column with fewer than three values, or
+    no spread at all, becomes all ``NaN`` (it cannot be compared).
 
     Parameters
     ----------
@@ -116,6 +118,7 @@ def robust_standardise(
     """
     values = np.asarray(values, dtype=np.float64)
     n, p = values.shape
+    bounds = np.broadcast_to(np.asarray(winsor, dtype=np.float64), (p,))
     z = np.full((n, p), np.nan)
     centre = np.full(p, np.nan)
     scale = np.full(p, np.nan)
@@ -133,7 +136,7 @@ def robust_standardise(
         centre[j], scale[j] = median, spread
         zj = (values[:, j] - median) / spread
         zj[np.abs(zj) > implausible] = np.nan
-        z[:, j] = np.clip(zj, -winsor, winsor)
+        z[:, j] = np.clip(zj, -bounds[j], bounds[j])
     return Standardised(z=z, centre=centre, scale=scale, skipped=present & np.isnan(z))
 
 

@@ -30,7 +30,7 @@ from bettercities.impact.models import Intervention, InterventionGoal, Intervent
 from bettercities.indicators.models import Indicator
 from bettercities.networks.models import Membership, Network, Organisation
 from bettercities.peers import themes as theming
-from bettercities.peers.matching import PeerIndex, robust_standardise
+from bettercities.peers.matching import WINSOR_Z, PeerIndex, robust_standardise
 from bettercities.peers.schemas import Practice
 from bettercities.publication import Audience, withheld_indicators
 from bettercities.registry import service as registry
@@ -84,6 +84,11 @@ FEATURES: tuple[Feature, ...] = (
             "per 1,000"),
 )  # fmt: skip
 COLUMN = {f.code: j for j, f in enumerate(FEATURES)}
+#: Winsorising bound per feature. Population (log10) is not winsorised: standardised over the whole registry
+#: (median town ~10,800 inhabitants, scaled MAD 0.33 in log10), +3 is ~107,000 inhabitants, so at ±3 every
+#: city above that size (392 of the 726 Urban Audit cities) would be "alike in population" — Krefeld and
+#: Berlin, or a town of 70,000 and Paris. On the log scale its z-scores stay below +8 (no glitch to tame).
+WINSOR = tuple(math.inf if f.code == "population" else WINSOR_Z for f in FEATURES)
 STATISTIC_CODES = tuple(f.code for f in FEATURES[3:])
 
 
@@ -258,7 +263,7 @@ def build_world(
     for (city_id, code), value in stats.items():
         if city_id in row_of:
             raw[row_of[city_id], COLUMN[code]] = value
-    z = robust_standardise(_transform(raw)).z if n else np.empty((0, len(FEATURES)))
+    z = robust_standardise(_transform(raw), winsor=WINSOR).z if n else np.empty((0, len(FEATURES)))
     return World(
         version=current_version(session) if version is None else version,
         ids=np.array([c.id for c in cities], dtype=np.int64),
