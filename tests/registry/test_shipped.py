@@ -78,6 +78,22 @@ def test_no_identifier_is_shared_and_districts_are_not_cities(
             assert dups == []
         berlin = session.scalars(select(City).where(City.nuts3_code == "DE300")).all()
         assert [c.name for c in berlin] == ["Berlin"]  # Spandau, Köpenick … are districts
+        # a greater city's region is not the city: municipalities of their own beside Milano (ITC4C), Gdańsk
+        # (PL633) and København (DK011) stay cities
+        for name, country in (("Cinisello Balsamo", "IT"), ("Sopot", "PL"), ("Frederiksberg", "DK")):
+            assert service.find_city(session, name, country) is not None, name
+        # a region of the city's own country (NUTS codes start with the Eurostat country code): Riehen's
+        # point (CH) lies in Germany's generalised Lörrach polygon (DE139); it now takes the nearest Swiss
+        # region — Basel-Landschaft on these generalised outlines, though Riehen is in Basel-Stadt (CH031):
+        # the known limit of generalised boundaries, stated in docs/registry.md
+        foreign = session.execute(
+            select(City.name, City.country, City.nuts3_code).where(
+                City.nuts3_code.is_not(None), func.substr(City.nuts3_code, 1, 2) != City.country
+            )
+        ).all()
+        assert foreign == []
+        riehen = service.find_city(session, "Riehen", "CH")
+        assert riehen is not None and riehen.nuts3_code in {"CH031", "CH032"}
         munich = service.find_city(session, "Munich", "DE")
         assert munich is not None and munich.slug == "muenchen"
         geestland = service.find_city(session, "Langen", "DE")

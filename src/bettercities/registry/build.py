@@ -42,18 +42,32 @@ class BuildResult:
     unplaced: int
 
 
+#: how far (degrees, ~10 km) a place may lie outside its own country's generalised NUTS-3 polygons
+NEAR_DEGREES = 0.1
+
+
 def assign_nuts3(recs: list[merging.Rec], shapes: list[tuple[str, object]]) -> int:
-    """Set each record's NUTS-3 code from the polygon containing its point; returns how many stay without."""
+    """Set each record's NUTS-3 code from the polygon of its own country containing its point (a NUTS code
+    starts with the Eurostat country code), or the nearest one of its country within :data:`NEAR_DEGREES`:
+    the polygons are generalised, so a border town's point may fall into the neighbour's region (Riehen, CH,
+    fell into Lörrach, DE139; Guben, DE, into PL432). Returns how many stay without a region."""
     from shapely import STRtree, points
 
     codes = [code for code, _ in shapes]
-    tree = STRtree([geom for _, geom in shapes])
+    geoms = [geom for _, geom in shapes]
+    tree = STRtree(geoms)
     todo = [r for r in recs if r.nuts3_code is None and r.lat is not None and r.lon is not None]
     pts = points([(r.lon, r.lat) for r in todo])
-    rec_idx, geom_idx = tree.query(pts, predicate="within")
-    for i, g in sorted(zip(rec_idx.tolist(), geom_idx.tolist(), strict=True)):
-        if todo[i].nuts3_code is None:
-            todo[i].nuts3_code = codes[g]
+    rec_idx, geom_idx = tree.query(pts, predicate="dwithin", distance=NEAR_DEGREES)
+    best: dict[int, tuple[float, str]] = {}
+    for i, g in zip(rec_idx.tolist(), geom_idx.tolist(), strict=True):
+        if not codes[g].startswith(todo[i].country):
+            continue
+        distance = float(geoms[g].distance(pts[i]))  # type: ignore[attr-defined]
+        if i not in best or (distance, codes[g]) < best[i]:
+            best[i] = (distance, codes[g])
+    for i, (_, code) in best.items():
+        todo[i].nuts3_code = code
     return sum(1 for r in todo if r.nuts3_code is None)
 
 

@@ -13,9 +13,10 @@ imports (``service``), which first read the stored cities into records. The rule
    Audit city still without a GeoNames place takes the most populous one within its radius (at least 5 km):
    its Urban Audit population may be a greater city's (Athina 2.6 million, Athens 0.66 million).
 4. **Districts**: a GeoNames place with at most a third of an Urban Audit city's population that lies in
-   the city's NUTS-3 region when that region is the city (Berlin, Hamburg, Wien: the city covers at least
-   half of it), or inside the city (closer to its point than the radius of a circle of the city's area) and
-   named after it ("Berlin Köpenick", "Hamburg-Nord"), is a district of that city; it creates no city.
+   the city's NUTS-3 region when that region is the city (Berlin, Hamburg, Wien: their areas within a
+   quarter of each other), or inside the city (closer to its point than the radius of a circle of the
+   city's area) and named after it ("Berlin Köpenick", "Hamburg-Nord"), is a district of that city; it
+   creates no city.
    (Districts of cities inside a larger region, Madrid's or Barcelona's, are not recognised.)
 5. **Successions**: a municipality formed by a merger or renamed (Geestland, 2015: Langen + Bad Bederkesa)
    takes the place of its predecessor's GeoNames entry; the old names become aliases ("former", "member").
@@ -245,10 +246,18 @@ def _contains_name(place: str, city: str) -> bool:
     )
 
 
+def _is_region(city_km2: float, region_km2: float) -> bool:
+    """The city and its NUTS-3 region are one territory: areas within a quarter of each other (Berlin 891.8
+    and 891 km², Wien 413.5 and 415). Half the region was not enough: the Urban Audit's Milano (1,055 km²) is
+    the metropolitan city's core, 67 % of ITC4C, and would have taken Cinisello Balsamo (75,943 inhabitants, a
+    municipality of its own) as a district; Gdańsk would have taken Sopot, København Frederiksberg."""
+    return 0.8 * region_km2 <= city_km2 <= 1.25 * region_km2
+
+
 def district_of(index: Index, rec: Rec, region_areas: Mapping[str, float]) -> Rec | None:
     """The Urban Audit city ``rec`` (a GeoNames place) is a district of (rule 4), or ``None``: at most a
     third of its population, and either in the city's NUTS-3 region when that region is the city (Berlin,
-    Wien, Bucureşti: the city's area is at least half the region's) or within the city's radius and named
+    Wien, Bucureşti: the areas within a quarter of each other) or within the city's radius and named
     after it ("Hamburg-Nord", "Paris 15 Vaugirard")."""
     if rec.urau_code or rec.lat is None or rec.lon is None:
         return None
@@ -257,7 +266,8 @@ def district_of(index: Index, rec: Rec, region_areas: Mapping[str, float]) -> Re
         if rec.population and city.population and rec.population > city.population * DISTRICT_SHARE:
             continue
         region = region_areas.get(city.nuts3_code or "")
-        if rec.nuts3_code and rec.nuts3_code == city.nuts3_code and region and city.area_km2 >= region / 2:
+        same_region = rec.nuts3_code and rec.nuts3_code == city.nuts3_code
+        if same_region and region and _is_region(city.area_km2, region):
             return city  # the region is the city: anywhere in it (Staaken, at Berlin's western edge)
         radius = math.sqrt(city.area_km2 / math.pi)
         inside = distance_km(rec.lat, rec.lon, city.lat, city.lon) <= radius
