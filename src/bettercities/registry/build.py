@@ -63,7 +63,7 @@ def assign_nuts3(recs: list[merging.Rec], shapes: list[tuple[str, object]]) -> i
     for i, g in zip(rec_idx.tolist(), geom_idx.tolist(), strict=True):
         if not codes[g].startswith(todo[i].country):
             continue
-        distance = float(geoms[g].distance(pts[i]))  # type: ignore[attr-defined]
+        distance = float(geoms[g].distance(pts[i]))
         if i not in best or (distance, codes[g]) < best[i]:
             best[i] = (distance, codes[g])
     for i, (_, code) in best.items():
