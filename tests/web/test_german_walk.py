@@ -180,6 +180,10 @@ def raw_code_patterns() -> dict[str, re.Pattern[str]]:
 KNOWN: set[tuple[str, str]] = {
     # the comparison form's hint writes a level code as an example (templates/areas/compare.html)
     (f"/cities/{SLUG}/compare", "district"),
+    # the peers form (templates/peers/peers.html): the programme's own name "European Urban Initiative –
+    # Innovative Actions", and the languages as ISO 639-1 codes ("no" is Norwegian; names would be better)
+    (f"/cities/{SLUG}/peers", "Actions"),
+    (f"/cities/{SLUG}/peers", "no"),
 }
 
 

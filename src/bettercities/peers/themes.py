@@ -53,6 +53,8 @@ THEMES: dict[str, Theme] = {
         Theme("regeneration", "urban regeneration", "Stadterneuerung", (
             "regeneration", "city centre", "city centres", "city center", "heart", "stadterneuerung",
             "innenstadt", "revitalisation", "revitalization", "vacancy", "leerstand")),
+        Theme("neighbourhood", "neighbourhood management", "Quartiersmanagement", (
+            "neighbourhood", "neighborhood", "quartier", "quartiersmanagement", "stadtteil")),
     )
 }  # fmt: skip
 
