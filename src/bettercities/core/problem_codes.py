@@ -250,7 +250,8 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
         _entry("network-invalid-country", ERROR, "Invalid country code",
                "the country is not a two-letter Eurostat code (EL = Greece, UK)"),
         _entry("network-unknown-role", ERROR, "Unknown member role",
-               "the role is none of lead partner, partner, observer, peer, applicant, tandem partner, member"),
+               "the role is none of lead partner, partner, observer, peer, applicant, tandem partner, "
+               "member"),
         _entry("network-invalid-date", ERROR, "Invalid membership date",
                "a start or end is not a date (YYYY-MM-DD)"),
         _entry("network-end-before-start", ERROR, "Membership ends before it starts",
