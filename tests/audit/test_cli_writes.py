@@ -588,7 +588,7 @@ WRITES: dict[str, Callable[[World], Call]] = {
     "registry import indicators": _registry_import("indicators"),
     "registry import regions": _registry_import("regions"),
     "registry import urban-audit": _registry_import("urban-audit"),
-    "registry load-shipped": lambda w: Call(["registry", "load-shipped"]),
+    "registry load-shipped": lambda w: Call(["registry", "load-shipped"], action="registry-loaded"),
     "catalog add": _catalog_add,
     "catalog submit": _catalog_step("submit"),
     "catalog approve": _catalog_step("approve", A.SUBMIT),
@@ -728,6 +728,7 @@ WRITES.update(
 #: Commands that change nothing in the database, and why.
 NOT_WRITING: dict[str, str] = {
     "benchmark": "reads (the registry's statistics)",
+    "peers": "reads (profiles from the registry, practices from networks, goals and interventions)",
     "registry build": "writes the shipped registry files (package data, --target); the database is unchanged",
     "registry list": "reads",
     "registry show": "reads",

@@ -31,6 +31,7 @@ EVENTS = (
     "password-changed",
     "restore",
     "restore-kept-access",
+    "registry-loaded",
 )
 
 

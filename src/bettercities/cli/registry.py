@@ -104,10 +104,21 @@ def load_shipped(
     workspace: WorkspaceOption = None, database_url: DatabaseUrlOption = None, as_json: JsonOption = False
 ) -> None:
     """Load the registry shipped with the package (idempotent)."""
+    from bettercities.audit.service import record_event
     from bettercities.registry import service
 
     with session_of(workspace, database_url, write=True) as session:
         summary = service.load_shipped(session)
+        # the load itself is recorded, also when it changes nothing (the rows it writes are recorded too)
+        record_event(
+            session,
+            "registry-loaded",
+            summary=f"city registry loaded: {summary.created} cities created, {summary.merged} merged, "
+            f"{summary.updated} updated",
+            entity="registry",
+            entity_key=summary.source,
+            after={"created": summary.created, "merged": summary.merged, "updated": summary.updated},
+        )
     _print_summary(summary, as_json)
 
 

@@ -170,6 +170,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "password-changed": N_("password changed"),
         "restore": N_("restored from a backup"),
         "restore-kept-access": N_("restored, accounts kept"),
+        "registry-loaded": N_("city registry loaded"),
     },
     # how a write reached the database (audit/context.py)
     "via": {"web": N_("web page"), "api": N_("API"), "cli": N_("command line"), "library": N_("library")},

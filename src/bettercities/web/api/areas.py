@@ -19,9 +19,15 @@ from bettercities.web.pagination import Page, PageDep
 router = APIRouter(prefix="/api/cities", tags=["cities"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("", response_model=Page[CityOut], summary="List cities")
+@router.get(
+    "",
+    response_model=Page[CityOut],
+    summary="List the cities using bettercities",
+    description="Cities with spatial levels or added by hand; the city registry's ~18,000 European"
+    " municipalities are listed and searched at `/api/registry/cities`.",
+)
 def list_cities(request: Request, session: SessionDep, pages: PageDep) -> Page[CityOut]:
-    return pages.slice(request, areas.list_cities(session))
+    return pages.slice(request, areas.using_cities(session))
 
 
 @router.get("/{slug}", response_model=CityOut, summary="One city")
