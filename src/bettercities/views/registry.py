@@ -70,13 +70,6 @@ def _cities(session: Session, ids: list[int]) -> list[City]:
     return [found[i] for i in dict.fromkeys(ids) if i in found]
 
 
-def _last_day(end: date | None) -> date:
-    """The day a set's members are taken on: today, or the network's last day when it has ended (the URBACT
-    IV networks ended on 31 December 2025: "members today" would be nobody)."""
-    today = date.today()
-    return today if end is None or end >= today else end
-
-
 def _invalid_set(key: str, message: str) -> InvalidInput:
     problem = Problem(code="registry-invalid-set", message=message, column="set", value=key)
     return InvalidInput(message, Report(source="benchmark", problems=[problem]))
