@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bettercities.areas.geometry import normalise
@@ -50,12 +50,7 @@ def city_out(session: Session, city: City) -> CityOut:
 
 def list_cities(session: Session) -> list[CityOut]:
     """Every city of the workspace, the city registry's municipalities included (~18,000 once loaded)."""
-    counts = dict(session.execute(select(Area.city_id, func.count(Area.id)).group_by(Area.city_id)).all())
-    cities = session.scalars(select(City).order_by(City.name)).all()
-    return [
-        CityOut(id=c.id, area_count=counts.get(c.id, 0), **{n: getattr(c, n) for n in CitySpec.model_fields})
-        for c in cities
-    ]
+    return _city_outs(session, select(City).order_by(City.name))
 
 
 def using_cities(session: Session) -> list[CityOut]:
@@ -63,26 +58,16 @@ def using_cities(session: Session) -> list[CityOut]:
     Audit code nor a GeoNames id, so not brought in by the city registry). Commands and pages that work on
     "every city" (protection rules, the list on /cities) mean these, not the registry's municipalities."""
     with_levels = select(SpatialLevel.city_id).distinct()
-    query = (
-        select(City)
-        .where(
-            or_(
-                City.id.in_(with_levels),
-                and_(City.urau_code.is_(None), City.geonames_id.is_(None)),
-            )
-        )
-        .order_by(City.name)
-    )
-    cities = session.scalars(query).all()
-    ids = [c.id for c in cities]
-    counts = dict(
-        session.execute(
-            select(Area.city_id, func.count(Area.id)).where(Area.city_id.in_(ids)).group_by(Area.city_id)
-        ).all()
-    )
+    by_hand = and_(City.urau_code.is_(None), City.geonames_id.is_(None))
+    return _city_outs(session, select(City).where(or_(City.id.in_(with_levels), by_hand)).order_by(City.name))
+
+
+def _city_outs(session: Session, query: Select[City]) -> list[CityOut]:
+    """The cities ``query`` selects, each with its number of areas (one grouped count over all areas)."""
+    counts = dict(session.execute(select(Area.city_id, func.count(Area.id)).group_by(Area.city_id)).all())
     return [
         CityOut(id=c.id, area_count=counts.get(c.id, 0), **{n: getattr(c, n) for n in CitySpec.model_fields})
-        for c in cities
+        for c in session.scalars(query)
     ]
 
 
