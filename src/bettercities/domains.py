@@ -177,6 +177,11 @@ DOMAINS: tuple[Domain, ...] = (
         " version in memory (profiles.py); matching.py is the numeric core, constraints.py and themes.py the"
         " small tables of languages, programmes and theme words",
     ),
+    Domain(
+        "calls",
+        cli=False,
+        note="migration 0141 also creates the accounts domain's contact tables (access/contacts.py)",
+    ),
 )
 
 #: Commands that are not a domain: the workspace, serving, the demo, backups and exports.

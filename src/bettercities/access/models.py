@@ -56,6 +56,37 @@ class NetworkMembership(Base):
     role: Mapped[str] = mapped_column(String(20))
 
 
+class MunicipalContact(Base):
+    """A user account that speaks for one municipality (a ``city`` row) in calls and surveys (issue 16)."""
+
+    __tablename__ = "municipal_contact"
+    __table_args__ = (UniqueConstraint("user_id", "city_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    added_by: Mapped[str] = mapped_column(String(200))
+
+
+class MunicipalContactInvitation(Base):
+    """An invitation to become a municipality's contact; only the SHA-256 of its token is stored."""
+
+    __tablename__ = "municipal_contact_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True
+    )
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class LoginSession(Base):
     """A sign-in session; only the SHA-256 of its secret is stored."""
 

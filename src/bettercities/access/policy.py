@@ -93,6 +93,9 @@ class Principal:
     networks: frozenset[int] = frozenset()  # networks whose shared data this principal may see
     network_roles: Mapping[int, NetworkRole] = field(default_factory=dict)
     scope: TokenScope | None = None  # set when the request came with an API token
+    contact_cities: frozenset[int] = frozenset()  # municipalities this principal speaks for (contacts)
+    #: programmes with a network this principal coordinates (calls, tandems, surveys of the programme)
+    coordinated_programmes: frozenset[int] = frozenset()
 
     @property
     def anonymous(self) -> bool:
@@ -165,6 +168,50 @@ def require_coordinator(principal: Principal, network_id: int, *, what: str = "m
     raise Forbidden(f"{principal.name} may not {what} (needs the network role 'coordinator')")
 
 
+def can_coordinate_programme(principal: Principal, programme_id: int) -> bool:
+    """Managing a programme's calls, tandems, surveys and hub entries: coordinators of any network of the
+    programme and platform admins, not through a read-only token."""
+    if principal.scope is not None and not principal.scope.write:
+        return False
+    return principal.platform_admin or programme_id in principal.coordinated_programmes
+
+
+def require_programme_coordinator(
+    principal: Principal, programme_id: int, *, what: str = "manage this programme"
+) -> None:
+    """Raise :class:`Forbidden` (401 for the anonymous visitor, 403 otherwise) unless ``principal`` may
+    manage the programme (:func:`can_coordinate_programme`)."""
+    if can_coordinate_programme(principal, programme_id):
+        return
+    if principal.anonymous:
+        raise Forbidden(f"sign in to {what}", anonymous=True)
+    raise Forbidden(f"{principal.name} may not {what} (needs to coordinate a network of the programme)")
+
+
+def can_speak_for(principal: Principal, city_id: int) -> bool:
+    """Speaking for a municipality in calls and surveys: its contacts, its city admins and platform admins,
+    not through a read-only token nor a token limited to other cities."""
+    scope = principal.scope
+    if scope is not None:
+        if not scope.write:
+            return False
+        if scope.cities is not None and city_id not in scope.cities:
+            return False
+    if principal.platform_admin or city_id in principal.contact_cities:
+        return True
+    return principal.city_roles.get(city_id) == Role.CITY_ADMIN
+
+
+def require_speaker(principal: Principal, city_id: int, *, what: str = "speak for this municipality") -> None:
+    """Raise :class:`Forbidden` (401 for the anonymous visitor, 403 otherwise) unless ``principal`` may
+    speak for the municipality (:func:`can_speak_for`)."""
+    if can_speak_for(principal, city_id):
+        return
+    if principal.anonymous:
+        raise Forbidden(f"sign in to {what}", anonymous=True)
+    raise Forbidden(f"{principal.name} may not {what} (needs to be a contact of the municipality)")
+
+
 def can_administer_platform(principal: Principal) -> bool:
     """Platform-wide administration (users, cities): platform admins, not through a read-only token."""
     return can(principal, Permission.ADMINISTER, None)
@@ -184,7 +231,11 @@ __all__ = [
     "can",
     "can_administer_platform",
     "can_coordinate",
+    "can_coordinate_programme",
+    "can_speak_for",
     "require",
     "require_coordinator",
+    "require_programme_coordinator",
+    "require_speaker",
     "signed_in",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bettercities.access.contacts import contact_cities as _contact_cities
 from bettercities.access.models import CityMembership, NetworkMembership, User
 from bettercities.access.policy import NetworkRole, Principal, Role, TokenScope
 from bettercities.access.schemas import MembershipOut, NetworkMembershipOut
@@ -17,6 +18,7 @@ from bettercities.access.users import get_user
 from bettercities.areas import service as areas
 from bettercities.audit.service import record_event
 from bettercities.core.errors import InvalidInput, NotFound
+from bettercities.networks.models import Network
 from bettercities.networks.service import city_networks, get_network
 
 
@@ -134,9 +136,10 @@ def revoke_network(session: Session, username: str, network_slug: str) -> None:
 
 def principal_for(session: Session, user: User, scope: TokenScope | None = None) -> Principal:
     """The principal of ``user``: its role per city, its network roles, and the networks whose shared data
-    it sees (those its cities are members of today, and those it holds a role in). A token ``scope``
-    limited to cities reaches only the networks its cities are members of: the user's own network roles
-    stay outside it, as every city outside the list does."""
+    it sees (those its cities are members of today, and those it holds a role in), the municipalities it is
+    a contact of and the programmes it coordinates a network of. A token ``scope`` limited to cities
+    reaches only the networks its cities are members of: the user's own network roles (and so the
+    programmes) stay outside it, as every city outside the list does."""
     city_roles = {
         city_id: Role(role)
         for city_id, role in session.execute(
@@ -153,9 +156,22 @@ def principal_for(session: Session, user: User, scope: TokenScope | None = None)
     }
     cities = set(city_roles)
     networks = frozenset(network_roles)
+    contacts = _contact_cities(session, user.id)
+    coordinated = [n for n, role in network_roles.items() if role == NetworkRole.COORDINATOR]
+    programmes = frozenset(
+        programme_id
+        for programme_id in (
+            session.scalars(select(Network.programme_id).where(Network.id.in_(coordinated)))
+            if coordinated
+            else ()
+        )
+        if programme_id is not None
+    )
     if scope is not None and scope.cities is not None:
         cities &= scope.cities
         networks = frozenset()
+        contacts &= scope.cities
+        programmes = frozenset()
     networks |= city_networks(session, cities)
     return Principal(
         user_id=user.id,
@@ -165,4 +181,6 @@ def principal_for(session: Session, user: User, scope: TokenScope | None = None)
         networks=networks,
         network_roles=network_roles,
         scope=scope,
+        contact_cities=contacts,
+        coordinated_programmes=programmes,
     )

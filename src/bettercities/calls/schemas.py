@@ -1,0 +1,3 @@
+"""What the calls domain takes and returns."""
+
+from __future__ import annotations

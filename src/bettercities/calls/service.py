@@ -1,0 +1,3 @@
+"""Calls for participation: the use cases every face calls."""
+
+from __future__ import annotations
