@@ -182,6 +182,13 @@ DOMAINS: tuple[Domain, ...] = (
         cli=False,
         note="migration 0141 also creates the accounts domain's contact tables (access/contacts.py)",
     ),
+    Domain(
+        "surveys",
+        cli=False,
+        note="the faces (CLI, API, pages) follow in the next commits; xlsform.py reads XLSForm with pyxform, expressions.py evaluates its expression subset, answers.py"
+        " checks a response, results.py the results with small groups withheld, gaps.py the gap analysis,"
+        " practice.py writes the shipped practice survey",
+    ),
 )
 
 #: Commands that are not a domain: the workspace, serving, the demo, backups and exports.
