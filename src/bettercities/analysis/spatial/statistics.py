@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from bettercities.analysis.spatial.inference import Statistic, conditional_pseudo_p
 from bettercities.analysis.spatial.schemas import (
     LocalArea,
     LocalResult,
@@ -232,21 +233,19 @@ def _pseudo_p(
     z: npt.NDArray[np.float64],
     w: W,
     observed: npt.NDArray[np.float64],
-    stat_func: Any,
-    scaling: float | None,
+    statistic: Statistic,
+    scaling: float,
     permutations: int,
     seed: int | None,
 ) -> npt.NDArray[np.float64]:
-    """Conditional permutation pseudo p-values of local statistics ``observed`` (:data:`ALTERNATIVE`)."""
-    from esda.crand import crand
+    """Conditional permutation pseudo p-values of local statistics ``observed`` (:data:`ALTERNATIVE`).
 
-    if not permutations:
-        return np.full(len(observed), np.nan)
-    p_sim, _ = crand(
-        z, w, observed, permutations, False, n_jobs=1, stat_func=stat_func, scaling=scaling, seed=seed,
-        island_weight=0, alternative=ALTERNATIVE,
-    )  # fmt: skip
-    return np.asarray(p_sim, dtype=np.float64)
+    The numbers of :func:`esda.crand.crand` (same draws, same arithmetic), vectorised over the areas:
+    see :mod:`bettercities.analysis.spatial.inference`.
+    """
+    return conditional_pseudo_p(
+        z, w.sparse, observed, statistic=statistic, scaling=scaling, permutations=permutations, seed=seed
+    )
 
 
 def local_statistics(
@@ -264,9 +263,10 @@ def local_statistics(
     LISA: :math:`I_i = z_i \sum_j w_{ij} z_j / m_2` (:class:`esda.Moran_Local`); an area is in cluster
     HH/LL/HL/LH when ``p_sim < alpha``, else ``ns``. Gi*: standardised :math:`G_i^*` with the area itself
     among its neighbours (:class:`esda.G_Local` with ``star=True``); hot when significant and ``z > 0``.
-    Both ``p_sim`` are conditional permutation pseudo p-values (:func:`esda.crand.crand`, the routine the
-    two classes call) with the :data:`ALTERNATIVE` hypothesis set explicitly: with :math:`M` of the
-    :math:`R` simulated statistics of area :math:`i` at or above the observed one,
+    Both ``p_sim`` are conditional permutation pseudo p-values (the numbers of :func:`esda.crand.crand`,
+    the routine the two classes call, computed by :mod:`~bettercities.analysis.spatial.inference`) with
+    the :data:`ALTERNATIVE` hypothesis set explicitly: with :math:`M` of the :math:`R` simulated
+    statistics of area :math:`i` at or above the observed one,
     :math:`p_i = (\min(M, R - M) + 1) / (R + 1)` (GeoDa's pseudo p-value).
 
     Examples
@@ -279,18 +279,17 @@ def local_statistics(
     ['LL', 'LL', 'HL']
     """
     import esda
-    from esda.getisord import _g_local_star_crand
-    from esda.moran import _moran_local_crand
 
     # The statistics from the classes (without their permutations: esda 2.9's classes take no
     # ``alternative``), the inference from the same routine they call, with the same arguments and seed.
     lisa = esda.Moran_Local(y, w, transformation=w.transform, permutations=0, n_jobs=1)
-    lisa_p = _pseudo_p(lisa.z, lisa.w, lisa.Is, _moran_local_crand, None, permutations, seed)
+    scaling = (len(y) - 1) / float((lisa.z * lisa.z).sum())  # esda's crand: (n - 1) / sum z^2
+    lisa_p = _pseudo_p(lisa.z, lisa.w, lisa.Is, "moran", scaling, permutations, seed)
     gi = gi_p = None
     if gi_star:
         # star=1.0: the area itself counts as a neighbour with weight 1 before row standardisation.
         gi = esda.G_Local(y, w_binary(w), transform="R", star=1.0, permutations=0, n_jobs=1)
-        gi_p = _pseudo_p(y, gi.w, gi.Gs, _g_local_star_crand, float(y.sum()), permutations, seed)
+        gi_p = _pseudo_p(y, gi.w, gi.Gs, "gi_star", float(y.sum()), permutations, seed)
     areas = []
     for i, area_id in enumerate(ids):
         quadrant = QUADRANTS[int(lisa.q[i])]
