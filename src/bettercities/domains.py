@@ -183,6 +183,11 @@ DOMAINS: tuple[Domain, ...] = (
         note="migration 0141 also creates the accounts domain's contact tables (access/contacts.py)",
     ),
     Domain(
+        "tandems",
+        cli=False,
+        note="a tandem is a network row of kind tandem (networks); its tables come with migration 0141b",
+    ),
+    Domain(
         "surveys",
         cli=False,
         note="the faces (CLI, API, pages) follow in the next commits; xlsform.py reads XLSForm with pyxform, expressions.py evaluates its expression subset, answers.py"

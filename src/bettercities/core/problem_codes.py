@@ -261,5 +261,34 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "as an unmatched organisation, to be linked later"),
         _entry("network-unlinked-organisation", WARNING, "Organisation without municipality",
                "the municipality a known organisation belongs to is not in the registry: kept without it"),
+        # calls for participation and tandems (docs/calls.md, docs/tandems.md)
+        _entry("call-invalid", ERROR, "Invalid call",
+               "a call's time zone is no IANA name, its window does not end after it opens, a size class or "
+               "country code is unknown, a form or criteria code repeats, or its name is taken"),
+        _entry("call-not-open", ERROR, "Call not open",
+               "the call is a draft, closed, or its window has not begun: it takes no applications"),
+        _entry("call-late", ERROR, "Deadline passed",
+               "the application came after the call's deadline (named in the call's and the applicant's time zone)"),
+        _entry("call-invalid-answers", ERROR, "Invalid application",
+               "an answer names no field of the call's form, is too long, a required one is missing, or the "
+               "theme is none of the call's"),
+        _entry("call-duplicate", ERROR, "Applied already",
+               "the municipality has applied to this call already"),
+        _entry("call-invalid-transition", ERROR, "Status change not allowed",
+               "the status change breaks the order draft, submitted, eligible or rejected, shortlisted, selected "
+               "or rejected, or a rejection has no reason"),
+        _entry("call-not-eligible", ERROR, "Not eligible",
+               "the application breaks the call's eligibility rules (country, size class, body type, theme)"),
+        _entry("call-invalid-score", ERROR, "Invalid score",
+               "a score names no criterion of the call, lies outside its scale, or the application is not "
+               "eligible, shortlisted or selected"),
+        _entry("tandem-invalid", ERROR, "Invalid tandem",
+               "a tandem needs 2 or 3 selected applications of different municipalities to the programme's "
+               "calls, none in a tandem already; a goal or output names a city that is not a member"),
+        _entry("tandem-invalid-stage", ERROR, "Invalid stage",
+               "the stage is unknown, entered already, or begins out of the order kick-off, visits, workshops, "
+               "outputs, follow-up"),
+        _entry("tandem-invalid-output", ERROR, "Invalid output",
+               "an adopted output needs its adoption day (not before it was drafted); a drafted one has none"),
     ]
 )  # fmt: skip
