@@ -194,6 +194,20 @@ DOMAINS: tuple[Domain, ...] = (
         " checks a response, results.py the results with small groups withheld, gaps.py the gap analysis,"
         " practice.py writes the shipped practice survey",
     ),
+    Domain(
+        "hub",
+        api=True,
+        pages=True,
+        note="search.py: the full-text index per backend (FTS5 on SQLite, tsvector on PostgreSQL), kept by"
+        " triggers of migration 0143, which also creates the guide's tables",
+    ),
+    Domain(
+        "guide",
+        pages=True,
+        note="a document layer above the domains (pyproject's layers: below demo, above reports): it compiles"
+        " hub entries, survey results and the platform's figures into HTML and a tagged PDF; chapters.py"
+        " holds the four questions, charts.py the guide's figures; its tables come with the hub's 0143",
+    ),
 )
 
 #: Commands that are not a domain: the workspace, serving, the demo, backups and exports.

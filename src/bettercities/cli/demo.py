@@ -36,6 +36,7 @@ def demo(
 
     A second run on the same workspace builds nothing and only reports what is there.
     """
+    from bettercities.demo.hub import load_hub
     from bettercities.demo.networks import load_networks
     from bettercities.demo.registry import load_registry
     from bettercities.demo.service import build_demo
@@ -63,6 +64,8 @@ def demo(
             loaded = load_registry(ws)
             bar.update(task, description="City networks")
             networked = load_networks(ws)
+            bar.update(task, description="Knowledge hub and guide")
+            hub = load_hub(ws, summary.city)
     except BettercitiesError as error:
         fail(str(error))
     verb = "Built" if summary.built else "Found"
@@ -80,6 +83,12 @@ def demo(
         console.print(
             f"City networks: {networked.programmes} programmes, {networked.networks} networks and tandems, "
             f"{networked.memberships} memberships",
+            highlight=False,
+        )
+    if hub.built:
+        console.print(
+            f"Knowledge hub: {hub.practices} practices, {hub.events} events; guide '{hub.guide}' "
+            "(bettercities guide build --programme urbact-iv --out guide.pdf)",
             highlight=False,
         )
     console.print(

@@ -261,6 +261,24 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "as an unmatched organisation, to be linked later"),
         _entry("network-unlinked-organisation", WARNING, "Organisation without municipality",
                "the municipality a known organisation belongs to is not in the registry: kept without it"),
+        # the knowledge hub and the guide builder (docs/hub.md, docs/guide.md)
+        _entry("hub-unknown-reference", ERROR, "Unknown reference",
+               "a practice or event names a city, network, programme, indicator or goal that does not exist, "
+               "or a programme that is not its network's"),
+        _entry("hub-goal-elsewhere", ERROR, "Goal of another city",
+               "a practice links a goal that is not a goal of the practice's city"),
+        _entry("hub-invalid-text", ERROR, "Invalid text",
+               "a title, summary, topic, speaker or recommendation is blank or holds a control character"),
+        _entry("hub-invalid-url", ERROR, "Invalid address",
+               "a document's or recording's address is not an http or https URL"),
+        _entry("guide-unknown-item", ERROR, "Unknown practice or event",
+               "a guide selects a practice or event that does not exist"),
+        _entry("guide-other-programme", ERROR, "Practice or event of another programme",
+               "a guide selects a practice or event of another programme than the guide's"),
+        _entry("guide-invalid-intro", ERROR, "Invalid chapter introduction",
+               "a chapter's introduction is in a language other than de or en, or holds a control character"),
+        _entry("guide-invalid-language", ERROR, "Invalid guide language",
+               "a guide is built in de or en only"),
         # calls for participation and tandems (docs/calls.md, docs/tandems.md)
         _entry("call-invalid", ERROR, "Invalid call",
                "a call's time zone is no IANA name, its window does not end after it opens, a size class or "
