@@ -208,6 +208,13 @@ DOMAINS: tuple[Domain, ...] = (
         " hub entries, survey results and the platform's figures into HTML and a tagged PDF; chapters.py"
         " holds the four questions, charts.py the guide's figures; its tables come with the hub's 0143",
     ),
+    Domain(
+        "impact_logic",
+        api=True,
+        pages=True,
+        note="measures.py: the fixed table of automatic measures, computed as of a day through the count"
+        " functions of calls, tandems and surveys and the networks' memberships",
+    ),
 )
 
 #: Commands that are not a domain: the workspace, serving, the demo, backups and exports.

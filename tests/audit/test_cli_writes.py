@@ -874,3 +874,119 @@ def test_an_access_event_is_recorded_once(world: World) -> None:
             e for e in audit.entries(session) if e.action == "user-disabled" and e.entity_key == name
         ]
     assert disabled.after == {"disabled": True, "sessions_ended": 0, "tokens_revoked": 1}
+
+
+# -- the impact logic (issue 16) -----------------------------------------------------------------------------
+
+
+def _logic(w: World) -> str:
+    """A new programme whose impact logic has boxes ``a`` (inputs) and ``b`` (outputs), linked, and a manual
+    measure ``m`` of ``b``; its slug."""
+    from bettercities.impact_logic import service as logic
+    from bettercities.impact_logic.schemas import BoxIn, LinkIn, MeasureIn
+    from bettercities.networks.schemas import ProgrammeIn
+
+    slug = w.name("prog")
+    with w.session() as session:
+        networks.create_programme(session, ProgrammeIn(slug=slug, name=slug))
+        logic.add_box(session, slug, BoxIn(key="a", stage="inputs", title_de="A", title_en="A"))
+        logic.add_box(session, slug, BoxIn(key="b", stage="outputs", title_de="B", title_en="B"))
+        logic.link_boxes(session, slug, LinkIn(source="a", target="b"))
+        logic.add_measure(session, slug, MeasureIn(key="m", box="b", label_de="M", label_en="M"))
+    return slug
+
+
+LOGIC = ["impact-logic"]
+WRITES.update(
+    {
+        "impact-logic box add": lambda w: Call(
+            [*LOGIC, "box", "add", _logic(w), "c", "--stage", "impact", "--title-de", "C", "--title-en", "C"]
+        ),
+        "impact-logic box change": lambda w: Call(
+            [*LOGIC, "box", "change", _logic(w), "a", "--title-en", "Z"]
+        ),
+        "impact-logic box remove": lambda w: Call([*LOGIC, "box", "remove", _logic(w), "b"]),
+        "impact-logic box link": lambda w: Call([*LOGIC, "box", "link", *_logic_with_impact(w), "b", "c"]),
+        "impact-logic box unlink": lambda w: Call([*LOGIC, "box", "unlink", _logic(w), "a", "b"]),
+        "impact-logic measure add": lambda w: Call(
+            [*LOGIC, "measure", "add", _logic(w), "t", "--box", "b", "--code", "tandems_formed"]
+        ),
+        "impact-logic measure target": lambda w: Call(
+            [*LOGIC, "measure", "target", _logic(w), "m", "--target", "6"]
+        ),
+        "impact-logic measure record": lambda w: Call(
+            [
+                *LOGIC,
+                "measure",
+                "record",
+                _logic(w),
+                "m",
+                "--date",
+                "2024-01-01",
+                "--value",
+                "3",
+                "--source",
+                "r",
+            ]
+        ),
+        "impact-logic measure remove": lambda w: Call([*LOGIC, "measure", "remove", _logic(w), "m"]),
+    }
+)
+NOT_WRITING.update(
+    {
+        "impact-logic show": "reads (automatic measures are computed, never stored)",
+        "impact-logic measure codes": "lists the fixed table of automatic measures; no workspace",
+    }
+)
+
+
+def _logic_with_impact(w: World) -> tuple[str]:
+    """:func:`_logic` with a third box ``c`` (impact), not linked; the slug (the first argument)."""
+    from bettercities.impact_logic import service as logic
+    from bettercities.impact_logic.schemas import BoxIn
+
+    slug = _logic(w)
+    with w.session() as session:
+        logic.add_box(session, slug, BoxIn(key="c", stage="impact", title_de="C", title_en="C"))
+    return (slug,)
+
+
+# -- surveys (issue 16) ------------------------------------------------------------------------------------
+
+
+def _survey(w: World, *, status: str | None = None) -> str:
+    """A new survey (the shipped practice survey) in state draft, or ``status``."""
+    from bettercities.surveys import service as surveys
+    from bettercities.surveys.practice import shipped_path
+    from bettercities.surveys.schemas import SurveyStatus
+
+    slug = w.name("survey")
+    with w.session() as session:
+        surveys.load_survey(session, shipped_path(), slug=slug, by="test")
+        if status is not None:
+            surveys.set_status(session, slug, SurveyStatus(status))
+    return slug
+
+
+def _survey_load(w: World) -> Call:
+    from bettercities.surveys.practice import shipped_path
+
+    return Call(["survey", "load", str(shipped_path()), "--survey", w.name("survey")])
+
+
+WRITES.update(
+    {
+        "survey load": _survey_load,
+        "survey open": lambda w: Call(["survey", "open", _survey(w)]),
+        "survey close": lambda w: Call(["survey", "close", _survey(w, status="open")]),
+    }
+)
+NOT_WRITING.update(
+    {
+        "survey export": "writes the results to a CSV file",
+        "survey gaps": "reads",
+        "survey list": "reads",
+        "survey results": "reads",
+        "survey show": "reads",
+    }
+)

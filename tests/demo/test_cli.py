@@ -22,6 +22,12 @@ def test_demo_without_serving_then_api(tmp_path: Path) -> None:
     assert "Built demo city 'auenstedt': 524 areas, 15 indicators, 12 periods" in result.output
     again = runner.invoke(app, ["demo", "--workspace", str(tmp_path / "demo"), "--no-serve"])
     assert again.exit_code == 0 and "Found demo city 'auenstedt'" in again.output
+    # issue 16: the practice survey with twelve responses, once
+    assert "Practice survey 'practice-survey' of #vernetztinEuropa: 12 responses" in result.output
+    assert "Practice survey" not in again.output
+    # issue 16: the impact logic of #vernetztinEuropa, once
+    assert "Impact logic of #vernetztinEuropa: 8 boxes, 11 links, 8 measures" in result.output
+    assert "Impact logic of" not in again.output
 
     ws = Workspace.open(tmp_path / "demo")
     with TestClient(create_app(ws)) as client:
@@ -31,6 +37,11 @@ def test_demo_without_serving_then_api(tmp_path: Path) -> None:
         docs = client.get("/api/docs")
         assert docs.status_code == 200 and "swagger" in docs.text.lower()
         assert "cdn" not in docs.text.lower()
+        survey = client.get("/api/surveys/practice-survey/results").json()
+        assert survey["respondents"] == 12 and survey["questions"][0]["name"] == "topics"
+        logic = client.get("/api/programmes/vernetztineuropa/impact-logic").json()
+        formed = next(m for box in logic["boxes"] for m in box["measures"] if m["key"] == "tandems-formed")
+        assert (formed["current"], logic["on"]) == (6, "2024-12-31")  # the six tandems, on the last day
         paths = client.get("/api/openapi.json").json()["paths"]
         assert "/api/cities" in paths and "/api/cities/{slug}/observations" in paths
 
@@ -47,6 +58,9 @@ def test_help_everywhere() -> None:
         ["import", "areas"],
         ["import", "observations"],
         ["export"],
+        ["survey"],
+        ["survey", "load"],
+        ["impact-logic"],
     ):
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0, (command, result.output)

@@ -937,6 +937,87 @@ WRITES.update(
     }
 )
 
+_PROGRAMMES = iter(range(1, 10_000))
+
+
+def _logic(world: World) -> str:
+    """A new programme whose network the admin coordinates, with impact-logic boxes ``a`` (inputs) and ``b``
+    (outputs) and a manual measure ``m`` of ``b``; its slug."""
+    from bettercities import access as accounts
+    from bettercities import networks
+    from bettercities.impact_logic import service as logic
+    from bettercities.impact_logic.schemas import BoxIn, MeasureIn
+    from bettercities.networks.schemas import ProgrammeIn
+
+    slug = f"audit-programme-{next(_PROGRAMMES)}"
+    with world.workspace.database.session() as session:
+        networks.create_programme(session, ProgrammeIn(slug=slug, name=slug))
+        networks.create_network(session, f"{slug}-net", name_de=slug, name_en=slug, programme=slug)
+        accounts.grant_network(session, ADMIN, f"{slug}-net", "coordinator")
+        logic.add_box(session, slug, BoxIn(key="a", stage="inputs", title_de="A", title_en="A"))
+        logic.add_box(session, slug, BoxIn(key="b", stage="outputs", title_de="B", title_en="B"))
+        logic.add_measure(session, slug, MeasureIn(key="m", box="b", label_de="M", label_en="M"))
+    return slug
+
+
+def _logic_api(world: World, method: str, path: str, **kwargs: object) -> Expect:
+    """An API write on a new programme's impact logic (``path`` after ``…/impact-logic``)."""
+    url = f"/api/programmes/{_logic(world)}/impact-logic{path}"
+    return Expect(world.api.request(method, url, headers=world.bearer(), **kwargs))  # type: ignore[arg-type]
+
+
+def _logic_page(world: World, path: str, form: dict[str, str]) -> Expect:
+    url = f"/programmes/{_logic(world)}/impact-logic{path}"
+    return Expect(world.page.post(url, data={"csrf_token": world.csrf(), **form}, follow_redirects=False))
+
+
+def _api_logic_unlink(world: World) -> Expect:
+    slug = _logic(world)
+    world.api.post(f"/api/programmes/{slug}/impact-logic/links", headers=world.bearer(),
+                   json={"source": "a", "target": "b"})  # fmt: skip
+    url = f"/api/programmes/{slug}/impact-logic/links"
+    return Expect(world.api.delete(url, headers=world.bearer(), params={"source": "a", "target": "b"}))
+
+
+_LOGIC = "/api/programmes/{slug}/impact-logic"
+WRITES.update(
+    {
+        ("POST", f"{_LOGIC}/boxes"): lambda w: _logic_api(
+            w, "POST", "/boxes", json={"key": "c", "stage": "impact", "title_de": "C", "title_en": "C"}
+        ),
+        ("PATCH", f"{_LOGIC}/boxes/{{key}}"): lambda w: _logic_api(
+            w, "PATCH", "/boxes/a", json={"title_en": "Z"}
+        ),
+        ("DELETE", f"{_LOGIC}/boxes/{{key}}"): lambda w: _logic_api(w, "DELETE", "/boxes/b"),
+        ("POST", f"{_LOGIC}/links"): lambda w: _logic_api(
+            w, "POST", "/links", json={"source": "a", "target": "b"}
+        ),
+        ("DELETE", f"{_LOGIC}/links"): _api_logic_unlink,
+        ("POST", f"{_LOGIC}/measures"): lambda w: _logic_api(
+            w, "POST", "/measures", json={"key": "t", "box": "b", "code": "tandems_formed"}
+        ),
+        ("PATCH", f"{_LOGIC}/measures/{{key}}"): lambda w: _logic_api(
+            w, "PATCH", "/measures/m", json={"target": 6}
+        ),
+        ("DELETE", f"{_LOGIC}/measures/{{key}}"): lambda w: _logic_api(w, "DELETE", "/measures/m"),
+        ("POST", f"{_LOGIC}/measures/{{key}}/values"): lambda w: _logic_api(
+            w, "POST", "/measures/m/values", json={"day": "2024-01-01", "value": 3, "source": "report"}
+        ),
+        ("POST", "/programmes/{slug}/impact-logic/boxes"): lambda w: _logic_page(
+            w, "/boxes", {"key": "c", "stage": "impact", "title_de": "C", "title_en": "C"}
+        ),
+        ("POST", "/programmes/{slug}/impact-logic/links"): lambda w: _logic_page(
+            w, "/links", {"source": "a", "target": "b"}
+        ),
+        ("POST", "/programmes/{slug}/impact-logic/measures"): lambda w: _logic_page(
+            w, "/measures", {"key": "t", "box": "b", "code": "tandems_formed"}
+        ),
+        ("POST", "/programmes/{slug}/impact-logic/measures/{key}/values"): lambda w: _logic_page(
+            w, "/measures/m/values", {"day": "2024-01-01", "value": "3", "source": "report"}
+        ),
+    }
+)
+
 #: POST routes that change nothing, and why.
 NOT_WRITING: dict[tuple[str, str], str] = {
     ("POST", "/api/cities/{slug}/priority"): "evaluates a rule sent in the body; stores nothing (GET-like)",
@@ -999,7 +1080,9 @@ def test_a_write_leaves_an_entry_naming_the_user(world: World, route: tuple[str,
     )
     if expected.action is not None:
         assert expected.action in {e.action for e in mine}, [e.action for e in mine]
-    if "{slug}" in route[1] or route[1].startswith("/consultations/invitations/"):
+    if (
+        "{slug}" in route[1] or route[1].startswith("/consultations/invitations/")
+    ) and route not in CITYLESS_WRITES:
         # a write to a city's data is in that city's log (its admins read /cities/{slug}/audit), also when
         # the row has no city of its own (a ballot, a vote, a goal's measure value: through its parent)
         elsewhere = [(e.action, e.entity, e.city) for e in mine if e.city != CITY_A]
@@ -1129,3 +1212,71 @@ def test_a_new_write_route_is_noticed(tmp_path: Path) -> None:
 
     assert write_routes(app) - WRITES.keys() - NOT_WRITING.keys() == {("PUT", "/cities/{slug}/novelty")}
     workspace.close()
+
+
+# -- surveys (issue 16) ------------------------------------------------------------------------------------
+
+_SURVEYS = iter(range(1, 10_000))
+SURVEY_ANSWERS = {"topics": "labour", "small_area": "no", "sources": "open_data", "staff": "3",
+                  "priorities": "never", "goals": "no", "measures_impact": "no"}  # fmt: skip
+
+
+def _survey(world: World, *, status: str = "open") -> str:
+    """A new practice survey of a new programme whose network the admin coordinates, in ``status``."""
+    from bettercities import access as accounts
+    from bettercities import networks
+    from bettercities.networks.schemas import ProgrammeIn
+    from bettercities.surveys import service as surveys
+    from bettercities.surveys.practice import shipped_path
+    from bettercities.surveys.schemas import SurveyStatus
+
+    n = next(_SURVEYS)
+    slug, programme = f"audit-survey-{n}", f"audit-survey-prog-{n}"
+    with world.workspace.database.session() as session:
+        networks.create_programme(session, ProgrammeIn(slug=programme, name=programme))
+        networks.create_network(session, f"{programme}-net", name_de="N", name_en="N", programme=programme)
+        accounts.grant_network(session, ADMIN, f"{programme}-net", "coordinator")
+        surveys.load_survey(session, shipped_path(), slug=slug, programme_slug=programme, by="test")
+        if status != "draft":
+            surveys.set_status(session, slug, SurveyStatus(status))
+    return slug
+
+
+def _api_survey_respond(world: World) -> Expect:
+    path = f"/api/surveys/{_survey(world)}/responses/{CITY_A}"
+    return Expect(world.api.put(path, headers=world.bearer(), json={"answers": SURVEY_ANSWERS}))
+
+
+def _api_survey_status(world: World) -> Expect:
+    path = f"/api/surveys/{_survey(world, status='draft')}/status"
+    return Expect(world.api.post(path, headers=world.bearer(), json={"status": "open"}))
+
+
+def _page_survey_respond(world: World) -> Expect:
+    form = {"csrf_token": world.csrf(), "action": "save", **SURVEY_ANSWERS}
+    path = f"/surveys/{_survey(world)}/respond?city={CITY_A}"
+    return Expect(world.page.post(path, data=form, follow_redirects=False))
+
+
+def _page_survey_status(world: World) -> Expect:
+    form = {"csrf_token": world.csrf(), "status": "closed"}
+    return Expect(world.page.post(f"/surveys/{_survey(world)}/status", data=form, follow_redirects=False))
+
+
+WRITES.update(
+    {
+        ("PUT", "/api/surveys/{slug}/responses/{city}"): _api_survey_respond,
+        ("POST", "/api/surveys/{slug}/status"): _api_survey_status,
+        ("POST", "/surveys/{slug}/respond"): _page_survey_respond,
+        ("POST", "/surveys/{slug}/status"): _page_survey_status,
+    }
+)
+NOT_WRITING[("POST", "/surveys/{slug}/respond/shown")] = (
+    "answers which questions apply to the posted answers (the form's script); stores nothing"
+)
+#: a survey's slug is no city's: opening or closing a survey is a write of no city (its response routes name
+#: the municipality, in whose log they are)
+CITYLESS_WRITES: set[tuple[str, str]] = {
+    ("POST", "/api/surveys/{slug}/status"),
+    ("POST", "/surveys/{slug}/status"),
+}

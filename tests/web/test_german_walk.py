@@ -31,6 +31,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from bettercities.core.settings import Settings
+from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from bettercities.web.i18n import LOCALE_DIR
 from bettercities.web.vocabularies import VOCABULARIES, label
@@ -40,7 +41,7 @@ from tests.web.conftest import add_user, sign_in
 pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
 
 SLUG = "auenstedt"
-START = ["/", f"/cities/{SLUG}"]
+START = ["/", f"/cities/{SLUG}", "/surveys"]
 #: Elements whose text the visitor does not read as prose: scripts, styles, identifiers in ``<code>`` and
 #: machine text in ``<pre>`` (a rule's JSON).
 SKIPPED = {"script", "style", "code", "pre"}
@@ -124,11 +125,49 @@ def walk(client: TestClient, app: FastAPI) -> Walk:
     return result
 
 
+def programme_with_impact_logic(workspace: Workspace) -> None:
+    """Issue 16: #vernetztinEuropa with two of its tandems and the demo's impact logic, so that the walk
+    reaches a programme's pages and its impact logic from the navigation (the city demo has no programme)."""
+    from datetime import date
+
+    from bettercities import networks
+    from bettercities.demo.impact_logic import PROGRAMME, load_impact_logic
+    from bettercities.networks.schemas import ProgrammeIn
+
+    with workspace.database.session() as session:
+        networks.create_programme(
+            session, ProgrammeIn(slug=PROGRAMME, name="#vernetztinEuropa", start=date(2022, 5, 17),
+                                 end=date(2024, 12, 31)),
+        )  # fmt: skip
+        for slug in ("tandem-sofia-krefeld", "tandem-arezzo-hamm"):
+            networks.create_network(
+                session, slug, name_de=slug, name_en=slug, programme=PROGRAMME, kind="tandem",
+                start=date(2022, 5, 17),
+            )  # fmt: skip
+    load_impact_logic(workspace)
+
+
+def survey_of_the_demo_city(workspace: Workspace) -> None:
+    """Issue 16: the practice survey, open, with the demo city's response, so that the walk reaches the
+    survey, its results, the response form and the gap analysis (the city's admin speaks for it)."""
+    from bettercities.demo.surveys import answers_for
+    from bettercities.surveys import service as surveys
+    from bettercities.surveys.practice import shipped_path
+    from bettercities.surveys.schemas import SurveyStatus
+
+    with workspace.database.session() as session:
+        surveys.load_survey(session, shipped_path(), slug="practice-survey", by="test")
+        surveys.set_status(session, "practice-survey", SurveyStatus.OPEN)
+        surveys.respond(session, "practice-survey", SLUG, answers_for(SLUG, 0), by="test")
+
+
 @pytest.fixture(scope="module")
 def walks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Walk]]:
     folder = tmp_path_factory.mktemp("german-walk") / "workspace"
     workspace, _ = built_demo(tmp_path_factory, folder, n_planning_areas=60, first_year=2023, last_year=2024)
     add_user(workspace, "chefin", {SLUG: "city_admin"}, platform_admin=True)
+    survey_of_the_demo_city(workspace)
+    programme_with_impact_logic(workspace)
     app = create_app(workspace, settings=Settings(default_language="de"))
     found = {}
     with TestClient(app) as anonymous:
@@ -211,6 +250,8 @@ def test_the_walk_reaches_the_pages(walks: dict[str, Walk], principal: str) -> N
     assert {f"/cities/{SLUG}/spatial", f"/cities/{SLUG}/index-runs", f"/cities/{SLUG}/catalog"} <= ok
     assert any(url.startswith(f"/cities/{SLUG}/areas/") for url in ok)
     assert any(url.startswith(f"/cities/{SLUG}/indicators/") for url in ok)
+    assert {"/surveys", "/surveys/practice-survey", "/surveys/practice-survey/results"} <= ok  # issue 16
+    assert "/programmes/vernetztineuropa/impact-logic" in ok  # issue 16, from the programme's page
     if principal == "admin":  # the data team's pages, reached by links
         team = ["inventory", "responsibilities", "quality/outliers", "quality/rules", "audit", "import"]
         assert {f"/cities/{SLUG}/{page}" for page in team} <= ok

@@ -37,6 +37,7 @@ def demo(
     A second run on the same workspace builds nothing and only reports what is there.
     """
     from bettercities.demo.hub import load_hub
+    from bettercities.demo.impact_logic import load_impact_logic
     from bettercities.demo.networks import load_networks
     from bettercities.demo.registry import load_registry
     from bettercities.demo.service import build_demo
@@ -64,6 +65,8 @@ def demo(
             loaded = load_registry(ws)
             bar.update(task, description="City networks")
             networked = load_networks(ws)
+            bar.update(task, description="Impact logic")
+            logic = load_impact_logic(ws)
             bar.update(task, description="Knowledge hub and guide")
             hub = load_hub(ws, summary.city)
     except BettercitiesError as error:
@@ -89,6 +92,12 @@ def demo(
         console.print(
             f"Knowledge hub: {hub.practices} practices, {hub.events} events; guide '{hub.guide}' "
             "(bettercities guide build --programme urbact-iv --out guide.pdf)",
+            highlight=False,
+        )
+    if logic.built:
+        console.print(
+            f"Impact logic of #vernetztinEuropa: {logic.boxes} boxes, {logic.links} links, "
+            f"{logic.measures} measures",
             highlight=False,
         )
     console.print(

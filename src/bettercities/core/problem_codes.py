@@ -308,5 +308,24 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "outputs, follow-up"),
         _entry("tandem-invalid-output", ERROR, "Invalid output",
                "an adopted output needs its adoption day (not before it was drafted); a drafted one has none"),
+        # a programme's impact logic (docs/impact_logic.md)
+        _entry("logic-duplicate-key", ERROR, "Key taken",
+               "the programme's impact logic has a box or measure of this key already"),
+        _entry("logic-backward-link", ERROR, "Link does not lead forward",
+               "a link of the impact logic leads from a box to one of the same or an earlier stage (inputs, "
+               "activities, outputs, outcomes, impact)"),
+        _entry("logic-duplicate-link", ERROR, "Link exists",
+               "the two boxes of the impact logic are linked already"),
+        _entry("logic-unknown-code", ERROR, "Unknown automatic measure",
+               "the code names no automatic measure (tandems_formed, municipalities_reached, "
+               "applications_submitted, action_plans_adopted, activities_held, survey_respondents)"),
+        _entry("logic-missing-label", ERROR, "Missing measure label",
+               "a manual measure of the impact logic needs a German and an English label"),
+        _entry("logic-automatic-value", ERROR, "Value of an automatic measure",
+               "values are entered for manual measures only: an automatic measure is computed from the data"),
+        _entry("logic-no-change", ERROR, "Nothing changed",
+               "the change of a box or measure of the impact logic changes nothing"),
+        _entry("logic-invalid-text", ERROR, "Invalid text",
+               "a title, text, label or source of the impact logic contains a control character"),
     ]
 )  # fmt: skip
