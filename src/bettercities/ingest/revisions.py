@@ -7,7 +7,8 @@
 * a stored key with identical content                 -> nothing
 
 Rows are written with :meth:`Database.bulk_insert_columns` (executemany / CSV COPY) in chunks, sorted by
-key so that index pages are filled in order.
+key so that index pages are filled in order; a large import into PostgreSQL has its foreign keys checked
+set-wise and its indexes rebuilt where that pays (:func:`bettercities.storage.bulk_load.bulk_load`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from bettercities.areas.models import Area
 from bettercities.indicators.models import Observation
 from bettercities.ingest.validation import Validated
+from bettercities.storage import bulk_load
 from bettercities.storage.database import Database
 
 CHUNK = 100_000  # rows per bulk insert (bounds the memory of one insert's driver values)
@@ -220,11 +222,19 @@ def write(
         }
         return _chunk(arrays, constants)
 
-    for number in range(len(starts)):
-        ready = prepare(number)
-        db.bulk_insert_columns(session, table, ready.columns, constants=ready.constants)
-        if progress is not None:
-            progress(ends[number], total)
+    # a large import into PostgreSQL: its foreign keys checked once for the whole file, not per row
+    references = {
+        "indicator_id": indicator_id,
+        "area_id": area_id,
+        "period_id": period_id,
+        "import_id": np.array([import_id]),
+    }
+    with bulk_load.bulk_load(db, session, table, references, rows=total) as set_wise:
+        for number in range(len(starts)):
+            ready = prepare(number)
+            db.bulk_insert_columns(session, table, ready.columns, constants=ready.constants, staged=set_wise)
+            if progress is not None:
+                progress(ends[number], total)
 
 
 def _key_order(indicator_id: np.ndarray, area_id: np.ndarray, period_id: np.ndarray) -> np.ndarray:

@@ -47,6 +47,7 @@ from bettercities.publication import Audience, publish_values
 from bettercities.quality import data as quality_data
 from bettercities.quality import outliers
 from bettercities.quality import rules as quality
+from bettercities.storage import bulk_load
 from bettercities.storage.database import Database
 
 Progress = revisions.Progress
@@ -295,7 +296,38 @@ def import_observations_in(
         raise Conflict(
             f"{name}: another import changed the same observations at the same time; try again"
         ) from error
+    except bulk_load.MissingReferences as missing:  # deleted since they were looked up
+        gone = _gone(missing, validated, long, name)
+        if not gone.problems:
+            raise Conflict(f"{name}: {missing}; try again") from missing
+        raise InvalidInput(f"{name}: {_errors(gone)}; nothing imported", gone) from missing
     return result.model_copy(update={"batch_id": batch.id})
+
+
+#: Problem code and what a missing id of each observation column is, when a set-wise check finds one.
+_GONE = {"area_id": ("unknown-area", "area"), "indicator_id": ("unknown-indicator", "indicator")}
+
+
+def _gone(missing: bulk_load.MissingReferences, validated: Any, long: Any, name: str) -> Report:
+    """Row-numbered problems for areas or indicators that no longer exist when the rows are written."""
+    report = Report(source=name)
+    for column, ids in missing.missing.items():
+        if column not in _GONE:
+            continue
+        code, what = _GONE[column]
+        file_column = long.area_column if column == "area_id" else long.indicator_column
+        for position in np.flatnonzero(np.isin(getattr(validated, column), ids)):
+            report.add(
+                Problem(
+                    code=code,
+                    message=f"the {what} (id {int(getattr(validated, column)[position])}) was deleted "
+                    "while the file was imported",
+                    file=name,
+                    row=int(validated.rows[position]),
+                    column=file_column,
+                )
+            )
+    return report
 
 
 def _at(name: str, options: ObservationImportOptions) -> dict[str, Any]:

@@ -1,0 +1,132 @@
+"""A large import into PostgreSQL checks its foreign keys set-wise (and rebuilds the indexes of a table it
+outgrows), as a role that is not a superuser.
+
+The workspace's database belongs to a login role without superuser rights that ran the migrations (it
+owns the tables), as a city's installation would have it. :data:`SET_WISE_FROM` is lowered to one row so
+that the test city's small files take the path a million-row file takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import Table, text
+
+from bettercities.core.errors import InvalidInput
+from bettercities.indicators.models import Observation
+from bettercities.ingest.schemas import ObservationImportOptions
+from bettercities.ingest.service import import_observations
+from bettercities.storage import bulk_load
+from bettercities.storage.workspace import Workspace
+from tests.support.postgres import PostgresServer
+
+from .conftest import build_city, counts, write
+
+pytestmark = pytest.mark.postgres
+
+ROLE = "bc_importer"
+OPTIONS = ObservationImportOptions(level="block", layout="long", id_column="area")
+INDEXES = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'observation' ORDER BY indexname"
+FOREIGN_KEYS = (
+    "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+    "WHERE conrelid = 'observation'::regclass AND contype = 'f' ORDER BY conname"
+)
+
+
+@pytest.fixture(scope="module")
+def owned(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    """A workspace whose database and tables belong to a role that is not a superuser."""
+    with postgres_server.connect() as conn:
+        conn.execute(f"CREATE ROLE {ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+    postgres_server.create_database("bc_set_wise", postgis=postgres_server.has_postgis())
+    with postgres_server.connect() as conn:
+        conn.execute(f"ALTER DATABASE bc_set_wise OWNER TO {ROLE}")
+    url = postgres_server.url("bc_set_wise").replace("postgres@", f"{ROLE}@")
+    ws = Workspace.init(tmp_path_factory.mktemp("set-wise") / "workspace", database_url=url)
+    build_city(ws)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def set_wise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk_load, "SET_WISE_FROM", 1)
+
+
+def _keys(ws: Workspace) -> list[tuple[str, str, bool]]:
+    with ws.database.reader() as session:
+        return [tuple(row) for row in session.execute(text(FOREIGN_KEYS)).all()]  # type: ignore[misc]
+
+
+def test_the_role_is_not_a_superuser(owned: Workspace) -> None:
+    with owned.database.reader() as session:
+        assert session.execute(
+            text("SELECT current_user, usesuper FROM pg_user WHERE usename = current_user")
+        ).one() == (
+            ROLE,
+            False,
+        )
+
+
+def test_one_unknown_area_gets_its_row_and_nothing_is_written(
+    owned: Workspace, set_wise: None, tmp_path: Path
+) -> None:
+    before, keys = counts(owned), _keys(owned)
+    csv = write(
+        tmp_path / "one_unknown.csv",
+        "area,indicator,period,value\nB1,inhabitants,2024,10\nXX,inhabitants,2024,12\n",
+    )
+    with pytest.raises(InvalidInput) as caught:
+        import_observations(owned.database, "testcity", csv, OPTIONS, screen_outliers=False)
+    problems = caught.value.report.problems  # type: ignore[union-attr]
+    assert [(p.code, p.row, p.column, p.value) for p in problems] == [("unknown-area", 3, "area", "XX")]
+    assert counts(owned) == before and _keys(owned) == keys
+
+
+def test_imports_are_written_and_the_keys_are_back(owned: Workspace, set_wise: None, tmp_path: Path) -> None:
+    keys = [(name, definition.removesuffix(" NOT VALID")) for name, definition, _ in _keys(owned)]
+    assert len(keys) == 4  # indicator, area, period, import batch
+    with owned.database.reader() as session:
+        indexes = session.execute(text(INDEXES)).all()
+    assert len(indexes) == 5  # primary key, unique key, three more
+    for year in (2021, 2022):  # the second import finds the constraints the first one re-added
+        rows = "".join(f"B{a},median_age,{year},{40 + a}\n" for a in range(1, 6))
+        csv = write(tmp_path / f"ages{year}.csv", "area,indicator,period,value\n" + rows)
+        result = import_observations(owned.database, "testcity", csv, OPTIONS, screen_outliers=False)
+        assert result.inserted == 5 and result.batch_id is not None
+        # the same constraints by name and definition, NOT VALID (added without a scan of the table)
+        assert _keys(owned) == [(name, f"{definition} NOT VALID", False) for name, definition in keys]
+        with owned.database.reader() as session:
+            stored = session.execute(
+                text(
+                    "SELECT count(*), min(source_row), max(source_row) FROM observation WHERE import_id = :b"
+                ),
+                {"b": result.batch_id},
+            ).one()
+        assert tuple(stored) == (5, 2, 6)
+        # the first load outgrows the empty table: its indexes were rebuilt, the same as before
+        assert session.execute(text(INDEXES)).all() == indexes
+
+
+def test_a_missing_reference_is_found_set_wise_and_the_keys_stay(owned: Workspace, set_wise: None) -> None:
+    keys, before = _keys(owned), counts(owned)
+    table: Table = Observation.__table__  # type: ignore[assignment]
+    references = {
+        "indicator_id": np.array([1, 1]),
+        "area_id": np.array([1, 999_999]),  # an area deleted after the file was validated
+        "period_id": np.array([1, 1]),
+        "import_id": np.array([1]),
+    }
+    checked = bulk_load.bulk_load
+    with owned.database.session() as session:
+        with (
+            pytest.raises(bulk_load.MissingReferences) as caught,
+            checked(owned.database, session, table, references, rows=2),
+        ):
+            raise AssertionError("the block must not run")
+        assert caught.value.missing["area_id"] == [999_999]
+        session.rollback()
+    assert _keys(owned) == keys and counts(owned) == before
