@@ -179,12 +179,15 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain(
         "calls",
-        cli=False,
-        note="migration 0141 also creates the accounts domain's contact tables (access/contacts.py)",
+        api=True,
+        pages=True,
+        note="migration 0141 also creates the accounts domain's contact tables (access/contacts.py); queries.py"
+        " holds who sees which applications and scores",
     ),
     Domain(
         "tandems",
-        cli=False,
+        api=True,
+        pages=True,
         note="a tandem is a network row of kind tandem (networks); its tables come with migration 0141b",
     ),
     Domain(

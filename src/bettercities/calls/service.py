@@ -62,6 +62,7 @@ __all__ = [
     "LateApplication",
     "application_out",
     "apply",
+    "call_of",
     "close_call",
     "count_applications",
     "create_call",
@@ -285,6 +286,13 @@ def get_application(session: Session, application_id: int) -> Application:
     if found is None:
         raise NotFound("application", application_id)
     return found
+
+
+def call_of(session: Session, application: Application) -> Call:
+    """The call ``application`` was made to."""
+    call = session.get(Call, application.call_id)
+    assert call is not None  # deleted with it
+    return call
 
 
 def ineligibility(call: Call, city: City, body_type: str, theme: str | None) -> list[str]:
@@ -625,7 +633,7 @@ def score(
         entity="call_application",
         entity_key=str(application.id),
     )
-    return _application_score(session, application, call)
+    return application_score(session, application, call)
 
 
 def combine(weighted_sums: Sequence[float], method: Combination | str) -> float | None:
@@ -637,7 +645,7 @@ def combine(weighted_sums: Sequence[float], method: Combination | str) -> float 
     return float(statistics.fmean(weighted_sums))
 
 
-def _application_score(session: Session, application: Application, call: Call) -> ApplicationScore:
+def application_score(session: Session, application: Application, call: Call) -> ApplicationScore:
     criteria = [Criterion.model_validate(x) for x in _list(call.criteria)]
     by_reviewer: dict[str, dict[str, float]] = {}
     for row in session.scalars(
@@ -678,7 +686,7 @@ def ranking(session: Session, call_slug: str) -> Ranking:
             Application.status.not_in([ApplicationState.DRAFT.value, ApplicationState.SUBMITTED.value]),
         )
     )
-    scored = [_application_score(session, a, call) for a in rows]
+    scored = [application_score(session, a, call) for a in rows]
     scored.sort(key=lambda s: (s.combined is None, -(s.combined or 0.0), s.city_name))
     return Ranking(
         call=call.slug,
