@@ -29,6 +29,11 @@ def test_demo_without_serving_then_api(tmp_path: Path) -> None:
     assert "Impact logic of #vernetztinEuropa: 8 boxes, 11 links, 8 measures" in result.output
     assert "Impact logic of" not in again.output
 
+    # issue 16: the #vernetztinEuropa call, an application per tandem's German member, each tandem's kick-off
+    # and workshop, once
+    assert "Call 'vernetztineuropa-2021': 6 applications; 6 tandems with 12 activities" in result.output
+    assert "Call 'vernetztineuropa-2021'" not in again.output
+
     ws = Workspace.open(tmp_path / "demo")
     with TestClient(create_app(ws)) as client:
         cities = client.get("/api/cities")

@@ -36,6 +36,7 @@ def demo(
 
     A second run on the same workspace builds nothing and only reports what is there.
     """
+    from bettercities.demo.calls import load_calls
     from bettercities.demo.hub import load_hub
     from bettercities.demo.impact_logic import load_impact_logic
     from bettercities.demo.networks import load_networks
@@ -65,6 +66,8 @@ def demo(
             loaded = load_registry(ws)
             bar.update(task, description="City networks")
             networked = load_networks(ws)
+            bar.update(task, description="Call for participation and tandems")
+            called = load_calls(ws)
             bar.update(task, description="Impact logic")
             logic = load_impact_logic(ws)
             bar.update(task, description="Knowledge hub and guide")
@@ -86,6 +89,12 @@ def demo(
         console.print(
             f"City networks: {networked.programmes} programmes, {networked.networks} networks and tandems, "
             f"{networked.memberships} memberships",
+            highlight=False,
+        )
+    if called.built:
+        console.print(
+            f"Call '{called.call}': {called.applications} applications; {called.tandems} tandems with "
+            f"{called.activities} activities",
             highlight=False,
         )
     if hub.built:

@@ -68,6 +68,7 @@ __all__ = [
     "count_outputs",
     "form_tandem",
     "get_tandem",
+    "link_application",
     "link_goal",
     "list_tandems",
     "set_output_status",
@@ -241,6 +242,30 @@ def form_tandem(
         after={"cities": cities, "applications": ids},
     )
     return tandem_out(session, row)
+
+
+def link_application(session: Session, slug: str, application_id: int) -> TandemOut:
+    """Record that an existing tandem came from a selected application of one of its member cities (a
+    tandem formed before its call was recorded here, as the demo's); ``tandem-invalid`` otherwise."""
+    network = get_tandem(session, slug)
+    application = session.get(Application, application_id)
+    if application is None:
+        raise NotFound("application", application_id)
+    if application.status != ApplicationState.SELECTED.value:
+        _refuse("tandem-invalid", f"application {application_id} is {application.status}, not selected")
+    city = session.get(City, application.city_id)
+    assert city is not None
+    if city.slug not in {m.city for m in _members(session, network)}:
+        _refuse("tandem-invalid", f"{city.slug} is not a member of tandem {slug}")
+    taken = session.scalar(
+        select(TandemApplication.network_id).where(TandemApplication.application_id == application_id)
+    )
+    if taken is None:
+        session.add(TandemApplication(network_id=network.id, application_id=application_id))
+        session.flush()
+    elif taken != network.id:
+        _refuse("tandem-invalid", f"application {application_id} is in another tandem already", conflict=True)
+    return tandem_out(session, network)
 
 
 def set_stage(
