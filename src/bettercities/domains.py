@@ -192,8 +192,9 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain(
         "surveys",
-        cli=False,
-        note="the faces (CLI, API, pages) follow in the next commits; xlsform.py reads XLSForm with pyxform, expressions.py evaluates its expression subset, answers.py"
+        api=True,
+        pages=True,
+        note="xlsform.py reads XLSForm with pyxform, expressions.py evaluates its expression subset, answers.py"
         " checks a response, results.py the results with small groups withheld, gaps.py the gap analysis,"
         " practice.py writes the shipped practice survey",
     ),

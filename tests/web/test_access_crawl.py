@@ -109,6 +109,9 @@ PATH_VALUES: dict[str, Callable[[str, Ids], list[str]]] = {
     "evaluation_id": lambda path, ids: ["1"],
     # network pages are keyed by a network's slug (``slug`` above: a city's slug answers 404 there)
     "membership_id": lambda path, ids: ["1"],
+    # a survey's pages name the municipality a response or gap analysis is of (the served cities have no
+    # survey: ``slug`` gives a city's slug, so those routes answer 404; tests/surveys covers who sees what)
+    "city": lambda path, ids: ids.data.cities,
 }
 
 #: Query parameter name -> values to try (each alone, on top of ``indicator=<marker>`` where accepted).

@@ -42,6 +42,7 @@ def demo(
     from bettercities.demo.networks import load_networks
     from bettercities.demo.registry import load_registry
     from bettercities.demo.service import build_demo
+    from bettercities.demo.surveys import load_surveys
 
     if first_year > last_year:
         fail(f"--first-year {first_year} is after --last-year {last_year}")
@@ -68,6 +69,8 @@ def demo(
             networked = load_networks(ws)
             bar.update(task, description="Call for participation and tandems")
             called = load_calls(ws)
+            bar.update(task, description="Practice survey")
+            surveyed = load_surveys(ws)
             bar.update(task, description="Impact logic")
             logic = load_impact_logic(ws)
             bar.update(task, description="Knowledge hub and guide")
@@ -95,6 +98,12 @@ def demo(
         console.print(
             f"Call '{called.call}': {called.applications} applications; {called.tandems} tandems with "
             f"{called.activities} activities",
+            highlight=False,
+        )
+    if surveyed.built:
+        console.print(
+            f"Practice survey '{surveyed.survey}' of #vernetztinEuropa: {surveyed.respondents} responses "
+            f"(/surveys/{surveyed.survey}/results)",
             highlight=False,
         )
     if hub.built:

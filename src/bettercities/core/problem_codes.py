@@ -279,6 +279,38 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "a chapter's introduction is in a language other than de or en, or holds a control character"),
         _entry("guide-invalid-language", ERROR, "Invalid guide language",
                "a guide is built in de or en only"),
+        # surveys (issue 16)
+        _entry("survey-unknown-type", ERROR, "Unknown question type",
+               "a row of an XLSForm's survey sheet has a type bettercities does not support (select_one, "
+               "select_multiple, text, integer, decimal, date, note, begin_group, end_group)"),
+        _entry("survey-unknown-choice-list", ERROR, "Unknown choice list",
+               "a select_one or select_multiple names a list that is not in the choices sheet"),
+        _entry("survey-invalid-expression", ERROR, "Invalid expression",
+               "a relevant, constraint or required expression is outside the supported subset "
+               "(docs/surveys.md) or refers to a question that does not exist"),
+        _entry("survey-invalid-name", ERROR, "Invalid question or survey name",
+               "a question's name is empty or not letters, digits and _, or a survey's slug is not 2 to "
+               "80 lower-case letters, digits and hyphens"),
+        _entry("survey-duplicate-name", ERROR, "Duplicate question name",
+               "two rows of the survey sheet have the same name"),
+        _entry("survey-unbalanced-group", ERROR, "Unbalanced group",
+               "a begin_group without its end_group, or an end_group without a begin_group"),
+        _entry("survey-invalid-form", ERROR, "Invalid form",
+               "the workbook is no XLSForm bettercities can read (no survey sheet or column, or pyxform "
+               "refuses it)"),
+        _entry("survey-unknown-programme", ERROR, "Unknown programme",
+               "the programme a survey is loaded for does not exist"),
+        _entry("survey-invalid-answer", ERROR, "Invalid answer",
+               "an answer is not of its question's type (a whole number, a number, a date, one of the "
+               "choices)"),
+        _entry("survey-required", ERROR, "Answer required",
+               "a required question that applies was not answered"),
+        _entry("survey-constraint", ERROR, "Answer not allowed",
+               "an answer breaks its question's constraint"),
+        _entry("survey-closed", ERROR, "Survey not open",
+               "responses are given and changed only while the survey is open"),
+        _entry("survey-invalid-grouping", ERROR, "Invalid grouping",
+               "results are grouped by country, size_class, network, programme or network:<slug>"),
         # calls for participation and tandems (docs/calls.md, docs/tandems.md)
         _entry("call-invalid", ERROR, "Invalid call",
                "a call's time zone is no IANA name, its window does not end after it opens, a size class or "

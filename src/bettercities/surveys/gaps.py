@@ -23,6 +23,7 @@ from bettercities.publication import Audience
 from bettercities.registry.service import using_city_ids
 from bettercities.surveys.models import Survey, SurveyResponse
 from bettercities.surveys.schemas import FormDefinition, GapAnalysis, GapRow, Item
+from bettercities.surveys.versions import definition
 
 __all__ = ["TOPIC_LABELS", "gaps"]
 
@@ -58,8 +59,6 @@ def gaps(
     lang: str = "en",
 ) -> GapAnalysis:
     """The city's gap analysis for survey ``survey_slug`` (the inventory as ``audience`` may see it)."""
-    from bettercities.surveys.service import definition  # the service re-exports this module
-
     survey = session.scalar(select(Survey).where(Survey.slug == survey_slug))
     if survey is None:
         raise NotFound("survey", survey_slug)

@@ -39,6 +39,7 @@ from bettercities.surveys.schemas import (
     QuestionResult,
     SurveyResults,
 )
+from bettercities.surveys.versions import definition
 
 __all__ = ["GROUPINGS", "results"]
 
@@ -134,8 +135,6 @@ def results(
         raise NotFound("survey", survey_slug)
     if group_by is not None and group_by not in GROUPINGS and not group_by.startswith("network:"):
         raise _invalid(group_by)
-    from bettercities.surveys.service import definition  # the service re-exports this module
-
     form: FormDefinition = definition(session, survey_slug)
     lang = lang if lang in form.languages else form.default_language
     rows = session.execute(

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
-from bettercities.core.errors import Conflict, InvalidInput, NotFound
+from bettercities.core.errors import Conflict, InvalidInput
 from bettercities.core.problems import Problem, Report
 from bettercities.networks.models import Programme
 from bettercities.storage.base import utcnow
@@ -38,6 +38,7 @@ from bettercities.surveys.schemas import (
     SurveyStatus,
     VersionOut,
 )
+from bettercities.surveys.versions import current_version, definition, get_survey_row
 from bettercities.surveys.xlsform import read_form
 
 __all__ = [
@@ -66,23 +67,6 @@ class Loaded:
     survey: SurveyOut
     version: int
     new_version: bool
-
-
-def get_survey_row(session: Session, slug: str) -> Survey:
-    survey = session.scalar(select(Survey).where(Survey.slug == slug))
-    if survey is None:
-        raise NotFound("survey", slug)
-    return survey
-
-
-def _current_version(session: Session, survey: Survey) -> SurveyVersion:
-    version = session.scalar(
-        select(SurveyVersion)
-        .where(SurveyVersion.survey_id == survey.id)
-        .order_by(SurveyVersion.number.desc())
-    )
-    assert version is not None  # a survey is created with its first version
-    return version
 
 
 def _slug_of(text: str) -> str:
@@ -197,7 +181,7 @@ def load_survey(
         session.flush()
         number = 1
     else:
-        latest = _current_version(session, survey)
+        latest = current_version(session, survey)
         if programme is not None and survey.programme_id != programme.id:
             survey.programme_id = programme.id
         if min_group_size is not None and survey.min_group_size != min_group_size:
@@ -232,21 +216,6 @@ def list_surveys(session: Session, *, programme_slug: str | None = None) -> list
 
 def get_survey(session: Session, slug: str) -> SurveyOut:
     return survey_out(session, get_survey_row(session, slug))
-
-
-def definition(session: Session, slug: str, *, version: int | None = None) -> FormDefinition:
-    """The form of survey ``slug``: its current version, or version ``version``."""
-    survey = get_survey_row(session, slug)
-    if version is None:
-        row = _current_version(session, survey)
-    else:
-        found = session.scalar(
-            select(SurveyVersion).where(SurveyVersion.survey_id == survey.id, SurveyVersion.number == version)
-        )
-        if found is None:
-            raise NotFound("survey version", f"{slug}/{version}")
-        row = found
-    return FormDefinition.model_validate_json(row.definition)
 
 
 def set_status(session: Session, slug: str, status: SurveyStatus, *, by: str | None = None) -> SurveyOut:
@@ -335,7 +304,7 @@ def respond(
             value=slug,
         )
         raise Conflict(problem.message, Report(source=slug, problems=[problem]))
-    version = _current_version(session, survey)
+    version = current_version(session, survey)
     form = FormDefinition.model_validate_json(version.definition)
     checked = check_answers(form, raw, lang=lang)
     if checked.errors:
@@ -388,5 +357,6 @@ def count_respondents(
             Programme.slug == programme_slug
         )
     if until is not None:
-        query = query.where(SurveyResponse.submitted_at < datetime.combine(until, time.max, tzinfo=UTC))
+        after = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
+        query = query.where(SurveyResponse.submitted_at < after)
     return int(session.scalar(query) or 0)
