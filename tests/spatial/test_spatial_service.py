@@ -145,3 +145,31 @@ def test_berlin_2019_lisa_counts_equal_esda(sqlite_workspace: Workspace, open_da
     assert expected["HH"] > 0 and expected["LL"] > 0
     assert result.moran is not None
     assert result.moran.I == pytest.approx(esda.Moran(y, w, permutations=0).I, abs=1e-12)  # noqa: SIM300
+
+
+def test_weights_are_built_once_per_data_version(lattice: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bettercities.analysis.spatial import statistics
+    from bettercities.storage import versioning
+
+    builds: list[int] = []
+    build = statistics.build_weights
+    monkeypatch.setattr(statistics, "build_weights", lambda *a, **k: builds.append(1) or build(*a, **k))
+    spatial_service._weights.clear()
+    spec = WeightsSpec(kind="rook")
+
+    def twice() -> list[tuple[float | None, float | None]]:
+        results = []
+        for _ in range(2):  # e.g. the page and its JSON twin, or a LISA and a Gi* rule of a priority set
+            with lattice.database.reader() as session:
+                result = spatial_service.analyse(
+                    session, "lattice", "green_space", period="2021", weights=spec
+                )
+            results.append([(a.p_sim, a.gi_star_p_sim) for a in result.areas])
+        assert results[0] == results[1]
+        return results[0]
+
+    first = twice()
+    assert len(builds) == 1
+    with lattice.database.session() as session:  # any committed write is a new data version
+        versioning.mark_changed(session)
+    assert twice() == first and len(builds) == 2

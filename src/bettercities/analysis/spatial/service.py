@@ -10,6 +10,8 @@ JSON API and the CLI all call :func:`analyse`.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -32,11 +34,19 @@ from bettercities.core.problems import Problem, Report, Severity
 from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Indicator, Period
 from bettercities.publication import Audience
+from bettercities.storage import versioning
 
-__all__ = ["analyse", "level_layer", "resolve"]
+__all__ = ["analyse", "level_layer", "level_weights", "resolve"]
 
 #: metres per degree of latitude (mean); longitudes are scaled by cos(mean latitude)
 METRES_PER_DEGREE = 111_195.0
+
+#: Weights of the layers analysed last, by what they are built from. Contiguity of 10,000 polygons
+#: takes seconds; the page, its JSON twin and every LISA or Gi* condition of the priority rules on the
+#: same level, period and areas then share one build.
+WEIGHTS_KEPT = 16
+_weights: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_weights_lock = threading.Lock()
 
 
 def resolve(
@@ -125,6 +135,43 @@ def level_layer(
     return layer, names, report
 
 
+def level_weights(
+    session: Session, level: SpatialLevel, period: Period, layer: spatial.Layer, spec: WeightsSpec
+) -> Any:
+    """The weights of ``layer`` (the areas of ``level`` at ``period``), built once per data version.
+
+    Keyed by the database, its data version (any committed write changes it), the level, the period,
+    the areas in the layer and the weights' specification; a session with uncommitted writes builds
+    its own. Each call gets its own :class:`libpysal.weights.W` over the shared neighbours (a copy
+    costs well under a millisecond), so that a caller's transform does not change another's.
+    """
+    from libpysal.weights import W
+
+    if versioning.has_changes(session):
+        return spatial.build_weights(layer, spec)
+    key = (
+        str(session.get_bind().engine.url),
+        versioning.current_version(session),
+        level.id,
+        period.id,
+        spec.model_dump_json(),
+        tuple(layer.ids),
+    )
+    with _weights_lock:
+        built = _weights.get(key)
+        if built is not None:
+            _weights.move_to_end(key)
+    if built is None:
+        built = spatial.build_weights(layer, spec)
+        with _weights_lock:
+            _weights[key] = built
+            while len(_weights) > WEIGHTS_KEPT:
+                _weights.popitem(last=False)
+    w = W(built.neighbors, built.transformations["O"], id_order=list(built.id_order), silence_warnings=True)
+    w.transform = spec.transform
+    return w
+
+
 def analyse(
     session: Session,
     slug: str,
@@ -180,10 +227,10 @@ def analyse(
     if len(layer.ids) < 3:
         report.add(Problem(code="too-few-areas", message="fewer than 3 areas with a value and a geometry"))
         return SpatialAnalysis(**state, n=len(layer.ids), areas=[], report=report)
+    w = level_weights(session, chosen_level, chosen_period, layer, spec)
     result = spatial.moran(
-        layer, "value", weights=spec, permutations=permutations, seed=seed, local=True, alpha=alpha
+        layer, "value", weights=spec, permutations=permutations, seed=seed, local=True, alpha=alpha, w=w
     )
-    w = spatial.build_weights(layer, spec)
     y = layer.attributes["value"]
     z = (y - y.mean()) / y.std(ddof=0) if y.std(ddof=0) > 0 else np.zeros_like(y)
     w.transform = "r"

@@ -319,12 +319,14 @@ def moran(
     seed: int | None = None,
     local: bool = False,
     alpha: float = 0.05,
+    w: W | None = None,
 ) -> MoranResult:
     r"""Global Moran's I of ``variable`` with permutation inference (:class:`esda.Moran`).
 
     .. math:: I = \frac{n}{S_0} \frac{\sum_i \sum_j w_{ij} z_i z_j}{\sum_i z_i^2},
               \qquad E[I] = -\frac{1}{n-1}
 
+    ``w``: the layer's weights of ``weights`` when the caller has them already (built once, shared).
     ``p_sim`` is the one-sided pseudo p-value of ``permutations`` random relabellings
     (``(M + 1) / (permutations + 1)``), ``z_sim`` the standardised I against them. Reference:
     Moran (1950), Biometrika 37, 17-23; Anselin (1995), Geographical Analysis 27, 93-115.
@@ -340,7 +342,8 @@ def moran(
 
     spec = weights or WeightsSpec()
     values, report = _values(layer, variable)
-    w = build_weights(layer, spec)
+    if w is None:
+        w = build_weights(layer, spec)
     summary = summarise(w, spec.kind)
     if summary.islands:
         report.add(
