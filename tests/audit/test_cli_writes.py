@@ -834,6 +834,67 @@ def entries_since(w: World, started: datetime) -> list[AuditEntryOut]:
         return [e for e in audit.entries(session) if e.at >= started]
 
 
+# -- the knowledge hub and the guide (issue 16) --------------------------------------------------------------
+
+
+def _hub_practice(w: World) -> str:
+    """A new practice of city A (no programme); its slug."""
+    from bettercities.hub import service as hub
+    from bettercities.hub.schemas import PracticeIn
+
+    slug = w.name("practice")
+    with w.session() as session:
+        hub.add_practice(session, PracticeIn(slug=slug, title="P", city=CITY_A, summary="S"), by="test")
+    return slug
+
+
+def _hub_event(w: World) -> str:
+    """A new event (no programme); its slug."""
+    from bettercities.hub import service as hub
+    from bettercities.hub.schemas import EventIn
+
+    slug = w.name("event")
+    with w.session() as session:
+        hub.add_event(session, EventIn(slug=slug, title="E", held_on=date(2026, 1, 15), topic="T"), by="test")
+    return slug
+
+
+def _guide_save(w: World) -> Call:
+    from bettercities.networks.schemas import ProgrammeIn
+
+    programme = w.name("prog")
+    with w.session() as session:
+        networks.create_programme(session, ProgrammeIn(slug=programme, name=programme))
+    spec = {"slug": w.name("guide"), "programme": programme, "title_de": "L", "title_en": "G",
+            "events": [{"slug": _hub_event(w), "chapter": "impact"}]}  # fmt: skip
+    return Call(["guide", "save", str(w.file(f"{spec['slug']}.json", json.dumps(spec)))])
+
+
+WRITES.update(
+    {
+        "hub practice add": lambda w: Call(
+            ["hub", "practice", "add", w.name("practice"), "--title", "P", "--summary", "S", "--city", CITY_A]
+        ),
+        "hub practice remove": lambda w: Call(["hub", "practice", "remove", _hub_practice(w)]),
+        "hub event add": lambda w: Call(
+            ["hub", "event", "add", w.name("event"), "--title", "E", "--date", "2026-01-22", "--topic", "T"]
+        ),
+        "hub event remove": lambda w: Call(["hub", "event", "remove", _hub_event(w)]),
+        "guide save": _guide_save,
+    }
+)
+NOT_WRITING.update(
+    {
+        "hub search": "reads",
+        "hub practice show": "reads",
+        "hub event show": "reads",
+        "guide build": "writes the guide's PDF (and HTML) to files; reads the workspace",
+        "guide list": "reads",
+        "guide show": "reads",
+    }
+)
+
+
 def test_every_cli_command_is_listed() -> None:
     commands = set(leaf_commands())
     missing = sorted(commands - WRITES.keys() - NOT_WRITING.keys())

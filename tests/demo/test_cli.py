@@ -28,6 +28,9 @@ def test_demo_without_serving_then_api(tmp_path: Path) -> None:
     # issue 16: the impact logic of #vernetztinEuropa, once
     assert "Impact logic of #vernetztinEuropa: 8 boxes, 11 links, 8 measures" in result.output
     assert "Impact logic of" not in again.output
+    # issue 16: three practices of the demo city, the four URBACT webinars and the guide, once
+    assert "Knowledge hub: 3 practices, 4 events; guide 'urbact-social-data-guide'" in result.output
+    assert "Knowledge hub" not in again.output
 
     # issue 16: the #vernetztinEuropa call, an application per tandem's German member, each tandem's kick-off
     # and workshop, once
@@ -47,6 +50,12 @@ def test_demo_without_serving_then_api(tmp_path: Path) -> None:
         logic = client.get("/api/programmes/vernetztineuropa/impact-logic").json()
         formed = next(m for box in logic["boxes"] for m in box["measures"] if m["key"] == "tandems-formed")
         assert (formed["current"], logic["on"]) == (6, "2024-12-31")  # the six tandems, on the last day
+        webinars = client.get("/api/hub", params={"kind": "event", "programme": "urbact-iv"}).json()
+        days = sorted(e["held_on"] for e in webinars)  # the URBACT series (issue 16)
+        assert days == ["2026-01-15", "2026-01-22", "2026-01-29", "2026-02-19"]
+        guide = client.get("/programmes/urbact-iv/guide.json").json()
+        assert [c["code"] for c in guide["chapters"]] == ["collect", "manage", "use", "impact"]
+        assert guide["overview"][0]["rows"] and guide["chapters"][0]["survey"]["respondents"] == 12
         paths = client.get("/api/openapi.json").json()["paths"]
         assert "/api/cities" in paths and "/api/cities/{slug}/observations" in paths
 
@@ -66,6 +75,8 @@ def test_help_everywhere() -> None:
         ["survey"],
         ["survey", "load"],
         ["impact-logic"],
+        ["hub"],
+        ["guide", "build"],
     ):
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0, (command, result.output)

@@ -1018,6 +1018,58 @@ WRITES.update(
     }
 )
 
+_HUB = iter(range(1, 10_000))
+
+
+def _hub_programme(world: World) -> str:
+    """A new programme whose network the admin coordinates (hub entries of the programme are theirs)."""
+    from bettercities import access as accounts
+    from bettercities import networks
+    from bettercities.networks.schemas import ProgrammeIn
+
+    slug = f"audit-hub-{next(_HUB)}"
+    with world.workspace.database.session() as session:
+        networks.create_programme(session, ProgrammeIn(slug=slug, name=slug))
+        networks.create_network(session, f"{slug}-net", name_de=slug, name_en=slug, programme=slug)
+        accounts.grant_network(session, ADMIN, f"{slug}-net", "coordinator")
+    return slug
+
+
+def _api_hub_add(world: World, kind: str) -> Expect:
+    programme = _hub_programme(world)
+    body: dict[str, object] = {"slug": f"{programme}-{kind}", "title": "T", "programme": programme}
+    if kind == "practice":
+        body.update({"summary": "S", "city": CITY_A})
+    else:
+        body.update({"held_on": "2026-01-15", "topic": "T"})
+    return Expect(world.api.post(f"/api/hub/{kind}s", headers=world.bearer(), json=body))
+
+
+def _api_hub_remove(world: World, kind: str) -> Expect:
+    from bettercities.hub import service as hub
+    from bettercities.hub.schemas import EventIn, PracticeIn
+
+    programme = _hub_programme(world)
+    slug = f"{programme}-{kind}"
+    with world.workspace.database.session() as session:
+        if kind == "practice":
+            spec = PracticeIn(slug=slug, title="T", programme=programme, city=CITY_A, summary="S")
+            hub.add_practice(session, spec, by="t")
+        else:
+            event = EventIn(slug=slug, title="T", programme=programme, held_on=date(2026, 1, 15), topic="T")
+            hub.add_event(session, event, by="t")
+    return Expect(world.api.delete(f"/api/hub/{kind}s/{slug}", headers=world.bearer()))
+
+
+WRITES.update(
+    {
+        ("POST", "/api/hub/practices"): lambda w: _api_hub_add(w, "practice"),
+        ("POST", "/api/hub/events"): lambda w: _api_hub_add(w, "event"),
+        ("DELETE", "/api/hub/practices/{slug}"): lambda w: _api_hub_remove(w, "practice"),
+        ("DELETE", "/api/hub/events/{slug}"): lambda w: _api_hub_remove(w, "event"),
+    }
+)
+
 #: POST routes that change nothing, and why.
 NOT_WRITING: dict[tuple[str, str], str] = {
     ("POST", "/api/cities/{slug}/priority"): "evaluates a rule sent in the body; stores nothing (GET-like)",
@@ -1277,6 +1329,7 @@ NOT_WRITING[("POST", "/surveys/{slug}/respond/shown")] = (
 #: a survey's slug is no city's: opening or closing a survey is a write of no city (its response routes name
 #: the municipality, in whose log they are)
 CITYLESS_WRITES: set[tuple[str, str]] = {
+    ("DELETE", "/api/hub/events/{slug}"),  # an event is a programme's or network's, no city's
     ("POST", "/api/surveys/{slug}/status"),
     ("POST", "/surveys/{slug}/status"),
 }

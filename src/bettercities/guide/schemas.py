@@ -72,6 +72,7 @@ class RecommendationOut(BaseModel):
     event_title: str
     held_on: date
     text: str
+    language: str = Field(description="The event's language (de or en): the recommendation's text is in it.")
 
 
 class SurveySection(BaseModel):

@@ -342,7 +342,9 @@ def build_guide(session: Session, guide_slug: str, *, lang: str) -> GuideDocumen
     ).all():  # fmt: skip
         for text in json.loads(e.recommendations or "[]"):
             recommendations[chapter].append(
-                RecommendationOut(event=e.slug, event_title=e.title, held_on=e.held_on, text=text)
+                RecommendationOut(
+                    event=e.slug, event_title=e.title, held_on=e.held_on, text=text, language=e.language
+                )
             )
     chapters = [
         ChapterOut(

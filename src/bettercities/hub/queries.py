@@ -135,6 +135,7 @@ def _items(
                 kind=kind,
                 slug=r.slug,
                 title=r.title,
+                language=r.language,
                 theme=r.theme,
                 city=city.slug if city else None,
                 city_name=city.name if city else None,

@@ -139,6 +139,7 @@ class HubItemOut(BaseModel):
     kind: ItemKind
     slug: str
     title: str
+    language: str
     theme: str | None
     city: str | None
     city_name: str | None
