@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     default_language: str = Field(default="de", description="UI language when none is chosen (de or en).")
     page_size: int = Field(default=50, description="Default page size of paginated JSON list endpoints.")
     max_page_size: int = Field(default=1000, description="Largest page size a client may ask for.")
+    cache_max_age: int = Field(
+        default=60,
+        ge=0,
+        description=(
+            "Seconds a shared cache (reverse proxy, CDN) or a browser may reuse a public API response "
+            "without asking again (Cache-Control: public, max-age); signed-in responses are never stored."
+        ),
+    )
+    workers: int = Field(default=1, ge=1, description="Server processes of `bettercities serve`.")
     upload_limit_mb: int = Field(default=200, description="Largest file accepted by the web upload, in MiB.")
     body_limit_anonymous_kb: int = Field(
         default=256,

@@ -7,12 +7,13 @@ request. Writes made outside the application (e.g. by hand in psql) do not bump 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, event, select, update
+from sqlalchemy import BigInteger, DateTime, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from bettercities.storage.base import Base
+from bettercities.storage.base import Base, utcnow
 
 _CHANGED = "bettercities.changed"
 
@@ -22,12 +23,14 @@ BOOKKEEPING_TABLES: set[str] = {"data_version"}
 
 
 class DataVersion(Base):
-    """The single-row counter of committed writes."""
+    """The single-row counter of committed writes (and the time of the last one)."""
 
     __tablename__ = "data_version"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: when the last counted write was committed (HTTP ``Last-Modified`` of the API); empty before the first
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 def mark_changed(session: Session) -> None:
@@ -66,7 +69,9 @@ def _before_commit(session: Session) -> None:
         # Through the connection, not the session, so this update does not mark the session again.
         table = DataVersion.__table__
         session.connection().execute(
-            update(table).where(table.c.id == 1).values(version=table.c.version + 1)  # type: ignore[arg-type]
+            update(table)  # type: ignore[arg-type]
+            .where(table.c.id == 1)
+            .values(version=table.c.version + 1, changed_at=utcnow())
         )
 
 

@@ -79,7 +79,9 @@ class Reader:
             return frozenset()
         return self.principal.networks
 
-    def _audience_key(self, city_id: int) -> tuple:
+    def audience_key(self, city_id: int) -> tuple:
+        """What decides the published values of city ``city_id`` for this principal: the audience and, for
+        the public, the networks whose shared data it sees (part of every cache key)."""
         return (self.audience(city_id).value, tuple(sorted(self.networks(city_id))))
 
     @property
@@ -92,7 +94,7 @@ class Reader:
         """``compute()`` memoised under ``key`` and, when ``city_id`` is given, the audience for that city."""
         if self.caches is None:
             return compute()
-        audience = self._audience_key(city_id) if city_id is not None else ("any",)
+        audience = self.audience_key(city_id) if city_id is not None else ("any",)
         return self.caches.values.get((*key, *audience), self.stamp, compute)
 
     def memo(self, key: tuple, compute: Callable[[], T], *, city_id: int | None = None) -> T:
@@ -101,6 +103,10 @@ class Reader:
         Pass ``city_id`` when the result depends on what the principal may see in that city.
         """
         return self._memo(("memo", *key), compute, city_id=city_id)
+
+    def city_id(self, slug: str) -> int:
+        """The id of city ``slug`` (:class:`NotFound` when there is none), memoised per data version."""
+        return self._memo(("city_id", slug), lambda: areas.get_city(self.session, slug).id, city_id=None)
 
     def indicators(self, city: City) -> list[IndicatorOut]:
         return self._memo(

@@ -27,6 +27,7 @@ from bettercities.storage.workspace import Workspace
 from bettercities.views.reader import Caches
 from bettercities.web import auth, errors, limits
 from bettercities.web.api import docs as api_docs
+from bettercities.web.caching import ResponseCache
 from bettercities.web.jobs import Jobs
 from bettercities.web.security import SecurityHeaders
 from bettercities.web.templating import STATIC, Templates
@@ -96,6 +97,7 @@ def create_app(
     app.state.workspace = workspace
     app.state.settings = settings
     app.state.caches = Caches()
+    app.state.responses = ResponseCache()
     app.state.templates = Templates(auto_reload=settings.debug)
     app.state.jobs = Jobs(workspace)
     app.state.warm = False
@@ -114,6 +116,12 @@ def create_app(
     errors.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def serving_app() -> FastAPI:
+    """The app of one worker process of ``bettercities serve --workers N`` (uvicorn calls this factory in
+    each): the workspace the settings name, its caches warmed in the background."""
+    return create_app(warm=True)
 
 
 #: OpenAPI documents by the routes they describe: FastAPI builds one in ~4 s on a quiet machine (pydantic

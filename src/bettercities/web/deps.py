@@ -41,7 +41,8 @@ def get_workspace(request: Request) -> Workspace:
     return workspace
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
+    # async: a dependency without I/O runs in the event loop instead of a thread-pool round trip
     settings: Settings = request.app.state.settings
     return settings
 
@@ -57,13 +58,13 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_principal(request: Request) -> Principal:
+async def get_principal(request: Request) -> Principal:
     """Whoever makes the request (resolved once by :class:`bettercities.web.auth.Authenticate`)."""
     principal: Principal = request.state.principal
     return principal
 
 
-def get_reader(
+async def get_reader(
     request: Request,
     session: Annotated[Session, Depends(get_session)],
     principal: Annotated[Principal, Depends(get_principal)],
@@ -126,7 +127,7 @@ def language(
         lang,
         request.cookies.get(COOKIE),
         request.headers.get("accept-language"),
-        get_settings_dep(request).default_language,
+        request.app.state.settings.default_language,
     )
 
 

@@ -2,11 +2,16 @@
 
 A job stores the uploaded file in the workspace's ``uploads`` folder, calls the ingest library (which does all
 validation and writing) and keeps the typed outcome: the import result, or the report of every problem.
+Its state is also written beside the upload (``job.json``), so that with several server processes
+(``bettercities serve --workers N``) a poll answered by another process than the one running the import
+still finds it.
 """
 
 from __future__ import annotations
 
 import contextvars
+import os
+import re
 import threading
 import time
 import uuid
@@ -24,6 +29,10 @@ from bettercities.ingest.schemas import AreaImportOptions, ObservationImportOpti
 from bettercities.storage.workspace import Workspace
 
 MAX_JOBS = 200
+STATE_FILE = "job.json"
+#: Progress is written to the state file at most this often (seconds); status changes always.
+SAVE_INTERVAL = 0.5
+_JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class JobKind(StrEnum):
@@ -82,6 +91,7 @@ class Jobs:
         self._jobs: OrderedDict[str, ImportJob] = OrderedDict()
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        self._saved: dict[str, float] = {}
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
@@ -98,6 +108,7 @@ class Jobs:
             self._jobs[job.id] = job
             while len(self._jobs) > MAX_JOBS:
                 self._jobs.popitem(last=False)
+        self._save(job)
         return job
 
     def start(self, job: ImportJob) -> None:
@@ -105,14 +116,38 @@ class Jobs:
         self._pool().submit(contextvars.copy_context().run, self.run, job.id)
 
     def get(self, job_id: str) -> ImportJob | None:
+        """The job, also one that another server process of the workspace runs (from its state file)."""
         with self._lock:
             job = self._jobs.get(job_id)
-            return job.model_copy(deep=True) if job is not None else None
+            if job is not None:
+                return job.model_copy(deep=True)
+        return self._load(job_id)
 
     def _update(self, job_id: str, **changes: Any) -> None:
         with self._lock:
-            job = self._jobs[job_id]
-            self._jobs[job_id] = job.model_copy(update=changes)
+            job = self._jobs[job_id].model_copy(update=changes)
+            self._jobs[job_id] = job
+            progress_only = set(changes) <= {"done", "total"}
+            if progress_only and time.monotonic() - self._saved.get(job_id, 0.0) < SAVE_INTERVAL:
+                return
+            self._saved[job_id] = time.monotonic()
+        self._save(job)
+
+    def _state_file(self, job_id: str) -> Path | None:
+        return self.workspace.uploads / job_id / STATE_FILE if _JOB_ID.fullmatch(job_id) else None
+
+    def _save(self, job: ImportJob) -> None:
+        path = self._state_file(job.id)
+        assert path is not None
+        temporary = path.with_suffix(f".{threading.get_ident()}.tmp")
+        temporary.write_text(job.model_dump_json(), encoding="utf-8")
+        os.replace(temporary, path)  # atomic: a reader sees the old state or the new one
+
+    def _load(self, job_id: str) -> ImportJob | None:
+        path = self._state_file(job_id)
+        if path is None or not path.is_file():
+            return None
+        return ImportJob.model_validate_json(path.read_text(encoding="utf-8"))
 
     def run(self, job_id: str) -> ImportJob:
         """Run the import now (in the calling thread) and return the finished job."""

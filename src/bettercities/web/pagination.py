@@ -47,7 +47,7 @@ class PageParams:
         return self.envelope(request, items[self.offset : self.offset + self.page_size], len(items))
 
 
-def page_params(
+async def page_params(
     settings: SettingsDep,
     page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
     page_size: Annotated[

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from bettercities.indicators import service as indicators
 from bettercities.indicators.schemas import AreaValue, IndicatorOut, Series
 from bettercities.views import change as changes
 from bettercities.views import service as views
 from bettercities.views.change import ChangeView
+from bettercities.web.caching import NOT_MODIFIED, cached_json
 from bettercities.web.deps import ChangeStateDep, ReaderDep, SessionDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.pagination import Page, PageDep
@@ -31,10 +32,12 @@ def get_indicator(code: str, session: SessionDep) -> IndicatorOut:
 @router.get(
     "/cities/{slug}/observations",
     response_model=Page[AreaValue],
+    responses=NOT_MODIFIED,
     summary="Values of an indicator for the areas of a level in a period",
     description=(
         "Published values: withheld (suppressed) cells have no value, numerator or denominator. A level "
-        "without stored data gets values aggregated from the nearest finer level (flag `estimated`)."
+        "without stored data gets values aggregated from the nearest finer level (flag `estimated`). "
+        "Conditional: `ETag` and `Last-Modified` change with the data; `If-None-Match` answers 304."
     ),
 )
 def observations(
@@ -45,9 +48,12 @@ def observations(
     indicator: Annotated[str, Query(description="Indicator code.")],
     period: Annotated[str | None, Query(description="Period code; default: the latest.")] = None,
     level: Annotated[str | None, Query(description="Level code; default: the finest.")] = None,
-) -> Page[AreaValue]:
-    _, values = views.level_view(reader, slug, indicator, period=period, level=level)
-    return pages.slice(request, values)
+) -> Response:
+    def compute() -> Page[AreaValue]:
+        _, values = views.level_view(reader, slug, indicator, period=period, level=level)
+        return pages.slice(request, values)
+
+    return cached_json(request, reader, slug=slug, compute=compute)
 
 
 @router.get("/cities/{slug}/series", response_model=Series, summary="Time series of the city or of one area")

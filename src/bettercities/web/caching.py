@@ -1,0 +1,147 @@
+"""JSON responses serialised once per data version and audience, served as bytes, with conditional requests.
+
+A cacheable route hands :func:`cached_json` the computation of its typed result. The result is serialised
+once (orjson) for its URL, the data stamp (:func:`bettercities.views.cache.data_stamp`) and the audience of
+the principal in the city it comes from (:meth:`bettercities.views.reader.Reader.audience_key`), and the
+bytes — with their gzip form when that pays — are kept in the app's :class:`ResponseCache`. The audience is
+part of the key, so a member's restricted values and the data team's small counts never reach a public
+caller through the cache.
+
+Every response carries
+
+* ``ETag: W/"<data version>-<hash>"`` of the data stamp, the audience, the URL and the app version (weak: the
+  gzip and the identity form are the same representation);
+* ``Last-Modified``: when the data version last changed (:func:`bettercities.views.cache.stamp_time`);
+* ``Cache-Control: public, max-age=<cache_max_age>`` for the anonymous visitor, ``private, no-store`` for
+  anyone signed in (what they see may be restricted);
+* ``Vary: Authorization, Cookie`` and, where a gzip form exists, ``Accept-Encoding``.
+
+A request whose ``If-None-Match`` names the current ETag is answered ``304 Not Modified`` before anything
+is computed or read from the cache: it costs one query, the data stamp.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import format_datetime
+from typing import Any
+
+import orjson
+from cachetools import TTLCache
+from fastapi import Request, Response
+from pydantic import BaseModel
+
+from bettercities import __version__
+from bettercities.views.cache import DEFAULT_TTL, stamp_time
+from bettercities.views.reader import Reader
+
+__all__ = ["NOT_MODIFIED", "CachedBody", "ResponseCache", "cached_json", "etag_matches"]
+
+#: gzip pays above this size (as Starlette's GZipMiddleware, which the app uses for everything else)
+GZIP_MINIMUM = 2048
+VARY = "Authorization, Cookie"
+PRIVATE = "private, no-store"
+
+#: For the OpenAPI document of a cacheable route.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the `If-None-Match` header named the current `ETag`."}
+}
+
+
+@dataclass(frozen=True)
+class CachedBody:
+    """One serialised response: its bytes and their gzip form (when it pays)."""
+
+    body: bytes
+    gzipped: bytes | None
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
+
+
+class ResponseCache:
+    """Serialised responses of one process: an LRU bounded in bytes, entries expiring after ``ttl`` seconds
+    (as the value cache's, which bounds how long a change made by hand in the database can go unseen)."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, ttl: float = DEFAULT_TTL) -> None:
+        self._items: TTLCache[tuple, CachedBody] = TTLCache(max_bytes, ttl, getsizeof=lambda e: e.size)
+        self._lock = threading.Lock()
+        self.misses = 0
+
+    def get(self, key: tuple) -> CachedBody | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: tuple, entry: CachedBody) -> None:
+        with self._lock:
+            self.misses += 1
+            if entry.size <= self._items.maxsize:
+                self._items[key] = entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (weak comparison, RFC 9110 13.1.2)."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
+
+
+def _serialise(result: Any) -> bytes:
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json")
+    return orjson.dumps(result)
+
+
+def cached_json(request: Request, reader: Reader, *, slug: str, compute: Callable[[], Any]) -> Response:
+    """The JSON of ``compute()`` (a pydantic model or plain data) for the URL of ``request``, whose values
+    come from city ``slug`` and are published for ``reader``'s principal there (see the module)."""
+    stamp = reader.stamp
+    audience = reader.audience_key(reader.city_id(slug))
+    url = str(request.url)
+    digest = hashlib.blake2b(repr((__version__, stamp, audience, url)).encode(), digest_size=10).hexdigest()
+    etag = f'W/"{stamp[0]}-{digest}"'
+    changed = stamp_time(stamp)
+    last_modified = format_datetime(changed, usegmt=True) if changed is not None else None
+    anonymous = reader.principal.anonymous
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={request.app.state.settings.cache_max_age}"
+        if anonymous
+        else PRIVATE,
+        "Vary": VARY,
+    }
+    if last_modified is not None:
+        headers["Last-Modified"] = last_modified
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={**headers, "Vary": f"Accept-Encoding, {VARY}"})
+
+    responses: ResponseCache = request.app.state.responses
+    key = (url, audience, stamp)
+    entry = responses.get(key)
+    if entry is None:
+        body = _serialise(compute())
+        gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MINIMUM else None
+        entry = CachedBody(body, gzipped)
+        responses.put(key, entry)
+    if entry.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        headers["Vary"] = f"Accept-Encoding, {VARY}"
+        return Response(entry.gzipped, media_type="application/json", headers=headers)
+    # a body this large gets "Vary: Accept-Encoding" from the app's GZipMiddleware, which passes it on
+    return Response(entry.body, media_type="application/json", headers=headers)

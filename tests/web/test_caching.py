@@ -1,0 +1,120 @@
+"""Cached API responses (web/caching.py): ETag, Last-Modified and 304 without recomputing; Cache-Control by
+audience; the cache never hands one audience's values to another (a suppressed cell stays withheld)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bettercities.core.settings import Settings
+from bettercities.storage.versioning import mark_changed
+from bettercities.storage.workspace import Workspace
+from bettercities.web import create_app
+from bettercities.web.caching import etag_matches
+from tests.web.citybuilder import LEVELS, build_city
+from tests.web.conftest import SUPPRESSED, add_user, issue_token
+
+URL = "/api/cities/testville/observations"
+INDICATOR, AREA, PERIOD = SUPPRESSED
+PARAMS = {"indicator": INDICATOR, "period": PERIOD, "level": "planning_area"}
+SETTINGS = Settings(cache_max_age=30)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Workspace, dict]]:
+    workspace = Workspace.init(Path(tmp_path_factory.mktemp("caching")) / "ws")
+    # 2 districts of 16 planning areas: a page of them is large enough to be sent gzipped
+    levels = (LEVELS[0], (*LEVELS[1][:3], (4, 4)))
+    build_city(workspace, levels=levels, suppress=(SUPPRESSED,))
+    add_user(workspace, "vera", {"testville": "viewer"})  # a member: restricted data, no suppressed cells
+    add_user(workspace, "ada", {"testville": "analyst"})  # the data team: suppressed cells too
+    tokens = {name: {"Authorization": f"Bearer {issue_token(workspace, name)}"} for name in ("vera", "ada")}
+    with TestClient(create_app(workspace, settings=SETTINGS)) as client:
+        yield client, workspace, tokens
+    workspace.close()
+
+
+def _value(response: object) -> float | None:
+    items = response.json()["items"]  # type: ignore[attr-defined]
+    return next(item["value"] for item in items if item["area_code"] == AREA)
+
+
+def test_etag_and_last_modified_answer_304_without_recomputing(
+    served: tuple[TestClient, Workspace, dict],
+) -> None:
+    client, workspace, _ = served
+    first = client.get(URL, params={**PARAMS, "page_size": 2})
+    assert first.status_code == 200
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"')
+    assert first.headers["cache-control"] == f"public, max-age={SETTINGS.cache_max_age}"
+    modified = parsedate_to_datetime(first.headers["last-modified"])
+
+    responses, values = client.app.state.responses, client.app.state.caches.values  # type: ignore[attr-defined]
+    misses = (responses.misses, values.misses)
+    again = client.get(URL, params={**PARAMS, "page_size": 2}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag and again.headers["last-modified"] == first.headers["last-modified"]
+    assert (responses.misses, values.misses) == misses  # nothing computed, nothing serialised
+    assert client.get(URL, params={**PARAMS, "page_size": 2}).json() == first.json()
+    assert (responses.misses, values.misses) == misses  # the same bytes again
+    # another query of the same data is another representation
+    other = client.get(URL, params={**PARAMS, "page_size": 3}, headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["etag"] != etag
+
+    with workspace.database.session() as session:  # a write: the data version moves on
+        mark_changed(session)
+    changed = client.get(URL, params={**PARAMS, "page_size": 2}, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert parsedate_to_datetime(changed.headers["last-modified"]) >= modified
+
+
+def test_gzip_is_served_from_the_cache_and_vary_is_stated_once(
+    served: tuple[TestClient, Workspace, dict],
+) -> None:
+    client, _, _ = served
+    params = {**PARAMS, "level": "district"}  # too small for gzip
+    small = client.get(URL, params=params)
+    assert "content-encoding" not in small.headers
+    assert small.headers["vary"] == "Authorization, Cookie"
+    plain = client.get(URL, params={"indicator": "inhabitants"}, headers={"Accept-Encoding": "identity"})
+    packed = client.get(URL, params={"indicator": "inhabitants"}, headers={"Accept-Encoding": "gzip"})
+    assert len(plain.content) >= 2048 and packed.headers["content-encoding"] == "gzip"
+    assert packed.json() == plain.json()  # httpx decodes the gzip
+    for response in (plain, packed):
+        vary = [v.strip() for v in response.headers["vary"].split(",")]
+        assert sorted(vary) == ["Accept-Encoding", "Authorization", "Cookie"]
+    assert plain.headers["etag"] == packed.headers["etag"]  # weak: one representation, two encodings
+
+
+def test_audiences_never_share_an_entry(served: tuple[TestClient, Workspace, dict]) -> None:
+    """The data team first (sees the suppressed cell), then the public and a member: both get it withheld
+    from their own entries; a member's ETag is not the public's, and signed-in answers are private."""
+    client, _, tokens = served
+    client.app.state.responses.clear()  # type: ignore[attr-defined]
+    team = client.get(URL, params=PARAMS, headers=tokens["ada"])
+    public = client.get(URL, params=PARAMS)
+    member = client.get(URL, params=PARAMS, headers=tokens["vera"])
+    assert _value(team) is not None
+    assert _value(public) is None and _value(member) is None
+    assert len({team.headers["etag"], public.headers["etag"], member.headers["etag"]}) == 3
+    assert len(client.app.state.responses) == 3  # type: ignore[attr-defined]
+    assert team.headers["cache-control"] == member.headers["cache-control"] == "private, no-store"
+    assert public.headers["cache-control"].startswith("public, max-age=")
+    # the public's ETag does not validate the team's copy, nor the team's the public's
+    crossed = client.get(
+        URL, params=PARAMS, headers={**tokens["ada"], "If-None-Match": public.headers["etag"]}
+    )
+    assert crossed.status_code == 200 and _value(crossed) is not None
+    crossed = client.get(URL, params=PARAMS, headers={"If-None-Match": team.headers["etag"]})
+    assert crossed.status_code == 200 and _value(crossed) is None
+
+
+def test_if_none_match_lists_and_wildcards() -> None:
+    assert etag_matches('"a", W/"b"', 'W/"b"') and etag_matches('W/"b"', 'W/"b"')
+    assert etag_matches("*", 'W/"x"') and etag_matches('"b"', 'W/"b"')
+    assert not etag_matches('W/"c"', 'W/"b"') and not etag_matches(None, 'W/"b"')
