@@ -43,6 +43,7 @@ from tests.support.flags import open_flag
 from tests.support.served import (
     BACKENDS,
     CITY_A,
+    CITY_B,
     PASSWORD,
     PUBLIC_DATASET,
     two_cities_workspace,
@@ -891,6 +892,112 @@ NOT_WRITING.update(
         "guide build": "writes the guide's PDF (and HTML) to files; reads the workspace",
         "guide list": "reads",
         "guide show": "reads",
+    }
+)
+
+
+def _calls_call(w: World, *, opened: bool = True) -> tuple[str, str]:
+    """A new programme with a call around now (opened unless told); the programme's and the call's slugs."""
+    from datetime import timedelta
+
+    from bettercities.calls import service as calls
+    from bettercities.calls.schemas import CallIn, Criterion
+    from bettercities.networks.schemas import ProgrammeIn
+
+    programme, call = w.name("prog"), w.name("call")
+    now = datetime.now(UTC)
+    with w.session() as session:
+        networks.create_programme(session, ProgrammeIn(slug=programme, name=programme))
+        spec = CallIn(
+            slug=call, programme=programme, title_de="Aufruf", title_en="Call", time_zone="Europe/Berlin",
+            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1),
+            criteria=[Criterion(code="relevance", label_de="Relevanz", label_en="Relevance", weight=1)],
+        )  # fmt: skip
+        calls.create_call(session, spec, by="test")
+        if opened:
+            calls.open_call(session, call, by="test")
+    return programme, call
+
+
+def _calls_application(w: World, *steps: str, city: str = CITY_A, call: str | None = None) -> int:
+    """An application of ``city`` to a new call (or ``call``), moved through ``steps``."""
+    from bettercities.calls import service as calls
+    from bettercities.calls.schemas import ApplicationIn
+
+    call = call or _calls_call(w)[1]
+    with w.session() as session:
+        application = calls.apply(session, call, ApplicationIn(city=city), by="test").id
+        for step in steps:
+            calls.set_status(session, application, step, by="test")
+    return application
+
+
+def _tandems_form(w: World) -> Call:
+    programme, call = _calls_call(w)
+    selected = ("eligible", "shortlisted", "selected")
+    ids = [str(_calls_application(w, *selected, city=city, call=call)) for city in (CITY_A, CITY_B)]
+    return Call(
+        ["tandems", "form", "--programme", programme, "--application", ids[0], "--application", ids[1],
+         "--name", w.name("Tandem"), "--start", "2026-01-10"],
+        "tandem-formed",
+    )  # fmt: skip
+
+
+def _tandem(w: World) -> str:
+    from bettercities.tandems import service as tandems
+
+    programme, call = _calls_call(w)
+    selected = ("eligible", "shortlisted", "selected")
+    ids = [_calls_application(w, *selected, city=city, call=call) for city in (CITY_A, CITY_B)]
+    with w.session() as session:
+        return tandems.form_tandem(session, programme, ids, name=w.name("Tandem"), by="test").slug
+
+
+def _calls_add(w: World) -> Call:
+    programme = _calls_call(w)[0]
+    return Call(
+        ["calls", "add", w.name("call"), "--programme", programme, "--title-de", "A", "--title-en", "A",
+         "--opens", "2026-01-01", "--closes", "2099-01-01", "--time-zone", "Europe/Berlin"]
+    )  # fmt: skip
+
+
+WRITES.update(
+    {
+        "calls add": _calls_add,
+        "calls open": lambda w: Call(["calls", "open", _calls_call(w, opened=False)[1]], "call-open"),
+        "calls close": lambda w: Call(["calls", "close", _calls_call(w)[1]], "call-closed"),
+        "calls apply": lambda w: Call(
+            ["calls", "apply", _calls_call(w)[1], "--city", CITY_A, "--tz", "Europe/Athens"],
+            "application-status",
+        ),
+        "calls status": lambda w: Call(
+            ["calls", "status", str(_calls_application(w)), "--to", "eligible"], "application-status"
+        ),
+        "calls score": lambda w: Call(
+            ["calls", "score", str(_calls_application(w, "eligible")), "--value", "relevance=4"],
+            "application-scored",
+        ),
+        "calls select": lambda w: Call(
+            ["calls", "select", str(_calls_application(w, "eligible", "shortlisted"))], "application-status"
+        ),
+        "tandems form": _tandems_form,
+        "tandems stage": lambda w: Call(
+            ["tandems", "stage", _tandem(w), "--stage", "kick-off", "--on", "2026-01-10"]
+        ),
+        "tandems activity": lambda w: Call(
+            ["tandems", "activity", _tandem(w), "--kind", "workshop", "--title", "W", "--on", "2026-02-10"]
+        ),
+        "tandems output": lambda w: Call(
+            ["tandems", "output", _tandem(w), "--title", "Plan", "--drafted", "2026-03-01", "--city", CITY_A]
+        ),
+    }
+)
+NOT_WRITING.update(
+    {
+        "calls list": "reads",
+        "calls show": "reads (the panel's ranking with --scores: the operator's CLI)",
+        "tandems list": "reads",
+        "tandems show": "reads",
     }
 )
 

@@ -1070,6 +1070,185 @@ WRITES.update(
     }
 )
 
+# -- calls for participation and tandems (issue 16): the admin coordinates the programme's network and, as
+# city A's admin, speaks for city A ---------------------------------------------------------------------
+
+_CALLS = iter(range(1, 10_000))
+
+
+def _call_world(world: World, *, opened: bool = True) -> tuple[str, str]:
+    """A new programme whose network the admin coordinates, with a call around now; programme, call."""
+    from bettercities import access as accounts
+    from bettercities import networks
+    from bettercities.calls import service as calls
+    from bettercities.calls.schemas import CallIn, Criterion
+    from bettercities.networks.schemas import ProgrammeIn
+
+    n = next(_CALLS)
+    programme, call = f"audit-calls-{n}", f"audit-call-{n}"
+    now = datetime.now(UTC)
+    with world.workspace.database.session() as session:
+        networks.create_programme(session, ProgrammeIn(slug=programme, name=programme))
+        networks.create_network(session, f"{programme}-net", name_de="N", name_en="N", programme=programme)
+        accounts.grant_network(session, ADMIN, f"{programme}-net", "coordinator")
+        spec = CallIn(
+            slug=call, programme=programme, title_de="Aufruf", title_en="Call", time_zone="Europe/Berlin",
+            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1),
+            criteria=[Criterion(code="relevance", label_de="Relevanz", label_en="Relevance", weight=1)],
+        )  # fmt: skip
+        calls.create_call(session, spec, by="test")
+        if opened:
+            calls.open_call(session, call, by="test")
+    return programme, call
+
+
+def _call_application(
+    world: World, *steps: str, city: str = CITY_A, call: str | None = None
+) -> tuple[str, int]:
+    from bettercities.calls import service as calls
+    from bettercities.calls.schemas import ApplicationIn
+
+    call = call or _call_world(world)[1]
+    with world.workspace.database.session() as session:
+        application = calls.apply(
+            session, call, ApplicationIn(city=city, submit=not steps or steps[0] != "draft"), by="test"
+        ).id
+        for step in steps:
+            if step != "draft":
+                calls.set_status(session, application, step, by="test")
+    return call, application
+
+
+def _call_tandem(world: World) -> tuple[str, str, list[int]]:
+    """A programme and call with selected applications of cities A and B; programme, call, their ids."""
+    programme, call = _call_world(world)
+    ids = [
+        _call_application(world, "eligible", "shortlisted", "selected", city=c, call=call)[1]
+        for c in (CITY_A, CITY_B)
+    ]
+    return programme, call, ids
+
+
+def _tandem_slug(world: World) -> str:
+    from bettercities.tandems import service as tandems
+
+    programme, _, ids = _call_tandem(world)
+    with world.workspace.database.session() as session:
+        return tandems.form_tandem(session, programme, ids, name=f"Audit tandem {ids[0]}", by="test").slug
+
+
+def _tandem_goal(world: World) -> tuple[str, int]:
+    return _tandem_slug(world), _goal(world)
+
+
+def _page_post(world: World, path: str, form: dict[str, object]) -> Expect:
+    return Expect(world.page.post(path, data={"csrf_token": world.csrf(), **form}, follow_redirects=False))
+
+
+def _api_post(world: World, path: str, body: dict[str, object], action: str | None = None) -> Expect:
+    return Expect(world.api.post(path, headers=world.bearer(), json=body), action=action)
+
+
+WRITES.update(
+    {
+        ("POST", "/api/calls"): lambda w: _api_post(
+            w,
+            "/api/calls",
+            {
+                "slug": f"audit-new-call-{next(_CALLS)}",
+                "programme": _call_world(w)[0],
+                "title_de": "A",
+                "title_en": "A",
+                "opens_at": "2026-01-01T00:00",
+                "closes_at": "2099-01-01T00:00",
+                "time_zone": "Europe/Berlin",
+            },
+        ),
+        ("POST", "/api/calls/{call}/open"): lambda w: _api_post(
+            w, f"/api/calls/{_call_world(w, opened=False)[1]}/open", {}, "call-open"
+        ),
+        ("POST", "/api/calls/{call}/close"): lambda w: _api_post(
+            w, f"/api/calls/{_call_world(w)[1]}/close", {}, "call-closed"
+        ),
+        ("POST", "/api/calls/{call}/applications"): lambda w: _api_post(
+            w, f"/api/calls/{_call_world(w)[1]}/applications", {"city": CITY_A}, "application-status"
+        ),
+        ("POST", "/api/applications/{application_id}/submit"): lambda w: _api_post(
+            w, f"/api/applications/{_call_application(w, 'draft')[1]}/submit", {}, "application-status"
+        ),
+        ("POST", "/api/applications/{application_id}/status"): lambda w: _api_post(
+            w,
+            f"/api/applications/{_call_application(w)[1]}/status",
+            {"status": "eligible"},
+            "application-status",
+        ),
+        ("POST", "/api/applications/{application_id}/scores"): lambda w: _api_post(
+            w,
+            f"/api/applications/{_call_application(w, 'eligible')[1]}/scores",
+            {"values": {"relevance": 3}},
+            "application-scored",
+        ),
+        ("POST", "/api/tandems"): lambda w: (
+            lambda t: _api_post(
+                w,
+                "/api/tandems",
+                {"programme": t[0], "applications": t[2], "name": f"T {t[2][0]}"},
+                "tandem-formed",
+            )
+        )(_call_tandem(w)),
+        ("POST", "/api/tandems/{slug}/stages"): lambda w: _api_post(
+            w, f"/api/tandems/{_tandem_slug(w)}/stages", {"stage": "kick-off", "on": "2026-01-10"}
+        ),
+        ("POST", "/api/tandems/{slug}/activities"): lambda w: _api_post(
+            w,
+            f"/api/tandems/{_tandem_slug(w)}/activities",
+            {"kind": "workshop", "title": "W", "starts_on": "2026-02-10"},
+        ),
+        ("POST", "/api/tandems/{slug}/documents"): lambda w: _api_post(
+            w, f"/api/tandems/{_tandem_slug(w)}/documents", {"title": "D", "url": "https://example.org/d.pdf"}
+        ),
+        ("POST", "/api/tandems/{slug}/outputs"): lambda w: _api_post(
+            w, f"/api/tandems/{_tandem_slug(w)}/outputs", {"title": "Plan", "drafted_on": "2026-03-01"}
+        ),
+        ("POST", "/api/tandems/{slug}/goals"): lambda w: (
+            lambda t: _api_post(w, f"/api/tandems/{t[0]}/goals", {"goal": t[1]})
+        )(_tandem_goal(w)),
+        ("POST", "/calls/{call}/apply"): lambda w: Expect(
+            _page_post(w, f"/calls/{_call_world(w)[1]}/apply", {"city": CITY_A}).response,
+            action="application-status",
+        ),
+        ("POST", "/calls/{call}/applications/{application_id}/status"): lambda w: (
+            lambda a: _page_post(w, f"/calls/{a[0]}/applications/{a[1]}/status", {"status": "eligible"})
+        )(_call_application(w)),
+        ("POST", "/calls/{call}/applications/{application_id}/score"): lambda w: (
+            lambda a: _page_post(w, f"/calls/{a[0]}/applications/{a[1]}/score", {"criterion_relevance": "4"})
+        )(_call_application(w, "eligible")),
+        ("POST", "/calls/{call}/tandems"): lambda w: (
+            lambda t: _page_post(
+                w, f"/calls/{t[1]}/tandems", {"application": t[2], "name": f"Page {t[2][0]}"}
+            )
+        )(_call_tandem(w)),
+        ("POST", "/tandems/{slug}/stages"): lambda w: _page_post(
+            w, f"/tandems/{_tandem_slug(w)}/stages", {"stage": "kick-off", "on": "2026-01-10"}
+        ),
+        ("POST", "/tandems/{slug}/activities"): lambda w: _page_post(
+            w,
+            f"/tandems/{_tandem_slug(w)}/activities",
+            {"kind": "visit", "title": "V", "starts_on": "2026-02-10"},
+        ),
+        ("POST", "/tandems/{slug}/documents"): lambda w: _page_post(
+            w, f"/tandems/{_tandem_slug(w)}/documents", {"title": "D", "file_ref": "uploads/d.pdf"}
+        ),
+        ("POST", "/tandems/{slug}/outputs"): lambda w: _page_post(
+            w, f"/tandems/{_tandem_slug(w)}/outputs", {"title": "Plan", "drafted_on": "2026-03-01"}
+        ),
+        ("POST", "/tandems/{slug}/goals"): lambda w: (
+            lambda t: _page_post(w, f"/tandems/{t[0]}/goals", {"goal": str(t[1])})
+        )(_tandem_goal(w)),
+    }
+)
+
+
 #: POST routes that change nothing, and why.
 NOT_WRITING: dict[tuple[str, str], str] = {
     ("POST", "/api/cities/{slug}/priority"): "evaluates a rule sent in the body; stores nothing (GET-like)",
@@ -1333,3 +1512,5 @@ CITYLESS_WRITES: set[tuple[str, str]] = {
     ("POST", "/api/surveys/{slug}/status"),
     ("POST", "/surveys/{slug}/status"),
 }
+# a tandem's {slug} is its network's, no city's (issue 16)
+CITYLESS_WRITES |= {route for route in WRITES if route[1].startswith(("/tandems/", "/api/tandems/"))}
