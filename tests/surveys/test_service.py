@@ -82,6 +82,16 @@ def test_server_side_checks(ws: Workspace) -> None:
             by="test",
         )
         assert "finest_level" not in out.answers
+        long = world.COMMON | {
+            "topics": "labour",
+            "small_area": "no",
+            "staff": "4",
+            "priorities": "regularly",
+            "priority_example": "x" * 5000,
+        }
+        with pytest.raises(InvalidInput) as too_long:
+            service.respond(session, "practice", "fano", long, by="test")
+        assert [p.code for p in too_long.value.report.problems] == ["survey-invalid-answer"]  # type: ignore[union-attr]
         service.set_status(session, "practice", SurveyStatus.CLOSED)
         with pytest.raises(Conflict):
             service.respond(session, "practice", "fano", world.COMMON, by="test")

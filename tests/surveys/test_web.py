@@ -82,6 +82,10 @@ def test_only_contacts_answer_and_see_the_answers(
     assert client.get(path, headers=_auth(tokens["coordinator"])).status_code == 200
     assert client.get(path, headers=_auth(tokens["fano-contact"])).json()["city"] == "fano"
     assert client.get("/api/surveys/practice/gaps/fano").status_code == 401
+    # the survey page lists the responses for its coordinators only
+    listed = client.get("/surveys/practice", headers=_auth(tokens["coordinator"])).text
+    assert 'id="responses"' in listed and 'data-city="fano"' in listed
+    assert 'id="responses"' not in client.get("/surveys/practice", headers=_auth(tokens["aue-contact"])).text
     # the public sees the aggregate: 6 respondents now, IT (empoli, fano) 2 -> withheld, DE secondary
     results = client.get("/api/surveys/practice/results", params={"by": "country"}).json()
     assert results["respondents"] == 6 and results["withheld_groups"] == ["DE", "IT"]

@@ -17,7 +17,10 @@ from datetime import date
 from bettercities.surveys import expressions
 from bettercities.surveys.schemas import FormDefinition, Item
 
-__all__ = ["Checked", "FieldError", "check_answers", "relevant_items"]
+__all__ = ["MAX_TEXT", "Checked", "FieldError", "check_answers", "relevant_items"]
+
+#: The longest answer kept (a text question); longer ones are refused.
+MAX_TEXT = 4000
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ def _normalise(item: Item, raw: str | Sequence[str] | None) -> tuple[str, str | 
             return date.fromisoformat(text).isoformat(), None
         except ValueError:
             return text, "not-a-date"
+    if len(text) > MAX_TEXT:
+        return text[:MAX_TEXT], "too-long"
     return text, None
 
 
@@ -163,6 +168,10 @@ _MESSAGES = {
     "not-an-integer": ("Bitte eine ganze Zahl eingeben.", "Enter a whole number."),
     "not-a-number": ("Bitte eine Zahl eingeben.", "Enter a number."),
     "not-a-date": ("Bitte ein Datum (JJJJ-MM-TT) eingeben.", "Enter a date (YYYY-MM-DD)."),
+    "too-long": (
+        "Die Antwort ist zu lang (höchstens 4000 Zeichen).",
+        "The answer is too long (at most 4000 characters).",
+    ),
 }
 
 

@@ -132,9 +132,11 @@ def survey_page(
     survey = service.get_survey(session, slug)
     form = service.definition(session, slug)
     row = service.get_survey_row(session, slug)
+    manage = queries.can_manage(principal, row)
     return templates.render(
         request,
         "surveys/survey.html",
+        responses=service.list_responses(session, slug) if manage else [],
         lang=lang,
         survey=survey,
         title=_title(survey, lang),
