@@ -69,6 +69,11 @@ def test_default_day_is_the_programmes_last_day_once_it_has_ended(ws: Workspace)
     with ws.database.reader() as session:
         result = service.logic(session, "vie")
     assert result.on == date(2024, 12, 31) and result.quarters[-1] == date(2024, 12, 31)
+    # the trend from the quarter before the start (17 May 2022) on: 2022-03-31 … 2024-12-31, 12 quarter ends
+    assert (result.quarters[0], len(result.quarters)) == (date(2022, 3, 31), 12)
+    assert [p.value for p in result.boxes[1].measures[0].trend][:2] == [0, 2]
+    assert service.default_quarters(None, date(2024, 1, 1)) == 8
+    assert service.default_quarters(date(2024, 2, 1), date(2024, 3, 1)) == 4
     assert [b.key for b in result.boxes] == ["call", "tandems", "lasting"]
     assert [(link.source, link.target) for link in result.links] == [
         ("call", "tandems"),

@@ -1514,3 +1514,5 @@ CITYLESS_WRITES: set[tuple[str, str]] = {
 }
 # a tandem's {slug} is its network's, no city's (issue 16)
 CITYLESS_WRITES |= {route for route in WRITES if route[1].startswith(("/tandems/", "/api/tandems/"))}
+# a programme's impact logic belongs to no city: its {slug} is the programme's (issue 16)
+CITYLESS_WRITES |= {route for route in WRITES if "/impact-logic" in route[1]}

@@ -62,8 +62,11 @@ def show(
         ),
     ] = None,
     quarters: Annotated[
-        int, typer.Option("--quarters", min=0, max=40, help="Quarter ends in the trend.")
-    ] = 8,
+        int | None,
+        typer.Option(
+            "--quarters", min=0, max=40, help="Quarter ends in the trend (default: since the start)."
+        ),
+    ] = None,
     json_: JsonOption = False,
     workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,

@@ -33,7 +33,7 @@ STAGE_FILL = {
 BOX_STROKE = "#9aa5b1"
 ARROW = "#52606d"
 SPARK = "#0072b2"
-COLUMN_W, GAP, TOP, BOX_GAP, PAD = 220, 48, 44, 18, 10
+COLUMN_W, GAP, TOP, BOX_GAP, PAD = 220, 48, 46, 18, 10
 SPARK_W, SPARK_H = 64, 18
 
 
@@ -107,7 +107,7 @@ def _box_parts(
     inner = COLUMN_W - 2 * PAD
     body: list[str] = []
     cy = y + PAD
-    for line in _wrap(_title(box, lang), 13, inner):
+    for line in _wrap(_title(box, lang), 13 * 1.12, inner):  # bold letters are wider
         cy += 15
         body.append(
             f'<text x="{x + PAD}" y="{cy:.1f}" font-size="13" font-weight="bold" fill="{INK}">'
@@ -198,11 +198,18 @@ def logic_diagram(
     ]
     for i, stage in enumerate(stages):
         x = i * (COLUMN_W + GAP)
+        # "Outcome (Wirkungen bei den Zielgruppen)": the name on the first line, what it means below it
+        name, _, gloss = words.stages.get(stage.value, stage.value).partition(" (")
         parts.append(
-            f'<text class="stage" x="{x + COLUMN_W / 2}" y="18" text-anchor="middle" font-size="14" '
-            f'font-weight="bold" fill="{INK}">{escape(words.stages.get(stage.value, stage.value))}</text>'
-            f'<line x1="{x}" x2="{x + COLUMN_W}" y1="28" y2="28" stroke="{GRID}" stroke-width="2"/>'
+            f'<text class="stage" x="{x + COLUMN_W / 2}" y="14" text-anchor="middle" font-size="14" '
+            f'font-weight="bold" fill="{INK}">{escape(name)}</text>'
         )
+        if gloss:
+            parts.append(
+                f'<text x="{x + COLUMN_W / 2}" y="28" text-anchor="middle" font-size="11" fill="{MUTED}">'
+                f"{escape('(' + gloss)}</text>"
+            )
+        parts.append(f'<line x1="{x}" x2="{x + COLUMN_W}" y1="34" y2="34" stroke="{GRID}" stroke-width="2"/>')
     if not logic.boxes:
         parts.append(
             f'<text x="{width / 2}" y="{TOP + 20}" text-anchor="middle" font-size="13" fill="{MUTED}">'

@@ -41,9 +41,11 @@ from bettercities.networks.models import Programme
 from bettercities.networks.queries import default_day
 
 __all__ = [
+    "MAX_QUARTERS",
     "QUARTERS",
     "add_box",
     "add_measure",
+    "default_quarters",
     "link_boxes",
     "logic",
     "measure_codes",
@@ -57,8 +59,9 @@ __all__ = [
 ]
 
 SOURCE = "impact logic"
-#: How many quarter ends a trend shows by default.
+#: How many quarter ends a trend shows by default when the programme has no start date, and at most.
 QUARTERS = 8
+MAX_QUARTERS = 12
 
 
 def _refuse(code: str, message: str, *, column: str | None = None, value: str | None = None) -> InvalidInput:
@@ -433,14 +436,27 @@ def _measure_out(
     )  # fmt: skip
 
 
+def default_quarters(start: date | None, on: date) -> int:
+    """How many quarter ends a trend shows by default: from the last one before the programme started (so the
+    line begins before anything happened) to ``on``, at least 4 and at most :data:`MAX_QUARTERS`; without a
+    start, :data:`QUARTERS`."""
+    if start is None or start > on:
+        return QUARTERS
+    months = (on.year - start.year) * 12 + on.month - start.month
+    return min(max(months // 3 + 2, 4), MAX_QUARTERS)
+
+
 def logic(
-    session: Session, programme_slug: str, *, on: date | None = None, quarters: int = QUARTERS
+    session: Session, programme_slug: str, *, on: date | None = None, quarters: int | None = None
 ) -> ImpactLogicOut:
     """The programme's impact logic as of ``on`` (default: today within the programme's period, its last day
     once it has ended): its boxes in stage order, each with its measures' values as of ``on`` and at the ends
-    of the last ``quarters`` quarters on or before it; :class:`NotFound` for an unknown programme."""
+    of the last ``quarters`` quarters on or before it (default: :func:`default_quarters`);
+    :class:`NotFound` for an unknown programme."""
     programme = get_programme(session, programme_slug)
     on = on or default_day(programme.start, programme.end)
+    if quarters is None:
+        quarters = default_quarters(programme.start, on)
     ends = quarter_ends(on, quarters) if quarters > 0 else []
     boxes = session.scalars(select(LogicBox).where(LogicBox.programme_id == programme.id)).all()
     boxes = sorted(boxes, key=lambda b: (Stage(b.stage).rank, b.position, b.key))

@@ -37,7 +37,15 @@ OnQuery = Annotated[
     date | None,
     Query(description="Values as of this day (YYYY-MM-DD); default: today, or the programme's last day."),
 ]
-QuartersQuery = Annotated[int, Query(ge=0, le=40, description="How many quarter ends the trend shows.")]
+QuartersQuery = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=40,
+        description="How many quarter ends the trend shows; default: from the quarter before the programme "
+        "started (at least 4, at most 12), or 8 without a start date.",
+    ),
+]
 WHO = "Needs to coordinate a network of the programme (or a platform admin)."
 
 
@@ -59,7 +67,7 @@ def _require(session: Session, principal: Principal, slug: str) -> None:
     ),
 )
 def impact_logic(
-    slug: str, session: SessionDep, on: OnQuery = None, quarters: QuartersQuery = service.QUARTERS
+    slug: str, session: SessionDep, on: OnQuery = None, quarters: QuartersQuery = None
 ) -> ImpactLogicOut:
     return service.logic(session, slug, on=on, quarters=quarters)
 
