@@ -71,10 +71,10 @@ def demo(
             called = load_calls(ws)
             bar.update(task, description="Practice survey")
             surveyed = load_surveys(ws)
-            bar.update(task, description="Impact logic")
-            logic = load_impact_logic(ws)
             bar.update(task, description="Knowledge hub and guide")
             hub = load_hub(ws, summary.city)
+            bar.update(task, description="Impact logic")
+            logic = load_impact_logic(ws)
     except BettercitiesError as error:
         fail(str(error))
     verb = "Built" if summary.built else "Found"
