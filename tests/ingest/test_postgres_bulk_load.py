@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import Table, text
+from sqlalchemy import Table, select, text
 
 from bettercities.core.errors import InvalidInput
 from bettercities.indicators.models import Observation
@@ -130,3 +130,21 @@ def test_a_missing_reference_is_found_set_wise_and_the_keys_stay(owned: Workspac
         assert caught.value.missing["area_id"] == [999_999]
         session.rollback()
     assert _keys(owned) == keys and counts(owned) == before
+
+
+def test_an_area_deleted_during_the_import_is_reported_by_row(
+    owned: Workspace, set_wise: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bettercities.areas.models import Area
+
+    with owned.database.reader() as session:
+        b2 = session.execute(select(Area.id).where(Area.code == "B2")).scalar_one()
+    # as if B2 had been deleted after the file was validated: the set-wise check finds its id missing
+    monkeypatch.setattr(bulk_load, "_missing", lambda *_: {"area_id": [b2]})
+    before, keys = counts(owned), _keys(owned)
+    csv = write(tmp_path / "gone.csv", "area,indicator,period,value\nB1,change,2023,1\nB2,change,2023,2\n")
+    with pytest.raises(InvalidInput) as caught:
+        import_observations(owned.database, "testcity", csv, OPTIONS, screen_outliers=False)
+    problems = caught.value.report.problems  # type: ignore[union-attr]
+    assert [(p.code, p.row, p.column) for p in problems] == [("unknown-area", 3, "area")]
+    assert counts(owned) == before and _keys(owned) == keys
