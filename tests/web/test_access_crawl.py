@@ -112,6 +112,10 @@ PATH_VALUES: dict[str, Callable[[str, Ids], list[str]]] = {
     # a survey's pages name the municipality a response or gap analysis is of (the served cities have no
     # survey: ``slug`` gives a city's slug, so those routes answer 404; tests/surveys covers who sees what)
     "city": lambda path, ids: ids.data.cities,
+    # the served cities hold no calls for participation: a call or an application answers 404 (who sees an
+    # application and its scores: tests/calls/test_web.py, tests/browser/test_call_to_tandem.py)
+    "call": lambda path, ids: ["no-call"],
+    "application_id": lambda path, ids: ["1"],
 }
 
 #: Query parameter name -> values to try (each alone, on top of ``indicator=<marker>`` where accepted).
@@ -157,8 +161,9 @@ def get_routes(app: FastAPI) -> Iterator[tuple[str, set[str]]]:
             raise AssertionError(f"a route of an unknown kind: {route!r}")
 
 
-def urls(app: FastAPI, ids: Ids) -> tuple[list[str], list[str]]:
-    """Every URL to crawl, and the ``route: parameter`` pairs the table does not know."""
+def urls(app: FastAPI, ids: Ids, skip: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """Every URL to crawl, and the ``route: parameter`` pairs the table does not know; ``skip`` names query
+    variants left out."""
     found: list[str] = []
     unknown: list[str] = []
     for path, query in get_routes(app):
@@ -178,18 +183,18 @@ def urls(app: FastAPI, ids: Ids) -> tuple[list[str], list[str]]:
                 concrete = path
                 for name, value in zip(names, values, strict=True):
                     concrete = re.sub(r"{" + name + r"(?::\w+)?}", value, concrete, count=1)
-                found.extend(_variants(concrete, query, ids))
+                found.extend(_variants(concrete, query, ids, skip))
     return found, unknown
 
 
-def _variants(url: str, query: set[str], ids: Ids) -> list[str]:
+def _variants(url: str, query: set[str], ids: Ids, skip: frozenset[str] = frozenset()) -> list[str]:
     base: dict[str, str] = {}
     out = [url]
     if "indicator" in query:
         base = {"indicator": MARKER_INDICATOR}
         out.append(f"{url}?{urlencode(base)}")
     for name, values in QUERY_VARIANTS.items():
-        if name in query:
+        if name in query and name not in skip:
             out.extend(f"{url}?{urlencode(base | {name: value})}" for value in values)
     if {"before", "after"} <= query:  # comparisons of two runs, also of two cities' runs
         runs = sorted(ids.data.run_ids.values())
@@ -247,11 +252,19 @@ def crawl(client: TestClient, targets: list[str], headers: dict[str, str] | None
     return visits
 
 
+#: The principals a crawl visits as.
+PRINCIPALS = ("anonymous", "token of B's steward", "A's viewer", "B's steward")
+
+
 def build_crawl(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    principals: tuple[str, ...] = PRINCIPALS,
+    skip: frozenset[str] = frozenset(),
 ) -> Iterator[CrawlResult]:
-    """The two cities on the backend ``request.param`` (a copy of the process's template), crawled as the four
-    principals; cleaned up after."""
+    """The two cities on the backend ``request.param`` (a copy of the process's template), crawled as
+    ``principals`` (default: all four) without the query variants ``skip``; cleaned up after."""
     workspace, data = two_cities_workspace(request, tmp_path_factory.mktemp("crawl"))
     add_user(workspace, "viewer-a", {CITY_A: "viewer"})
     add_user(workspace, "steward-b", {CITY_B: "steward"})
@@ -267,12 +280,16 @@ def build_crawl(
         job = app.state.jobs.create(upload, content)
         app.state.jobs.run(job.id)
         ids.job_ids.append(job.id)
-    targets, unknown = urls(app, ids)
+    targets, unknown = urls(app, ids, skip)
     visits: dict[str, list[Visit]] = {}
     with TestClient(app) as anonymous:
-        visits["anonymous"] = crawl(anonymous, targets)
-        visits["token of B's steward"] = crawl(anonymous, targets, {"Authorization": f"Bearer {token_b}"})
+        if "anonymous" in principals:
+            visits["anonymous"] = crawl(anonymous, targets)
+        if "token of B's steward" in principals:
+            visits["token of B's steward"] = crawl(anonymous, targets, {"Authorization": f"Bearer {token_b}"})
     for principal, username in (("A's viewer", "viewer-a"), ("B's steward", "steward-b")):
+        if principal not in principals:
+            continue
         with TestClient(app) as client:
             sign_in(client, username)
             visits[principal] = crawl(client, targets)
