@@ -82,7 +82,7 @@ def test_the_tandems_kick_off_and_workshop(demo: Workspace) -> None:
         "kick-off",
         date(2022, 5, 17),
     )
-    assert detail.activities[1].kind.value == "workshop" and "illustrative" in detail.activities[1].title
+    assert detail.activities[1].kind.value == "workshop" and "illustrativ" in detail.activities[1].title
     assert detail.stage is not None and detail.stage.value == "workshops"
     assert {m.city: m.application is not None for m in detail.members} == {"arezzo": False, "hamm": True}
 

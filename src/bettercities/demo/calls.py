@@ -34,6 +34,10 @@ BY = "demo"
 #: The tandems started on 17 May 2022 (the programme's page; networks/data/README.md).
 START = date(2022, 5, 17)
 STEPS_AT = datetime(2022, 5, 17, 8, 0, tzinfo=UTC)
+#: The demo's texts are German, the programme's language (English words on a German page would be taken for
+#: untranslated messages by the German walk).
+THEME = "integrierte Stadtentwicklung"
+REASON = "erfasst am Start der Tandems; das tatsächliche Datum ist nicht angegeben"
 
 
 class DemoCallsSummary(BaseModel):
@@ -52,9 +56,9 @@ def _spec() -> CallIn:
         programme=PROGRAMME,
         title_de="#vernetztinEuropa: Aufruf zur Teilnahme an Peer-Learning-Tandems",
         title_en="#vernetztinEuropa: call for participation in peer-learning tandems",
-        description="Call for German and other European municipalities to form peer-learning tandems "
-        "(2 December 2021 – 25 February 2022). Themes, form and criteria here are illustrative.",
-        themes=["integrated urban development", "social cohesion", "climate and environment"],
+        description="Aufruf an deutsche und weitere europäische Kommunen, Peer-Learning-Tandems zu bilden "
+        "(2. Dezember 2021 – 25. Februar 2022). Themen, Formular und Kriterien sind hier illustrativ.",
+        themes=[THEME, "sozialer Zusammenhalt", "Klima und Umwelt"],
         opens_at=datetime(2021, 12, 2, 0, 0),
         closes_at=datetime(2022, 2, 26, 0, 0),  # the end of 25 February 2022 in Berlin
         time_zone="Europe/Berlin",
@@ -102,10 +106,10 @@ def load_calls(workspace: Workspace) -> DemoCallsSummary:
             for member in german[:1]:
                 spec = ApplicationIn(
                     city=member.city,
-                    theme="integrated urban development",
+                    theme=THEME,
                     answers={
-                        "motivation": f"{member.city_name} wants to learn from a European partner "
-                        "(illustrative text).",
+                        "motivation": f"{member.city_name} möchte von einer europäischen Partnerkommune "
+                        "lernen (illustrativer Text).",
                         "partner": partners,
                     },
                 )
@@ -114,19 +118,19 @@ def load_calls(workspace: Workspace) -> DemoCallsSummary:
                 for step, status in enumerate(("eligible", "shortlisted", "selected")):
                     calls.set_status(
                         session, out.id, status, by=BY, now=STEPS_AT + timedelta(minutes=step),
-                        reason="recorded on the tandems' start; the real date is not stated",
+                        reason=REASON,
                     )  # fmt: skip
                 tandems.link_application(session, slug, out.id)
                 applications += 1
             tandems.set_stage(session, slug, "kick-off", on=START)
             people = [m.city_name for m in tandem.members]
             kick_off = ActivityIn(
-                kind="kick-off", title="Kick-off of the tandem", starts_on=START, participants=people
+                kind="kick-off", title="Auftakt des Tandems", starts_on=START, participants=people
             )
             tandems.add_activity(session, slug, kick_off)
             workshop = date(2022, 9, 13) + timedelta(days=7 * index)
             tandems.set_stage(session, slug, "workshops", on=workshop)
-            title = "Peer-learning workshop (illustrative date)"
+            title = "Peer-Learning-Workshop (Datum illustrativ)"
             meeting = ActivityIn(kind="workshop", title=title, starts_on=workshop, participants=people)
             tandems.add_activity(session, slug, meeting)
             activities += 2
