@@ -23,6 +23,8 @@ from tests.support.net import LOOPBACK, free_port
 from tests.web.citybuilder import build_city
 from tests.web.conftest import add_user, issue_token
 
+pytestmark = pytest.mark.slow  # three server processes start (each imports the whole app)
+
 READ = "/api/cities/testville/observations?indicator=green_space&period=2022&level=planning_area"
 STARTUP_SECONDS = 180  # two app imports at once on a loaded 2-core CI machine
 
