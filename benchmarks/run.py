@@ -7,6 +7,8 @@
     .venv/bin/python benchmarks/run.py import-postgres  # into a loopback PostgreSQL (not by default)
     .venv/bin/python benchmarks/run.py microdata --records 10000000  # register -> indicators (not by default)
     .venv/bin/python benchmarks/run.py peers      # top-10 peer matching among 20,000 municipalities
+    .venv/bin/python benchmarks/run.py routes     # every demo page and API list, 4 concurrent clients
+    .venv/bin/python benchmarks/run.py read-api --datasette /tmp/dsvenv/bin/datasette  # (not by default)
 
 Targets (foundation issue): observation import at least as fast as pandas read_csv + to_sql on the
 same file, while validating; every page p95 < 100 ms server time on the demo city; the scorecard of 200 goals
@@ -40,6 +42,8 @@ def main() -> int:
             "validation",
             "microdata",
             "peers",
+            "routes",
+            "read-api",
         ],
         default=["import", "pages", "scorecard", "analysis", "validation", "peers"],
     )
@@ -50,6 +54,7 @@ def main() -> int:
     parser.add_argument(
         "--records", type=int, default=100_000_000, help="register records for the microdata benchmark"
     )
+    parser.add_argument("--datasette", help="the datasette executable for read-api (see read_api.py)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     args = parser.parse_args()
     results: dict[str, object] = {}
@@ -101,6 +106,18 @@ def main() -> int:
 
         outcome = peers.run()
         results["peers"] = outcome
+        failed |= not outcome.get("target_met", False)
+    if "routes" in args.which:
+        import routes
+
+        outcome = routes.run()
+        results["routes"] = outcome
+        failed |= not outcome.get("target_met", False)
+    if "read-api" in args.which:
+        import read_api
+
+        outcome = read_api.run(datasette=args.datasette)
+        results["read-api"] = outcome
         failed |= not outcome.get("target_met", False)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
