@@ -1002,6 +1002,30 @@ NOT_WRITING.update(
 )
 
 
+def _contact_invitation(w: World) -> str:
+    from bettercities.access import contacts
+
+    with w.session() as session:
+        return contacts.invite_contact(session, CITY_A, "Office", by="test")[1]
+
+
+WRITES.update(
+    {
+        "calls contact add": lambda w: Call(
+            ["calls", "contact", "add", w.user(), "--city", CITY_A], "contact-added"
+        ),
+        "calls contact invite": lambda w: Call(
+            ["calls", "contact", "invite", "--city", CITY_A, "--label", "Sozialamt"], "contact-invited"
+        ),
+        "calls contact accept": lambda w: Call(
+            ["calls", "contact", "accept", _contact_invitation(w), "--user", w.user()],
+            "contact-invitation-accepted",
+        ),
+    }
+)
+NOT_WRITING["calls contact list"] = "reads"
+
+
 def test_every_cli_command_is_listed() -> None:
     commands = set(leaf_commands())
     missing = sorted(commands - WRITES.keys() - NOT_WRITING.keys())

@@ -293,5 +293,76 @@ def select_(
     console.print(f"application {out.id} of {out.city}: selected.", highlight=False)
 
 
+contact_app = typer.Typer(
+    help="Contacts of a municipality: user accounts that speak for it in calls and surveys."
+)
+
+
+@contact_app.command("add")
+def contact_add(
+    username: Annotated[str, typer.Argument(help="An existing user account.")],
+    city: Annotated[str, typer.Option("--city", help="The municipality (slug).")],
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Make a user a contact of a municipality."""
+    from bettercities.access import contacts
+
+    with session_of(workspace, database_url, write=True) as session:
+        out = contacts.add_contact(session, username, city, by=_by())
+    console.print(f"{out.username} speaks for {out.city}.", highlight=False)
+
+
+@contact_app.command("invite")
+def contact_invite(
+    city: Annotated[str, typer.Option("--city", help="The municipality (slug).")],
+    label: Annotated[str, typer.Option("--label", help="Whom the invitation is for (an office's name).")],
+    days: Annotated[int, typer.Option("--days", help="Days until it expires.")] = 30,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Invite someone to speak for a municipality; prints the token once (only its SHA-256 is stored)."""
+    from bettercities.access import contacts
+
+    with session_of(workspace, database_url, write=True) as session:
+        out, token = contacts.invite_contact(session, city, label, by=_by(), days=days)
+    console.print(
+        f"invitation {out.id} for {out.city} until {out.expires_at:%Y-%m-%d}: {token}", highlight=False
+    )
+
+
+@contact_app.command("accept")
+def contact_accept(
+    token: Annotated[str, typer.Argument(help="The invitation's token.")],
+    username: Annotated[str, typer.Option("--user", help="The existing account that accepts it.")],
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """An existing account accepts an invitation and becomes the municipality's contact."""
+    from bettercities.access import contacts
+
+    with session_of(workspace, database_url, write=True) as session:
+        out = contacts.accept_invitation(session, token, username)
+    console.print(f"{out.username} speaks for {out.city}.", highlight=False)
+
+
+@contact_app.command("list")
+def contact_list(
+    city: Annotated[str | None, typer.Option("--city", help="Only this municipality's.")] = None,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """List the contacts of municipalities."""
+    from bettercities.access import contacts
+
+    with session_of(workspace, database_url) as session:
+        found = contacts.list_contacts(session, city)
+    table = Table("city", "user", "added", "by")
+    for c in found:
+        table.add_row(c.city, c.username, c.added_at.isoformat(timespec="seconds"), c.added_by)
+    console.print(table)
+
+
 def register(root: typer.Typer) -> None:
+    app.add_typer(contact_app, name="contact")
     root.add_typer(app, name="calls")
