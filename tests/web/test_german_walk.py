@@ -173,6 +173,15 @@ def hub_and_guide(workspace: Workspace) -> None:
     load_hub(workspace, SLUG)
 
 
+def call_and_tandems(workspace: Workspace) -> None:
+    """Issue 16: the demo's #vernetztinEuropa call and its tandems' kick-off and workshop (on the two tandems of
+    :func:`programme_with_impact_logic`), so that the walk reaches the programme's calls, the call, its
+    application form and applications (the admin coordinates) and a tandem's page."""
+    from bettercities.demo.calls import load_calls
+
+    load_calls(workspace)
+
+
 @pytest.fixture(scope="module")
 def walks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Walk]]:
     folder = tmp_path_factory.mktemp("german-walk") / "workspace"
@@ -181,6 +190,7 @@ def walks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Walk]]
     survey_of_the_demo_city(workspace)
     programme_with_impact_logic(workspace)
     hub_and_guide(workspace)
+    call_and_tandems(workspace)
     app = create_app(workspace, settings=Settings(default_language="de"))
     found = {}
     with TestClient(app) as anonymous:
