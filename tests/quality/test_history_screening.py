@@ -70,7 +70,7 @@ def cross_section_reference(frame: pd.DataFrame, options: ScreeningOptions) -> s
     return found
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(
         st.tuples(
