@@ -74,8 +74,12 @@ def _crawl(port: int, templates: list, *, per_route: int, max_pages: int) -> dic
     queue, seen, fetched = deque(["/"]), {"/"}, 0
     while queue and fetched < max_pages:
         url = queue.popleft()
-        status, headers, body = fetch(port, url)
         fetched += 1
+        try:
+            status, headers, body = fetch(port, url)
+        except OSError as error:  # a timeout: reported, the crawl goes on
+            print(f"crawl: {url}: {error}", flush=True)
+            continue
         if status != 200 or not headers.get("content-type", "").startswith("text/html"):
             continue
         template = _template_of(urlsplit(url).path, templates) or urlsplit(url).path
