@@ -38,10 +38,10 @@ OnQuery = Annotated[
 def stage_labels(lang: str) -> dict[str, str]:
     _ = gettext_for(lang).gettext
     return {
-        Stage.INPUTS.value: _("Inputs"),
+        Stage.INPUTS.value: _("Inputs (resources)"),
         Stage.ACTIVITIES.value: _("Activities"),
-        Stage.OUTPUTS.value: _("Outputs"),
-        Stage.OUTCOMES.value: _("Outcomes"),
+        Stage.OUTPUTS.value: _("Outputs (products)"),
+        Stage.OUTCOMES.value: _("Outcomes (changes for the target groups)"),
         Stage.IMPACT.value: _("Impact (on society)"),
     }
 
