@@ -174,8 +174,8 @@ def hub_and_guide(workspace: Workspace) -> None:
 
 
 def call_and_tandems(workspace: Workspace) -> None:
-    """Issue 16: the demo's #vernetztinEuropa call and its tandems' kick-off and workshop (on the two tandems of
-    :func:`programme_with_impact_logic`), so that the walk reaches the programme's calls, the call, its
+    """Issue 16: the demo's #vernetztinEuropa call and its tandems' kick-off and workshop (on the two tandems
+    of :func:`programme_with_impact_logic`), so that the walk reaches the programme's calls, the call, its
     application form and applications (the admin coordinates) and a tandem's page."""
     from bettercities.demo.calls import load_calls
 
@@ -284,9 +284,13 @@ def test_the_walk_reaches_the_pages(walks: dict[str, Walk], principal: str) -> N
     assert "/programmes/vernetztineuropa/impact-logic" in ok  # issue 16, from the programme's page
     assert {"/hub", "/programmes/urbact-iv/guide"} <= ok  # issue 16, from the navigation and the hub
     assert {url.split("/")[2] for url in ok if url.startswith("/hub/")} == {"practices", "events"}
+    # issue 16: the programme's calls (from the programme's page), the call, a tandem (from its network page)
+    assert {"/programmes/vernetztineuropa/calls", "/calls/vernetztineuropa-2021"} <= ok
+    assert "/tandems/tandem-arezzo-hamm" in ok
     if principal == "admin":  # the data team's pages, reached by links
         team = ["inventory", "responsibilities", "quality/outliers", "quality/rules", "audit", "import"]
         assert {f"/cities/{SLUG}/{page}" for page in team} <= ok
+        assert "/calls/vernetztineuropa-2021/applications" in ok  # the admin coordinates every programme
 
 
 @pytest.mark.parametrize("principal", ["anonymous", "admin"])
