@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -48,8 +49,11 @@ def _values(port: int, token: str) -> set[float]:
 
 def _serve(workspace: Path, port: int, *more: str) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "bettercities.cli.main", "serve", "--workspace", str(workspace)]
-    return subprocess.Popen(
-        [*command, "--port", str(port), *more], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    return subprocess.Popen(  # a process group of its own: the teardown ends the workers with it
+        [*command, "--port", str(port), *more],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
 
 
@@ -87,8 +91,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int
     finally:
         for process in processes:
             if process.poll() is None:
-                process.kill()
-                process.wait()
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
 
 
 def test_an_import_through_one_process_is_read_through_the_others(servers: tuple) -> None:
