@@ -181,8 +181,8 @@ DOMAINS: tuple[Domain, ...] = (
         "calls",
         api=True,
         pages=True,
-        note="migration 0141 also creates the accounts domain's contact tables (access/contacts.py); queries.py"
-        " holds who sees which applications and scores",
+        note="migration 0141 also creates the accounts domain's contact tables (access/contacts.py);"
+        " queries.py holds who sees which applications and scores",
     ),
     Domain(
         "tandems",
@@ -194,9 +194,9 @@ DOMAINS: tuple[Domain, ...] = (
         "surveys",
         api=True,
         pages=True,
-        note="xlsform.py reads XLSForm with pyxform, expressions.py evaluates its expression subset, answers.py"
-        " checks a response, results.py the results with small groups withheld, gaps.py the gap analysis,"
-        " practice.py writes the shipped practice survey",
+        note="xlsform.py reads XLSForm with pyxform, expressions.py evaluates its expression subset,"
+        " answers.py checks a response, results.py the results with small groups withheld, gaps.py the gap"
+        " analysis, practice.py writes the shipped practice survey",
     ),
     Domain(
         "hub",

@@ -318,15 +318,16 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
         _entry("call-not-open", ERROR, "Call not open",
                "the call is a draft, closed, or its window has not begun: it takes no applications"),
         _entry("call-late", ERROR, "Deadline passed",
-               "the application came after the call's deadline (named in the call's and the applicant's time zone)"),
+               "the application came after the call's deadline (named in the call's and the applicant's time "
+               "zone)"),
         _entry("call-invalid-answers", ERROR, "Invalid application",
                "an answer names no field of the call's form, is too long, a required one is missing, or the "
                "theme is none of the call's"),
         _entry("call-duplicate", ERROR, "Applied already",
                "the municipality has applied to this call already"),
         _entry("call-invalid-transition", ERROR, "Status change not allowed",
-               "the status change breaks the order draft, submitted, eligible or rejected, shortlisted, selected "
-               "or rejected, or a rejection has no reason"),
+               "the status change breaks the order draft, submitted, eligible or rejected, shortlisted, "
+               "selected or rejected, or a rejection has no reason"),
         _entry("call-not-eligible", ERROR, "Not eligible",
                "the application breaks the call's eligibility rules (country, size class, body type, theme)"),
         _entry("call-invalid-score", ERROR, "Invalid score",
@@ -336,10 +337,11 @@ PROBLEM_CODES: dict[str, ProblemCode] = dict(
                "a tandem needs 2 or 3 selected applications of different municipalities to the programme's "
                "calls, none in a tandem already; a goal or output names a city that is not a member"),
         _entry("tandem-invalid-stage", ERROR, "Invalid stage",
-               "the stage is unknown, entered already, or begins out of the order kick-off, visits, workshops, "
-               "outputs, follow-up"),
+               "the stage is unknown, entered already, or begins out of the order kick-off, visits, "
+               "workshops, outputs, follow-up"),
         _entry("tandem-invalid-output", ERROR, "Invalid output",
-               "an adopted output needs its adoption day (not before it was drafted); a drafted one has none"),
+               "an adopted output needs its adoption day (not before it was drafted); a drafted one has "
+               "none"),
         # a programme's impact logic (docs/impact_logic.md)
         _entry("logic-duplicate-key", ERROR, "Key taken",
                "the programme's impact logic has a box or measure of this key already"),

@@ -173,6 +173,7 @@ def change_figures(reader: Reader, view: ChangeView, page: PageContext) -> dict[
         no_data=_("no data"),
         not_in_both=_("not in both periods"),
     )
+
     def signed(value: float) -> str:
         return page.unit(page.signed(value, indicator.decimals), unit)
 
