@@ -186,6 +186,24 @@ def test_cli_backup_and_restore(city_workspace: Workspace, tmp_path: Path) -> No
     assert contents(ws.database) == before
 
 
+def test_restore_into_an_initialised_empty_workspace(
+    city_workspace: Workspace, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """An initialised workspace holds rows only where the database derives them (the hub's full-text index
+    writes its configuration rows when it is created): it is empty, a restore needs no ``--force``."""
+    before = contents(city_workspace.database)
+    snapshots.backup(city_workspace, tmp_path / "snap")
+    url = None
+    if city_workspace.database_url:
+        url = request.getfixturevalue("postgres_server").create_database("bc_restore_initialised")
+    empty = Workspace.init(tmp_path / "initialised", database_url=url)
+    try:
+        snapshots.restore(empty, tmp_path / "snap")
+        assert contents(empty.database) == before
+    finally:
+        empty.close()
+
+
 def test_restore_into_a_new_workspace(
     city_workspace: Workspace, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:

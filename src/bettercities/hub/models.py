@@ -10,7 +10,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bettercities.storage.base import Base, utcnow
-from bettercities.storage.versioning import BOOKKEEPING_TABLES
+from bettercities.storage.versioning import BOOKKEEPING_TABLES, DERIVED_TABLES
 
 #: The full-text index and, on SQLite, FTS5's shadow tables: derived from the practices and events by the
 #: database's triggers (their writes are the audited writes of those rows), never written by the application.
@@ -18,6 +18,7 @@ SEARCH_TABLES = frozenset(
     {"hub_search", *(f"hub_search_{part}" for part in ("data", "idx", "content", "docsize", "config"))}
 )
 BOOKKEEPING_TABLES.update(SEARCH_TABLES)
+DERIVED_TABLES.update(SEARCH_TABLES)
 
 
 class Practice(Base):

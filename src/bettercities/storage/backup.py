@@ -31,7 +31,7 @@ from sqlalchemy import Connection, create_engine, func, inspect, select, table, 
 from sqlalchemy.engine import URL
 
 from bettercities.core.errors import BettercitiesError
-from bettercities.storage import hooks
+from bettercities.storage import hooks, versioning
 from bettercities.storage.database import Database
 from bettercities.storage.versioning import DataVersion
 from bettercities.storage.workspace import DB_FILE, Workspace
@@ -200,7 +200,8 @@ def restore(
         counts = _row_counts(conn, names)
         before = _facts(conn)["data_version"]
         afterwards = [hook(conn, names) for hook in hooks.restore_hooks()]
-    holding = sorted(name for name, n in counts.items() if n and name not in _BOOKKEEPING)
+    derived = _BOOKKEEPING | versioning.DERIVED_TABLES
+    holding = sorted(name for name, n in counts.items() if n and name not in derived)
     if holding and not force:
         raise BettercitiesError(
             f"the workspace's database is not empty ({', '.join(holding[:5])}"

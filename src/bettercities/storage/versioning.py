@@ -21,6 +21,11 @@ _CHANGED = "bettercities.changed"
 #: that touch only these tables do not bump the data version. Domains add their table names at import.
 BOOKKEEPING_TABLES: set[str] = {"data_version"}
 
+#: Tables whose rows the database derives from other tables (full-text indexes kept by triggers, and the
+#: rows such an index writes when it is created): a workspace holding rows only there is still empty for
+#: ``restore``. Domains add their table names at import.
+DERIVED_TABLES: set[str] = set()
+
 
 class DataVersion(Base):
     """The single-row counter of committed writes (and the time of the last one)."""
