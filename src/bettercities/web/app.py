@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute
 
 from bettercities import __version__, domains
 from bettercities.core.settings import Settings, get_settings
@@ -49,6 +50,33 @@ DESCRIPTION = """Small-area social statistics of European cities.
 #: Routers in the order they are matched (``/x.json`` before ``/x/{...}``): one per domain and face, as the
 #: manifest (:mod:`bettercities.domains`) lists them.
 ROUTERS: tuple[ModuleType, ...] = tuple(import_module(name) for name in domains.router_modules())
+
+#: What every route depends on: the CSRF check of cookie-authenticated unsafe requests, and the bearer scheme
+#: for OpenAPI.
+DEPENDENCIES = (Depends(auth.verify_csrf), Depends(auth.BEARER_SCHEME))
+
+_ROUTES: list[BaseRoute] = []
+_ROUTES_LOCK = threading.Lock()
+
+
+def _domain_routes() -> list[BaseRoute]:
+    """The routers of :data:`ROUTERS` as an app includes them, built once per process and shared by its apps.
+
+    FastAPI builds an included router's route state (a pydantic adapter per parameter and response model of
+    each of ~400 operations) lazily, on the first request that walks past a route, and keeps it on the
+    included router: a new app per workspace (each test's, the CLI's) would build it all again, ~0.5-1.5 s
+    per page family. The routes are the same for every app (their endpoints read the app's state through the
+    request) and the state is built under FastAPI's own lock, so the apps of a process share one include.
+    The prototype app that holds the include has no dependency overrides; no app of bettercities sets any.
+    """
+    with _ROUTES_LOCK:
+        if not _ROUTES:
+            prototype = FastAPI(dependencies=list(DEPENDENCIES))
+            first = len(prototype.router.routes)
+            for module in ROUTERS:
+                prototype.include_router(module.router)
+            _ROUTES.extend(prototype.router.routes[first:])
+        return _ROUTES
 
 
 def create_app(
@@ -91,8 +119,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
-        # every route: CSRF check of cookie-authenticated unsafe requests; the bearer scheme for OpenAPI
-        dependencies=[Depends(auth.verify_csrf), Depends(auth.BEARER_SCHEME)],
+        dependencies=list(DEPENDENCIES),
     )
     app.state.workspace = workspace
     app.state.settings = settings
@@ -111,8 +138,8 @@ def create_app(
     app.add_middleware(SecurityHeaders)  # added last: the outermost, so it sees every response
     api_docs.mount(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in ROUTERS:
-        app.include_router(module.router)
+    app.router.routes.extend(_domain_routes())
+    app.router._mark_routes_changed()  # FastAPI's own step after an include (its routes' version)
     errors.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
