@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +15,9 @@ import typer
 from bettercities.cli import index as index_cli
 from bettercities.cli import priority as priority_cli
 from bettercities.cli import spatial as spatial_cli
+from bettercities.storage.workspace import Workspace
+from tests.support.mss_runs import build_berlin_2019
+from tests.support.postgres import PostgresServer
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +66,69 @@ def official(open_data: Path, year: int) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False).set_index("id")
     frame["status_class"] = frame["status_index"].astype(float).astype(int).astype(str)
     return frame
+
+
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def _berlin_2019_templates() -> dict[str, tuple[Path, str | None]]:
+    """Per backend: the folder of a workspace holding :func:`build_berlin_2019`'s city, and on PostgreSQL the
+    name of its database (filled by :func:`berlin_2019` on first use)."""
+    return {}
+
+
+def _berlin_2019_template(request: pytest.FixtureRequest, backend: str) -> tuple[Path, str | None]:
+    """Berlin MSS 2019 built through the command line once per test process and backend, into a copy of the
+    empty template workspace (``tests/conftest.py``): the four commands took 3-8 s a test."""
+    templates: dict[str, tuple[Path, str | None]] = request.getfixturevalue("_berlin_2019_templates")
+    if backend not in templates:
+        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+        path = factory.mktemp(f"berlin-2019-{backend}") / "workspace"
+        name = url = None
+        if backend == "postgresql":
+            server: PostgresServer = request.getfixturevalue("postgres_server")
+            folder, empty = request.getfixturevalue("_postgres_template")
+            name = f"bc_berlin_2019_{uuid.uuid4().hex[:12]}"
+            url = server.clone_database(name, template=empty)
+        else:
+            folder = request.getfixturevalue("_sqlite_template")
+        shutil.copytree(folder, path)
+        template = Workspace(path=path, database_url=url)
+        try:
+            build_berlin_2019(template, request.getfixturevalue("open_data"))
+        finally:
+            template.close()  # nobody may be connected to a template database while it is cloned
+        templates[backend] = (path, name)
+    return templates[backend]
+
+
+def berlin_2019_copy(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[Workspace]:
+    """A copy of the Berlin MSS 2019 template on ``backend``: its folder copied, its PostgreSQL database
+    cloned (``CREATE DATABASE … TEMPLATE``) and dropped after the test."""
+    folder, template = _berlin_2019_template(request, backend)
+    path = tmp_path / "workspace"
+    shutil.copytree(folder, path)
+    server: PostgresServer | None = None
+    name = url = None
+    if template is not None:
+        server = request.getfixturevalue("postgres_server")
+        name = f"bc_berlin_{next(_database_numbers)}"
+        url = server.clone_database(name, template=template)
+    ws = Workspace(path=path, database_url=url)
+    yield ws
+    ws.close()
+    if server is not None and name is not None:
+        server.drop_database(name)
+
+
+@pytest.fixture
+def berlin_2019(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[Workspace]:
+    """A workspace on each backend holding Berlin MSS 2019 as :func:`build_berlin_2019` builds it."""
+    yield from berlin_2019_copy(request, backend, tmp_path)
+
+
+@pytest.fixture
+def sqlite_berlin_2019(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    """:func:`berlin_2019` on SQLite only."""
+    yield from berlin_2019_copy(request, "sqlite", tmp_path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,7 @@ from bettercities.analysis.index.service import compute_index
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import CrosswalkEntrySpec
 from bettercities.storage.workspace import Workspace
-from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019
+from tests.support.mss_runs import LEVEL, PERIOD
 
 INDICATORS = [
     "s1_percentage_unemployed",
@@ -33,9 +32,9 @@ def test_transition_matrix_counts_pairs_classed_in_both() -> None:
 
 
 @pytest.fixture
-def two_runs(sqlite_workspace: Workspace, open_data: Path) -> tuple[Workspace, int, int]:
+def two_runs(sqlite_berlin_2019: Workspace) -> tuple[Workspace, int, int]:
     """The 2019 run and a fictitious later edition in which 01011101's unemployment share is tripled."""
-    build_berlin_2019(sqlite_workspace, open_data)
+    sqlite_workspace = sqlite_berlin_2019
     with sqlite_workspace.database.session() as session:
         first = run_index(session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD)
         data = index_input(session, "berlin", level=LEVEL, period=PERIOD, indicators=INDICATORS)

@@ -13,13 +13,13 @@ from bettercities.analysis.index.results import delete_run, get_run, list_runs, 
 from bettercities.core.errors import NotFound
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
-from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019, cli, official_classes
+from tests.support.mss_runs import LEVEL, PERIOD, cli, official_classes
 
 
 @pytest.fixture
-def berlin(workspace: Workspace, open_data: Path) -> Workspace:
-    build_berlin_2019(workspace, open_data)
-    return workspace
+def berlin(berlin_2019: Workspace) -> Workspace:
+    """Berlin MSS 2019 on each backend, copied from the process's template (``conftest.py``)."""
+    return berlin_2019
 
 
 def test_stored_run_reproduces_the_official_classes(berlin: Workspace, open_data: Path) -> None:
