@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from bettercities.core.ids import DbId
 from bettercities.core.timestamps import UtcDateTime
 
 __all__ = [
@@ -183,9 +184,9 @@ class BallotIn(BaseModel):
 class CommentIn(BaseModel):
     model_config = {"extra": "forbid"}
 
-    item: int = Field(description="Item id.")
+    item: DbId = Field(description="Item id.")
     body: str = Field(description=f"At most {MAX_COMMENT} characters, no control characters but line breaks.")
-    parent: int | None = Field(default=None, description="The comment this one answers.")
+    parent: DbId | None = Field(default=None, description="The comment this one answers.")
     invitation: str | None = Field(default=None, description="The invitation token, for a link's holder.")
 
 

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from bettercities.core.ids import DbId
+
 __all__ = [
     "DocumentLink",
     "EventIn",
@@ -59,7 +61,7 @@ class PracticeIn(BaseModel):
     results: str | None = Field(default=None, max_length=20_000)
     documents: list[DocumentLink] = Field(default_factory=list, max_length=50)
     indicators: list[str] = Field(default_factory=list, max_length=50, description="Indicator codes.")
-    goals: list[int] = Field(default_factory=list, max_length=50, description="Goal ids of the city.")
+    goals: list[DbId] = Field(default_factory=list, max_length=50, description="Goal ids of the city.")
 
 
 class EventIn(BaseModel):

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, TypeVar
 
-import annotated_types
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
@@ -22,6 +21,7 @@ from bettercities.analysis.spatial.typology import MAX_TYPES, ClusterMethod
 from bettercities.areas import service as areas
 from bettercities.areas.models import City
 from bettercities.audit.schemas import AuditFilter
+from bettercities.core import ids
 from bettercities.core.classify import ClassMethod
 from bettercities.core.errors import Forbidden
 from bettercities.core.settings import Settings
@@ -251,8 +251,8 @@ AuditQueryDep = Annotated[AuditQuery, Depends()]
 PlatformAuditQueryDep = Annotated[PlatformAuditQuery, Depends()]
 
 #: An id in a path or query parameter (run, flag, token …): ids beyond the databases' 64-bit integers are
-#: refused with 422 instead of reaching the database (SQLite's driver raises OverflowError on them).
-DbId = Annotated[int, annotated_types.Interval(ge=1, le=2**63 - 1)]
+#: refused with 422 instead of reaching the database (:data:`bettercities.core.ids.DbId`).
+DbId = ids.DbId
 
 
 # -- analysis parameters, shared by the JSON API and the pages of index, spatial and priority ----------------
