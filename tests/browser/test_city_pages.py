@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bettercities.web import create_app
-from tests.support.browser import launch
 from tests.support.demos import built_demo
 from tests.support.net import ServerThread
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 
@@ -36,20 +39,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
     workspace.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch(pw)
-        yield chromium
-        chromium.close()
-
-
-def test_switch_indicator_period_open_area_and_language(server: ServerThread, browser: object) -> None:
+def test_switch_indicator_period_open_area_and_language(server: ServerThread, chromium: Browser) -> None:
     from playwright.sync_api import expect
 
-    tab = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    tab = chromium.new_page(viewport={"width": 1280, "height": 900})
     tab.goto(f"{server.url}/cities/auenstedt?lang=de")
     expect(tab.locator("html")).to_have_attribute("lang", "de")
     before = tab.evaluate(FILLS)
@@ -94,8 +87,8 @@ def test_switch_indicator_period_open_area_and_language(server: ServerThread, br
     tab.close()
 
 
-def test_map_works_with_the_keyboard(server: ServerThread, browser: object) -> None:
-    tab = browser.new_page()  # type: ignore[attr-defined]
+def test_map_works_with_the_keyboard(server: ServerThread, chromium: Browser) -> None:
+    tab = chromium.new_page()
     tab.goto(f"{server.url}/cities/auenstedt?lang=en")
     tab.locator("svg.choropleth a").first.focus()
     focused = tab.evaluate("() => document.activeElement.getAttribute('aria-label')")

@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.support.browser import launch
+from tests.support.demos import built_demo
 from tests.support.net import ServerThread
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # slow: scheduled first (tests/conftest.py)
 
@@ -26,25 +25,19 @@ CITY = "Auenstedt an der Spree"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    from bettercities.demo.service import build_demo
-
-    workspace = Workspace.init(Path(tmp_path_factory.mktemp("first-start")) / "demo")
-    build_demo(workspace, seed=2026, n_planning_areas=120)  # first start: nothing but the demo's own build
+    # first start: nothing but the demo's own build (a copy of the process's build, tests/support/demos.py)
+    folder = Path(tmp_path_factory.mktemp("first-start")) / "demo"
+    workspace, _ = built_demo(tmp_path_factory, folder, seed=2026, n_planning_areas=120)
     with ServerThread(create_app(workspace), timeout=60) as running:
         yield running
     workspace.close()
 
 
 @pytest.fixture(scope="module")
-def tab(server: ServerThread) -> Iterator[Page]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch(pw)
-        page = chromium.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{server.url}/cities/auenstedt?lang=en")
-        yield page
-        chromium.close()
+def tab(server: ServerThread, chromium: Browser) -> Page:
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server.url}/cities/auenstedt?lang=en")
+    return page
 
 
 def _open(tab: Page, link: str, heading: str | re.Pattern[str]) -> None:

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from bettercities import access as accounts
 from bettercities.web import create_app
-from tests.support.browser import launch
 from tests.support.demos import built_demo
 from tests.support.net import ServerThread
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -43,55 +45,46 @@ def _submit(page: Any, form: Any) -> None:
         form.locator("button[type=submit]").click()
 
 
-def test_the_public_reads_the_report_and_a_steward_runs_the_plan(server: ServerThread) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_the_public_reads_the_report_and_a_steward_runs_the_plan(
+    server: ServerThread, chromium: Browser
+) -> None:
+    from playwright.sync_api import expect
 
     url = server.url
-    with sync_playwright() as pw:
-        chromium = launch(pw)
-        public = chromium.new_context().new_page()
-        public.goto(f"{url}/cities/{SLUG}?lang=en")
-        public.locator("a[data-link=interventions]").click()
-        expect(public.locator("h1")).to_contain_text("Interventions in")
-        public.locator("#interventions tbody a").first.click()
-        expect(public.locator("#intervention-plans")).to_contain_text("difference in differences")
-        public.locator("#intervention-runs tbody a").first.click()
-        verdict = public.locator(".bc-verdict")
-        expect(verdict).to_have_attribute("data-verdict", "no_detectable_change")
-        expect(public.locator("h1")).to_have_count(1)
-        chart = public.locator("#impact-report svg").first
-        expect(chart.locator(":scope > title")).to_have_count(1)
-        first, chart_box = verdict.bounding_box(), chart.bounding_box()
-        assert (
-            first is not None and chart_box is not None and first["y"] < chart_box["y"]
-        )  # the verdict first
-        expect(public.locator("#run-plan")).to_contain_text(
-            "followed the plan registered before it (version 1)"
-        )
-        public.locator("a[data-link=report-html]").click()
-        expect(public.locator(".bc-verdict-word")).to_be_visible()
-        assert (
-            public.evaluate("document.styleSheets.length") >= 1
-        )  # the report's stylesheet loaded under the CSP
+    public = chromium.new_context().new_page()
+    public.goto(f"{url}/cities/{SLUG}?lang=en")
+    public.locator("a[data-link=interventions]").click()
+    expect(public.locator("h1")).to_contain_text("Interventions in")
+    public.locator("#interventions tbody a").first.click()
+    expect(public.locator("#intervention-plans")).to_contain_text("difference in differences")
+    public.locator("#intervention-runs tbody a").first.click()
+    verdict = public.locator(".bc-verdict")
+    expect(verdict).to_have_attribute("data-verdict", "no_detectable_change")
+    expect(public.locator("h1")).to_have_count(1)
+    chart = public.locator("#impact-report svg").first
+    expect(chart.locator(":scope > title")).to_have_count(1)
+    first, chart_box = verdict.bounding_box(), chart.bounding_box()
+    assert first is not None and chart_box is not None and first["y"] < chart_box["y"]  # the verdict first
+    expect(public.locator("#run-plan")).to_contain_text("followed the plan registered before it (version 1)")
+    public.locator("a[data-link=report-html]").click()
+    expect(public.locator(".bc-verdict-word")).to_be_visible()
+    assert public.evaluate("document.styleSheets.length") >= 1  # the report's stylesheet loaded under the CSP
 
-        steward = chromium.new_context().new_page()
-        steward.goto(f"{url}/login?lang=en&next=%2Fcities%2F{SLUG}%2Finterventions%3Flang%3Den")
-        steward.fill("input[name=username]", STEWARD)
-        steward.fill("input[name=password]", PASSWORD)
-        _submit(steward, steward.locator("form.form-stack"))
-        steward.locator("#interventions tbody a").first.click()
-        plan = steward.locator("#plan-form")
-        plan.locator("#plan-design").select_option("twfe")
-        plan.locator("#plan-analysis").fill("Two-way fixed effects instead: the same comparison areas.")
-        _submit(steward, plan)
-        expect(steward.locator('#intervention-plans tr[data-plan-version="2"]')).to_contain_text("two-way")
-        _submit(steward, steward.locator("#run-form"))
-        expect(steward.locator("#run-plan")).to_contain_text(
-            "followed the plan registered before it (version 2)"
-        )
-        expect(steward.locator(".bc-verdict")).to_have_count(1)
-        pdf_href = steward.locator("a[data-link=report-pdf]").get_attribute("href")
-        assert pdf_href is not None
-        chromium.close()
+    steward = chromium.new_context().new_page()
+    steward.goto(f"{url}/login?lang=en&next=%2Fcities%2F{SLUG}%2Finterventions%3Flang%3Den")
+    steward.fill("input[name=username]", STEWARD)
+    steward.fill("input[name=password]", PASSWORD)
+    _submit(steward, steward.locator("form.form-stack"))
+    steward.locator("#interventions tbody a").first.click()
+    plan = steward.locator("#plan-form")
+    plan.locator("#plan-design").select_option("twfe")
+    plan.locator("#plan-analysis").fill("Two-way fixed effects instead: the same comparison areas.")
+    _submit(steward, plan)
+    expect(steward.locator('#intervention-plans tr[data-plan-version="2"]')).to_contain_text("two-way")
+    _submit(steward, steward.locator("#run-form"))
+    expect(steward.locator("#run-plan")).to_contain_text("followed the plan registered before it (version 2)")
+    expect(steward.locator(".bc-verdict")).to_have_count(1)
+    pdf_href = steward.locator("a[data-link=report-pdf]").get_attribute("href")
+    assert pdf_href is not None
     pdf = httpx.get(f"{url}{pdf_href}", timeout=60)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

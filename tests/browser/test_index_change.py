@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,10 +19,12 @@ from bettercities.analysis.index.service import compute_index
 from bettercities.areas import service as areas
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.support.browser import launch
 from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019
 from tests.support.net import ServerThread
 from tests.web.test_index_pages import INDICATORS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 
@@ -52,24 +55,21 @@ def server(tmp_path_factory: pytest.TempPathFactory, open_data: Path) -> Iterato
     workspace.close()
 
 
-def test_change_map_and_matrix(server: tuple[ServerThread, str]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_change_map_and_matrix(server: tuple[ServerThread, str], chromium: Browser) -> None:
+    from playwright.sync_api import expect
 
     running, query = server
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        tab = browser.new_page(viewport={"width": 1280, "height": 900})
-        tab.goto(f"{running.url}/cities/berlin/index-runs/change?{query}&lang=en")
-        expect(tab.locator("#change-map svg path.area").first).to_be_visible()
-        drawn = tab.evaluate(MOVES)
-        assert len(drawn) == 448
-        moves = Counter(category for _code, category, _fill in drawn)
-        assert moves[""] == 12 and moves["same"] + moves["worse"] + moves["better"] == 436
-        assert dict((code, category) for code, category, _fill in drawn)["01011101"] == "worse"
-        fills = {category: fill for _code, category, fill in drawn if category}
-        assert len(set(fills.values())) == len(fills)  # one colour per kind of move
-        matrix = tab.evaluate(MATRIX)
-        assert len(matrix) == 4 and sum(sum(row[:4]) for row in matrix) == 436
-        expect(tab.locator("#transition-status caption")).to_be_visible()
-        expect(tab.locator("#moved-areas tr[data-area='01011101']")).to_be_visible()
-        browser.close()
+    tab = chromium.new_page(viewport={"width": 1280, "height": 900})
+    tab.goto(f"{running.url}/cities/berlin/index-runs/change?{query}&lang=en")
+    expect(tab.locator("#change-map svg path.area").first).to_be_visible()
+    drawn = tab.evaluate(MOVES)
+    assert len(drawn) == 448
+    moves = Counter(category for _code, category, _fill in drawn)
+    assert moves[""] == 12 and moves["same"] + moves["worse"] + moves["better"] == 436
+    assert dict((code, category) for code, category, _fill in drawn)["01011101"] == "worse"
+    fills = {category: fill for _code, category, fill in drawn if category}
+    assert len(set(fills.values())) == len(fills)  # one colour per kind of move
+    matrix = tab.evaluate(MATRIX)
+    assert len(matrix) == 4 and sum(sum(row[:4]) for row in matrix) == 436
+    expect(tab.locator("#transition-status caption")).to_be_visible()
+    expect(tab.locator("#moved-areas tr[data-area='01011101']")).to_be_visible()

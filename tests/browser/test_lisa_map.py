@@ -7,9 +7,11 @@ directly on the same values and the same queen weights built from the file's pol
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -17,8 +19,10 @@ import pytest
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.support.berlin2019 import build_berlin_2019, file_layer
-from tests.support.browser import launch
 from tests.support.net import ServerThread
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, open_data: Path) -> Iterato
     workspace.close()
 
 
+@functools.cache  # both tests compare with it: 999 permutations per area, computed once
 def esda_counts(open_data: Path) -> dict[str, int]:
     import esda
     from libpysal.weights import Queen
@@ -52,17 +57,16 @@ def esda_counts(open_data: Path) -> dict[str, int]:
     return {c: counts.get(c, 0) for c in ("HH", "LL", "LH", "HL", "ns")}
 
 
-def test_berlin_2019_lisa_clusters_on_the_map(server: ServerThread, open_data: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_berlin_2019_lisa_clusters_on_the_map(
+    server: ServerThread, open_data: Path, chromium: Browser
+) -> None:
+    from playwright.sync_api import expect
 
     expected = esda_counts(open_data)
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        tab = browser.new_page(viewport={"width": 1280, "height": 900})
-        tab.goto(f"{server.url}/cities/berlin/spatial?indicator={VARIABLE}&lang=de", timeout=60_000)
-        expect(tab.locator("html")).to_have_attribute("lang", "de")
-        areas = tab.evaluate(CATEGORIES)
-        browser.close()
+    tab = chromium.new_page(viewport={"width": 1280, "height": 900})
+    tab.goto(f"{server.url}/cities/berlin/spatial?indicator={VARIABLE}&lang=de", timeout=60_000)
+    expect(tab.locator("html")).to_have_attribute("lang", "de")
+    areas = tab.evaluate(CATEGORIES)
     assert len(areas) == 448  # every planning area is drawn; the one without a value is hatched
     drawn = Counter(category for _, category, _ in areas if category)
     assert {c: drawn.get(c, 0) for c in expected} == expected
@@ -73,17 +77,12 @@ def test_berlin_2019_lisa_clusters_on_the_map(server: ServerThread, open_data: P
     assert [code for code, category, _ in areas if not category] == ["09041403"]
 
 
-def test_legend_counts_and_moran(server: ServerThread, open_data: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        tab = browser.new_page()
-        tab.goto(f"{server.url}/cities/berlin/spatial?indicator={VARIABLE}&lang=en", timeout=60_000)
-        legend = tab.evaluate(LEGEND)
-        moran = tab.locator("#moran [data-stat='I']").inner_text()
-        scatter_points = tab.locator("svg.scatter circle").count()
-        browser.close()
+def test_legend_counts_and_moran(server: ServerThread, open_data: Path, chromium: Browser) -> None:
+    tab = chromium.new_page()
+    tab.goto(f"{server.url}/cities/berlin/spatial?indicator={VARIABLE}&lang=en", timeout=60_000)
+    legend = tab.evaluate(LEGEND)
+    moran = tab.locator("#moran [data-stat='I']").inner_text()
+    scatter_points = tab.locator("svg.scatter circle").count()
     assert legend == esda_counts(open_data)
     assert moran == "0.418"
     assert scatter_points == 447

@@ -10,15 +10,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bettercities.analysis.index.results import run_index
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.support.browser import launch
 from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019, official_classes
 from tests.support.net import ServerThread
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 
@@ -40,25 +43,24 @@ def server(tmp_path_factory: pytest.TempPathFactory, open_data: Path) -> Iterato
     workspace.close()
 
 
-def test_berlin_2019_mss_classes_on_the_map(server: tuple[ServerThread, int], open_data: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_berlin_2019_mss_classes_on_the_map(
+    server: tuple[ServerThread, int], open_data: Path, chromium: Browser
+) -> None:
+    from playwright.sync_api import expect
 
     running, run_id = server
     official = official_classes(open_data)
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        tab = browser.new_page(viewport={"width": 1280, "height": 900})
-        for view, position in (("status", 0), ("dynamics", 1)):
-            tab.goto(f"{running.url}/cities/berlin/index-runs/{run_id}?view={view}&lang=en")
-            expect(tab.locator("#class-map svg path.area").first).to_be_visible()
-            drawn = tab.evaluate(AREAS)
-            assert len(drawn) == 448
-            classes = {code: category for code, category, _fill in drawn if category}
-            assert classes == {code: pair[position] for code, pair in official.items()}
-            fills = {category: fill for _code, category, fill in drawn if category}
-            assert len(set(fills.values())) == len(fills)  # one colour per class
-            assert all(fill.startswith("url(") for _c, category, fill in drawn if not category)
-            expected = Counter(pair[position] for pair in official.values())
-            assert tab.evaluate(LEGEND) == dict(expected)
-        expect(tab.locator("#robustness-summary tr[data-part='status']")).to_be_visible()
-        browser.close()
+    tab = chromium.new_page(viewport={"width": 1280, "height": 900})
+    for view, position in (("status", 0), ("dynamics", 1)):
+        tab.goto(f"{running.url}/cities/berlin/index-runs/{run_id}?view={view}&lang=en")
+        expect(tab.locator("#class-map svg path.area").first).to_be_visible()
+        drawn = tab.evaluate(AREAS)
+        assert len(drawn) == 448
+        classes = {code: category for code, category, _fill in drawn if category}
+        assert classes == {code: pair[position] for code, pair in official.items()}
+        fills = {category: fill for _code, category, fill in drawn if category}
+        assert len(set(fills.values())) == len(fills)  # one colour per class
+        assert all(fill.startswith("url(") for _c, category, fill in drawn if not category)
+        expected = Counter(pair[position] for pair in official.values())
+        assert tab.evaluate(LEGEND) == dict(expected)
+    expect(tab.locator("#robustness-summary tr[data-part='status']")).to_be_visible()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,8 +18,10 @@ from bettercities.areas.schemas import CitySpec
 from bettercities.demo.networks import load_networks
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.support.browser import launch
 from tests.support.net import ServerThread
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -61,37 +64,34 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
     workspace.close()
 
 
-def test_the_programme_map_shows_the_six_tandems(server: ServerThread) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_the_programme_map_shows_the_six_tandems(server: ServerThread, chromium: Browser) -> None:
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        chromium = launch(pw)
-        page = chromium.new_context().new_page()
-        page.goto(f"{server.url}/programmes?lang=en")
-        page.locator("tr[data-programme=vernetztineuropa] a").click()
-        expect(page.locator("h1")).to_contain_text("#vernetztinEuropa")
-        figure = page.locator("#programme-map svg.europe-map")
-        expect(figure).to_be_visible()
-        points = figure.locator(".point")
-        expect(points).to_have_count(len(CITIES))
-        keys = {points.nth(i).get_attribute("data-key") for i in range(points.count())}
-        assert keys == {slug for slug, *_ in CITIES}
-        lines = figure.locator("line.link")
-        expect(lines).to_have_count(len(LINKS))
-        drawn = {
-            frozenset((lines.nth(i).get_attribute("data-a"), lines.nth(i).get_attribute("data-b")))
-            for i in range(lines.count())
-        }
-        assert drawn == LINKS
-        for i in range(lines.count()):  # a line is drawn, not a point
-            box = lines.nth(i).bounding_box()
-            assert box is not None and box["width"] + box["height"] > 1
-        # the table beside the map names each city with its partners; a point links to the city's page
-        expect(page.locator("#map-table tbody tr")).to_have_count(len(CITIES))
-        expect(page.locator("#map-table tr[data-key=basel]")).to_contain_text("Mulhouse")
-        expect(page.locator("#tandem-links li")).to_have_count(len(LINKS))
-        href = figure.locator(".point[data-key=geestland]").first.evaluate(
-            "p => (p.closest('a') || p).getAttribute('href')"
-        )
-        assert href is not None and href.startswith("/cities/geestland")
-        chromium.close()
+    page = chromium.new_context().new_page()
+    page.goto(f"{server.url}/programmes?lang=en")
+    page.locator("tr[data-programme=vernetztineuropa] a").click()
+    expect(page.locator("h1")).to_contain_text("#vernetztinEuropa")
+    figure = page.locator("#programme-map svg.europe-map")
+    expect(figure).to_be_visible()
+    points = figure.locator(".point")
+    expect(points).to_have_count(len(CITIES))
+    keys = {points.nth(i).get_attribute("data-key") for i in range(points.count())}
+    assert keys == {slug for slug, *_ in CITIES}
+    lines = figure.locator("line.link")
+    expect(lines).to_have_count(len(LINKS))
+    drawn = {
+        frozenset((lines.nth(i).get_attribute("data-a"), lines.nth(i).get_attribute("data-b")))
+        for i in range(lines.count())
+    }
+    assert drawn == LINKS
+    for i in range(lines.count()):  # a line is drawn, not a point
+        box = lines.nth(i).bounding_box()
+        assert box is not None and box["width"] + box["height"] > 1
+    # the table beside the map names each city with its partners; a point links to the city's page
+    expect(page.locator("#map-table tbody tr")).to_have_count(len(CITIES))
+    expect(page.locator("#map-table tr[data-key=basel]")).to_contain_text("Mulhouse")
+    expect(page.locator("#tandem-links li")).to_have_count(len(LINKS))
+    href = figure.locator(".point[data-key=geestland]").first.evaluate(
+        "p => (p.closest('a') || p).getAttribute('href')"
+    )
+    assert href is not None and href.startswith("/cities/geestland")

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from bettercities import access as accounts
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.support.browser import launch
 from tests.support.net import ServerThread
 from tests.support.testville_mss import INTERNAL_CHOICE, run_testville_mss
 from tests.web.citybuilder import build_city
 from tests.web.conftest import PASSWORD, SUPPRESSED
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 
@@ -36,14 +38,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
 
 
 @pytest.fixture
-def tab(server: ServerThread) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page()
-        yield page
-        browser.close()
+def tab(server: ServerThread, chromium: Browser) -> Iterator[Any]:
+    page = chromium.new_page()
+    yield page
+    page.context.close()
 
 
 def test_an_analyst_saves_the_shown_areas_as_a_named_set(server: ServerThread, tab: Any) -> None:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from bettercities import access as accounts
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.support.browser import launch
 from tests.support.net import ServerThread
 from tests.web.citybuilder import build_city
 from tests.web.conftest import PASSWORD
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 
@@ -32,14 +34,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
 
 
 @pytest.fixture
-def tab(server: ServerThread) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page()
-        yield page
-        browser.close()
+def tab(server: ServerThread, chromium: Browser) -> Iterator[Any]:
+    page = chromium.new_page()
+    yield page
+    page.context.close()
 
 
 def test_sign_in_through_the_form_shows_the_user_in_the_header(server: ServerThread, tab: Any) -> None:
