@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse
 
 from bettercities import access as accounts
 from bettercities.web import create_app
-from tests.support.browser import launch
 from tests.support.demos import built_demo
 from tests.support.net import ServerThread
 from tests.web.conftest import PASSWORD
@@ -36,25 +35,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
         accounts.grant(session, "stella", "auenstedt", "steward")
     app = create_app(workspace)
     app.add_api_route("/csp-probe", lambda: HTMLResponse(PROBE))
+    # the OpenAPI document Swagger UI loads: built here (~4 s quiet, 17 s on a loaded machine, more than the
+    # Swagger test's 15 s wait for the operations), not while the browser waits
+    app.openapi()
     with ServerThread(app, timeout=60) as running:
         yield running
     workspace.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch(pw)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def tab(browser: Any) -> Iterator[Any]:
+def tab(chromium: Any) -> Iterator[Any]:
     """A page that records CSP violations (events and console messages) and script errors."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
     page.add_init_script(LISTEN)
     page.problems = []
     page.on(
@@ -67,7 +59,7 @@ def tab(browser: Any) -> Iterator[Any]:
     )
     page.on("pageerror", lambda error: page.problems.append(f"script error: {error}"))
     yield page
-    page.close()
+    page.context.close()
 
 
 def assert_no_violation(tab: Any) -> None:

@@ -24,6 +24,7 @@ from bettercities.plans.models import Plan
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.demo.goals_by_hand import by_hand
+from tests.support.demos import built_demo
 
 SEED, AREAS, FIRST, LAST = 2026, 60, 2023, 2024
 PARAMS = {"seed": SEED, "n_planning_areas": AREAS, "first_year": FIRST, "last_year": LAST}
@@ -31,8 +32,12 @@ PARAMS = {"seed": SEED, "n_planning_areas": AREAS, "first_year": FIRST, "last_ye
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    workspace = Workspace.init(Path(tmp_path_factory.mktemp("engagement")) / "demo")
-    build_demo(workspace, **PARAMS)
+    # a copy of the demo as build_demo made it, once per test run (tests/support/demos.py), with the
+    # parameters the browser and German-walk tests use (the seed is build_demo's default, SEED)
+    folder = Path(tmp_path_factory.mktemp("engagement")) / "demo"
+    workspace, _ = built_demo(
+        tmp_path_factory, folder, n_planning_areas=AREAS, first_year=FIRST, last_year=LAST
+    )
     yield workspace
     workspace.close()
 

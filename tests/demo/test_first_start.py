@@ -25,6 +25,7 @@ from bettercities.views.schemas import ViewState
 from bettercities.views.service import city_view
 from bettercities.web import create_app
 from tests.demo.goals_by_hand import by_hand
+from tests.support.demos import built_demo
 
 SEED, AREAS = 2026, 120
 STATUS = ("unemployment", "transfer_benefits", "child_poverty")
@@ -32,8 +33,10 @@ STATUS = ("unemployment", "transfer_benefits", "child_poverty")
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    workspace = Workspace.init(Path(tmp_path_factory.mktemp("first-start")) / "demo")
-    build_demo(workspace, seed=SEED, n_planning_areas=AREAS)
+    # a copy of the demo as build_demo made it, once per test run (tests/support/demos.py): the browser's
+    # first-start test serves the same demo
+    folder = Path(tmp_path_factory.mktemp("first-start")) / "demo"
+    workspace, _ = built_demo(tmp_path_factory, folder, seed=SEED, n_planning_areas=AREAS)
     with workspace.database.session() as session:  # a city with no data at all, for the empty states
         areas.create_city(session, CitySpec(slug="leerstadt", name="Leerstadt", country="DE"))
     yield workspace
