@@ -97,7 +97,9 @@ class ServerThread:
         if self.probe_path is None:
             return
         while True:
-            conn = http.client.HTTPConnection(LOOPBACK, self.port, timeout=self.timeout)
+            # the first request may build what the app builds lazily (the OpenAPI document and the routes'
+            # state: seconds on a quiet machine, many more on a loaded one): it gets 4 times the start-up time
+            conn = http.client.HTTPConnection(LOOPBACK, self.port, timeout=4 * self.timeout)
             try:
                 conn.request("GET", self.probe_path)
                 conn.getresponse().read()
