@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from bettercities.cli.main import app
 from bettercities.storage.workspace import Workspace
 from tests.microdata.conftest import EXAMPLE, area_sizes, build_city, count_observations, stored
+from tests.support.demos import built_demo
 
 
-def test_generate_and_aggregate_on_a_workspace(sqlite_workspace: Workspace, tmp_path: Path) -> None:
-    city = build_city(sqlite_workspace)
+@pytest.fixture
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[Workspace]:
+    """A SQLite workspace holding the demo that :func:`build_city` builds (its parameters), as a copy of the
+    run's one build of it (tests/support/demos.py); ``build_city`` then finds the demo built and only adds
+    its unlocking and indicators."""
+    workspace, _ = built_demo(
+        tmp_path_factory, tmp_path / "demo", seed=11, n_planning_areas=60, first_year=2023, last_year=2024
+    )
+    yield workspace
+    workspace.close()
+
+
+def test_generate_and_aggregate_on_a_workspace(demo_workspace: Workspace, tmp_path: Path) -> None:
+    city = build_city(demo_workspace)
     runner = CliRunner()
-    where = ["--workspace", str(sqlite_workspace.path)]
+    where = ["--workspace", str(demo_workspace.path)]
     register = tmp_path / "register.parquet"
     generated = runner.invoke(
         app,
@@ -38,15 +53,15 @@ def test_generate_and_aggregate_on_a_workspace(sqlite_workspace: Workspace, tmp_
     assert generated.exit_code == 0, generated.output
     # Sized by the stored inhabitants of 2024 (the demo's), area by area, over today's planning areas: the
     # area the demo splits ended on 1 January 2025, its two new areas carry its 2024 value as estimates.
-    inhabitants = stored(sqlite_workspace, "2024", ["inhabitants"])
-    current = set(area_sizes(sqlite_workspace))
+    inhabitants = stored(demo_workspace, "2024", ["inhabitants"])
+    current = set(area_sizes(demo_workspace))
     planning = inhabitants[(inhabitants["level"] == "planning_area") & inhabitants["area"].isin(current)]
     persons = sum(round(v) for v in planning["value"])
     assert len(planning) == len(current)
     assert pq.read_metadata(register).num_rows == persons
     assert f"{persons} persons in {len(planning)} areas" in generated.output
 
-    before = count_observations(sqlite_workspace)
+    before = count_observations(demo_workspace)
     command = [
         "microdata",
         "aggregate",
@@ -63,14 +78,14 @@ def test_generate_and_aggregate_on_a_workspace(sqlite_workspace: Workspace, tmp_
     dry = runner.invoke(app, [*command, "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "Dry run, nothing written" in dry.output
-    assert count_observations(sqlite_workspace) == before
+    assert count_observations(demo_workspace) == before
 
     done = runner.invoke(app, command)
     assert done.exit_code == 0, done.output
     assert "records read" in done.output and "imported level district" in done.output  # progress (stderr)
     assert f"{pq.read_metadata(register).num_rows} records, 10 indicators on duckdb" in done.output
-    after = stored(sqlite_workspace, "2025")
-    assert count_observations(sqlite_workspace) == before + len(after)
+    after = stored(demo_workspace, "2025")
+    assert count_observations(demo_workspace) == before + len(after)
     assert set(after["level"]) == {"planning_area", "district_region", "district"}
     total = after[(after["indicator"] == "inhabitants") & (after["level"] == "district")]["value"].sum()
     assert total == pq.read_metadata(register).num_rows

@@ -7,6 +7,7 @@ import after DuckDB finds every Spark value unchanged, i.e. equal to the last bi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -15,26 +16,39 @@ import pytest
 from bettercities.microdata.service import aggregate
 from bettercities.storage.workspace import Workspace
 from tests.microdata.conftest import PERIOD, build_city, stored, write_register, write_spec
+from tests.support.demos import built_demo
 
 pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
 
 
-def test_spark_equals_duckdb(sqlite_workspace: Workspace, tmp_path: Path) -> None:
-    city = build_city(sqlite_workspace)
-    register = write_register(sqlite_workspace, tmp_path)
+@pytest.fixture
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[Workspace]:
+    """A SQLite workspace holding the demo that :func:`build_city` builds (its parameters), as a copy of the
+    run's one build of it (tests/support/demos.py); ``build_city`` then finds the demo built and only adds
+    its unlocking and indicators."""
+    workspace, _ = built_demo(
+        tmp_path_factory, tmp_path / "demo", seed=11, n_planning_areas=60, first_year=2023, last_year=2024
+    )
+    yield workspace
+    workspace.close()
+
+
+def test_spark_equals_duckdb(demo_workspace: Workspace, tmp_path: Path) -> None:
+    city = build_city(demo_workspace)
+    register = write_register(demo_workspace, tmp_path)
     spec = write_spec(tmp_path)
-    on_duckdb = aggregate(sqlite_workspace.database, city, spec, register, PERIOD)
-    first = stored(sqlite_workspace)
+    on_duckdb = aggregate(demo_workspace.database, city, spec, register, PERIOD)
+    first = stored(demo_workspace)
 
     people = pd.read_parquet(register)
     assert people["area_code"].astype(str).str.startswith("0").any()  # leading zeros must survive the CSV
     csv = tmp_path / "register.csv"
     people.to_csv(csv, index=False)
     on_spark = aggregate(
-        sqlite_workspace.database, city, spec, csv, PERIOD, engine="spark", spark_master="local[2]"
+        demo_workspace.database, city, spec, csv, PERIOD, engine="spark", spark_master="local[2]"
     )
     assert on_spark.records == on_duckdb.records
     assert (on_spark.inserted, on_spark.revised) == (0, 0)
     assert on_spark.unchanged == on_duckdb.inserted > 1000
     assert on_spark.batch_ids == []
-    pd.testing.assert_frame_equal(stored(sqlite_workspace), first)
+    pd.testing.assert_frame_equal(stored(demo_workspace), first)
