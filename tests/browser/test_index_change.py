@@ -6,6 +6,7 @@ Two runs of the ``berlin-mss-2019`` preset on the stored 2019 values, the second
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from bettercities.analysis.index.service import compute_index
 from bettercities.areas import service as areas
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019
+from tests.support.mss_runs import LEVEL, PERIOD
 from tests.support.net import ServerThread
 from tests.web.test_index_pages import INDICATORS
 
@@ -35,9 +36,12 @@ MATRIX = """() => [...document.querySelectorAll('#transition-status tbody tr')]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, open_data: Path) -> Iterator[tuple[ServerThread, str]]:
-    workspace = Workspace.init(Path(tmp_path_factory.mktemp("change")) / "berlin")
-    build_berlin_2019(workspace, open_data)
+def server(
+    tmp_path_factory: pytest.TempPathFactory, berlin_mss_2019: Path
+) -> Iterator[tuple[ServerThread, str]]:
+    folder = Path(tmp_path_factory.mktemp("change")) / "berlin"
+    shutil.copytree(berlin_mss_2019, folder)  # build_berlin_2019's workspace (tests/browser/conftest.py)
+    workspace = Workspace(path=folder)
     with workspace.database.session() as session:
         first = run_index(session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD)
         data = index_input(session, "berlin", level=LEVEL, period=PERIOD, indicators=INDICATORS)

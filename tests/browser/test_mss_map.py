@@ -7,6 +7,7 @@ per class on the run page must equal the published classes (436 scored areas).
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from bettercities.analysis.index.results import run_index
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
-from tests.support.mss_runs import LEVEL, PERIOD, build_berlin_2019, official_classes
+from tests.support.mss_runs import LEVEL, PERIOD, official_classes
 from tests.support.net import ServerThread
 
 if TYPE_CHECKING:
@@ -33,9 +34,12 @@ LEGEND = """() => Object.fromEntries([...document.querySelectorAll(
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, open_data: Path) -> Iterator[tuple[ServerThread, int]]:
-    workspace = Workspace.init(Path(tmp_path_factory.mktemp("mss")) / "berlin")
-    build_berlin_2019(workspace, open_data)
+def server(
+    tmp_path_factory: pytest.TempPathFactory, berlin_mss_2019: Path
+) -> Iterator[tuple[ServerThread, int]]:
+    folder = Path(tmp_path_factory.mktemp("mss")) / "berlin"
+    shutil.copytree(berlin_mss_2019, folder)  # build_berlin_2019's workspace (tests/browser/conftest.py)
+    workspace = Workspace(path=folder)
     with workspace.database.session() as session:
         run = run_index(session, "berlin", config="berlin-mss-2019", level=LEVEL, period=PERIOD)
     with ServerThread(create_app(workspace), timeout=60) as running:
