@@ -53,6 +53,22 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
+def worker_cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU time of each child process of ``pid`` (uvicorn's workers under ``--workers N``), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
 @dataclass
 class Server:
     """A server process on 127.0.0.1:``port``."""

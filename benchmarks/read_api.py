@@ -39,7 +39,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_load import VENV_BIN, Outcome, Server, fetch, free_port, load, request_bytes, running
+from http_load import (
+    VENV_BIN,
+    Outcome,
+    Server,
+    fetch,
+    free_port,
+    load,
+    request_bytes,
+    running,
+    worker_cpu_seconds,
+)
 
 CITY, INDICATOR, PERIOD, LEVEL = "auenstedt", "unemployment", "2024", "planning_area"
 API = f"/api/cities/{CITY}/observations?indicator={INDICATOR}&period={PERIOD}&level={LEVEL}&page_size=500"
@@ -86,12 +96,19 @@ def _compare(
     outcomes: dict[str, list[Outcome]] = {a[0]: [], b[0]: []}
     for number in range(rounds):
         for name, server, request in (a, b) if number % 2 == 0 else (b, a):
+            assert server.process is not None
+            before = worker_cpu_seconds(server.process.pid)
             outcome = load(server.port, [request], clients=clients, seconds=seconds)
+            after = worker_cpu_seconds(server.process.pid)
             outcomes[name].append(outcome)
             statuses = ",".join(f"{k}:{v}" for k, v in sorted(outcome.statuses.items()))
+            # with several workers, how the round's work fell on them (the kernel hands each of the clients'
+            # keep-alive connections to one worker: four connections may all land on one)
+            spent = [after[k] - before.get(k, 0.0) for k in sorted(after)]
+            split = "  workers' CPU s: " + " / ".join(f"{s:.1f}" for s in spent) if len(spent) > 1 else ""
             print(
                 f"{number + 1:>5} {name:<24} {outcome.requests:>9} {outcome.throughput:>8.0f} "
-                f"{outcome.p50:>8.1f} {outcome.p95:>8.1f} {statuses:>10}"
+                f"{outcome.p50:>8.1f} {outcome.p95:>8.1f} {statuses:>10}{split}"
             )
     summary = {
         name: {
