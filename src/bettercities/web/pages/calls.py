@@ -26,6 +26,7 @@ from bettercities.networks.history import get_programme
 from bettercities.tandems import service as tandems
 from bettercities.web.deps import DbId, Lang, PrincipalDep, SessionDep, TemplatesDep, WorkspaceDep
 from bettercities.web.errors import PROBLEM_RESPONSES, form_messages
+from bettercities.web.forms import run_form
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import Templates
 
@@ -347,21 +348,15 @@ def _coordinator_write(
     target: Callable[[object], str] | None = None,
 ) -> HTMLResponse | RedirectResponse:
     queries.require_call_coordinator(session, principal, call, what=what)
-    try:
-        with workspace.database.session() as writing:
-            result = action(writing)
-    except (InvalidInput, ValidationError, Conflict, NotFound) as error:
-        if isinstance(error, Conflict) and error.report is not None:
-            messages = form_messages(InvalidInput(str(error), error.report), lang)
-        elif isinstance(error, InvalidInput | ValidationError):
-            messages = form_messages(error, lang)
-        else:
-            messages = [str(error)]
-        return render_applications(
+    return run_form(
+        workspace,
+        lang,
+        action,
+        refused=lambda messages: render_applications(
             request, call, session, principal, lang, templates, errors=messages, status_code=422
-        )
-    location = target(result) if target else f"/calls/{call}/applications"
-    return RedirectResponse(f"{location}?lang={lang}", status_code=303)
+        ),
+        done=target or f"/calls/{call}/applications",
+    )
 
 
 def _application_of(session: Session, call: str, application_id: int) -> None:

@@ -13,17 +13,17 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from bettercities.access.policy import can_coordinate_programme, require_programme_coordinator
-from bettercities.core.errors import Conflict, InvalidInput, NotFound
+from bettercities.core.errors import InvalidInput
 from bettercities.figures.impact_logic import LogicWords, logic_diagram, measure_text
 from bettercities.impact_logic import service
 from bettercities.impact_logic.schemas import BoxIn, ImpactLogicOut, LinkIn, MeasureIn, Stage, ValueIn
 from bettercities.networks.history import get_programme
 from bettercities.web.deps import Lang, PrincipalDep, SessionDep, TemplatesDep, WorkspaceDep
-from bettercities.web.errors import PROBLEM_RESPONSES, form_messages
+from bettercities.web.errors import PROBLEM_RESPONSES
+from bettercities.web.forms import run_form
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import PageContext, Templates, svg
 
@@ -164,13 +164,15 @@ def _write(
     require_programme_coordinator(
         principal, get_programme(session, slug).id, what="change this programme's impact logic"
     )
-    try:
-        with workspace.database.session() as writing:
-            action(writing)
-    except (InvalidInput, ValidationError, Conflict, NotFound) as error:
-        messages = [str(error)] if isinstance(error, Conflict | NotFound) else form_messages(error, lang)
-        return render_logic(request, slug, session, lang, templates, errors=messages, status_code=422)
-    return RedirectResponse(f"/programmes/{slug}/impact-logic?lang={lang}", status_code=303)
+    return run_form(
+        workspace,
+        lang,
+        action,
+        refused=lambda messages: render_logic(
+            request, slug, session, lang, templates, errors=messages, status_code=422
+        ),
+        done=f"/programmes/{slug}/impact-logic",
+    )
 
 
 @router.post("/programmes/{slug}/impact-logic/boxes", include_in_schema=False, response_model=None)

@@ -16,11 +16,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from bettercities.access.policy import can_coordinate, require_coordinator
-from bettercities.core.errors import Conflict, InvalidInput, NotFound
+from bettercities.core.errors import InvalidInput
 from bettercities.figures import europe
 from bettercities.figures.participation import RateRow, RateWords, rate_chart
 from bettercities.networks import analytics, queries, service
@@ -39,8 +38,9 @@ from bettercities.networks.schemas import (
     RateGroup,
 )
 from bettercities.web.deps import DbId, Lang, PrincipalDep, SessionDep, TemplatesDep, WorkspaceDep
-from bettercities.web.errors import PROBLEM_RESPONSES, form_messages
+from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.figures import europe_map
+from bettercities.web.forms import run_form
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import PageContext, Templates, svg
 
@@ -347,13 +347,15 @@ def _write(
     """Run a coordinator's form ``action(session)``: 303 back to the network's page, else the page again with
     the reasons (422); 401/403 for anyone who may not manage the network."""
     require_coordinator(principal, service.get_network(session, slug).id)
-    try:
-        with workspace.database.session() as writing:
-            action(writing)
-    except (InvalidInput, ValidationError, Conflict, NotFound) as error:
-        messages = [str(error)] if isinstance(error, Conflict | NotFound) else form_messages(error, lang)
-        return render_network(request, slug, session, lang, templates, errors=messages, status_code=422)
-    return RedirectResponse(f"/networks/{slug}?lang={lang}", status_code=303)
+    return run_form(
+        workspace,
+        lang,
+        action,
+        refused=lambda messages: render_network(
+            request, slug, session, lang, templates, errors=messages, status_code=422
+        ),
+        done=f"/networks/{slug}",
+    )
 
 
 @router.post("/networks/{slug}/members", include_in_schema=False, response_model=None)

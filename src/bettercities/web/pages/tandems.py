@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from bettercities.access.policy import (
@@ -18,11 +17,12 @@ from bettercities.access.policy import (
     can_coordinate_programme,
     require_programme_coordinator,
 )
-from bettercities.core.errors import Conflict, InvalidInput, NotFound
+from bettercities.core.errors import InvalidInput
 from bettercities.tandems import service
 from bettercities.tandems.schemas import ActivityIn, DocumentIn, OutputIn, Stage, TandemDetail
 from bettercities.web.deps import Lang, PrincipalDep, SessionDep, TemplatesDep, WorkspaceDep
-from bettercities.web.errors import PROBLEM_RESPONSES, form_messages
+from bettercities.web.errors import PROBLEM_RESPONSES
+from bettercities.web.forms import run_form
 from bettercities.web.i18n import gettext_for
 from bettercities.web.templating import Templates
 
@@ -135,20 +135,15 @@ def _write(
 ) -> HTMLResponse | RedirectResponse:
     network = service.get_tandem(session, slug)
     require_programme_coordinator(principal, network.programme_id or 0, what="manage this tandem")
-    try:
-        with workspace.database.session() as writing:
-            action(writing)
-    except (InvalidInput, ValidationError, Conflict, NotFound) as error:
-        if isinstance(error, Conflict) and error.report is not None:
-            messages = form_messages(InvalidInput(str(error), error.report), lang)
-        elif isinstance(error, InvalidInput | ValidationError):
-            messages = form_messages(error, lang)
-        else:
-            messages = [str(error)]
-        return render_tandem(
+    return run_form(
+        workspace,
+        lang,
+        action,
+        refused=lambda messages: render_tandem(
             request, slug, session, principal, lang, templates, errors=messages, status_code=422
-        )
-    return RedirectResponse(f"/tandems/{slug}?lang={lang}", status_code=303)
+        ),
+        done=f"/tandems/{slug}",
+    )
 
 
 Text = Annotated[str, Form()]
