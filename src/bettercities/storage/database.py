@@ -158,11 +158,7 @@ class Database:
 
     def schema_is_current(self) -> bool:
         """Whether every migration shipped with this version has been applied."""
-        from alembic.script import ScriptDirectory
-
-        return set(self.current_heads()) == set(
-            ScriptDirectory.from_config(schema.alembic_config(self.engine)).get_heads()
-        )
+        return set(self.current_heads()) == schema.heads(schema.alembic_config(self.engine))
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())

@@ -50,3 +50,21 @@ def alembic_config(engine: Engine) -> Config:
     cfg.set_main_option("version_locations", os.pathsep.join(str(folder) for folder in version_locations()))
     cfg.attributes["engine"] = engine
     return cfg
+
+
+#: The heads of each set of version folders, read once per process (:func:`heads`).
+_HEADS: dict[str, frozenset[str]] = {}
+
+
+def heads(config: Config) -> frozenset[str]:
+    """The head revisions of ``config``'s version folders.
+
+    Alembic finds them by executing every revision file (~25 ms); the files that ship with the installed
+    version do not change under a running process, so they are read once per set of folders, not on every
+    opening of a workspace (a test process opens thousands)."""
+    from alembic.script import ScriptDirectory
+
+    key = config.get_main_option("version_locations") or ""
+    if key not in _HEADS:
+        _HEADS[key] = frozenset(ScriptDirectory.from_config(config).get_heads())
+    return _HEADS[key]
