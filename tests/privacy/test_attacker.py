@@ -27,6 +27,7 @@ inhabitants published as a share's denominator, and the weighted-mean reconstruc
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -594,10 +595,10 @@ def check_index_run_summaries(public: Published) -> None:
         assert sum(c["count"] for c in counts) == run["scored"] <= run["areas"] - run["withheld"]
 
 
-def test_attacker_on_a_generated_city(tmp_path: Path) -> None:
+def test_attacker_on_a_generated_city(sqlite_workspace: Workspace) -> None:
     """The generated city (3 districts x 4 regions x 6 planning areas + the planted district, 3 periods): one
     test, so that the city is built and gathered once (the checks above say what failed)."""
-    ws = Workspace.init(tmp_path / "ws")
+    ws = sqlite_workspace
     try:
         city = build(
             ws, seed=11, districts=3, regions=4, planning=6, periods=("2022", "2023", "2024"), small=6
@@ -668,9 +669,13 @@ def test_attacker_on_the_demo_city(demo: tuple[str, list[str], TestClient, str])
     small=st.integers(1, 3),
 )
 def test_suppression_never_reveals_a_cell(
-    tmp_path: Path, seed: int, regions: int, planning: int, small: int
+    tmp_path: Path, _sqlite_template: Path, seed: int, regions: int, planning: int, small: int
 ) -> None:
-    ws = Workspace.init(tmp_path / f"h{seed}-{regions}-{planning}-{small}")
+    # a copy of the process's initialised, empty workspace (tests/conftest.py): no migration per example
+    folder = tmp_path / f"h{seed}-{regions}-{planning}-{small}"
+    shutil.rmtree(folder, ignore_errors=True)  # an example drawn twice starts empty too
+    shutil.copytree(_sqlite_template, folder)
+    ws = Workspace(path=folder)
     try:
         city = build(
             ws, seed=seed, districts=2, regions=regions, planning=planning, periods=("2024",), small=small,
