@@ -6,8 +6,8 @@ with its analyses). :func:`built_demo` builds the demo once per parameter set in
 shared by the test processes (pytest-xdist's workers sit under one base temporary folder), guarded by a
 file lock, and hands each caller a **copy** of that workspace folder: tests may change their copy freely.
 
-Tests of the build itself (``tests/demo/test_service.py``, first-start tests that check ``build_demo``'s
-own result) keep calling ``build_demo`` directly.
+Tests of the build itself (``tests/demo/test_service.py``, the real CLI in ``tests/demo/test_cli.py``, and
+the second build on a copy in ``tests/demo/test_first_start.py``) keep calling it directly.
 """
 
 from __future__ import annotations
