@@ -99,6 +99,13 @@ def _berlin_2019_template(request: pytest.FixtureRequest, backend: str) -> tuple
             build_berlin_2019(template, request.getfixturevalue("open_data"))
         finally:
             template.close()  # nobody may be connected to a template database while it is cloned
+        if name is not None:  # nor a pool of a CLI command's workspace that the garbage collector keeps
+            with request.getfixturevalue("postgres_server").connect() as conn:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (name,),
+                )
         templates[backend] = (path, name)
     return templates[backend]
 

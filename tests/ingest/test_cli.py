@@ -81,6 +81,13 @@ def _template(request: pytest.FixtureRequest, backend: str, open_data: Path) -> 
             build_berlin(template, open_data)
         finally:
             template.close()  # nobody may be connected to a template database while it is cloned
+        if name is not None:  # nor a pool of a CLI command's workspace that the garbage collector keeps
+            with request.getfixturevalue("postgres_server").connect() as conn:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (name,),
+                )
         _TEMPLATES[backend] = (path, name)
     return _TEMPLATES[backend]
 
