@@ -3,6 +3,7 @@ between boundary versions."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -62,7 +63,7 @@ def add(
         fail(f"invalid city: {error}")
     ws = open_workspace(workspace, database_url, create=True)
     try:
-        with ws.database.session() as session:
+        with closing(ws), ws.database.session() as session:
             areas.create_city(session, spec)
     except BettercitiesError as error:
         fail(str(error))
@@ -80,7 +81,7 @@ def list_(
 ) -> None:
     """List the cities using bettercities (with levels, or added by hand); --registry lists all."""
     ws = open_workspace(workspace, database_url)
-    with ws.database.reader() as session:
+    with closing(ws), ws.database.reader() as session:
         cities = areas.list_cities(session) if registry else areas.using_cities(session)
         for city in cities:
             console.print(
@@ -101,7 +102,7 @@ def add_level(
     """Add a spatial level (below ``--parent``)."""
     ws = open_workspace(workspace, database_url)
     try:
-        with ws.database.session() as session:
+        with closing(ws), ws.database.session() as session:
             areas.ensure_level(
                 session,
                 areas.get_city(session, city),

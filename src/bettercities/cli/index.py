@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated
 
@@ -120,7 +121,7 @@ def runs(
     from bettercities.analysis.index.results import list_runs
 
     ws = open_workspace(workspace, database_url)
-    with ws.database.reader() as session:
+    with closing(ws), ws.database.reader() as session:
         for item in list_runs(session, city):
             console.print(
                 f"{item.id}\t{item.city}\t{item.name}\t{item.method}\t{item.level}\t{item.period}\t"

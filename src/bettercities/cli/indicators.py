@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Annotated
 
 import typer
@@ -41,7 +42,7 @@ def load(
     except NotFound as error:
         fail(f"{error}; presets: {', '.join(preset_names())}")
     ws = open_workspace(workspace, database_url, create=True)
-    with ws.database.session() as session:
+    with closing(ws), ws.database.session() as session:
         for spec in specs:
             indicators.register_indicator(session, spec)
     console.print(f"{len(specs)} indicators registered.")
@@ -51,7 +52,7 @@ def load(
 def list_(workspace: WorkspaceOption = None, database_url: DatabaseUrlOption = None) -> None:
     """List the registered indicators."""
     ws = open_workspace(workspace, database_url)
-    with ws.database.reader() as session:
+    with closing(ws), ws.database.reader() as session:
         for ind in indicators.list_indicators(session):
             console.print(f"{ind.code}\t{ind.unit}\t{ind.polarity}\t{ind.name_en}", highlight=False)
 
