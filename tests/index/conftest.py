@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +14,7 @@ from bettercities.cli import priority as priority_cli
 from bettercities.cli import spatial as spatial_cli
 from bettercities.storage.workspace import Workspace
 from tests.support.mss_runs import build_berlin_2019
-from tests.support.postgres import PostgresServer
+from tests.support.templates import built_template, template_copy
 
 
 @pytest.fixture(scope="session")
@@ -68,65 +65,15 @@ def official(open_data: Path, year: int) -> pd.DataFrame:
     return frame
 
 
-_database_numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def _berlin_2019_templates() -> dict[str, tuple[Path, str | None]]:
-    """Per backend: the folder of a workspace holding :func:`build_berlin_2019`'s city, and on PostgreSQL the
-    name of its database (filled by :func:`berlin_2019` on first use)."""
-    return {}
-
-
-def _berlin_2019_template(request: pytest.FixtureRequest, backend: str) -> tuple[Path, str | None]:
-    """Berlin MSS 2019 built through the command line once per test process and backend, into a copy of the
-    empty template workspace (``tests/conftest.py``): the four commands took 3-8 s a test."""
-    templates: dict[str, tuple[Path, str | None]] = request.getfixturevalue("_berlin_2019_templates")
-    if backend not in templates:
-        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
-        path = factory.mktemp(f"berlin-2019-{backend}") / "workspace"
-        name = url = None
-        if backend == "postgresql":
-            server: PostgresServer = request.getfixturevalue("postgres_server")
-            folder, empty = request.getfixturevalue("_postgres_template")
-            name = f"bc_berlin_2019_{uuid.uuid4().hex[:12]}"
-            url = server.clone_database(name, template=empty)
-        else:
-            folder = request.getfixturevalue("_sqlite_template")
-        shutil.copytree(folder, path)
-        template = Workspace(path=path, database_url=url)
-        try:
-            build_berlin_2019(template, request.getfixturevalue("open_data"))
-        finally:
-            template.close()  # nobody may be connected to a template database while it is cloned
-        if name is not None:  # nor a pool of a CLI command's workspace that the garbage collector keeps
-            with request.getfixturevalue("postgres_server").connect() as conn:
-                conn.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = %s AND pid <> pg_backend_pid()",
-                    (name,),
-                )
-        templates[backend] = (path, name)
-    return templates[backend]
-
-
 def berlin_2019_copy(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[Workspace]:
-    """A copy of the Berlin MSS 2019 template on ``backend``: its folder copied, its PostgreSQL database
-    cloned (``CREATE DATABASE … TEMPLATE``) and dropped after the test."""
-    folder, template = _berlin_2019_template(request, backend)
-    path = tmp_path / "workspace"
-    shutil.copytree(folder, path)
-    server: PostgresServer | None = None
-    name = url = None
-    if template is not None:
-        server = request.getfixturevalue("postgres_server")
-        name = f"bc_berlin_{next(_database_numbers)}"
-        url = server.clone_database(name, template=template)
-    ws = Workspace(path=path, database_url=url)
-    yield ws
-    ws.close()
-    if server is not None and name is not None:
-        server.drop_database(name)
+    """A copy of Berlin MSS 2019 built through the command line once per test process and backend (the four
+    commands took 3-8 s a test): its folder copied, its PostgreSQL database cloned and dropped after the
+    test."""
+    open_data = request.getfixturevalue("open_data")
+    folder, database, _ = built_template(
+        request, backend, "berlin-2019", lambda ws, _: build_berlin_2019(ws, open_data)
+    )
+    yield from template_copy(request, tmp_path, folder, database)
 
 
 @pytest.fixture

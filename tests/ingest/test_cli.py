@@ -6,11 +6,8 @@ Real files from ``tests/data``: 448 planning areas, 447 rows x 7 indicators.
 from __future__ import annotations
 
 import csv
-import itertools
 import json
 import re
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +17,7 @@ from typer.testing import CliRunner
 from bettercities.cli.main import app
 from bettercities.ingest.service import count_observations, observation_revisions
 from bettercities.storage.workspace import Workspace
-from tests.support.postgres import PostgresServer
+from tests.support.templates import built_template, template_copy
 
 AREAS = "berlin-mss-2019/berlin_planning_areas_until_2020.geojson"
 SHARES = "berlin-mss-2019/mss_2019_index_indicator_shares.csv"
@@ -56,62 +53,18 @@ def build_berlin(workspace: Workspace, open_data: Path) -> None:
     assert "448 areas" in out and "448 new" in out
 
 
-#: Per backend: the folder of a workspace that :func:`build_berlin` built, and its PostgreSQL database.
-_TEMPLATES: dict[str, tuple[Path, str | None]] = {}
-_clones = itertools.count(1)
-
-
-def _template(request: pytest.FixtureRequest, backend: str, open_data: Path) -> tuple[Path, str | None]:
-    """:func:`build_berlin` run once per test process and backend, into a copy of the empty template
-    workspace (``tests/conftest.py``): the three commands took 1-3 s of every test's set-up."""
-    if backend not in _TEMPLATES:
-        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
-        path = factory.mktemp(f"ingest-berlin-{backend}") / "workspace"
-        name = url = None
-        if backend == "postgresql":
-            server: PostgresServer = request.getfixturevalue("postgres_server")
-            folder, empty = request.getfixturevalue("_postgres_template")
-            name = f"bc_ingest_berlin_{uuid.uuid4().hex[:12]}"
-            url = server.clone_database(name, template=empty)
-        else:
-            folder = request.getfixturevalue("_sqlite_template")
-        shutil.copytree(folder, path)
-        template = Workspace(path=path, database_url=url)
-        try:
-            build_berlin(template, open_data)
-        finally:
-            template.close()  # nobody may be connected to a template database while it is cloned
-        if name is not None:  # nor a pool of a CLI command's workspace that the garbage collector keeps
-            with request.getfixturevalue("postgres_server").connect() as conn:
-                conn.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = %s AND pid <> pg_backend_pid()",
-                    (name,),
-                )
-        _TEMPLATES[backend] = (path, name)
-    return _TEMPLATES[backend]
-
-
 @pytest.fixture
 def berlin(
     request: pytest.FixtureRequest, backend: str, open_data: Path, tmp_path: Path
 ) -> Iterator[tuple[Cli, Workspace]]:
-    """A copy of the workspace :func:`build_berlin` built on ``backend`` (folder copied, PostgreSQL database
-    cloned with ``CREATE DATABASE … TEMPLATE`` and dropped after the test)."""
-    folder, template = _template(request, backend, open_data)
-    path = tmp_path / "workspace"
-    shutil.copytree(folder, path)
-    server: PostgresServer | None = None
-    name = url = None
-    if template is not None:
-        server = request.getfixturevalue("postgres_server")
-        name = f"bc_ingest_berlin_{next(_clones)}"
-        url = server.clone_database(name, template=template)
-    workspace = Workspace(path=path, database_url=url)
-    yield Cli(workspace), workspace
-    workspace.close()
-    if server is not None and name is not None:
-        server.drop_database(name)
+    """A copy of the workspace :func:`build_berlin` built once per test process on ``backend`` (its three
+    commands took 1-3 s of every test's set-up): folder copied, PostgreSQL database cloned and dropped after
+    the test."""
+    folder, database, _ = built_template(
+        request, backend, "ingest-berlin", lambda ws, _: build_berlin(ws, open_data)
+    )
+    for workspace in template_copy(request, tmp_path, folder, database):
+        yield Cli(workspace), workspace
 
 
 def file_values(open_data: Path) -> dict[str, dict[str, str]]:

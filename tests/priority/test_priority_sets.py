@@ -9,10 +9,7 @@ by the run's public result.
 
 from __future__ import annotations
 
-import itertools
 import json
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +21,7 @@ from bettercities.core.errors import InvalidInput, NotFound
 from bettercities.publication import Audience
 from bettercities.storage.workspace import Workspace
 from tests.support.mss_runs import cli
-from tests.support.postgres import PostgresServer
+from tests.support.templates import built_template, template_copy
 from tests.support.testville_mss import INTERNAL_CHOICE, PUBLIC_CHOICE, run_testville_mss
 from tests.web.citybuilder import build_city
 from tests.web.conftest import SUPPRESSED
@@ -32,61 +29,25 @@ from tests.web.conftest import SUPPRESSED
 RULE = schemas.PRESETS["mss-low-status-negative-dynamics"]
 
 
-#: Per backend: the folder of a workspace holding Testville and its run, its PostgreSQL database, the run id.
-_TEMPLATES: dict[str, tuple[Path, str | None, int]] = {}
-_clones = itertools.count(1)
-
-
-def _template(request: pytest.FixtureRequest, backend: str) -> tuple[Path, str | None, int]:
-    """Testville (its suppressed cell) and its MSS-type run, built once per test process and backend into a
-    copy of the empty template workspace (``tests/conftest.py``); every test gets a copy of it."""
-    if backend not in _TEMPLATES:
-        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
-        path = factory.mktemp(f"priority-sets-{backend}") / "workspace"
-        name = url = None
-        if backend == "postgresql":
-            server: PostgresServer = request.getfixturevalue("postgres_server")
-            folder, empty = request.getfixturevalue("_postgres_template")
-            name = f"bc_priority_sets_{uuid.uuid4().hex[:12]}"
-            url = server.clone_database(name, template=empty)
-        else:
-            folder = request.getfixturevalue("_sqlite_template")
-        shutil.copytree(folder, path)
-        template = Workspace(path=path, database_url=url)
-        try:
-            build_city(template, suppress=(SUPPRESSED,))
-            with template.database.session() as session:
-                run = run_testville_mss(session).id
-        finally:
-            template.close()  # nobody may be connected to a template database while it is cloned
-        _TEMPLATES[backend] = (path, name, run)
-    return _TEMPLATES[backend]
+def _build(workspace: Workspace, _: Path) -> int:
+    """Testville (its suppressed cell) and its MSS-type run; the run's id."""
+    build_city(workspace, suppress=(SUPPRESSED,))
+    with workspace.database.session() as session:
+        return run_testville_mss(session).id
 
 
 @pytest.fixture
 def workspace(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[Workspace]:
-    """A copy of the template holding Testville and its run, on each backend (folder copied, PostgreSQL
+    """A copy of Testville and its run, built once per test process and backend (folder copied, PostgreSQL
     database cloned and dropped after the test)."""
-    folder, template, _ = _template(request, backend)
-    path = tmp_path / "workspace"
-    shutil.copytree(folder, path)
-    server: PostgresServer | None = None
-    name = url = None
-    if template is not None:
-        server = request.getfixturevalue("postgres_server")
-        name = f"bc_priority_sets_{next(_clones)}"
-        url = server.clone_database(name, template=template)
-    ws = Workspace(path=path, database_url=url)
-    yield ws
-    ws.close()
-    if server is not None and name is not None:
-        server.drop_database(name)
+    folder, database, _ = built_template(request, backend, "priority-sets", _build)
+    yield from template_copy(request, tmp_path, folder, database)
 
 
 @pytest.fixture
 def testville(request: pytest.FixtureRequest, backend: str, workspace: Workspace) -> int:
     """The id of Testville's MSS-type run in ``workspace``."""
-    return _template(request, backend)[2]
+    return built_template(request, backend, "priority-sets", _build)[2]
 
 
 def test_a_set_keeps_its_audience_and_is_shown_only_to_it(workspace: Workspace, testville: int) -> None:

@@ -8,10 +8,7 @@ nothing is written — through the JSON API, the page and the command line alike
 
 from __future__ import annotations
 
-import itertools
 import math
-import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +25,8 @@ from bettercities.web import create_app
 from tests.indicators.test_writes import SHARE, build_labour_city, lock_labour
 from tests.ingest.conftest import CITY
 from tests.support.flags import open_flag
-from tests.support.postgres import PostgresServer
 from tests.support.served import add_user, csrf_of, issue_token, sign_in
+from tests.support.templates import built_template, template_copy
 
 STEWARD = "steward"
 
@@ -64,57 +61,20 @@ class World:
         return result.exit_code, result.output
 
 
-#: Per backend: the folder of the built world's workspace, its PostgreSQL database and the steward's token.
-_TEMPLATES: dict[str, tuple[Path, str | None, str]] = {}
-_clones = itertools.count(1)
-
-
-def _template(request: pytest.FixtureRequest, backend: str) -> tuple[Path, str | None, str]:
-    """The labour city, its steward and a writing token, built once per test process and backend into a
-    copy of the empty template workspace (``tests/conftest.py``); every test gets a copy of it."""
-    if backend not in _TEMPLATES:
-        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
-        base = factory.mktemp(f"correction-guards-{backend}")
-        path = base / "workspace"
-        name = url = None
-        if backend == "postgresql":
-            server: PostgresServer = request.getfixturevalue("postgres_server")
-            folder, empty = request.getfixturevalue("_postgres_template")
-            name = f"bc_correction_guards_{uuid.uuid4().hex[:12]}"
-            url = server.clone_database(name, template=empty)
-        else:
-            folder = request.getfixturevalue("_sqlite_template")
-        shutil.copytree(folder, path)
-        template = Workspace(path=path, database_url=url)
-        try:
-            build_labour_city(template, base)
-            add_user(template, STEWARD, {CITY: "steward"})
-            token = issue_token(template, STEWARD, write=True)
-        finally:
-            template.close()  # nobody may be connected to a template database while it is cloned
-        _TEMPLATES[backend] = (path, name, token)
-    return _TEMPLATES[backend]
+def _build(workspace: Workspace, folder: Path) -> str:
+    """The labour city, its steward and a writing token (returned)."""
+    build_labour_city(workspace, folder)
+    add_user(workspace, STEWARD, {CITY: "steward"})
+    return issue_token(workspace, STEWARD, write=True)
 
 
 @pytest.fixture
 def world(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[World]:
-    folder, template, token = _template(request, backend)
-    path = tmp_path / "workspace"
-    shutil.copytree(folder, path)
-    server: PostgresServer | None = None
-    name = url = None
-    if template is not None:
-        server = request.getfixturevalue("postgres_server")
-        name = f"bc_correction_guards_{next(_clones)}"
-        url = server.clone_database(name, template=template)
-    workspace = Workspace(path=path, database_url=url)
-    try:
+    """A copy of the world, built once per test process and backend, with a client of its app."""
+    folder, database, token = built_template(request, backend, "correction-guards", _build)
+    for workspace in template_copy(request, tmp_path, folder, database):
         with TestClient(create_app(workspace)) as client:
             yield World(workspace, client, token)
-    finally:
-        workspace.close()
-        if server is not None and name is not None:
-            server.drop_database(name)
 
 
 def _post(world: World, flag: int, value: float) -> tuple[int, dict]:
