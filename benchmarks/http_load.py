@@ -37,10 +37,10 @@ def percentile(samples: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU time of process ``pid`` and its children (uvicorn's workers), from /proc (Linux)."""
+def _process_times() -> dict[int, tuple[int, float]]:
+    """Every process's parent pid and CPU seconds (user + system), from /proc (Linux)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    found: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -48,25 +48,19 @@ def _cpu_seconds(pid: int) -> float:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+        found[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    return found
 
 
 def worker_cpu_seconds(pid: int) -> dict[int, float]:
-    """CPU time of each child process of ``pid`` (uvicorn's workers under ``--workers N``), from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    found: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
-    return found
+    """CPU time of each child process of ``pid`` (uvicorn's workers under ``--workers N``)."""
+    return {child: seconds for child, (parent, seconds) in _process_times().items() if parent == pid}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of process ``pid`` and its children (uvicorn's workers)."""
+    times = _process_times()
+    return times.get(pid, (0, 0.0))[1] + sum(s for parent, s in times.values() if parent == pid)
 
 
 @dataclass
