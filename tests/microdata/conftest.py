@@ -6,6 +6,7 @@ code with bettercities.microdata, so an error in the Ibis translation or the rol
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from bettercities.indicators.models import Indicator, Observation, Period
 from bettercities.indicators.schemas import IndicatorSpec
 from bettercities.microdata.generator import generate_register
 from bettercities.storage.workspace import Workspace
+from tests.support.demos import built_demo
 
 EXAMPLE = Path(__file__).parents[2] / "src/bettercities/microdata/examples/register.yaml"
 PERIOD = "2025"
@@ -52,6 +54,18 @@ def build_city(workspace: Workspace) -> str:
                 IndicatorSpec(code=code, name_de=code, name_en=code, kind="value", min_value=0, decimals=2),
             )
     return summary.city
+
+
+@pytest.fixture
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[Workspace]:
+    """A SQLite workspace holding the demo that :func:`build_city` builds (its parameters), as a copy of the
+    run's one build of it (tests/support/demos.py); ``build_city`` then finds the demo built and only adds
+    its unlocking and indicators."""
+    workspace, _ = built_demo(
+        tmp_path_factory, tmp_path / "demo", seed=11, n_planning_areas=60, first_year=2023, last_year=2024
+    )
+    yield workspace
+    workspace.close()
 
 
 @pytest.fixture

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 from typer.testing import CliRunner
 
 from bettercities.cli.main import app
 from bettercities.storage.workspace import Workspace
 from tests.microdata.conftest import EXAMPLE, area_sizes, build_city, count_observations, stored
-from tests.support.demos import built_demo
-
-
-@pytest.fixture
-def demo_workspace(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[Workspace]:
-    """A SQLite workspace holding the demo that :func:`build_city` builds (its parameters), as a copy of the
-    run's one build of it (tests/support/demos.py); ``build_city`` then finds the demo built and only adds
-    its unlocking and indicators."""
-    workspace, _ = built_demo(
-        tmp_path_factory, tmp_path / "demo", seed=11, n_planning_areas=60, first_year=2023, last_year=2024
-    )
-    yield workspace
-    workspace.close()
 
 
 def test_generate_and_aggregate_on_a_workspace(demo_workspace: Workspace, tmp_path: Path) -> None:

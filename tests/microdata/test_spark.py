@@ -7,7 +7,6 @@ import after DuckDB finds every Spark value unchanged, i.e. equal to the last bi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,21 +15,8 @@ import pytest
 from bettercities.microdata.service import aggregate
 from bettercities.storage.workspace import Workspace
 from tests.microdata.conftest import PERIOD, build_city, stored, write_register, write_spec
-from tests.support.demos import built_demo
 
 pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
-
-
-@pytest.fixture
-def demo_workspace(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[Workspace]:
-    """A SQLite workspace holding the demo that :func:`build_city` builds (its parameters), as a copy of the
-    run's one build of it (tests/support/demos.py); ``build_city`` then finds the demo built and only adds
-    its unlocking and indicators."""
-    workspace, _ = built_demo(
-        tmp_path_factory, tmp_path / "demo", seed=11, n_planning_areas=60, first_year=2023, last_year=2024
-    )
-    yield workspace
-    workspace.close()
 
 
 def test_spark_equals_duckdb(demo_workspace: Workspace, tmp_path: Path) -> None:
