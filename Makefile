@@ -3,6 +3,8 @@
 #   make demo [PORT=8000 HOST=127.0.0.1]   start the demo city region at http://HOST:PORT
 #   make test [PYTEST_ARGS='-k index'] [WORKERS=auto]   full suite on SQLite + PostgreSQL, browser tests in
 #                                          Chromium, in parallel (WORKERS=0: in one process)
+#   make lock                              write requirements.lock again from pyproject.toml (after editing
+#                                          its dependencies; keeps the locked versions that still fit)
 #   make lint | make bench | make clean | make distclean
 
 SHELL := /bin/bash
@@ -21,7 +23,7 @@ WORKERS     ?= auto
 # again: a CLI start took 8.7 s of CPU instead of 2.5 s. The commands make runs go without it.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help bootstrap system-deps demo test lint bench clean distclean
+.PHONY: help bootstrap system-deps demo test lock lint bench clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -33,6 +35,12 @@ bootstrap:
 
 system-deps:
 	@bash scripts/install-system-deps
+
+# The versions bootstrap installs: every package for Python >= 3.11 on every platform, with hashes. uv keeps
+# the versions already in the file when they still satisfy pyproject.toml (--upgrade to move them all).
+lock: bootstrap
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra spark --universal --python-version 3.11 \
+		--generate-hashes --quiet -o requirements.lock
 
 demo: bootstrap
 	$(VENV)/bin/bettercities demo --workspace .workspace/demo --host $(HOST) --port $(PORT)
