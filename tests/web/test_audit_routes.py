@@ -1284,8 +1284,13 @@ def last_id(workspace: Workspace) -> int:
 
 
 def entries_after(workspace: Workspace, after: int) -> list[AuditEntryOut]:
+    """The entries with an id above ``after``, in the log's order (selected by the database: the module's log
+    grows to thousands of entries, which every test read whole)."""
     with workspace.database.reader() as session:
-        return [e for e in audit.entries(session) if e.id > after]
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.at, AuditEntry.id)
+        )
+        return [AuditEntryOut.model_validate(row) for row in rows]
 
 
 # -- every write route leaves an entry -------------------------------------------------------------------
