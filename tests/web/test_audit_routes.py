@@ -13,7 +13,6 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.routing import iter_route_contexts
@@ -1444,16 +1443,16 @@ def test_no_route_changes_the_log(world: World) -> None:
             assert context.methods is not None and context.methods <= {"GET", "HEAD"}, context.path
 
 
-def test_a_new_write_route_is_noticed(tmp_path: Path) -> None:
-    workspace = Workspace.init(tmp_path / "workspace")
-    app = create_app(workspace)
+def test_a_new_write_route_is_noticed(sqlite_workspace: Workspace) -> None:
+    # an empty workspace: a copy of the process's initialised template (tests/conftest.py), not a new one
+    # migrated from scratch
+    app = create_app(sqlite_workspace)
 
     @app.put("/cities/{slug}/novelty")
     def novelty(slug: str) -> dict[str, str]:
         return {"slug": slug}
 
     assert write_routes(app) - WRITES.keys() - NOT_WRITING.keys() == {("PUT", "/cities/{slug}/novelty")}
-    workspace.close()
 
 
 # -- surveys (issue 16) ------------------------------------------------------------------------------------
