@@ -1,5 +1,6 @@
 """Cached API responses (web/caching.py): ETag, Last-Modified and 304 without recomputing; Cache-Control by
-audience; the cache never hands one audience's values to another (a suppressed cell stays withheld)."""
+audience; the cache never hands one audience's values to another (a suppressed cell stays withheld); the
+anonymous visitor's answers served in front of the router exactly as the route answers them."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+import bettercities.web.api.indicators as indicators_api
 from bettercities.core.settings import Settings
 from bettercities.storage.versioning import mark_changed
 from bettercities.storage.workspace import Workspace
@@ -118,3 +121,63 @@ def test_if_none_match_lists_and_wildcards() -> None:
     assert etag_matches('"a", W/"b"', 'W/"b"') and etag_matches('W/"b"', 'W/"b"')
     assert etag_matches("*", 'W/"x"') and etag_matches('"b"', 'W/"b"')
     assert not etag_matches('W/"c"', 'W/"b"') and not etag_matches(None, 'W/"b"')
+
+
+def _same(a: httpx.Response, b: httpx.Response) -> None:
+    """Status, body and every header but the per-request ones."""
+    assert (a.status_code, a.content) == (b.status_code, b.content)
+    per_request = {"date", "x-request-id"}
+    assert {k: v for k, v in a.headers.items() if k not in per_request} == {
+        k: v for k, v in b.headers.items() if k not in per_request
+    }
+
+
+def test_the_anonymous_answer_is_served_in_front_of_the_route_exactly_as_the_route_answers(
+    served: tuple[TestClient, Workspace, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, workspace, tokens = served
+    client.app.state.responses.clear()  # type: ignore[attr-defined]
+    routed: list[str] = []
+    route_answer = indicators_api.cached_json
+
+    def counted(request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        routed.append(str(request.url))
+        return route_answer(request, *args, **kwargs)
+
+    monkeypatch.setattr(indicators_api, "cached_json", counted)
+    big = {"indicator": "inhabitants"}  # sent gzipped to whoever takes it
+    variants = [
+        (big, {"Accept-Encoding": "gzip"}),
+        (big, {"Accept-Encoding": "identity"}),
+        ({**PARAMS, "level": "district"}, {}),  # small: never gzipped
+    ]
+    for params, headers in variants:
+        by_route = client.get(URL, params=params, headers=headers)
+        assert len(routed) == 1, "the first anonymous request of a URL is answered by the route"
+        in_front = client.get(URL, params=params, headers=headers)
+        assert len(routed) == 1, "the next one is answered in front of the route"
+        _same(by_route, in_front)
+        not_modified = client.get(
+            URL, params=params, headers={**headers, "If-None-Match": by_route.headers["etag"]}
+        )
+        assert not_modified.status_code == 304 and len(routed) == 1
+        routed.clear()
+        client.app.state.responses.clear()  # type: ignore[attr-defined]
+        _same(
+            client.get(URL, params=params, headers={**headers, "If-None-Match": by_route.headers["etag"]}),
+            not_modified,
+        )
+        routed.clear()
+
+    # a signed-in caller always goes to the route (its audience may see more) and gets a private answer
+    member = client.get(URL, params=PARAMS, headers=tokens["vera"])
+    assert routed and member.headers["cache-control"] == "private, no-store"
+    # a write moves the data stamp: the stored answer is not served, the route computes the new one
+    first = client.get(URL, params=PARAMS)
+    routed.clear()
+    with workspace.database.session() as session:
+        mark_changed(session)
+    after = client.get(URL, params=PARAMS)
+    assert len(routed) == 1 and after.headers["etag"] != first.headers["etag"]
+    _value(after)  # the suppressed cell is still withheld from the public
+    assert _value(after) is None
