@@ -38,7 +38,7 @@ from typing import Any
 
 import anyio
 import orjson
-from cachetools import TTLCache
+from cachetools import LRUCache, TTLCache
 from fastapi import Request, Response
 from pydantic import BaseModel
 from starlette.datastructures import URL, Headers
@@ -61,6 +61,8 @@ __all__ = [
 #: gzip pays above this size (as Starlette's GZipMiddleware, which the app uses for everything else)
 GZIP_MINIMUM = 2048
 VARY = "Authorization, Cookie"
+#: At most this many URLs are remembered as having an anonymous answer (see ResponseCache.public_urls).
+PUBLIC_URLS = 65_536
 PRIVATE = "private, no-store"
 
 #: For the OpenAPI document of a cacheable route.
@@ -106,8 +108,9 @@ class ResponseCache:
         )
         self._lock = threading.Lock()
         self.misses = 0
-        #: URLs with an anonymous answer (maybe expired or of an older stamp): worth a look in front
-        self.public_urls: set[str] = set()
+        #: URLs with an anonymous answer (maybe expired or of an older stamp): worth a look in front. Bounded
+        #: like the entries (a URL forgotten here is answered by the route, which remembers it again).
+        self.public_urls: LRUCache[str, bool] = LRUCache(PUBLIC_URLS)
 
     def public(self, url: str, stamp: tuple) -> Answer | None:
         with self._lock:
@@ -118,7 +121,7 @@ class ResponseCache:
         with self._lock:
             if answer.size <= self._items.maxsize:
                 self._items[("public", url, stamp)] = answer
-                self.public_urls.add(url)
+                self.public_urls[url] = True
 
     def get(self, key: tuple) -> CachedBody | None:
         with self._lock:
