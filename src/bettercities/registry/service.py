@@ -363,7 +363,11 @@ def _premerged(index: Index, incoming: Sequence[Rec], source: str) -> merging.Me
     loose = [r for r in index.all if r.urau_code is None and r.geonames_id is None]
     claimed: set[int] = set()
     if loose and pending:
-        shipped = Index(pending)
+        # merging.match looks for a city without identifiers among the records of its own country only (by
+        # name key and grid cell): indexing those countries' records finds the same ones as indexing all
+        # 17,873 (~0.25 s for a demo's city)
+        countries = {r.country for r in loose}
+        shipped = Index(r for r in pending if r.country in countries)
         for stored in loose:
             hit = merging.match(shipped, stored)
             if hit is not None and id(hit) not in claimed:
