@@ -10,13 +10,15 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from bettercities import access as accounts
 from bettercities import networks
 from bettercities.areas import service as areas
 from bettercities.areas.schemas import CitySpec
 from bettercities.core.settings import Settings
-from bettercities.networks.schemas import MemberIn, ProgrammeIn
+from bettercities.networks import analytics
+from bettercities.networks.schemas import MemberIn, Participation, ProgrammeIn
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 
@@ -141,3 +143,36 @@ def test_the_coordinator_s_form_and_a_refusal(
         headers=_auth(world[1]["coordinator"]),
     )
     assert bad.status_code == 422
+
+
+def test_participation_is_computed_once_per_data_version(
+    world: tuple[Workspace, dict[str, str], int], client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page, its JSON and CSV twins and the API share one computation until the data change."""
+    ws = world[0]
+    computed: list[int] = []
+    real = analytics.participation
+
+    def counted(session: Session) -> Participation:
+        computed.append(1)
+        return real(session)
+
+    monkeypatch.setattr(analytics, "participation", counted)
+    with ws.database.session() as session:  # a write (a new registry city): earlier answers are of older data
+        areas.create_city(session, CitySpec(slug="graz", name="Graz", country="AT", population=291_134))
+    first = client.get("/api/networks/participation").json()
+    assert client.get("/networks/participation.json").json() == first
+    assert client.get("/networks/participation").status_code == 200
+    assert client.get("/networks/participation.csv").status_code == 200
+    assert len(computed) == 1
+    assert "graz" not in {p["city"] for p in first["participants"]}
+    with ws.database.session() as session:  # Graz joins a network: the next answer counts it
+        networks.create_network(
+            session, "graz-lab", name_de="Graz Lab", name_en="Graz Lab", programme="vie", kind="network",
+            start=date(2025, 1, 1),
+        )  # fmt: skip
+        networks.add_membership(
+            session, "graz-lab", MemberIn(city="graz", role="partner", start=date(2025, 1, 1))
+        )
+    after = client.get("/api/networks/participation").json()
+    assert len(computed) == 2 and "graz" in {p["city"] for p in after["participants"]}

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from bettercities.access.policy import require_coordinator
-from bettercities.networks import analytics, queries, service
+from bettercities.networks import queries, service
 from bettercities.networks.schemas import (
     MemberIn,
     MembershipChange,
@@ -22,7 +22,8 @@ from bettercities.networks.schemas import (
     ProgrammeDetail,
     ProgrammeOut,
 )
-from bettercities.web.deps import DbId, PrincipalDep, SessionDep, WorkspaceDep
+from bettercities.views import registry as registry_views
+from bettercities.web.deps import DbId, PrincipalDep, ReaderDep, SessionDep, WorkspaceDep
 from bettercities.web.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api", tags=["networks"], responses=PROBLEM_RESPONSES)
@@ -52,8 +53,8 @@ def networks(
         "municipalities with their number of networks and programmes."
     ),
 )
-def participation(session: SessionDep) -> Participation:
-    return analytics.participation(session)
+def participation(reader: ReaderDep) -> Participation:
+    return registry_views.participation(reader)
 
 
 @router.get("/networks/{slug}", response_model=NetworkDetail, summary="A network: members on a day, history")

@@ -37,7 +37,16 @@ from bettercities.networks.schemas import (
     ProgrammeOut,
     RateGroup,
 )
-from bettercities.web.deps import DbId, Lang, PrincipalDep, SessionDep, TemplatesDep, WorkspaceDep
+from bettercities.views import registry as registry_views
+from bettercities.web.deps import (
+    DbId,
+    Lang,
+    PrincipalDep,
+    ReaderDep,
+    SessionDep,
+    TemplatesDep,
+    WorkspaceDep,
+)
 from bettercities.web.errors import PROBLEM_RESPONSES
 from bettercities.web.figures import europe_map
 from bettercities.web.forms import run_form
@@ -182,13 +191,13 @@ def networks_page(request: Request, session: SessionDep, lang: Lang, templates: 
 @router.get(
     "/networks/participation.json", response_model=Participation, summary="Participation page (JSON twin)"
 )
-def participation_json(session: SessionDep) -> Participation:
-    return analytics.participation(session)
+def participation_json(reader: ReaderDep) -> Participation:
+    return registry_views.participation(reader)
 
 
 @router.get("/networks/participation.csv", include_in_schema=False)
-def participation_csv(session: SessionDep) -> Response:
-    body = analytics.rates_csv(analytics.participation(session))
+def participation_csv(reader: ReaderDep) -> Response:
+    body = analytics.rates_csv(registry_views.participation(reader))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
@@ -246,9 +255,9 @@ def rate_figures(result: Participation, page: PageContext) -> dict[str, Markup]:
 
 @router.get("/networks/participation", response_class=HTMLResponse, include_in_schema=False)
 def participation_page(
-    request: Request, session: SessionDep, lang: Lang, templates: TemplatesDep
+    request: Request, reader: ReaderDep, lang: Lang, templates: TemplatesDep
 ) -> HTMLResponse:
-    result = analytics.participation(session)
+    result = registry_views.participation(reader)
     page = PageContext(request, lang)
     return templates.render(
         request,
