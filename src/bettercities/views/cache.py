@@ -36,6 +36,7 @@ from bettercities.areas.models import Area
 from bettercities.catalog.models import ApprovalEvent, Dataset
 from bettercities.indicators.models import ImportBatch, Indicator, Observation, Period
 from bettercities.indicators.schemas import AreaValue
+from bettercities.storage.database import Database
 from bettercities.storage.versioning import DataVersion
 
 T = TypeVar("T")
@@ -60,6 +61,12 @@ def data_stamp(session: Session) -> tuple:
     Every request reads it: the statement is built once and runs on the session's connection (~50 µs on
     SQLite; building it and passing it through the ORM each time cost ~1 ms)."""
     return tuple(session.connection().execute(_stamp_query()).one())
+
+
+def current_stamp(database: Database) -> tuple:
+    """:func:`data_stamp` read in a session of its own (for callers outside a request's reader)."""
+    with database.reader() as session:
+        return data_stamp(session)
 
 
 def stamp_time(stamp: tuple) -> datetime | None:

@@ -211,7 +211,7 @@ def keep_warm(app: FastAPI, stop: threading.Event, interval: float = 15.0) -> No
     after the first round, the Europe map's outlines (:func:`warm_europe_map`)."""
     import mapclassify  # noqa: F401 - its import (scipy) takes a second; pay it before the first visitor
 
-    from bettercities.views.cache import data_stamp
+    from bettercities.views.cache import current_stamp
 
     caches = app.state.caches
     last_stamp: tuple | None = None
@@ -219,8 +219,7 @@ def keep_warm(app: FastAPI, stop: threading.Event, interval: float = 15.0) -> No
     outlines = False
     while True:
         try:
-            with app.state.workspace.database.reader() as session:
-                stamp = data_stamp(session)
+            stamp = current_stamp(app.state.workspace.database)
             if stamp != last_stamp or time.monotonic() - last_time > caches.values.ttl * 0.8:
                 warm_up(app)
                 last_stamp, last_time = stamp, time.monotonic()

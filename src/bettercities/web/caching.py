@@ -45,7 +45,7 @@ from starlette.datastructures import URL, Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bettercities import __version__
-from bettercities.views.cache import DEFAULT_TTL, data_stamp, stamp_time
+from bettercities.views.cache import DEFAULT_TTL, current_stamp, stamp_time
 from bettercities.views.reader import Reader
 
 __all__ = [
@@ -231,15 +231,10 @@ class PublicAnswers:
             if principal is not None and principal.anonymous and responses.public_urls:
                 url = str(URL(scope=scope))
                 if url in responses.public_urls:
-                    stamp = await anyio.to_thread.run_sync(_stamp, state.workspace)
+                    stamp = await anyio.to_thread.run_sync(current_stamp, state.workspace.database)
                     answer = responses.public(url, stamp)
                     if answer is not None:
                         response = reply(answer.headers, answer.body, Headers(scope=scope))
                         await response(scope, receive, send)
                         return
         await self.app(scope, receive, send)
-
-
-def _stamp(workspace: Any) -> tuple:
-    with workspace.database.reader() as session:
-        return data_stamp(session)
