@@ -66,9 +66,12 @@ def test_every_requirement_of_pyproject_is_locked_at_a_version_it_accepts() -> N
         for environment in environments:
             if requirement.marker is not None and not requirement.marker.evaluate(environment):
                 continue
-            versions = [v for v, marker in pins.get(name, []) if marker is None or marker.evaluate(environment)]
+            versions = [
+                v for v, marker in pins.get(name, []) if marker is None or marker.evaluate(environment)
+            ]
             if not versions:
-                problems.append(f"{requirement}: not in requirements.lock for Python {environment['python_version']}")
+                python = environment["python_version"]
+                problems.append(f"{requirement}: not in requirements.lock for Python {python}")
             problems += [
                 f"{requirement}: requirements.lock pins {name}=={v}"
                 for v in versions

@@ -8,6 +8,7 @@ directly on the same values and the same queen weights built from the file's pol
 from __future__ import annotations
 
 import functools
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
+from bettercities.analysis.spatial.statistics import ALTERNATIVE
 from bettercities.storage.workspace import Workspace
 from bettercities.web import create_app
 from tests.support.berlin2019 import build_berlin_2019, file_layer
@@ -51,9 +53,14 @@ def esda_counts(open_data: Path) -> dict[str, int]:
     ids, geometries, values = file_layer(open_data, VARIABLE)
     w = Queen.from_iterable(geometries, ids=ids)
     w.transform = "r"
-    lisa = esda.Moran_Local(np.array(values), w, permutations=999, seed=1, n_jobs=1)
+    from esda.significance import calculate_significance
+
+    with warnings.catch_warnings():  # esda's default alternative (changing); the one we use is applied below
+        warnings.filterwarnings("ignore", "The alternative hypothesis", DeprecationWarning)
+        lisa = esda.Moran_Local(np.array(values), w, permutations=999, seed=1, n_jobs=1)
+    p_sim = calculate_significance(lisa.Is, lisa.rlisas, alternative=ALTERNATIVE)
     quadrant = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
-    counts = Counter(quadrant[int(q)] if p < 0.05 else "ns" for q, p in zip(lisa.q, lisa.p_sim, strict=True))
+    counts = Counter(quadrant[int(q)] if p < 0.05 else "ns" for q, p in zip(lisa.q, p_sim, strict=True))
     return {c: counts.get(c, 0) for c in ("HH", "LL", "LH", "HL", "ns")}
 
 

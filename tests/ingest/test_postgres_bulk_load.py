@@ -58,7 +58,7 @@ def set_wise(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _keys(ws: Workspace) -> list[tuple[str, str, bool]]:
     with ws.database.reader() as session:
-        return [tuple(row) for row in session.execute(text(FOREIGN_KEYS)).all()]  # type: ignore[misc]
+        return [tuple(row) for row in session.execute(text(FOREIGN_KEYS)).all()]
 
 
 def test_the_role_is_not_a_superuser(owned: Workspace) -> None:
@@ -148,3 +148,50 @@ def test_an_area_deleted_during_the_import_is_reported_by_row(
     problems = caught.value.report.problems  # type: ignore[union-attr]
     assert [(p.code, p.row, p.column) for p in problems] == [("unknown-area", 3, "area")]
     assert counts(owned) == before and _keys(owned) == keys
+
+
+HEADER = "area,indicator,period,value\n"
+REFERRING = (
+    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+    "WHERE confrelid = 'observation'::regclass AND contype = 'f' ORDER BY 1, 2"
+)
+
+
+def test_rows_bring_a_block_of_ids_and_the_primary_key_is_rebuilt(
+    owned: Workspace, set_wise: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load that outgrows the table rebuilds its primary key (the outlier flags' key to it dropped and
+    added again), its rows bring ids reserved as one block; later inserts draw the ids after that block."""
+    with owned.database.reader() as session:
+        referring = session.execute(text(REFERRING)).all()
+    assert [row[:2] for row in referring] == [("outlier_flag", "fk_outlier_flag_observation_id_observation")]
+    with owned.database.session() as session:
+        session.execute(text("TRUNCATE observation CASCADE"))
+        session.execute(text("ANALYZE observation"))  # the planner's count: the table is empty
+    rows = "".join(f"B{a},median_age,2019,{40 + a}\n" for a in range(1, 6))
+    first = import_observations(
+        owned.database, "testcity", write(tmp_path / "a.csv", HEADER + rows), OPTIONS, screen_outliers=False
+    )
+    monkeypatch.setattr(bulk_load, "SET_WISE_FROM", 10**9)  # the next one draws ids row by row
+    rows = "".join(f"B{a},median_age,2020,{40 + a}\n" for a in range(1, 6))
+    second = import_observations(
+        owned.database, "testcity", write(tmp_path / "b.csv", HEADER + rows), OPTIONS, screen_outliers=False
+    )
+    with owned.database.reader() as session:
+        ids = session.execute(text("SELECT import_id, id, source_row FROM observation ORDER BY id")).all()
+        # the outlier flags still refer to observations (added again, NOT VALID: their rows were not touched)
+        after = session.execute(text(REFERRING)).all()
+        assert [(*row[:2], row[2].removesuffix(" NOT VALID")) for row in after] == [
+            (*row[:2], row[2].removesuffix(" NOT VALID")) for row in referring
+        ]
+        primary = session.execute(
+            text(
+                "SELECT count(*) FROM pg_constraint "
+                "WHERE conrelid = 'observation'::regclass AND contype = 'p'"
+            )
+        ).scalar_one()
+    assert primary == 1
+    # five ids in the order of the rows, then five more after them
+    assert [row[0] for row in ids] == [first.batch_id] * 5 + [second.batch_id] * 5
+    assert [row[1] for row in ids] == list(range(ids[0][1], ids[0][1] + 10))
+    assert [row[2] for row in ids] == [2, 3, 4, 5, 6] * 2

@@ -6,9 +6,10 @@
                                                          the old row stays, no longer current
 * a stored key with identical content                 -> nothing
 
-Rows are written with :meth:`Database.bulk_insert_columns` (executemany / CSV COPY) in chunks, sorted by
-key so that index pages are filled in order; a large import into PostgreSQL has its foreign keys checked
-set-wise and its indexes rebuilt where that pays (:func:`bettercities.storage.bulk_load.bulk_load`).
+Rows are written with :meth:`Database.bulk_insert_columns` (executemany / binary COPY) in chunks, sorted
+by key so that index pages are filled in order; a large import into PostgreSQL has its foreign keys
+checked set-wise, its indexes rebuilt where that pays and its rows' ids reserved as one block
+(:func:`bettercities.storage.bulk_load.bulk_load`).
 """
 
 from __future__ import annotations
@@ -230,8 +231,12 @@ def write(
         "import_id": np.array([import_id]),
     }
     with bulk_load.bulk_load(db, session, table, references, rows=total) as set_wise:
+        # under the load's locks the rows bring their ids: one block of the sequence, no nextval per row
+        new_ids = bulk_load.reserve_ids(session, table, total) if set_wise else None
         for number in range(len(starts)):
             ready = prepare(number)
+            if new_ids is not None:
+                ready.columns["id"] = new_ids[starts[number] : ends[number]]
             db.bulk_insert_columns(session, table, ready.columns, constants=ready.constants, staged=set_wise)
             if progress is not None:
                 progress(ends[number], total)

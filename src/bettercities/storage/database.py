@@ -24,7 +24,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bettercities.storage import hooks, schema, versioning
+from bettercities.storage import copy_binary, hooks, schema, versioning
 
 log = logging.getLogger(__name__)
 
@@ -236,13 +236,16 @@ class Database:
         """Insert the rows held as equally long numpy arrays ``data`` (column name -> values).
 
         Like :meth:`bulk_insert` (same transaction, same audit entry), for callers whose rows are
-        columns already: NaN in a float array and ``None`` in an object array are NULL. On
-        PostgreSQL the arrays become an Arrow table that pyarrow writes as one CSV ``COPY`` payload
-        (floats in their shortest exact form, texts always quoted so that an empty text stays
-        distinct from NULL): no Python object per value. SQLite receives tuples (``executemany``).
-        ``staged`` (PostgreSQL): only the arrays are copied, into a temporary table, and one
-        ``INSERT … SELECT`` adds the constants as parameters: the server parses a constant once, not
-        once per row (worth it for a large load whose table has no per-row checks left).
+        columns already: NaN in a float array (NaT in a datetime array) and ``None`` in an object
+        array are NULL. On PostgreSQL, a table whose columns are all numbers, flags, timestamps and
+        dates receives the rows in ``COPY``'s binary form, encoded from the arrays as numpy records
+        (:mod:`bettercities.storage.copy_binary`: the server stores bytes instead of parsing text,
+        constants cost nothing per row). Other tables' arrays become an Arrow table that pyarrow
+        writes as one CSV ``COPY`` payload (floats in their shortest exact form, texts always quoted
+        so that an empty text stays distinct from NULL). Either way no Python object per value.
+        SQLite receives tuples (``executemany``). ``staged`` (PostgreSQL, CSV form only): only the
+        arrays are copied, into a temporary table, and one ``INSERT … SELECT`` adds the constants as
+        parameters: the server parses a constant once, not once per row.
         """
         columns = list(data)
         if not columns:
@@ -259,6 +262,13 @@ class Database:
             return self.bulk_insert(session, table, columns, rows, constants=constants)
         fixed = self._begin_bulk(session, table, columns, count, constants)
         raw: Any = session.connection().connection.driver_connection
+        encoded = copy_binary.encoder(table, data, fixed, count)
+        if encoded is not None:
+            target = f"{self._quoted(table)} ({self._column_list(table, encoded.names)})"
+            with raw.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN (FORMAT binary)") as copy:
+                for block in encoded.blocks(_COPY_ROWS):
+                    copy.write(block)
+            return count
         arrays = [pa.array(array, from_pandas=True) for array in data.values()]
         if staged:
             self._insert_staged(session, raw, table, columns, pa.table(arrays, names=columns), fixed)
