@@ -1,6 +1,6 @@
 """Cached API responses (web/caching.py): ETag, Last-Modified and 304 without recomputing; Cache-Control by
 audience; the cache never hands one audience's values to another (a suppressed cell stays withheld); the
-anonymous visitor's answers served in front of the router exactly as the route answers them."""
+anonymous visitor's answers and pages served in front of the router exactly as the route answers them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import bettercities.web.api.indicators as indicators_api
 from bettercities.core.settings import Settings
 from bettercities.storage.versioning import mark_changed
 from bettercities.storage.workspace import Workspace
-from bettercities.web import create_app
+from bettercities.web import caching, create_app, templating
 from bettercities.web.caching import etag_matches
 from tests.web.citybuilder import LEVELS, build_city
 from tests.web.conftest import SUPPRESSED, add_user, issue_token
@@ -181,3 +181,65 @@ def test_the_anonymous_answer_is_served_in_front_of_the_route_exactly_as_the_rou
     assert len(routed) == 1 and after.headers["etag"] != first.headers["etag"]
     _value(after)  # the suppressed cell is still withheld from the public
     assert _value(after) is None
+
+
+def test_the_anonymous_page_is_kept_per_language_and_stamp_and_never_for_a_member(
+    served: tuple[TestClient, Workspace, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, workspace, tokens = served
+    client.app.state.responses.clear()  # type: ignore[attr-defined]
+    rendered: list[str] = []
+    render = templating.Templates.render
+
+    def counted(self, request, name, **kwargs):  # type: ignore[no-untyped-def]
+        rendered.append(name)
+        return render(self, request, name, **kwargs)
+
+    monkeypatch.setattr(templating.Templates, "render", counted)
+    client.cookies.clear()  # the module's client: no language chosen earlier
+    page = "/cities/testville"
+    for headers in ({"Accept-Encoding": "gzip"}, {"Accept-Encoding": "identity"}):
+        by_route = client.get(page, headers=headers)
+        assert by_route.status_code == 200 and len(rendered) == 1
+        in_front = client.get(page, headers=headers)
+        assert len(rendered) == 1, "the next anonymous visit is answered in front of the route"
+        _same(by_route, in_front)
+        rendered.clear()
+        client.app.state.responses.clear()  # type: ignore[attr-defined]
+    english = client.get(page, headers={"Accept-Language": "en"})
+    german = client.get(page, headers={"Accept-Language": "de"})
+    assert len(rendered) == 2, "each language is its own page"
+    assert (english.headers["content-language"], german.headers["content-language"]) == ("en", "de")
+    assert client.get(page, headers={"Accept-Language": "de"}).text == german.text and len(rendered) == 2
+    # the language cookie decides as the route would: a German cookie gets the German page
+    assert client.get(page, headers={"Cookie": "lang=de"}).text == german.text and len(rendered) == 2
+    rendered.clear()
+    # ?lang= sets the cookie: rendered every time, never kept
+    for _ in range(2):
+        chosen = client.get(page, params={"lang": "en"})
+        assert "set-cookie" in chosen.headers
+    assert len(rendered) == 2
+    rendered.clear()
+    client.cookies.clear()
+    # a member's page always comes from the route
+    for _ in range(2):
+        client.get(page, headers=tokens["vera"])
+    assert len(rendered) == 2
+    rendered.clear()
+    # the sign-in form carries a per-browser token: never kept
+    for _ in range(2):
+        assert client.get("/login").status_code == 200
+    assert len(rendered) == 2
+    rendered.clear()
+    # a write moves the data stamp; an answer older than PAGE_SECONDS is not served either
+    client.get(page)
+    assert not rendered, "kept from a visit above"
+    with workspace.database.session() as session:
+        mark_changed(session)
+    client.get(page)
+    assert len(rendered) == 1
+    monkeypatch.setattr(caching, "PAGE_SECONDS", -1.0)
+    client.app.state.responses.clear()  # type: ignore[attr-defined]
+    client.get(page)
+    client.get(page)
+    assert len(rendered) == 3

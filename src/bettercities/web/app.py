@@ -28,7 +28,7 @@ from bettercities.storage.workspace import Workspace
 from bettercities.views.reader import Caches
 from bettercities.web import auth, errors, limits
 from bettercities.web.api import docs as api_docs
-from bettercities.web.caching import PublicAnswers, ResponseCache
+from bettercities.web.caching import GZIP_LEVEL, GZIP_MINIMUM, PublicAnswers, ResponseCache
 from bettercities.web.jobs import Jobs
 from bettercities.web.security import SecurityHeaders
 from bettercities.web.templating import STATIC, Templates
@@ -132,7 +132,7 @@ def create_app(
     # the anonymous visitor's cached API answers, in front of the router (inside every limit and check, and
     # inside GZipMiddleware, which states "Vary: Accept-Encoding" on the route's answers too)
     app.add_middleware(PublicAnswers)
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM, compresslevel=GZIP_LEVEL)
     # inside Authenticate: both limits depend on the principal
     app.add_middleware(limits.BodyLimit, settings=settings)
     app.add_middleware(limits.RateLimit, settings=settings)  # outside the body limit: refused before reading

@@ -24,6 +24,13 @@ The anonymous visitor's answers (the open-data portals and dashboards that read 
 current data stamp, without routing, dependencies and the handler's thread hops (two thirds of such a
 request's CPU; one query, the data stamp, remains). An answer is only ever served there after the route
 itself has computed it for an anonymous caller at the same data stamp, so both answer alike.
+
+The anonymous visitor's **pages** are kept the same way, by URL, language and data stamp, for at most
+:data:`PAGE_SECONDS` (a page may show what the clock changes: a consultation round that closes). Only a
+page that :meth:`~bettercities.web.templating.Templates.render` marked as the same for every anonymous
+visitor is kept (:func:`mark_public_page`): rendered for a ``GET`` of the anonymous visitor with status 200,
+no cookie set (``?lang=`` sets one) and no per-browser token (the sign-in form's); an answer that sets a
+cookie is never kept. What a signed-in user sees always comes from the route.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime
@@ -41,12 +49,14 @@ import orjson
 from cachetools import LRUCache, TTLCache
 from fastapi import Request, Response
 from pydantic import BaseModel
-from starlette.datastructures import URL, Headers
+from starlette.datastructures import URL, Headers, QueryParams
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bettercities import __version__
 from bettercities.views.cache import DEFAULT_TTL, current_stamp, stamp_time
 from bettercities.views.reader import Reader
+from bettercities.web.i18n import COOKIE, negotiate
 
 __all__ = [
     "NOT_MODIFIED",
@@ -56,14 +66,22 @@ __all__ = [
     "ResponseCache",
     "cached_json",
     "etag_matches",
+    "mark_public_page",
 ]
 
 #: gzip pays above this size (as Starlette's GZipMiddleware, which the app uses for everything else)
 GZIP_MINIMUM = 2048
+#: The compression level of the app's GZipMiddleware, which a kept page's gzip form repeats (same bytes)
+GZIP_LEVEL = 9
 VARY = "Authorization, Cookie"
 #: At most this many URLs are remembered as having an anonymous answer (see ResponseCache.public_urls).
 PUBLIC_URLS = 65_536
 PRIVATE = "private, no-store"
+#: How long an anonymous page is answered from the cache (the data stamp changes sooner on a write).
+PAGE_SECONDS = 60.0
+#: Paths that are not pages (files with their own caching).
+NOT_PAGES = ("/api/", "/static/")
+_PUBLIC_PAGE = "public_page"  # request.state flag set by mark_public_page
 
 #: For the OpenAPI document of a cacheable route.
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
@@ -89,6 +107,8 @@ class Answer:
 
     body: CachedBody
     headers: dict[str, str]
+    #: ``time.monotonic()`` after which it is not served (pages); ``None``: as long as the entry lives
+    expires: float | None = None
 
     @property
     def size(self) -> int:
@@ -115,7 +135,9 @@ class ResponseCache:
     def public(self, url: str, stamp: tuple) -> Answer | None:
         with self._lock:
             found = self._items.get(("public", url, stamp))
-        return found if isinstance(found, Answer) else None
+        if not isinstance(found, Answer) or (found.expires is not None and time.monotonic() > found.expires):
+            return None
+        return found
 
     def put_public(self, url: str, stamp: tuple, answer: Answer) -> None:
         with self._lock:
@@ -224,11 +246,19 @@ class PublicAnswers:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith("/api/"):
-            principal = scope.get("state", {}).get("principal")
-            state = scope["app"].state
-            responses: ResponseCache = state.responses
-            if principal is not None and principal.anonymous and responses.public_urls:
+        principal = scope.get("state", {}).get("principal") if scope["type"] == "http" else None
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or principal is None
+            or not principal.anonymous
+        ):
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        responses: ResponseCache = state.responses
+        if scope["path"].startswith("/api/"):
+            if responses.public_urls:
                 url = str(URL(scope=scope))
                 if url in responses.public_urls:
                     stamp = await anyio.to_thread.run_sync(current_stamp, state.workspace.database)
@@ -237,4 +267,81 @@ class PublicAnswers:
                         response = reply(answer.headers, answer.body, Headers(scope=scope))
                         await response(scope, receive, send)
                         return
+        elif not scope["path"].startswith(NOT_PAGES):
+            await self._page(scope, receive, send, state, responses)
+            return
         await self.app(scope, receive, send)
+
+    async def _page(
+        self, scope: Scope, receive: Receive, send: Send, state: Any, responses: ResponseCache
+    ) -> None:
+        """An anonymous page: from the cache, else from the route (kept when it is the same for everyone)."""
+        headers = Headers(scope=scope)
+        url = URL(scope=scope)
+        # the language as the route's dependency decides it (web/deps.language), parsed as Starlette does
+        cookie = cookie_parser(headers.get("cookie", "")).get(COOKIE)
+        lang = negotiate(
+            QueryParams(url.query).get("lang"),
+            cookie,
+            headers.get("accept-language"),
+            state.settings.default_language,
+        )
+        key = f"{lang} {url}"
+        stamp = await anyio.to_thread.run_sync(current_stamp, state.workspace.database)
+        if key in responses.public_urls:
+            answer = responses.public(key, stamp)
+            if answer is not None:
+                await page_reply(answer, headers)(scope, receive, send)
+                return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                if message["status"] == 200 and scope.get("state", {}).get(_PUBLIC_PAGE):
+                    start.update(message)
+            elif start and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    _keep_page(responses, key, stamp, start, b"".join(chunks))
+            await send(message)
+
+        await self.app(scope, receive, keep)
+
+
+def _keep_page(responses: ResponseCache, key: str, stamp: tuple, start: dict[str, Any], body: bytes) -> None:
+    """Keep a page the route answered, unless it sets a cookie or repeats a header."""
+    raw = [(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in start["headers"]]
+    names = [name for name, _ in raw]
+    if "set-cookie" in names or "content-encoding" in names or len(set(names)) != len(names):
+        return
+    headers = {name: value for name, value in raw if name != "content-length"}
+    gzipped = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MINIMUM else None
+    answer = Answer(CachedBody(body, gzipped), headers, expires=time.monotonic() + PAGE_SECONDS)
+    responses.put_public(key, stamp, answer)
+
+
+def page_reply(answer: Answer, request: Headers) -> Response:
+    """A kept page: its gzip form when the client takes it (as the app's GZipMiddleware would send it),
+    else its bytes."""
+    headers = dict(answer.headers)
+    if answer.body.gzipped is not None and "gzip" in request.get("accept-encoding", ""):
+        headers["content-encoding"] = "gzip"
+        headers["vary"] = "Accept-Encoding"
+        return Response(answer.body.gzipped, headers=headers)
+    return Response(answer.body.body, headers=headers)
+
+
+def mark_public_page(request: Request, status_code: int, *, sets_cookie: bool) -> None:
+    """Mark the page being rendered for ``request`` as the same for every anonymous visitor (see the module):
+    :class:`PublicAnswers` then keeps it."""
+    principal = getattr(request.state, "principal", None)
+    if (
+        request.method == "GET"
+        and status_code == 200
+        and not sets_cookie
+        and principal is not None
+        and principal.anonymous
+        and getattr(request.state, "login_nonce", None) is None
+    ):
+        setattr(request.state, _PUBLIC_PAGE, True)

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from bettercities import __version__
 from bettercities.access.policy import ANONYMOUS, Principal
-from bettercities.web import auth, formatting, vocabularies
+from bettercities.web import auth, caching, formatting, vocabularies
 from bettercities.web.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, gettext_for
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -174,9 +174,11 @@ class Templates:
         # header values are Latin-1: a path with other characters (/cities/münchen) goes percent-encoded
         json_url = quote(page.json_url, safe="/?&=%:+,;@!$'()*")
         response.headers["Link"] = f'<{json_url}>; rel="alternate"; type="application/json"'
-        if request.query_params.get("lang") in LANGUAGES:
+        explicit = request.query_params.get("lang") in LANGUAGES
+        if explicit:
             # remember an explicit choice for the pages visited next
             response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+        caching.mark_public_page(request, status_code, sets_cookie=explicit)
         return response
 
 
