@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import bettercities.web.api.indicators as indicators_api
+from bettercities.areas import service as areas_service
 from bettercities.core.settings import Settings
 from bettercities.storage.versioning import mark_changed
 from bettercities.storage.workspace import Workspace
@@ -214,13 +215,14 @@ def test_the_anonymous_page_is_kept_per_language_and_stamp_and_never_for_a_membe
     # the language cookie decides as the route would: a German cookie gets the German page
     assert client.get(page, headers={"Cookie": "lang=de"}).text == german.text and len(rendered) == 2
     rendered.clear()
-    # ?lang= sets the cookie: rendered every time, never kept
-    for _ in range(2):
-        chosen = client.get(page, params={"lang": "en"})
-        assert "set-cookie" in chosen.headers
-    assert len(rendered) == 2
-    rendered.clear()
+    # ?lang= sets the language cookie, the same for everyone who follows that URL: kept with it
+    chosen = client.get(page, params={"lang": "en"})
     client.cookies.clear()
+    again = client.get(page, params={"lang": "en"})
+    client.cookies.clear()
+    assert len(rendered) == 1 and chosen.headers["set-cookie"].startswith("lang=en")
+    _same(chosen, again)
+    rendered.clear()
     # a member's page always comes from the route
     for _ in range(2):
         client.get(page, headers=tokens["vera"])
@@ -243,3 +245,33 @@ def test_the_anonymous_page_is_kept_per_language_and_stamp_and_never_for_a_membe
     client.get(page)
     client.get(page)
     assert len(rendered) == 3
+
+
+def test_an_anonymous_api_answer_without_etag_is_kept_too(
+    served: tuple[TestClient, Workspace, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any API list the anonymous visitor reads (not only those of cached_json) is answered in front of the
+    router after the route answered it once, until the data stamp moves; never for a member."""
+    client, workspace, tokens = served
+    client.app.state.responses.clear()  # type: ignore[attr-defined]
+    client.cookies.clear()
+    calls: list[int] = []
+    listed = areas_service.list_levels
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return listed(*args, **kwargs)
+
+    monkeypatch.setattr(areas_service, "list_levels", counted)
+    url = "/api/cities/testville/levels"
+    first = client.get(url)
+    second = client.get(url)
+    assert first.status_code == 200 and len(calls) == 1
+    _same(first, second)
+    client.get(url, headers=tokens["vera"])
+    client.get(url, headers=tokens["vera"])
+    assert len(calls) == 3, "a member's answer always comes from the route"
+    with workspace.database.session() as session:
+        mark_changed(session)
+    client.get(url)
+    assert len(calls) == 4

@@ -28,9 +28,11 @@ itself has computed it for an anonymous caller at the same data stamp, so both a
 The anonymous visitor's **pages** are kept the same way, by URL, language and data stamp, for at most
 :data:`PAGE_SECONDS` (a page may show what the clock changes: a consultation round that closes). Only a
 page that :meth:`~bettercities.web.templating.Templates.render` marked as the same for every anonymous
-visitor is kept (:func:`mark_public_page`): rendered for a ``GET`` of the anonymous visitor with status 200,
-no cookie set (``?lang=`` sets one) and no per-browser token (the sign-in form's); an answer that sets a
-cookie is never kept. What a signed-in user sees always comes from the route.
+visitor is kept (:func:`mark_public_page`): rendered for a ``GET`` of the anonymous visitor with status 200
+and no per-browser token (the sign-in form's); an answer that sets a cookie other than the language that
+``?lang=`` in its URL chose is never kept. The same holds for the anonymous visitor's other API answers
+(those without an ETag of their own from :func:`cached_json`). What a signed-in user sees always comes
+from the route.
 """
 
 from __future__ import annotations
@@ -79,8 +81,10 @@ PUBLIC_URLS = 65_536
 PRIVATE = "private, no-store"
 #: How long an anonymous page is answered from the cache (the data stamp changes sooner on a write).
 PAGE_SECONDS = 60.0
-#: Paths that are not pages (files with their own caching).
-NOT_PAGES = ("/api/", "/static/")
+#: Paths never kept here (files with their own caching).
+NOT_KEPT = ("/static/",)
+#: The largest answer kept (a larger one, a download, is sent as it comes and not kept).
+KEPT_BYTES = 8 * 1024 * 1024
 _PUBLIC_PAGE = "public_page"  # request.state flag set by mark_public_page
 
 #: For the OpenAPI document of a cacheable route.
@@ -257,25 +261,29 @@ class PublicAnswers:
             return
         state = scope["app"].state
         responses: ResponseCache = state.responses
-        if scope["path"].startswith("/api/"):
-            if responses.public_urls:
-                url = str(URL(scope=scope))
-                if url in responses.public_urls:
-                    stamp = await anyio.to_thread.run_sync(current_stamp, state.workspace.database)
-                    answer = responses.public(url, stamp)
-                    if answer is not None:
-                        response = reply(answer.headers, answer.body, Headers(scope=scope))
-                        await response(scope, receive, send)
-                        return
-        elif not scope["path"].startswith(NOT_PAGES):
-            await self._page(scope, receive, send, state, responses)
+        api = scope["path"].startswith("/api/")
+        if api and responses.public_urls:
+            url = str(URL(scope=scope))
+            if url in responses.public_urls:  # an answer of cached_json (with its ETag and 304)
+                stamp = await anyio.to_thread.run_sync(current_stamp, state.workspace.database)
+                answer = responses.public(url, stamp)
+                if answer is not None:
+                    response = reply(answer.headers, answer.body, Headers(scope=scope))
+                    await response(scope, receive, send)
+                    return
+                await self.app(scope, receive, send)  # cached_json computes it again and keeps it
+                return
+        if scope["path"].startswith(NOT_KEPT):
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        await self._kept(scope, receive, send, state, responses, api=api)
 
-    async def _page(
-        self, scope: Scope, receive: Receive, send: Send, state: Any, responses: ResponseCache
+    async def _kept(
+        self, scope: Scope, receive: Receive, send: Send, state: Any, responses: ResponseCache, *, api: bool
     ) -> None:
-        """An anonymous page: from the cache, else from the route (kept when it is the same for everyone)."""
+        """An anonymous page or API answer: from the cache, else from the route (then kept when it is the same
+        for every anonymous visitor: a page marked so by its rendering, any API answer without an ETag of
+        its own)."""
         headers = Headers(scope=scope)
         url = URL(scope=scope)
         # the language as the route's dependency decides it (web/deps.language), parsed as Starlette does
@@ -298,11 +306,15 @@ class PublicAnswers:
 
         async def keep(message: Any) -> None:
             if message["type"] == "http.response.start":
-                if message["status"] == 200 and scope.get("state", {}).get(_PUBLIC_PAGE):
+                if message["status"] == 200 and (api or scope.get("state", {}).get(_PUBLIC_PAGE)):
                     start.update(message)
             elif start and message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-                if not message.get("more_body", False):
+                size = sum(len(chunk) for chunk in chunks)
+                if size > KEPT_BYTES:  # a large download: not kept
+                    start.clear()
+                    chunks.clear()
+                elif not message.get("more_body", False):
                     _keep_page(responses, key, stamp, start, b"".join(chunks))
             await send(message)
 
@@ -310,10 +322,16 @@ class PublicAnswers:
 
 
 def _keep_page(responses: ResponseCache, key: str, stamp: tuple, start: dict[str, Any], body: bytes) -> None:
-    """Keep a page the route answered, unless it sets a cookie or repeats a header."""
+    """Keep a page the route answered, unless it sets a cookie other than the language the URL chose
+    (the same for everyone who follows that URL) or repeats a header."""
     raw = [(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in start["headers"]]
     names = [name for name, _ in raw]
-    if "set-cookie" in names or "content-encoding" in names or len(set(names)) != len(names):
+    cookies = [value for name, value in raw if name == "set-cookie"]
+    if any(not value.startswith(f"{COOKIE}=") for value in cookies):
+        return
+    if "content-encoding" in names or "etag" in names or len(set(names)) != len(names):
+        return  # compressed already, an answer of cached_json, or a header given twice
+    if "no-store" in dict(raw).get("cache-control", ""):
         return
     headers = {name: value for name, value in raw if name != "content-length"}
     gzipped = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MINIMUM else None
@@ -327,19 +345,20 @@ def page_reply(answer: Answer, request: Headers) -> Response:
     headers = dict(answer.headers)
     if answer.body.gzipped is not None and "gzip" in request.get("accept-encoding", ""):
         headers["content-encoding"] = "gzip"
-        headers["vary"] = "Accept-Encoding"
+        vary = headers.get("vary")
+        headers["vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
         return Response(answer.body.gzipped, headers=headers)
     return Response(answer.body.body, headers=headers)
 
 
-def mark_public_page(request: Request, status_code: int, *, sets_cookie: bool) -> None:
+def mark_public_page(request: Request, status_code: int) -> None:
     """Mark the page being rendered for ``request`` as the same for every anonymous visitor (see the module):
-    :class:`PublicAnswers` then keeps it."""
+    :class:`PublicAnswers` then keeps it. The language cookie that ``?lang=`` sets is part of that answer:
+    the URL chose it."""
     principal = getattr(request.state, "principal", None)
     if (
         request.method == "GET"
         and status_code == 200
-        and not sets_cookie
         and principal is not None
         and principal.anonymous
         and getattr(request.state, "login_nonce", None) is None

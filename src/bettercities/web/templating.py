@@ -178,7 +178,7 @@ class Templates:
         if explicit:
             # remember an explicit choice for the pages visited next
             response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
-        caching.mark_public_page(request, status_code, sets_cookie=explicit)
+        caching.mark_public_page(request, status_code)
         return response
 
 

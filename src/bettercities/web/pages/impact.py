@@ -35,7 +35,7 @@ from bettercities.impact.register_schemas import (
 )
 from bettercities.impact.schemas import Design, Verdict
 from bettercities.views.reader import Reader
-from bettercities.web import security
+from bettercities.web import caching, security
 from bettercities.web.deps import DbId, Lang, PrincipalDep, ReaderDep, TemplatesDep, WorkspaceDep, city_with
 from bettercities.web.errors import PROBLEM_RESPONSES, form_messages
 from bettercities.web.formatting import parse_amount
@@ -536,6 +536,7 @@ def run_report_html(
     html = impact_report_html(
         run.result, report_context(reader, run, request, lang), lang, stylesheet_href="/impact/report.css"
     )
+    caching.mark_public_page(request, 200)  # the same document for every anonymous reader: kept
     return HTMLResponse(html)
 
 
