@@ -307,7 +307,8 @@ class PublicAnswers:
         async def keep(message: Any) -> None:
             if message["type"] == "http.response.start":
                 if message["status"] == 200 and (api or scope.get("state", {}).get(_PUBLIC_PAGE)):
-                    start.update(message)
+                    # a copy: the outer middlewares (GZip, security headers) change the list in place
+                    start.update(message, headers=list(message["headers"]))
             elif start and message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 size = sum(len(chunk) for chunk in chunks)
