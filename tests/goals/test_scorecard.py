@@ -220,3 +220,27 @@ def test_a_member_s_scorecard_pdf_holds_the_restricted_goal(served: Served, tmp_
 
 def test_an_unknown_city_has_no_scorecard_pdf(anonymous: TestClient) -> None:
     assert anonymous.get("/cities/nowhere/scorecard.pdf").status_code == 404
+
+
+def test_the_cache_warmer_computes_the_public_scorecard(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """web/app.warm_up runs the goals pages' hook: the first anonymous visit of the scorecard finds every
+    goal's progress computed (a first view took ~1 s on the demo city)."""
+    from bettercities.web import app as web_app
+
+    application = served.client.app
+    application.state.caches.clear()  # type: ignore[attr-defined]
+    computed: list[str] = []
+    scorecard = queries.scorecard
+
+    def counted(reader: Reader, slug: str):  # type: ignore[no-untyped-def]
+        computed.append(slug)
+        return scorecard(reader, slug)
+
+    monkeypatch.setattr(queries, "scorecard", counted)
+    web_app.warm_up(application)  # type: ignore[arg-type]
+    assert computed == [SLUG]
+    with TestClient(application) as client:
+        assert client.get(f"/cities/{SLUG}/scorecard.json").status_code == 200
+    assert computed == [SLUG], "the visit found the warmed scorecard"

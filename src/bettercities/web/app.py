@@ -178,16 +178,21 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def warm_up(app: FastAPI) -> None:
-    """Fill the caches with what the pages of every city need (see :func:`reports.service.warm`)."""
+    """Fill the caches with what the pages of every city need (see :func:`views.service.warm`), then what a
+    domain's pages compute beyond it: a router module of :data:`ROUTERS` may define ``warm(reader, slug)``
+    (the goals' pages: every goal's progress for the scorecard and the goals list)."""
     from bettercities.views import service
     from bettercities.views.reader import Reader
 
+    hooks = [module.warm for module in ROUTERS if callable(getattr(module, "warm", None))]
     workspace: Workspace = app.state.workspace
     with workspace.database.reader() as session:
         reader = Reader(session, app.state.caches)
         for city in service.home_view(reader).cities:
             started = time.perf_counter()
             computed = service.warm(reader, city.slug)
+            for hook in hooks:
+                hook(reader, city.slug)
             log.info("warmed %s: %d values in %.1f s", city.slug, computed, time.perf_counter() - started)
     app.state.warm = True
 

@@ -293,6 +293,12 @@ def scorecard_with_series(reader: Reader, slug: str) -> tuple[Scorecard, dict[in
     return reader.memo(("goals-scorecard", city.id), compute, city_id=city.id)
 
 
+def warm(reader: Reader, slug: str) -> None:
+    """The cache warmer's hook (web/app.warm_up): every goal's progress and series for the public scorecard,
+    whose first view would otherwise compute them (~1 s for the demo city's goals)."""
+    scorecard_with_series(reader, slug)
+
+
 @router.get("/cities/{slug}/scorecard.json", response_model=Scorecard, summary="Scorecard page (JSON twin)")
 def scorecard_json(request: Request, slug: str, reader: ReaderDep) -> Response:
     """The scorecard, serialised once per data version and audience (200 goals with their areas take
