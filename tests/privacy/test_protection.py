@@ -250,3 +250,30 @@ def test_the_web_app_protects_every_city_at_start_without_a_request(sqlite_works
         assert "bettercities-protection" in {t.name for t in threading.enumerate()}
         with sqlite_workspace.database.reader() as session:
             assert wait_until(lambda: protection.is_cached(session, city_id))
+
+
+def test_the_warm_up_protects_only_cities_with_areas(
+    sqlite_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workspace with Europe's registry holds thousands of cities without areas (no cells to protect): the
+    warm-up skips them (each computation queried the observations; ~20 s after every start of the demo)."""
+    from bettercities.privacy import service
+
+    with sqlite_workspace.database.session() as session:
+        build(session, PLANTED)
+        city_id = areas.get_city(session, "p").id
+        for n in range(3):
+            areas.create_city(session, CitySpec(slug=f"registry-{n}", name=f"R{n}", country="DE"))
+    protection.clear()
+    computed: list[tuple[str, int]] = []
+    compute = protection.compute
+
+    def counted(session: Session, city: int, **kwargs):  # type: ignore[no-untyped-def]
+        computed.append((str(session.get_bind().engine.url), city))
+        return compute(session, city, **kwargs)
+
+    monkeypatch.setattr(protection, "compute", counted)
+    assert service.warm(sqlite_workspace.database.reader) == 1
+    # (a warm-up thread of another test's app in this process may compute its own workspace's cities)
+    url = str(sqlite_workspace.database.engine.url)
+    assert [city for where, city in computed if where == url] == [city_id]
