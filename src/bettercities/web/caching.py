@@ -239,11 +239,13 @@ def reply(headers: dict[str, str], entry: CachedBody | None, request: Headers) -
 class PublicAnswers:
     """ASGI middleware (inside :class:`~bettercities.web.auth.Authenticate`): a ``GET`` of the anonymous
     visitor for a URL whose answer :func:`cached_json` holds for the current data stamp is answered from it,
-    exactly as the route would answer (:func:`reply`), without routing, dependencies or the handler.
+    exactly as the route would answer (:func:`reply`), without routing, dependencies or the handler; so is a
+    page or another API answer kept here (see the module: by language, URL and data stamp, at most
+    :data:`PAGE_SECONDS`).
 
-    It costs the request one query, the data stamp, read on a worker thread; a URL without an anonymous
-    answer costs nothing here. A new data stamp finds no answer: that request goes to the route, which
-    computes it again and leaves it for the next.
+    It costs an anonymous request (but for ``/static/``) one query, the data stamp, read on a worker thread;
+    signed-in requests pass untouched. A new data stamp finds no answer: that request goes to the route,
+    which computes it again and leaves it for the next.
     """
 
     def __init__(self, app: ASGIApp) -> None:
