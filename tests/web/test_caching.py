@@ -133,19 +133,25 @@ def _same(a: httpx.Response, b: httpx.Response) -> None:
     }
 
 
+def _calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[tuple]:
+    """The arguments of every call of ``owner.name`` from now on (the function still runs)."""
+    calls: list[tuple] = []
+    original = getattr(owner, name)
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
 def test_the_anonymous_answer_is_served_in_front_of_the_route_exactly_as_the_route_answers(
     served: tuple[TestClient, Workspace, dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, workspace, tokens = served
     client.app.state.responses.clear()  # type: ignore[attr-defined]
-    routed: list[str] = []
-    route_answer = indicators_api.cached_json
-
-    def counted(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        routed.append(str(request.url))
-        return route_answer(request, *args, **kwargs)
-
-    monkeypatch.setattr(indicators_api, "cached_json", counted)
+    routed = _calls(monkeypatch, indicators_api, "cached_json")
     big = {"indicator": "inhabitants"}  # sent gzipped to whoever takes it
     variants = [
         (big, {"Accept-Encoding": "gzip"}),
@@ -189,14 +195,7 @@ def test_the_anonymous_page_is_kept_per_language_and_stamp_and_never_for_a_membe
 ) -> None:
     client, workspace, tokens = served
     client.app.state.responses.clear()  # type: ignore[attr-defined]
-    rendered: list[str] = []
-    render = templating.Templates.render
-
-    def counted(self, request, name, **kwargs):  # type: ignore[no-untyped-def]
-        rendered.append(name)
-        return render(self, request, name, **kwargs)
-
-    monkeypatch.setattr(templating.Templates, "render", counted)
+    rendered = _calls(monkeypatch, templating.Templates, "render")
     client.cookies.clear()  # the module's client: no language chosen earlier
     page = "/cities/testville"
     for headers in ({"Accept-Encoding": "gzip"}, {"Accept-Encoding": "identity"}):
@@ -255,14 +254,7 @@ def test_an_anonymous_api_answer_without_etag_is_kept_too(
     client, workspace, tokens = served
     client.app.state.responses.clear()  # type: ignore[attr-defined]
     client.cookies.clear()
-    calls: list[int] = []
-    listed = areas_service.list_levels
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        return listed(*args, **kwargs)
-
-    monkeypatch.setattr(areas_service, "list_levels", counted)
+    calls = _calls(monkeypatch, areas_service, "list_levels")
     url = "/api/cities/testville/levels"
     first = client.get(url)
     second = client.get(url)
