@@ -237,7 +237,7 @@ def write(
             ready = prepare(number)
             if new_ids is not None:
                 ready.columns["id"] = new_ids[starts[number] : ends[number]]
-            db.bulk_insert_columns(session, table, ready.columns, constants=ready.constants, staged=set_wise)
+            db.bulk_insert_columns(session, table, ready.columns, constants=ready.constants)
             if progress is not None:
                 progress(ends[number], total)
 

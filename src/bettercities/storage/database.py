@@ -231,7 +231,6 @@ class Database:
         data: Mapping[str, np.ndarray],
         *,
         constants: Mapping[str, Any] | None = None,
-        staged: bool = False,
     ) -> int:
         """Insert the rows held as equally long numpy arrays ``data`` (column name -> values).
 
@@ -243,9 +242,7 @@ class Database:
         constants cost nothing per row). Other tables' arrays become an Arrow table that pyarrow
         writes as one CSV ``COPY`` payload (floats in their shortest exact form, texts always quoted
         so that an empty text stays distinct from NULL). Either way no Python object per value.
-        SQLite receives tuples (``executemany``). ``staged`` (PostgreSQL, CSV form only): only the
-        arrays are copied, into a temporary table, and one ``INSERT … SELECT`` adds the constants as
-        parameters: the server parses a constant once, not once per row.
+        SQLite receives tuples (``executemany``).
         """
         columns = list(data)
         if not columns:
@@ -270,9 +267,6 @@ class Database:
                     copy.write(block)
             return count
         arrays = [pa.array(array, from_pandas=True) for array in data.values()]
-        if staged:
-            self._insert_staged(session, raw, table, columns, pa.table(arrays, names=columns), fixed)
-            return count
         for name, value in fixed.items():
             kind = _arrow_type(table.c[name].type)
             if kind is None:
@@ -282,38 +276,6 @@ class Database:
         names = [*columns, *fixed]
         _copy_csv(raw, self._quoted(table), self._column_list(table, names), pa.table(arrays, names=names))
         return count
-
-    def _insert_staged(
-        self,
-        session: Session,
-        raw: Any,
-        table: Table,
-        columns: Sequence[str],
-        data: pa.Table,
-        fixed: Mapping[str, Any],
-    ) -> None:
-        """COPY ``data`` into a temporary twin of ``columns``, then one ``INSERT … SELECT`` with ``fixed``."""
-        listed = self._column_list(table, columns)
-        session.execute(
-            text(f"CREATE TEMPORARY TABLE _staged AS SELECT {listed} FROM {self._quoted(table)} LIMIT 0")
-        )
-        _copy_csv(raw, "_staged", listed, data)
-        names = [*columns, *fixed]
-        values = ", ".join(
-            [
-                listed,
-                *(
-                    f"CAST(:c{n} AS {table.c[name].type.compile(self.engine.dialect)})"
-                    for n, name in enumerate(fixed)
-                ),
-            ]
-        )
-        target = f"{self._quoted(table)} ({self._column_list(table, names)})"
-        session.execute(
-            text(f"INSERT INTO {target} SELECT {values} FROM _staged"),
-            {f"c{n}": value for n, value in enumerate(fixed.values())},
-        )
-        session.execute(text("DROP TABLE _staged"))
 
     def _quoted(self, table: Table) -> str:
         return str(self.engine.dialect.identifier_preparer.format_table(table))
