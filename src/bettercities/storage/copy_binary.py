@@ -180,19 +180,15 @@ class Encoded:
         trailer."""
         yield SIGNATURE
         masks = [(n, mask) for n, mask in enumerate(self._nulls) if mask is not None]
-        if not masks:
-            for start in range(0, self.count, rows_per_block):
-                yield self._records(np.arange(start, min(start + rows_per_block, self.count)), frozenset())
-        else:
-            pattern = np.zeros(self.count, dtype=np.int64)
-            for bit, (_, mask) in enumerate(masks):
-                pattern |= mask.astype(np.int64) << bit
-            codes, first = np.unique(pattern, return_index=True)
-            for code in codes[np.argsort(first)]:
-                rows = np.flatnonzero(pattern == code)
-                null = frozenset(n for bit, (n, _) in enumerate(masks) if int(code) >> bit & 1)
-                for start in range(0, len(rows), rows_per_block):
-                    yield self._records(rows[start : start + rows_per_block], null)
+        pattern = np.zeros(self.count, dtype=np.int64)  # bit b: the row is NULL in the b-th masked column
+        for bit, (_, mask) in enumerate(masks):
+            pattern |= mask.astype(np.int64) << bit
+        codes, first = np.unique(pattern, return_index=True)
+        for code in codes[np.argsort(first)]:
+            rows = np.flatnonzero(pattern == code)
+            null = frozenset(n for bit, (n, _) in enumerate(masks) if int(code) >> bit & 1)
+            for start in range(0, len(rows), rows_per_block):
+                yield self._records(rows[start : start + rows_per_block], null)
         yield TRAILER
 
     def _records(self, rows: np.ndarray, null: frozenset[int]) -> bytes:
