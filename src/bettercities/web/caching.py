@@ -301,7 +301,7 @@ class PublicAnswers:
         if key in responses.public_urls:
             answer = responses.public(key, stamp)
             if answer is not None:
-                await page_reply(answer, headers)(scope, receive, send)
+                await kept_reply(answer, headers)(scope, receive, send)
                 return
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
@@ -318,15 +318,17 @@ class PublicAnswers:
                     start.clear()
                     chunks.clear()
                 elif not message.get("more_body", False):
-                    _keep_page(responses, key, stamp, start, b"".join(chunks))
+                    _keep_answer(responses, key, stamp, start, b"".join(chunks))
             await send(message)
 
         await self.app(scope, receive, keep)
 
 
-def _keep_page(responses: ResponseCache, key: str, stamp: tuple, start: dict[str, Any], body: bytes) -> None:
-    """Keep a page the route answered, unless it sets a cookie other than the language the URL chose
-    (the same for everyone who follows that URL) or repeats a header."""
+def _keep_answer(
+    responses: ResponseCache, key: str, stamp: tuple, start: dict[str, Any], body: bytes
+) -> None:
+    """Keep a page or API answer the route gave, unless it sets a cookie other than the language the URL
+    chose (the same for everyone who follows that URL) or repeats a header."""
     raw = [(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in start["headers"]]
     names = [name for name, _ in raw]
     cookies = [value for name, value in raw if name == "set-cookie"]
@@ -342,9 +344,9 @@ def _keep_page(responses: ResponseCache, key: str, stamp: tuple, start: dict[str
     responses.put_public(key, stamp, answer)
 
 
-def page_reply(answer: Answer, request: Headers) -> Response:
-    """A kept page: its gzip form when the client takes it (as the app's GZipMiddleware would send it),
-    else its bytes."""
+def kept_reply(answer: Answer, request: Headers) -> Response:
+    """A kept page or API answer: its gzip form when the client takes it (as the app's GZipMiddleware would
+    send it), else its bytes."""
     headers = dict(answer.headers)
     if answer.body.gzipped is not None and "gzip" in request.get("accept-encoding", ""):
         headers["content-encoding"] = "gzip"
