@@ -84,6 +84,11 @@ def test_provenance_is_recorded_and_a_block_lookup_gives_the_same(
     spec = write_spec(tmp_path)
     result = aggregate(sqlite_workspace.database, city, spec, register, PERIOD)
     assert result.thresholds == {"mean_age": 3, "median_income": 3, "mean_income": 60}
+    # the file's checksum, computed while the levels were imported, reaches the result and every batch
+    assert result.data_sha256 == file_sha256(register)
+    assert aggregate(sqlite_workspace.database, city, spec, register, PERIOD, dry_run=True).data_sha256 == (
+        file_sha256(register)
+    )
     with sqlite_workspace.database.reader() as session:
         batches = session.execute(
             select(ImportBatch.options, ImportBatch.file_name).where(ImportBatch.id.in_(result.batch_ids))
