@@ -23,7 +23,8 @@
   size per component). Printed against its own bare ``GROUP BY``, with the protected table's cells, withheld
   cells and audit rounds; see also ``benchmarks/privacy_protect.py`` for the protection alone.
 * **pandas** on ``--pandas-records`` records (default 10 million): ``read_parquet`` of the columns, then the
-  same counts by block with ``groupby``; compared per record (target: ours >= 10 x faster per record).
+  same counts by block with ``groupby``; run twice, the faster run compared per record (target: ours >= 10 x
+  faster per record).
 
 Library imports (ibis, duckdb, pandas, and scipy for the protection's solver) happen before each timer
 starts. Every measurement runs in a child
@@ -319,7 +320,10 @@ def _run(folder: Path, records: int, pandas_records: int) -> dict:
     else:
         pandas_generated = _generate(folder, sizes, pandas_records, "pandas.parquet")
         pandas_data = folder / "pandas.parquet"
-    frame = _pandas(pandas_data)
+    # pandas twice, the faster run counted (as the bare GROUP BY's): its first run in a fresh process often
+    # pays twice the system time for faulting in its 1.8 GB (5.3 s vs 1.5 s of system time measured), which
+    # would flatter ours
+    frame = min((_pandas(pandas_data) for _ in range(2)), key=lambda run: run["seconds"])
     ours_per = ours["seconds"] / ours["records"]
     pandas_per = frame["seconds"] / frame["records"]
     speedup = pandas_per / ours_per
