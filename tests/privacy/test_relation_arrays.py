@@ -10,8 +10,17 @@ import numpy as np
 import pytest
 
 from bettercities.privacy import secondary
-from bettercities.privacy.protection import _holding
+from bettercities.privacy.protection import _Groups, _holding
 from bettercities.privacy.tables import LinearTable, Relation, Relations
+
+
+def _groups(groups: list[tuple[int, list[int]]]) -> _Groups:
+    """Candidate relations (total, parts) as the arrays _holding takes."""
+    return _Groups(
+        np.array([t for t, _ in groups], dtype=np.intp),
+        np.array([len(parts) for _, parts in groups], dtype=np.intp),
+        np.array([p for _, parts in groups for p in parts], dtype=np.intp),
+    )
 
 
 def _arrays(relations: list[Relation]) -> Relations:
@@ -77,7 +86,7 @@ def test_holding_keeps_relations_that_hold_in_canonical_order() -> None:
     values, relations = _grid()
     groups = [(r.total, list(reversed(r.parts))) for r in reversed(relations)]
     groups.append((6, [0, 1]))  # 2 + 5 != 17: does not hold
-    held = _holding(groups, values)
+    held = _holding(_groups(groups), values)
     assert list(held) == list(secondary.canonical_relations(relations))
     table = LinearTable(keys=tuple(range(12)), values=values, cost=values + 1, relations=held)
     assert secondary._relations_canonical(table)
@@ -97,7 +106,7 @@ def test_protect_chooses_the_same_pattern_with_array_relations() -> None:
         )
         for held in (
             tuple(secondary.canonical_relations(relations)),
-            _holding([(r.total, list(r.parts)) for r in relations], values),
+            _holding(_groups([(r.total, list(r.parts)) for r in relations]), values),
         )
     ]
     assert results[0].withheld.tolist() == results[1].withheld.tolist()

@@ -57,18 +57,20 @@ def split(
 ) -> tuple[list[C], list[C]]:
     """``rows`` of one period as (the table's, the carried ones): a row is carried when its area is a new area
     of a crosswalk (``sources``: new area id -> old area ids) and not valid at the period's ``end``."""
-    if not sources:
+    moving = {a for a in sources if (area := areas.get(a)) is not None and not _valid(area, end)}
+    if not moving:  # checked once per new area, not per row (a period has up to 10^5 rows)
         return list(rows), []
     kept: list[C] = []
     moved: list[C] = []
     for row in rows:
-        area = areas.get(row.area_id)
-        valid = area is None or (
-            (area.valid_from is None or area.valid_from <= end)
-            and (area.valid_to is None or area.valid_to > end)
-        )
-        (kept if valid or row.area_id not in sources else moved).append(row)
+        (moved if row.area_id in moving else kept).append(row)
     return kept, moved
+
+
+def _valid(area: _Validity, end: date) -> bool:
+    return (area.valid_from is None or area.valid_from <= end) and (
+        area.valid_to is None or area.valid_to > end
+    )
 
 
 def mark(
