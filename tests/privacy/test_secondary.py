@@ -376,3 +376,89 @@ def test_a_run_past_the_safety_net_raises_instead_of_publishing_another_pattern(
     table = chain_table(120, seed=5)
     with pytest.raises(ProtectionTimeout, match="safety limit"):
         protect(table, frequency(table.values), required_width(table.values), time_limit=1e-6)
+
+
+def four_level_chain(areas: int, seed: int) -> LinearTable:
+    """Five counts per area linked as a chain (inhabitants = under 65 + 65 and over, under 65 = under 15 +
+    15 to 64; the middle two small, Poisson means 1 to 8), summed over areas -> regions of 8 -> districts of
+    5 -> the city; withholding costs the count + 1, times 10 per level up."""
+    rng = np.random.default_rng(seed)
+    level = np.zeros((5, areas))
+    level[2], level[3] = rng.poisson(rng.uniform(1, 8, areas)), rng.poisson(rng.uniform(1, 8, areas))
+    level[4] = rng.poisson(rng.uniform(20, 400, areas))
+    level[1] = level[3] + level[4]
+    level[0] = level[1] + level[2]
+    parents = [np.arange(areas) // 8]
+    parents.append(np.arange(parents[0].max() + 1) // 5)
+    parents.append(np.zeros(parents[1].max() + 1, dtype=np.intp))
+    counts = [level]
+    for parent in parents:
+        counts.append(
+            np.stack([np.bincount(parent, weights=q, minlength=parent.max() + 1) for q in counts[-1]])
+        )
+    start = np.cumsum([0] + [c.size for c in counts])
+    relations = []
+    for depth, parent in enumerate(parents):
+        for q in range(5):
+            for total in range(parent.max() + 1):
+                parts = np.flatnonzero(parent == total)
+                below = start[depth] + q * counts[depth].shape[1] + parts
+                relations.append(
+                    Relation(
+                        int(start[depth + 1] + q * counts[depth + 1].shape[1] + total), tuple(below.tolist())
+                    )
+                )
+    for depth, c in enumerate(counts):
+        width = c.shape[1]
+        for unit in range(width):
+            for total, parts in ((0, (1, 2)), (1, (3, 4))):
+                cell = start[depth] + unit
+                relations.append(
+                    Relation(
+                        int(cell + total * width),
+                        (int(cell + parts[0] * width), int(cell + parts[1] * width)),
+                    )
+                )
+    values = np.concatenate([c.ravel() for c in counts])
+    cost = np.concatenate([((c + 1) * 10.0**depth).ravel() for depth, c in enumerate(counts)])
+    keys = tuple((depth, int(i)) for depth, c in enumerate(counts) for i in range(c.size))
+    return LinearTable(keys=keys, values=values, cost=cost, relations=tuple(relations))
+
+
+def test_a_repaired_pattern_within_the_gap_of_the_whole_programs_bound_is_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pattern repaired locally that passes the audit is kept, without another solve of the whole program,
+    when its cost is within MIP_GAP of that program's dual bound and no cell joined the candidates since
+    (the many-small-cells register took five such confirming solves of 10-14 s each). The kept pattern must
+    pass the audit and cost at most MIP_GAP more than the pattern the confirming solves find."""
+    from bettercities.privacy import secondary
+
+    table = four_level_chain(200, 6)
+    primary = (table.values > 0) & (table.values < 3)
+    widths = np.where(primary, 3.0, 0.0)
+    solves: list[str] = []
+    solve = secondary._solve
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        solves.append("whole" if args[9] is None else "repair")
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(secondary, "_solve", counted)
+    kept = protect(table, primary, widths)
+    assert solves[-1] == "repair" and kept.status == "optimal"  # the rule applied: no confirming solve
+    assert exposed(table, kept.withheld, primary, widths).size == 0
+    solves.clear()
+    monkeypatch.setattr(secondary, "_within_gap", lambda cost, bound: False)
+    confirmed = protect(table, primary, widths)
+    assert solves[-1] == "whole" and exposed(table, confirmed.withheld, primary, widths).size == 0
+    cost_kept, cost_confirmed = table.cost[kept.withheld].sum(), table.cost[confirmed.withheld].sum()
+    assert cost_kept - cost_confirmed <= secondary.MIP_GAP * cost_kept
+
+
+def test_the_gap_rule() -> None:
+    from bettercities.privacy.secondary import MIP_GAP, _within_gap
+
+    assert _within_gap(1000.0, 1000.0) and _within_gap(1000.0, 1000.0 * (1 - MIP_GAP / 2))
+    assert not _within_gap(1000.0, 1000.0 * (1 - 2 * MIP_GAP))
+    assert not _within_gap(1000.0, -np.inf)  # no bound (a cell joined the candidates): never kept

