@@ -84,7 +84,7 @@ def test_provenance_is_recorded_and_a_block_lookup_gives_the_same(
     spec = write_spec(tmp_path)
     result = aggregate(sqlite_workspace.database, city, spec, register, PERIOD)
     assert result.thresholds == {"mean_age": 3, "median_income": 3, "mean_income": 60}
-    # the file's checksum, computed while the levels were imported, reaches the result and every batch
+    # the file's checksum reaches the result and every batch
     assert result.data_sha256 == file_sha256(register)
     assert aggregate(sqlite_workspace.database, city, spec, register, PERIOD, dry_run=True).data_sha256 == (
         file_sha256(register)
@@ -125,3 +125,30 @@ def test_provenance_is_recorded_and_a_block_lookup_gives_the_same(
     income = merged[merged["indicator"] == "mean_income"]
     assert (income["records"] < 60).sum() >= 3 and (income["records"] >= 60).sum() >= 3
     assert (income["suppressed"] == (income["records"] < 60)).all()
+
+
+def test_the_audit_trail_of_an_aggregation_records_the_files_checksum(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    """Each level's import batch is recorded in the audit log as written: with the data file's checksum in its
+    provenance from the start (a checksum filled in later left a placeholder in the insert entries)."""
+    from bettercities.audit.models import AuditEntry
+    from tests.microdata.conftest import build_city
+
+    city = build_city(sqlite_workspace)
+    register = write_register(sqlite_workspace, tmp_path)
+    result = aggregate(sqlite_workspace.database, city, write_spec(tmp_path), register, PERIOD)
+    with sqlite_workspace.database.reader() as session:
+        entries = session.execute(
+            select(AuditEntry.action, AuditEntry.entity_key, AuditEntry.after).where(
+                AuditEntry.entity == "import_batch"
+            )
+        ).all()
+    ours = {str(i) for i in result.batch_ids}
+    inserted = {e.entity_key: e.after for e in entries if e.action == "insert" and e.entity_key in ours}
+    assert len(result.batch_ids) == 3 and set(inserted) == ours
+    for after in inserted.values():
+        assert json.loads(after["options"])["data_sha256"] == file_sha256(register)
+    # the options are written once: no later update of a batch touches them
+    assert all("options" not in (e.after or {}) for e in entries if e.action != "insert")
+    assert {e.action for e in entries} <= {"insert", "update"}

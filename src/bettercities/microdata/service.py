@@ -25,21 +25,21 @@ from __future__ import annotations
 import ast
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City, SpatialLevel
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Problem, Report
-from bettercities.indicators.models import ImportBatch, Indicator
+from bettercities.indicators.models import Indicator
 from bettercities.indicators.periods import PeriodError, parse_period
 from bettercities.ingest.schemas import Layout, ObservationImportOptions
 from bettercities.ingest.service import file_sha256, import_observations, import_observations_in
@@ -65,9 +65,6 @@ Progress = Callable[[str, int, int], None]
 KIND_FITS = {"count": {"count"}, "share": {"share", "ratio"}, "mean": {"value"}, "median": {"value"}}
 #: Offending rows listed in an unknown-area error.
 MAX_ROWS = 10
-#: The data file's checksum in the options of a batch written before the checksum was known (replaced in
-#: the same transaction; see :func:`_import`).
-PENDING = "pending"
 
 
 class MicrodataImportOptions(ObservationImportOptions):
@@ -137,61 +134,48 @@ def aggregate(
         thresholds = privacy_thresholds(session, city, list(registered.values()))
 
     backend = open_engine(engine, spark_master=spark_master)
-    try:
-        records = _records(backend, spec, data_path)
-        report(f"reading {data_path.name}", 0, 0)
-        cells, total = _compute(backend, spec, records, hierarchy, data_path, report)
-    finally:
-        backend.close()
+    with ThreadPoolExecutor(max_workers=1) as hasher:  # hashlib releases the GIL: hash while computing
+        data_sha256 = hasher.submit(file_sha256, data_path)
+        try:
+            records = _records(backend, spec, data_path)
+            report(f"reading {data_path.name}", 0, 0)
+            cells, total = _compute(backend, spec, records, hierarchy, data_path, report)
+        finally:
+            backend.close()
     report(f"{total} records read", total, total)
-    # The data file's checksum is computed while the levels are imported (one core: Python and SQLite), not
-    # while the engine reads the records on every core: hashing 800 MB beside DuckDB's pass over 100 million
-    # records made the pass a third of a second slower. hashlib releases the GIL.
-    with ThreadPoolExecutor(max_workers=1) as hasher:
-        digest = hasher.submit(file_sha256, data_path)
-        frames = _cells_to_rows(spec, cells, hierarchy, thresholds, period)
-        provenance = MicrodataImportOptions(
-            level=spec.area.level,
-            layout=Layout.LONG,
-            id_column="id",
-            period_column="period",
-            suppressed_column="suppressed",
-            numerator_column="numerator",
-            denominator_column="denominator",
-            spec=str(spec_path),
-            spec_sha256=file_sha256(spec_path),
-            spec_version=spec.version,
-            unit=spec.unit,
-            data_file=data_path.name,
-            data_sha256=PENDING,  # the batches get the digest before the transaction ends (see _import)
-            engine=engine,
-        )
-        result = AggregationResult(
-            spec=str(spec_path),
-            spec_sha256=provenance.spec_sha256,
-            data=str(data_path),
-            data_sha256=PENDING,
-            engine=engine,
-            period=period,
-            records=total,
-            thresholds={i.code: thresholds[i.code] for i in spec.indicators if i.kind in ("mean", "median")},
-            levels=[],
-            indicators=[i.code for i in spec.indicators],
-            batch_ids=[],
-            dry_run=dry_run,
-        )
-        _import(
-            db,
-            city_slug,
-            frames,
-            hierarchy,
-            provenance,
-            digest,
-            result,
-            dry_run=dry_run,
-            user=user,
-            report=report,
-        )
+
+    frames = _cells_to_rows(spec, cells, hierarchy, thresholds, period)
+    provenance = MicrodataImportOptions(
+        level=spec.area.level,
+        layout=Layout.LONG,
+        id_column="id",
+        period_column="period",
+        suppressed_column="suppressed",
+        numerator_column="numerator",
+        denominator_column="denominator",
+        spec=str(spec_path),
+        spec_sha256=file_sha256(spec_path),
+        spec_version=spec.version,
+        unit=spec.unit,
+        data_file=data_path.name,
+        data_sha256=data_sha256.result(),
+        engine=engine,
+    )
+    result = AggregationResult(
+        spec=str(spec_path),
+        spec_sha256=provenance.spec_sha256,
+        data=str(data_path),
+        data_sha256=provenance.data_sha256,
+        engine=engine,
+        period=period,
+        records=total,
+        thresholds={i.code: thresholds[i.code] for i in spec.indicators if i.kind in ("mean", "median")},
+        levels=[],
+        indicators=[i.code for i in spec.indicators],
+        batch_ids=[],
+        dry_run=dry_run,
+    )
+    _import(db, city_slug, frames, hierarchy, provenance, result, dry_run=dry_run, user=user, report=report)
     return result
 
 
@@ -612,7 +596,6 @@ def _import(
     frames: dict[str, pd.DataFrame],
     hierarchy: Hierarchy,
     provenance: MicrodataImportOptions,
-    digest: Future[str],
     result: AggregationResult,
     *,
     dry_run: bool,
@@ -622,11 +605,7 @@ def _import(
     """Import every level in one transaction, each level validated once as it is written: a refusal on any
     level rolls the transaction back, so nothing is imported. Each level is a unit of work of its own in
     that transaction (its import batch, audit entries and outlier screening as a single import's); a dry
-    run checks every level against the stored data and writes nothing.
-
-    ``digest`` is the data file's SHA-256, still being computed while the levels are imported: the batches
-    are written with :data:`PENDING` in its place and given the digest before the transaction commits, so
-    no reader ever sees a batch without it (and a failed checksum rolls the import back)."""
+    run checks every level against the stored data and writes nothing."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -662,26 +641,14 @@ def _import(
             result.report.extend(imported.report.problems)
             if imported.batch_id is not None:
                 result.batch_ids.append(imported.batch_id)
-                batches[imported.batch_id] = options
 
-        batches: dict[int, MicrodataImportOptions] = {}
         if dry_run:  # each level on its own, rolled back
             for done, (level, path) in enumerate(files.items(), start=1):
                 one(level, path, None)
                 report(f"checked level {level}", done, len(files))
-            result.data_sha256 = digest.result()
             return
         with db.transaction() as connection:
             for done, (level, path) in enumerate(files.items(), start=1):
                 with db.session(within=connection) as session:
                     one(level, path, session)
                 report(f"imported level {level}", done, len(files))
-            result.data_sha256 = digest.result()
-            with db.session(within=connection) as session:
-                for batch_id, options in batches.items():
-                    known = options.model_copy(update={"data_sha256": result.data_sha256})
-                    session.execute(
-                        update(ImportBatch)
-                        .where(ImportBatch.id == batch_id)
-                        .values(options=known.model_dump_json(exclude_defaults=True))
-                    )
