@@ -10,11 +10,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
+from bettercities.areas.models import City
 from bettercities.areas.schemas import AreaSpec, CitySpec, LevelSpec
 from bettercities.indicators import service as indicators
 from bettercities.indicators.models import Observation
@@ -277,3 +280,45 @@ def test_the_warm_up_protects_only_cities_with_areas(
     # (a warm-up thread of another test's app in this process may compute its own workspace's cities)
     url = str(sqlite_workspace.database.engine.url)
     assert [city for where, city in computed if where == url] == [city_id]
+
+
+def test_the_collector_is_paused_while_rows_are_read_but_not_while_the_solver_runs(
+    sqlite_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compute() pauses Python's cyclic garbage collector (process-wide) while it reads rows and builds
+    tables, not during the solver's rounds, which can take many seconds (other threads' cycles would pile
+    up), and leaves the collector as it found it, also after an error and when the app had switched it off."""
+    import gc
+
+    from bettercities.privacy import secondary
+
+    with sqlite_workspace.database.session() as session:
+        build(session, PLANTED)
+    seen: list[bool] = []
+    solve = secondary.protect
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(secondary, "protect", watched)
+    with sqlite_workspace.database.reader() as session:
+        city_id = session.scalar(select(City.id))
+        assert gc.isenabled()
+        protection.compute(session, city_id)
+        assert seen and all(seen) and gc.isenabled()
+        gc.disable()  # switched off by the app: compute() neither switches it on nor leaves it on
+        try:
+            seen.clear()
+            protection.compute(session, city_id)
+            assert seen and not any(seen) and not gc.isenabled()
+        finally:
+            gc.enable()
+
+        def failing(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("solver failed")
+
+        monkeypatch.setattr(secondary, "protect", failing)
+        with pytest.raises(RuntimeError, match="solver failed"):
+            protection.compute(session, city_id)
+        assert gc.isenabled()

@@ -175,6 +175,10 @@ def clear() -> None:
 # -- the computation ---------------------------------------------------------------------------------------
 
 
+#: Whether this thread's :func:`_collector_paused` switched the collector off (:func:`_collector_resumed`).
+_pause = threading.local()
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused for the block, resumed after it if it ran before.
@@ -183,16 +187,33 @@ def _collector_paused() -> Iterator[None]:
     pass of the collector would walk them all again (and every older object of the process), for nothing:
     they hold no reference cycles. With the collector running, compute() took twice the CPU time on the
     microdata fixture (114,528 cells in one period: 0.79 s instead of 0.36 s). The pause is process-wide
-    (other threads' cycles wait too, for well under a second); reference counting still frees everything
-    as usual, and a cycle made meanwhile waits for the next collection.
+    (other threads' cycles wait too), so it covers reading the rows and building the tables only: the
+    solver's rounds (:func:`_collector_resumed`), which can take many seconds on tables of many small cells,
+    run with the collector on. Reference counting frees everything as usual meanwhile, and a cycle made
+    during the pause waits for the next collection.
     """
     was_enabled = gc.isenabled()
     gc.disable()
+    _pause.ours = was_enabled
     try:
         yield
     finally:
+        _pause.ours = False
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def _collector_resumed() -> Iterator[None]:
+    """The collector on again for the block when this thread's :func:`_collector_paused` switched it off."""
+    ours = getattr(_pause, "ours", False)
+    if ours:
+        gc.enable()
+    try:
+        yield
+    finally:
+        if ours:
+            gc.disable()
 
 
 def compute(session: Session, city_id: int, *, version: tuple[int, int] | None = None) -> Protection:
@@ -710,7 +731,8 @@ class _Period:
         table = LinearTable(
             keys=tuple(keys), values=values, cost=cost, relations=_holding(_Groups.join(groups), values)
         )
-        result = protect(table, primary, width)
+        with _collector_resumed():  # the MILP and audit rounds: seconds, and few Python objects
+            result = protect(table, primary, width)
         withheld = {keys[i] for i in np.flatnonzero(result.withheld)}
         for j in np.flatnonzero(result.secondary):
             reasons.setdefault(keys[j], Reason.SECONDARY.value)
