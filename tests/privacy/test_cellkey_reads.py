@@ -90,3 +90,36 @@ def test_cell_key_publishes_the_same_perturbed_table_every_time(workspace: Works
         assert share.numerator == first["recipients/planning_area"][share.area_code][0]
         assert share.denominator == first["inhabitants/planning_area"][share.area_code][0]
         assert share.value == pytest.approx(100 * share.numerator / share.denominator)
+
+
+def test_a_ratio_whose_numerator_is_not_a_count_follows_the_perturbed_denominator(
+    sqlite_workspace: Workspace,
+) -> None:
+    """A ratio with negative numerators (a net migration rate: net movers per inhabitant) has no count to
+    perturb in its numerator; under the cell-key method its share is recomputed from the stored numerator and
+    the perturbed denominator, as published for the denominator's own indicator (protection raised a
+    KeyError for such a city before)."""
+    data = dict(PLANTED, P3=(300, -5, 44.0))
+    with sqlite_workspace.database.session() as session:
+        build(session, data)
+        city = areas.get_city(session, "p")
+        privacy.set_rule(
+            session, city, RuleSpec(method=Method.CELL_KEY, max_deviation=MAX_DEVIATION, variance=1.0)
+        )
+    with sqlite_workspace.database.reader() as session:
+        shares = values(session, "recipient_share", "planning_area", Audience.PUBLIC)
+        inhabitants = values(session, "inhabitants", "planning_area", Audience.PUBLIC)
+        city = areas.get_city(session, "p")
+        level = areas.get_level(session, city, "planning_area")
+        points, _ = indicators.level_values(
+            session,
+            indicators.get_indicator(session, "recipient_share"),
+            indicators.get_period(session, "2024"),
+            level,
+            audience=Audience.PUBLIC,
+        )
+    for point in points:
+        numerator = data[point.area_code][1]
+        assert point.numerator == numerator  # stored: not a count, nothing to perturb
+        assert point.denominator == inhabitants[point.area_code][0]  # the published, perturbed count
+        assert shares[point.area_code][0] == pytest.approx(100 * numerator / point.denominator)
