@@ -36,14 +36,32 @@ def published(session: Session, audience: Audience) -> dict[str, object]:
     return out
 
 
-def test_cell_key_publishes_the_same_perturbed_table_every_time(workspace: Workspace) -> None:
+def cell_key_city(workspace: Workspace, data: dict[str, tuple[int, int, float]]) -> None:
+    """The planted city with ``data``, the cell-key method its default rule for every count (D = 2, V = 1)."""
     with workspace.database.session() as session:
-        build(session, PLANTED)
-        city = areas.get_city(session, "p")
-        # the city's default rule: the cell-key method for every count (D = 2, V = 1)
+        build(session, data)
         privacy.set_rule(
-            session, city, RuleSpec(method=Method.CELL_KEY, max_deviation=MAX_DEVIATION, variance=1.0)
+            session,
+            areas.get_city(session, "p"),
+            RuleSpec(method=Method.CELL_KEY, max_deviation=MAX_DEVIATION, variance=1.0),
         )
+
+
+def public_shares(session: Session) -> list:
+    """The published recipient shares of the planted city's planning areas (value, numerator, denominator)."""
+    city = areas.get_city(session, "p")
+    shares, _ = indicators.level_values(
+        session,
+        indicators.get_indicator(session, "recipient_share"),
+        indicators.get_period(session, "2024"),
+        areas.get_level(session, city, "planning_area"),
+        audience=Audience.PUBLIC,
+    )
+    return shares
+
+
+def test_cell_key_publishes_the_same_perturbed_table_every_time(workspace: Workspace) -> None:
+    cell_key_city(workspace, PLANTED)
     with workspace.database.reader() as session:
         first = published(session, Audience.PUBLIC)
         raw = published(session, Audience.INTERNAL)
@@ -77,14 +95,7 @@ def test_cell_key_publishes_the_same_perturbed_table_every_time(workspace: Works
 
     # shares are recomputed from the published (perturbed) numerator and denominator
     with workspace.database.reader() as session:
-        city = areas.get_city(session, "p")
-        shares, _ = indicators.level_values(
-            session,
-            indicators.get_indicator(session, "recipient_share"),
-            indicators.get_period(session, "2024"),
-            areas.get_level(session, city, "planning_area"),
-            audience=Audience.PUBLIC,
-        )
+        shares = public_shares(session)
     for share in shares:
         assert share.numerator is not None and share.denominator is not None
         assert share.numerator == first["recipients/planning_area"][share.area_code][0]
@@ -100,26 +111,13 @@ def test_a_ratio_whose_numerator_is_not_a_count_follows_the_perturbed_denominato
     the perturbed denominator, as published for the denominator's own indicator (protection raised a
     KeyError for such a city before)."""
     data = dict(PLANTED, P3=(300, -5, 44.0))
-    with sqlite_workspace.database.session() as session:
-        build(session, data)
-        city = areas.get_city(session, "p")
-        privacy.set_rule(
-            session, city, RuleSpec(method=Method.CELL_KEY, max_deviation=MAX_DEVIATION, variance=1.0)
-        )
+    cell_key_city(sqlite_workspace, data)
     with sqlite_workspace.database.reader() as session:
-        shares = values(session, "recipient_share", "planning_area", Audience.PUBLIC)
+        shares = public_shares(session)
         inhabitants = values(session, "inhabitants", "planning_area", Audience.PUBLIC)
-        city = areas.get_city(session, "p")
-        level = areas.get_level(session, city, "planning_area")
-        points, _ = indicators.level_values(
-            session,
-            indicators.get_indicator(session, "recipient_share"),
-            indicators.get_period(session, "2024"),
-            level,
-            audience=Audience.PUBLIC,
-        )
-    for point in points:
-        numerator = data[point.area_code][1]
-        assert point.numerator == numerator  # stored: not a count, nothing to perturb
-        assert point.denominator == inhabitants[point.area_code][0]  # the published, perturbed count
-        assert shares[point.area_code][0] == pytest.approx(100 * numerator / point.denominator)
+    assert len(shares) == len(data)
+    for share in shares:
+        numerator = data[share.area_code][1]
+        assert share.numerator == numerator  # stored: not a count, nothing to perturb
+        assert share.denominator == inhabitants[share.area_code][0]  # the published, perturbed count
+        assert share.value == pytest.approx(100 * numerator / share.denominator)
