@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -153,6 +154,22 @@ def valid_at(when: date | None) -> list:
         or_(Area.valid_from.is_(None), Area.valid_from <= when),
         or_(Area.valid_to.is_(None), Area.valid_to > when),
     ]
+
+
+class _Version(Protocol):
+    @property
+    def valid_from(self) -> date | None: ...
+
+    @property
+    def valid_to(self) -> date | None: ...
+
+
+def valid_on(version: _Version, when: date) -> bool:
+    """Whether a boundary version (an area, or a row with its validity) is valid on ``when``: the rule of
+    :func:`valid_at` for objects already read."""
+    return (version.valid_from is None or version.valid_from <= when) and (
+        version.valid_to is None or version.valid_to > when
+    )
 
 
 def areas_of_level(session: Session, level: SpatialLevel, *, at: date | None = None) -> Sequence[Area]:

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bettercities.areas.models import Area, City, Crosswalk, CrosswalkEntry, SpatialLevel
-from bettercities.areas.service import valid_at
+from bettercities.areas.service import valid_at, valid_on
 from bettercities.core.errors import NotFound
 from bettercities.indicators import carried, writes
 from bettercities.indicators.aggregation import combine
@@ -387,11 +387,6 @@ def city_values(
     with_data = set(zip(data["area_id"], data["period_id"], strict=True))
     valid = {a.id: a for a in level_areas}
 
-    def valid_at_end(area: Any, end: date) -> bool:
-        return (area.valid_from is None or area.valid_from <= end) and (
-            area.valid_to is None or area.valid_to > end
-        )
-
     old_of: dict[int, list[int]] = {}
     for source, target in session.execute(
         select(CrosswalkEntry.source_area_id, CrosswalkEntry.target_area_id).where(
@@ -403,10 +398,10 @@ def city_values(
         (area.id, period.id)
         for period in periods
         for area in level_areas
-        if valid_at_end(area, period.end_date)
+        if valid_on(area, period.end_date)
         or (
             (area.id, period.id) in with_data
-            and not any(valid_at_end(valid[s], period.end_date) for s in old_of.get(area.id, []))
+            and not any(valid_on(valid[s], period.end_date) for s in old_of.get(area.id, []))
         )
     ]
     links = pd.DataFrame(pairs, columns=["area_id", "period_id"])

@@ -121,11 +121,7 @@ def _area_lookup(session: Session, level: SpatialLevel) -> Any:
 
     @cache
     def at(day: date) -> Mapping[str, int]:
-        return {
-            r.code: r.id
-            for r in rows
-            if (r.valid_from is None or r.valid_from <= day) and (r.valid_to is None or r.valid_to > day)
-        }
+        return {r.code: r.id for r in rows if areas.valid_on(r, day)}
 
     def lookup(spec: PeriodSpec) -> Mapping[str, int]:
         return everything if unbounded else at(spec.end_date)

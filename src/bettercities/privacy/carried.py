@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
+from bettercities.areas.service import valid_on
 from bettercities.indicators import carried
 from bettercities.indicators.models import Indicator
 from bettercities.privacy.schemas import Mark, Reason
@@ -57,7 +58,7 @@ def split(
 ) -> tuple[list[C], list[C]]:
     """``rows`` of one period as (the table's, the carried ones): a row is carried when its area is a new area
     of a crosswalk (``sources``: new area id -> old area ids) and not valid at the period's ``end``."""
-    moving = {a for a in sources if (area := areas.get(a)) is not None and not _valid(area, end)}
+    moving = {a for a in sources if (area := areas.get(a)) is not None and not valid_on(area, end)}
     if not moving:  # checked once per new area, not per row (a period has up to 10^5 rows)
         return list(rows), []
     kept: list[C] = []
@@ -65,12 +66,6 @@ def split(
     for row in rows:
         (moved if row.area_id in moving else kept).append(row)
     return kept, moved
-
-
-def _valid(area: _Validity, end: date) -> bool:
-    return (area.valid_from is None or area.valid_from <= end) and (
-        area.valid_to is None or area.valid_to > end
-    )
 
 
 def mark(

@@ -39,6 +39,7 @@ from sqlalchemy import Integer, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bettercities.areas.models import Area, City, SpatialLevel
+from bettercities.areas.service import valid_on
 from bettercities.indicators.models import Indicator, Observation, Period
 from bettercities.privacy import carried, queries
 from bettercities.privacy.schemas import (
@@ -315,12 +316,7 @@ def _relations(session: Session, city_id: int) -> list[tuple[str, list[str]]]:
 
 def _tree(rows: Iterable[_Row], areas: Mapping[int, _AreaRow], ranks: Mapping[int, int], end: date) -> _Tree:
     holding = {r.area_id for r in rows}
-    present = [
-        a
-        for a in areas.values()
-        if a.id in holding
-        or ((a.valid_from is None or a.valid_from <= end) and (a.valid_to is None or a.valid_to > end))
-    ]
+    present = [a for a in areas.values() if a.id in holding or valid_on(a, end)]
     levels = sorted({a.level_id for a in present}, key=lambda lid: ranks.get(lid, 0))
     by_level: dict[int, list[int]] = {lid: [] for lid in levels}
     children: dict[int, list[int]] = defaultdict(list)
