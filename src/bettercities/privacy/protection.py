@@ -793,17 +793,14 @@ class _Period:
             new = table.perturb(np.round(raw).astype(np.int64), keys)
             published[column] = {a: float(x) for a, x in zip(areas, new, strict=True)}
             perturbed[name] += len(areas)
-
-        unperturbed: dict[str, np.ndarray] = {}
-
-        def stored(column: str, area: int | None) -> float | None:
-            """A ratio's numerator or denominator that is no count (negative values: nothing to perturb),
-            as stored; the share then follows the other, perturbed one."""
-            if column not in unperturbed:
-                unperturbed[column] = self.cells(ind.id, column)
-            value = unperturbed[column][self.position_of(area)]
-            return None if np.isnan(value) else float(value)
-
+        # a ratio's numerator or denominator that is no count (negative values: nothing to perturb) is
+        # published as stored; the share then follows the other, perturbed one
+        if published.keys() & {"numerator", "denominator"}:
+            for column in ("numerator", "denominator"):
+                if column not in published:
+                    cells = self.cells(ind.id, column)
+                    present = np.flatnonzero(~np.isnan(cells)).tolist()
+                    published[column] = {self.area_at(p): float(cells[p]) for p in present}
         for area in self.cells_of(quantities, list(usage.quantities.values())):
             if any((n, area) in source for n in usage.quantities.values()):
                 marks[(ind.id, self.period_id, area)] = Mark(reason=Reason.PRIMARY, rule="source")
@@ -813,10 +810,7 @@ class _Period:
                 if value is not None:
                     marks[(ind.id, self.period_id, area)] = Mark(reason=Reason.PERTURBED, value=value)
                 continue
-            n, d = (
-                published[column].get(area) if column in published else stored(column, area)
-                for column in ("numerator", "denominator")
-            )
+            n, d = published["numerator"].get(area), published["denominator"].get(area)
             if n is None or d is None:
                 continue
             share = ind.factor * n / d if d > 0 else None
