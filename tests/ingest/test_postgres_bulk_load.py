@@ -9,11 +9,13 @@ that the test city's small files take the path a million-row file takes.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sqlalchemy import Table, select, text
+from sqlalchemy.orm import Session
 
 from bettercities.core.errors import InvalidInput
 from bettercities.indicators.models import Observation
@@ -91,7 +93,7 @@ def test_imports_are_written_and_the_keys_are_back(owned: Workspace, set_wise: N
     assert len(keys) == 4  # indicator, area, period, import batch
     with owned.database.reader() as session:
         indexes = session.execute(text(INDEXES)).all()
-    assert len(indexes) == 5  # primary key, unique key, three more
+    assert len(indexes) == 4  # primary key, unique key, area, import batch
     for year in (2021, 2022):  # the second import finds the constraints the first one re-added
         rows = "".join(f"B{a},median_age,{year},{40 + a}\n" for a in range(1, 6))
         csv = write(tmp_path / f"ages{year}.csv", "area,indicator,period,value\n" + rows)
@@ -195,3 +197,74 @@ def test_rows_bring_a_block_of_ids_and_the_primary_key_is_rebuilt(
     assert [row[0] for row in ids] == [first.batch_id] * 5 + [second.batch_id] * 5
     assert [row[1] for row in ids] == list(range(ids[0][1], ids[0][1] + 10))
     assert [row[2] for row in ids] == [2, 3, 4, 5, 6] * 2
+
+
+DEFAULTS = (
+    "SELECT column_name, column_default FROM information_schema.columns "
+    "WHERE table_name = 'observation' AND column_default IS NOT NULL ORDER BY 1"
+)
+
+
+def test_columns_alike_in_every_row_are_filled_by_the_server_and_their_defaults_go_again(
+    owned: Workspace, set_wise: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch, the time, the flags and the empty numerators are the same in every row of a load: the
+    server fills them as the columns' defaults for the load, and the table's defaults are as before after."""
+    with owned.database.reader() as session:
+        defaults = session.execute(text(DEFAULTS)).all()
+    assert [row[0] for row in defaults] == ["id"]  # the sequence; the other defaults are the application's
+    seen: list[tuple[frozenset[str], list[tuple[str, str]]]] = []
+    real = bulk_load.column_defaults
+
+    @contextmanager
+    def watched(session: Session, table: Table, values: dict) -> Iterator[frozenset[str]]:
+        with real(session, table, values) as given:
+            seen.append((given, [tuple(row) for row in session.execute(text(DEFAULTS)).all()]))
+            yield given
+
+    monkeypatch.setattr(bulk_load, "column_defaults", watched)
+    rows = "".join(f"B{a},median_age,2017,{40 + a}\n" for a in range(1, 6))
+    result = import_observations(
+        owned.database,
+        "testcity",
+        write(tmp_path / "alike.csv", HEADER + rows),
+        OPTIONS,
+        screen_outliers=False,
+    )
+    ((given, during),) = seen
+    expected = {"is_current", "import_id", "created_at", "indicator_id", "period_id", "revision"}
+    expected |= {"numerator", "denominator", "provisional", "estimated", "suppressed"}
+    assert given == expected  # every column but the id, the area, the value and the row
+    during_names = {name for name, _ in during}
+    assert during_names == {"id"} | expected - {"numerator", "denominator"}  # NULL needs no default
+    with owned.database.reader() as session:
+        assert session.execute(text(DEFAULTS)).all() == defaults
+        stored = session.execute(
+            text(
+                "SELECT DISTINCT import_id, is_current, revision, provisional, estimated, suppressed, "
+                "numerator IS NULL, denominator IS NULL, created_at IS NOT NULL FROM observation "
+                "WHERE import_id = :b"
+            ),
+            {"b": result.batch_id},
+        ).all()
+        values = session.execute(
+            text("SELECT source_row, value FROM observation WHERE import_id = :b ORDER BY source_row"),
+            {"b": result.batch_id},
+        ).all()
+    assert [tuple(row) for row in stored] == [
+        (result.batch_id, True, 1, False, False, False, True, True, True)
+    ]
+    assert [tuple(row) for row in values] == [(a + 1, 40.0 + a) for a in range(1, 6)]
+
+
+def test_a_column_with_a_default_of_its_own_is_left_alone(owned: Workspace) -> None:
+    table: Table = Observation.__table__  # type: ignore[assignment]
+    with owned.database.session() as session:
+        with bulk_load.column_defaults(
+            session, table, {"id": 7, "is_current": True, "numerator": None}
+        ) as given:
+            assert given == {"is_current", "numerator"}  # id keeps its sequence
+            during = dict(session.execute(text(DEFAULTS)).all())
+            assert during["is_current"] == "true" and during["id"].startswith("nextval(")
+        assert [row[0] for row in session.execute(text(DEFAULTS)).all()] == ["id"]
+        session.rollback()

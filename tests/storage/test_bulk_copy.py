@@ -295,6 +295,18 @@ def test_columns_need_arrays_of_one_length(workspace: Workspace) -> None:
             db.bulk_insert_columns(session, OBSERVATIONS, {}, constants={"revision": 1})
         with pytest.raises(ValueError, match="no columns"):
             db.bulk_insert_columns(session, OBSERVATIONS, {"nonsense": np.ones(1)})
+        # a server default stands for a constant; only a PostgreSQL load sets such defaults
+        with pytest.raises(ValueError, match=r"server defaults \['revision'\] are not constants"):
+            db.bulk_insert_columns(session, OBSERVATIONS, {"value": np.ones(1)}, server_defaults=["revision"])
+        if not db.is_postgresql:
+            with pytest.raises(ValueError, match="set by a PostgreSQL bulk load only"):
+                db.bulk_insert_columns(
+                    session,
+                    OBSERVATIONS,
+                    {"value": np.ones(1)},
+                    constants={"revision": 1},
+                    server_defaults=["revision"],
+                )
 
 
 def test_rows_with_text_for_a_timestamp_are_copied_as_given(workspace: Workspace) -> None:

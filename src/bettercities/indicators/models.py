@@ -89,10 +89,10 @@ class Observation(Base):
 
     __tablename__ = "observation"
     __table_args__ = (
+        # (indicator, period) first: the key also serves reads of an indicator's values in one period
         UniqueConstraint(
-            "indicator_id", "area_id", "period_id", "revision", name="uq_observation_key_revision"
+            "indicator_id", "period_id", "area_id", "revision", name="uq_observation_key_revision"
         ),
-        Index("ix_observation_current", "indicator_id", "period_id", "is_current"),
         Index("ix_observation_area", "area_id", "is_current"),
     )
 

@@ -7,14 +7,15 @@
 * a stored key with identical content                 -> nothing
 
 Rows are written with :meth:`Database.bulk_insert_columns` (executemany / binary COPY) in chunks, sorted
-by key so that index pages are filled in order; a large import into PostgreSQL has its foreign keys
-checked set-wise, its indexes rebuilt where that pays and its rows' ids reserved as one block
-(:func:`bettercities.storage.bulk_load.bulk_load`).
+in the unique key's order (indicator, period, area) so that its index pages are filled in order; a large
+import into PostgreSQL has its foreign keys checked set-wise, its indexes rebuilt where that pays and its
+rows' ids reserved as one block (:func:`bettercities.storage.bulk_load.bulk_load`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -196,8 +197,8 @@ def write(
     indicator_id = validated.indicator_id[positions]
     area_id = validated.area_id[positions]
     period_id = period_ids[validated.period[positions]]
-    # Insert in key order: the unique index (indicator, area, period) then fills from left to right.
-    order = _key_order(indicator_id, area_id, period_id)
+    # Insert in key order: the unique index (indicator, period, area) then fills from left to right.
+    order = _key_order(indicator_id, period_id, area_id)
     positions, revisions, period_id = positions[order], the_plan.revisions[order], period_id[order]
     # Chunks end where the indicator changes, so that it is a constant of the statement.
     changes = np.flatnonzero(np.diff(indicator_id[order])) + 1
@@ -233,21 +234,52 @@ def write(
     with bulk_load.bulk_load(db, session, table, references, rows=total) as set_wise:
         # under the load's locks the rows bring their ids: one block of the sequence, no nextval per row
         new_ids = bulk_load.reserve_ids(session, table, total) if set_wise else None
-        for number in range(len(starts)):
-            ready = prepare(number)
-            if new_ids is not None:
-                ready.columns["id"] = new_ids[starts[number] : ends[number]]
-            db.bulk_insert_columns(session, table, ready.columns, constants=ready.constants)
-            if progress is not None:
-                progress(ends[number], total)
+        # and what every row has alike is the columns' default for the load, not sent per row
+        defaults: AbstractContextManager[frozenset[str]] = nullcontext(frozenset())
+        if set_wise:
+            alike = _alike(validated, {"period_id": period_id, "revision": revisions}, constants)
+            defaults = bulk_load.column_defaults(session, table, alike)
+        with defaults as given:
+            for number in range(len(starts)):
+                ready = prepare(number)
+                if new_ids is not None:
+                    ready.columns["id"] = new_ids[starts[number] : ends[number]]
+                db.bulk_insert_columns(
+                    session,
+                    table,
+                    ready.columns,
+                    constants=ready.constants,
+                    server_defaults=given & ready.constants.keys(),
+                )
+                if progress is not None:
+                    progress(ends[number], total)
 
 
-def _key_order(indicator_id: np.ndarray, area_id: np.ndarray, period_id: np.ndarray) -> np.ndarray:
-    """The order that sorts rows by (indicator, area, period): one argsort of a combined key."""
-    spans = [int(a.max()) + 1 for a in (indicator_id, area_id, period_id)]
+def _alike(validated: Validated, written: dict[str, np.ndarray], constants: dict[str, Any]) -> dict[str, Any]:
+    """The columns with one value in every row written: ``constants``, the columns of ``written`` (the
+    rows' own arrays) and the validated columns that have one value in the whole file (its written rows
+    then have it too; a file whose written rows alone agree is not looked for)."""
+    alike = dict(constants)
+    for name in _FILE_COLUMNS:
+        value = _constant(getattr(validated, name))
+        if value is not _VARYING:
+            alike[name] = value
+    for name, array in written.items():
+        value = _constant(array)
+        if value is not _VARYING:
+            alike[name] = value
+    return alike
+
+
+_FILE_COLUMNS = ("indicator_id", "numerator", "denominator", "provisional", "estimated", "suppressed")
+
+
+def _key_order(indicator_id: np.ndarray, period_id: np.ndarray, area_id: np.ndarray) -> np.ndarray:
+    """The order that sorts rows by (indicator, period, area): one argsort of a combined key."""
+    spans = [int(a.max()) + 1 for a in (indicator_id, period_id, area_id)]
     if spans[0] * spans[1] * spans[2] >= 2**62:
-        return np.lexsort((period_id, area_id, indicator_id))
-    key = (indicator_id.astype(np.int64) * spans[1] + area_id) * spans[2] + period_id
+        return np.lexsort((area_id, period_id, indicator_id))
+    key = (indicator_id.astype(np.int64) * spans[1] + period_id) * spans[2] + area_id
     return np.argsort(key)  # keys are unique after validation: no need for a stable sort
 
 

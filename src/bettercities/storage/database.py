@@ -11,7 +11,7 @@ import contextlib
 import logging
 import math
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -231,6 +231,7 @@ class Database:
         data: Mapping[str, np.ndarray],
         *,
         constants: Mapping[str, Any] | None = None,
+        server_defaults: Collection[str] = (),
     ) -> int:
         """Insert the rows held as equally long numpy arrays ``data`` (column name -> values).
 
@@ -243,6 +244,11 @@ class Database:
         writes as one CSV ``COPY`` payload (floats in their shortest exact form, texts always quoted
         so that an empty text stays distinct from NULL). Either way no Python object per value.
         SQLite receives tuples (``executemany``).
+
+        ``server_defaults`` names constants that PostgreSQL supplies itself as the columns' defaults (set
+        for the load by :func:`bettercities.storage.bulk_load.column_defaults`): they are counted into
+        the audit entry like every constant but left out of the ``COPY``, so the server neither receives
+        nor parses them per row.
         """
         columns = list(data)
         if not columns:
@@ -253,11 +259,17 @@ class Database:
         count = lengths.pop() if lengths else 0
         if not count:
             return 0
+        supplied = set(server_defaults)
+        if supplied - set(constants or {}):
+            raise ValueError(f"server defaults {sorted(supplied - set(constants or {}))} are not constants")
+        if supplied and not self.is_postgresql:
+            raise ValueError("server defaults are set by a PostgreSQL bulk load only")
         if not self.is_postgresql:
             values = [_driver_values(array) for array in data.values()]
             rows = list(zip(*values, strict=True))
             return self.bulk_insert(session, table, columns, rows, constants=constants)
         fixed = self._begin_bulk(session, table, columns, count, constants)
+        fixed = {name: value for name, value in fixed.items() if name not in supplied}
         raw: Any = session.connection().connection.driver_connection
         encoded = copy_binary.encoder(table, data, fixed, count)
         if encoded is not None:

@@ -1,0 +1,37 @@
+"""Observation key in (indicator, period, area, revision) order; ix_observation_current goes
+
+The unique key now leads with what reads filter by (an indicator's values of one period across areas), so it
+serves those reads and the separate index ``ix_observation_current`` is no longer needed: one index fewer to
+maintain on every write and to build after a bulk load (issue 17). Reads of one area go through
+``ix_observation_area`` as before.
+
+Revision ID: 0012
+Revises: 0011
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+_KEY = "uq_observation_key_revision"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("observation") as batch:
+        batch.drop_index("ix_observation_current")
+        batch.drop_constraint(_KEY, type_="unique")
+        batch.create_unique_constraint(_KEY, ["indicator_id", "period_id", "area_id", "revision"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("observation") as batch:
+        batch.drop_constraint(_KEY, type_="unique")
+        batch.create_unique_constraint(_KEY, ["indicator_id", "area_id", "period_id", "revision"])
+        batch.create_index(
+            "ix_observation_current", ["indicator_id", "period_id", "is_current"], unique=False
+        )
