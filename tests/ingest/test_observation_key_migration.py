@@ -53,7 +53,7 @@ def test_upgrade_and_downgrade_keep_the_observations(workspace: Workspace, tmp_p
     )
     stored = _rows(workspace)
     assert len(stored) == 2
-    assert _shape(workspace) == (NEW, ["ix_observation_area", "ix_observation_import_id"])
+    assert _shape(workspace) == (NEW, ["ix_observation_area"])
 
     config = schema.alembic_config(workspace.database.engine)
     command.downgrade(config, "0011")
@@ -65,7 +65,7 @@ def test_upgrade_and_downgrade_keep_the_observations(workspace: Workspace, tmp_p
 
     workspace.database.migrate()
     assert workspace.database.schema_is_current()
-    assert _shape(workspace) == (NEW, ["ix_observation_area", "ix_observation_import_id"])
+    assert _shape(workspace) == (NEW, ["ix_observation_area"])
     assert _rows(workspace) == stored
 
     # the key is still unique: the same indicator, period, area and revision again is refused

@@ -93,7 +93,7 @@ def test_imports_are_written_and_the_keys_are_back(owned: Workspace, set_wise: N
     assert len(keys) == 4  # indicator, area, period, import batch
     with owned.database.reader() as session:
         indexes = session.execute(text(INDEXES)).all()
-    assert len(indexes) == 4  # primary key, unique key, area, import batch
+    assert len(indexes) == 3  # primary key, unique key, area
     for year in (2021, 2022):  # the second import finds the constraints the first one re-added
         rows = "".join(f"B{a},median_age,{year},{40 + a}\n" for a in range(1, 6))
         csv = write(tmp_path / f"ages{year}.csv", "area,indicator,period,value\n" + rows)

@@ -108,9 +108,9 @@ class Observation(Base):
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
-    import_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batch.id", ondelete="SET NULL"), index=True
-    )
+    # no index: nothing looks observations up by their batch but the diff of two imports, which reads its
+    # whole scope anyway (migration 0012)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
     source_row: Mapped[int | None] = mapped_column(Integer, doc="Row of the source file (header = 1).")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

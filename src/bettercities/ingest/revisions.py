@@ -200,9 +200,10 @@ def write(
     # Insert in key order: the unique index (indicator, period, area) then fills from left to right.
     order = _key_order(indicator_id, period_id, area_id)
     positions, revisions, period_id = positions[order], the_plan.revisions[order], period_id[order]
-    # Chunks end where the indicator changes, so that it is a constant of the statement.
-    changes = np.flatnonzero(np.diff(indicator_id[order])) + 1
-    starts = sorted({*range(0, total, CHUNK), *changes.tolist()})
+    # On SQLite chunks end where the indicator changes, so that it is a literal of the statement. PostgreSQL's
+    # binary COPY sends a constant per row all the same, and each COPY ends with a wait for the server.
+    changes = [] if db.is_postgresql else (np.flatnonzero(np.diff(indicator_id[order])) + 1).tolist()
+    starts = sorted({*range(0, total, CHUNK), *changes})
     ends = [*starts[1:], total]
     constants = {"is_current": True, "import_id": import_id, "created_at": _created_at(db)}
 

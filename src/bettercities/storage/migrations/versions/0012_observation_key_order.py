@@ -1,9 +1,12 @@
-"""Observation key in (indicator, period, area, revision) order; ix_observation_current goes
+"""Observation key in (indicator, period, area, revision) order; two indexes it makes redundant go
 
 The unique key now leads with what reads filter by (an indicator's values of one period across areas), so it
-serves those reads and the separate index ``ix_observation_current`` is no longer needed: one index fewer to
-maintain on every write and to build after a bulk load (issue 17). Reads of one area go through
-``ix_observation_area`` as before.
+serves those reads and the separate index ``ix_observation_current`` is no longer needed. No read looks
+observations up by their import batch except the diff of two imports (``quality.diff``), which reads every
+row in its scope anyway; ``ix_observation_import_id`` goes too. Two indexes fewer to maintain on every write
+and to build after a bulk load (issue 17). Reads of one area go through ``ix_observation_area`` as before.
+Deleting an import batch (the application never does; its foreign key sets the rows' batch to NULL) now
+scans the table.
 
 Revision ID: 0012
 Revises: 0011
@@ -24,6 +27,7 @@ _KEY = "uq_observation_key_revision"
 def upgrade() -> None:
     with op.batch_alter_table("observation") as batch:
         batch.drop_index("ix_observation_current")
+        batch.drop_index("ix_observation_import_id")
         batch.drop_constraint(_KEY, type_="unique")
         batch.create_unique_constraint(_KEY, ["indicator_id", "period_id", "area_id", "revision"])
 
@@ -35,3 +39,4 @@ def downgrade() -> None:
         batch.create_index(
             "ix_observation_current", ["indicator_id", "period_id", "is_current"], unique=False
         )
+        batch.create_index("ix_observation_import_id", ["import_id"], unique=False)
