@@ -184,7 +184,9 @@ class Outcome:
         return percentile(self.latencies_ms, 95)
 
 
-async def _load(port: int, requests: Sequence[bytes], clients: int, seconds: float) -> Outcome:
+async def _load(
+    port: int, requests: Sequence[bytes], clients: int, seconds: float, reconnect_every: int = 0
+) -> Outcome:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     received = 0
@@ -193,8 +195,14 @@ async def _load(port: int, requests: Sequence[bytes], clients: int, seconds: flo
         nonlocal received
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         i = start
+        sent = 0  # on this connection
         try:
             while time.perf_counter() < deadline:
+                if reconnect_every and sent == reconnect_every:
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    sent = 0
+                sent += 1
                 began = time.perf_counter()
                 writer.write(requests[i % len(requests)])
                 status, headers, size = await _response(reader)
@@ -205,6 +213,7 @@ async def _load(port: int, requests: Sequence[bytes], clients: int, seconds: flo
                 if headers.get("connection", "").lower() == "close":
                     writer.close()
                     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    sent = 0
         finally:
             writer.close()
 
@@ -214,9 +223,15 @@ async def _load(port: int, requests: Sequence[bytes], clients: int, seconds: flo
     return Outcome(len(latencies), time.perf_counter() - started, latencies, statuses, received)
 
 
-def load(port: int, requests: Sequence[bytes], *, clients: int = 4, seconds: float = 5.0) -> Outcome:
-    """``clients`` connections sending ``requests`` (in turn) for ``seconds``, each waiting for its answer."""
-    return asyncio.run(_load(port, requests, clients, seconds))
+def load(
+    port: int, requests: Sequence[bytes], *, clients: int = 4, seconds: float = 5.0, reconnect_every: int = 0
+) -> Outcome:
+    """``clients`` connections sending ``requests`` (in turn) for ``seconds``, each waiting for its answer.
+
+    With ``reconnect_every`` each client closes its connection after that many requests and opens a new
+    one (as HTTP clients recycle keep-alive connections); the time to reconnect counts in the round.
+    """
+    return asyncio.run(_load(port, requests, clients, seconds, reconnect_every))
 
 
 def fetch(port: int, target: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -16,7 +16,8 @@ What is measured, on the demo city's SQLite file served by both at once (each id
   current revision, ordered by area code) through ``/bettercities.json?sql=…&_shape=objects``;
 * bettercities with ``If-None-Match`` (the 304 path) against the same Datasette query (Datasette answers
   no conditional requests for a query);
-* ``bettercities serve --workers 2`` against ``--workers 1``.
+* ``bettercities serve --workers 2`` against ``--workers 1``, each client opening a new connection every
+  100 requests (``RECONNECT_EVERY``; a kept connection stays with one worker for the whole round).
 
 Each pair runs in alternating rounds (A B, B A, …) of ``--seconds`` each with ``--clients`` connections that
 each send the next request as soon as the answer is in (keep-alive, the same request bytes for both, with
@@ -52,6 +53,10 @@ from http_load import (
 )
 
 CITY, INDICATOR, PERIOD, LEVEL = "auenstedt", "unemployment", "2024", "planning_area"
+#: Requests after which each client of the workers comparison opens a new connection. The kernel hands a
+#: connection to one worker for its whole life: four connections kept for a whole round all landed on one
+#: of two workers in four of six rounds (2026-12-04), which measured the kernel's draw, not the workers.
+RECONNECT_EVERY = 100
 API = f"/api/cities/{CITY}/observations?indicator={INDICATOR}&period={PERIOD}&level={LEVEL}&page_size=500"
 SQL = """select a.code as area_code, a.name as area_name, o.value, o.numerator, o.denominator,
   o.provisional, o.estimated, o.suppressed, o.revision
@@ -87,9 +92,11 @@ def _compare(
     rounds: int,
     seconds: float,
     clients: int,
+    reconnect_every: int = 0,
 ) -> dict[str, Any]:
     """Alternating rounds of ``a`` and ``b``; every round printed, medians returned."""
-    print(f"\n{title}: {rounds} rounds of {seconds:.0f} s, {clients} concurrent clients")
+    again = f", each reconnecting every {reconnect_every} requests" if reconnect_every else ""
+    print(f"\n{title}: {rounds} rounds of {seconds:.0f} s, {clients} concurrent clients{again}")
     print(
         f"{'round':>5} {'server':<24} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'status':>10}"
     )
@@ -98,7 +105,9 @@ def _compare(
         for name, server, request in (a, b) if number % 2 == 0 else (b, a):
             assert server.process is not None
             before = worker_cpu_seconds(server.process.pid)
-            outcome = load(server.port, [request], clients=clients, seconds=seconds)
+            outcome = load(
+                server.port, [request], clients=clients, seconds=seconds, reconnect_every=reconnect_every
+            )
             after = worker_cpu_seconds(server.process.pid)
             outcomes[name].append(outcome)
             statuses = ",".join(f"{k}:{v}" for k, v in sorted(outcome.statuses.items()))
@@ -196,6 +205,7 @@ def run(
                 "observations, bettercities --workers 2 vs --workers 1",
                 ("bettercities --workers 2", two, request_bytes(two.port, API)),
                 ("bettercities --workers 1", one, plain),
+                reconnect_every=RECONNECT_EVERY,
                 **options,
             )
     met = (

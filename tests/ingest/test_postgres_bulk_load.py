@@ -18,7 +18,7 @@ from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session
 
 from bettercities.core.errors import InvalidInput
-from bettercities.indicators.models import Observation
+from bettercities.indicators.models import ImportBatch, Observation
 from bettercities.ingest.schemas import ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.storage import bulk_load
@@ -264,7 +264,41 @@ def test_a_column_with_a_default_of_its_own_is_left_alone(owned: Workspace) -> N
             session, table, {"id": 7, "is_current": True, "numerator": None}
         ) as given:
             assert given == {"is_current", "numerator"}  # id keeps its sequence
-            during = dict(session.execute(text(DEFAULTS)).all())
+            during: dict[str, str] = {row[0]: row[1] for row in session.execute(text(DEFAULTS)).all()}
             assert during["is_current"] == "true" and during["id"].startswith("nextval(")
         assert [row[0] for row in session.execute(text(DEFAULTS)).all()] == ["id"]
+        session.rollback()
+
+
+def test_defaults_read_back_exactly_whatever_the_value(owned: Workspace, tmp_path: Path) -> None:
+    """A float's sign of zero survives (psycopg writes -0.0 as a number, which PostgreSQL reads as a
+    numeric without one); a text with ``%``, a colon and quotes is set as it is."""
+    csv = write(tmp_path / "period.csv", HEADER + "B1,change,2016,1\n")  # a period to refer to
+    import_observations(owned.database, "testcity", csv, OPTIONS, screen_outliers=False)
+    observation: Table = Observation.__table__  # type: ignore[assignment]
+    batch: Table = ImportBatch.__table__  # type: ignore[assignment]
+    text_value = "50% :off 'quoted' \\ done"
+    with owned.database.session() as session:
+        with (
+            bulk_load.column_defaults(session, observation, {"numerator": -0.0, "value": 1e-320}),
+            bulk_load.column_defaults(session, batch, {"file_name": text_value}),
+        ):
+            signs = session.execute(
+                text(
+                    "INSERT INTO observation (indicator_id, area_id, period_id, provisional, estimated, "
+                    "suppressed, revision, is_current, created_at) "
+                    "SELECT (SELECT min(id) FROM indicator), (SELECT min(id) FROM area), "
+                    "(SELECT min(id) FROM period), false, false, false, 99, false, now() "
+                    "RETURNING CAST(numerator AS text), value"
+                )
+            ).one()
+            assert tuple(signs) == ("-0", 1e-320)
+            stored = session.execute(
+                text(
+                    "INSERT INTO import_batch (kind, file_name, file_sha256, rows, inserted, revised, "
+                    "unchanged, started_at) VALUES ('observations', DEFAULT, 'x', 0, 0, 0, 0, now()) "
+                    "RETURNING file_name"
+                )
+            ).scalar_one()
+            assert stored == text_value
         session.rollback()

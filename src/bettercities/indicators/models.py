@@ -93,7 +93,8 @@ class Observation(Base):
         UniqueConstraint(
             "indicator_id", "period_id", "area_id", "revision", name="uq_observation_key_revision"
         ),
-        Index("ix_observation_area", "area_id", "is_current"),
+        # an area's values (all indicators) and one indicator's series of given areas
+        Index("ix_observation_area", "area_id", "indicator_id", "is_current"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -271,21 +271,34 @@ def column_defaults(session: Session, table: Table, values: Mapping[str, Any]) -
     taken = set(session.execute(_DEFAULTED, {"table": name}).scalars())
     usable = {column: value for column, value in values.items() if column in table.c and column not in taken}
     literal = {column: value for column, value in usable.items() if value is not None}
-    raw: Any = session.connection().connection.driver_connection
     if literal:
-        settings = ", ".join(
-            f'ALTER COLUMN "{column}" SET DEFAULT {sql.Literal(value).as_string(raw)}'
+        # composed by psycopg and sent as it is (no placeholders parsed, a ``%`` in a text stays one)
+        settings = sql.SQL(", ").join(
+            sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(sql.Identifier(column), _literal(value))
             for column, value in literal.items()
         )
-        session.connection().exec_driver_sql(f"ALTER TABLE {name} {settings}")  # no bind markers parsed
+        _execute(session, sql.SQL("ALTER TABLE {} {}").format(sql.SQL(name), settings))
     yield frozenset(usable)
     if literal:
-        session.execute(
-            text(
-                f"ALTER TABLE {name} "
-                + ", ".join(f'ALTER COLUMN "{column}" DROP DEFAULT' for column in literal)
-            )
+        drops = sql.SQL(", ").join(
+            sql.SQL("ALTER COLUMN {} DROP DEFAULT").format(sql.Identifier(column)) for column in literal
         )
+        _execute(session, sql.SQL("ALTER TABLE {} {}").format(sql.SQL(name), drops))
+
+
+def _literal(value: Any) -> sql.Composable:
+    """``value`` as an SQL literal that reads back exactly: a float as a typed text (psycopg writes -0.0
+    as a number, which PostgreSQL reads as a numeric without a sign of zero)."""
+    if isinstance(value, float):
+        return sql.SQL("CAST({} AS double precision)").format(sql.Literal(repr(value)))
+    return sql.Literal(value)
+
+
+def _execute(session: Session, statement: sql.Composable) -> None:
+    """Run ``statement`` on the session's connection, in its transaction, without parameters."""
+    raw: Any = session.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        cursor.execute(statement)
 
 
 def _name(session: Session, table: Table) -> str:
