@@ -52,7 +52,7 @@ def test_upgrade_and_downgrade_keep_the_observations(workspace: Workspace, tmp_p
     )
     stored = _rows(workspace)
     assert len(stored) == 2
-    assert _shape(workspace) == (NEW, {"ix_observation_area": ["area_id", "indicator_id", "is_current"]})
+    assert _shape(workspace) == (NEW, {"ix_observation_area": ["area_id", "indicator_id"]})
 
     config = schema.alembic_config(workspace.database.engine)
     command.downgrade(config, "0011")
@@ -68,7 +68,7 @@ def test_upgrade_and_downgrade_keep_the_observations(workspace: Workspace, tmp_p
 
     workspace.database.migrate()
     assert workspace.database.schema_is_current()
-    assert _shape(workspace) == (NEW, {"ix_observation_area": ["area_id", "indicator_id", "is_current"]})
+    assert _shape(workspace) == (NEW, {"ix_observation_area": ["area_id", "indicator_id"]})
     assert _rows(workspace) == stored
 
     # the key is still unique: the same indicator, period, area and revision again is refused

@@ -93,8 +93,9 @@ class Observation(Base):
         UniqueConstraint(
             "indicator_id", "period_id", "area_id", "revision", name="uq_observation_key_revision"
         ),
-        # an area's values (all indicators) and one indicator's series of given areas
-        Index("ix_observation_area", "area_id", "indicator_id", "is_current"),
+        # an area's values (all indicators) and one indicator's series of given areas (is_current is
+        # filtered from the rows: an area holds few of them)
+        Index("ix_observation_area", "area_id", "indicator_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
