@@ -246,28 +246,32 @@ def long(table: Table, options: ObservationImportOptions) -> LongTable:
     cols.raise_errors()
 
     indicator = encode(table.column(indicator_column))
-    keep = np.ones(len(table), dtype=bool)
+    keep: np.ndarray | None = None  # rows of ignored indicators left out; None: every row is kept
     if options.ignore:
         ignored = [i for i, u in enumerate(indicator.uniques) if u in set(options.ignore)]
         keep = ~np.isin(indicator.codes, ignored)
+        if keep.all():
+            keep = None
 
     def take(column: str) -> pa.Array:
         array = table.column(column)
-        return array if keep.all() else array.filter(pa.array(keep))
+        return array if keep is None else array.filter(pa.array(keep))
 
+    kept = len(table) if keep is None else int(keep.sum())
     if options.period is not None:
-        period = Codes(np.zeros(int(keep.sum()), dtype=np.int32), [options.period.strip()])
+        period = Codes(np.zeros(kept, dtype=np.int32), [options.period.strip()])
     else:
         assert period_column is not None
         period = encode(take(period_column))
     area = encode(take(area_column))
-    indicator = Codes(indicator.codes[keep], indicator.uniques)
+    if keep is not None:
+        indicator = Codes(indicator.codes[keep], indicator.uniques)
     return LongTable(
         file=table.name,
         header_row=table.header_row,
         data_rows=len(table),
         columns=list(table.columns),
-        rows=table.rows[keep],
+        rows=table.rows if keep is None else table.rows[keep],
         area=area,
         indicator=indicator,
         indicator_codes=[options.mapping.get(u, u) for u in indicator.uniques],

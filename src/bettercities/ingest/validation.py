@@ -142,7 +142,6 @@ def validate(
     rows = long.rows
     found = Findings(long.file, rows, long.columns)
     found.extend(long.problems)
-    all_entries = np.arange(n)
     if n == 0:
         found.extend([Problem(code="no-data", message="the file holds no values to import", file=long.file)])
 
@@ -153,7 +152,7 @@ def validate(
     ind_key_u = np.array([dense[r.id] if r else -1 for r in rules], dtype=np.int64)
     ind_code = long.indicator.codes
     indicator_id = _lookup(ind_u, ind_code, -1)
-    unknown_ind = all_entries[(ind_code >= 0) & (indicator_id < 0)]
+    unknown_ind = np.flatnonzero((ind_code >= 0) & (indicator_id < 0))
     if long.indicator_column is None:  # wide: one problem per column, on the header row
         _, first = np.unique(ind_code[unknown_ind], return_index=True)
         found.add(
@@ -177,7 +176,7 @@ def validate(
         )
         found.add(
             "missing-value",
-            all_entries[ind_code == -1],
+            np.flatnonzero(ind_code == -1),
             column=long.indicator_column,
             message="the indicator cell is empty",
         )
@@ -188,7 +187,7 @@ def validate(
     period = _lookup(canon_u, period_code, -1)
     found.add(
         "invalid-period",
-        all_entries[(period_code >= 0) & (period < 0)],
+        np.flatnonzero((period_code >= 0) & (period < 0)),
         per_row=True,
         column=long.period_column,
         value=lambda i: long.period.uniques[period_code[i]],
@@ -196,12 +195,12 @@ def validate(
     )
     found.add(
         "missing-value",
-        all_entries[period_code == -1],
+        np.flatnonzero(period_code == -1),
         per_row=True,
         column=long.period_column,
         message="the period cell is empty",
     )
-    no_period = all_entries[period_code == NO_PERIOD]
+    no_period = np.flatnonzero(period_code == NO_PERIOD)
     _, first = np.unique(ind_code[no_period], return_index=True)
     found.add(
         "missing-period",
@@ -234,7 +233,7 @@ def validate(
         table[p, : len(uniques)] = ids
     area_id = table[period, area_code]
     both = (area_code >= 0) & (period >= 0)
-    unknown_area = all_entries[both & (area_id < 0)]
+    unknown_area = np.flatnonzero(both & (area_id < 0))
     hint = None
     if pad_ids and zeros:
         examples = ", ".join(f"{uniques[k]!r} -> {zeros[k]!r}" for k in sorted(zeros)[:3])
@@ -271,7 +270,7 @@ def validate(
     )
     found.add(
         "missing-value",
-        all_entries[area_code == -1],
+        np.flatnonzero(area_code == -1),
         per_row=True,
         column=long.area_column,
         message="the area id cell is empty",
@@ -283,7 +282,7 @@ def validate(
         other = "." if long.decimal == "," else ","
         found.add(
             "type-error",
-            all_entries[parsed.bad],
+            np.flatnonzero(parsed.bad),
             column=column,
             value=lambda i: str(texts[i].as_py()),
             message=lambda i: (
@@ -319,7 +318,7 @@ def validate(
         flags[flag] = parsed_flag.values
         found.add(
             "invalid-flag",
-            all_entries[parsed_flag.bad],
+            np.flatnonzero(parsed_flag.bad),
             column=long.flag_columns[flag],
             value=lambda i, t=texts: str(t[i].as_py()),  # type: ignore[misc]
             message="not a flag; use 1/0, x/empty, true/false, yes/no or ja/nein",
@@ -344,7 +343,7 @@ def validate(
     if long.indicator_column is not None:
         found.add(
             "empty-value",
-            all_entries[empty],
+            np.flatnonzero(empty),
             severity=Severity.WARNING,
             column=value_column,
             message="no value; the row is skipped",
