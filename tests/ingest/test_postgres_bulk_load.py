@@ -280,7 +280,9 @@ def test_defaults_read_back_exactly_whatever_the_value(owned: Workspace, tmp_pat
     text_value = "50% :off 'quoted' \\ done"
     with owned.database.session() as session:
         with (
-            bulk_load.column_defaults(session, observation, {"numerator": -0.0, "value": 1e-320}),
+            bulk_load.column_defaults(
+                session, observation, {"numerator": -0.0, "value": 1e-320, "denominator": np.float64(-2.5)}
+            ),
             bulk_load.column_defaults(session, batch, {"file_name": text_value}),
         ):
             signs = session.execute(
@@ -289,10 +291,10 @@ def test_defaults_read_back_exactly_whatever_the_value(owned: Workspace, tmp_pat
                     "suppressed, revision, is_current, created_at) "
                     "SELECT (SELECT min(id) FROM indicator), (SELECT min(id) FROM area), "
                     "(SELECT min(id) FROM period), false, false, false, 99, false, now() "
-                    "RETURNING CAST(numerator AS text), value"
+                    "RETURNING CAST(numerator AS text), value, denominator"
                 )
             ).one()
-            assert tuple(signs) == ("-0", 1e-320)
+            assert tuple(signs) == ("-0", 1e-320, -2.5)
             stored = session.execute(
                 text(
                     "INSERT INTO import_batch (kind, file_name, file_sha256, rows, inserted, revised, "

@@ -289,8 +289,8 @@ def column_defaults(session: Session, table: Table, values: Mapping[str, Any]) -
 def _literal(value: Any) -> sql.Composable:
     """``value`` as an SQL literal that reads back exactly: a float as a typed text (psycopg writes -0.0
     as a number, which PostgreSQL reads as a numeric without a sign of zero)."""
-    if isinstance(value, float):
-        return sql.SQL("CAST({} AS double precision)").format(sql.Literal(repr(value)))
+    if isinstance(value, float | np.floating):  # numpy's too (whose repr reads "np.float64(…)")
+        return sql.SQL("CAST({} AS double precision)").format(sql.Literal(repr(float(value))))
     return sql.Literal(value)
 
 
