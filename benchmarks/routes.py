@@ -38,7 +38,7 @@ import tempfile
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,6 +48,8 @@ from http_load import VENV_BIN, Server, fetch, free_port, load, request_bytes, r
 TARGET_MS = 100.0
 CITY = "auenstedt"
 QUERY = {"indicator": "unemployment", "level": "planning_area", "period": "2024", "area": "01010101"}
+#: A parameter that takes several values (the areas of a comparison: two to six) gets these.
+QUERY_MANY = {"area": ["01010101", "01010102"]}
 HREF = re.compile(r'href="([^"#]+)')
 NOT_PAGES = (".json", ".csv", ".pdf", ".zip", ".ttl", ".jsonld", ".rdf", ".nt", ".xlsx", ".svg", ".png")
 
@@ -134,10 +136,13 @@ def _api_lists(templates: list) -> tuple[dict[str, list[str]], list[str]]:
         if any(name not in QUERY for name in required):
             unfilled.append(f"{template} (needs {', '.join(n for n in required if n not in QUERY)})")
             continue
-        query = {name: QUERY[name] for name in required}
+        many = {p.alias for p in params if get_origin(p.field_info.annotation) is list}
+        query: dict[str, Any] = {
+            name: QUERY_MANY.get(name, QUERY[name]) if name in many else QUERY[name] for name in required
+        }
         if "indicator" in {p.alias for p in params} and "indicator" not in query:
             query["indicator"] = QUERY["indicator"]
-        url = template.replace("{slug}", CITY) + (f"?{urlencode(query)}" if query else "")
+        url = template.replace("{slug}", CITY) + (f"?{urlencode(query, doseq=True)}" if query else "")
         found[template] = [url]
     return found, unfilled
 
