@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bettercities.core.errors import InvalidInput
 from bettercities.indicators.models import ImportBatch, Observation
-from bettercities.ingest.schemas import ObservationImportOptions
+from bettercities.ingest.schemas import ImportResult, ObservationImportOptions
 from bettercities.ingest.service import import_observations
 from bettercities.storage import bulk_load
 from bettercities.storage.workspace import Workspace
@@ -56,6 +56,13 @@ def owned(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFact
 @pytest.fixture
 def set_wise(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk_load, "SET_WISE_FROM", 1)
+
+
+def _import_ages(ws: Workspace, folder: Path, year: int) -> ImportResult:
+    """Import the median age of the five blocks for ``year`` (values 41-45, rows 2-6), without screening."""
+    rows = "".join(f"B{a},median_age,{year},{40 + a}\n" for a in range(1, 6))
+    csv = write(folder / f"ages{year}.csv", "area,indicator,period,value\n" + rows)
+    return import_observations(ws.database, "testcity", csv, OPTIONS, screen_outliers=False)
 
 
 def _keys(ws: Workspace) -> list[tuple[str, str, bool]]:
@@ -95,9 +102,7 @@ def test_imports_are_written_and_the_keys_are_back(owned: Workspace, set_wise: N
         indexes = session.execute(text(INDEXES)).all()
     assert len(indexes) == 3  # primary key, unique key, area
     for year in (2021, 2022):  # the second import finds the constraints the first one re-added
-        rows = "".join(f"B{a},median_age,{year},{40 + a}\n" for a in range(1, 6))
-        csv = write(tmp_path / f"ages{year}.csv", "area,indicator,period,value\n" + rows)
-        result = import_observations(owned.database, "testcity", csv, OPTIONS, screen_outliers=False)
+        result = _import_ages(owned, tmp_path, year)
         assert result.inserted == 5 and result.batch_id is not None
         # the same constraints by name and definition, NOT VALID (added without a scan of the table)
         assert _keys(owned) == [(name, f"{definition} NOT VALID", False) for name, definition in keys]
@@ -170,15 +175,9 @@ def test_rows_bring_a_block_of_ids_and_the_primary_key_is_rebuilt(
     with owned.database.session() as session:
         session.execute(text("TRUNCATE observation CASCADE"))
         session.execute(text("ANALYZE observation"))  # the planner's count: the table is empty
-    rows = "".join(f"B{a},median_age,2019,{40 + a}\n" for a in range(1, 6))
-    first = import_observations(
-        owned.database, "testcity", write(tmp_path / "a.csv", HEADER + rows), OPTIONS, screen_outliers=False
-    )
+    first = _import_ages(owned, tmp_path, 2019)
     monkeypatch.setattr(bulk_load, "SET_WISE_FROM", 10**9)  # the next one draws ids row by row
-    rows = "".join(f"B{a},median_age,2020,{40 + a}\n" for a in range(1, 6))
-    second = import_observations(
-        owned.database, "testcity", write(tmp_path / "b.csv", HEADER + rows), OPTIONS, screen_outliers=False
-    )
+    second = _import_ages(owned, tmp_path, 2020)
     with owned.database.reader() as session:
         ids = session.execute(text("SELECT import_id, id, source_row FROM observation ORDER BY id")).all()
         # the outlier flags still refer to observations (added again, NOT VALID: their rows were not touched)
@@ -223,14 +222,7 @@ def test_columns_alike_in_every_row_are_filled_by_the_server_and_their_defaults_
             yield given
 
     monkeypatch.setattr(bulk_load, "column_defaults", watched)
-    rows = "".join(f"B{a},median_age,2017,{40 + a}\n" for a in range(1, 6))
-    result = import_observations(
-        owned.database,
-        "testcity",
-        write(tmp_path / "alike.csv", HEADER + rows),
-        OPTIONS,
-        screen_outliers=False,
-    )
+    result = _import_ages(owned, tmp_path, 2017)
     ((given, during),) = seen
     expected = {"is_current", "import_id", "created_at", "indicator_id", "period_id", "revision"}
     expected |= {"numerator", "denominator", "provisional", "estimated", "suppressed"}

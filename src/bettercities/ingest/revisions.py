@@ -260,12 +260,9 @@ def _alike(validated: Validated, written: dict[str, np.ndarray], constants: dict
     """The columns with one value in every row written: ``constants``, the columns of ``written`` (the
     rows' own arrays) and the validated columns that have one value in the whole file (its written rows
     then have it too; a file whose written rows alone agree is not looked for)."""
+    arrays = {name: getattr(validated, name) for name in _FILE_COLUMNS} | written
     alike = dict(constants)
-    for name in _FILE_COLUMNS:
-        value = _constant(getattr(validated, name))
-        if value is not _VARYING:
-            alike[name] = value
-    for name, array in written.items():
+    for name, array in arrays.items():
         value = _constant(array)
         if value is not _VARYING:
             alike[name] = value

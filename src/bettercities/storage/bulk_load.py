@@ -182,7 +182,7 @@ def bulk_load(
     before the block runs when an id is not in its referenced table; an error in the block rolls the
     block back to the state before it, constraints and indexes included.
     """
-    name = str(db.engine.dialect.identifier_preparer.format_table(table))
+    name = _name(session, table)
     found = _keys(session, name) if db.is_postgresql and rows >= SET_WISE_FROM else None
     if not found or not found[0] or any(key.column not in references for key in found[0]):
         yield False
