@@ -25,6 +25,7 @@ from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City, SpatialLevel
 from bettercities.areas.schemas import LevelSpec
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
+from bettercities.core.memory import small_pages
 from bettercities.core.problems import Problem, Report
 from bettercities.indicators import service as indicators
 from bettercities.indicators import writes
@@ -186,6 +187,7 @@ def import_observations(
         return result
 
 
+@small_pages()  # arrays written once and read once: no huge pages (bettercities.core.memory)
 def import_observations_in(
     db: Database,
     session: Session,

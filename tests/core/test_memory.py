@@ -1,0 +1,103 @@
+"""``small_pages``: NumPy's huge page advice off inside the block, back after it, counted across threads."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from bettercities.core import memory
+
+
+def _advice() -> bool:
+    """NumPy's current setting (its setter returns the previous one)."""
+    setter = memory._switch()
+    assert setter is not None, "NumPy has no _set_madvise_hugepage"
+    current = setter(True)
+    setter(current)
+    return current
+
+
+@pytest.fixture(autouse=True)
+def _advised(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    setter = memory._switch()
+    assert setter is not None
+    before = setter(True)
+    yield
+    setter(before)
+
+
+def test_off_inside_and_restored_after() -> None:
+    with memory.small_pages():
+        assert _advice() is False
+        np.ones(2_000_000).sum()  # a 16 MB array: allocated without the advice
+    assert _advice() is True
+
+
+def test_restored_after_an_error() -> None:
+    with pytest.raises(RuntimeError), memory.small_pages():
+        raise RuntimeError("boom")
+    assert _advice() is True
+
+
+def test_a_setting_that_was_off_stays_off() -> None:
+    setter = memory._switch()
+    assert setter is not None
+    setter(False)
+    with memory.small_pages():
+        assert _advice() is False
+    assert _advice() is False
+
+
+def test_overlapping_blocks_in_threads_restore_when_the_last_ends() -> None:
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with memory.small_pages():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with memory.small_pages():
+            second_in.set()
+            first_out.wait(5)
+            seen["after the first ended"] = _advice()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen == {"after the first ended": False}
+    assert _advice() is True
+
+
+def test_an_operators_environment_setting_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    with memory.small_pages():
+        assert _advice() is True
+
+
+def test_the_import_reads_and_validates_with_small_pages(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from bettercities.ingest import service
+    from bettercities.ingest.schemas import ObservationImportOptions
+
+    seen: list[bool] = []
+
+    def read_table(*args: object, **kwargs: object) -> None:
+        seen.append(_advice())
+        raise LookupError("stop after the reading")
+
+    monkeypatch.setattr(service.readers, "read_table", read_table)
+    csv = tmp_path / "values.csv"
+    csv.write_text("area,indicator,period,value\n1,x,2024,1\n", encoding="utf-8")
+    options = ObservationImportOptions(level="planning_area", layout="long", id_column="area")
+    with pytest.raises(LookupError):
+        service.import_observations_in(None, None, "city", csv, options)  # type: ignore[arg-type]
+    assert seen == [False]
+    assert _advice() is True
