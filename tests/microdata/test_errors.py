@@ -287,3 +287,32 @@ def test_a_refusal_on_a_coarser_level_imports_no_level(
     assert problems and {p.code for p in problems} == {"out-of-range"}
     assert {p.file for p in problems} == {"register.parquet [spec.yaml, district]"}
     assert counts() == before, "no observation, import batch or audit entry of any level kept"
+
+
+def test_a_checksum_that_fails_while_the_records_are_aggregated_imports_nothing(
+    ready: tuple[Workspace, str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data file is hashed beside the aggregation and the checksum is read when the first import batch
+    is written: a failure there fails the aggregation with nothing imported, no batch left behind."""
+    from sqlalchemy import func, select
+
+    from bettercities.indicators.models import ImportBatch
+    from bettercities.microdata import service
+
+    workspace, city, register = ready
+    real = service.file_sha256
+
+    def failing(path: Path) -> str:
+        if Path(path) == register:
+            raise OSError("the register went away while it was hashed")
+        return real(path)
+
+    monkeypatch.setattr(service, "file_sha256", failing)
+    with workspace.database.reader() as session:
+        batches = session.scalar(select(func.count()).select_from(ImportBatch))
+    before = count_observations(workspace)
+    with pytest.raises(OSError, match="went away while it was hashed"):
+        aggregate(workspace.database, city, write_spec(tmp_path), register, PERIOD)
+    assert count_observations(workspace) == before
+    with workspace.database.reader() as session:
+        assert session.scalar(select(func.count()).select_from(ImportBatch)) == batches

@@ -25,18 +25,20 @@ from __future__ import annotations
 import ast
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ConfigDict, Field, computed_field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City, SpatialLevel
+from bettercities.core.background import spare_time
 from bettercities.core.errors import InvalidInput
 from bettercities.core.problems import Problem, Report
 from bettercities.indicators.models import Indicator
@@ -68,15 +70,29 @@ MAX_ROWS = 10
 
 
 class MicrodataImportOptions(ObservationImportOptions):
-    """The options of an import from microdata: the provenance, kept as JSON with each import batch."""
+    """The options of an import from microdata: the provenance, kept as JSON with each import batch.
+
+    ``data_sha256`` comes from the checksum's computation (``checksum``), which may still be running when
+    the options are made: reading it waits for it (or raises its error). The import reads it once the
+    levels' files are written, before anything is imported, so a large file is hashed while the records
+    are aggregated and the levels prepared, and every batch is written (and audited) with the checksum.
+    """
 
     spec: str
     spec_sha256: str
     spec_version: int
     unit: str
     data_file: str
-    data_sha256: str
     engine: str
+    checksum: Future[str] = Field(exclude=True, repr=False)
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def data_sha256(self) -> str:
+        """The data file's SHA-256 (hex)."""
+        return self.checksum.result()
 
 
 @dataclass(frozen=True)
@@ -127,55 +143,59 @@ def aggregate(
     except PeriodError as error:
         problem = Problem(code="invalid-period", message=str(error), value=period)
         raise InvalidInput(f"--period: {error}", Report(problems=[problem])) from None
-    with db.reader() as session:
-        city = areas.get_city(session, city_slug)
-        registered = _check_indicators(session, spec)
-        hierarchy = _hierarchy(session, city, spec, period_spec.end_date)
-        thresholds = privacy_thresholds(session, city, list(registered.values()))
-
-    backend = open_engine(engine, spark_master=spark_master)
-    with ThreadPoolExecutor(max_workers=1) as hasher:  # hashlib releases the GIL: hash while computing
+    # The file's checksum (provenance) on a core the engine leaves idle: before its pass and while the
+    # levels are prepared after it (MicrodataImportOptions.data_sha256 waits for it when first read).
+    with spare_time() as hasher:
         data_sha256 = hasher.submit(file_sha256, data_path)
+        with db.reader() as session:
+            city = areas.get_city(session, city_slug)
+            registered = _check_indicators(session, spec)
+            hierarchy = _hierarchy(session, city, spec, period_spec.end_date)
+            thresholds = privacy_thresholds(session, city, list(registered.values()))
+        backend = open_engine(engine, spark_master=spark_master)
         try:
             records = _records(backend, spec, data_path)
             report(f"reading {data_path.name}", 0, 0)
             cells, total = _compute(backend, spec, records, hierarchy, data_path, report)
         finally:
             backend.close()
-    report(f"{total} records read", total, total)
+        report(f"{total} records read", total, total)
 
-    frames = _cells_to_rows(spec, cells, hierarchy, thresholds, period)
-    provenance = MicrodataImportOptions(
-        level=spec.area.level,
-        layout=Layout.LONG,
-        id_column="id",
-        period_column="period",
-        suppressed_column="suppressed",
-        numerator_column="numerator",
-        denominator_column="denominator",
-        spec=str(spec_path),
-        spec_sha256=file_sha256(spec_path),
-        spec_version=spec.version,
-        unit=spec.unit,
-        data_file=data_path.name,
-        data_sha256=data_sha256.result(),
-        engine=engine,
-    )
-    result = AggregationResult(
-        spec=str(spec_path),
-        spec_sha256=provenance.spec_sha256,
-        data=str(data_path),
-        data_sha256=provenance.data_sha256,
-        engine=engine,
-        period=period,
-        records=total,
-        thresholds={i.code: thresholds[i.code] for i in spec.indicators if i.kind in ("mean", "median")},
-        levels=[],
-        indicators=[i.code for i in spec.indicators],
-        batch_ids=[],
-        dry_run=dry_run,
-    )
-    _import(db, city_slug, frames, hierarchy, provenance, result, dry_run=dry_run, user=user, report=report)
+        frames = _cells_to_rows(spec, cells, hierarchy, thresholds, period)
+        provenance = MicrodataImportOptions(
+            level=spec.area.level,
+            layout=Layout.LONG,
+            id_column="id",
+            period_column="period",
+            suppressed_column="suppressed",
+            numerator_column="numerator",
+            denominator_column="denominator",
+            spec=str(spec_path),
+            spec_sha256=file_sha256(spec_path),
+            spec_version=spec.version,
+            unit=spec.unit,
+            data_file=data_path.name,
+            checksum=data_sha256,
+            engine=engine,
+        )
+        result = AggregationResult(
+            spec=str(spec_path),
+            spec_sha256=provenance.spec_sha256,
+            data=str(data_path),
+            data_sha256="",  # the checksum, when the import has it (below)
+            engine=engine,
+            period=period,
+            records=total,
+            thresholds={i.code: thresholds[i.code] for i in spec.indicators if i.kind in ("mean", "median")},
+            levels=[],
+            indicators=[i.code for i in spec.indicators],
+            batch_ids=[],
+            dry_run=dry_run,
+        )
+        _import(
+            db, city_slug, frames, hierarchy, provenance, result, dry_run=dry_run, user=user, report=report
+        )
+        result.data_sha256 = provenance.data_sha256
     return result
 
 
@@ -605,7 +625,8 @@ def _import(
     """Import every level in one transaction, each level validated once as it is written: a refusal on any
     level rolls the transaction back, so nothing is imported. Each level is a unit of work of its own in
     that transaction (its import batch, audit entries and outlier screening as a single import's); a dry
-    run checks every level against the stored data and writes nothing."""
+    run checks every level against the stored data and writes nothing. A checksum that fails (the file
+    unreadable meanwhile) fails the import: nothing is written."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -617,6 +638,7 @@ def _import(
             pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), path)
             files[level] = path
         stem = f"{provenance.data_file} [{Path(provenance.spec).name}"
+        provenance.data_sha256  # noqa: B018 - the checksum, awaited (or its error raised) before any write
 
         def one(level: str, path: Path, session: Session | None) -> None:
             options = provenance.model_copy(update={"level": level})
