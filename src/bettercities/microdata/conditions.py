@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import operator
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from bettercities.microdata.schemas import parse_condition
@@ -92,3 +93,20 @@ def _as_value(value: Any) -> Any:
     import ibis
 
     return value if isinstance(value, ibis.expr.types.Value) else ibis.literal(value)
+
+
+def count_true(condition: ir.BooleanValue) -> ir.IntegerScalar:
+    """The number of records where ``condition`` is true (false and null not counted): the engines' own
+    ``COUNT_IF`` aggregate (DuckDB; Spark SQL since 3.0), which Ibis calls by name."""
+    return _count_if()(condition)
+
+
+@cache
+def _count_if() -> Any:
+    import ibis
+
+    @ibis.udf.agg.builtin(name="count_if")
+    def count_if(arg: bool) -> int:  # type: ignore[empty-body]
+        """The engine's COUNT_IF."""
+
+    return count_if
