@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import ast
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from pydantic import ConfigDict, Field, computed_field
+from pydantic_core import PydanticSerializationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -73,9 +75,9 @@ class MicrodataImportOptions(ObservationImportOptions):
     """The options of an import from microdata: the provenance, kept as JSON with each import batch.
 
     ``data_sha256`` comes from the checksum's computation (``checksum``), which may still be running when
-    the options are made: reading it waits for it (or raises its error). The import reads it once the
-    levels' files are written, before anything is imported, so a large file is hashed while the records
-    are aggregated and the levels prepared, and every batch is written (and audited) with the checksum.
+    the options are made: reading it waits for it (or raises its error). It is first read when an import
+    batch is written, so a large file is hashed while the records are aggregated and the first level is
+    read and checked, and every batch is written (and audited) with the checksum in it.
     """
 
     spec: str
@@ -144,7 +146,7 @@ def aggregate(
         problem = Problem(code="invalid-period", message=str(error), value=period)
         raise InvalidInput(f"--period: {error}", Report(problems=[problem])) from None
     # The file's checksum (provenance) on a core the engine leaves idle: before its pass and while the
-    # levels are prepared after it (MicrodataImportOptions.data_sha256 waits for it when first read).
+    # first level is prepared after it (MicrodataImportOptions.data_sha256 waits for it when first read).
     with spare_time() as hasher:
         data_sha256 = hasher.submit(file_sha256, data_path)
         with db.reader() as session:
@@ -627,8 +629,10 @@ def _import(
     """Import every level in one transaction, each level validated once as it is written: a refusal on any
     level rolls the transaction back, so nothing is imported. Each level is a unit of work of its own in
     that transaction (its import batch, audit entries and outlier screening as a single import's); a dry
-    run checks every level against the stored data and writes nothing. A checksum that fails (the file
-    unreadable meanwhile) fails the import: nothing is written."""
+    run checks every level against the stored data and writes nothing. The data file's checksum is read
+    when the first import batch is written (after that level's rows are read and checked), so its
+    computation has the import's first steps to finish on the spare core; a checksum that fails (the file
+    unreadable meanwhile) fails the import with its own error: nothing is written."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -640,7 +644,6 @@ def _import(
             pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), path)
             files[level] = path
         stem = f"{provenance.data_file} [{Path(provenance.spec).name}"
-        provenance.data_sha256  # noqa: B018 - the checksum, awaited (or its error raised) before any write
 
         def one(level: str, path: Path, session: Session | None) -> None:
             options = provenance.model_copy(update={"level": level})
@@ -671,8 +674,22 @@ def _import(
                 one(level, path, None)
                 report(f"checked level {level}", done, len(files))
             return
-        with db.transaction() as connection:
+        with _checksum_errors(provenance), db.transaction() as connection:
             for done, (level, path) in enumerate(files.items(), start=1):
                 with db.session(within=connection) as session:
                     one(level, path, session)
                 report(f"imported level {level}", done, len(files))
+
+
+@contextmanager
+def _checksum_errors(provenance: MicrodataImportOptions) -> Iterator[None]:
+    """The checksum's own error when it failed: read while an import batch's options are written, it
+    arrives wrapped in pydantic's serialization error."""
+    try:
+        yield
+    except PydanticSerializationError:
+        checksum = provenance.checksum
+        failed = checksum.exception() if checksum.done() else None
+        if failed is not None:
+            raise failed from None
+        raise
