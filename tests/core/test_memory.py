@@ -101,3 +101,86 @@ def test_the_import_reads_and_validates_with_small_pages(monkeypatch: pytest.Mon
         service.import_observations_in(None, None, "city", csv, options)  # type: ignore[arg-type]
     assert seen == [False]
     assert _advice() is True
+
+
+# -- older objects frozen ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def unfrozen():
+    """The test session freezes what it imported (tests/conftest.py): undone for the test, redone after."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    gc.unfreeze()
+    yield
+    if frozen:
+        gc.freeze()
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.me = self  # a reference cycle: only the cyclic collector frees it
+
+
+def test_older_objects_leave_the_collectors_sight_and_come_back(unfrozen: None) -> None:
+    import gc
+    import weakref
+
+    assert gc.get_freeze_count() == 0
+    older = _Node()
+    with memory.older_objects_frozen():
+        assert gc.get_freeze_count() > 0
+        frozen = gc.get_freeze_count()
+        newer = _Node()
+        gone = weakref.ref(newer)
+        kept = weakref.ref(older)
+        del newer, older
+        gc.collect()
+        assert gone() is None  # the block's own cycles are collected as usual
+        assert kept() is not None  # an older cycle waits: it is out of sight
+        assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert kept() is None  # back in sight after the block, and collected
+
+
+def test_an_applications_own_freeze_is_kept(unfrozen: None) -> None:
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with memory.older_objects_frozen():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen  # not undone by the block
+    finally:
+        gc.unfreeze()
+
+
+def test_overlapping_frozen_blocks_in_threads_unfreeze_when_the_last_ends(unfrozen: None) -> None:
+    import gc
+
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, int] = {}
+
+    def first() -> None:
+        with memory.older_objects_frozen():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with memory.older_objects_frozen():
+            second_in.set()
+            first_out.wait(5)
+            seen["after the first ended"] = gc.get_freeze_count()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen["after the first ended"] > 0
+    assert gc.get_freeze_count() == 0

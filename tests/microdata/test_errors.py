@@ -316,3 +316,32 @@ def test_a_checksum_that_fails_while_the_records_are_aggregated_imports_nothing(
     assert count_observations(workspace) == before
     with workspace.database.reader() as session:
         assert session.scalar(select(func.count()).select_from(ImportBatch)) == batches
+
+
+def test_the_aggregation_runs_with_the_older_objects_out_of_the_collectors_sight(
+    ready: tuple[Workspace, str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aggregate() freezes the objects that exist before it (bettercities.core.memory) and unfreezes them
+    when it ends, also when it fails."""
+    import gc
+
+    from bettercities.microdata import service
+
+    workspace, city, register = ready
+    seen: list[int] = []
+    session_frozen = gc.get_freeze_count()  # the test session's own freeze (tests/conftest.py), undone here
+    gc.unfreeze()
+
+    def stop(*args: object, **kwargs: object) -> None:
+        seen.append(gc.get_freeze_count())
+        raise LookupError("stop before the records are read")
+
+    monkeypatch.setattr(service, "_compute", stop)
+    try:
+        with pytest.raises(LookupError, match="stop before"):
+            aggregate(workspace.database, city, write_spec(tmp_path), register, PERIOD)
+        assert seen and seen[0] > 0
+        assert gc.get_freeze_count() == 0
+    finally:
+        if session_frozen:
+            gc.freeze()

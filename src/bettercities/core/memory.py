@@ -1,6 +1,6 @@
-"""How bulk work asks the kernel for memory: small pages for arrays that are written once and read once.
+"""Memory for bulk work: small pages for arrays used once, and a collector that leaves older objects alone.
 
-NumPy advises the kernel to back every array of 4 MB and more with transparent huge pages
+**Small pages.** NumPy advises the kernel to back every array of 4 MB and more with transparent huge pages
 (``madvise(MADV_HUGEPAGE)``; NumPy's "Global state" guide, "madvise hugepage on Linux"). That pays for
 large arrays that are read over and over (fewer TLB misses). An import touches each of its arrays once or
 twice: what costs there is getting fresh memory at all, and a huge page is handed out whole, 2 MB zeroed
@@ -13,20 +13,32 @@ it in the kernel) and 0.39 s without it (0.17 s in the kernel), in three alterna
 (NumPy keeps one flag): blocks running at the same time in several threads are counted, and the advice
 comes back when the last one ends. An explicit ``NUMPY_MADVISE_HUGEPAGE`` in the environment is the
 operator's choice and is left alone.
+
+**Older objects left alone.** Python's cyclic garbage collector walks every tracked object of its oldest
+generation whenever enough new objects have piled up. A batch step that makes a few hundred thousand
+objects (rows, keys, frames) triggers such walks, and after heavy libraries are imported (Ibis, SciPy,
+SQLAlchemy, pandas: a million objects and more) each walk costs about 0.1 s, for objects that outlive the
+step anyway. :func:`older_objects_frozen` moves the objects that exist when a block starts out of the
+collector's sight (``gc.freeze``) and back when it ends (``gc.unfreeze``): the block's own objects are
+collected as usual, and nothing is freed that would not be; a cycle among the older objects that becomes
+garbage meanwhile waits for the next collection after the block. In ``bettercities microdata aggregate``
+(100 million records, 4 levels, 4 alternating pairs of runs) it saved 0.12 s of 3.5 s.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["small_pages"]
+__all__ = ["older_objects_frozen", "small_pages"]
 
 _lock = threading.Lock()
 _active = 0
 _before = False
+_frozen = 0
 
 
 def _switch() -> Callable[[bool], bool] | None:
@@ -58,3 +70,28 @@ def small_pages() -> Iterator[None]:
             _active -= 1
             if _active == 0:
                 setter(_before)
+
+
+@contextmanager
+def older_objects_frozen() -> Iterator[None]:
+    """Run the block with the objects that exist when it starts out of the cyclic collector's walks (see
+    the module's text). Process-wide: blocks running at the same time in several threads are counted, and
+    the objects come back when the last one ends. An application that froze objects itself (``gc.freeze``
+    after start-up, say) keeps them frozen: the block then changes nothing."""
+    global _frozen
+    with _lock:
+        if _frozen == 0 and gc.get_freeze_count():  # the application froze objects itself: its choice
+            frozen_here = False
+        else:
+            frozen_here = True
+            if _frozen == 0:
+                gc.freeze()
+            _frozen += 1
+    try:
+        yield
+    finally:
+        if frozen_here:
+            with _lock:
+                _frozen -= 1
+                if _frozen == 0:
+                    gc.unfreeze()

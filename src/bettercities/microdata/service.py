@@ -42,6 +42,7 @@ from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City, SpatialLevel
 from bettercities.core.background import spare_time
 from bettercities.core.errors import InvalidInput
+from bettercities.core.memory import older_objects_frozen
 from bettercities.core.problems import Problem, Report
 from bettercities.indicators.models import Indicator
 from bettercities.indicators.periods import PeriodError, parse_period
@@ -147,7 +148,8 @@ def aggregate(
         raise InvalidInput(f"--period: {error}", Report(problems=[problem])) from None
     # The file's checksum (provenance) on a core the engine leaves idle: before its pass and while the
     # first level is prepared after it (MicrodataImportOptions.data_sha256 waits for it when first read).
-    with spare_time() as hasher:
+    # Python's collector leaves the objects that exist before the run alone (bettercities.core.memory).
+    with older_objects_frozen(), spare_time() as hasher:
         data_sha256 = hasher.submit(file_sha256, data_path)
         with db.reader() as session:
             city = areas.get_city(session, city_slug)
