@@ -423,6 +423,8 @@ def main() -> int:
     )
     parser.add_argument("--keep", type=Path, help="work in (and keep) a folder under this one")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat: at least 1 round")
     outcome = run(
         records=args.records,
         pandas_records=args.pandas_records,

@@ -111,20 +111,3 @@ def test_unsupported_and_empty_files(tmp_path: Path) -> None:
         read_table(write(tmp_path / "empty.csv", "\n"))
     assert empty.value.report is not None
     assert empty.value.report.problems[0].code == "empty-file"
-
-
-@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 4096 * 3 + 2048])
-def test_file_sha256_in_blocks_equals_the_digest_of_the_whole_file(
-    size: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The checksum is read in blocks of HASH_BLOCK bytes (one buffer, reused): the digest of the whole file
-    (reference: hashlib over the bytes at once), also for an empty file and a last block that is short."""
-    import hashlib
-
-    from bettercities.ingest import service
-
-    monkeypatch.setattr(service, "HASH_BLOCK", 4096)
-    content = bytes(range(256)) * (size // 256) + bytes(size % 256)
-    path = tmp_path / "data.bin"
-    path.write_bytes(content)
-    assert service.file_sha256(path) == hashlib.sha256(content).hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -297,17 +298,17 @@ def test_a_checksum_that_fails_while_the_records_are_aggregated_imports_nothing(
     from sqlalchemy import func, select
 
     from bettercities.indicators.models import ImportBatch
-    from bettercities.microdata import service
+    from bettercities.ingest import checksums
 
     workspace, city, register = ready
-    real = service.file_sha256
+    real = checksums._blocks
 
-    def failing(path: Path) -> str:
-        if Path(path) == register:
+    def failing(handle: Any, block: int) -> Any:
+        if Path(handle.name) == register:
             raise OSError("the register went away while it was hashed")
-        return real(path)
+        return real(handle, block)
 
-    monkeypatch.setattr(service, "file_sha256", failing)
+    monkeypatch.setattr(checksums, "_blocks", failing)
     with workspace.database.reader() as session:
         batches = session.scalar(select(func.count()).select_from(ImportBatch))
     before = count_observations(workspace)

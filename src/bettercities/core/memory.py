@@ -77,7 +77,8 @@ def older_objects_frozen() -> Iterator[None]:
     """Run the block with the objects that exist when it starts out of the cyclic collector's walks (see
     the module's text). Process-wide: blocks running at the same time in several threads are counted, and
     the objects come back when the last one ends. An application that froze objects itself (``gc.freeze``
-    after start-up, say) keeps them frozen: the block then changes nothing."""
+    after start-up, say) keeps them frozen: the block then changes nothing. A freeze the application makes
+    while a block runs (in another thread) is undone when the block ends: ``gc.unfreeze`` knows no owner."""
     global _frozen
     with _lock:
         if _frozen == 0 and gc.get_freeze_count():  # the application froze objects itself: its choice

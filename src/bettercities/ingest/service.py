@@ -8,8 +8,6 @@ import that changes nothing writes nothing, not even a batch.
 from __future__ import annotations
 
 import getpass
-import hashlib
-import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -34,6 +32,7 @@ from bettercities.indicators.models import ImportBatch, Indicator
 from bettercities.indicators.periods import PeriodError, PeriodSpec, parse_period
 from bettercities.indicators.schemas import AreaValue
 from bettercities.ingest import geo, readers, revisions
+from bettercities.ingest.checksums import file_sha256
 from bettercities.ingest.features import area_specs, in_file_order, relocate
 from bettercities.ingest.layouts import to_long
 from bettercities.ingest.schemas import (
@@ -58,24 +57,6 @@ Progress = revisions.Progress
 def _errors(report: Report) -> str:
     count = len(report.errors) + report.truncated
     return f"{count} error{'' if count == 1 else 's'}"
-
-
-#: Bytes hashed per read in :func:`file_sha256`. Reading and hashing release the GIL; taking it back after
-#: each step waits while another thread runs Python (up to the switch interval, 5 ms), so a large file
-#: hashed beside an import is read in few, large pieces: 26 for 800 MB instead of 800 (one buffer, reused).
-HASH_BLOCK = 1 << 25
-
-
-def file_sha256(path: Path) -> str:
-    """The file's SHA-256 (hex), read in blocks of at most :data:`HASH_BLOCK` bytes."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb", buffering=0) as handle:
-        size = os.fstat(handle.fileno()).st_size
-        buffer = bytearray(min(max(size, 1), HASH_BLOCK))
-        view = memoryview(buffer)
-        while count := handle.readinto(buffer):
-            digest.update(view[:count])
-    return digest.hexdigest()
 
 
 def current_user() -> str | None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import ast
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,14 +39,14 @@ from sqlalchemy.orm import Session
 
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City, SpatialLevel
-from bettercities.core.background import spare_time
 from bettercities.core.errors import InvalidInput
 from bettercities.core.memory import older_objects_frozen
 from bettercities.core.problems import Problem, Report
 from bettercities.indicators.models import Indicator
 from bettercities.indicators.periods import PeriodError, parse_period
+from bettercities.ingest.checksums import FileChecksum, file_sha256
 from bettercities.ingest.schemas import Layout, ObservationImportOptions
-from bettercities.ingest.service import file_sha256, import_observations, import_observations_in
+from bettercities.ingest.service import import_observations, import_observations_in
 from bettercities.microdata import conditions
 from bettercities.microdata.engines import SUFFIXES, Engine, open_engine, unsupported
 from bettercities.microdata.schemas import (
@@ -75,10 +74,11 @@ MAX_ROWS = 10
 class MicrodataImportOptions(ObservationImportOptions):
     """The options of an import from microdata: the provenance, kept as JSON with each import batch.
 
-    ``data_sha256`` comes from the checksum's computation (``checksum``), which may still be running when
-    the options are made: reading it waits for it (or raises its error). It is first read when an import
-    batch is written, so a large file is hashed while the records are aggregated and the first level is
-    read and checked, and every batch is written (and audited) with the checksum in it.
+    ``data_sha256`` comes from the checksum (``checksum``), which a spare thread may still be computing when
+    the options are made: reading it finishes it in the reader's thread (or raises the file's error). It
+    is first read when an import batch is written, so a large file is hashed while the records are
+    aggregated and the first level is read and checked, and every batch is written (and audited) with the
+    checksum in it. The options are written, never read back into this model.
     """
 
     spec: str
@@ -87,15 +87,15 @@ class MicrodataImportOptions(ObservationImportOptions):
     unit: str
     data_file: str
     engine: str
-    checksum: Future[str] = Field(exclude=True, repr=False)
+    checksum: FileChecksum = Field(exclude=True, repr=False)
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field(repr=False)  # type: ignore[prop-decorator]
     @property
     def data_sha256(self) -> str:
         """The data file's SHA-256 (hex)."""
-        return self.checksum.result()
+        return self.checksum.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -146,11 +146,10 @@ def aggregate(
     except PeriodError as error:
         problem = Problem(code="invalid-period", message=str(error), value=period)
         raise InvalidInput(f"--period: {error}", Report(problems=[problem])) from None
-    # The file's checksum (provenance) on a core the engine leaves idle: before its pass and while the
-    # first level is prepared after it (MicrodataImportOptions.data_sha256 waits for it when first read).
+    # The file's checksum (provenance) begun on a core the engine leaves idle, before its pass and while
+    # the first level is prepared after it; finished here when first read (MicrodataImportOptions).
     # Python's collector leaves the objects that exist before the run alone (bettercities.core.memory).
-    with older_objects_frozen(), spare_time() as hasher:
-        data_sha256 = hasher.submit(file_sha256, data_path)
+    with older_objects_frozen(), FileChecksum(data_path) as data_sha256:
         with db.reader() as session:
             city = areas.get_city(session, city_slug)
             registered = _check_indicators(session, spec)
@@ -632,9 +631,9 @@ def _import(
     level rolls the transaction back, so nothing is imported. Each level is a unit of work of its own in
     that transaction (its import batch, audit entries and outlier screening as a single import's); a dry
     run checks every level against the stored data and writes nothing. The data file's checksum is read
-    when the first import batch is written (after that level's rows are read and checked), so its
-    computation has the import's first steps to finish on the spare core; a checksum that fails (the file
-    unreadable meanwhile) fails the import with its own error: nothing is written."""
+    when the first import batch is written (after that level's rows are read and checked), so the spare
+    thread has the import's first steps to get on with it; a checksum that fails (the file unreadable
+    meanwhile) fails the import with its own error: nothing is written."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -690,8 +689,6 @@ def _checksum_errors(provenance: MicrodataImportOptions) -> Iterator[None]:
     try:
         yield
     except PydanticSerializationError:
-        checksum = provenance.checksum
-        failed = checksum.exception() if checksum.done() else None
-        if failed is not None:
-            raise failed from None
+        if provenance.checksum.error is not None:
+            raise provenance.checksum.error from None
         raise
