@@ -1,9 +1,9 @@
 """SHA-256 of input files: in the caller's thread, or begun on a spare core and finished by the caller.
 
 Every import keeps the checksum of the file it read (the import batch's provenance). A file is read in
-blocks into one buffer, reused: reading and hashing release the GIL, and taking it back after each step
-waits while another thread runs Python (up to the switch interval, 5 ms), so a large file hashed beside an
-import is read in few, large pieces.
+blocks into one buffer, reused. Reading and hashing release the GIL, and taking it back after each step
+waits while another thread runs Python (up to the switch interval, 5 ms), so the spare thread, which
+hashes a large file beside an import, reads it in few, large pieces (:data:`SPARE_BLOCK`).
 
 :class:`FileChecksum` begins the hash in a spare thread (:func:`bettercities.core.background.spare_thread`,
 lowest priority) and publishes its progress after every block: the bytes read and a copy of the digest so
@@ -26,9 +26,10 @@ from bettercities.core.background import spare_thread
 
 __all__ = ["HASH_BLOCK", "SPARE_BLOCK", "FileChecksum", "file_sha256"]
 
-#: Bytes read per block in the caller's thread (26 blocks for 800 MiB).
-HASH_BLOCK = 1 << 25
-#: Bytes per block in the spare thread (it ends at the end of its block after a stop; nobody waits for it).
+#: Bytes read per block in the caller's thread (a CSV of a few MB: a buffer of that size, not more).
+HASH_BLOCK = 1 << 20
+#: Bytes per block in the spare thread, which hashes beside a thread busy with Python (26 blocks for
+#: 800 MiB; it ends at the end of its block after a stop, and nobody waits for it).
 SPARE_BLOCK = 1 << 25
 #: The smallest buffer (a file that reports no size, such as a pipe, is not read a byte at a time).
 _LEAST = 1 << 16
