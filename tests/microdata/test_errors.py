@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -301,14 +300,14 @@ def test_a_checksum_that_fails_while_the_records_are_aggregated_imports_nothing(
     from bettercities.ingest import checksums
 
     workspace, city, register = ready
-    real = checksums._blocks
+    real = checksums.FileChecksum._open
 
-    def failing(handle: Any, block: int) -> Any:
-        if Path(handle.name) == register:
+    def failing(self: checksums.FileChecksum) -> int:
+        if self.path == register:
             raise OSError("the register went away while it was hashed")
-        return real(handle, block)
+        return real(self)
 
-    monkeypatch.setattr(checksums, "_blocks", failing)
+    monkeypatch.setattr(checksums.FileChecksum, "_open", failing)
     with workspace.database.reader() as session:
         batches = session.scalar(select(func.count()).select_from(ImportBatch))
     before = count_observations(workspace)
