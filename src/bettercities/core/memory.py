@@ -35,10 +35,35 @@ from contextlib import contextmanager
 
 __all__ = ["older_objects_frozen", "small_pages"]
 
-_lock = threading.Lock()
-_active = 0
-_before = False
-_frozen = 0
+
+class _Shared:
+    """A process-wide setting that blocks in several threads share: the first block to enter applies it,
+    the last one to leave undoes it. ``apply`` returns how to undo it, or ``None`` when it found nothing to
+    do (then nothing is undone either)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._blocks = 0
+        self._undo: Callable[[], object] | None = None
+
+    @contextmanager
+    def held(self, apply: Callable[[], Callable[[], object] | None]) -> Iterator[None]:
+        with self._lock:
+            if self._blocks == 0:
+                self._undo = apply()
+            self._blocks += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._blocks -= 1
+                if self._blocks == 0 and self._undo is not None:
+                    self._undo()
+                    self._undo = None
+
+
+_advice = _Shared()
+_freeze = _Shared()
 
 
 def _switch() -> Callable[[bool], bool] | None:
@@ -54,22 +79,17 @@ def _switch() -> Callable[[bool], bool] | None:
 @contextmanager
 def small_pages() -> Iterator[None]:
     """Run the block without NumPy's huge page advice (see the module's text)."""
-    global _active, _before
     setter = None if "NUMPY_MADVISE_HUGEPAGE" in os.environ else _switch()
     if setter is None:
         yield
         return
-    with _lock:
-        if _active == 0:
-            _before = setter(False)
-        _active += 1
-    try:
+
+    def apply() -> Callable[[], object]:
+        before = setter(False)
+        return lambda: setter(before)
+
+    with _advice.held(apply):
         yield
-    finally:
-        with _lock:
-            _active -= 1
-            if _active == 0:
-                setter(_before)
 
 
 @contextmanager
@@ -79,20 +99,12 @@ def older_objects_frozen() -> Iterator[None]:
     the objects come back when the last one ends. An application that froze objects itself (``gc.freeze``
     after start-up, say) keeps them frozen: the block then changes nothing. A freeze the application makes
     while a block runs (in another thread) is undone when the block ends: ``gc.unfreeze`` knows no owner."""
-    global _frozen
-    with _lock:
-        if _frozen == 0 and gc.get_freeze_count():  # the application froze objects itself: its choice
-            frozen_here = False
-        else:
-            frozen_here = True
-            if _frozen == 0:
-                gc.freeze()
-            _frozen += 1
-    try:
+
+    def apply() -> Callable[[], object] | None:
+        if gc.get_freeze_count():  # the application froze objects itself: its choice
+            return None
+        gc.freeze()
+        return gc.unfreeze
+
+    with _freeze.held(apply):
         yield
-    finally:
-        if frozen_here:
-            with _lock:
-                _frozen -= 1
-                if _frozen == 0:
-                    gc.unfreeze()
