@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -51,29 +53,36 @@ def test_a_setting_that_was_off_stays_off() -> None:
     assert _advice() is False
 
 
-def test_overlapping_blocks_in_threads_restore_when_the_last_ends() -> None:
+def _after_the_first_of_two_overlapping_blocks(block: Callable[[], Any], probe: Callable[[], Any]) -> Any:
+    """Two threads run ``block()``; the second enters while the first is inside and, still inside itself,
+    calls ``probe()`` once the first has left. Returns what ``probe`` saw."""
     first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
-    seen: dict[str, bool] = {}
+    seen: list[Any] = []
 
     def first() -> None:
-        with memory.small_pages():
+        with block():
             first_in.set()
             second_in.wait(5)
         first_out.set()
 
     def second() -> None:
         first_in.wait(5)
-        with memory.small_pages():
+        with block():
             second_in.set()
             first_out.wait(5)
-            seen["after the first ended"] = _advice()
+            seen.append(probe())
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(10)
-    assert seen == {"after the first ended": False}
+    assert len(seen) == 1, "the second block did not see the first one leave"
+    return seen[0]
+
+
+def test_overlapping_blocks_in_threads_restore_when_the_last_ends() -> None:
+    assert _after_the_first_of_two_overlapping_blocks(memory.small_pages, _advice) is False
     assert _advice() is True
 
 
@@ -164,26 +173,6 @@ def test_an_applications_own_freeze_is_kept(unfrozen: None) -> None:
 def test_overlapping_frozen_blocks_in_threads_unfreeze_when_the_last_ends(unfrozen: None) -> None:
     import gc
 
-    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
-    seen: dict[str, int] = {}
-
-    def first() -> None:
-        with memory.older_objects_frozen():
-            first_in.set()
-            second_in.wait(5)
-        first_out.set()
-
-    def second() -> None:
-        first_in.wait(5)
-        with memory.older_objects_frozen():
-            second_in.set()
-            first_out.wait(5)
-            seen["after the first ended"] = gc.get_freeze_count()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert seen["after the first ended"] > 0
+    frozen = _after_the_first_of_two_overlapping_blocks(memory.older_objects_frozen, gc.get_freeze_count)
+    assert frozen > 0
     assert gc.get_freeze_count() == 0
