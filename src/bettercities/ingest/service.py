@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -32,7 +31,7 @@ from bettercities.indicators.models import ImportBatch, Indicator
 from bettercities.indicators.periods import PeriodError, PeriodSpec, parse_period
 from bettercities.indicators.schemas import AreaValue
 from bettercities.ingest import geo, readers, revisions
-from bettercities.ingest.checksums import file_sha256
+from bettercities.ingest.checksums import FileChecksum, file_sha256
 from bettercities.ingest.features import area_specs, in_file_order, relocate
 from bettercities.ingest.layouts import to_long
 from bettercities.ingest.schemas import (
@@ -204,11 +203,10 @@ def import_observations_in(
     path = Path(path)
     name = file_name or path.name
     _check_periods(options, name)
-    with ThreadPoolExecutor(max_workers=1) as hasher:  # hashlib releases the GIL: hash while parsing
-        digest = hasher.submit(file_sha256, path)
+    with FileChecksum(path) as checksum:  # hashed on a spare core while the file is parsed
         table = readers.read_table(path, options, name=name)
         long = to_long(table, options)
-        sha256 = digest.result()
+        sha256 = checksum.hexdigest()
 
     city = areas.get_city(session, city_slug)
     spatial_level = areas.get_level(session, city, options.level)
