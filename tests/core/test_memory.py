@@ -1,4 +1,5 @@
-"""``small_pages``: NumPy's huge page advice off inside the block, back after it, counted across threads."""
+"""``small_pages``: NumPy's huge page advice off and Arrow's system pool the default inside the block, both
+back after it, counted across threads; ``older_objects_frozen``."""
 
 from __future__ import annotations
 
@@ -21,27 +22,76 @@ def _advice() -> bool:
     return current
 
 
+def _pool() -> str:
+    """The backend of Arrow's current default memory pool."""
+    import pyarrow as pa
+
+    return str(pa.default_memory_pool().backend_name)
+
+
 @pytest.fixture(autouse=True)
 def _advised(monkeypatch: pytest.MonkeyPatch):
+    """NumPy's advice on and a pool other than the system's the default (pyarrow's wheels: mimalloc) for
+    the test, whatever the machine had; both put back after."""
+    import pyarrow as pa
+
     monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
     setter = memory._switch()
     assert setter is not None
     before = setter(True)
+    pool = pa.default_memory_pool()
+    pools = (pa.mimalloc_memory_pool, pa.jemalloc_memory_pool)
+    other = next((make() for make in pools if _built(make)), None)
+    if other is None:
+        pytest.skip("this pyarrow has no pool but the system's")
+    pa.set_memory_pool(other)
     yield
     setter(before)
+    pa.set_memory_pool(pool)
+
+
+def _built(make: Callable[[], Any]) -> bool:
+    import pyarrow as pa
+
+    try:
+        make()
+    except (pa.ArrowNotImplementedError, NotImplementedError):
+        return False
+    return True
 
 
 def test_off_inside_and_restored_after() -> None:
+    before = _pool()
     with memory.small_pages():
         assert _advice() is False
+        assert _pool() == "system"
         np.ones(2_000_000).sum()  # a 16 MB array: allocated without the advice
     assert _advice() is True
+    assert _pool() == before != "system"
+
+
+def test_arrow_buffers_made_inside_outlive_the_block() -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    outside = pa.array(np.arange(1_000_000))
+    with memory.small_pages():
+        inside = pc.add(outside, 1)  # allocated from the system pool
+        assert pa.system_memory_pool().bytes_allocated() >= inside.nbytes
+    combined = pc.add(inside, outside)  # after the block: the default pool again
+    assert combined[999_999].as_py() == 2 * 999_999 + 1
+    held = pa.system_memory_pool().bytes_allocated()
+    del inside
+    assert pa.system_memory_pool().bytes_allocated() < held  # freed to the pool it came from
 
 
 def test_restored_after_an_error() -> None:
+    before = _pool()
     with pytest.raises(RuntimeError), memory.small_pages():
         raise RuntimeError("boom")
     assert _advice() is True
+    assert _pool() == before
 
 
 def test_a_setting_that_was_off_stays_off() -> None:
@@ -82,24 +132,35 @@ def _after_the_first_of_two_overlapping_blocks(block: Callable[[], Any], probe: 
 
 
 def test_overlapping_blocks_in_threads_restore_when_the_last_ends() -> None:
-    assert _after_the_first_of_two_overlapping_blocks(memory.small_pages, _advice) is False
+    before = _pool()
+    seen = _after_the_first_of_two_overlapping_blocks(memory.small_pages, lambda: (_advice(), _pool()))
+    assert seen == (False, "system")
     assert _advice() is True
+    assert _pool() == before
 
 
 def test_an_operators_environment_setting_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _pool()
     monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
     with memory.small_pages():
         assert _advice() is True
+        assert _pool() == "system"  # the other setting is still applied
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE")
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", before)
+    with memory.small_pages():
+        assert _advice() is False
+        assert _pool() == before
+    assert _pool() == before
 
 
 def test_the_import_reads_and_validates_with_small_pages(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     from bettercities.ingest import service
     from bettercities.ingest.schemas import ObservationImportOptions
 
-    seen: list[bool] = []
+    seen: list[tuple[bool, str]] = []
 
     def read_table(*args: object, **kwargs: object) -> None:
-        seen.append(_advice())
+        seen.append((_advice(), _pool()))
         raise LookupError("stop after the reading")
 
     monkeypatch.setattr(service.readers, "read_table", read_table)
@@ -108,8 +169,9 @@ def test_the_import_reads_and_validates_with_small_pages(monkeypatch: pytest.Mon
     options = ObservationImportOptions(level="planning_area", layout="long", id_column="area")
     with pytest.raises(LookupError):
         service.import_observations_in(None, None, "city", csv, options)  # type: ignore[arg-type]
-    assert seen == [False]
+    assert seen == [(False, "system")]
     assert _advice() is True
+    assert _pool() != "system"
 
 
 # -- older objects frozen ------------------------------------------------------------------------------------
