@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bettercities import domains
+from bettercities.core.arrays import distinct
 from bettercities.core.errors import Conflict, InvalidInput
 from bettercities.core.problems import Problem, Report
 from bettercities.indicators.models import Indicator
@@ -104,7 +105,7 @@ def check_write(
         numbers = np.array([np.nan if v is None else v for v in given], dtype=np.float64)
     if len(ids) != len(numbers):
         raise ValueError(f"{len(ids)} indicator ids for {len(numbers)} values")
-    unique = sorted({int(i) for i in np.unique(ids)}) if len(ids) else []
+    unique = [int(i) for i in distinct(ids)] if len(ids) else []
     serialise(session, city_id)
     for rule in registered_locks():
         rule(session, city_id, unique)

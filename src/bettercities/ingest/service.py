@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bettercities.areas import service as areas
 from bettercities.areas.models import Area, City, SpatialLevel
 from bettercities.areas.schemas import LevelSpec
+from bettercities.core.arrays import distinct
 from bettercities.core.errors import Conflict, InvalidInput, NotFound
 from bettercities.core.memory import small_pages
 from bettercities.core.problems import Problem, Report
@@ -238,7 +239,7 @@ def import_observations_in(
     current = revisions.current_frame(
         session,
         spatial_level.id,
-        np.unique(validated.indicator_id).tolist(),
+        distinct(validated.indicator_id).tolist(),
         np.unique(period_ids).tolist(),
     )
     plan = revisions.plan(validated, period_ids, current)
@@ -261,12 +262,12 @@ def import_observations_in(
         return result
     # The screening's view after the import: the stored series (read before writing, so nothing
     # just written is read back) with the file's values laid over.
-    screened = _screened(validated, period_ids, spatial_level)
+    screened = _screened(validated, period_ids, spatial_level) if screen_outliers else None
     history = (
         quality_data.observations_frame(
             session, city, indicator_ids=screened["indicator_ids"], level_ids=screened["level_ids"]
         )
-        if screen_outliers
+        if screened is not None
         else None
     )
     batch = _batch(session, city, "observations", name, sha256, user or current_user(), options)
@@ -276,7 +277,7 @@ def import_observations_in(
         batch.inserted, batch.revised, batch.unchanged = plan.inserted, plan.revised, plan.unchanged
         batch.finished_at = datetime.now(UTC)
         session.flush()
-        if history is not None:
+        if screened is not None and history is not None:
             incoming = quality_data.incoming_frame(session, spatial_level, validated, period_ids, file=name)
             after = quality_data.overlay(history, incoming)
             report.extend(outliers.screen_and_queue(session, city, frame=after, **screened))
@@ -332,7 +333,7 @@ def _at(name: str, options: ObservationImportOptions) -> dict[str, Any]:
 def _screened(validated: Any, period_ids: np.ndarray, level: SpatialLevel) -> dict[str, Any]:
     """Outlier screening after an import: its indicators and periods on its level (issue 5)."""
     return {
-        "indicator_ids": np.unique(validated.indicator_id).tolist(),
+        "indicator_ids": distinct(validated.indicator_id).tolist(),
         "period_ids": np.unique(period_ids).tolist(),
         "level_ids": [level.id],
     }

@@ -55,6 +55,7 @@ from sqlalchemy import Table, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from bettercities.core.arrays import distinct
 from bettercities.storage.database import Database
 
 __all__ = [
@@ -337,7 +338,7 @@ def _missing(
     """Ids of ``references`` not in their referenced tables, by column: one query for all keys."""
     parts, values = [], {}
     for number, key in enumerate(keys):
-        ids = np.unique(np.asarray(references[key.column]))
+        ids = distinct(np.asarray(references[key.column]))
         values[f"ids{number}"] = [int(i) for i in ids]
         parts.append(
             f"SELECT {number} AS key, x FROM unnest(CAST(:ids{number} AS bigint[])) AS x "
