@@ -41,6 +41,8 @@ def test_same_as_numpys_unique(values: np.ndarray) -> None:
         np.array([3, -1, 3], dtype=np.int64),  # negative: sorted instead
         np.array([2**40, 1, 2**40], dtype=np.int64),  # beyond the counted span
         np.array([2**63 - 1, 0], dtype=np.uint64),
+        np.array([7, 3, 7], dtype=np.uint64),  # counted (NumPy before 2.2 refuses to count uint64 as it is)
+        np.array([999_999], dtype=np.int64),  # one large id: sorted, no counts' array of a million
         np.array([1.5, 1.5, -0.0]),
         np.array(["b", "a", "b"]),
     ],

@@ -41,7 +41,8 @@ def _advised(monkeypatch: pytest.MonkeyPatch):
     assert setter is not None
     before = setter(True)
     pool = pa.default_memory_pool()
-    pools = (pa.mimalloc_memory_pool, pa.jemalloc_memory_pool)
+    # jemalloc first: not the wheels' default, so that putting back a hard-coded default would fail
+    pools = (pa.jemalloc_memory_pool, pa.mimalloc_memory_pool)
     other = next((make() for make in pools if _built(make)), None)
     if other is None:
         pytest.skip("this pyarrow has no pool but the system's")
@@ -92,6 +93,18 @@ def test_restored_after_an_error() -> None:
         raise RuntimeError("boom")
     assert _advice() is True
     assert _pool() == before
+
+
+def test_a_pool_that_cannot_be_switched_leaves_the_advice_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> None:
+        raise OSError("no pool")
+
+    monkeypatch.setattr(memory, "_system_pool", broken)
+    with pytest.raises(OSError, match="no pool"), memory.small_pages():
+        pass
+    assert _advice() is True
+    with pytest.raises(OSError, match="no pool"), memory.small_pages():  # and the next block tries again
+        pass
 
 
 def test_a_setting_that_was_off_stays_off() -> None:

@@ -14,21 +14,24 @@ import numpy as np
 
 __all__ = ["distinct"]
 
-#: Largest value counted, relative to the array's length: beyond it the counts' array (8 bytes a value)
-#: outweighs the sort, and ``numpy.unique`` answers.
+#: Largest value counted, relative to the array's length (plus :data:`COUNTED_FLOOR`): beyond it the
+#: counts' array (8 bytes a value) outweighs the sort, and ``numpy.unique`` answers.
 COUNTED_SPAN = 4
+COUNTED_FLOOR = 65_536
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
     """The sorted distinct values of ``values``, as ``numpy.unique(values)`` returns them (same dtype).
 
-    Integers between 0 and ``COUNTED_SPAN`` times the array's length (plus a million) are counted
+    Integers between 0 and ``COUNTED_SPAN`` times the array's length (plus ``COUNTED_FLOOR``) are counted
     instead of sorted; any other array (negative or larger integers, floats, texts) goes to
     ``numpy.unique``.
     """
     array = np.asarray(values)
     if array.dtype.kind in "iu" and array.ndim == 1 and len(array):
         low, high = int(array.min()), int(array.max())
-        if low >= 0 and high <= COUNTED_SPAN * len(array) + 1_000_000:
-            return np.flatnonzero(np.bincount(array)).astype(array.dtype, copy=False)
+        if low >= 0 and high <= COUNTED_SPAN * len(array) + COUNTED_FLOOR:
+            # as the platform's integer: NumPy before 2.2 refuses to count uint64 (no safe cast)
+            counts = np.bincount(array.astype(np.intp, copy=False))
+            return np.flatnonzero(counts).astype(array.dtype, copy=False)
     return np.unique(array)

@@ -105,7 +105,7 @@ def check_write(
         numbers = np.array([np.nan if v is None else v for v in given], dtype=np.float64)
     if len(ids) != len(numbers):
         raise ValueError(f"{len(ids)} indicator ids for {len(numbers)} values")
-    unique = [int(i) for i in distinct(ids)] if len(ids) else []
+    unique = sorted({int(i) for i in distinct(ids)}) if len(ids) else []
     serialise(session, city_id)
     for rule in registered_locks():
         rule(session, city_id, unique)
