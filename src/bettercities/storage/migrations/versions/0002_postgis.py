@@ -35,9 +35,23 @@ def _postgis_ready(bind: sa.Connection) -> bool:
         with bind.begin_nested():
             bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
     except sa.exc.DBAPIError as error:
-        log.warning("PostGIS is available but could not be created: %s", error)
+        log.warning(_refused(bind, error))
         return False
     return True
+
+
+def _refused(bind: sa.Connection, error: sa.exc.DBAPIError) -> str:
+    """One line for the operator: who was refused where, why, what the workspace does without PostGIS and how
+    to have it (the driver's own message, without SQLAlchemy's statement and link lines)."""
+    diag = getattr(error.orig, "diag", None)
+    reason = getattr(diag, "message_primary", None) or str(error.orig).splitlines()[0]
+    role, database = bind.execute(sa.text("SELECT current_user, current_database()")).one()
+    return (
+        f"PostGIS is installed on the server, but role {role!r} may not create it in database {database!r} "
+        f"({reason}): areas are kept as GeoJSON, without the geometry column and its spatial index. To use "
+        f"PostGIS, have a superuser run CREATE EXTENSION postgis in {database!r} before the workspace is "
+        "created."
+    )
 
 
 def upgrade() -> None:
