@@ -107,6 +107,16 @@ def test_a_pool_that_cannot_be_switched_leaves_the_advice_as_it_was(monkeypatch:
         pass
 
 
+def test_a_pool_that_cannot_be_put_back_still_gets_the_advice_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    def stuck() -> None:
+        raise OSError("stuck")
+
+    monkeypatch.setattr(memory, "_system_pool", lambda: stuck)
+    with pytest.raises(OSError, match="stuck"), memory.small_pages():
+        assert _advice() is False
+    assert _advice() is True
+
+
 def test_a_setting_that_was_off_stays_off() -> None:
     setter = memory._switch()
     assert setter is not None

@@ -35,22 +35,53 @@ def _postgis_ready(bind: sa.Connection) -> bool:
         with bind.begin_nested():
             bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
     except sa.exc.DBAPIError as error:
-        log.warning(_refused(bind, error))
+        if _transient(error):  # a cancel, a timeout, a lost connection: not a property of the server
+            raise
+        log.warning(_without_postgis(bind, error))
         return False
     return True
 
 
-def _refused(bind: sa.Connection, error: sa.exc.DBAPIError) -> str:
-    """One line for the operator: who was refused where, why, what the workspace does without PostGIS and how
+#: SQLSTATE of a refused privilege, and the classes and codes of failures that a retry may not meet again
+#: (the migration fails, nothing is recorded, and the next attempt tries the extension again): connection
+#: exceptions (08), transaction rollbacks such as deadlocks (40), operator interventions such as a cancel or
+#: a statement timeout (57), a lock not available (55P03).
+PRIVILEGE = "42501"
+TRANSIENT_CLASSES = ("08", "40", "57")
+TRANSIENT_CODES = ("55P03",)
+
+
+def _sqlstate(error: sa.exc.DBAPIError) -> str:
+    """The server's SQLSTATE of ``error`` (psycopg 3: ``sqlstate``, psycopg2: ``pgcode``), or ``""``."""
+    return str(getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None) or "")
+
+
+def _transient(error: sa.exc.DBAPIError) -> bool:
+    state = _sqlstate(error)
+    return error.connection_invalidated or state[:2] in TRANSIENT_CLASSES or state in TRANSIENT_CODES
+
+
+def _without_postgis(bind: sa.Connection, error: sa.exc.DBAPIError) -> str:
+    """One line for the operator: what failed where and why, what the workspace does without PostGIS and how
     to have it (the driver's own message, without SQLAlchemy's statement and link lines)."""
     diag = getattr(error.orig, "diag", None)
-    reason = getattr(diag, "message_primary", None) or str(error.orig).splitlines()[0]
+    text = str(error.orig) if error.orig is not None else ""
+    reason = getattr(diag, "message_primary", None) or (text.splitlines() or [type(error.orig).__name__])[0]
     role, database = bind.execute(sa.text("SELECT current_user, current_database()")).one()
+    kept = (
+        "areas are kept as GeoJSON, without the geometry column and its spatial index (a workspace created "
+        "so keeps them so: create it anew to have PostGIS)"
+    )
+    if _sqlstate(error) == PRIVILEGE:
+        return (
+            f"PostGIS is installed on the server, but role {role!r} may not create it in database "
+            f"{database!r} ({reason}): {kept}. To use PostGIS, have a superuser run CREATE EXTENSION postgis "
+            f"in {database!r} before the workspace is created."
+        )
     return (
-        f"PostGIS is installed on the server, but role {role!r} may not create it in database {database!r} "
-        f"({reason}): areas are kept as GeoJSON, without the geometry column and its spatial index. To use "
-        f"PostGIS, have a superuser run CREATE EXTENSION postgis in {database!r} before the workspace is "
-        "created."
+        f"PostGIS is listed on the server, but CREATE EXTENSION postgis failed in database {database!r} "
+        f"as role {role!r} ({reason}): {kept}. To use PostGIS, have the server's PostGIS repaired and the "
+        "extension created before the workspace is created."
     )
 
 
