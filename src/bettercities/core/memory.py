@@ -83,6 +83,7 @@ class _Shared:
 
 
 _advice = _Shared()
+_pool = _Shared()
 _freeze = _Shared()
 
 
@@ -116,29 +117,13 @@ def small_pages() -> Iterator[None]:
     text)."""
     setter = None if "NUMPY_MADVISE_HUGEPAGE" in os.environ else _switch()
 
-    def apply() -> Callable[[], object]:
-        before = setter(False) if setter is not None else None
+    def no_advice() -> Callable[[], object] | None:
+        if setter is None:
+            return None
+        before = setter(False)
+        return lambda: setter(before)
 
-        def advice() -> None:
-            if setter is not None and before is not None:
-                setter(before)
-
-        try:
-            pool = _system_pool()
-        except BaseException:
-            advice()  # nothing of the block's settings stays behind
-            raise
-
-        def undo() -> None:
-            try:
-                if pool is not None:
-                    pool()
-            finally:
-                advice()
-
-        return undo
-
-    with _advice.held(apply):
+    with _advice.held(no_advice), _pool.held(_system_pool):
         yield
 
 
