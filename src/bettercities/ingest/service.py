@@ -262,12 +262,12 @@ def import_observations_in(
         return result
     # The screening's view after the import: the stored series (read before writing, so nothing
     # just written is read back) with the file's values laid over.
-    screened = _screened(validated, period_ids, spatial_level) if screen_outliers else None
+    screened = _screened(validated, period_ids, spatial_level)
     history = (
         quality_data.observations_frame(
             session, city, indicator_ids=screened["indicator_ids"], level_ids=screened["level_ids"]
         )
-        if screened is not None
+        if screen_outliers
         else None
     )
     batch = _batch(session, city, "observations", name, sha256, user or current_user(), options)
@@ -277,7 +277,7 @@ def import_observations_in(
         batch.inserted, batch.revised, batch.unchanged = plan.inserted, plan.revised, plan.unchanged
         batch.finished_at = datetime.now(UTC)
         session.flush()
-        if screened is not None and history is not None:
+        if history is not None:
             incoming = quality_data.incoming_frame(session, spatial_level, validated, period_ids, file=name)
             after = quality_data.overlay(history, incoming)
             report.extend(outliers.screen_and_queue(session, city, frame=after, **screened))

@@ -338,7 +338,7 @@ def _missing(
     """Ids of ``references`` not in their referenced tables, by column: one query for all keys."""
     parts, values = [], {}
     for number, key in enumerate(keys):
-        ids = distinct(np.asarray(references[key.column]))
+        ids = distinct(references[key.column])
         values[f"ids{number}"] = [int(i) for i in ids]
         parts.append(
             f"SELECT {number} AS key, x FROM unnest(CAST(:ids{number} AS bigint[])) AS x "
